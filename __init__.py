@@ -1,0 +1,1 @@
+"""mlang: a model-centric compiler for the M language."""

@@ -1,0 +1,1 @@
+"""mlang.backends.reference."""
