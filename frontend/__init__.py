@@ -1,1 +1,79 @@
-"""mlang.frontend."""
+"""The M frontend: lexing, parsing, import resolution, checking and IR generation.
+
+`compile_source` and `compile_file` turn M source into a verified `builtin.module` at the
+model level; every error is a located `CompileError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from xdsl.dialects.builtin import ModuleOp
+
+from mlang.frontend import ast
+from mlang.frontend.irgen import IRGen
+from mlang.frontend.parser import parse_program
+from mlang.frontend.lexer import decode_source
+from mlang.support.diagnostics import CompileError, Loc, SourceManager
+
+
+def compile_source(text: str, file: str, sources: SourceManager | None = None) -> ModuleOp:
+    """Compiles M source text (of `file`, for locations and imports) to model-level IR."""
+    sources = sources or SourceManager()
+    sources.add(file, text)
+    program = parse_program(text, file)
+    decls = collect_declarations(program, sources, [str(Path(file).resolve())])
+    statements = [i for i in program.items if not isinstance(i, (ast.ModelDecl, ast.FnDecl, ast.Import))]
+    module = IRGen(decls, statements).generate(end_loc(text, file))
+    module.verify()
+    return module
+
+
+def compile_file(path: str, sources: SourceManager | None = None) -> ModuleOp:
+    """Reads, decodes and compiles an M file."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise CompileError(None, f"cannot read '{path}': {err.strerror}") from None
+    return compile_source(decode_source(data, path), path, sources)
+
+
+def collect_declarations(program: ast.Program, sources: SourceManager,
+                         stack: list[str]) -> list[ast.ModelDecl | ast.FnDecl]:
+    """The models and functions of a program and of everything it imports."""
+    out: list[ast.ModelDecl | ast.FnDecl] = []
+    seen: dict[str, ast.Loc] = {}
+    for item in program.items:
+        if isinstance(item, ast.Import):
+            imported = load_import(item, program.file, sources, stack)
+            out.extend(d for d in imported if d.name not in seen)
+            seen.update({d.name: d.loc for d in imported})
+        elif isinstance(item, (ast.ModelDecl, ast.FnDecl)):
+            if item.name in seen:
+                prev = seen[item.name]
+                raise CompileError(item.loc, f"'{item.name}' is already declared at {prev}")
+            seen[item.name] = item.loc
+            out.append(item)
+    return out
+
+
+def load_import(item: ast.Import, importer: str, sources: SourceManager,
+                stack: list[str]) -> list[ast.ModelDecl | ast.FnDecl]:
+    """The declarations of an imported file (its host statements are not run)."""
+    path = Path(importer).parent / item.path
+    key = str(path.resolve())
+    if key in stack:
+        raise CompileError(item.loc, f"import cycle: '{item.path}' imports itself")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CompileError(item.loc, f"cannot import '{item.path}': {err.strerror}") from None
+    text = decode_source(data, str(path))
+    sources.add(str(path), text)
+    return collect_declarations(parse_program(text, str(path)), sources, stack + [key])
+
+
+def end_loc(text: str, file: str) -> Loc:
+    """The location just past the last line, for ops that close the program."""
+    lines = text.splitlines() or [""]
+    return Loc(file, len(lines), len(lines[-1]) + 1)

@@ -1,1 +1,60 @@
-"""mlang.passes."""
+"""The passes and named pipelines mlang knows, by name.
+
+Registering a pass is one line in `_PASSES`: its name (equal to the class's `name`)
+mapped to a factory that imports the pass's module and returns the class, so that only
+the passes a pipeline names are ever imported:
+
+    "fuse-pointwise": lambda: _load("fuse_pointwise", "FusePointwise"),
+
+A named pipeline is one line in `_PIPELINES`: its name mapped to a one-line description
+and a pipeline in `-p` syntax (`a,b{opt=1},func.func(c)`). It may be used wherever a pass
+may, and expands to its passes; it may name other pipelines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xdsl.passes import ModulePass
+
+
+def _load(module: str, cls: str) -> type[ModulePass]:
+    """Imports the pass class `cls` from `mlang.passes.<module>`."""
+    return getattr(import_module(f"mlang.passes.{module}"), cls)
+
+
+def _xdsl(module: str, cls: str) -> type[ModulePass]:
+    """Imports the pass class `cls` from `xdsl.transforms.<module>`."""
+    return getattr(import_module(f"xdsl.transforms.{module}"), cls)
+
+
+_PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
+    "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
+    "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),
+    "test-crash": lambda: _load("test_crash", "TestCrash"),
+    "test-statistics": lambda: _load("test_statistics", "TestStatistics"),
+}
+
+_PIPELINES: dict[str, tuple[str, str]] = {
+    "model-cleanup": ("Canonicalizes, then eliminates common subexpressions.", "canonicalize,cse"),
+}
+
+# One-line summaries for registered passes whose class has no docstring (xDSL's own).
+PASS_SUMMARIES: dict[str, str] = {
+    "cse": "Eliminates common subexpressions.",
+    "dce": "Erases unused operations that have no side effects.",
+}
+
+
+def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Returns every pass name mapped to a factory that imports and returns its class."""
+    return dict(_PASSES)
+
+
+def get_all_pipelines() -> dict[str, tuple[str, str]]:
+    """Returns every named pipeline mapped to (one-line description, pipeline text)."""
+    return dict(_PIPELINES)

@@ -1,1 +1,20 @@
-"""mlang.dialects.model."""
+"""The `model` dialect: what the programmer wrote, one level above tensor ops.
+
+Split by family: `types` (host value types), `structure` (model definitions, parameters,
+instances), `layers` (built-in layers), `functions` (tensor functions and operators),
+`host` (the host program's statements).
+"""
+
+from xdsl.ir import Dialect
+
+from mlang.dialects.model.functions import FUNCTION_OPS
+from mlang.dialects.model.host import HOST_OPS
+from mlang.dialects.model.layers import LAYER_OPS
+from mlang.dialects.model.structure import CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp
+from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
+
+Model = Dialect(
+    "model",
+    [DefOp, ParamOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS, *HOST_OPS],
+    [ModelType, DatasetType, StrType, ListType],
+)

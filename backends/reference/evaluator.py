@@ -1,0 +1,299 @@
+"""The reference backend: model-level ops evaluated one at a time with `functional`.
+
+It favours plain clarity over speed: a table maps each op class to a function of the op
+and its operand values. The host interpreter uses the same table for the tensor ops of
+`func.func @main`, so there is one definition of what each op means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, StringAttr, TensorType, UnrankedTensorType,
+)
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+from mlang.backends.reference import functional as F
+from mlang.backends.reference.quantization import ActivationQuant
+from mlang.dialects.model import functions as fn
+from mlang.dialects.model import layers as L
+from mlang.dialects.model.base import bool_prop, int_prop
+from mlang.dialects.model.structure import GetParamOp
+from mlang.dialects.model.types import dtype_name
+from mlang.support.diagnostics import UserError
+
+
+@dataclass
+class EvalContext:
+    """What evaluation needs besides operands: parameters, training flag, int8 activations."""
+
+    params: Mapping[str, torch.Tensor]
+    training: bool = False
+    quant: ActivationQuant | None = None
+
+
+Impl = Callable[[Operation, list, EvalContext], object]
+IMPLS: dict[type[Operation], Impl] = {}
+
+
+def impl(*ops: type[Operation]) -> Callable[[Impl], Impl]:
+    """Registers the meaning of one or more op classes."""
+
+    def register(f: Impl) -> Impl:
+        for op in ops:
+            IMPLS[op] = f
+        return f
+
+    return register
+
+
+def torch_dtype(t: Attribute) -> torch.dtype:
+    """The torch dtype of a tensor type's elements."""
+    assert isinstance(t, (TensorType, UnrankedTensorType))
+    return F.DTYPES[dtype_name(t.element_type)]
+
+
+def static_shape(t: Attribute) -> list[int]:
+    """The static shape of a tensor type."""
+    assert isinstance(t, TensorType)
+    return list(t.get_shape())
+
+
+# ------------------------------------------------------------------------ evaluation
+
+
+def run_function(f: func.FuncOp, args: Sequence[object], ctx: EvalContext) -> list[object]:
+    """Evaluates a method and returns its results."""
+    env: dict[SSAValue, object] = dict(zip(f.body.block.args, args))
+    return run_block(f.body.block, env, ctx)
+
+
+def run_block(block: Block, env: dict[SSAValue, object], ctx: EvalContext) -> list[object]:
+    """Evaluates the ops of a block in order; returns the operands of its `func.return`."""
+    for op in block.ops:
+        if isinstance(op, func.ReturnOp):
+            return [env[v] for v in op.arguments]
+        evaluate(op, env, ctx)
+    return []
+
+
+def evaluate(op: Operation, env: dict[SSAValue, object], ctx: EvalContext) -> None:
+    """Evaluates one op, storing its results in `env`."""
+    f = IMPLS.get(type(op))
+    if f is None:
+        raise NotImplementedError(f"the reference backend cannot evaluate {op.name}")
+    value = f(op, [env[v] for v in op.operands], ctx)
+    if len(op.results) == 1:
+        env[op.results[0]] = value
+    elif op.results:
+        for r, v in zip(op.results, value):  # type: ignore[call-overload]
+            env[r] = v
+
+
+# --------------------------------------------------------------------- structure
+
+
+@impl(GetParamOp)
+def _get_param(op: GetParamOp, args: list, ctx: EvalContext) -> object:
+    return ctx.params[op.param.string_value()]
+
+
+@impl(arith.ConstantOp)
+def _constant(op: arith.ConstantOp, args: list, ctx: EvalContext) -> object:
+    value = op.value
+    if isinstance(value, DenseIntOrFPElementsAttr):
+        data = list(value.get_values())
+        t = op.result.type
+        dtype = torch_dtype(t)
+        if dtype == torch.bool:
+            data = [bool(v) for v in data]
+        return torch.tensor(data, dtype=dtype).reshape(static_shape(t))
+    if isinstance(value, IntegerAttr):
+        v = value.value.data
+        return bool(v) if value.type.width.data == 1 else v  # type: ignore[union-attr]
+    assert isinstance(value, FloatAttr)
+    return float(value.value.data)
+
+
+# ------------------------------------------------------------------------- layers
+
+
+@impl(L.LinearOp)
+def _linear(op: Operation, args: list, ctx: EvalContext) -> object:
+    x = args[0]
+    if ctx.quant is not None:
+        x = ctx.quant.apply(layer_path(op), x)
+    return F.linear(x, args[1], args[2] if len(args) > 2 else None)
+
+
+def layer_path(op: Operation) -> str:
+    """The field a layer op came from (its `layer` attribute), or its op name."""
+    attr = op.attributes.get("layer")
+    return attr.data if isinstance(attr, StringAttr) else op.name
+
+
+@impl(L.Conv2dOp)
+def _conv2d(op: L.Conv2dOp, args: list, ctx: EvalContext) -> object:
+    bias = args[2] if len(args) > 2 else None
+    return F.conv2d(args[0], args[1], bias, int_prop(op.stride), int_prop(op.padding))
+
+
+@impl(L.EmbeddingOp)
+def _embedding(op: Operation, args: list, ctx: EvalContext) -> object:
+    return F.embedding(*args)
+
+
+@impl(L.LayerNormOp)
+def _layer_norm(op: L.LayerNormOp, args: list, ctx: EvalContext) -> object:
+    return F.layer_norm(*args, eps=op.eps.value.data)
+
+
+@impl(L.RmsNormOp)
+def _rms_norm(op: L.RmsNormOp, args: list, ctx: EvalContext) -> object:
+    return F.rms_norm(*args, eps=op.eps.value.data)
+
+
+@impl(L.AttentionOp)
+def _attention(op: L.AttentionOp, args: list, ctx: EvalContext) -> object:
+    return F.attention(*args, heads=int_prop(op.heads), causal=op.is_causal)
+
+
+@impl(L.DropoutOp)
+def _dropout(op: L.DropoutOp, args: list, ctx: EvalContext) -> object:
+    return F.dropout(args[0], op.p.value.data, ctx.training)
+
+
+@impl(L.MaxPool2dOp, L.AvgPool2dOp)
+def _pool(op: L.Pool2dBase, args: list, ctx: EvalContext) -> object:
+    f = F.max_pool2d if isinstance(op, L.MaxPool2dOp) else F.avg_pool2d
+    return f(args[0], int_prop(op.kernel), int_prop(op.stride))
+
+
+# ---------------------------------------------------------------------- functions
+
+UNARY = {"neg": F.neg, "not": F.logical_not}
+BINARY = {"and": F.logical_and, "or": F.logical_or}
+
+
+def _unary_impl(name: str) -> Impl:
+    f = UNARY.get(name) or F.TENSOR_FUNCTIONS[name]
+    return lambda op, args, ctx: f(args[0])
+
+
+def _binary_impl(name: str) -> Impl:
+    f = BINARY.get(name) or getattr(F, name)
+    return lambda op, args, ctx: f(args[0], args[1])
+
+
+for _name, _cls in fn.UNARY_OPS.items():
+    IMPLS[_cls] = _unary_impl(_name)
+for _name, _cls in fn.BINARY_OPS.items():
+    IMPLS[_cls] = _binary_impl(_name)
+
+
+@impl(fn.MatmulOp)
+def _matmul(op: Operation, args: list, ctx: EvalContext) -> object:
+    return F.matmul(*args)
+
+
+@impl(*fn.REDUCTION_OPS.values())
+def _reduce(op: fn.ReductionBase, args: list, ctx: EvalContext) -> object:
+    name = op.name.removeprefix("model.")
+    if name == "argmax":
+        return F.argmax(args[0], int_prop(op.axis))
+    return getattr(F, name)(args[0], int_prop(op.axis), bool_prop(op.keepdim))
+
+
+@impl(fn.SoftmaxOp, fn.LogSoftmaxOp)
+def _softmax(op: fn.SoftmaxBase, args: list, ctx: EvalContext) -> object:
+    f = F.softmax if isinstance(op, fn.SoftmaxOp) else F.log_softmax
+    return f(args[0], int_prop(op.axis))
+
+
+@impl(fn.TransposeOp)
+def _transpose(op: fn.TransposeOp, args: list, ctx: EvalContext) -> object:
+    return F.transpose(args[0], int_prop(op.dim0), int_prop(op.dim1))
+
+
+@impl(fn.PermuteOp)
+def _permute(op: fn.PermuteOp, args: list, ctx: EvalContext) -> object:
+    return F.permute(args[0], list(op.dims.get_values()))
+
+
+@impl(fn.ReshapeOp)
+def _reshape(op: fn.ReshapeOp, args: list, ctx: EvalContext) -> object:
+    return F.reshape(args[0], list(op.shape.get_values()))
+
+
+@impl(fn.FlattenOp)
+def _flatten(op: fn.FlattenOp, args: list, ctx: EvalContext) -> object:
+    return F.flatten(args[0], int_prop(op.start))
+
+
+@impl(fn.ConcatOp)
+def _concat(op: fn.ConcatOp, args: list, ctx: EvalContext) -> object:
+    return F.concat(args, int_prop(op.axis))
+
+
+@impl(fn.SliceOp)
+def _slice(op: fn.SliceOp, args: list, ctx: EvalContext) -> object:
+    x = args[0]
+    items = op.items()
+    for dim, (size, item) in enumerate(zip(x.shape, items)):
+        if isinstance(item, int) and not -size <= item < size:
+            raise UserError(f"index {item} is out of range for dimension {dim} of size {size}")
+    return x[tuple(items)]
+
+
+@impl(fn.WhereOp)
+def _where(op: Operation, args: list, ctx: EvalContext) -> object:
+    return F.where(*args)
+
+
+@impl(fn.ClampOp)
+def _clamp(op: fn.ClampOp, args: list, ctx: EvalContext) -> object:
+    return F.clamp(args[0], op.lo.value.data, op.hi.value.data)
+
+
+@impl(fn.CastOp)
+def _cast(op: fn.CastOp, args: list, ctx: EvalContext) -> object:
+    return args[0].to(torch_dtype(op.result.type))
+
+
+@impl(fn.OneHotOp)
+def _one_hot(op: fn.OneHotOp, args: list, ctx: EvalContext) -> object:
+    return F.one_hot(args[0], int_prop(op.n))
+
+
+@impl(fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp, fn.RandnOp, fn.RandOp)
+def _create(op: fn.CreationBase, args: list, ctx: EvalContext) -> object:
+    t = op.result.type
+    shape = static_shape(t)
+    if isinstance(op, fn.FullOp):
+        return torch.full(shape, op.value.value.data, dtype=torch_dtype(t))
+    if isinstance(op, fn.ArangeOp):
+        return F.arange(shape[0])
+    if isinstance(op, (fn.RandnOp, fn.RandOp)):
+        f = F.randn if isinstance(op, fn.RandnOp) else F.rand
+        return f(shape, int_prop(op.seed))
+    f = F.zeros if isinstance(op, fn.ZerosOp) else F.ones
+    return f(shape).to(torch_dtype(t))
+
+
+@impl(fn.CrossEntropyOp)
+def _cross_entropy(op: Operation, args: list, ctx: EvalContext) -> object:
+    return F.cross_entropy(*args)
+
+
+@impl(fn.MseOp)
+def _mse(op: Operation, args: list, ctx: EvalContext) -> object:
+    return F.mse(*args)
+
+
+@impl(fn.ShapeOp)
+def _shape(op: Operation, args: list, ctx: EvalContext) -> object:
+    return F.shape(args[0])

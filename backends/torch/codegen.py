@@ -1,0 +1,426 @@
+"""The PyTorch backend: prints `func.func`s of tensorops as Python functions calling torch.
+
+Each function becomes `def name(params, *args)`, where `params` maps parameter names
+(`"fc1.weight"`) to tensors for `model.get_param`, one statement per op:
+
+    def forward(params, x):
+        w = params["fc1.weight"]
+        v0 = torch.matmul(x, torch.permute(w, (1, 0)))
+        return v0
+
+`generate_module` returns the source of a Python module holding one function per
+`func.func` and a `FUNCTIONS` table by IR name. `compile_module` parses IR text, generates,
+and executes that module; its result is cached by a sha256 of the IR in memory and on
+disk (see `cache_dir`), so that a warm start neither parses nor generates. Every op maps to
+the PyTorch operator with its semantics, so float32 results are those of PyTorch eager.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import keyword
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import singledispatchmethod
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX, DenseIntOrFPElementsAttr, IntegerType, ModuleOp, TensorType,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from mlang.dialects.model import GetParamOp
+from mlang.dialects.tensorops import (
+    AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BinaryOp, BroadcastToOp, CastOp, ConcatOp,
+    ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp,
+    GtOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp, MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp,
+    NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
+    ReduceSumOp, ReductionOp, ReshapeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp,
+    SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
+)
+from mlang.dialects.tensorops.layout import format_slice
+
+Functions = dict[str, Callable[..., Any]]
+
+TORCH_DTYPES = {
+    "f16": "torch.float16", "bf16": "torch.bfloat16", "f32": "torch.float32",
+    "f64": "torch.float64", "i1": "torch.bool", "i8": "torch.int8", "i32": "torch.int32",
+    "i64": "torch.int64",
+}
+ELEMENTWISE_FUNCTIONS: dict[type[Operation], str] = {
+    ExpOp: "torch.exp", LogOp: "torch.log", SqrtOp: "torch.sqrt", RsqrtOp: "torch.rsqrt",
+    SinOp: "torch.sin", CosOp: "torch.cos", TanhOp: "torch.tanh", ErfOp: "torch.erf",
+    SigmoidOp: "torch.sigmoid", NegOp: "torch.neg", AbsOp: "torch.abs",
+    NotOp: "torch.logical_not", AddOp: "torch.add", SubOp: "torch.sub", MulOp: "torch.mul",
+    DivOp: "torch.div", PowOp: "torch.pow", MaximumOp: "torch.maximum",
+    MinimumOp: "torch.minimum", AndOp: "torch.logical_and", OrOp: "torch.logical_or",
+    EqOp: "torch.eq", NeOp: "torch.ne", LtOp: "torch.lt", LeOp: "torch.le", GtOp: "torch.gt",
+    GeOp: "torch.ge",
+}
+REDUCTION_FUNCTIONS: dict[type[Operation], str] = {
+    ReduceSumOp: "torch.sum", ReduceMeanOp: "torch.mean", ReduceMaxOp: "torch.amax",
+    ReduceMinOp: "torch.amin",
+}
+POOL_FUNCTIONS: dict[type[Operation], str] = {
+    MaxPool2dOp: "torch.nn.functional.max_pool2d",
+    AvgPool2dOp: "torch.nn.functional.avg_pool2d",
+}
+RESERVED = frozenset(
+    {"torch", "params", "device", "FUNCTIONS", *keyword.kwlist, *dir(builtins)}
+)
+"""Names that generated code refers to, which values and functions must not shadow."""
+
+
+class CodegenError(Exception):
+    """IR that the torch backend cannot print."""
+
+
+def _identifier(hint: str | None, fallback: str) -> str:
+    """A Python identifier close to `hint`."""
+    name = re.sub(r"\W", "_", hint or "")
+    if not name or name[0].isdigit() or name in RESERVED:
+        return fallback
+    return name
+
+
+@dataclass
+class FunctionContext:
+    """What the emitter knows while printing one function: names and lines so far."""
+
+    functions: Mapping[str, str]
+    """Python names of the module's functions, by IR symbol."""
+    names: dict[SSAValue, str] = field(default_factory=dict[SSAValue, str])
+    lines: list[str] = field(default_factory=list[str])
+    taken: set[str] = field(default_factory=set[str])
+
+    def bind(self, value: SSAValue) -> str:
+        """Gives `value` a fresh name, from its name hint when it has a usable one."""
+        name = _identifier(value.name_hint, f"v{len(self.names)}")
+        while name in self.taken or name in self.functions.values():
+            name = f"{name}_{len(self.names)}"
+        self.taken.add(name)
+        self.names[value] = name
+        return name
+
+    def use(self, value: SSAValue) -> str:
+        """The name of a value defined earlier."""
+        if value not in self.names:
+            raise CodegenError(f"value {value} is used before it is defined")
+        return self.names[value]
+
+    def define(self, value: SSAValue, expression: str) -> None:
+        """Emits `name = expression` for a new value."""
+        self.lines.append(f"{self.bind(value)} = {expression}")
+
+
+def _tuple(values: Iterable[object]) -> str:
+    """A Python tuple literal."""
+    items = [str(v) for v in values]
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _dtype(t: Attribute) -> str:
+    """The torch dtype of a tensor type's elements."""
+    assert isinstance(t, TensorType)
+    return TORCH_DTYPES[str(t.element_type)]
+
+
+def _literal(value: float | int, element: Attribute) -> str:
+    """A Python literal for one element: the shortest that converts back exactly."""
+    if isinstance(element, IntegerType):
+        return str(bool(value)) if element.width.data == 1 else str(int(value))
+    if math.isnan(value):
+        return 'float("nan")'
+    if math.isinf(value):
+        return 'float("inf")' if value > 0 else '-float("inf")'
+    return repr(float(value)) if str(element) == "f64" else str(np.float32(value))
+
+
+def _nested(values: Sequence[str], shape: Sequence[int]) -> str:
+    """Row-major elements as nested Python lists of `shape`."""
+    if not shape:
+        return values[0]
+    step = len(values) // shape[0]
+    rows = (_nested(values[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0]))
+    return f"[{', '.join(rows)}]"
+
+
+def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
+    """A torch expression that builds a constant on `device`."""
+    t = value.get_type()
+    assert isinstance(t, TensorType)
+    shape, kwargs = t.get_shape(), f"dtype={_dtype(t)}, device=device"
+    values = [_literal(v, t.element_type) for v in value.get_values()]  # type: ignore[arg-type]
+    if not values:
+        return f"torch.zeros({_tuple(shape)}, {kwargs})"
+    if not shape:
+        return f"torch.tensor({values[0]}, {kwargs})"
+    if len(set(values)) == 1:
+        return f"torch.full({_tuple(shape)}, {values[0]}, {kwargs})"
+    return f"torch.tensor({_nested(values, shape)}, {kwargs})"
+
+
+def _device(f: func.FuncOp, ctx: FunctionContext) -> str | None:
+    """Where a function's constants get their device: its first tensor argument, else its
+    first parameter; None when it has no constants."""
+    ops = list(f.body.block.ops)
+    if not any(isinstance(op, (ConstantOp, arith.ConstantOp)) for op in ops):
+        return None
+    for arg in f.body.block.args:
+        if isinstance(arg.type, TensorType):
+            return f"{ctx.use(arg)}.device"
+    params = [op for op in ops if isinstance(op, GetParamOp)]
+    return f'params["{params[0].param.string_value()}"].device' if params else "None"
+
+
+class TorchEmitter:
+    """Prints functions of tensorops as Python source; one method per family of ops."""
+
+    def function(self, f: func.FuncOp, functions: Mapping[str, str]) -> list[str]:
+        """The lines of `def name(params, *args):` for one `func.func`."""
+        if f.is_declaration:
+            raise CodegenError(f"function @{f.sym_name.data} has no body")
+        ctx = FunctionContext(functions)
+        args = [ctx.bind(arg) for arg in f.body.block.args]
+        lines = [
+            f"def {functions[f.sym_name.data]}({', '.join(['params', *args])}):",
+            f'    """@{f.sym_name.data}: {f.function_type}"""',
+        ]
+        if (device := _device(f, ctx)) is not None:
+            ctx.lines.append(f"device = {device}")
+        for op in f.body.block.ops:
+            self.emit(op, ctx)
+        return lines + [f"    {line}" for line in ctx.lines]
+
+    @singledispatchmethod
+    def emit(self, op: Operation, ctx: FunctionContext) -> None:
+        """Appends the statements computing `op` to `ctx`."""
+        raise CodegenError(f"the torch backend cannot handle '{op.name}'")
+
+    @emit.register(UnaryOp)
+    @emit.register(BinaryOp)
+    def _elementwise(self, op: UnaryOp | BinaryOp, ctx: FunctionContext) -> None:
+        args = ", ".join(ctx.use(v) for v in op.operands)
+        ctx.define(op.results[0], f"{ELEMENTWISE_FUNCTIONS[type(op)]}({args})")
+
+    @emit.register
+    def _select(self, op: SelectOp, ctx: FunctionContext) -> None:
+        args = ", ".join(ctx.use(v) for v in op.operands)
+        ctx.define(op.result, f"torch.where({args})")
+
+    @emit.register
+    def _cast(self, op: CastOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f"{ctx.use(op.input)}.to({_dtype(op.result.type)})")
+
+    @emit.register
+    def _quantize(self, op: QuantizeOp, ctx: FunctionContext) -> None:
+        scaled = f"torch.div({ctx.use(op.input)}, {ctx.use(op.scale)})"
+        ctx.define(op.result, f"torch.round({scaled}).clamp(-127, 127).to(torch.int8)")
+
+    @emit.register
+    def _dequantize(self, op: DequantizeOp, ctx: FunctionContext) -> None:
+        q = f"{ctx.use(op.input)}.to({_dtype(op.result.type)})"
+        ctx.define(op.result, f"torch.mul({q}, {ctx.use(op.scale)})")
+
+    @emit.register
+    def _matmul(self, op: MatmulOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f"torch.matmul({ctx.use(op.lhs)}, {ctx.use(op.rhs)})")
+
+    @emit.register
+    def _conv2d(self, op: Conv2dOp, ctx: FunctionContext) -> None:
+        stride, padding = _tuple(op.stride.get_values()), _tuple(op.padding.get_values())
+        ctx.define(
+            op.result,
+            f"torch.nn.functional.conv2d({ctx.use(op.input)}, {ctx.use(op.weight)}, "
+            f"stride={stride}, padding={padding})",
+        )
+
+    @emit.register
+    def _pool2d(self, op: Pool2dOp, ctx: FunctionContext) -> None:
+        kernel, stride = _tuple(op.kernel.get_values()), _tuple(op.stride.get_values())
+        padding = _tuple(op.padding.get_values())
+        ctx.define(
+            op.result,
+            f"{POOL_FUNCTIONS[type(op)]}({ctx.use(op.input)}, kernel_size={kernel}, "
+            f"stride={stride}, padding={padding})",
+        )
+
+    @emit.register
+    def _reduction(self, op: ReductionOp, ctx: FunctionContext) -> None:
+        keepdim = op.keepdim is not None
+        args = f"{ctx.use(op.input)}, dim={_tuple(op.axes.get_values())}, keepdim={keepdim}"
+        assert isinstance(op.result.type, TensorType)
+        if isinstance(op.result.type.element_type, IntegerType):
+            args += f", dtype={_dtype(op.result.type)}"  # torch would widen to int64
+        ctx.define(op.result, f"{REDUCTION_FUNCTIONS[type(op)]}({args})")
+
+    @emit.register
+    def _argmax(self, op: ArgmaxOp, ctx: FunctionContext) -> None:
+        keepdim = op.keepdim is not None
+        ctx.define(
+            op.result,
+            f"torch.argmax({ctx.use(op.input)}, dim={op.axis.value.data}, keepdim={keepdim})",
+        )
+
+    @emit.register
+    def _transpose(self, op: TransposeOp, ctx: FunctionContext) -> None:
+        perm = _tuple(op.permutation.get_values())
+        ctx.define(op.result, f"torch.permute({ctx.use(op.input)}, {perm})")
+
+    @emit.register(ReshapeOp)
+    @emit.register(BroadcastToOp)
+    def _reshape(self, op: ReshapeOp | BroadcastToOp, ctx: FunctionContext) -> None:
+        function = "torch.reshape" if isinstance(op, ReshapeOp) else "torch.broadcast_to"
+        assert isinstance(op.result.type, TensorType)
+        sizes = _tuple(-1 if d == DYNAMIC_INDEX else d for d in op.result.type.get_shape())
+        ctx.define(op.result, f"{function}({ctx.use(op.input)}, {sizes})")
+
+    @emit.register
+    def _gather(self, op: GatherOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f"{ctx.use(op.table)}[{ctx.use(op.ids)}]")
+
+    @emit.register
+    def _concat(self, op: ConcatOp, ctx: FunctionContext) -> None:
+        inputs = _tuple(ctx.use(v) for v in op.inputs)
+        ctx.define(op.result, f"torch.cat({inputs}, dim={op.axis.value.data})")
+
+    @emit.register
+    def _slice(self, op: SliceOp, ctx: FunctionContext) -> None:
+        ranges = ", ".join(format_slice(*r) for r in op.ranges()) or "()"
+        ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
+
+    @emit.register(ConstantOp)
+    @emit.register(arith.ConstantOp)
+    def _constant(self, op: ConstantOp | arith.ConstantOp, ctx: FunctionContext) -> None:
+        if not isinstance(op.value, DenseIntOrFPElementsAttr):
+            raise CodegenError(f"the torch backend cannot handle the scalar {op.value}")
+        ctx.define(op.result, _tensor_literal(op.value))
+
+    @emit.register
+    def _get_param(self, op: GetParamOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f'params["{op.param.string_value()}"]')
+
+    @emit.register
+    def _call(self, op: func.CallOp, ctx: FunctionContext) -> None:
+        callee = op.callee.string_value()
+        if callee not in ctx.functions:
+            raise CodegenError(f"call to @{callee}, which is not in the module")
+        args = ", ".join(["params", *(ctx.use(v) for v in op.arguments)])
+        call = f"{ctx.functions[callee]}({args})"
+        if not op.res:
+            ctx.lines.append(call)
+            return
+        names = ", ".join(ctx.bind(v) for v in op.res)
+        ctx.lines.append(f"{names} = {call}")
+
+    @emit.register
+    def _return(self, op: func.ReturnOp, ctx: FunctionContext) -> None:
+        values = ", ".join(ctx.use(v) for v in op.arguments)
+        ctx.lines.append(f"return {values}".rstrip())
+
+
+def _python_names(functions: Sequence[func.FuncOp]) -> dict[str, str]:
+    """A distinct Python identifier for each function, by IR symbol."""
+    names: dict[str, str] = {}
+    for f in functions:
+        symbol = f.sym_name.data
+        if symbol in names:
+            raise CodegenError(f"two functions are named @{symbol}")
+        name = _identifier(symbol, f"function{len(names)}")
+        while name in names.values():
+            name = f"{name}_{len(names)}"
+        names[symbol] = name
+    return names
+
+
+def generate_module(functions: Iterable[func.FuncOp]) -> str:
+    """The source of a Python module with one torch function per `func.func`."""
+    functions = list(functions)
+    names = _python_names(functions)
+    emitter = TorchEmitter()
+    parts = ['"""Generated by the mlang torch backend from tensorops IR."""', "", "import torch"]
+    for f in functions:
+        parts += ["", "", *emitter.function(f, names)]
+    table = ", ".join(f'"{symbol}": {name}' for symbol, name in names.items())
+    return "\n".join([*parts, "", "", f"FUNCTIONS = {{{table}}}", ""])
+
+
+def load_module(python: str, filename: str = "<mlang-torch>") -> Functions:
+    """Executes generated source in a fresh namespace; returns its functions by IR name."""
+    namespace: dict[str, Any] = {}
+    exec(compile(python, filename, "exec"), namespace)
+    return dict(namespace["FUNCTIONS"])
+
+
+def cache_dir() -> Path:
+    """Where generated modules are kept: `$MLANG_CACHE_DIR/torch`, else
+    `$XDG_CACHE_HOME/mlang/torch`, else `~/.cache/mlang/torch`."""
+    if root := os.environ.get("MLANG_CACHE_DIR"):
+        return Path(root) / "torch"
+    xdg = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(xdg) / "mlang" / "torch"
+
+
+_GENERATOR_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+"""Part of every cache key, so that a changed generator never reuses stale code."""
+_compiled: dict[str, Functions] = {}
+
+
+def compile_module(source: str) -> Functions:
+    """Compiles the `func.func`s of an IR module to torch functions, by IR name.
+
+    The result is cached in memory and on disk by a sha256 of the IR text; a disk hit
+    skips parsing and generation. Functions are found wherever they are nested (for
+    example inside a `model.def`), and their names must be distinct.
+    """
+    key = hashlib.sha256(f"{_GENERATOR_HASH}\n{source}".encode()).hexdigest()
+    if key not in _compiled:
+        path = cache_dir() / f"{key}.py"
+        python = _read(path)
+        if python is None:
+            python = generate_module(_parse_functions(source))
+            _write_atomically(path, python)
+        _compiled[key] = load_module(python, str(path))
+    return dict(_compiled[key])
+
+
+def _parse_functions(source: str) -> list[func.FuncOp]:
+    """The `func.func`s of an IR module, in order."""
+    from xdsl.parser import Parser
+
+    from mlang.dialects import make_context
+
+    module: ModuleOp = Parser(make_context(), source).parse_module()
+    return [op for op in module.walk() if isinstance(op, func.FuncOp)]
+
+
+def _read(path: Path) -> str | None:
+    """A cached module's source, or None when there is none."""
+    try:
+        return path.read_text()
+    except OSError:
+        return None
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Writes `text` to `path` through a rename, so that readers never see part of it;
+    an unwritable cache is skipped."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,54 @@
+"""Shared verification helpers for `model` ops: shape rules come from support.shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.dialects.builtin import BoolAttr, IntegerAttr, UnrankedTensorType
+from xdsl.ir import Attribute, Operation
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.dialects.model.types import element_of, shape_of
+from mlang.support.shapes import Shape, ShapeError, dims_conflict, fmt_shape
+
+
+def expect_shape(op: Operation, compute: Callable[[], Shape], result: Attribute) -> None:
+    """Verifies that `result` has the shape that `compute` derives from the operands.
+
+    Nothing is checked when a tensor of unknown rank is involved (a loaded model's output).
+    """
+    if any(isinstance(v.type, UnrankedTensorType) for v in (*op.operands, *op.results)):
+        return
+    try:
+        expected = compute()
+    except ShapeError as err:
+        raise VerifyException(f"{op.name}: {err}") from None
+    actual = shape_of(result)
+    if len(actual) != len(expected) or any(
+        dims_conflict(a, e) for a, e in zip(actual, expected)
+    ):
+        raise VerifyException(
+            f"{op.name}: result shape {fmt_shape(actual)} does not match the expected "
+            f"{fmt_shape(expected)}"
+        )
+
+
+def expect_element(op: Operation, value_type: Attribute, expected: Attribute, what: str) -> None:
+    """Verifies an element type (of a tensor or a host scalar)."""
+    if element_of(value_type) != expected:
+        raise VerifyException(f"{op.name}: {what} must have element type {expected}")
+
+
+def int_prop(attr: IntegerAttr | None) -> int | None:
+    """The Python value of an optional integer property."""
+    return None if attr is None else attr.value.data
+
+
+def bool_prop(attr: IntegerAttr | None) -> bool:
+    """The Python value of an optional boolean property (absent is false)."""
+    return attr is not None and bool(attr.value.data)
+
+
+def bool_attr(value: bool) -> IntegerAttr:
+    """A builtin boolean attribute (`true`/`false`)."""
+    return BoolAttr(1 if value else 0, 1)  # type: ignore[arg-type]

@@ -1,0 +1,602 @@
+"""Built-in tensor functions (M-LANGUAGE.md section 7) and the operators of section 5.
+
+Inside model methods every value is a tensor (scalars are 0-d tensors); in the host
+program the same arithmetic ops also take host scalars (`i64`, `f64`, `i1`).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import (
+    ArrayAttr, DenseArrayBase, FloatAttr, IntegerAttr, StringAttr, TensorType, i1, i64,
+)
+from xdsl.ir import Attribute, SSAValue
+from xdsl.irdl import (
+    IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_prop_def,
+    prop_def, result_def, traits_def, var_operand_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.dialects.model.base import bool_prop, expect_element, expect_shape, int_prop
+from mlang.dialects.model.types import ListType, is_numeric, shape_of
+from mlang.support import shapes
+
+# ------------------------------------------------------------------------ elementwise
+
+
+class UnaryBase(IRDLOperation):
+    """An elementwise function of one tensor (or host scalar)."""
+
+    input = operand_def()
+    result = result_def()
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def __init__(self, x: SSAValue, result: Attribute | None = None):
+        super().__init__(operands=[x], result_types=[result or x.type])
+
+    def verify_(self) -> None:
+        if not is_numeric(self.input.type):
+            raise VerifyException(f"{self.name}: operand must be a tensor or a number")
+        expect_shape(self, lambda: shape_of(self.input.type), self.result.type)
+
+
+def _unary(op_name: str, doc: str) -> type[UnaryBase]:
+    """Declares one elementwise unary op; they differ only in name and meaning."""
+    cls = type(op_name.title().replace("_", "") + "Op", (UnaryBase,), {"name": f"model.{op_name}"})
+    cls.__doc__ = doc
+    return irdl_op_definition(cls)
+
+
+ReluOp = _unary("relu", "max(x, 0).")
+GeluOp = _unary("gelu", "x * Phi(x), the exact form with erf.")
+SiluOp = _unary("silu", "x * sigmoid(x).")
+SigmoidOp = _unary("sigmoid", "1 / (1 + exp(-x)).")
+TanhOp = _unary("tanh", "Hyperbolic tangent.")
+ExpOp = _unary("exp", "e ** x.")
+LogOp = _unary("log", "Natural logarithm.")
+SqrtOp = _unary("sqrt", "Square root.")
+RsqrtOp = _unary("rsqrt", "1 / sqrt(x).")
+AbsOp = _unary("abs", "Absolute value.")
+SinOp = _unary("sin", "Sine.")
+CosOp = _unary("cos", "Cosine.")
+NegOp = _unary("neg", "-x.")
+NotOp = _unary("not", "Logical negation of booleans.")
+
+UNARY_OPS: dict[str, type[UnaryBase]] = {
+    c.name.removeprefix("model."): c
+    for c in (ReluOp, GeluOp, SiluOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, RsqrtOp, AbsOp,
+              SinOp, CosOp, NegOp, NotOp)
+}
+
+
+class BinaryBase(IRDLOperation):
+    """An elementwise function of two operands with NumPy broadcasting."""
+
+    lhs = operand_def()
+    rhs = operand_def()
+    result = result_def()
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result: Attribute):
+        super().__init__(operands=[lhs, rhs], result_types=[result])
+
+    def verify_(self) -> None:
+        if not (is_numeric(self.lhs.type) and is_numeric(self.rhs.type)):
+            raise VerifyException(f"{self.name}: operands must be tensors or numbers")
+        expect_shape(
+            self,
+            lambda: shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type)),
+            self.result.type,
+        )
+
+
+def _binary(op_name: str, doc: str, base: type[BinaryBase] = BinaryBase) -> type[BinaryBase]:
+    """Declares one elementwise binary op."""
+    cls = type(op_name.title().replace("_", "") + "Op", (base,), {"name": f"model.{op_name}"})
+    cls.__doc__ = doc
+    return irdl_op_definition(cls)
+
+
+class CompareBase(BinaryBase):
+    """An elementwise comparison; the result is boolean."""
+
+    def verify_(self) -> None:
+        super().verify_()
+        expect_element(self, self.result.type, i1, "the result")
+
+
+AddOp = _binary("add", "a + b.")
+SubOp = _binary("sub", "a - b.")
+MulOp = _binary("mul", "a * b.")
+DivOp = _binary("div", "a / b, true division as in PyTorch.")
+PowOp = _binary("pow", "a ** b.")
+MaximumOp = _binary("maximum", "Elementwise maximum.")
+MinimumOp = _binary("minimum", "Elementwise minimum.")
+AndOp = _binary("and", "Logical and.")
+OrOp = _binary("or", "Logical or.")
+EqOp = _binary("eq", "a == b.", CompareBase)
+NeOp = _binary("ne", "a != b.", CompareBase)
+LtOp = _binary("lt", "a < b.", CompareBase)
+LeOp = _binary("le", "a <= b.", CompareBase)
+GtOp = _binary("gt", "a > b.", CompareBase)
+GeOp = _binary("ge", "a >= b.", CompareBase)
+
+BINARY_OPS: dict[str, type[BinaryBase]] = {
+    c.name.removeprefix("model."): c
+    for c in (AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp, MinimumOp, AndOp, OrOp, EqOp, NeOp,
+              LtOp, LeOp, GtOp, GeOp)
+}
+
+
+@irdl_op_definition
+class MatmulOp(IRDLOperation):
+    """Matrix product, batched and broadcast like `torch.matmul`."""
+
+    name = "model.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self, lambda: shapes.matmul_shape(shape_of(self.lhs.type), shape_of(self.rhs.type)),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class WhereOp(IRDLOperation):
+    """Selects `a` where `cond` is true, else `b`, with broadcasting."""
+
+    name = "model.where"
+    cond = operand_def()
+    lhs = operand_def()
+    rhs = operand_def()
+    result = result_def()
+    traits = traits_def(Pure())
+    assembly_format = "$cond `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        expect_element(self, self.cond.type, i1, "the condition")
+        expect_shape(
+            self,
+            lambda: shapes.broadcast_shapes(
+                shape_of(self.cond.type),
+                shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type)),
+            ),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class ClampOp(IRDLOperation):
+    """Limits values to `[lo, hi]`."""
+
+    name = "model.clamp"
+    input = operand_def(TensorType)
+    lo = prop_def(FloatAttr)
+    hi = prop_def(FloatAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        if self.lo.value.data > self.hi.value.data:
+            raise VerifyException("model.clamp: lo must not exceed hi")
+        expect_shape(self, lambda: shape_of(self.input.type), self.result.type)
+
+
+@irdl_op_definition
+class CastOp(IRDLOperation):
+    """Converts the element type; the result type says to what."""
+
+    name = "model.cast"
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(self, lambda: shape_of(self.input.type), self.result.type)
+
+
+# ------------------------------------------------------------------------ reductions
+
+
+class ReductionBase(IRDLOperation):
+    """A reduction over one axis, or over all axes when `axis` is absent."""
+
+    input = operand_def(TensorType)
+    axis = opt_prop_def(IntegerAttr[i64])
+    keepdim = opt_prop_def(IntegerAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self,
+            lambda: shapes.reduce_shape(
+                shape_of(self.input.type), int_prop(self.axis), bool_prop(self.keepdim)
+            ),
+            self.result.type,
+        )
+
+
+def _reduction(op_name: str, doc: str) -> type[ReductionBase]:
+    """Declares one reduction op."""
+    cls = type(op_name.title() + "Op", (ReductionBase,), {"name": f"model.{op_name}"})
+    cls.__doc__ = doc
+    return irdl_op_definition(cls)
+
+
+SumOp = _reduction("sum", "Sum of elements.")
+MeanOp = _reduction("mean", "Mean of elements.")
+MaxOp = _reduction("max", "Largest element.")
+MinOp = _reduction("min", "Smallest element.")
+ArgmaxOp = _reduction("argmax", "Index of the largest element (i64).")
+
+REDUCTION_OPS: dict[str, type[ReductionBase]] = {
+    c.name.removeprefix("model."): c for c in (SumOp, MeanOp, MaxOp, MinOp, ArgmaxOp)
+}
+
+
+class SoftmaxBase(IRDLOperation):
+    """A normalisation along one axis that keeps the shape."""
+
+    input = operand_def(TensorType)
+    axis = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        x = shape_of(self.input.type)
+
+        def same() -> shapes.Shape:
+            shapes.normalize_axis(self.axis.value.data, len(x))
+            return x
+
+        expect_shape(self, same, self.result.type)
+
+
+@irdl_op_definition
+class SoftmaxOp(SoftmaxBase):
+    """exp(x) / sum(exp(x)) along `axis`."""
+
+    name = "model.softmax"
+
+
+@irdl_op_definition
+class LogSoftmaxOp(SoftmaxBase):
+    """log(softmax(x)) along `axis`, computed stably."""
+
+    name = "model.log_softmax"
+
+
+# ---------------------------------------------------------------------------- layout
+
+
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    """Swaps two dimensions."""
+
+    name = "model.transpose"
+    input = operand_def(TensorType)
+    dim0 = prop_def(IntegerAttr[i64])
+    dim1 = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self,
+            lambda: shapes.transpose_shape(
+                shape_of(self.input.type), self.dim0.value.data, self.dim1.value.data
+            ),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class PermuteOp(IRDLOperation):
+    """Reorders dimensions: result dimension i is input dimension dims[i]."""
+
+    name = "model.permute"
+    input = operand_def(TensorType)
+    dims = prop_def(DenseArrayBase)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input $dims attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self,
+            lambda: shapes.permute_shape(shape_of(self.input.type), self.dims.get_values()),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    """Gives a tensor a new shape with the same elements; one size may be -1."""
+
+    name = "model.reshape"
+    input = operand_def(TensorType)
+    shape = prop_def(DenseArrayBase)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input $shape attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self,
+            lambda: shapes.reshape_shape(shape_of(self.input.type), self.shape.get_values()),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class FlattenOp(IRDLOperation):
+    """Flattens dimensions `start..` into one."""
+
+    name = "model.flatten"
+    input = operand_def(TensorType)
+    start = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self, lambda: shapes.flatten_shape(shape_of(self.input.type), self.start.value.data),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class ConcatOp(IRDLOperation):
+    """Joins tensors along `axis`."""
+
+    name = "model.concat"
+    inputs = var_operand_def(TensorType)
+    axis = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$inputs attr-dict `:` functional-type($inputs, $result)"
+
+    def verify_(self) -> None:
+        expect_shape(
+            self,
+            lambda: shapes.concat_shape(
+                [shape_of(v.type) for v in self.inputs], self.axis.value.data
+            ),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class SliceOp(IRDLOperation):
+    """NumPy basic indexing with static subscripts, one string per indexed dimension.
+
+    `"2"` or `"-1"` picks one position and drops the dimension; `"lo:hi:step"` with any
+    part omitted keeps it. Dimensions past the subscripts are kept whole.
+    """
+
+    name = "model.slice"
+    input = operand_def(TensorType)
+    index = prop_def(ArrayAttr[StringAttr])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input $index attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(self, lambda: slice_shape(shape_of(self.input.type), self.items()),
+                     self.result.type)
+
+    def items(self) -> list[int | slice]:
+        """The subscripts as Python ints and slices."""
+        try:
+            return [parse_subscript(s.data) for s in self.index.data]
+        except ValueError:
+            raise VerifyException(f"model.slice: malformed subscript in {self.index}") from None
+
+
+def parse_subscript(text: str) -> int | slice:
+    """Parses one subscript: `"3"`, `":"`, `"1:-1"`, `"::2"`."""
+    if ":" not in text:
+        return int(text)
+    parts = [int(p) if p else None for p in text.split(":")]
+    if len(parts) > 3:
+        raise ValueError(text)
+    return slice(*parts)
+
+
+def format_subscript(item: int | slice) -> str:
+    """The inverse of `parse_subscript`."""
+    if isinstance(item, int):
+        return str(item)
+    parts = ["" if p is None else str(p) for p in (item.start, item.stop)]
+    if item.step is not None:
+        parts.append(str(item.step))
+    return ":".join(parts)
+
+
+def slice_shape(x: shapes.Shape, items: list[int | slice]) -> shapes.Shape:
+    """The shape that NumPy basic indexing with `items` gives."""
+    if len(items) > len(x):
+        raise shapes.ShapeError(f"too many indices ({len(items)}) for a tensor of rank {len(x)}")
+    out: list[shapes.Dim] = []
+    for size, item in zip(x, items):
+        if isinstance(item, int):
+            shapes.index_dim(size, item)
+            continue
+        out.append(shapes.slice_dim(size, item.start, item.stop, item.step or 1))
+    return tuple(out) + tuple(x[len(items):])
+
+
+# -------------------------------------------------------------------------- creation
+
+
+class CreationBase(IRDLOperation):
+    """A tensor made from nothing but its (static) result type."""
+
+    result = result_def(TensorType)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def verify_(self) -> None:
+        assert isinstance(self.result.type, TensorType)
+        if not self.result.type.has_static_shape():
+            raise VerifyException(f"{self.name}: the shape must be static")
+
+
+@irdl_op_definition
+class ZerosOp(CreationBase):
+    """A tensor of zeros."""
+
+    name = "model.zeros"
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class OnesOp(CreationBase):
+    """A tensor of ones."""
+
+    name = "model.ones"
+    traits = traits_def(Pure())
+
+
+@irdl_op_definition
+class FullOp(CreationBase):
+    """A tensor filled with `value`."""
+
+    name = "model.full"
+    value = prop_def(FloatAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+
+
+@irdl_op_definition
+class ArangeOp(CreationBase):
+    """`[0, 1, ..., n-1]` as i64, n taken from the result type."""
+
+    name = "model.arange"
+    traits = traits_def(Pure())
+
+    def verify_(self) -> None:
+        super().verify_()
+        if len(shape_of(self.result.type)) != 1:
+            raise VerifyException("model.arange: the result must be 1-d")
+
+
+class RandomBase(CreationBase):
+    """Random values from the global generator, or from one seeded with `seed`."""
+
+    seed = opt_prop_def(IntegerAttr[i64])
+    irdl_options = (ParsePropInAttrDict(),)
+
+
+@irdl_op_definition
+class RandnOp(RandomBase):
+    """Samples from N(0, 1)."""
+
+    name = "model.randn"
+
+
+@irdl_op_definition
+class RandOp(RandomBase):
+    """Samples from U[0, 1)."""
+
+    name = "model.rand"
+
+
+@irdl_op_definition
+class OneHotOp(IRDLOperation):
+    """`[*ids] -> [*ids, n]` with a 1 at each id (i64)."""
+
+    name = "model.one_hot"
+    ids = operand_def(TensorType)
+    n = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$ids attr-dict `:` type($ids) `->` type($result)"
+
+    def verify_(self) -> None:
+        expect_shape(self, lambda: shape_of(self.ids.type) + (self.n.value.data,),
+                     self.result.type)
+
+
+# ---------------------------------------------------------------------------- losses
+
+
+class LossBase(IRDLOperation):
+    """A mean loss over a batch; the result is a 0-d float tensor."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        expect_shape(self, lambda: (), self.result.type)
+
+
+@irdl_op_definition
+class CrossEntropyOp(LossBase):
+    """Cross-entropy of logits `[N, C]` against integer labels `[N]`."""
+
+    name = "model.cross_entropy"
+
+    def verify_(self) -> None:
+        super().verify_()
+        logits, labels = shape_of(self.lhs.type), shape_of(self.rhs.type)
+        if len(logits) != len(labels) + 1 or any(
+            shapes.dims_conflict(a, b) for a, b in zip(logits, labels)
+        ):
+            raise VerifyException(
+                f"model.cross_entropy: labels {shapes.fmt_shape(labels)} do not match "
+                f"logits {shapes.fmt_shape(logits)}"
+            )
+
+
+@irdl_op_definition
+class MseOp(LossBase):
+    """Mean squared error."""
+
+    name = "model.mse"
+
+
+@irdl_op_definition
+class ShapeOp(IRDLOperation):
+    """The sizes of a tensor, as a host list of ints."""
+
+    name = "model.shape"
+    input = operand_def(TensorType)
+    result = result_def(ListType)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        assert isinstance(self.result.type, ListType)
+        if self.result.type.element_type != i64:
+            raise VerifyException("model.shape: the result must be a list of i64")
+
+
+FUNCTION_OPS = [
+    *UNARY_OPS.values(), *BINARY_OPS.values(), MatmulOp, WhereOp, ClampOp, CastOp,
+    *REDUCTION_OPS.values(), SoftmaxOp, LogSoftmaxOp, TransposeOp, PermuteOp, ReshapeOp,
+    FlattenOp, ConcatOp, SliceOp, ZerosOp, OnesOp, FullOp, ArangeOp, RandnOp, RandOp, OneHotOp,
+    CrossEntropyOp, MseOp, ShapeOp,
+]

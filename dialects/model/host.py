@@ -1,0 +1,264 @@
+"""Host operations: the statements of the program's `func.func @main` (M-LANGUAGE.md
+section 8) and the host values they work on (strings, lists, tuples, variables).
+
+Keyword arguments are optional operands written `name(%v)`; an absent one takes the
+default of the spec, applied by the runtime.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import StringAttr, TensorType, TupleType, f64, i1, i64
+from xdsl.irdl import (
+    AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def, opt_operand_def,
+    prop_def, region_def, result_def, traits_def, var_operand_def,
+)
+from xdsl.traits import IsTerminator, Pure
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
+
+SEGMENTS = (AttrSizedOperandSegments(as_property=True),)
+
+
+def host_format(positional: list[str], keywords: list[str], result: bool = True) -> str:
+    """The assembly format of a host call: `%a, %b kw(%c : f64) : type, type -> type`."""
+    parts = [" `,` ".join(f"${p}" for p in positional)]
+    parts += [f"(`{k}` `(` ${k}^ `:` type(${k}) `)`)?" for k in keywords]
+    types = " `,` ".join(f"type(${p})" for p in positional)
+    tail = " `->` type($result)" if result else ""
+    return " ".join(parts) + f" attr-dict `:` {types}{tail}"
+
+
+# ------------------------------------------------------------------------- values
+
+
+@irdl_op_definition
+class StrOp(IRDLOperation):
+    """A string constant."""
+
+    name = "model.str"
+    value = prop_def(StringAttr)
+    result = result_def(StrType)
+    traits = traits_def(Pure())
+    assembly_format = "$value attr-dict"
+
+    def __init__(self, value: str):
+        super().__init__(properties={"value": StringAttr(value)}, result_types=[StrType()])
+
+
+@irdl_op_definition
+class ListOp(IRDLOperation):
+    """Builds a host list from values of one type."""
+
+    name = "model.list"
+    elements = var_operand_def()
+    result = result_def(ListType)
+    traits = traits_def(Pure())
+    assembly_format = "$elements attr-dict `:` functional-type($elements, $result)"
+
+    def verify_(self) -> None:
+        assert isinstance(self.result.type, ListType)
+        for v in self.elements:
+            if v.type != self.result.type.element_type:
+                raise VerifyException("model.list: every element must have the list's type")
+
+
+@irdl_op_definition
+class TupleOp(IRDLOperation):
+    """Builds a host tuple."""
+
+    name = "model.tuple"
+    elements = var_operand_def()
+    result = result_def(TupleType)
+    traits = traits_def(Pure())
+    assembly_format = "$elements attr-dict `:` functional-type($elements, $result)"
+
+    def verify_(self) -> None:
+        assert isinstance(self.result.type, TupleType)
+        if list(self.result.type.types.data) != [v.type for v in self.elements]:
+            raise VerifyException("model.tuple: result type must list the element types")
+
+
+@irdl_op_definition
+class IndexOp(IRDLOperation):
+    """`v[i]` on a host list, tuple, tensor (first dimension) or data set row range."""
+
+    name = "model.index"
+    value = operand_def()
+    index = operand_def(i64)
+    result = result_def()
+    assembly_format = "$value `[` $index `]` attr-dict `:` functional-type(operands, results)"
+
+
+@irdl_op_definition
+class SliceRowsOp(IRDLOperation):
+    """`v[lo:hi]` on a host list, tensor (first dimension) or data set; bounds optional."""
+
+    name = "model.slice_rows"
+    value = operand_def()
+    lo = opt_operand_def(i64)
+    hi = opt_operand_def(i64)
+    result = result_def()
+    irdl_options = SEGMENTS
+    assembly_format = host_format(["value"], ["lo", "hi"])
+
+    def verify_(self) -> None:
+        if self.value.type != self.result.type and not isinstance(self.value.type, TensorType):
+            raise VerifyException("model.slice_rows: result type must equal the operand's")
+
+
+@irdl_op_definition
+class RangeOp(IRDLOperation):
+    """The list `[lo, lo+1, ..., hi-1]`."""
+
+    name = "model.range"
+    lo = operand_def(i64)
+    hi = operand_def(i64)
+    result = result_def(ListType)
+    traits = traits_def(Pure())
+    assembly_format = "$lo `,` $hi attr-dict `:` type($result)"
+
+
+@irdl_op_definition
+class SetVarOp(IRDLOperation):
+    """Stores a value into a named host variable (for names assigned more than once)."""
+
+    name = "model.set_var"
+    var = prop_def(StringAttr)
+    value = operand_def()
+    assembly_format = "$var `,` $value attr-dict `:` type($value)"
+
+
+@irdl_op_definition
+class GetVarOp(IRDLOperation):
+    """Reads a named host variable."""
+
+    name = "model.get_var"
+    var = prop_def(StringAttr)
+    result = result_def()
+    assembly_format = "$var attr-dict `:` type($result)"
+
+
+# ---------------------------------------------------------------------- control flow
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Ends the body of a `model.for` or a branch of `model.if`."""
+
+    name = "model.yield"
+    traits = traits_def(IsTerminator())
+    assembly_format = "attr-dict"
+
+
+@irdl_op_definition
+class ForOp(IRDLOperation):
+    """Runs its body once per element of a host list; the block argument is the element."""
+
+    name = "model.for"
+    iterable = operand_def(ListType)
+    body = region_def("single_block")
+    assembly_format = "$iterable `:` type($iterable) $body attr-dict"
+
+    def verify_(self) -> None:
+        args = self.body.block.args
+        assert isinstance(self.iterable.type, ListType)
+        if len(args) != 1 or args[0].type != self.iterable.type.element_type:
+            raise VerifyException("model.for: the body takes one argument of the element type")
+
+
+@irdl_op_definition
+class IfOp(IRDLOperation):
+    """Runs one of two regions depending on a host boolean."""
+
+    name = "model.if"
+    cond = operand_def(i1)
+    then_region = region_def("single_block")
+    else_region = region_def("single_block")
+    assembly_format = "$cond $then_region `else` $else_region attr-dict"
+
+
+# ------------------------------------------------------------------ data and models
+
+
+def _host_op(op_name: str, doc: str, fields: dict, fmt: str, segments: bool = False) -> type:
+    """Declares a host op from its operand/result fields and assembly format."""
+    body = {"name": f"model.{op_name}", "assembly_format": fmt, **fields}
+    if segments:
+        body["irdl_options"] = SEGMENTS
+    cls = type("".join(w.title() for w in op_name.split("_")) + "Op", (IRDLOperation,), body)
+    cls.__doc__ = doc
+    return irdl_op_definition(cls)
+
+
+def _call(op_name: str, doc: str, positional: dict, keywords: dict, result=None) -> type:  # noqa: ANN001
+    """Declares a host call op: required operands, optional keyword operands, one result."""
+    fields = {k: operand_def(t) for k, t in positional.items()}
+    fields |= {k: opt_operand_def(t) for k, t in keywords.items()}
+    if result is not None:
+        fields["result"] = result_def(result)
+    fmt = host_format(list(positional), list(keywords), result is not None)
+    return _host_op(op_name, doc, fields, fmt, segments=bool(keywords))
+
+
+ANY = AnyAttr()  # an operand whose type the frontend checks (several types are allowed)
+
+SeedOp = _call("seed", "Fixes every random source.", {"value": i64}, {})
+DatasetOp = _call("dataset", "A bundled data set by name.", {"dataset_name": StrType}, {},
+                  DatasetType)
+LoadOp = _call("load", "A data set from a .csv or .npz file.", {"path": StrType},
+               {"target": StrType}, DatasetType)
+SplitOp = _call("split", "`(first, rest)`: a shuffled split, `fraction` of the rows first.",
+                {"data": DatasetType, "fraction": f64}, {"seed": i64}, TupleType)
+DataXOp = _call("data_x", "The features of a data set (f32).", {"data": DatasetType}, {},
+                TensorType)
+DataYOp = _call("data_y", "The labels of a data set.", {"data": DatasetType}, {}, TensorType)
+LenOp = _call("len", "The length of a data set, list, tuple or tensor.", {"value": ANY}, {}, i64)
+FitOp = _call(
+    "fit", "Trains a model in place; returns the last epoch's mean loss.",
+    {"model": ModelType, "data": DatasetType},
+    {"loss": StrType, "optimizer": StrType, "lr": f64, "epochs": i64, "batch": i64,
+     "freeze": ListType, "weight_decay": f64},
+    f64,
+)
+EvaluateOp = _call("evaluate", "Scores a model on a data set with a metric.",
+                   {"model": ModelType, "data": DatasetType}, {"metric": StrType}, f64)
+PredictOp = _call("predict", "The model's output for a tensor or a data set, not training.",
+                  {"model": ModelType, "input": ANY}, {}, ANY)
+QuantizeOp = _call("quantize", "A new model with int8 weights; the original is unchanged.",
+                   {"model": ModelType, "dtype": StrType},
+                   {"mode": StrType, "calibrate": DatasetType}, ModelType)
+SaveOp = _call("save", "Writes a model package.", {"model": ModelType, "path": StrType}, {})
+LoadModelOp = _call("load_model", "Reads a model package.", {"path": StrType}, {}, ModelType)
+LoadWeightsOp = _call("load_weights", "Fills a model from .safetensors or a .pt state dict.",
+                      {"model": ModelType, "path": StrType}, {})
+ParamsOp = _call("params", "The number of parameters of a model.", {"model": ModelType}, {}, i64)
+SummaryOp = _call("summary", "Prints each layer, its output shape and parameter count.",
+                  {"model": ModelType}, {})
+PrintOp = _host_op(
+    "print", "Writes its arguments separated by spaces, then a newline.",
+    {"values": var_operand_def()}, "($values^ `:` type($values))? attr-dict",
+)
+
+
+@irdl_op_definition
+class HostFloatOp(IRDLOperation):
+    """Converts a host int or bool to a float (keyword arguments such as `lr=1`)."""
+
+    name = "model.to_float"
+    input = operand_def()
+    result = result_def(f64)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def verify_(self) -> None:
+        if self.input.type not in (i64, f64, i1):
+            raise VerifyException("model.to_float: operand must be a host number")
+
+
+HOST_OPS = [
+    StrOp, ListOp, TupleOp, IndexOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
+    IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
+    PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, ParamsOp, SummaryOp, PrintOp,
+    HostFloatOp,
+]

@@ -1,0 +1,242 @@
+"""Built-in layers (M-LANGUAGE.md section 6). Parameters arrive as operands from
+`model.get_param`, so a layer op is a pure function of tensors and its properties.
+
+Each op may carry a discardable `layer` attribute naming the field it came from
+(`"fc1"`, `"blocks.0.attn"`), which `summary` and diagnostics use.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, TensorType, f64, i64
+from xdsl.irdl import (
+    IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_operand_def,
+    prop_def, result_def, traits_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.dialects.model.base import bool_prop, expect_shape, int_prop
+from mlang.dialects.model.types import shape_of
+from mlang.support import shapes
+
+FORMAT = "operands attr-dict `:` functional-type(operands, results)"
+
+
+@irdl_op_definition
+class LinearOp(IRDLOperation):
+    """`x @ weight^T + bias` on the last dimension of `x`."""
+
+    name = "model.linear"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        w = shape_of(self.weight.type)
+        expect_shape(self, lambda: shapes.linear_shape(shape_of(self.input.type), w), self.result.type)
+        if self.bias is not None and shape_of(self.bias.type) != w[:1]:
+            raise VerifyException(f"model.linear: bias must have shape [{w[0]}]")
+
+
+@irdl_op_definition
+class Conv2dOp(IRDLOperation):
+    """NCHW convolution with an OIHW weight, square stride and padding."""
+
+    name = "model.conv2d"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    stride = prop_def(IntegerAttr[i64])
+    padding = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        stride, padding = self.stride.value.data, self.padding.value.data
+        if stride < 1 or padding < 0:
+            raise VerifyException("model.conv2d: stride must be >= 1 and padding >= 0")
+        expect_shape(
+            self,
+            lambda: shapes.conv2d_shape(
+                shape_of(self.input.type), shape_of(self.weight.type), stride, padding
+            ),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class EmbeddingOp(IRDLOperation):
+    """Rows of `weight` for integer ids: `[*ids] -> [*ids, dim]`."""
+
+    name = "model.embedding"
+    ids = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = FORMAT
+
+    def verify_(self) -> None:
+        w = shape_of(self.weight.type)
+        if len(w) != 2:
+            raise VerifyException("model.embedding: weight must be 2-d")
+        expect_shape(self, lambda: shape_of(self.ids.type) + (w[1],), self.result.type)
+
+
+@irdl_op_definition
+class LayerNormOp(IRDLOperation):
+    """Normalises the last dimension, then scales by `weight` and shifts by `bias`."""
+
+    name = "model.layer_norm"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    eps = prop_def(FloatAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = FORMAT
+
+    def verify_(self) -> None:
+        dim = shape_of(self.weight.type)
+        if len(dim) != 1 or shape_of(self.bias.type) != dim:
+            raise VerifyException("model.layer_norm: weight and bias must be 1-d of equal size")
+        expect_shape(self, lambda: _same(self.input.type, dim[0], "layer_norm"), self.result.type)
+
+
+@irdl_op_definition
+class RmsNormOp(IRDLOperation):
+    """Root-mean-square norm of the last dimension, scaled by `weight`."""
+
+    name = "model.rms_norm"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    eps = prop_def(FloatAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = FORMAT
+
+    def verify_(self) -> None:
+        dim = shape_of(self.weight.type)
+        if len(dim) != 1:
+            raise VerifyException("model.rms_norm: weight must be 1-d")
+        expect_shape(self, lambda: _same(self.input.type, dim[0], "rms_norm"), self.result.type)
+
+
+@irdl_op_definition
+class AttentionOp(IRDLOperation):
+    """Multi-head self-attention on `[N, T, dim]` with q, k, v and out projections.
+
+    Heads split the last dimension contiguously; scores are scaled by
+    `1/sqrt(dim/heads)`; with `causal` position i attends to positions <= i.
+    """
+
+    name = "model.attention"
+    input = operand_def(TensorType)
+    q_weight = operand_def(TensorType)
+    q_bias = operand_def(TensorType)
+    k_weight = operand_def(TensorType)
+    k_bias = operand_def(TensorType)
+    v_weight = operand_def(TensorType)
+    v_bias = operand_def(TensorType)
+    out_weight = operand_def(TensorType)
+    out_bias = operand_def(TensorType)
+    heads = prop_def(IntegerAttr[i64])
+    causal = prop_def(IntegerAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = FORMAT
+
+    def verify_(self) -> None:
+        x = shape_of(self.input.type)
+        dim = shape_of(self.q_weight.type)[0]
+        heads = self.heads.value.data
+        if len(x) != 3:
+            raise VerifyException("model.attention: input must be [N, T, dim]")
+        if heads < 1 or not isinstance(dim, int) or dim % heads:
+            raise VerifyException(f"model.attention: dim {dim} is not divisible by {heads} heads")
+        for w in (self.q_weight, self.k_weight, self.v_weight, self.out_weight):
+            if shape_of(w.type) != (dim, dim):
+                raise VerifyException(f"model.attention: projection weights must be [{dim}, {dim}]")
+        expect_shape(self, lambda: _same(self.input.type, dim, "attention"), self.result.type)
+
+    @property
+    def is_causal(self) -> bool:
+        """Whether position i attends only to positions <= i."""
+        return bool_prop(self.causal)
+
+
+@irdl_op_definition
+class DropoutOp(IRDLOperation):
+    """Zeroes elements with probability `p` while training; identity otherwise."""
+
+    name = "model.dropout"
+    input = operand_def(TensorType)
+    p = prop_def(FloatAttr)
+    result = result_def(TensorType)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def __init__(self, x, p: float):  # noqa: ANN001 - an SSAValue
+        super().__init__(operands=[x], properties={"p": FloatAttr(p, f64)}, result_types=[x.type])
+
+    def verify_(self) -> None:
+        if not 0.0 <= self.p.value.data < 1.0:
+            raise VerifyException("model.dropout: p must be in [0, 1)")
+        if self.input.type != self.result.type:
+            raise VerifyException("model.dropout: result type must equal input type")
+
+
+class Pool2dBase(IRDLOperation):
+    """NCHW pooling with a square window."""
+
+    input = operand_def(TensorType)
+    kernel = prop_def(IntegerAttr[i64])
+    stride = prop_def(IntegerAttr[i64])
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def verify_(self) -> None:
+        kernel, stride = int_prop(self.kernel), int_prop(self.stride)
+        assert kernel is not None and stride is not None
+        if kernel < 1 or stride < 1:
+            raise VerifyException(f"{self.name}: kernel and stride must be >= 1")
+        expect_shape(
+            self, lambda: shapes.pool2d_shape(shape_of(self.input.type), kernel, stride),
+            self.result.type,
+        )
+
+
+@irdl_op_definition
+class MaxPool2dOp(Pool2dBase):
+    """NCHW max pooling."""
+
+    name = "model.max_pool2d"
+
+
+@irdl_op_definition
+class AvgPool2dOp(Pool2dBase):
+    """NCHW average pooling."""
+
+    name = "model.avg_pool2d"
+
+
+def _same(t, dim, what: str) -> shapes.Shape:  # noqa: ANN001 - a TensorType
+    """The input shape, after checking that its last dimension is `dim`."""
+    x = shape_of(t)
+    shapes.check_last_dim(x, dim, what)
+    return x
+
+
+LAYER_OPS = [
+    LinearOp, Conv2dOp, EmbeddingOp, LayerNormOp, RmsNormOp, AttentionOp, DropoutOp,
+    MaxPool2dOp, AvgPool2dOp,
+]

@@ -1,0 +1,177 @@
+"""Model structure: definitions, parameters, instances and method calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DictionaryAttr, FloatAttr, StringAttr, SymbolNameConstraint, SymbolRefAttr, TensorType, f64,
+)
+from xdsl.ir import Attribute, Block, Region, SSAValue
+from xdsl.irdl import (
+    IRDLOperation, irdl_op_definition, operand_def, prop_def, region_def, result_def,
+    traits_def, var_operand_def, var_result_def,
+)
+from xdsl.traits import IsolatedFromAbove, NoTerminator, Pure, SymbolOpInterface, SymbolTable
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.dialects.model.types import ModelType
+
+INIT_KINDS = ("uniform", "normal", "ones", "zeros")
+
+
+@irdl_op_definition
+class DefOp(IRDLOperation):
+    """A specialised model: its parameters and its methods (`func.func`s).
+
+    ```
+    model.def @Classifier_64_10 attributes {source = "Classifier", hparams = {...}} {
+      model.param @fc1.weight : tensor<10x64xf32> init "uniform" (1.25e-01 : f64)
+      func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x10xf32> { ... }
+    }
+    ```
+    """
+
+    name = "model.def"
+    sym_name = prop_def(SymbolNameConstraint())
+    body = region_def("single_block")
+    traits = traits_def(SymbolOpInterface(), SymbolTable(), NoTerminator(), IsolatedFromAbove())
+    assembly_format = "$sym_name attr-dict-with-keyword $body"
+
+    def __init__(self, name: str, source: str, hparams: dict[str, Attribute]):
+        super().__init__(
+            properties={"sym_name": StringAttr(name)},
+            attributes={"source": StringAttr(source), "hparams": DictionaryAttr(hparams)},
+            regions=[Region(Block())],
+        )
+
+    @property
+    def params(self) -> list[ParamOp]:
+        """The parameter declarations, in definition order."""
+        return [op for op in self.body.block.ops if isinstance(op, ParamOp)]
+
+    @property
+    def methods(self) -> dict[str, func.FuncOp]:
+        """The methods by name."""
+        return {
+            op.sym_name.data: op for op in self.body.block.ops if isinstance(op, func.FuncOp)
+        }
+
+    def verify_(self) -> None:
+        if "forward" not in self.methods:
+            raise VerifyException(f"model.def @{self.sym_name.data} has no 'forward' method")
+        for op in self.body.block.ops:
+            if not isinstance(op, (ParamOp, func.FuncOp)):
+                raise VerifyException(
+                    f"model.def may only hold model.param and func.func, not {op.name}"
+                )
+
+
+@irdl_op_definition
+class ParamOp(IRDLOperation):
+    """Declares a parameter of a model, its shape and its initialiser.
+
+    `init` is one of `uniform` (U(-scale, scale)), `normal` (N(0, scale)), `ones`, `zeros`.
+    """
+
+    name = "model.param"
+    sym_name = prop_def(SymbolNameConstraint())
+    param_type = prop_def(TensorType)
+    init = prop_def(StringAttr)
+    scale = prop_def(FloatAttr)
+    traits = traits_def(SymbolOpInterface())
+    assembly_format = "$sym_name `:` $param_type `init` $init `(` $scale `)` attr-dict"
+
+    def __init__(self, name: str, type: TensorType, init: str, scale: float):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "param_type": type,
+                "init": StringAttr(init),
+                "scale": FloatAttr(scale, f64),
+            }
+        )
+
+    def verify_(self) -> None:
+        if self.init.data not in INIT_KINDS:
+            raise VerifyException(
+                f"model.param: unknown init '{self.init.data}', expected one of "
+                + ", ".join(INIT_KINDS)
+            )
+        if not self.param_type.has_static_shape():
+            raise VerifyException("model.param: a parameter must have a static shape")
+
+
+@irdl_op_definition
+class GetParamOp(IRDLOperation):
+    """Reads a parameter of the enclosing model by its symbol, `@fc1.weight`."""
+
+    name = "model.get_param"
+    param = prop_def(SymbolRefAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$param attr-dict `:` type($result)"
+
+    def __init__(self, param: str, type: TensorType):
+        super().__init__(properties={"param": SymbolRefAttr(param)}, result_types=[type])
+
+    def verify_(self) -> None:
+        model = self.parent_op()
+        while model is not None and not isinstance(model, DefOp):
+            model = model.parent_op()
+        if model is None:
+            raise VerifyException("model.get_param must be inside a model.def")
+        decl = SymbolTable.lookup_symbol(model, self.param)
+        if not isinstance(decl, ParamOp):
+            raise VerifyException(f"model.get_param: no parameter {self.param}")
+        if decl.param_type != self.result.type:
+            raise VerifyException(
+                f"model.get_param: {self.param} has type {decl.param_type}, "
+                f"not {self.result.type}"
+            )
+
+
+@irdl_op_definition
+class InstantiateOp(IRDLOperation):
+    """Creates a fresh instance of a model definition, its parameters initialised."""
+
+    name = "model.instantiate"
+    definition = prop_def(SymbolRefAttr)
+    result = result_def(ModelType)
+    assembly_format = "$definition attr-dict `:` type($result)"
+
+    def __init__(self, definition: str):
+        super().__init__(
+            properties={"definition": SymbolRefAttr(definition)},
+            result_types=[ModelType(StringAttr(definition))],
+        )
+
+    def verify_(self) -> None:
+        assert isinstance(self.result.type, ModelType)
+        if self.result.type.model_name.data != self.definition.root_reference.data:
+            raise VerifyException("model.instantiate: result type must name the definition")
+
+
+@irdl_op_definition
+class CallOp(IRDLOperation):
+    """Calls a method of a model instance from the host program: `net(x)`, `net.encode(x)`."""
+
+    name = "model.call"
+    model = operand_def(ModelType)
+    method = prop_def(SymbolRefAttr)
+    args = var_operand_def()
+    res = var_result_def()
+    assembly_format = (
+        "$model $method `(` $args `)` attr-dict `:` type($model) `,` "
+        "functional-type($args, $res)"
+    )
+
+    def __init__(
+        self, model: SSAValue, method: str, args: Sequence[SSAValue], results: Sequence[Attribute]
+    ):
+        super().__init__(
+            operands=[model, args],
+            properties={"method": SymbolRefAttr(method)},
+            result_types=[results],
+        )

@@ -1,0 +1,105 @@
+"""Contraction tensorops: batched matrix product and 2-d convolution."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from xdsl.dialects.builtin import DenseArrayBase, TensorType, i64
+from xdsl.ir import SSAValue
+from xdsl.irdl import VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def
+from xdsl.traits import Pure
+
+from mlang.dialects.tensorops.base import (
+    FloatElement, NumberElement, TensorOp, checked, int_array, shape_of, tensor_of, tensor_type,
+)
+from mlang.dialects.tensorops.reduction import window_shape
+from mlang.support.shapes import ShapeError, dims_conflict, fmt_shape, matmul_shape
+
+
+@irdl_op_definition
+class MatmulOp(TensorOp):
+    """Matrix product with `torch.matmul` semantics: 1-d operands are vectors, and
+    batch dimensions broadcast."""
+
+    name = "tensorops.matmul"
+    T: ClassVar = VarConstraint("T", NumberElement)
+    lhs = operand_def(TensorType.constr(T))
+    rhs = operand_def(TensorType.constr(T))
+    result = result_def(TensorType.constr(T))
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)"
+    )
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        types = (tensor_type(lhs), tensor_type(rhs))
+        result = checked(self.name, self.infer_result_type, *types)
+        super().__init__(operands=[lhs, rhs], result_types=[result])
+
+    @classmethod
+    def infer_result_type(cls, lhs: TensorType, rhs: TensorType) -> TensorType:
+        """Broadcast batch dimensions, then the rows of `lhs` and the columns of `rhs`."""
+        return tensor_of(lhs.element_type, matmul_shape(shape_of(lhs), shape_of(rhs)))
+
+    def inferred_type(self) -> TensorType:
+        return self.infer_result_type(tensor_type(self.lhs), tensor_type(self.rhs))
+
+
+@irdl_op_definition
+class Conv2dOp(TensorOp):
+    """Cross-correlation of a CHW or NCHW input with an OIHW weight (no bias, no groups)."""
+
+    name = "tensorops.conv2d"
+    T: ClassVar = VarConstraint("T", FloatElement)
+    input = operand_def(TensorType.constr(T))
+    weight = operand_def(TensorType.constr(T))
+    stride = prop_def(DenseArrayBase.constr(i64))
+    padding = prop_def(DenseArrayBase.constr(i64))
+    result = result_def(TensorType.constr(T))
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$input `,` $weight `stride` $stride `padding` $padding attr-dict `:` "
+        "type($input) `,` type($weight) `->` type($result)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue,
+        weight: SSAValue,
+        stride: Sequence[int] = (1, 1),
+        padding: Sequence[int] = (0, 0),
+    ):
+        types = (tensor_type(input), tensor_type(weight))
+        result = checked(self.name, self.infer_result_type, *types, stride, padding)
+        super().__init__(
+            operands=[input, weight],
+            properties={"stride": int_array(stride), "padding": int_array(padding)},
+            result_types=[result],
+        )
+
+    @classmethod
+    def infer_result_type(
+        cls,
+        input: TensorType,
+        weight: TensorType,
+        stride: Sequence[int],
+        padding: Sequence[int],
+    ) -> TensorType:
+        """Batch kept, channels from the weight, spatial sizes slid over by the kernel."""
+        x, w = shape_of(input), shape_of(weight)
+        if len(x) not in (3, 4) or len(w) != 4:
+            raise ShapeError(
+                f"expected a CHW or NCHW input and an OIHW weight, got {fmt_shape(x)} "
+                f"and {fmt_shape(w)}"
+            )
+        if dims_conflict(x[-3], w[1]):
+            raise ShapeError(f"the weight expects {w[1]} input channels, got {x[-3]}")
+        spatial = window_shape(x, w[2:], stride, padding)
+        return tensor_of(input.element_type, [*x[:-3], w[0], *spatial])
+
+    def inferred_type(self) -> TensorType:
+        return self.infer_result_type(
+            tensor_type(self.input), tensor_type(self.weight),
+            self.stride.get_values(), self.padding.get_values(),
+        )

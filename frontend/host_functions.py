@@ -1,0 +1,329 @@
+"""IR generation for the built-in host functions (spec section 8).
+
+Arguments are checked against each function's signature and types here; string options
+known at compile time (`loss="mse"`) are validated here too, so that a typo is reported
+before anything runs. What only the data can tell is checked by the runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from xdsl.dialects.builtin import DenseArrayBase, i32
+from xdsl.ir import Operation
+
+from mlang.dialects.model import host
+from mlang.frontend import ast
+from mlang.frontend.emitter import Emitter
+from mlang.frontend.signatures import Signature, bind
+from mlang.frontend.types import (
+    BOOL, FLOAT, INT, STR, DatasetT, ListT, ModelT, MType, ScalarT, TensorT, TupleT, ir_type,
+)
+from mlang.frontend.values import Dyn, Seq, Static, Value, describe
+from mlang.runtime.names import BUILTIN_DATASETS, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES
+from mlang.support.diagnostics import CompileError, Loc
+
+
+class HostContext(Protocol):
+    """What host emitters need from the IR generator."""
+
+    def method_result(self, model: ModelT, method: str, args: list[MType], loc: Loc) -> MType:
+        """The result type of calling `method` of `model` with arguments of these types."""
+        ...
+
+
+Args = dict[str, Value | None]
+HostEmit = Callable[[HostContext, Emitter, Args, dict[str, Loc], Loc], Value]
+HOST_FUNCTIONS: dict[str, tuple[Signature, HostEmit]] = {}
+
+
+def host_function(sig: Signature) -> Callable[[HostEmit], HostEmit]:
+    """Registers an emitter for the host function of signature `sig`."""
+
+    def register(emit: HostEmit) -> HostEmit:
+        HOST_FUNCTIONS[sig.name] = (sig, emit)
+        return emit
+
+    return register
+
+
+def emit_host_function(ctx: HostContext, em: Emitter, call: ast.Call, name: str,
+                       args: list[Value], kwargs: dict[str, Value]) -> Value:
+    """Emits a call of host function `name`."""
+    if name == "print":
+        return emit_print(em, call, args, kwargs)
+    sig, emit = HOST_FUNCTIONS[name]
+    bound = bind(sig, call, args, kwargs)
+    locs = {k: bound.locs.get(k, call.loc) for k in sig.names}
+    return emit(ctx, em, bound.args, locs, call.loc)
+
+
+# ------------------------------------------------------------------- argument checks
+
+
+def arg(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str) -> Dyn:
+    """An argument as an SSA value of M type `t` (ints are accepted where floats are)."""
+    if v is None:
+        raise CompileError(loc, f"{what} is missing")
+    d = em.value(v, loc)
+    if d.type == t:
+        return d
+    if t == FLOAT and d.type in (INT, BOOL):
+        return em.result(host.HostFloatOp.create(operands=[d.ssa], result_types=[ir_type(FLOAT)]),
+                         FLOAT, loc)
+    if isinstance(t, ModelT) and isinstance(d.type, ModelT):
+        return d
+    if isinstance(t, ListT) and isinstance(d.type, ListT) and d.type.element in (None, t.element):
+        return d
+    raise CompileError(loc, f"{what} must be {kind_name(t)}, got {describe(v)}")
+
+
+def kind_name(t: MType) -> str:
+    """How an expected type is named in messages."""
+    if isinstance(t, ModelT):
+        return "a model"
+    if isinstance(t, DatasetT):
+        return "a data set"
+    if isinstance(t, ScalarT):
+        return {"int": "an int", "float": "a number", "bool": "a boolean", "str": "a string"}[
+            t.kind]
+    return str(t)
+
+
+def choice(v: Value | None, allowed: tuple[str, ...], loc: Loc, what: str) -> None:
+    """Checks a string option that is known at compile time."""
+    if isinstance(v, Static) and isinstance(v.value, str) and v.value not in allowed:
+        raise CompileError(
+            loc, f"unknown {what} '{v.value}'; expected one of " + ", ".join(allowed))
+
+
+def positive(v: Value | None, loc: Loc, what: str, strict: bool = True) -> None:
+    """Checks a number option that is known at compile time."""
+    if isinstance(v, Static) and isinstance(v.value, (int, float)):
+        if v.value < 0 or (strict and v.value == 0):
+            raise CompileError(loc, f"{what} must be {'positive' if strict else '>= 0'}, "
+                                    f"got {v.value}")
+
+
+def optional(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str):  # noqa: ANN201
+    """An optional keyword operand: None when the default applies."""
+    if v is None or (isinstance(v, Static) and v.value is None):
+        return None
+    if isinstance(t, ListT) and isinstance(v, Static) and v.value == []:
+        return em.result(host.ListOp.create(operands=[], result_types=[ir_type(t)]), t, loc).ssa
+    return arg(em, v, t, loc, what).ssa
+
+
+def model_arg(em: Emitter, v: Value | None, loc: Loc) -> Dyn:
+    """A model argument."""
+    d = arg(em, v, ModelT(None), loc, "the first argument")
+    assert isinstance(d.type, ModelT)
+    return d
+
+
+def _call(em: Emitter, op: type[Operation], operands: dict, result: MType | None,
+          loc: Loc) -> Value:
+    """Inserts a host call op with named (possibly absent) operands."""
+    created = op.create(
+        operands=[v for v in operands.values() if v is not None],
+        result_types=[ir_type(result)] if result is not None else [],
+        properties=_segments(op, operands),
+    )
+    em.insert(created, loc)
+    return Dyn(created.results[0], result) if result is not None else Static(None)
+
+
+def _has_optional(op: type[Operation]) -> bool:
+    """True for ops with optional (keyword) operands."""
+    return bool(getattr(op, "irdl_options", ()))
+
+
+def _segments(op: type[Operation], operands: dict) -> dict:
+    """The operandSegmentSizes property of an op with optional operands."""
+    if not _has_optional(op):
+        return {}
+    sizes = [0 if v is None else 1 for v in operands.values()]
+    return {"operandSegmentSizes": DenseArrayBase.from_list(i32, sizes)}
+
+
+# ------------------------------------------------------------------------ functions
+
+
+@host_function(Signature.of("seed", "n"))
+def emit_seed(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Fixes every random source."""
+    return _call(em, host.SeedOp, {"value": arg(em, a["n"], INT, locs["n"], "seed").ssa}, None,
+                 loc)
+
+
+@host_function(Signature.of("dataset", "name"))
+def emit_dataset(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """A bundled data set."""
+    choice(a["name"], BUILTIN_DATASETS, locs["name"], "data set")
+    name = arg(em, a["name"], STR, locs["name"], "the data set name")
+    return _call(em, host.DatasetOp, {"dataset_name": name.ssa}, DatasetT(), loc)
+
+
+@host_function(Signature.of("load", "path", ("target", None)))
+def emit_load(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """A data set from a file."""
+    path = arg(em, a["path"], STR, locs["path"], "the path")
+    target = optional(em, a["target"], STR, locs["target"], "target")
+    return _call(em, host.LoadOp, {"path": path.ssa, "target": target}, DatasetT(), loc)
+
+
+@host_function(Signature.of("split", "data", "fraction", ("seed", 0)))
+def emit_split(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """A shuffled split of a data set."""
+    f = a["fraction"]
+    if isinstance(f, Static) and isinstance(f.value, (int, float)) and not 0 < f.value < 1:
+        raise CompileError(locs["fraction"], f"split fraction must be in (0, 1), got {f.value}")
+    operands = {
+        "data": arg(em, a["data"], DatasetT(), locs["data"], "the data set").ssa,
+        "fraction": arg(em, f, FLOAT, locs["fraction"], "the fraction").ssa,
+        "seed": optional(em, a["seed"], INT, locs["seed"], "seed"),
+    }
+    return _call(em, host.SplitOp, operands, TupleT((DatasetT(), DatasetT())), loc)
+
+
+@host_function(Signature.of("len", "x"))
+def emit_len(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """The length of a data set, list, tuple or tensor."""
+    v = a["x"]
+    if isinstance(v, Static) and isinstance(v.value, (list, tuple, str)):
+        return Static(len(v.value))
+    if isinstance(v, Seq):
+        return Static(len(v.items))
+    d = em.value(v, locs["x"])  # type: ignore[arg-type]
+    if not isinstance(d.type, (DatasetT, ListT, TupleT, TensorT)) and d.type != STR:
+        raise CompileError(locs["x"], f"len needs a data set, list, tuple or tensor, got {d.type}")
+    if isinstance(d.type, TensorT) and d.type.shape == ():
+        raise CompileError(locs["x"], "len of a 0-d tensor")
+    return _call(em, host.LenOp, {"value": d.ssa}, INT, loc)
+
+
+@host_function(Signature.of(
+    "fit", "model", "data", ("loss", "cross_entropy"), ("optimizer", "adam"), ("lr", 0.001),
+    ("epochs", 10), ("batch", 32), ("freeze", []), ("weight_decay", 0.0)))
+def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Trains a model in place."""
+    choice(a["loss"], LOSSES, locs["loss"], "loss")
+    choice(a["optimizer"], OPTIMIZERS, locs["optimizer"], "optimizer")
+    for name in ("lr", "epochs", "batch"):
+        positive(a[name], locs[name], name)
+    positive(a["weight_decay"], locs["weight_decay"], "weight_decay", strict=False)
+    m = model_arg(em, a["model"], locs["model"])
+    if isinstance(m.type, ModelT) and m.type.quantized:
+        raise CompileError(locs["model"], "a quantized model cannot be trained")
+    operands = {
+        "model": m.ssa,
+        "data": arg(em, a["data"], DatasetT(), locs["data"], "the data set").ssa,
+        "loss": optional(em, a["loss"], STR, locs["loss"], "loss"),
+        "optimizer": optional(em, a["optimizer"], STR, locs["optimizer"], "optimizer"),
+        "lr": optional(em, a["lr"], FLOAT, locs["lr"], "lr"),
+        "epochs": optional(em, a["epochs"], INT, locs["epochs"], "epochs"),
+        "batch": optional(em, a["batch"], INT, locs["batch"], "batch"),
+        "freeze": optional(em, a["freeze"], ListT(STR), locs["freeze"], "freeze"),
+        "weight_decay": optional(em, a["weight_decay"], FLOAT, locs["weight_decay"],
+                                 "weight_decay"),
+    }
+    return _call(em, host.FitOp, operands, FLOAT, loc)
+
+
+@host_function(Signature.of("evaluate", "model", "data", ("metric", "accuracy")))
+def emit_evaluate(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Scores a model."""
+    choice(a["metric"], METRICS, locs["metric"], "metric")
+    operands = {
+        "model": model_arg(em, a["model"], locs["model"]).ssa,
+        "data": arg(em, a["data"], DatasetT(), locs["data"], "the data set").ssa,
+        "metric": optional(em, a["metric"], STR, locs["metric"], "metric"),
+    }
+    return _call(em, host.EvaluateOp, operands, FLOAT, loc)
+
+
+@host_function(Signature.of("predict", "model", "x"))
+def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """The model's output, computed without training behaviour."""
+    m = model_arg(em, a["model"], locs["model"])
+    x = em.value(a["x"], locs["x"])  # type: ignore[arg-type]
+    if isinstance(x.type, DatasetT):
+        x_type: MType = TensorT("f32", (None, None))
+    elif isinstance(x.type, TensorT):
+        x_type = x.type
+    else:
+        raise CompileError(locs["x"], f"predict needs a tensor or a data set, got {x.type}")
+    out = ctx.method_result(m.type, "forward", [x_type], loc)  # type: ignore[arg-type]
+    return _call(em, host.PredictOp, {"model": m.ssa, "input": x.ssa}, out, loc)
+
+
+@host_function(Signature.of("quantize", "model", "dtype", ("mode", "weight"),
+                            ("calibrate", None)))
+def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """A quantized copy of a model."""
+    choice(a["dtype"], ("int8",), locs["dtype"], "quantization type")
+    choice(a["mode"], QUANT_MODES, locs["mode"], "quantization mode")
+    mode, calib = a["mode"], a["calibrate"]
+    no_calib = calib is None or (isinstance(calib, Static) and calib.value is None)
+    if isinstance(mode, Static) and mode.value == "static" and no_calib:
+        raise CompileError(locs["mode"], "mode=\"static\" needs calibrate=DATASET")
+    m = model_arg(em, a["model"], locs["model"])
+    assert isinstance(m.type, ModelT)
+    if m.type.quantized:
+        raise CompileError(locs["model"], "this model is already quantized")
+    operands = {
+        "model": m.ssa,
+        "dtype": arg(em, a["dtype"], STR, locs["dtype"], "the dtype").ssa,
+        "mode": optional(em, mode, STR, locs["mode"], "mode"),
+        "calibrate": optional(em, calib, DatasetT(), locs["calibrate"], "calibrate"),
+    }
+    return _call(em, host.QuantizeOp, operands, ModelT(m.type.definition, quantized=True), loc)
+
+
+@host_function(Signature.of("save", "model", "path"))
+def emit_save(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Writes a model package."""
+    operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
+                "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
+    return _call(em, host.SaveOp, operands, None, loc)
+
+
+@host_function(Signature.of("load_model", "path"))
+def emit_load_model(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Reads a model package."""
+    path = arg(em, a["path"], STR, locs["path"], "the path")
+    return _call(em, host.LoadModelOp, {"path": path.ssa}, ModelT(None), loc)
+
+
+@host_function(Signature.of("load_weights", "model", "path"))
+def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Fills a model from a weights file."""
+    operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
+                "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
+    return _call(em, host.LoadWeightsOp, operands, None, loc)
+
+
+@host_function(Signature.of("params", "model"))
+def emit_params(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """The number of parameters."""
+    return _call(em, host.ParamsOp, {"model": model_arg(em, a["model"], locs["model"]).ssa},
+                 INT, loc)
+
+
+@host_function(Signature.of("summary", "model"))
+def emit_summary(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """Prints a table of layers."""
+    return _call(em, host.SummaryOp, {"model": model_arg(em, a["model"], locs["model"]).ssa},
+                 None, loc)
+
+
+def emit_print(em: Emitter, call: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
+    """Prints values separated by spaces."""
+    if call.kwargs:
+        raise CompileError(call.kwargs[0].loc, "print takes no keyword arguments")
+    values = [em.value(v, node.loc).ssa for v, node in zip(args, call.args)]
+    em.insert(host.PrintOp.create(operands=values), call.loc)
+    return Static(None)
+
+

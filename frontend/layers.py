@@ -1,0 +1,238 @@
+"""The built-in layers (spec section 6): their signatures, parameters with PyTorch's names,
+shapes and default initialisation, and the IR of a call.
+
+A layer used as a field is a `LayerSpec`; calling it emits one `model` layer op whose
+parameters are read with `model.get_param` at the layer's path.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, f64, i64
+
+from mlang.dialects.model import layers as L
+from mlang.dialects.model.base import bool_attr
+from mlang.frontend import ast
+from mlang.frontend.emitter import Emitter
+from mlang.frontend.signatures import Signature, bind
+from mlang.frontend.tensor_functions import flatten, ranked, shape_rule, static_bool, static_int, static_number
+from mlang.frontend.types import TensorT, ir_type, is_float_dtype
+from mlang.frontend.values import Dyn, LayerSpec, Static, StaticValue, Value
+from mlang.support import shapes
+from mlang.support.diagnostics import CompileError, Loc
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One parameter of a layer: name suffix, shape, initialiser and its scale."""
+
+    suffix: str
+    shape: tuple[int, ...]
+    init: str
+    scale: float
+
+
+SIGNATURES: dict[str, Signature] = {
+    s.name: s for s in (
+        Signature.of("Linear", "in", "out", ("bias", True)),
+        Signature.of("Conv2d", "in_ch", "out_ch", "kernel", ("stride", 1), ("padding", 0),
+                     ("bias", True)),
+        Signature.of("Embedding", "count", "dim"),
+        Signature.of("LayerNorm", "dim", ("eps", 1e-5)),
+        Signature.of("RMSNorm", "dim", ("eps", 1e-6)),
+        Signature.of("Attention", "dim", "heads", ("causal", False)),
+        Signature.of("Dropout", "p"),
+        Signature.of("MaxPool2d", "kernel", ("stride", None)),
+        Signature.of("AvgPool2d", "kernel", ("stride", None)),
+        Signature.of("Flatten", ("start", 1)),
+    )
+}
+
+INT_ARGS = ("in", "out", "in_ch", "out_ch", "kernel", "count", "dim", "heads")
+
+
+def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, Value],
+               path: str) -> LayerSpec:
+    """Binds and checks the arguments of a built-in layer used as a field."""
+    sig = SIGNATURES[kind]
+    bound = bind(sig, call, args, kwargs)
+    values: dict[str, StaticValue] = {}
+    for name, default in sig.params:
+        v = bound.args[name]
+        loc = bound.locs.get(name, call.loc)
+        values[name] = _static_arg(kind, name, v if v is not None else Static(default), loc)
+    if kind in ("MaxPool2d", "AvgPool2d") and values["stride"] is None:
+        values["stride"] = values["kernel"]
+    if kind == "Attention" and values["dim"] % values["heads"]:  # type: ignore[operator]
+        raise CompileError(call.loc, f"Attention: dim {values['dim']} is not divisible by "
+                                     f"{values['heads']} heads")
+    return LayerSpec(kind, values, path, call.loc)
+
+
+def _static_arg(kind: str, name: str, v: Value, loc: Loc) -> StaticValue:
+    """One layer argument, which must be known at compile time."""
+    what = f"{kind} argument '{name}'"
+    if name in INT_ARGS or (name in ("stride", "padding", "start") and not _is_none(v)):
+        n = static_int(v, loc, what)
+        low = 0 if name in ("padding", "start") else 1
+        if n < low and not (name == "start"):
+            raise CompileError(loc, f"{what} must be at least {low}, got {n}")
+        return n
+    if name == "bias" or name == "causal":
+        return static_bool(v, loc, what)
+    if name in ("eps", "p"):
+        x = static_number(v, loc, what)
+        if name == "p" and not 0.0 <= x < 1.0:
+            raise CompileError(loc, f"Dropout probability must be in [0, 1), got {x:g}")
+        if name == "eps" and x <= 0:
+            raise CompileError(loc, f"{what} must be positive")
+        return x
+    return None
+
+
+def _is_none(v: Value) -> bool:
+    """True for the value `none`."""
+    return isinstance(v, Static) and v.value is None
+
+
+def layer_params(spec: LayerSpec) -> list[ParamSpec]:
+    """The parameters of a layer in PyTorch's state_dict order."""
+    a = spec.args
+    if spec.kind == "Linear":
+        return _linear(a["in"], a["out"], bool(a["bias"]))  # type: ignore[arg-type]
+    if spec.kind == "Conv2d":
+        k, cin, cout = a["kernel"], a["in_ch"], a["out_ch"]
+        bound = 1.0 / math.sqrt(cin * k * k)  # type: ignore[operator]
+        params = [ParamSpec("weight", (cout, cin, k, k), "uniform", bound)]  # type: ignore[arg-type]
+        if a["bias"]:
+            params.append(ParamSpec("bias", (cout,), "uniform", bound))  # type: ignore[arg-type]
+        return params
+    if spec.kind == "Embedding":
+        return [ParamSpec("weight", (a["count"], a["dim"]), "normal", 1.0)]  # type: ignore[arg-type]
+    if spec.kind == "LayerNorm":
+        return [ParamSpec("weight", (a["dim"],), "ones", 1.0),  # type: ignore[arg-type]
+                ParamSpec("bias", (a["dim"],), "zeros", 0.0)]  # type: ignore[arg-type]
+    if spec.kind == "RMSNorm":
+        return [ParamSpec("weight", (a["dim"],), "ones", 1.0)]  # type: ignore[arg-type]
+    if spec.kind == "Attention":
+        d = a["dim"]
+        return [ParamSpec(f"{proj}.{p.suffix}", p.shape, p.init, p.scale)
+                for proj in ("q", "k", "v", "out") for p in _linear(d, d, True)]  # type: ignore[arg-type]
+    return []
+
+
+def _linear(fan_in: int, fan_out: int, bias: bool) -> list[ParamSpec]:
+    """Linear's parameters: kaiming-uniform weight, bias bounded by 1/sqrt(fan_in)."""
+    bound = 1.0 / math.sqrt(fan_in)
+    params = [ParamSpec("weight", (fan_out, fan_in), "uniform", bound)]
+    if bias:
+        params.append(ParamSpec("bias", (fan_out,), "uniform", bound))
+    return params
+
+
+# ------------------------------------------------------------------------ calls
+
+LayerEmit = Callable[[Emitter, LayerSpec, Dyn, Loc], Dyn]
+
+
+def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn:
+    """Emits a call of a layer on `x`, checking the input's dtype and shape."""
+    inp = em.tensor(x, loc)
+    if spec.kind not in ("Embedding", "Dropout", "Flatten", "MaxPool2d") and not is_float_dtype(
+        inp.type.dtype  # type: ignore[union-attr]
+    ):
+        raise CompileError(loc, f"{spec.kind} at '{spec.path}' needs a floating-point input, "
+                                f"got {inp.type}")
+    out = EMITTERS[spec.kind](em, spec, inp, loc)
+    if spec.kind != "Flatten":
+        out.ssa.owner.attributes["layer"] = StringAttr(spec.path)
+    return out
+
+
+def _params(em: Emitter, spec: LayerSpec, loc: Loc) -> list:
+    """The SSA values of a layer's parameters, in declaration order."""
+    return [em.param(f"{spec.path}.{p.suffix}", loc) for p in layer_params(spec)]
+
+
+def _checked(loc: Loc, spec: LayerSpec, rule: Callable[[], shapes.Shape]) -> shapes.Shape:
+    """Applies a shape rule; a mismatch is reported at the call, naming the layer."""
+    return shape_rule(loc, f"{spec.kind} at '{spec.path}'", rule)
+
+
+def _emit(em: Emitter, op: type, spec: LayerSpec, operands: list, t: TensorT, props: dict,
+          loc: Loc) -> Dyn:
+    """Inserts a layer op."""
+    return em.result(op.create(operands=operands, result_types=[ir_type(t)], properties=props),
+                     t, loc)
+
+
+def _linear_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    a = spec.args
+    shape = ranked(x.type, loc, "Linear")  # type: ignore[arg-type]
+    out = _checked(loc, spec, lambda: shapes.linear_shape(shape, (a["out"], a["in"])))  # type: ignore[arg-type]
+    return _emit(em, L.LinearOp, spec, [x.ssa, *_params(em, spec, loc)],
+                 TensorT(x.type.dtype, out), {}, loc)  # type: ignore[union-attr]
+
+
+def _conv_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    a = spec.args
+    shape = ranked(x.type, loc, "Conv2d")  # type: ignore[arg-type]
+    w = (a["out_ch"], a["in_ch"], a["kernel"], a["kernel"])
+    out = _checked(loc, spec, lambda: shapes.conv2d_shape(shape, w, a["stride"], a["padding"]))  # type: ignore[arg-type]
+    props = {"stride": IntegerAttr(a["stride"], i64), "padding": IntegerAttr(a["padding"], i64)}
+    return _emit(em, L.Conv2dOp, spec, [x.ssa, *_params(em, spec, loc)],
+                 TensorT(x.type.dtype, out), props, loc)  # type: ignore[union-attr]
+
+
+def _embedding_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    if x.type.dtype not in ("i64", "i32", "i8"):  # type: ignore[union-attr]
+        raise CompileError(loc, f"Embedding at '{spec.path}' needs integer ids, got {x.type}")
+    shape = ranked(x.type, loc, "Embedding") + (spec.args["dim"],)  # type: ignore[operator]
+    return _emit(em, L.EmbeddingOp, spec, [x.ssa, *_params(em, spec, loc)],
+                 TensorT("f32", shape), {}, loc)
+
+
+def _norm_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    shape = ranked(x.type, loc, spec.kind)  # type: ignore[arg-type]
+    _checked(loc, spec, lambda: (shapes.check_last_dim(shape, spec.args["dim"], spec.kind), shape)[1])  # type: ignore[arg-type]
+    op = L.LayerNormOp if spec.kind == "LayerNorm" else L.RmsNormOp
+    props = {"eps": FloatAttr(spec.args["eps"], f64)}  # type: ignore[arg-type]
+    return _emit(em, op, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)  # type: ignore[arg-type]
+
+
+def _attention_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    shape = ranked(x.type, loc, "Attention")  # type: ignore[arg-type]
+    if len(shape) != 3:
+        raise CompileError(loc, f"Attention at '{spec.path}' expects [N, T, dim], got {x.type}")
+    _checked(loc, spec, lambda: (shapes.check_last_dim(shape, spec.args["dim"], "Attention"), shape)[1])  # type: ignore[arg-type]
+    props = {"heads": IntegerAttr(spec.args["heads"], i64),
+             "causal": bool_attr(bool(spec.args["causal"]))}
+    return _emit(em, L.AttentionOp, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)  # type: ignore[arg-type]
+
+
+def _dropout_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    return em.result(L.DropoutOp(x.ssa, spec.args["p"]), x.type, loc)  # type: ignore[arg-type]
+
+
+def _pool_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    k, s = spec.args["kernel"], spec.args["stride"]
+    shape = ranked(x.type, loc, spec.kind)  # type: ignore[arg-type]
+    out = _checked(loc, spec, lambda: shapes.pool2d_shape(shape, k, s))  # type: ignore[arg-type]
+    op = L.MaxPool2dOp if spec.kind == "MaxPool2d" else L.AvgPool2dOp
+    props = {"kernel": IntegerAttr(k, i64), "stride": IntegerAttr(s, i64)}  # type: ignore[arg-type]
+    return _emit(em, op, spec, [x.ssa], TensorT(x.type.dtype, out), props, loc)  # type: ignore[union-attr]
+
+
+def _flatten_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
+    return flatten(em, x, spec.args["start"], loc)  # type: ignore[arg-type]
+
+
+EMITTERS: dict[str, LayerEmit] = {
+    "Linear": _linear_call, "Conv2d": _conv_call, "Embedding": _embedding_call,
+    "LayerNorm": _norm_call, "RMSNorm": _norm_call, "Attention": _attention_call,
+    "Dropout": _dropout_call, "MaxPool2d": _pool_call, "AvgPool2d": _pool_call,
+    "Flatten": _flatten_call,
+}

@@ -1,0 +1,529 @@
+"""The M parser: recursive descent from `lexer` tokens to the `frontend.ast` tree.
+
+Each node carries the location of its first token, except a `BinOp` (its operator's) and
+the calls that `a |> f` becomes (the `|>`'s). Errors are `CompileError`s at the offending
+token: "expected ')' but found 'x'", "unexpected end of file; expected an expression".
+Chains that can grow without brackets (`- - x`, `not not x`, `a ** b ** c`, `else if`) are
+parsed in loops, so only bracket nesting recurses, and the lexer bounds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from pathlib import Path
+from typing import TypeVar, cast
+
+from mlang.frontend.ast import (
+    Assign, Attribute, BinOp, BoolLit, Call, Dim, Expr, ExprStmt, Field, FloatLit, FnDecl, For,
+    If, Import, IntLit, Item, Keyword, Let, ListLit, ModelDecl, Name, Param, Program, Range,
+    Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, TupleLit,
+    TupleTypeExpr, TypeExpr, UnaryOp,
+)
+from mlang.frontend.lexer import (
+    EOF, FLOAT, INT, NAME, NEWLINE, STRING, Token, decode_source, tokenize,
+)
+from mlang.support.diagnostics import CompileError, Loc
+
+T = TypeVar("T")
+
+_DTYPES = frozenset("f32 f16 bf16 f64 i64 i32 i8 bool".split())
+_SCALAR_TYPES = frozenset("int float bool str".split())
+
+# Binding power of the binary operators; `not` sits between `and` and the comparisons.
+_OR, _AND, _NOT, _COMPARE, _SUM, _PRODUCT = range(1, 7)
+_BINARY_PRECEDENCE = {
+    "or": _OR,
+    "and": _AND,
+    **dict.fromkeys(("==", "!=", "<", "<=", ">", ">="), _COMPARE),
+    "+": _SUM,
+    "-": _SUM,
+    "*": _PRODUCT,
+    "/": _PRODUCT,
+    "@": _PRODUCT,
+}
+
+_LITERALS: dict[str, Callable[..., Expr]] = {INT: IntLit, FLOAT: FloatLit, STRING: StrLit}
+
+_TERMINATORS = (NEWLINE, ";")
+
+_MISPLACED_DECLARATION = {
+    "model": "'model' is only allowed at the top level",
+    "import": "'import' is only allowed at the top level",
+    "fn": "'fn' is only allowed at the top level or in a model",
+}
+
+
+def parse_program(text: str, file: str) -> Program:
+    """Parses the source text of `file` into a Program."""
+    return _Parser(tokenize(text, file), file).parse_program()
+
+
+def parse_file(path: str | Path) -> Program:
+    """Reads, decodes and parses the file at `path`."""
+    file = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise CompileError(None, f"cannot read '{file}': {err.strerror}") from None
+    return parse_program(decode_source(data, file), file)
+
+
+def _describe(tok: Token) -> str:
+    """Names a token in a message: `'x'`, or "end of line"."""
+    if tok.kind == NEWLINE:
+        return "end of line"
+    text = tok.text if len(tok.text) <= 24 else tok.text[:21] + "..."
+    return f"'{text}'"
+
+
+def _pipe_call(loc: Loc, arg: Expr, stage: Expr) -> Call:
+    """Desugars `arg |> stage`: `f` becomes `f(arg)`, `f(x, k=v)` becomes `f(arg, x, k=v)`."""
+    if isinstance(stage, Call):
+        return Call(loc, stage.func, (arg, *stage.args), stage.kwargs)
+    return Call(loc, stage, (arg,), ())
+
+
+def _negate(signs: list[Token], expr: Expr) -> Expr:
+    """Applies the prefix `-` tokens `signs` to `expr`, innermost last."""
+    for sign in reversed(signs):
+        expr = UnaryOp(sign.loc, "-", expr)
+    return expr
+
+
+class _Parser:
+    """The state of one parse: the tokens, the position and whether in a function body."""
+
+    def __init__(self, tokens: list[Token], file: str):
+        self.tokens = tokens
+        self.file = file
+        self.pos = 0
+        self.in_function = False
+
+    # ------------------------------------------------------------------ token access
+
+    def peek(self, ahead: int = 0) -> Token:
+        """Returns the token `ahead` places after the current one (EOF past the end)."""
+        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+
+    def at(self, *kinds: str) -> bool:
+        """Whether the current token is of one of `kinds`."""
+        return self.peek().kind in kinds
+
+    def advance(self) -> Token:
+        """Consumes and returns the current token."""
+        tok = self.peek()
+        if tok.kind != EOF:
+            self.pos += 1
+        return tok
+
+    def accept(self, kind: str) -> bool:
+        """Consumes the current token if it is of `kind`."""
+        if not self.at(kind):
+            return False
+        self.advance()
+        return True
+
+    def expect(self, kind: str, what: str | None = None) -> Token:
+        """Consumes a token of `kind`, or fails saying that `what` was expected."""
+        if not self.at(kind):
+            raise self.error_expected(what or f"'{kind}'")
+        return self.advance()
+
+    def error_expected(self, what: str) -> CompileError:
+        """An error at the current token saying that `what` was expected instead."""
+        tok = self.peek()
+        if tok.kind == EOF:
+            return CompileError(tok.loc, f"unexpected end of file; expected {what}")
+        return CompileError(tok.loc, f"expected {what} but found {_describe(tok)}")
+
+    def skip_newline_before(self, kind: str) -> None:
+        """Lets `kind` (`{` or `else`) start the next line: nothing else can begin there."""
+        if self.at(NEWLINE) and self.peek(1).kind == kind:
+            self.advance()
+
+    def skip_terminators(self) -> None:
+        """Skips newlines and semicolons."""
+        while self.at(*_TERMINATORS):
+            self.advance()
+
+    def end_statement(self) -> None:
+        """Requires the end of a statement: a terminator, `}` or the end of the file."""
+        if self.at("}", EOF):
+            return
+        if not self.at(*_TERMINATORS):
+            if self.at(".."):
+                raise CompileError(
+                    self.peek().loc, "a range 'lo..hi' is only allowed after 'for NAME in'"
+                )
+            raise self.error_expected("a newline or ';'")
+        self.skip_terminators()
+
+    def parse_comma_list(
+        self, close: str, parse_item: Callable[[], T], nonempty: bool = False
+    ) -> tuple[T, ...]:
+        """Parses `item, item, ...` and the `close` bracket; a trailing comma is allowed."""
+        items: list[T] = []
+        if nonempty or not self.at(close):
+            items.append(parse_item())
+            while self.accept(",") and not self.at(close):
+                items.append(parse_item())
+        self.expect(close, f"',' or '{close}'")
+        return tuple(items)
+
+    def parse_braced(self, parse_member: Callable[[], T]) -> tuple[T, ...]:
+        """Parses `{ member; member ... }`, members separated by newlines or `;`."""
+        self.skip_newline_before("{")
+        self.expect("{")
+        members: list[T] = []
+        self.skip_terminators()
+        while not self.at("}", EOF):
+            members.append(parse_member())
+            self.end_statement()
+        self.expect("}")
+        return tuple(members)
+
+    # ------------------------------------------------------------------ declarations
+
+    def parse_program(self) -> Program:
+        """Parses the whole token list."""
+        items: list[Item] = []
+        self.skip_terminators()
+        while not self.at(EOF):
+            items.append(self.parse_item())
+            self.end_statement()
+        return Program(Loc(self.file, 1, 1), self.file, tuple(items))
+
+    def parse_item(self) -> Item:
+        """Parses a top-level declaration or host statement."""
+        if self.at("model"):
+            return self.parse_model()
+        if self.at("fn"):
+            return self.parse_fn()
+        if self.at("import"):
+            tok = self.advance()
+            path = self.expect(STRING, "a path string after 'import'").value
+            return Import(tok.loc, cast(str, path))
+        return self.parse_statement()
+
+    def parse_model(self) -> ModelDecl:
+        """Parses `model NAME(PARAMS) { ... }` or `model NAME(PARAMS) = STAGE |> ...`."""
+        tok = self.expect("model")
+        name = self.expect(NAME, "a model name").text
+        hparams = self.parse_params()
+        if self.accept("="):
+            stages = self.parse_stages()
+            return ModelDecl(tok.loc, name, hparams, (), (), stages)
+        self.skip_newline_before("{")
+        if not self.at("{"):
+            raise self.error_expected("'{' or '='")
+        members = self.parse_braced(self.parse_model_member)
+        fields = tuple(m for m in members if isinstance(m, Field))
+        methods = tuple(m for m in members if isinstance(m, FnDecl))
+        return ModelDecl(tok.loc, name, hparams, fields, methods)
+
+    def parse_stages(self) -> tuple[Expr, ...]:
+        """Parses the operands of a sequential model's `|>` chain, without desugaring."""
+        stages = [self.parse_binary(_OR)]
+        while self.accept("|>"):
+            stages.append(self.parse_binary(_OR))
+        return tuple(stages)
+
+    def parse_model_member(self) -> Field | FnDecl:
+        """Parses a field `NAME = EXPR` or a method `fn ...` of a model body."""
+        if self.at("fn"):
+            return self.parse_fn()
+        if not (self.at(NAME) and self.peek(1).kind == "="):
+            raise self.error_expected("a field 'NAME = ...' or a method 'fn ...'")
+        name = self.advance()
+        self.advance()
+        return Field(name.loc, name.text, self.parse_expr())
+
+    def parse_fn(self) -> FnDecl:
+        """Parses `fn NAME(PARAMS) -> TYPE { BODY }`; the result type is optional."""
+        tok = self.expect("fn")
+        name = self.expect(NAME, "a function name").text
+        params = self.parse_params()
+        result = self.parse_type() if self.accept("->") else None
+        self.in_function = True
+        body = self.parse_braced(self.parse_statement)
+        self.in_function = False
+        return FnDecl(tok.loc, name, params, result, body)
+
+    def parse_params(self) -> tuple[Param, ...]:
+        """Parses `(NAME: TYPE = DEFAULT, ...)`, types and defaults optional."""
+        self.expect("(")
+        params = self.parse_comma_list(")", self.parse_param)
+        for before, param in pairwise(params):
+            if before.default is not None and param.default is None:
+                raise CompileError(
+                    param.loc, "a parameter without a default cannot follow one with a default"
+                )
+        return params
+
+    def parse_param(self) -> Param:
+        """Parses one `NAME: TYPE = DEFAULT`."""
+        name = self.expect(NAME, "a parameter name")
+        type_ = self.parse_type() if self.accept(":") else None
+        default = self.parse_expr() if self.accept("=") else None
+        return Param(name.loc, name.text, type_, default)
+
+    # ------------------------------------------------------------------------- types
+
+    def parse_type(self) -> TypeExpr:
+        """Parses `f32[N, 4]`, `int`, or a tuple of types `(f32[N], f32[N])`."""
+        tok = self.peek()
+        if tok.kind == "(":
+            return self.parse_parenthesized(self.parse_type, TupleTypeExpr)
+        if tok.kind != NAME:
+            raise self.error_expected("a type")
+        if tok.text in _DTYPES and self.peek(1).kind == "[":
+            self.advance()
+            self.advance()
+            return TensorTypeExpr(tok.loc, tok.text, self.parse_comma_list("]", self.parse_dim))
+        if tok.text in _SCALAR_TYPES:
+            return ScalarTypeExpr(self.advance().loc, tok.text)
+        if tok.text in _DTYPES:
+            self.advance()
+            raise self.error_expected(f"'[' after the tensor dtype '{tok.text}'")
+        raise CompileError(
+            tok.loc, f"unknown type '{tok.text}'; expected int, float, bool, str or DTYPE[...]"
+        )
+
+    def parse_dim(self) -> Dim:
+        """Parses one tensor dimension: an integer, a name or `?`."""
+        tok = self.peek()
+        if tok.kind == INT:
+            return Dim(self.advance().loc, "int", cast(int, tok.value))
+        if tok.kind == NAME:
+            return Dim(self.advance().loc, "name", tok.text)
+        if tok.kind == "?":
+            return Dim(self.advance().loc, "any")
+        raise self.error_expected("a dimension (an integer, a name or '?')")
+
+    # -------------------------------------------------------------------- statements
+
+    def parse_statement(self) -> Stmt:
+        """Parses one statement of the host program or of a function body."""
+        tok = self.peek()
+        if tok.kind in _MISPLACED_DECLARATION:
+            raise CompileError(tok.loc, _MISPLACED_DECLARATION[tok.kind])
+        if tok.kind == "let":
+            return self.parse_let()
+        if tok.kind == "for":
+            return self.parse_for()
+        if tok.kind == "if":
+            return self.parse_if()
+        if tok.kind == "return":
+            return self.parse_return()
+        return self.parse_assign_or_expr()
+
+    def parse_let(self) -> Let:
+        """Parses `let NAME = EXPR` or `let (NAME, ...) = EXPR`."""
+        tok = self.expect("let")
+        unpack = self.accept("(")
+        if unpack:
+            names = self.parse_comma_list(")", self.parse_name, nonempty=True)
+        else:
+            names = (self.parse_name(),)
+        self.expect("=")
+        return Let(tok.loc, names, self.parse_expr(), unpack)
+
+    def parse_name(self) -> Name:
+        """Parses a NAME into a `Name` node."""
+        tok = self.expect(NAME, "a name")
+        return Name(tok.loc, tok.text)
+
+    def parse_for(self) -> For:
+        """Parses `for NAME in EXPR { }`, where EXPR may be a range `lo..hi`."""
+        tok = self.expect("for")
+        var = self.parse_name()
+        self.expect("in")
+        start = self.peek().loc
+        iterable = self.parse_expr()
+        if self.accept(".."):
+            iterable = Range(start, iterable, self.parse_expr())
+        return For(tok.loc, var, iterable, self.parse_braced(self.parse_statement))
+
+    def parse_if(self) -> If:
+        """Parses `if C { } else if C { } else { }`, looping over the `else if` chain."""
+        branches: list[tuple[Token, Expr, tuple[Stmt, ...]]] = []
+        orelse: tuple[Stmt, ...] = ()
+        while True:
+            tok = self.expect("if")
+            cond = self.parse_expr()
+            branches.append((tok, cond, self.parse_braced(self.parse_statement)))
+            self.skip_newline_before("else")
+            if not self.accept("else"):
+                break
+            if not self.at("if"):
+                orelse = self.parse_braced(self.parse_statement)
+                break
+        tok, cond, then = branches.pop()
+        node = If(tok.loc, cond, then, orelse)
+        for tok, cond, then in reversed(branches):
+            node = If(tok.loc, cond, then, (node,))
+        return node
+
+    def parse_return(self) -> Return:
+        """Parses `return EXPR` or a bare `return`, only inside a function."""
+        tok = self.expect("return")
+        if not self.in_function:
+            raise CompileError(tok.loc, "'return' outside a function")
+        if self.at(*_TERMINATORS, "}", EOF):
+            return Return(tok.loc, None)
+        return Return(tok.loc, self.parse_expr())
+
+    def parse_assign_or_expr(self) -> Assign | ExprStmt:
+        """Parses `NAME = EXPR` or an expression statement."""
+        start = self.peek().loc
+        expr = self.parse_expr()
+        if not self.at("="):
+            return ExprStmt(start, expr)
+        if not isinstance(expr, Name):
+            raise CompileError(start, "cannot assign to this expression; only to a name")
+        self.advance()
+        return Assign(start, expr, self.parse_expr())
+
+    # ------------------------------------------------------------------- expressions
+
+    def parse_expr(self) -> Expr:
+        """Parses a full expression; `a |> f(x)` becomes `f(a, x)`."""
+        expr = self.parse_binary(_OR)
+        while self.at("|>"):
+            pipe = self.advance()
+            expr = _pipe_call(pipe.loc, expr, self.parse_binary(_OR))
+        return expr
+
+    def parse_binary(self, min_precedence: int) -> Expr:
+        """Parses binary operators binding at least as tightly as `min_precedence`."""
+        if self.at("not") and min_precedence <= _NOT:
+            lhs = self.parse_not()
+        else:
+            lhs = self.parse_unary()
+        while _BINARY_PRECEDENCE.get(self.peek().kind, 0) >= min_precedence:
+            op = self.advance()
+            precedence = _BINARY_PRECEDENCE[op.kind]
+            lhs = BinOp(op.loc, op.kind, lhs, self.parse_binary(precedence + 1))
+            if precedence == _COMPARE and _BINARY_PRECEDENCE.get(self.peek().kind) == _COMPARE:
+                raise CompileError(
+                    self.peek().loc, "comparisons cannot be chained; combine them with 'and'"
+                )
+        return lhs
+
+    def parse_not(self) -> Expr:
+        """Parses `not not ... x` whose operand is a comparison."""
+        nots: list[Token] = []
+        while self.at("not"):
+            nots.append(self.advance())
+        expr = self.parse_binary(_COMPARE)
+        for tok in reversed(nots):
+            expr = UnaryOp(tok.loc, "not", expr)
+        return expr
+
+    def parse_unary(self) -> Expr:
+        """Parses `-a`, `a ** b` and mixtures: `-a ** -b ** c` is `-(a ** -(b ** c))`."""
+        signs = [self.parse_minus_signs()]
+        operands = [self.parse_postfix()]
+        powers: list[Token] = []
+        while self.at("**"):
+            powers.append(self.advance())
+            signs.append(self.parse_minus_signs())
+            operands.append(self.parse_postfix())
+        # `**` is right-associative and binds tighter than a `-` on its left: fold from the
+        # right, negating each partial power by the signs written before its base.
+        expr = _negate(signs[-1], operands[-1])
+        for i in reversed(range(len(powers))):
+            expr = _negate(signs[i], BinOp(powers[i].loc, "**", operands[i], expr))
+        return expr
+
+    def parse_minus_signs(self) -> list[Token]:
+        """Consumes and returns consecutive prefix `-` tokens."""
+        signs: list[Token] = []
+        while self.at("-"):
+            signs.append(self.advance())
+        return signs
+
+    def parse_postfix(self) -> Expr:
+        """Parses an atom followed by calls `(...)`, fields `.name` and subscripts `[...]`."""
+        start = self.peek().loc
+        expr = self.parse_atom()
+        while True:
+            if self.at("("):
+                args, kwargs = self.parse_call_arguments()
+                expr = Call(start, expr, args, kwargs)
+            elif self.accept("."):
+                expr = Attribute(start, expr, self.expect(NAME, "a field name after '.'").text)
+            elif self.accept("["):
+                items = self.parse_comma_list("]", self.parse_subscript_item, nonempty=True)
+                expr = Subscript(start, expr, items)
+            else:
+                return expr
+
+    def parse_call_arguments(self) -> tuple[tuple[Expr, ...], tuple[Keyword, ...]]:
+        """Parses `(a, b, k=v)`: positional arguments, then keyword arguments."""
+        self.expect("(")
+        args: list[Expr] = []
+        kwargs: list[Keyword] = []
+        for loc, arg in self.parse_comma_list(")", self.parse_argument):
+            if isinstance(arg, Keyword):
+                if any(kw.name == arg.name for kw in kwargs):
+                    raise CompileError(loc, f"duplicate keyword argument '{arg.name}'")
+                kwargs.append(arg)
+            elif kwargs:
+                raise CompileError(loc, "positional argument follows keyword argument")
+            else:
+                args.append(arg)
+        return tuple(args), tuple(kwargs)
+
+    def parse_argument(self) -> tuple[Loc, Expr | Keyword]:
+        """Parses one call argument, `EXPR` or `NAME=EXPR`, with its first token's loc."""
+        start = self.peek()
+        if start.kind == NAME and self.peek(1).kind == "=":
+            self.advance()
+            self.advance()
+            return start.loc, Keyword(start.loc, start.text, self.parse_expr())
+        return start.loc, self.parse_expr()
+
+    def parse_subscript_item(self) -> Expr | Slice:
+        """Parses an index `i` or a slice `lo:hi:step`, each part optional."""
+        start = self.peek().loc
+        lo = None
+        if not self.at(":"):
+            lo = self.parse_expr()
+            if not self.at(":"):
+                return lo
+        self.advance()
+        hi = None if self.at(":", ",", "]") else self.parse_expr()
+        step = None
+        if self.accept(":") and not self.at(",", "]"):
+            step = self.parse_expr()
+        return Slice(start, lo, hi, step)
+
+    def parse_atom(self) -> Expr:
+        """Parses a literal, a name, a list `[...]` or a parenthesised expression or tuple."""
+        tok = self.peek()
+        if tok.kind in _LITERALS:
+            return _LITERALS[tok.kind](self.advance().loc, tok.value)
+        if tok.kind in ("true", "false"):
+            return BoolLit(self.advance().loc, tok.kind == "true")
+        if tok.kind == NAME:
+            return Name(self.advance().loc, tok.text)
+        if tok.kind == "[":
+            self.advance()
+            return ListLit(tok.loc, self.parse_comma_list("]", self.parse_expr))
+        if tok.kind == "(":
+            return self.parse_parenthesized(self.parse_expr, TupleLit)
+        raise self.error_expected("an expression")
+
+    def parse_parenthesized(
+        self, parse_item: Callable[[], T], make_tuple: Callable[[Loc, tuple[T, ...]], T]
+    ) -> T:
+        """Parses `(x)` as x, and `(x,)` or `(x, y, ...)` as a tuple made by `make_tuple`."""
+        open_paren = self.expect("(")
+        first = parse_item()
+        if self.accept(")"):
+            return first
+        self.expect(",", "',' or ')'")
+        rest = self.parse_comma_list(")", parse_item)
+        return make_tuple(open_paren.loc, (first, *rest))

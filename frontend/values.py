@@ -1,0 +1,155 @@
+"""What an M expression evaluates to while the IR is generated.
+
+Compile-time values (`Static`: literals, hyper-parameters, dtypes, `none`, lists of
+them) stay Python values until an op needs them; run-time values (`Dyn`) are SSA values
+with their M type. Layers, models and functions are handles that calls resolve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from xdsl.ir import SSAValue
+
+from mlang.frontend import ast
+from mlang.frontend.types import BOOL, FLOAT, INT, STR, ListT, MType, NoneT, TupleT
+
+StaticValue = Union[int, float, bool, str, None, "DType", list, tuple]
+
+
+@dataclass(frozen=True)
+class DType:
+    """A dtype name used as a value, as in `cast(x, f32)`."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Static:
+    """A value known at compile time."""
+
+    value: StaticValue
+
+    @property
+    def type(self) -> MType:
+        """The M type of the value."""
+        return static_type(self.value)
+
+
+@dataclass(frozen=True)
+class Dyn:
+    """A value computed at run time: an SSA value and its M type."""
+
+    ssa: SSAValue
+    type: MType
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A list or tuple literal with run-time elements, such as `[a, b]` for `concat`."""
+
+    items: tuple[Value, ...]
+    is_tuple: bool
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A built-in layer field: its kind (`Linear`), bound arguments and parameter path."""
+
+    kind: str
+    args: dict[str, StaticValue]
+    path: str
+    loc: ast.Loc
+
+
+@dataclass(frozen=True)
+class SubModel:
+    """A field holding an instance of another model, inlined at each call."""
+
+    decl: ast.ModelDecl
+    hparams: dict[str, StaticValue]
+    path: str
+    fields: dict[str, Field]
+    loc: ast.Loc
+
+
+@dataclass(frozen=True)
+class LayerList:
+    """`repeat(n, LAYER)`: independent copies at paths `path.0`, `path.1`, ..."""
+
+    items: tuple[Field, ...]
+    path: str
+
+
+Field = LayerSpec | SubModel | LayerList
+
+
+@dataclass(frozen=True)
+class ModelClass:
+    """A model declaration used as a value (calling it instantiates the model)."""
+
+    decl: ast.ModelDecl
+
+
+@dataclass(frozen=True)
+class FnRef:
+    """A free function declaration used as a value."""
+
+    decl: ast.FnDecl
+
+
+@dataclass(frozen=True)
+class MethodRef:
+    """A method of a model, bound to the model it is called on."""
+
+    owner: Value
+    name: str
+
+
+@dataclass(frozen=True)
+class BuiltinRef:
+    """A built-in function or layer name."""
+
+    name: str
+
+
+Value = Static | Dyn | Seq | LayerSpec | SubModel | LayerList | ModelClass | FnRef | MethodRef | BuiltinRef
+
+
+def static_type(v: StaticValue) -> MType:
+    """The M type of a compile-time value."""
+    if isinstance(v, bool):
+        return BOOL
+    if isinstance(v, int):
+        return INT
+    if isinstance(v, float):
+        return FLOAT
+    if isinstance(v, str):
+        return STR
+    if isinstance(v, list):
+        return ListT(static_type(v[0]) if v else None)
+    if isinstance(v, tuple):
+        return TupleT(tuple(static_type(e) for e in v))
+    return NoneT()
+
+
+def describe(v: Value) -> str:
+    """A short description of a value for error messages."""
+    if isinstance(v, (Static, Dyn)):
+        return str(v.type)
+    if isinstance(v, Seq):
+        return "tuple" if v.is_tuple else "list"
+    if isinstance(v, LayerSpec):
+        return f"layer {v.kind}"
+    if isinstance(v, SubModel):
+        return f"model {v.decl.name}"
+    if isinstance(v, LayerList):
+        return "layer list"
+    if isinstance(v, ModelClass):
+        return f"model {v.decl.name}"
+    if isinstance(v, FnRef):
+        return f"function {v.decl.name}"
+    if isinstance(v, MethodRef):
+        return f"method {v.name}"
+    return f"built-in {v.name}"

@@ -1,0 +1,26 @@
+// RUN: not mopt %s -p 'cse,func.func(test-crash{message="boom"})' \
+// RUN:   --mlir-pass-pipeline-crash-reproducer=%t.repro.mlir 2>&1 | filecheck %s
+// RUN: filecheck %s --input-file=%t.repro.mlir --check-prefix=REPRO
+// RUN: not mopt %t.repro.mlir --run-reproducer \
+// RUN:   --mlir-pass-pipeline-crash-reproducer=%t.again.mlir 2>&1 | filecheck %s
+// RUN: rm -rf %t.dir && mkdir -p %t.dir
+// RUN: env TMPDIR=%t.dir not mopt %s -p 'test-crash' 2>&1 | filecheck %s --check-prefix=TEMP
+
+// A crashing pass is an internal error at the op it ran on. The reproducer holds the IR
+// before it, with locations, and the pipeline that crashes again on it.
+
+func.func @crash(%a: i32) -> i32 {
+  func.return %a : i32
+}
+
+// CHECK:      crash_reproducer.mlir:12:1: internal error: pass 'test-crash' failed: RuntimeError: boom
+// CHECK-NEXT: func.func @crash(%a: i32) -> i32 {
+// CHECK-NEXT: {{^}}^
+// CHECK-NEXT: note: reproducer written to {{.*}}.mlir
+
+// REPRO:      // configuration: --pass-pipeline='builtin.module(func.func(test-crash{message="boom"}))'
+// REPRO-NEXT: "builtin.module"() ({
+// REPRO-NEXT:   "func.func"() <{sym_name = "crash"
+// REPRO:          "func.return"(%a) : (i32) -> () loc("{{.*}}crash_reproducer.mlir":13:3)
+
+// TEMP: note: reproducer written to {{.*}}.dir/mopt-reproducer-{{.*}}.mlir

@@ -1,0 +1,327 @@
+"""Runs the host program: the ops of `func.func @main`, in order.
+
+Host values are plain Python objects (ints, floats, bools, strings, lists, tuples, torch
+tensors, `Dataset`s, `ModelInstance`s). Tensor ops in `@main` are evaluated by the
+reference evaluator's table; model methods run on the chosen backend. Any error is
+re-raised as a `CompileError` at the location of the op being executed.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Callable
+from typing import IO
+
+import numpy as np
+import torch
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+from xdsl.ir import Block, Operation, SSAValue
+
+from mlang.backends import Backend
+from mlang.backends.reference.evaluator import IMPLS, EvalContext
+from mlang.dialects.model import host
+from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
+from mlang.runtime import datasets, model_io, training
+from mlang.runtime.datasets import Dataset
+from mlang.runtime.model import ModelInstance
+from mlang.runtime.printing import format_value
+from mlang.runtime.quantize import quantize_model
+from mlang.runtime.summary import summary_table
+from mlang.support.diagnostics import CompileError, Loc, UserError
+
+Handler = Callable[["Interpreter", Operation, list], object]
+HANDLERS: dict[type[Operation], Handler] = {}
+
+
+def handles(*ops: type[Operation]) -> Callable[[Handler], Handler]:
+    """Registers the handler of one or more host op classes."""
+
+    def register(f: Handler) -> Handler:
+        for op in ops:
+            HANDLERS[op] = f
+        return f
+
+    return register
+
+
+def op_loc(op: Operation) -> Loc | None:
+    """The source location recorded on an op."""
+    loc = op.location
+    if isinstance(loc, FileLineColLoc):
+        return Loc(loc.filename.data, loc.line.data, loc.column.data)
+    return None
+
+
+class Interpreter:
+    """Executes a module's host program."""
+
+    def __init__(self, module: ModuleOp, backend: Backend, device: str = "cpu",
+                 out: IO[str] | None = None):
+        self.module = module
+        self.backend = backend
+        self.device = device
+        self.out = out or sys.stdout
+        self.definitions = {op.sym_name.data: op for op in module.ops if isinstance(op, DefOp)}
+        self.compiled: dict[str, object] = {}
+        self.variables: dict[str, object] = {}
+        self.tensor_ctx = EvalContext({})
+
+    def run(self) -> None:
+        """Runs `@main`."""
+        main = next(op for op in self.module.ops
+                    if isinstance(op, func.FuncOp) and op.sym_name.data == "main")
+        self.block(main.body.block, {})
+
+    def block(self, block: Block, env: dict[SSAValue, object]) -> None:
+        """Executes the ops of a block."""
+        for op in block.ops:
+            if isinstance(op, (func.ReturnOp, host.YieldOp)):
+                return
+            self.execute(op, env)
+
+    def execute(self, op: Operation, env: dict[SSAValue, object]) -> None:
+        """Executes one op, converting any failure into an error at its location."""
+        try:
+            value = self.dispatch(op, env)
+        except CompileError:
+            raise
+        except UserError as err:
+            raise CompileError(op_loc(op), str(err)) from None
+        except (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError,
+                OverflowError) as err:
+            raise CompileError(op_loc(op), runtime_message(err)) from None
+        if op.results:
+            env[op.results[0]] = value
+
+    def dispatch(self, op: Operation, env: dict[SSAValue, object]) -> object:
+        """Finds what an op means and does it."""
+        if isinstance(op, host.ForOp):
+            return self.for_(op, env)
+        if isinstance(op, host.IfOp):
+            return self.if_(op, env)
+        args = [env[v] for v in op.operands]
+        handler = HANDLERS.get(type(op))
+        if handler is not None:
+            return handler(self, op, args)
+        impl = IMPLS.get(type(op))
+        if impl is None:
+            raise UserError(f"the host program cannot execute {op.name}")
+        return impl(op, args, self.tensor_ctx)
+
+    def for_(self, op: host.ForOp, env: dict[SSAValue, object]) -> None:
+        """Runs the loop body once per element."""
+        for item in env[op.iterable]:  # type: ignore[attr-defined]
+            env[op.body.block.args[0]] = item
+            self.block(op.body.block, env)
+
+    def if_(self, op: host.IfOp, env: dict[SSAValue, object]) -> None:
+        """Runs one branch."""
+        region = op.then_region if env[op.cond] else op.else_region
+        self.block(region.block, env)
+
+    def model_definition(self, symbol: str) -> tuple[DefOp, object]:
+        """A model definition and its compiled form (compiled once)."""
+        definition = self.definitions[symbol]
+        if symbol not in self.compiled:
+            self.compiled[symbol] = self.backend.compile(definition)
+        return definition, self.compiled[symbol]
+
+
+def runtime_message(err: Exception) -> str:
+    """A one-line message for an error raised by torch or Python during execution."""
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def option(args: list, op: Operation, name: str, default: object) -> object:
+    """The value of an optional keyword operand, or its default."""
+    operand = getattr(op, name)
+    if operand is None:
+        return default
+    return args[list(op.operands).index(operand)]
+
+
+def model_value(v: object) -> ModelInstance:
+    """Checks that a value is a model."""
+    if not isinstance(v, ModelInstance):
+        raise UserError("expected a model")
+    return v
+
+
+# -------------------------------------------------------------------- host values
+
+
+@handles(host.StrOp)
+def _str(it: Interpreter, op: host.StrOp, args: list) -> object:
+    return op.value.data
+
+
+@handles(host.ListOp)
+def _list(it: Interpreter, op: Operation, args: list) -> object:
+    return list(args)
+
+
+@handles(host.TupleOp)
+def _tuple(it: Interpreter, op: Operation, args: list) -> object:
+    return tuple(args)
+
+
+@handles(host.IndexOp)
+def _index(it: Interpreter, op: Operation, args: list) -> object:
+    value, i = args
+    n = len(value)
+    if not -n <= i < n:
+        raise UserError(f"index {i} is out of range for length {n}")
+    return value[i]
+
+
+@handles(host.SliceRowsOp)
+def _slice_rows(it: Interpreter, op: host.SliceRowsOp, args: list) -> object:
+    value = args[0]
+    lo, hi = option(args, op, "lo", None), option(args, op, "hi", None)
+    if isinstance(value, Dataset):
+        return value.slice(lo, hi)
+    return value[lo:hi]
+
+
+@handles(host.RangeOp)
+def _range(it: Interpreter, op: Operation, args: list) -> object:
+    return list(range(args[0], args[1]))
+
+
+@handles(host.SetVarOp)
+def _set_var(it: Interpreter, op: host.SetVarOp, args: list) -> object:
+    it.variables[op.var.data] = args[0]
+    return None
+
+
+@handles(host.GetVarOp)
+def _get_var(it: Interpreter, op: host.GetVarOp, args: list) -> object:
+    return it.variables[op.var.data]
+
+
+@handles(host.HostFloatOp)
+def _to_float(it: Interpreter, op: Operation, args: list) -> object:
+    return float(args[0])
+
+
+@handles(host.PrintOp)
+def _print(it: Interpreter, op: Operation, args: list) -> object:
+    print(" ".join(format_value(v) for v in args), file=it.out, flush=True)
+    return None
+
+
+# ---------------------------------------------------------------------- data sets
+
+
+@handles(host.SeedOp)
+def _seed(it: Interpreter, op: Operation, args: list) -> object:
+    torch.manual_seed(args[0])
+    random.seed(args[0])
+    np.random.seed(args[0] % 2**32)
+    return None
+
+
+@handles(host.DatasetOp)
+def _dataset(it: Interpreter, op: Operation, args: list) -> object:
+    return datasets.builtin_dataset(args[0])
+
+
+@handles(host.LoadOp)
+def _load(it: Interpreter, op: host.LoadOp, args: list) -> object:
+    return datasets.load_dataset(args[0], option(args, op, "target", None))
+
+
+@handles(host.SplitOp)
+def _split(it: Interpreter, op: host.SplitOp, args: list) -> object:
+    return datasets.split(args[0], args[1], option(args, op, "seed", 0))
+
+
+@handles(host.DataXOp)
+def _data_x(it: Interpreter, op: Operation, args: list) -> object:
+    return args[0].x
+
+
+@handles(host.DataYOp)
+def _data_y(it: Interpreter, op: Operation, args: list) -> object:
+    return args[0].y
+
+
+@handles(host.LenOp)
+def _len(it: Interpreter, op: Operation, args: list) -> object:
+    return len(args[0])
+
+
+# ------------------------------------------------------------------------- models
+
+
+@handles(InstantiateOp)
+def _instantiate(it: Interpreter, op: InstantiateOp, args: list) -> object:
+    definition, compiled = it.model_definition(op.definition.string_value())
+    return ModelInstance.create(definition, compiled, it.device)  # type: ignore[arg-type]
+
+
+@handles(CallOp)
+def _call(it: Interpreter, op: CallOp, args: list) -> object:
+    model = model_value(args[0])
+    with torch.no_grad():
+        results = model.call(op.method.string_value(), args[1:])
+    return results[0] if len(results) == 1 else tuple(results)
+
+
+@handles(host.FitOp)
+def _fit(it: Interpreter, op: host.FitOp, args: list) -> object:
+    model = model_value(args[0])
+    if model.int8 is not None:
+        raise UserError("a quantized model cannot be trained")
+    defaults = {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.001, "epochs": 10,
+                "batch": 32, "freeze": [], "weight_decay": 0.0}
+    kwargs = {k: option(args, op, k, v) for k, v in defaults.items()}
+    return training.fit(model, args[1], **kwargs)  # type: ignore[arg-type]
+
+
+@handles(host.EvaluateOp)
+def _evaluate(it: Interpreter, op: host.EvaluateOp, args: list) -> object:
+    return training.evaluate(model_value(args[0]), args[1], option(args, op, "metric", "accuracy"))
+
+
+@handles(host.PredictOp)
+def _predict(it: Interpreter, op: Operation, args: list) -> object:
+    return training.predict(model_value(args[0]), args[1])
+
+
+@handles(host.QuantizeOp)
+def _quantize(it: Interpreter, op: host.QuantizeOp, args: list) -> object:
+    mode = option(args, op, "mode", "weight")
+    calibrate = option(args, op, "calibrate", None)
+    return quantize_model(model_value(args[0]), args[1], mode, calibrate)  # type: ignore[arg-type]
+
+
+@handles(host.SaveOp)
+def _save(it: Interpreter, op: Operation, args: list) -> object:
+    model_io.save_model(model_value(args[0]), args[1])
+    return None
+
+
+@handles(host.LoadModelOp)
+def _load_model(it: Interpreter, op: Operation, args: list) -> object:
+    return model_io.load_model(args[0], it.backend, it.device)
+
+
+@handles(host.LoadWeightsOp)
+def _load_weights(it: Interpreter, op: Operation, args: list) -> object:
+    model_io.load_weights(model_value(args[0]), args[1])
+    return None
+
+
+@handles(host.ParamsOp)
+def _params(it: Interpreter, op: Operation, args: list) -> object:
+    return model_value(args[0]).parameter_count()
+
+
+@handles(host.SummaryOp)
+def _summary(it: Interpreter, op: Operation, args: list) -> object:
+    print(summary_table(model_value(args[0])), file=it.out, flush=True)
+    return None

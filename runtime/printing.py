@@ -1,0 +1,45 @@
+"""How the `print` built-in shows values."""
+
+from __future__ import annotations
+
+import torch
+
+from mlang.runtime.datasets import Dataset
+
+
+def format_value(value: object) -> str:
+    """The text `print` writes for one value, following section 8 of the language."""
+    # bool before int: True is an int in Python but prints as `true` in M.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "%.6g" % value
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "none"
+    if isinstance(value, torch.Tensor):
+        return _format_tensor(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return _format_tuple(value)
+    if isinstance(value, Dataset):
+        return f"<dataset rows={len(value)} features={value.features}>"
+    return str(value)
+
+
+def _format_tensor(tensor: torch.Tensor) -> str:
+    """A tensor as NumPy prints it; bf16, which NumPy lacks, is shown as f32."""
+    tensor = tensor.detach().cpu()
+    if tensor.dtype == torch.bfloat16:
+        tensor = tensor.float()
+    return str(tensor.numpy())
+
+
+def _format_tuple(values: tuple[object, ...]) -> str:
+    """`(a, b)`, and `(a,)` for one element, as Python writes tuples."""
+    inner = ", ".join(format_value(v) for v in values)
+    return f"({inner},)" if len(values) == 1 else f"({inner})"

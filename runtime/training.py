@@ -1,0 +1,310 @@
+"""Training and evaluation of models: the `fit`, `evaluate` and `predict` built-ins.
+
+The interpreter hands these functions a `Trainable`, an object that exposes a model's
+parameters and forward function; everything else (batching, shuffling, optimisers,
+losses, metrics, the progress bar) lives here.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
+
+import torch
+from tqdm import tqdm
+
+from mlang.backends.reference import functional
+from mlang.runtime.datasets import Dataset
+from mlang.support.diagnostics import UserError
+
+LOSSES = ("cross_entropy", "mse")
+OPTIMIZERS = ("adam", "adamw", "sgd")
+METRICS = ("accuracy", "loss", "mse", "mae", "f1")
+
+_OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
+    "adam": torch.optim.Adam,
+    "adamw": torch.optim.AdamW,
+    "sgd": torch.optim.SGD,
+}
+
+
+class Trainable(Protocol):
+    """A model as the runtime sees it: named parameters and a forward function."""
+
+    loss_name: str
+    """The loss `fit` last trained with (default "cross_entropy"); `evaluate(loss)` uses it."""
+
+    def parameters(self) -> dict[str, torch.Tensor]:
+        """Leaf tensors by PyTorch-style dotted name ("fc1.weight"), in declaration order."""
+        ...
+
+    def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor:
+        """The model's output for a batch `x`; `training` enables dropout."""
+        ...
+
+
+def fit(
+    model: Trainable,
+    data: Dataset,
+    loss: str = "cross_entropy",
+    optimizer: str = "adam",
+    lr: float = 0.001,
+    epochs: int = 10,
+    batch: int = 32,
+    freeze: Sequence[str] = (),
+    weight_decay: float = 0.0,
+) -> float:
+    """Trains `model` in place on `data` and returns the last epoch's mean loss per sample."""
+    _check_choice("loss", loss, LOSSES)
+    _check_choice("optimizer", optimizer, OPTIMIZERS)
+    _check_number("lr", lr, positive=True)
+    _check_number("weight_decay", weight_decay, positive=False)
+    _check_count("epochs", epochs)
+    _check_count("batch", batch)
+    _check_data(data)
+    params = model.parameters()
+    trainable = _trainable_names(params, freeze)
+    model.loss_name = loss
+    optim = _OPTIMIZER_CLASSES[optimizer](
+        [params[name] for name in trainable], lr=lr, weight_decay=weight_decay
+    )
+    saved_flags = {name: p.requires_grad for name, p in params.items()}
+    try:
+        for name, p in params.items():
+            p.requires_grad_(name in trainable)
+        return _train(model, data, _LOSS_FUNCTIONS[loss], optim, epochs, batch)
+    finally:
+        for name, p in params.items():
+            p.requires_grad_(saved_flags[name])
+            p.grad = None
+
+
+def evaluate(model: Trainable, data: Dataset, metric: str = "accuracy", batch: int = 256) -> float:
+    """One number for `model` on `data`: accuracy, loss, mse, mae or macro f1."""
+    _check_choice("metric", metric, METRICS)
+    _check_count("batch", batch)
+    _check_data(data)
+    with torch.no_grad():
+        outputs = torch.cat([_forward(model, xb, False).cpu() for xb, _ in _batches(data, batch)])
+    return _METRIC_FUNCTIONS[metric](model, outputs, data.y)
+
+
+def predict(model: Trainable, x: torch.Tensor | Dataset) -> torch.Tensor:
+    """The model's output for a tensor or a data set's features, without training behaviour."""
+    if isinstance(x, Dataset):
+        x = x.x
+    if not isinstance(x, torch.Tensor):
+        raise UserError(f"predict expects a tensor or a data set, got {type(x).__name__}")
+    with torch.no_grad():
+        return _forward(model, x, False)
+
+
+# --------------------------------------------------------------------- training loop
+
+
+def _train(
+    model: Trainable,
+    data: Dataset,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optim: torch.optim.Optimizer,
+    epochs: int,
+    batch: int,
+) -> float:
+    """The epoch loop; returns the last epoch's mean loss."""
+    steps = -(-len(data) // batch)
+    bar = tqdm(total=epochs * steps, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+    mean_loss = math.nan
+    with bar:
+        for epoch in range(1, epochs + 1):
+            mean_loss = _train_epoch(model, data, loss_fn, optim, epoch, batch, bar)
+            bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4g}")
+    return mean_loss
+
+
+def _train_epoch(
+    model: Trainable,
+    data: Dataset,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    optim: torch.optim.Optimizer,
+    epoch: int,
+    batch: int,
+    bar: tqdm,
+) -> float:
+    """One pass over the shuffled data; returns the mean loss per sample."""
+    # The global generator, so that `seed(n)` makes the order reproducible.
+    order = torch.randperm(len(data))
+    total = 0.0
+    for number, (xb, yb) in enumerate(_batches(data, batch, order), start=1):
+        value = loss_fn(_forward(model, xb, True), yb)
+        if not torch.isfinite(value):
+            raise UserError(f"loss became {value.item()} at epoch {epoch}, batch {number}")
+        optim.zero_grad()
+        value.backward()
+        optim.step()
+        total += value.item() * len(xb)
+        bar.update(1)
+    return total / len(data)
+
+
+def _batches(
+    data: Dataset, batch: int, order: torch.Tensor | None = None
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """`(x, y)` batches of at most `batch` rows, in `order` when given, else as stored."""
+    for start in range(0, len(data), batch):
+        if order is None:
+            yield data.x[start : start + batch], data.y[start : start + batch]
+        else:
+            rows = order[start : start + batch]
+            yield data.x[rows], data.y[rows]
+
+
+def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:
+    """Runs the model on `x`, moved to the device that holds the model's parameters."""
+    device = next((p.device for p in model.parameters().values()), x.device)
+    return model.forward(x.to(device), training)
+
+
+def _trainable_names(params: dict[str, torch.Tensor], freeze: Sequence[str]) -> set[str]:
+    """The floating-point parameters outside the frozen fields; each frozen field must exist."""
+    if isinstance(freeze, str) or not all(isinstance(f, str) for f in freeze):
+        raise UserError(f"freeze must be a list of field names, got {freeze!r}")
+    for field in freeze:
+        if not any(name.startswith(f"{field}.") for name in params):
+            fields = sorted({name.split(".")[0] for name in params})
+            raise UserError(
+                f"cannot freeze '{field}': the model has no field of that name with "
+                f"parameters; its fields are {', '.join(fields) or '(none)'}"
+            )
+    # Integer tensors (quantized weights) cannot take gradients, so they stay fixed too.
+    trainable = {
+        name
+        for name, p in params.items()
+        if p.is_floating_point() and not any(name.startswith(f"{f}.") for f in freeze)
+    }
+    if not trainable:
+        raise UserError("nothing to train: the model has no parameters outside frozen fields")
+    return trainable
+
+
+# ---------------------------------------------------------------- losses and metrics
+
+
+def _cross_entropy(output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of the output's last dimension against integer labels."""
+    if labels.is_floating_point():
+        raise UserError(
+            "loss cross_entropy needs integer labels but this data set's labels are "
+            'floats; use loss="mse" for regression'
+        )
+    return functional.cross_entropy(output, labels.to(output.device))
+
+
+def _mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean squared error, the target shaped like the output (`[N]` against `[N, 1]`)."""
+    return functional.mse(output, _like(target, output))
+
+
+def _like(target: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    """`target` reshaped to the output's shape and converted to its dtype and device."""
+    if target.numel() != output.numel():
+        raise UserError(
+            f"the model's output has shape {list(output.shape)}, which does not match "
+            f"the labels' shape {list(target.shape)}"
+        )
+    return target.reshape(output.shape).to(device=output.device, dtype=output.dtype)
+
+
+def _accuracy(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> float:
+    """The fraction of rows whose arg-max output equals the label."""
+    predicted = _predicted_classes(output, labels, "accuracy")
+    return (predicted == labels).double().mean().item()
+
+
+def _f1(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> float:
+    """Macro F1 over every class present in the labels or the predictions."""
+    predicted = _predicted_classes(output, labels, "f1")
+    scores = []
+    for cls in torch.unique(torch.cat([labels, predicted])):
+        tp = ((predicted == cls) & (labels == cls)).sum().item()
+        fp = ((predicted == cls) & (labels != cls)).sum().item()
+        fn = ((predicted != cls) & (labels == cls)).sum().item()
+        scores.append(2 * tp / (2 * tp + fp + fn))
+    return sum(scores) / len(scores)
+
+
+def _loss_metric(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> float:
+    """The loss that `fit` trained with, as the mean over every row."""
+    name = getattr(model, "loss_name", "cross_entropy")
+    return _LOSS_FUNCTIONS[name](output, labels).item()
+
+
+def _mse_metric(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean squared error between output and labels."""
+    return (output - _like(labels, output)).pow(2).mean().item()
+
+
+def _mae_metric(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> float:
+    """Mean absolute error between output and labels."""
+    return (output - _like(labels, output)).abs().mean().item()
+
+
+def _predicted_classes(output: torch.Tensor, labels: torch.Tensor, metric: str) -> torch.Tensor:
+    """The arg-max of the output's last dimension, one class per label."""
+    if labels.is_floating_point():
+        raise UserError(f'metric "{metric}" needs integer labels; use "mse" or "mae"')
+    predicted = output.argmax(-1)
+    if predicted.shape != labels.shape:
+        raise UserError(
+            f'metric "{metric}": the model\'s output {list(output.shape)} does not give '
+            f"one class per label {list(labels.shape)}"
+        )
+    return predicted
+
+
+_LOSS_FUNCTIONS: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
+    "cross_entropy": _cross_entropy,
+    "mse": _mse,
+}
+
+_METRIC_FUNCTIONS: dict[str, Callable[[Trainable, torch.Tensor, torch.Tensor], float]] = {
+    "accuracy": _accuracy,
+    "loss": _loss_metric,
+    "mse": _mse_metric,
+    "mae": _mae_metric,
+    "f1": _f1,
+}
+
+
+# --------------------------------------------------------------------- option checks
+
+
+def _check_choice(option: str, value: object, allowed: Sequence[str]) -> None:
+    """Raises a `UserError` unless `value` is one of `allowed`."""
+    if value not in allowed:
+        choices = ", ".join(f'"{a}"' for a in allowed)
+        raise UserError(f"unknown {option} {value!r}; expected one of {choices}")
+
+
+def _check_number(option: str, value: object, positive: bool) -> None:
+    """Raises a `UserError` unless `value` is a finite number, > 0 or >= 0."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    finite = is_number and math.isfinite(value)
+    if not (finite and (value > 0 if positive else value >= 0)):
+        bound = "> 0" if positive else ">= 0"
+        raise UserError(f"{option} must be a number {bound}, got {value!r}")
+
+
+def _check_count(option: str, value: object) -> None:
+    """Raises a `UserError` unless `value` is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise UserError(f"{option} must be an integer >= 1, got {value!r}")
+
+
+def _check_data(data: object) -> None:
+    """Raises a `UserError` unless `data` is a non-empty data set."""
+    if not isinstance(data, Dataset):
+        raise UserError(f"expected a data set, got {type(data).__name__}")
+    if len(data) == 0:
+        raise UserError("the data set is empty")

@@ -1,0 +1,96 @@
+"""Parsing MLIR text into a module whose every op knows the source position of its text.
+
+`LocatingParser` is xDSL's `Parser` with one change, the one MLIR makes too: an op
+written without `loc(...)` gets a `FileLineColLoc` of where its text starts (its
+result list, if any), and the implicit top-level module that of the first line. The
+verifier, passes and runtime can then report errors at `FILE:LINE:COL` of the input.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
+from xdsl.ir import Operation, SSAValue
+from xdsl.irdl import AttributeInvT
+from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.utils.exceptions import MultipleSpansParseError, ParseError
+from xdsl.utils.lexer import Span
+
+from mlang.support.diagnostics import CompileError, InternalError, Loc, Note
+
+
+class LocatingParser(Parser):
+    """An xDSL Parser that sets `op.location` to the op's position when the text has none."""
+
+    def __init__(self, ctx: Context, text: str, file: str):
+        super().__init__(ctx, text, file)
+        self._file = StringAttr(file)
+        # Offsets of line starts, for a bisect per op instead of a count from the start.
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        # Where each value used before its definition is first used.
+        self._early_uses: dict[str, Span[str]] = {}
+
+    def parse_operation(self) -> Operation:
+        """Parses one op and locates it at its first token unless it has a `loc(...)`."""
+        start = self.pos
+        op = super().parse_operation()
+        if isinstance(op.location, UnknownLoc):
+            op.location = self._location(start)
+        return op
+
+    def resolve_operand(self, operand: UnresolvedOperand, type: AttributeInvT) -> SSAValue:
+        """Resolves an operand, noting where a value not defined yet is first used."""
+        if operand.operand_name not in self.ssa_values:
+            self._early_uses.setdefault(operand.operand_name, operand.span)
+        return super().resolve_operand(operand, type)
+
+    def parse_module(self, allow_implicit_module: bool = True) -> ModuleOp:
+        """Parses the whole input; an implicit module is located where the first op is."""
+        start = self.pos
+        try:
+            module = super().parse_module(allow_implicit_module)
+        except ParseError as err:
+            # xDSL reports values never defined at the end of the input: point at a use.
+            if not err.msg.startswith("values used but not defined"):
+                raise
+            name = next(iter(self.forward_ssa_references))
+            raise ParseError(self._early_uses[name], f"use of undefined value '%{name}'") from None
+        if isinstance(module.location, UnknownLoc):
+            module.location = self._location(start)
+        return module
+
+    def _location(self, offset: int) -> FileLineColLoc:
+        """The FileLineColLoc of character `offset` of the input."""
+        line = bisect.bisect_right(self._line_starts, offset)
+        col = offset - self._line_starts[line - 1] + 1
+        return FileLineColLoc(self._file, IntAttr(line), IntAttr(col))
+
+
+def parse_mlir(ctx: Context, text: str, file: str) -> ModuleOp:
+    """Parses MLIR text; any failure becomes a CompileError located in `file`."""
+    parser = LocatingParser(ctx, text, file)
+    try:
+        return parser.parse_module()
+    except ParseError as err:
+        raise parse_error_to_compile_error(err) from None
+    except Exception as err:
+        # Not a ParseError: xDSL itself failed on this input; point at where it stopped.
+        loc = _span_loc(Span(parser.pos, parser.pos, parser.lexer.input))
+        raise InternalError(loc, f"parser failed: {type(err).__name__}: {err}") from err
+
+
+def parse_error_to_compile_error(err: ParseError) -> CompileError:
+    """Converts an xDSL ParseError, and the extra spans it may cite, to a CompileError."""
+    notes: list[Note] = []
+    if isinstance(err, MultipleSpansParseError):
+        notes = [Note(_span_loc(span), message or "see here") for span, message in err.refs]
+    return CompileError(_span_loc(err.span), err.msg, notes)
+
+
+def _span_loc(span: Span[str] | Span[bytes]) -> Loc:
+    """The Loc where `span` starts."""
+    location = span.get_location()
+    return Loc(location.file, location.line, location.col)

@@ -1,0 +1,169 @@
+"""Turns a parsed pipeline into xDSL passes: pass lookup, options, named pipelines, nesting.
+
+Each `PassRef` becomes an instance of its registered pass class, its options read by
+xDSL (`parse_spec`, then `from_spec`); a named pipeline is replaced by its own passes;
+each `NestedPipeline` such as `func.func(cse)` becomes an `OpPipelinePass` that runs its
+inner `PassPipeline` on every `func.func` directly inside the op it is applied to.
+Every `PassPipeline` built, inner ones included, gets the same callback, so that
+instrumentations see nested passes too.
+
+Errors are `CompileError`s located in the pipeline text, registered as `PIPELINE_FILE`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.arg_spec import ArgSpec, parse_spec
+from xdsl.utils.exceptions import ArgSpecParseError
+
+from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.pass_pipeline import (
+    NestedPipeline,
+    PassRef,
+    PipelineElement,
+    PipelineSyntaxError,
+    parse_pass_list,
+)
+
+if TYPE_CHECKING:
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import ModuleOp
+    from xdsl.passes import PassPipelineCallbackType
+
+PIPELINE_FILE = "<pass-pipeline>"
+
+# xDSL's ArgSpecParseError keeps only its rendered text: "pass-pipeline:1:COL\n...\n  MSG".
+_ARG_SPEC_COLUMN = re.compile(r"pass-pipeline:1:(\d+)\n")
+
+
+@dataclass(frozen=True)
+class OpPipelinePass(ModulePass):
+    """Runs `pipeline` on each op named `anchor` directly inside the op it is applied to."""
+
+    name = "op-pipeline"
+
+    anchor: str
+    pipeline: PassPipeline
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        """Applies the inner pipeline to every anchored child op, in order."""
+        targets = [
+            child
+            for region in op.regions
+            for block in region.blocks
+            for child in block.ops
+            if child.name == self.anchor
+        ]
+        for target in targets:
+            # Inner passes get the anchored op where xDSL's signature says ModuleOp:
+            # passes that only walk their root (canonicalize, cse, patterns) accept any op.
+            self.pipeline.apply(ctx, target)  # pyright: ignore[reportArgumentType]
+
+
+@dataclass(frozen=True)
+class PipelineBuilder:
+    """Builds `PassPipeline`s from parsed elements, against the given registries."""
+
+    passes: dict[str, Callable[[], type[ModulePass]]]
+    pipelines: dict[str, tuple[str, str]]
+    callback: PassPipelineCallbackType | None = None
+
+    def build(self, top: NestedPipeline) -> PassPipeline:
+        """Builds the pipeline `builtin.module(...)` that runs on the input module."""
+        if top.anchor != "builtin.module":
+            raise _error(top.col, f"the top-level pipeline must be anchored on "
+                                  f"'builtin.module', not '{top.anchor}'")
+        return PassPipeline(self._build_list(top.elements, ()), self.callback)
+
+    def _build_list(
+        self, elements: Sequence[PipelineElement], stack: tuple[PassRef, ...]
+    ) -> tuple[ModulePass, ...]:
+        """Builds the passes of `elements`; `stack` holds the named pipelines being expanded."""
+        built: list[ModulePass] = []
+        for element in elements:
+            if isinstance(element, NestedPipeline):
+                inner = PassPipeline(self._build_list(element.elements, stack), self.callback)
+                built.append(OpPipelinePass(element.anchor, inner))
+            elif element.name in self.pipelines:
+                built.extend(self._expand(element, stack))
+            else:
+                built.append(self._instantiate(element, stack))
+        return tuple(built)
+
+    def _expand(self, ref: PassRef, stack: tuple[PassRef, ...]) -> tuple[ModulePass, ...]:
+        """Builds the passes that the named pipeline `ref` stands for."""
+        where = _origin(ref, stack)
+        if ref.has_options:
+            raise _error(where.col, f"{_prefix(stack)}pipeline '{ref.name}' takes no options")
+        if any(outer.name == ref.name for outer in stack):
+            raise _error(where.col, f"{_prefix(stack)}pipeline '{ref.name}' expands to itself")
+        text = self.pipelines[ref.name][1]
+        try:
+            elements = parse_pass_list(text)
+        except PipelineSyntaxError as err:
+            prefix = _prefix((*stack, ref))
+            raise _error(where.col, f"{prefix}column {err.col}: {err.message}") from None
+        return self._build_list(elements, (*stack, ref))
+
+    def _instantiate(self, ref: PassRef, stack: tuple[PassRef, ...]) -> ModulePass:
+        """Creates the pass `ref` names, with its options."""
+        where = _origin(ref, stack)
+        if ref.name not in self.passes:
+            raise _error(where.col, f"{_prefix(stack)}unknown pass '{ref.name}'"
+                                    f"{self._suggestion(ref.name)}")
+        spec = _parse_options(ref, where, stack)
+        try:
+            return self.passes[ref.name]().from_spec(spec)
+        except (ValueError, TypeError) as err:
+            raise _error(where.col, f"{_prefix(stack)}invalid options for pass "
+                                    f"'{ref.name}': {err}") from None
+
+    def _suggestion(self, name: str) -> str:
+        """Returns `; did you mean 'x'?` for the closest registered name, if any is close."""
+        close = difflib.get_close_matches(name, [*self.passes, *self.pipelines], n=1)
+        return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def format_pipeline(passes: Sequence[ModulePass], anchor: str = "builtin.module") -> str:
+    """Prints passes as MLIR's `anchor(a{opt=v},func.func(b))`, every option spelt out."""
+    inner = ",".join(
+        format_pipeline(p.pipeline.passes, p.anchor)
+        if isinstance(p, OpPipelinePass)
+        else str(p.spec(include_default=True))
+        for p in passes
+    )
+    return f"{anchor}({inner})"
+
+
+def _parse_options(ref: PassRef, where: PassRef, stack: tuple[PassRef, ...]) -> ArgSpec:
+    """Reads `name{...}` with xDSL's option parser, locating its errors in the pipeline."""
+    try:
+        return parse_spec(ref.spec)
+    except ArgSpecParseError as err:
+        text = str(err)
+        message = text.rstrip().rsplit("\n", 1)[-1].strip()
+        match = _ARG_SPEC_COLUMN.search(text)
+        col = ref.col + int(match.group(1)) - 1 if match and not stack else where.col
+        raise _error(col, f"{_prefix(stack)}invalid options for pass '{ref.name}': "
+                          f"{message}") from None
+
+
+def _origin(ref: PassRef, stack: tuple[PassRef, ...]) -> PassRef:
+    """The reference in the user's text that an error at `ref` is reported at."""
+    return stack[0] if stack else ref
+
+
+def _prefix(stack: tuple[PassRef, ...]) -> str:
+    """`in pipeline 'x': ` when the error lies inside the named pipeline `x`."""
+    return f"in pipeline '{stack[-1].name}': " if stack else ""
+
+
+def _error(col: int, message: str) -> CompileError:
+    """A CompileError at column `col` of the pipeline text."""
+    return CompileError(Loc(PIPELINE_FILE, 1, col), message)

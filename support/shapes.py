@@ -1,0 +1,238 @@
+"""Shape rules shared by the frontend's checker and the dialects' verifiers.
+
+A dimension is an `int` (a known size), a `str` (a symbolic size such as `N`: equal names
+mean equal sizes) or `None` (unknown, printed `?` in IR). Each rule returns the result
+shape or raises `ShapeError`; callers attach the source location.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Dim = int | str | None
+Shape = tuple[Dim, ...]
+
+
+class ShapeError(Exception):
+    """A shape mismatch that is certain from what is known at compile time."""
+
+
+def fmt_shape(shape: Sequence[Dim]) -> str:
+    """Formats a shape as M writes it: `[N, 64, ?]`."""
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def dims_conflict(a: Dim, b: Dim) -> bool:
+    """True when two dimensions are certainly different sizes."""
+    return isinstance(a, int) and isinstance(b, int) and a != b
+
+
+def merge_dim(a: Dim, b: Dim) -> Dim:
+    """The more precise of two dimensions that must be equal."""
+    if isinstance(a, int):
+        return a
+    if isinstance(b, int):
+        return b
+    return a if a is not None else b
+
+
+def normalize_axis(axis: int, rank: int, what: str = "axis") -> int:
+    """Maps a possibly negative axis into `0..rank-1`."""
+    if not -rank <= axis < max(rank, 1):
+        raise ShapeError(f"{what} {axis} is out of range for a tensor of rank {rank}")
+    return axis % rank if rank else 0
+
+
+def broadcast_dim(a: Dim, b: Dim) -> Dim:
+    """Broadcasts two aligned dimensions as NumPy does."""
+    if a == 1:
+        return b
+    if b == 1:
+        return a
+    if dims_conflict(a, b):
+        raise ShapeError(f"sizes {a} and {b} do not broadcast")
+    return merge_dim(a, b)
+
+
+def broadcast_shapes(a: Shape, b: Shape) -> Shape:
+    """NumPy broadcasting of two shapes."""
+    rank = max(len(a), len(b))
+    a = (1,) * (rank - len(a)) + tuple(a)
+    b = (1,) * (rank - len(b)) + tuple(b)
+    try:
+        return tuple(broadcast_dim(x, y) for x, y in zip(a, b))
+    except ShapeError:
+        raise ShapeError(f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not broadcast") from None
+
+
+def matmul_shape(a: Shape, b: Shape) -> Shape:
+    """The result shape of `torch.matmul(a, b)`, batch dimensions broadcast."""
+    if not a or not b:
+        raise ShapeError("matrix product needs tensors of rank 1 or more")
+    a2 = (1,) + tuple(a) if len(a) == 1 else tuple(a)
+    b2 = tuple(b) + (1,) if len(b) == 1 else tuple(b)
+    if dims_conflict(a2[-1], b2[-2]):
+        raise ShapeError(
+            f"matrix product of {fmt_shape(a)} and {fmt_shape(b)}: "
+            f"inner sizes {a2[-1]} and {b2[-2]} differ"
+        )
+    batch = broadcast_shapes(a2[:-2], b2[:-2])
+    out = batch + (a2[-2], b2[-1])
+    if len(a) == 1:
+        out = out[:-2] + out[-1:]
+    if len(b) == 1:
+        out = out[:-1]
+    return out
+
+
+def reduce_shape(a: Shape, axis: int | None, keepdim: bool) -> Shape:
+    """The shape of a reduction over `axis` (all axes when None)."""
+    if axis is None:
+        return tuple(1 for _ in a) if keepdim else ()
+    ax = normalize_axis(axis, len(a))
+    if keepdim:
+        return a[:ax] + (1,) + a[ax + 1 :]
+    return a[:ax] + a[ax + 1 :]
+
+
+def transpose_shape(a: Shape, d0: int, d1: int) -> Shape:
+    """Swaps two dimensions."""
+    i, j = normalize_axis(d0, len(a)), normalize_axis(d1, len(a))
+    out = list(a)
+    out[i], out[j] = out[j], out[i]
+    return tuple(out)
+
+
+def permute_shape(a: Shape, dims: Sequence[int]) -> Shape:
+    """Reorders dimensions; `dims` must be a permutation of the axes."""
+    norm = [normalize_axis(d, len(a)) for d in dims]
+    if sorted(norm) != list(range(len(a))):
+        raise ShapeError(f"{list(dims)} is not a permutation of the {len(a)} axes")
+    return tuple(a[d] for d in norm)
+
+
+def known_numel(shape: Sequence[Dim]) -> int | None:
+    """The number of elements when every dimension is known."""
+    n = 1
+    for d in shape:
+        if not isinstance(d, int):
+            return None
+        n *= d
+    return n
+
+
+def reshape_shape(a: Shape, target: Sequence[int]) -> Shape:
+    """The result of reshaping to `target`, which may hold one -1."""
+    if sum(1 for d in target if d == -1) > 1:
+        raise ShapeError("reshape: at most one size may be -1")
+    if any(d < -1 for d in target):
+        raise ShapeError(f"reshape: invalid size in {list(target)}")
+    total = known_numel(a)
+    fixed = known_numel([d for d in target if d != -1])
+    if -1 not in target:
+        if total is not None and fixed != total:
+            raise ShapeError(f"cannot reshape {fmt_shape(a)} ({total} elements) to {list(target)}")
+        return tuple(target)
+    if total is None or not fixed:
+        return tuple(None if d == -1 else d for d in target)
+    if total % fixed:
+        raise ShapeError(f"cannot reshape {fmt_shape(a)} ({total} elements) to {list(target)}")
+    return tuple(total // fixed if d == -1 else d for d in target)
+
+
+def flatten_shape(a: Shape, start: int) -> Shape:
+    """Flattens dimensions `start..` into one."""
+    if not a:
+        return (1,)
+    s = normalize_axis(start, len(a), "start")
+    n = known_numel(a[s:])
+    return a[:s] + (n,)
+
+
+def concat_shape(shapes: Sequence[Shape], axis: int) -> Shape:
+    """Concatenation along `axis`; other dimensions must agree."""
+    if not shapes:
+        raise ShapeError("concat needs at least one tensor")
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        raise ShapeError("concat: all tensors must have the same rank")
+    ax = normalize_axis(axis, rank)
+    out: list[Dim] = list(shapes[0])
+    for s in shapes[1:]:
+        for i, d in enumerate(s):
+            if i == ax:
+                continue
+            if dims_conflict(out[i], d):
+                raise ShapeError(f"concat: sizes {out[i]} and {d} differ in dimension {i}")
+            out[i] = merge_dim(out[i], d)
+    sizes = [s[ax] for s in shapes]
+    out[ax] = sum(sizes) if all(isinstance(d, int) for d in sizes) else None  # type: ignore
+    return tuple(out)
+
+
+def linear_shape(x: Shape, weight: Shape) -> Shape:
+    """`x @ weight^T` on the last dimension."""
+    if len(weight) != 2:
+        raise ShapeError(f"linear weight must be 2-d, got {fmt_shape(weight)}")
+    if not x:
+        raise ShapeError("linear input must have at least one dimension")
+    if dims_conflict(x[-1], weight[1]):
+        raise ShapeError(
+            f"linear expects inputs with last dimension {weight[1]}, got {fmt_shape(x)}"
+        )
+    return tuple(x[:-1]) + (weight[0],)
+
+
+def window_out(size: Dim, kernel: int, stride: int, padding: int) -> Dim:
+    """Output size of a convolution or pooling window along one dimension."""
+    if not isinstance(size, int):
+        return None
+    out = (size + 2 * padding - kernel) // stride + 1
+    if out <= 0:
+        raise ShapeError(f"window of size {kernel} does not fit an input of size {size}")
+    return out
+
+
+def conv2d_shape(x: Shape, weight: Shape, stride: int, padding: int) -> Shape:
+    """NCHW convolution with an OIHW weight."""
+    if len(x) != 4 or len(weight) != 4:
+        raise ShapeError(f"conv2d expects a 4-d NCHW input, got {fmt_shape(x)}")
+    if dims_conflict(x[1], weight[1]):
+        raise ShapeError(f"conv2d expects {weight[1]} input channels, got {fmt_shape(x)}")
+    kh, kw = weight[2], weight[3]
+    assert isinstance(kh, int) and isinstance(kw, int)
+    return (
+        x[0], weight[0], window_out(x[2], kh, stride, padding), window_out(x[3], kw, stride, padding)
+    )
+
+
+def pool2d_shape(x: Shape, kernel: int, stride: int) -> Shape:
+    """NCHW pooling."""
+    if len(x) != 4:
+        raise ShapeError(f"pooling expects a 4-d NCHW input, got {fmt_shape(x)}")
+    return (x[0], x[1], window_out(x[2], kernel, stride, 0), window_out(x[3], kernel, stride, 0))
+
+
+def check_last_dim(x: Shape, size: Dim, what: str) -> None:
+    """Checks that the last dimension of `x` is `size` (for norms and attention)."""
+    if not x:
+        raise ShapeError(f"{what} expects at least one dimension")
+    if dims_conflict(x[-1], size):
+        raise ShapeError(f"{what} expects last dimension {size}, got {fmt_shape(x)}")
+
+
+def slice_dim(size: Dim, lo: int | None, hi: int | None, step: int) -> Dim:
+    """Length of `range(size)[lo:hi:step]` when known."""
+    if step <= 0:
+        raise ShapeError("slice step must be positive")
+    if isinstance(size, int):
+        return len(range(size)[slice(lo, hi, step)])
+    if lo is not None and hi is not None and (lo >= 0) == (hi >= 0):
+        return max(0, (hi - lo + step - 1) // step)
+    return None
+
+
+def index_dim(size: Dim, index: int) -> None:
+    """Checks an integer index against a known size (negative indices count from the end)."""
+    if isinstance(size, int) and not -size <= index < size:
+        raise ShapeError(f"index {index} is out of range for a dimension of size {size}")

@@ -1,0 +1,129 @@
+"""Model packages: round trip, damage detection, foreign files and atomic writes."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import safetensors.torch
+import torch
+
+from mlang.runtime import packages
+from mlang.runtime.packages import load_package, save_package
+from mlang.support.diagnostics import UserError
+
+IR = 'model.def @Net {\n  "unicode: é ✓"\n}\n'
+
+
+def tensors() -> dict[str, torch.Tensor]:
+    torch.manual_seed(0)
+    return {
+        "fc1.weight": torch.randn(4, 3),
+        "fc1.weight_q": torch.randint(-128, 128, (4, 3), dtype=torch.int8),
+        "fc1.scale": torch.rand(4, dtype=torch.float64),
+        "emb.weight": torch.randn(2, 5).to(torch.bfloat16),
+        "mask": torch.tensor([True, False]),
+        "step": torch.tensor(7),
+        "empty": torch.zeros(0, 3),
+    }
+
+
+@pytest.fixture
+def saved(tmp_path: Path) -> Path:
+    path = tmp_path / "net.mpk"
+    save_package(path, IR, tensors(), {"name": "Net", "backend": "reference"})
+    return path
+
+
+def test_round_trip_keeps_every_dtype_and_value(saved: Path) -> None:
+    ir, loaded, metadata = load_package(saved)
+    assert ir == IR
+    assert metadata == {"name": "Net", "backend": "reference"}
+    expected = tensors()
+    assert set(loaded) == set(expected)
+    for name, tensor in expected.items():
+        assert loaded[name].dtype == tensor.dtype and loaded[name].equal(tensor), name
+
+
+def test_package_is_a_plain_safetensors_file(saved: Path) -> None:
+    with safetensors.safe_open(str(saved), framework="pt") as file:
+        header = file.metadata()
+    assert header["format"] == "mlang-package" and header["version"] == "1"
+    assert header["ir"] == IR
+
+
+def test_non_contiguous_and_shared_tensors_are_saved(tmp_path: Path) -> None:
+    base = torch.randn(3, 4)
+    path = tmp_path / "p.mpk"
+    save_package(path, IR, {"t": base.T, "view": base[1]}, {})
+    _, loaded, _ = load_package(path)
+    assert loaded["t"].equal(base.T) and loaded["view"].equal(base[1])
+
+
+def test_every_truncation_is_rejected(saved: Path, tmp_path: Path) -> None:
+    data = saved.read_bytes()
+    cut = tmp_path / "cut.mpk"
+    for length in range(0, len(data), 10):
+        cut.write_bytes(data[:length])
+        with pytest.raises(UserError, match="not a readable model package"):
+            load_package(cut)
+
+
+def test_damaged_bytes_are_detected(saved: Path) -> None:
+    data = bytearray(saved.read_bytes())
+    data[-5] ^= 0xFF  # inside the last tensor's data, where safetensors itself cannot tell
+    saved.write_bytes(bytes(data))
+    with pytest.raises(UserError, match="is damaged: its checksum does not match"):
+        load_package(saved)
+
+
+def test_foreign_files_are_rejected(tmp_path: Path) -> None:
+    foreign = tmp_path / "weights.safetensors"
+    safetensors.torch.save_file({"w": torch.zeros(2)}, foreign, metadata={"format": "pt"})
+    with pytest.raises(UserError, match="is not an mlang model package"):
+        load_package(foreign)
+    text = tmp_path / "notes.mpk"
+    text.write_text("just some text that is long enough to have a header length\n" * 3)
+    with pytest.raises(UserError, match="not a readable model package"):
+        load_package(text)
+
+
+def test_other_versions_and_missing_files(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.mpk"
+    header = {"format": "mlang-package", "version": "2", "ir": IR}
+    safetensors.torch.save_file({"w": torch.zeros(2)}, newer, metadata=header)
+    with pytest.raises(UserError, match="version '2'; this mlang reads version 1"):
+        load_package(newer)
+    with pytest.raises(UserError, match="no such model package"):
+        load_package(tmp_path / "absent.mpk")
+
+
+def test_a_failure_mid_write_leaves_the_old_file(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = saved.read_bytes()
+
+    def crash(fd: int) -> None:
+        raise KeyboardInterrupt  # as if the process were stopped between write and rename
+
+    monkeypatch.setattr(packages.os, "fsync", crash)
+    with pytest.raises(KeyboardInterrupt):
+        save_package(saved, "other IR", {"w": torch.ones(3)}, {})
+    monkeypatch.undo()
+    assert saved.read_bytes() == before
+    assert os.listdir(saved.parent) == [saved.name]
+    assert load_package(saved)[0] == IR
+
+
+def test_an_unwritable_place_is_a_user_error(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="cannot write model package"):
+        save_package(tmp_path / "no" / "such" / "dir.mpk", IR, {}, {})
+
+
+@pytest.mark.parametrize(("metadata", "message"), [({"ir": "x"}, "reserved"), ({"a": 1}, "str")])
+def test_bad_metadata_is_a_programming_error(
+    tmp_path: Path, metadata: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        save_package(tmp_path / "p.mpk", IR, {}, metadata)

@@ -1,0 +1,71 @@
+"""`mrun PROGRAM.m`: compiles an M program and runs it.
+
+Errors are printed as `FILE:LINE:COL: error: ...` with the source line and a caret, and
+exit with status 1; Ctrl-C exits with status 130. No Python traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from mlang.support.diagnostics import CompileError, SourceManager, render
+
+
+def _select_backend(backend: str, device: str) -> str:
+    """Resolves `auto`: triton on a CUDA device, torch otherwise, reference as the fallback."""
+    from mlang.backends import BACKENDS
+
+    if backend != "auto":
+        return backend
+    if device == "cuda" and "triton" in BACKENDS:
+        return "triton"
+    return "torch" if "torch" in BACKENDS else "reference"
+
+
+def run_program(path: str, backend: str, device: str, seed: int | None,
+                sources: SourceManager) -> None:
+    """Compiles and runs one program; raises CompileError on any user error."""
+    from mlang.frontend import compile_file
+
+    module = compile_file(path, sources)
+    import torch
+
+    from mlang.backends import get_backend
+    from mlang.runtime.interpreter import Interpreter
+    from mlang.support.diagnostics import UserError
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise CompileError(None, "--device cuda was asked for, but no CUDA device is available")
+    if seed is not None:
+        torch.manual_seed(seed)
+    try:
+        chosen = get_backend(_select_backend(backend, device))
+    except UserError as err:
+        raise CompileError(None, str(err)) from None
+    Interpreter(module, chosen, device).run()
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("program", type=click.Path(dir_okay=False))
+@click.option("--backend", type=click.Choice(["auto", "torch", "triton", "reference"]),
+              default="auto", show_default=True, help="Which backend runs the model methods.")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
+              help="Where tensors live.")
+@click.option("--seed", type=int, default=None, help="Seeds every random source before running.")
+def main(program: str, backend: str, device: str, seed: int | None) -> None:
+    """Run the M program PROGRAM."""
+    sources = SourceManager()
+    try:
+        run_program(program, backend, device, seed, sources)
+    except CompileError as err:
+        sys.stdout.flush()
+        sys.stderr.write(render(err, sources))
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        os._exit(0)
