@@ -1,7 +1,10 @@
 """The dialects mlang knows, by name, each loaded only when first used.
 
 `get_all_dialects()` is the registry: a plain dict from dialect name to a factory that
-imports and returns the `Dialect`. Adding a dialect is one line in `_DIALECTS`.
+imports and returns the `Dialect`. Adding a dialect is one line in `_DIALECTS`:
+
+    "kernel": lambda: _load("mlang.dialects.kernel", "Kernel"),
+
 Factories import inside their bodies so that building a `Context` (and `mopt --help`)
 stays cheap: a dialect's module is imported when the parser first meets one of its ops.
 """
@@ -9,6 +12,7 @@ stays cheap: a dialect's module is imported when the parser first meets one of i
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,50 +20,19 @@ if TYPE_CHECKING:
     from xdsl.ir import Dialect
 
 
-def _builtin() -> Dialect:
-    from xdsl.dialects.builtin import Builtin
-
-    return Builtin
-
-
-def _func() -> Dialect:
-    from xdsl.dialects.func import Func
-
-    return Func
-
-
-def _arith() -> Dialect:
-    from xdsl.dialects.arith import Arith
-
-    return Arith
-
-
-def _scf() -> Dialect:
-    from xdsl.dialects.scf import Scf
-
-    return Scf
-
-
-def _math() -> Dialect:
-    from xdsl.dialects.math import Math
-
-    return Math
-
-
-def _model() -> Dialect:
-    from mlang.dialects.model import Model
-
-    return Model
+def _load(module: str, name: str) -> Dialect:
+    """Imports `module` and returns its dialect object `name`."""
+    return getattr(import_module(module), name)
 
 
 _DIALECTS: dict[str, Callable[[], Dialect]] = {
-    "builtin": _builtin,
-    "func": _func,
-    "arith": _arith,
-    "scf": _scf,
-    "math": _math,
-    "model": _model,
-    "tensorops": lambda: __import__("mlang.dialects.tensorops").dialects.tensorops.TensorOps,
+    "builtin": lambda: _load("xdsl.dialects.builtin", "Builtin"),
+    "func": lambda: _load("xdsl.dialects.func", "Func"),
+    "arith": lambda: _load("xdsl.dialects.arith", "Arith"),
+    "scf": lambda: _load("xdsl.dialects.scf", "Scf"),
+    "math": lambda: _load("xdsl.dialects.math", "Math"),
+    "model": lambda: _load("mlang.dialects.model", "Model"),
+    "tensorops": lambda: _load("mlang.dialects.tensorops", "TensorOps"),
 }
 
 

@@ -105,11 +105,7 @@ def layer_params(spec: LayerSpec) -> list[ParamSpec]:
         return _linear(a["in"], a["out"], bool(a["bias"]))  # type: ignore[arg-type]
     if spec.kind == "Conv2d":
         k, cin, cout = a["kernel"], a["in_ch"], a["out_ch"]
-        bound = 1.0 / math.sqrt(cin * k * k)  # type: ignore[operator]
-        params = [ParamSpec("weight", (cout, cin, k, k), "uniform", bound)]  # type: ignore[arg-type]
-        if a["bias"]:
-            params.append(ParamSpec("bias", (cout,), "uniform", bound))  # type: ignore[arg-type]
-        return params
+        return _weight_and_bias((cout, cin, k, k), cin * k * k, bool(a["bias"]))  # type: ignore[arg-type, operator]
     if spec.kind == "Embedding":
         return [ParamSpec("weight", (a["count"], a["dim"]), "normal", 1.0)]  # type: ignore[arg-type]
     if spec.kind == "LayerNorm":
@@ -125,12 +121,23 @@ def layer_params(spec: LayerSpec) -> list[ParamSpec]:
 
 
 def _linear(fan_in: int, fan_out: int, bias: bool) -> list[ParamSpec]:
-    """Linear's parameters: kaiming-uniform weight, bias bounded by 1/sqrt(fan_in)."""
-    bound = 1.0 / math.sqrt(fan_in)
-    params = [ParamSpec("weight", (fan_out, fan_in), "uniform", bound)]
+    """Linear's parameters."""
+    return _weight_and_bias((fan_out, fan_in), fan_in, bias)
+
+
+def _weight_and_bias(shape: tuple[int, ...], fan_in: int, bias: bool) -> list[ParamSpec]:
+    """A Linear or Conv2d weight (kaiming_uniform with a=sqrt(5)) and its optional bias."""
+    params = [ParamSpec("weight", shape, "uniform", kaiming_bound(fan_in))]
     if bias:
-        params.append(ParamSpec("bias", (fan_out,), "uniform", bound))
+        params.append(ParamSpec("bias", shape[:1], "uniform", 1.0 / math.sqrt(fan_in)))
     return params
+
+
+def kaiming_bound(fan_in: int) -> float:
+    """The bound of `kaiming_uniform_(a=sqrt(5))`, about 1/sqrt(fan_in), computed exactly as
+    torch.nn.init does so that seeded initial values are bit-for-bit PyTorch's."""
+    gain = math.sqrt(2.0 / (1 + math.sqrt(5) ** 2))
+    return math.sqrt(3.0) * (gain / math.sqrt(fan_in))
 
 
 # ------------------------------------------------------------------------ calls

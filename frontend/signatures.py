@@ -61,9 +61,10 @@ def bind(sig: Signature, call: ast.Call, args: list[T], kwargs: dict[str, T]) ->
         )
     out: dict[str, T | None] = {n: None for n in sig.names}
     locs: dict[str, ast.Loc] = {}
-    for (name, _), value, node in zip(sig.params, args, call.args):
+    for i, ((name, _), value) in enumerate(zip(sig.params, args)):
         out[name] = value
-        locs[name] = node.loc
+        # Sequential stages pass their input without an AST node: use the call's location.
+        locs[name] = call.args[i].loc if i < len(call.args) else call.loc
     for kw in call.kwargs:
         if kw.name not in out:
             raise CompileError(

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mlang.runtime.names import BUILTIN_DATASETS
 from mlang.support.diagnostics import UserError
 
-BUILTIN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 
 
 @dataclass(frozen=True, eq=False)

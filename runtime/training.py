@@ -17,11 +17,9 @@ from tqdm import tqdm
 
 from mlang.backends.reference import functional
 from mlang.runtime.datasets import Dataset
+from mlang.runtime.names import LOSSES, METRICS, OPTIMIZERS
 from mlang.support.diagnostics import UserError
 
-LOSSES = ("cross_entropy", "mse")
-OPTIMIZERS = ("adam", "adamw", "sgd")
-METRICS = ("accuracy", "loss", "mse", "mae", "f1")
 
 _OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,

@@ -71,14 +71,16 @@ class LocatingParser(Parser):
 
 def parse_mlir(ctx: Context, text: str, file: str) -> ModuleOp:
     """Parses MLIR text; any failure becomes a CompileError located in `file`."""
-    parser = LocatingParser(ctx, text, file)
+    parser: LocatingParser | None = None
     try:
+        parser = LocatingParser(ctx, text, file)  # Lexes the first token: may raise already.
         return parser.parse_module()
     except ParseError as err:
         raise parse_error_to_compile_error(err) from None
     except Exception as err:
         # Not a ParseError: xDSL itself failed on this input; point at where it stopped.
-        loc = _span_loc(Span(parser.pos, parser.pos, parser.lexer.input))
+        where = Span(parser.pos, parser.pos, parser.lexer.input) if parser else None
+        loc = _span_loc(where) if where else Loc(file, 1, 1)
         raise InternalError(loc, f"parser failed: {type(err).__name__}: {err}") from err
 
 

@@ -179,13 +179,27 @@ UNARY = {"neg": F.neg, "not": F.logical_not}
 BINARY = {"and": F.logical_and, "or": F.logical_or}
 
 
+def on_host_scalars(f: Callable[..., object]) -> Callable[..., object]:
+    """Lets a tensor function take host scalars: they become 0-d tensors and the result
+    a Python number again, so host arithmetic follows PyTorch's rules too."""
+
+    def wrapped(*args: object) -> object:
+        if any(isinstance(a, torch.Tensor) for a in args):
+            return f(*args)
+        result = f(*[torch.tensor(a, dtype=torch.float64 if isinstance(a, float) else None)
+                     for a in args])
+        return result.item()  # type: ignore[union-attr]
+
+    return wrapped
+
+
 def _unary_impl(name: str) -> Impl:
-    f = UNARY.get(name) or F.TENSOR_FUNCTIONS[name]
+    f = on_host_scalars(UNARY.get(name) or F.TENSOR_FUNCTIONS[name])
     return lambda op, args, ctx: f(args[0])
 
 
 def _binary_impl(name: str) -> Impl:
-    f = BINARY.get(name) or getattr(F, name)
+    f = on_host_scalars(BINARY.get(name) or getattr(F, name))
     return lambda op, args, ctx: f(args[0], args[1])
 
 

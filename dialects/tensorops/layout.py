@@ -25,7 +25,7 @@ from mlang.dialects.tensorops.base import (
     normalize_axes, shape_of, tensor_of, tensor_type,
 )
 from mlang.support.shapes import (
-    Dim, ShapeError, broadcast_dim, concat_shape, fmt_shape, permute_shape, reshape_shape,
+    Dim, ShapeError, concat_shape, fmt_shape, permute_shape, reshape_shape,
 )
 
 SLICE_END = 2**63 - 1
@@ -138,7 +138,7 @@ class BroadcastToOp(TensorOp):
 
 def _broadcast_into(d: Dim, t: int, source: Sequence[Dim], shape: Sequence[int]) -> int:
     """The target size `t`, after checking that input size `d` broadcasts to it."""
-    if t < 0 or broadcast_dim(d, t) != t:
+    if t < 0 or d not in (None, 1, t):
         raise ShapeError(f"cannot broadcast {fmt_shape(source)} to {list(shape)}")
     return t
 

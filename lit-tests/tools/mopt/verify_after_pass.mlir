@@ -9,5 +9,5 @@ func.func @f(%a: i32) -> i32 {
   func.return %1 : i32
 }
 
-// CHECK:      [[SUM:%.*]] = arith.addi %a, %a : i32 loc("{{.*}}verify_after_pass.mlir":7:3)
-// CHECK-NEXT: func.return [[SUM]] : i32 loc("{{.*}}verify_after_pass.mlir":8:3)
+// CHECK:      [[SUM:%.*]] = arith.addi %a, %a : i32 loc("{{.*}}verify_after_pass.mlir":8:3)
+// CHECK-NEXT: func.return [[SUM]] : i32 loc("{{.*}}verify_after_pass.mlir":9:3)
