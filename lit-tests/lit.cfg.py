@@ -1,11 +1,13 @@
 """lit configuration for mlang's FileCheck tests: `lit -v lit-tests`."""
 
+# ruff: noqa: F821 (lit runs this file with `config` defined)
+
 import os
 import sys
 
 import lit.formats
 
-config.name = "mlang"  # noqa: F821 (lit defines `config`)
+config.name = "mlang"
 config.test_format = lit.formats.ShTest()
 config.suffixes = [".mlir", ".m"]
 config.test_source_root = os.path.dirname(os.path.abspath(__file__))

@@ -35,6 +35,7 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
     "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
     "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),
+    "infer-shapes": lambda: _load("infer_shapes", "InferShapes"),
     "test-crash": lambda: _load("test_crash", "TestCrash"),
     "test-statistics": lambda: _load("test_statistics", "TestStatistics"),
 }

@@ -89,14 +89,21 @@ def check_diagnostics(
     for diagnostic in emitted:
         index = _find_match(file, expectations, diagnostic, matched)
         if index is None:
-            problems.append(CompileError(diagnostic.loc, f"unexpected {diagnostic.severity}: "
-                                                         f"{diagnostic.message}"))
+            problems.append(
+                CompileError(
+                    diagnostic.loc, f"unexpected {diagnostic.severity}: {diagnostic.message}"
+                )
+            )
         else:
             matched.add(index)
     for index, expectation in enumerate(expectations):
         if index not in matched:
-            problems.append(CompileError(expectation.written_at, f'expected {expectation.severity}'
-                                         f' "{expectation.message}" was not produced'))
+            problems.append(
+                CompileError(
+                    expectation.written_at,
+                    f'expected {expectation.severity} "{expectation.message}" was not produced',
+                )
+            )
     return problems
 
 
@@ -136,6 +143,8 @@ def _check_well_formed(line: str, matches: list[re.Match[str]], at: Loc) -> None
     starts = {match.start() for match in matches}
     for mention in _MENTION.finditer(line):
         if mention.start() not in starts:
-            raise CompileError(Loc(at.file, at.line, mention.start() + 1),
-                               f"malformed 'expected-{mention.group(1)}' annotation: expected "
-                               "'@+N', '@-N', '@above' or '@below', then {{message}}")
+            raise CompileError(
+                Loc(at.file, at.line, mention.start() + 1),
+                f"malformed 'expected-{mention.group(1)}' annotation: expected "
+                "'@+N', '@-N', '@above' or '@below', then {{message}}",
+            )

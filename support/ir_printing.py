@@ -33,8 +33,7 @@ class IRPrinter:
 
     def print_op(self, op: Operation, stream: IO[str]) -> None:
         """Prints `op` and a final newline."""
-        printer = Printer(stream, print_generic_format=self.generic,
-                          print_debuginfo=self.debuginfo)
+        printer = Printer(stream, print_generic_format=self.generic, print_debuginfo=self.debuginfo)
         printer.print_op(op)
         stream.write("\n")
 

@@ -36,8 +36,10 @@ def verify_located(op: Operation) -> None:
     for region in op.regions:
         for block in region.blocks:
             if not block.ops and _needs_terminator(op, len(region.blocks)):
-                raise CompileError(op_loc(op), f"'{op.name}' op contains an empty block "
-                                               "in a region that expects a terminator")
+                raise CompileError(
+                    op_loc(op),
+                    f"'{op.name}' op contains an empty block in a region that expects a terminator",
+                )
             for child in block.ops:
                 verify_located(child)
     try:

@@ -77,8 +77,10 @@ class PipelineBuilder:
     def build(self, top: NestedPipeline) -> PassPipeline:
         """Builds the pipeline `builtin.module(...)` that runs on the input module."""
         if top.anchor != "builtin.module":
-            raise _error(top.col, f"the top-level pipeline must be anchored on "
-                                  f"'builtin.module', not '{top.anchor}'")
+            raise _error(
+                top.col,
+                f"the top-level pipeline must be anchored on 'builtin.module', not '{top.anchor}'",
+            )
         return PassPipeline(self._build_list(top.elements, ()), self.callback)
 
     def _build_list(
@@ -115,14 +117,16 @@ class PipelineBuilder:
         """Creates the pass `ref` names, with its options."""
         where = _origin(ref, stack)
         if ref.name not in self.passes:
-            raise _error(where.col, f"{_prefix(stack)}unknown pass '{ref.name}'"
-                                    f"{self._suggestion(ref.name)}")
+            raise _error(
+                where.col, f"{_prefix(stack)}unknown pass '{ref.name}'{self._suggestion(ref.name)}"
+            )
         spec = _parse_options(ref, where, stack)
         try:
             return self.passes[ref.name]().from_spec(spec)
         except (ValueError, TypeError) as err:
-            raise _error(where.col, f"{_prefix(stack)}invalid options for pass "
-                                    f"'{ref.name}': {err}") from None
+            raise _error(
+                where.col, f"{_prefix(stack)}invalid options for pass '{ref.name}': {err}"
+            ) from None
 
     def _suggestion(self, name: str) -> str:
         """Returns `; did you mean 'x'?` for the closest registered name, if any is close."""
@@ -150,8 +154,9 @@ def _parse_options(ref: PassRef, where: PassRef, stack: tuple[PassRef, ...]) -> 
         message = text.rstrip().rsplit("\n", 1)[-1].strip()
         match = _ARG_SPEC_COLUMN.search(text)
         col = ref.col + int(match.group(1)) - 1 if match and not stack else where.col
-        raise _error(col, f"{_prefix(stack)}invalid options for pass '{ref.name}': "
-                          f"{message}") from None
+        raise _error(
+            col, f"{_prefix(stack)}invalid options for pass '{ref.name}': {message}"
+        ) from None
 
 
 def _origin(ref: PassRef, stack: tuple[PassRef, ...]) -> PassRef:

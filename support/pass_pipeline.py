@@ -61,8 +61,11 @@ def parse_pass_pipeline(text: str) -> NestedPipeline:
     element = parser.element()
     parser.expect_end()
     if not isinstance(element, NestedPipeline):
-        raise PipelineSyntaxError(element.col, f"expected '{element.name}(...)': a pipeline "
-                                  "must name the op it runs on, as in 'builtin.module(...)'")
+        raise PipelineSyntaxError(
+            element.col,
+            f"expected '{element.name}(...)': a pipeline "
+            "must name the op it runs on, as in 'builtin.module(...)'",
+        )
     return element
 
 

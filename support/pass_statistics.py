@@ -79,7 +79,7 @@ class PassStatistics(PassInstrumentation):
         start = self._starts.pop()
         now = [s.value for s in declared_statistics(type(pass_))]
         totals = self._totals.setdefault(id(pass_), [0] * len(now))
-        for index, (before, after) in enumerate(zip(start, now)):
+        for index, (before, after) in enumerate(zip(start, now, strict=True)):
             totals[index] += after - before
 
     def report(self, passes: Sequence[ModulePass], stream: IO[str]) -> None:
@@ -98,5 +98,5 @@ class PassStatistics(PassInstrumentation):
             stream.write(f"{pad}'{pass_.name}'\n")
             statistics = declared_statistics(type(pass_))
             totals = self._totals.get(id(pass_), [0] * len(statistics))
-            for statistic, total in zip(statistics, totals):
+            for statistic, total in zip(statistics, totals, strict=True):
                 stream.write(f"{pad}  (S) {total} {statistic.name} - {statistic.description}\n")

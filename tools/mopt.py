@@ -21,43 +21,99 @@ from mlang.tools.targets import get_all_targets
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("input_path", metavar="INPUT", default="-")
 @click.option("-o", "--output", metavar="FILE", help="Write the output to FILE (default: stdout).")
-@click.option("-x", "language", type=click.Choice(["m", "mlir"]),
-              help="Input language (default: from the extension; stdin is mlir).")
-@click.option("-t", "--target", type=click.Choice(sorted(get_all_targets())), default="mlir",
-              show_default=True, help="What to emit.")
-@click.option("-p", "--passes", metavar="PIPELINE",
-              help="Passes to run on the module: 'a,b{opt=1},func.func(c)'.")
-@click.option("--pass-pipeline", metavar="PIPELINE",
-              help="MLIR's pipeline syntax: 'builtin.module(a,func.func(b))'.")
+@click.option(
+    "-x",
+    "language",
+    type=click.Choice(["m", "mlir"]),
+    help="Input language (default: from the extension; stdin is mlir).",
+)
+@click.option(
+    "-t",
+    "--target",
+    type=click.Choice(sorted(get_all_targets())),
+    default="mlir",
+    show_default=True,
+    help="What to emit.",
+)
+@click.option(
+    "-p",
+    "--passes",
+    metavar="PIPELINE",
+    help="Passes to run on the module: 'a,b{opt=1},func.func(c)'.",
+)
+@click.option(
+    "--pass-pipeline",
+    metavar="PIPELINE",
+    help="MLIR's pipeline syntax: 'builtin.module(a,func.func(b))'.",
+)
 @click.option("--list-passes", is_flag=True, help="List passes and named pipelines, then exit.")
-@click.option("--dump-pass-pipeline", is_flag=True,
-              help="Print the expanded pipeline, with every option, to stderr.")
+@click.option(
+    "--dump-pass-pipeline",
+    is_flag=True,
+    help="Print the expanded pipeline, with every option, to stderr.",
+)
 @click.option("--print-op-generic", is_flag=True, help="Print ops in generic form.")
 @click.option("--mlir-print-debuginfo", is_flag=True, help="Print each op's location.")
-@click.option("--mlir-print-ir-before", metavar="PASS", multiple=True,
-              help="Print the IR before PASS (repeatable, or a,b).")
-@click.option("--mlir-print-ir-after", metavar="PASS", multiple=True,
-              help="Print the IR after PASS (repeatable, or a,b).")
+@click.option(
+    "--mlir-print-ir-before",
+    metavar="PASS",
+    multiple=True,
+    help="Print the IR before PASS (repeatable, or a,b).",
+)
+@click.option(
+    "--mlir-print-ir-after",
+    metavar="PASS",
+    multiple=True,
+    help="Print the IR after PASS (repeatable, or a,b).",
+)
 @click.option("--mlir-print-ir-after-all", is_flag=True, help="Print the IR after every pass.")
-@click.option("--mlir-print-ir-after-change", is_flag=True,
-              help="Print the IR after a pass (all, or those named) only if it changed it.")
+@click.option(
+    "--mlir-print-ir-after-change",
+    is_flag=True,
+    help="Print the IR after a pass (all, or those named) only if it changed it.",
+)
 @click.option("--mlir-timing", is_flag=True, help="Report the time spent in each pass.")
 @click.option("--mlir-pass-statistics", is_flag=True, help="Report the passes' statistics.")
-@click.option("--split-input-file", is_flag=True,
-              help="Process each '// -----' (M: '# -----') chunk of the input on its own.")
-@click.option("--verify-diagnostics", is_flag=True,
-              help="Check diagnostics against 'expected-error {{...}}' annotations.")
-@click.option("--mlir-pass-pipeline-crash-reproducer", "reproducer", metavar="FILE",
-              help="Where to write the reproducer of a crashing pass (default: a temp file).")
-@click.option("--run-reproducer", is_flag=True,
-              help="Run the pipeline named in the input's '// configuration:' line.")
+@click.option(
+    "--split-input-file",
+    is_flag=True,
+    help="Process each '// -----' (M: '# -----') chunk of the input on its own.",
+)
+@click.option(
+    "--verify-diagnostics",
+    is_flag=True,
+    help="Check diagnostics against 'expected-error {{...}}' annotations.",
+)
+@click.option(
+    "--mlir-pass-pipeline-crash-reproducer",
+    "reproducer",
+    metavar="FILE",
+    help="Where to write the reproducer of a crashing pass (default: a temp file).",
+)
+@click.option(
+    "--run-reproducer",
+    is_flag=True,
+    help="Run the pipeline named in the input's '// configuration:' line.",
+)
 @click.option("--allow-unregistered-dialect", is_flag=True, help="Accept ops of unknown dialects.")
-@click.option("--show-traceback", is_flag=True,
-              help="Print the Python traceback of internal errors (for mlang developers).")
-def cli(input_path: str, list_passes: bool, mlir_print_ir_before: tuple[str, ...],
-        mlir_print_ir_after: tuple[str, ...], mlir_print_ir_after_all: bool,
-        mlir_print_ir_after_change: bool, print_op_generic: bool, mlir_print_debuginfo: bool,
-        mlir_timing: bool, mlir_pass_statistics: bool, **options: Any) -> None:
+@click.option(
+    "--show-traceback",
+    is_flag=True,
+    help="Print the Python traceback of internal errors (for mlang developers).",
+)
+def cli(
+    input_path: str,
+    list_passes: bool,
+    mlir_print_ir_before: tuple[str, ...],
+    mlir_print_ir_after: tuple[str, ...],
+    mlir_print_ir_after_all: bool,
+    mlir_print_ir_after_change: bool,
+    print_op_generic: bool,
+    mlir_print_debuginfo: bool,
+    mlir_timing: bool,
+    mlir_pass_statistics: bool,
+    **options: Any,
+) -> None:
     """Parses INPUT (.mlir or .m; '-' or nothing: stdin), runs passes, prints the result."""
     if list_passes:
         from mlang.tools.pass_listing import format_pass_list
@@ -67,8 +123,12 @@ def cli(input_path: str, list_passes: bool, mlir_print_ir_before: tuple[str, ...
     from mlang.support.ir_printing import IRPrinter, PrintIRConfig
     from mlang.tools.opt_driver import OptOptions, run_opt
 
-    print_ir = PrintIRConfig(_names(mlir_print_ir_before), _names(mlir_print_ir_after),
-                             mlir_print_ir_after_all, mlir_print_ir_after_change)
+    print_ir = PrintIRConfig(
+        _names(mlir_print_ir_before),
+        _names(mlir_print_ir_after),
+        mlir_print_ir_after_all,
+        mlir_print_ir_after_change,
+    )
     opt_options = OptOptions(
         input=input_path,
         printer=IRPrinter(print_op_generic, mlir_print_debuginfo),
@@ -82,8 +142,7 @@ def cli(input_path: str, list_passes: bool, mlir_print_ir_before: tuple[str, ...
 
 def _names(values: tuple[str, ...]) -> frozenset[str]:
     """Pass names from a repeatable, comma-separable option."""
-    return frozenset(name.strip() for value in values for name in value.split(",")
-                     if name.strip())
+    return frozenset(name.strip() for value in values for name in value.split(",") if name.strip())
 
 
 def main() -> None:

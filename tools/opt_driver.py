@@ -13,7 +13,7 @@ import tempfile
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
 from typing import IO
@@ -64,8 +64,8 @@ class OptOptions:
     dump_pass_pipeline: bool = False
     split_input_file: bool = False
     verify_diagnostics: bool = False
-    printer: IRPrinter = IRPrinter()
-    print_ir: PrintIRConfig = PrintIRConfig()
+    printer: IRPrinter = field(default_factory=IRPrinter)
+    print_ir: PrintIRConfig = field(default_factory=PrintIRConfig)
     timing: bool = False
     statistics: bool = False
     reproducer: str | None = None
@@ -132,12 +132,15 @@ class _Driver:
         """Parses and builds the pipeline given by -p, --pass-pipeline or a reproducer."""
         top = self._parse_pipeline(input_text)
         instrumentations = self._instrumentations()
-        builder = PipelineBuilder(get_all_passes(), get_all_pipelines(),
-                                  pipeline_callback(instrumentations))
+        builder = PipelineBuilder(
+            get_all_passes(), get_all_pipelines(), pipeline_callback(instrumentations)
+        )
         pipeline = builder.build(top)
         if self.options.dump_pass_pipeline:
-            self.stderr.write(f"Pass Manager with {len(pipeline.passes)} passes:\n"
-                              f"{format_pipeline(pipeline.passes)}\n\n")
+            self.stderr.write(
+                f"Pass Manager with {len(pipeline.passes)} passes:\n"
+                f"{format_pipeline(pipeline.passes)}\n\n"
+            )
         return pipeline
 
     def _parse_pipeline(self, input_text: str) -> NestedPipeline:
@@ -151,8 +154,11 @@ class _Driver:
                 raise CompileError(None, "--run-reproducer takes the pipeline from the input")
             text = read_reproducer_pipeline(input_text)
             if text is None:
-                raise CompileError(None, "--run-reproducer: the input has no "
-                                         "'// configuration: --pass-pipeline=...' line")
+                raise CompileError(
+                    None,
+                    "--run-reproducer: the input has no "
+                    "'// configuration: --pass-pipeline=...' line",
+                )
         self.sources.add(PIPELINE_FILE, text if text is not None else options.passes or "")
         try:
             if text is not None:
@@ -176,8 +182,7 @@ class _Driver:
         target = get_all_targets()[self.options.target]
         if isinstance(target, MlirTarget):
             printer = self.options.printer
-            return dataclasses.replace(target, generic=printer.generic,
-                                       debuginfo=printer.debuginfo)
+            return dataclasses.replace(target, generic=printer.generic, debuginfo=printer.debuginfo)
         return target
 
     def _split_marker(self, file: str) -> str | None:
@@ -216,8 +221,9 @@ class _Driver:
             except CompileError:
                 raise
             except Exception as err:
-                raise InternalError(op_loc(module), f"target '{self.options.target}' "
-                                                    f"failed: {_describe(err)}") from err
+                raise InternalError(
+                    op_loc(module), f"target '{self.options.target}' failed: {_describe(err)}"
+                ) from err
         return stream.getvalue()
 
     def _parse(self, chunk: SourceChunk) -> ModuleOp:
@@ -261,8 +267,9 @@ class _Driver:
         """Where to write a crash reproducer: the path given, else a new temporary file."""
         if self.options.reproducer is not None:
             return Path(self.options.reproducer)
-        with tempfile.NamedTemporaryFile(prefix="mopt-reproducer-", suffix=".mlir",
-                                         delete=False) as stream:
+        with tempfile.NamedTemporaryFile(
+            prefix="mopt-reproducer-", suffix=".mlir", delete=False
+        ) as stream:
             return Path(stream.name)
 
     def _verify_diagnostics(self, chunk: SourceChunk, errors: list[CompileError]) -> bool:
@@ -287,8 +294,9 @@ class _Driver:
         try:
             Path(self.options.output).write_text(text, encoding="utf-8")
         except OSError as err:
-            raise CompileError(None, f"cannot write output file '{self.options.output}': "
-                                     f"{err.strerror}") from None
+            raise CompileError(
+                None, f"cannot write output file '{self.options.output}': {err.strerror}"
+            ) from None
 
     def _write_reports(self) -> None:
         """Prints the statistics and timing reports that were asked for."""

@@ -33,6 +33,19 @@ def expect_shape(op: Operation, compute: Callable[[], Shape], result: Attribute)
         )
 
 
+class ShapedResult:
+    """The shape-inference interface: the shape of the op's one result follows from its
+    operands and properties. `verify_` checks the declared result against it, and the
+    `infer-shapes` pass uses it to refine unknown sizes."""
+
+    def result_shape(self) -> Shape:
+        """The result shape implied by the operands; raises ShapeError on a mismatch."""
+        raise NotImplementedError
+
+    def verify_(self) -> None:
+        expect_shape(self, self.result_shape, self.results[0].type)  # type: ignore[arg-type, attr-defined]
+
+
 def expect_element(op: Operation, value_type: Attribute, expected: Attribute, what: str) -> None:
     """Verifies an element type (of a tensor or a host scalar)."""
     if element_of(value_type) != expected:

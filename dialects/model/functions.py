@@ -17,14 +17,14 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.dialects.model.base import bool_prop, expect_element, expect_shape, int_prop
+from mlang.dialects.model.base import ShapedResult, bool_prop, expect_element, int_prop
 from mlang.dialects.model.types import ListType, is_numeric, shape_of
 from mlang.support import shapes
 
 # ------------------------------------------------------------------------ elementwise
 
 
-class UnaryBase(IRDLOperation):
+class UnaryBase(ShapedResult, IRDLOperation):
     """An elementwise function of one tensor (or host scalar)."""
 
     input = operand_def()
@@ -35,10 +35,13 @@ class UnaryBase(IRDLOperation):
     def __init__(self, x: SSAValue, result: Attribute | None = None):
         super().__init__(operands=[x], result_types=[result or x.type])
 
+    def result_shape(self) -> shapes.Shape:
+        return shape_of(self.input.type)
+
     def verify_(self) -> None:
         if not is_numeric(self.input.type):
             raise VerifyException(f"{self.name}: operand must be a tensor or a number")
-        expect_shape(self, lambda: shape_of(self.input.type), self.result.type)
+        super().verify_()
 
 
 def _unary(op_name: str, doc: str) -> type[UnaryBase]:
@@ -70,7 +73,7 @@ UNARY_OPS: dict[str, type[UnaryBase]] = {
 }
 
 
-class BinaryBase(IRDLOperation):
+class BinaryBase(ShapedResult, IRDLOperation):
     """An elementwise function of two operands with NumPy broadcasting."""
 
     lhs = operand_def()
@@ -82,14 +85,13 @@ class BinaryBase(IRDLOperation):
     def __init__(self, lhs: SSAValue, rhs: SSAValue, result: Attribute):
         super().__init__(operands=[lhs, rhs], result_types=[result])
 
+    def result_shape(self) -> shapes.Shape:
+        return shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type))
+
     def verify_(self) -> None:
         if not (is_numeric(self.lhs.type) and is_numeric(self.rhs.type)):
             raise VerifyException(f"{self.name}: operands must be tensors or numbers")
-        expect_shape(
-            self,
-            lambda: shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type)),
-            self.result.type,
-        )
+        super().verify_()
 
 
 def _binary(op_name: str, doc: str, base: type[BinaryBase] = BinaryBase) -> type[BinaryBase]:
@@ -131,7 +133,7 @@ BINARY_OPS: dict[str, type[BinaryBase]] = {
 
 
 @irdl_op_definition
-class MatmulOp(IRDLOperation):
+class MatmulOp(ShapedResult, IRDLOperation):
     """Matrix product, batched and broadcast like `torch.matmul`."""
 
     name = "model.matmul"
@@ -141,15 +143,12 @@ class MatmulOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self, lambda: shapes.matmul_shape(shape_of(self.lhs.type), shape_of(self.rhs.type)),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.matmul_shape(shape_of(self.lhs.type), shape_of(self.rhs.type))
 
 
 @irdl_op_definition
-class WhereOp(IRDLOperation):
+class WhereOp(ShapedResult, IRDLOperation):
     """Selects `a` where `cond` is true, else `b`, with broadcasting."""
 
     name = "model.where"
@@ -160,20 +159,17 @@ class WhereOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$cond `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
 
+    def result_shape(self) -> shapes.Shape:
+        values = shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type))
+        return shapes.broadcast_shapes(shape_of(self.cond.type), values)
+
     def verify_(self) -> None:
         expect_element(self, self.cond.type, i1, "the condition")
-        expect_shape(
-            self,
-            lambda: shapes.broadcast_shapes(
-                shape_of(self.cond.type),
-                shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type)),
-            ),
-            self.result.type,
-        )
+        super().verify_()
 
 
 @irdl_op_definition
-class ClampOp(IRDLOperation):
+class ClampOp(ShapedResult, IRDLOperation):
     """Limits values to `[lo, hi]`."""
 
     name = "model.clamp"
@@ -185,14 +181,17 @@ class ClampOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
+    def result_shape(self) -> shapes.Shape:
+        return shape_of(self.input.type)
+
     def verify_(self) -> None:
         if self.lo.value.data > self.hi.value.data:
             raise VerifyException("model.clamp: lo must not exceed hi")
-        expect_shape(self, lambda: shape_of(self.input.type), self.result.type)
+        super().verify_()
 
 
 @irdl_op_definition
-class CastOp(IRDLOperation):
+class CastOp(ShapedResult, IRDLOperation):
     """Converts the element type; the result type says to what."""
 
     name = "model.cast"
@@ -201,14 +200,14 @@ class CastOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(self, lambda: shape_of(self.input.type), self.result.type)
+    def result_shape(self) -> shapes.Shape:
+        return shape_of(self.input.type)
 
 
 # ------------------------------------------------------------------------ reductions
 
 
-class ReductionBase(IRDLOperation):
+class ReductionBase(ShapedResult, IRDLOperation):
     """A reduction over one axis, or over all axes when `axis` is absent."""
 
     input = operand_def(TensorType)
@@ -219,14 +218,9 @@ class ReductionBase(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self,
-            lambda: shapes.reduce_shape(
-                shape_of(self.input.type), int_prop(self.axis), bool_prop(self.keepdim)
-            ),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.reduce_shape(
+            shape_of(self.input.type), int_prop(self.axis), bool_prop(self.keepdim))
 
 
 def _reduction(op_name: str, doc: str) -> type[ReductionBase]:
@@ -247,7 +241,7 @@ REDUCTION_OPS: dict[str, type[ReductionBase]] = {
 }
 
 
-class SoftmaxBase(IRDLOperation):
+class SoftmaxBase(ShapedResult, IRDLOperation):
     """A normalisation along one axis that keeps the shape."""
 
     input = operand_def(TensorType)
@@ -257,14 +251,10 @@ class SoftmaxBase(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
+    def result_shape(self) -> shapes.Shape:
         x = shape_of(self.input.type)
-
-        def same() -> shapes.Shape:
-            shapes.normalize_axis(self.axis.value.data, len(x))
-            return x
-
-        expect_shape(self, same, self.result.type)
+        shapes.normalize_axis(self.axis.value.data, len(x))
+        return x
 
 
 @irdl_op_definition
@@ -285,7 +275,7 @@ class LogSoftmaxOp(SoftmaxBase):
 
 
 @irdl_op_definition
-class TransposeOp(IRDLOperation):
+class TransposeOp(ShapedResult, IRDLOperation):
     """Swaps two dimensions."""
 
     name = "model.transpose"
@@ -297,18 +287,13 @@ class TransposeOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self,
-            lambda: shapes.transpose_shape(
-                shape_of(self.input.type), self.dim0.value.data, self.dim1.value.data
-            ),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.transpose_shape(
+            shape_of(self.input.type), self.dim0.value.data, self.dim1.value.data)
 
 
 @irdl_op_definition
-class PermuteOp(IRDLOperation):
+class PermuteOp(ShapedResult, IRDLOperation):
     """Reorders dimensions: result dimension i is input dimension dims[i]."""
 
     name = "model.permute"
@@ -318,16 +303,12 @@ class PermuteOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$input $dims attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self,
-            lambda: shapes.permute_shape(shape_of(self.input.type), self.dims.get_values()),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.permute_shape(shape_of(self.input.type), self.dims.get_values())
 
 
 @irdl_op_definition
-class ReshapeOp(IRDLOperation):
+class ReshapeOp(ShapedResult, IRDLOperation):
     """Gives a tensor a new shape with the same elements; one size may be -1."""
 
     name = "model.reshape"
@@ -337,16 +318,12 @@ class ReshapeOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$input $shape attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self,
-            lambda: shapes.reshape_shape(shape_of(self.input.type), self.shape.get_values()),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.reshape_shape(shape_of(self.input.type), self.shape.get_values())
 
 
 @irdl_op_definition
-class FlattenOp(IRDLOperation):
+class FlattenOp(ShapedResult, IRDLOperation):
     """Flattens dimensions `start..` into one."""
 
     name = "model.flatten"
@@ -357,15 +334,12 @@ class FlattenOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self, lambda: shapes.flatten_shape(shape_of(self.input.type), self.start.value.data),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.flatten_shape(shape_of(self.input.type), self.start.value.data)
 
 
 @irdl_op_definition
-class ConcatOp(IRDLOperation):
+class ConcatOp(ShapedResult, IRDLOperation):
     """Joins tensors along `axis`."""
 
     name = "model.concat"
@@ -376,18 +350,12 @@ class ConcatOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$inputs attr-dict `:` functional-type($inputs, $result)"
 
-    def verify_(self) -> None:
-        expect_shape(
-            self,
-            lambda: shapes.concat_shape(
-                [shape_of(v.type) for v in self.inputs], self.axis.value.data
-            ),
-            self.result.type,
-        )
+    def result_shape(self) -> shapes.Shape:
+        return shapes.concat_shape([shape_of(v.type) for v in self.inputs], self.axis.value.data)
 
 
 @irdl_op_definition
-class SliceOp(IRDLOperation):
+class SliceOp(ShapedResult, IRDLOperation):
     """NumPy basic indexing with static subscripts, one string per indexed dimension.
 
     `"2"` or `"-1"` picks one position and drops the dimension; `"lo:hi:step"` with any
@@ -401,9 +369,8 @@ class SliceOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$input $index attr-dict `:` type($input) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(self, lambda: slice_shape(shape_of(self.input.type), self.items()),
-                     self.result.type)
+    def result_shape(self) -> shapes.Shape:
+        return slice_shape(shape_of(self.input.type), self.items())
 
     def items(self) -> list[int | slice]:
         """The subscripts as Python ints and slices."""
@@ -522,7 +489,7 @@ class RandOp(RandomBase):
 
 
 @irdl_op_definition
-class OneHotOp(IRDLOperation):
+class OneHotOp(ShapedResult, IRDLOperation):
     """`[*ids] -> [*ids, n]` with a 1 at each id (i64)."""
 
     name = "model.one_hot"
@@ -533,15 +500,14 @@ class OneHotOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$ids attr-dict `:` type($ids) `->` type($result)"
 
-    def verify_(self) -> None:
-        expect_shape(self, lambda: shape_of(self.ids.type) + (self.n.value.data,),
-                     self.result.type)
+    def result_shape(self) -> shapes.Shape:
+        return shape_of(self.ids.type) + (self.n.value.data,)
 
 
 # ---------------------------------------------------------------------------- losses
 
 
-class LossBase(IRDLOperation):
+class LossBase(ShapedResult, IRDLOperation):
     """A mean loss over a batch; the result is a 0-d float tensor."""
 
     lhs = operand_def(TensorType)
@@ -550,8 +516,8 @@ class LossBase(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
 
-    def verify_(self) -> None:
-        expect_shape(self, lambda: (), self.result.type)
+    def result_shape(self) -> shapes.Shape:
+        return ()
 
 
 @irdl_op_definition

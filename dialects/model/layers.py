@@ -15,7 +15,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.dialects.model.base import bool_prop, expect_shape, int_prop
+from mlang.dialects.model.base import ShapedResult, bool_prop
 from mlang.dialects.model.types import shape_of
 from mlang.support import shapes
 
@@ -23,7 +23,7 @@ FORMAT = "operands attr-dict `:` functional-type(operands, results)"
 
 
 @irdl_op_definition
-class LinearOp(IRDLOperation):
+class LinearOp(ShapedResult, IRDLOperation):
     """`x @ weight^T + bias` on the last dimension of `x`."""
 
     name = "model.linear"
@@ -34,15 +34,18 @@ class LinearOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
 
+    def result_shape(self) -> shapes.Shape:
+        return shapes.linear_shape(shape_of(self.input.type), shape_of(self.weight.type))
+
     def verify_(self) -> None:
+        super().verify_()
         w = shape_of(self.weight.type)
-        expect_shape(self, lambda: shapes.linear_shape(shape_of(self.input.type), w), self.result.type)
         if self.bias is not None and shape_of(self.bias.type) != w[:1]:
             raise VerifyException(f"model.linear: bias must have shape [{w[0]}]")
 
 
 @irdl_op_definition
-class Conv2dOp(IRDLOperation):
+class Conv2dOp(ShapedResult, IRDLOperation):
     """NCHW convolution with an OIHW weight, square stride and padding."""
 
     name = "model.conv2d"
@@ -56,21 +59,18 @@ class Conv2dOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
 
+    def result_shape(self) -> shapes.Shape:
+        return shapes.conv2d_shape(shape_of(self.input.type), shape_of(self.weight.type),
+                                   self.stride.value.data, self.padding.value.data)
+
     def verify_(self) -> None:
-        stride, padding = self.stride.value.data, self.padding.value.data
-        if stride < 1 or padding < 0:
+        if self.stride.value.data < 1 or self.padding.value.data < 0:
             raise VerifyException("model.conv2d: stride must be >= 1 and padding >= 0")
-        expect_shape(
-            self,
-            lambda: shapes.conv2d_shape(
-                shape_of(self.input.type), shape_of(self.weight.type), stride, padding
-            ),
-            self.result.type,
-        )
+        super().verify_()
 
 
 @irdl_op_definition
-class EmbeddingOp(IRDLOperation):
+class EmbeddingOp(ShapedResult, IRDLOperation):
     """Rows of `weight` for integer ids: `[*ids] -> [*ids, dim]`."""
 
     name = "model.embedding"
@@ -80,15 +80,17 @@ class EmbeddingOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = FORMAT
 
+    def result_shape(self) -> shapes.Shape:
+        return shape_of(self.ids.type) + shape_of(self.weight.type)[1:]
+
     def verify_(self) -> None:
-        w = shape_of(self.weight.type)
-        if len(w) != 2:
+        if len(shape_of(self.weight.type)) != 2:
             raise VerifyException("model.embedding: weight must be 2-d")
-        expect_shape(self, lambda: shape_of(self.ids.type) + (w[1],), self.result.type)
+        super().verify_()
 
 
 @irdl_op_definition
-class LayerNormOp(IRDLOperation):
+class LayerNormOp(ShapedResult, IRDLOperation):
     """Normalises the last dimension, then scales by `weight` and shifts by `bias`."""
 
     name = "model.layer_norm"
@@ -101,15 +103,18 @@ class LayerNormOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = FORMAT
 
+    def result_shape(self) -> shapes.Shape:
+        return _same(self.input.type, shape_of(self.weight.type)[0], "layer_norm")
+
     def verify_(self) -> None:
         dim = shape_of(self.weight.type)
         if len(dim) != 1 or shape_of(self.bias.type) != dim:
             raise VerifyException("model.layer_norm: weight and bias must be 1-d of equal size")
-        expect_shape(self, lambda: _same(self.input.type, dim[0], "layer_norm"), self.result.type)
+        super().verify_()
 
 
 @irdl_op_definition
-class RmsNormOp(IRDLOperation):
+class RmsNormOp(ShapedResult, IRDLOperation):
     """Root-mean-square norm of the last dimension, scaled by `weight`."""
 
     name = "model.rms_norm"
@@ -121,15 +126,17 @@ class RmsNormOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = FORMAT
 
+    def result_shape(self) -> shapes.Shape:
+        return _same(self.input.type, shape_of(self.weight.type)[0], "rms_norm")
+
     def verify_(self) -> None:
-        dim = shape_of(self.weight.type)
-        if len(dim) != 1:
+        if len(shape_of(self.weight.type)) != 1:
             raise VerifyException("model.rms_norm: weight must be 1-d")
-        expect_shape(self, lambda: _same(self.input.type, dim[0], "rms_norm"), self.result.type)
+        super().verify_()
 
 
 @irdl_op_definition
-class AttentionOp(IRDLOperation):
+class AttentionOp(ShapedResult, IRDLOperation):
     """Multi-head self-attention on `[N, T, dim]` with q, k, v and out projections.
 
     Heads split the last dimension contiguously; scores are scaled by
@@ -164,7 +171,10 @@ class AttentionOp(IRDLOperation):
         for w in (self.q_weight, self.k_weight, self.v_weight, self.out_weight):
             if shape_of(w.type) != (dim, dim):
                 raise VerifyException(f"model.attention: projection weights must be [{dim}, {dim}]")
-        expect_shape(self, lambda: _same(self.input.type, dim, "attention"), self.result.type)
+        super().verify_()
+
+    def result_shape(self) -> shapes.Shape:
+        return _same(self.input.type, shape_of(self.q_weight.type)[0], "attention")
 
     @property
     def is_causal(self) -> bool:
@@ -193,7 +203,7 @@ class DropoutOp(IRDLOperation):
             raise VerifyException("model.dropout: result type must equal input type")
 
 
-class Pool2dBase(IRDLOperation):
+class Pool2dBase(ShapedResult, IRDLOperation):
     """NCHW pooling with a square window."""
 
     input = operand_def(TensorType)
@@ -204,15 +214,14 @@ class Pool2dBase(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
+    def result_shape(self) -> shapes.Shape:
+        return shapes.pool2d_shape(
+            shape_of(self.input.type), self.kernel.value.data, self.stride.value.data)
+
     def verify_(self) -> None:
-        kernel, stride = int_prop(self.kernel), int_prop(self.stride)
-        assert kernel is not None and stride is not None
-        if kernel < 1 or stride < 1:
+        if self.kernel.value.data < 1 or self.stride.value.data < 1:
             raise VerifyException(f"{self.name}: kernel and stride must be >= 1")
-        expect_shape(
-            self, lambda: shapes.pool2d_shape(shape_of(self.input.type), kernel, stride),
-            self.result.type,
-        )
+        super().verify_()
 
 
 @irdl_op_definition

@@ -1,0 +1,320 @@
+"""A peer test against PyTorch's OpInfo database.
+
+For each tensorops op that implements a torch operator, every CPU sample of that operator
+(float32; bool for the logical ones) is compiled as a one-op function by the torch backend
+and compared with the operator's own output. Samples whose arguments the op does not model
+(`alpha`, `dilation`, `ceil_mode`, ...) or that its verifier rejects are skipped and
+counted; each operator must pass some samples and fail none. A summary table is printed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from numbers import Number
+from typing import Any
+
+import pytest
+import torch
+from torch.testing._internal.common_methods_invocations import op_db
+from torch.testing._internal.opinfo.core import OpInfo, SampleInput
+from xdsl.dialects import func
+from xdsl.dialects.builtin import TensorType, f32, f64, i1, i32, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.backends.torch.codegen import generate_module, load_module
+from mlang.dialects.tensorops import (
+    AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BroadcastToOp, ConcatOp, Conv2dOp, CosOp,
+    DivOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp,
+    MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, ReduceMaxOp, ReduceMeanOp,
+    ReduceMinOp, ReduceSumOp, ReshapeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp,
+    SubOp, TanhOp, TransposeOp,
+)
+
+ELEMENTS: dict[torch.dtype, Attribute] = {
+    torch.float32: f32, torch.float64: f64, torch.bool: i1, torch.int32: i32, torch.int64: i64,
+}
+Build = Callable[..., Operation | Sequence[Operation]]
+Adapter = Callable[[SampleInput], tuple[list[torch.Tensor], Build]]
+
+
+class Unsupported(Exception):
+    """A sample whose arguments the tensorops op does not model."""
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A torch operator in OpInfo and how to express its samples with tensorops."""
+
+    name: str
+    adapt: Adapter
+    variant: str = ""
+    dtype: torch.dtype = torch.float32
+
+
+def _tensor(value: object, like: torch.Tensor) -> torch.Tensor:
+    """A tensor operand: Python numbers become 0-d tensors of the other operand's dtype."""
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, bool) or not isinstance(value, Number):
+        raise Unsupported(f"a {type(value).__name__} operand")
+    return torch.tensor(value, dtype=like.dtype)
+
+
+def _bind(s: SampleInput, names: Sequence[str], defaults: dict[str, Any]) -> dict[str, Any]:
+    """The sample's arguments after the input, by name."""
+    bound = dict(defaults)
+    bound.update(zip(names, s.args))
+    unknown = set(s.kwargs) - set(names)
+    if unknown or len(s.args) > len(names):
+        raise Unsupported(f"arguments {sorted(unknown) or len(s.args)}")
+    bound.update(s.kwargs)
+    return bound
+
+
+def _require(condition: bool, reason: str) -> None:
+    if not condition:
+        raise Unsupported(reason)
+
+
+def _pair(value: int | Sequence[int]) -> tuple[int, int]:
+    """An int or a pair, as a pair."""
+    if isinstance(value, int):
+        return (value, value)
+    _require(len(value) == 2, f"size {value}")
+    return (value[0], value[1])
+
+
+def _sizes(args: tuple[Any, ...]) -> list[int]:
+    """Sizes given as one sequence or as several ints."""
+    return list(args[0]) if len(args) == 1 and not isinstance(args[0], int) else list(args)
+
+
+def unary(op: type[Operation]) -> Adapter:
+    def adapt(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+        _require(not s.args and not s.kwargs, "extra arguments")
+        return [s.input], op
+
+    return adapt
+
+
+def binary(op: type[Operation]) -> Adapter:
+    def adapt(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+        _require(len(s.args) == 1 and not s.kwargs, f"arguments {sorted(s.kwargs)}")
+        other = _tensor(s.args[0], s.input)
+        _require(other.dtype == s.input.dtype, "mixed dtypes")
+        return [s.input, other], op
+
+    return adapt
+
+
+def where(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    cond, other = s.args
+    return [cond, s.input, _tensor(other, s.input)], SelectOp
+
+
+def reduction(op: type[Operation]) -> Adapter:
+    def adapt(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+        bound = _bind(s, ["dim", "keepdim"], {"dim": None, "keepdim": False})
+        dim = bound["dim"]
+        axes = None if dim is None or dim == () or dim == [] else dim
+        return [s.input], lambda x: op(x, axes, bound["keepdim"])
+
+    return adapt
+
+
+def argmax(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    bound = _bind(s, ["dim", "keepdim"], {"dim": None, "keepdim": False})
+    _require(bound["dim"] is not None, "argmax over the flattened tensor")
+    return [s.input], lambda x: ArgmaxOp(x, bound["dim"], bound["keepdim"])
+
+
+def permute(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    return [s.input], lambda x: TransposeOp(x, _sizes(s.args))
+
+
+def transpose(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    rank = s.input.dim()
+    _require(rank > 0, "transpose of a scalar")
+    a, b = (d % rank for d in s.args)
+    perm = list(range(rank))
+    perm[a], perm[b] = perm[b], perm[a]
+    return [s.input], lambda x: TransposeOp(x, perm)
+
+
+def reshape(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    return [s.input], lambda x: ReshapeOp(x, _sizes(s.args))
+
+
+def broadcast(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    return [s.input], lambda x: BroadcastToOp(x, _sizes(s.args))
+
+
+def cat(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    dim = _bind(s, ["dim"], {"dim": 0})["dim"]
+    return list(s.input), lambda *xs: ConcatOp(xs, dim)
+
+
+def narrow(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    dim, start, length = s.args
+    _require(isinstance(start, int), "a tensor start")
+    start %= max(s.input.shape[dim], 1)
+    slices = [slice(None)] * s.input.dim()
+    slices[dim] = slice(start, start + length)
+    return [s.input], lambda x: SliceOp(x, slices)
+
+
+def index_select(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    dim, index = s.args
+    _require(dim in (0, -s.input.dim()) and index.dim() == 1, "a gather off axis 0")
+    return [s.input, index], GatherOp
+
+
+def embedding(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    (ids,) = s.args
+    _require(set(s.kwargs) <= {"padding_idx"}, f"arguments {sorted(s.kwargs)}")
+    return [s.input, ids], GatherOp
+
+
+def conv2d(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+    names = ["weight", "bias", "stride", "padding", "dilation", "groups"]
+    bound = _bind(s, names, {"bias": None, "stride": 1, "padding": 0, "dilation": 1, "groups": 1})
+    _require(bound["groups"] == 1 and _pair(bound["dilation"]) == (1, 1), "groups or dilation")
+    padding = 0 if bound["padding"] == "valid" else bound["padding"]
+    _require(not isinstance(padding, str), f"padding '{padding}'")
+    stride, pad = _pair(bound["stride"]), _pair(padding)
+    tensors = [s.input, bound["weight"]]
+    if bound["bias"] is None:
+        return tensors, lambda x, w: Conv2dOp(x, w, stride, pad)
+
+    def with_bias(x: SSAValue, w: SSAValue, b: SSAValue) -> list[Operation]:
+        conv = Conv2dOp(x, w, stride, pad)
+        column = ReshapeOp(b, [-1, 1, 1])
+        return [conv, column, AddOp(conv.result, column.result)]
+
+    return [*tensors, bound["bias"]], with_bias
+
+
+def pool2d(op: type[Operation], names: list[str], defaults: dict[str, Any]) -> Adapter:
+    def adapt(s: SampleInput) -> tuple[list[torch.Tensor], Build]:
+        bound = _bind(s, names, defaults)
+        _require(_pair(bound.get("dilation", 1)) == (1, 1), "dilation")
+        for name in set(defaults) - {"stride", "padding", "dilation"}:
+            _require(bound[name] == defaults[name], name)
+        kernel = _pair(bound["kernel_size"])
+        stride = kernel if bound["stride"] in (None, ()) else _pair(bound["stride"])
+        padding = _pair(bound["padding"])
+        return [s.input], lambda x: op(x, kernel, stride, padding)
+
+    return adapt
+
+
+PEERS = [
+    *(Peer(name, unary(op)) for name, op in [
+        ("exp", ExpOp), ("log", LogOp), ("sqrt", SqrtOp), ("rsqrt", RsqrtOp), ("sin", SinOp),
+        ("cos", CosOp), ("tanh", TanhOp), ("erf", ErfOp), ("sigmoid", SigmoidOp),
+        ("neg", NegOp), ("abs", AbsOp),
+    ]),
+    Peer("logical_not", unary(NotOp), dtype=torch.bool),
+    *(Peer(name, binary(op)) for name, op in [
+        ("add", AddOp), ("sub", SubOp), ("mul", MulOp), ("pow", PowOp), ("maximum", MaximumOp),
+        ("minimum", MinimumOp), ("eq", EqOp), ("ne", NeOp), ("lt", LtOp), ("le", LeOp),
+        ("gt", GtOp), ("ge", GeOp), ("matmul", MatmulOp),
+    ]),
+    Peer("div", binary(DivOp), variant="no_rounding_mode"),
+    Peer("logical_and", binary(AndOp), dtype=torch.bool),
+    Peer("logical_or", binary(OrOp), dtype=torch.bool),
+    Peer("where", where),
+    *(Peer(name, reduction(op)) for name, op in [
+        ("sum", ReduceSumOp), ("mean", ReduceMeanOp), ("amax", ReduceMaxOp),
+        ("amin", ReduceMinOp),
+    ]),
+    Peer("argmax", argmax),
+    Peer("permute", permute),
+    Peer("transpose", transpose),
+    Peer("reshape", reshape),
+    Peer("broadcast_to", broadcast),
+    Peer("expand", broadcast),
+    Peer("cat", cat),
+    Peer("narrow", narrow),
+    Peer("index_select", index_select),
+    Peer("nn.functional.embedding", embedding),
+    Peer("nn.functional.conv2d", conv2d),
+    Peer("nn.functional.max_pool2d", pool2d(
+        MaxPool2dOp,
+        ["kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices"],
+        {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False,
+         "return_indices": False},
+    )),
+    Peer("nn.functional.avg_pool2d", pool2d(
+        AvgPool2dOp,
+        ["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+         "divisor_override"],
+        {"stride": None, "padding": 0, "ceil_mode": False, "count_include_pad": True,
+         "divisor_override": None},
+    )),
+]
+OPINFOS = {(op.name, op.variant_test_name): op for op in op_db}
+PASSED: dict[str, int] = {}
+SKIPPED: dict[str, Counter[str]] = {}
+
+
+def _compile(build: Build, tensors: Sequence[torch.Tensor]) -> Callable[..., torch.Tensor]:
+    """A one-function torch program computing `build` of the tensors' types."""
+    types = [TensorType(ELEMENTS[t.dtype], t.shape) for t in tensors]
+    block = Block(arg_types=types)
+    built = build(*block.args)
+    ops = [built] if isinstance(built, Operation) else list(built)
+    block.add_ops([*ops, func.ReturnOp(ops[-1].results[0])])
+    f = func.FuncOp("f", (types, [ops[-1].results[0].type]), Region(block))
+    f.verify()
+    return load_module(generate_module([f]))["f"]
+
+
+def _outcomes(peer: Peer, info: OpInfo) -> Iterator[tuple[str, str]]:
+    """`("pass" | "skip" | "fail", detail)` for each sample of the operator."""
+    for s in info.sample_inputs("cpu", peer.dtype, requires_grad=False):
+        try:
+            tensors, build = peer.adapt(s)
+            compiled = _compile(build, tensors)
+        except (Unsupported, VerifyException) as err:
+            yield "skip", type(err).__name__
+            continue
+        try:
+            expected = info(s.input, *s.args, **s.kwargs)
+        except RuntimeError:
+            yield "skip", "torch raises"
+            continue
+        try:
+            torch.testing.assert_close(compiled({}, *tensors), expected, equal_nan=True)
+        except AssertionError as err:
+            yield "fail", f"{s}: {err}"
+            continue
+        yield "pass", ""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Prints how many samples of each operator passed and were skipped."""
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not PASSED:
+        return
+    reporter.write_line("")
+    reporter.write_line(f"OpInfo peer samples: {sum(PASSED.values())} passed")
+    for name, passed in PASSED.items():
+        skipped = ", ".join(f"{n} {why}" for why, n in SKIPPED[name].most_common())
+        reporter.write_line(f"  {name:26} {passed:4} passed  {skipped and 'skipped ' + skipped}")
+
+
+@pytest.mark.parametrize("peer", PEERS, ids=lambda p: p.name)
+def test_opinfo_samples(peer: Peer) -> None:
+    info = OPINFOS[(peer.name, peer.variant)]
+    outcomes = list(_outcomes(peer, info))
+    failures = [detail for kind, detail in outcomes if kind == "fail"]
+    PASSED[peer.name] = sum(kind == "pass" for kind, _ in outcomes)
+    SKIPPED[peer.name] = Counter(detail for kind, detail in outcomes if kind == "skip")
+    assert not failures, "\n".join(failures[:3])
+    assert PASSED[peer.name] > 0
