@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
@@ -67,11 +66,6 @@ class CrashReproducer(PassInstrumentation):
         pass_, op = running[-1]
         pipeline = format_pipeline([running[0][0]])
         return Crash(pass_, op, pipeline, self._module_before)
-
-
-def write_reproducer(crash: Crash, path: Path) -> None:
-    """Writes the reproducer of `crash` to `path`."""
-    path.write_text(crash.reproducer_text(), encoding="utf-8")
 
 
 def read_reproducer_pipeline(text: str) -> str | None:

@@ -69,5 +69,5 @@ class VerifyEachPass(PassInstrumentation):
         try:
             verify_located(op)
         except CompileError as err:
-            err.message = f"IR is invalid after pass '{pass_.name}': {err.message}"
-            raise
+            message = f"IR is invalid after pass '{pass_.name}': {err.message}"
+            raise CompileError(err.loc, message, err.notes) from err

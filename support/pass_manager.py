@@ -22,7 +22,7 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.arg_spec import ArgSpec, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError
 
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, InternalError, Loc
 from mlang.support.pass_pipeline import (
     NestedPipeline,
     PassRef,
@@ -122,7 +122,12 @@ class PipelineBuilder:
             )
         spec = _parse_options(ref, where, stack)
         try:
-            return self.passes[ref.name]().from_spec(spec)
+            pass_type = self.passes[ref.name]()
+        except Exception as err:  # A broken pass module: say which pass, and where it is used.
+            message = f"cannot load pass '{ref.name}': {type(err).__name__}: {err}"
+            raise _error(where.col, message, InternalError) from err
+        try:
+            return pass_type.from_spec(spec)
         except (ValueError, TypeError) as err:
             raise _error(
                 where.col, f"{_prefix(stack)}invalid options for pass '{ref.name}': {err}"
@@ -169,6 +174,6 @@ def _prefix(stack: tuple[PassRef, ...]) -> str:
     return f"in pipeline '{stack[-1].name}': " if stack else ""
 
 
-def _error(col: int, message: str) -> CompileError:
-    """A CompileError at column `col` of the pipeline text."""
-    return CompileError(Loc(PIPELINE_FILE, 1, col), message)
+def _error(col: int, message: str, kind: type[CompileError] = CompileError) -> CompileError:
+    """A CompileError (or `kind`) at column `col` of the pipeline text."""
+    return kind(Loc(PIPELINE_FILE, 1, col), message)

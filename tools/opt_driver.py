@@ -25,7 +25,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from mlang.dialects import make_context
 from mlang.passes import get_all_passes, get_all_pipelines
-from mlang.support.crash_reproducer import CrashReproducer, read_reproducer_pipeline
+from mlang.support.crash_reproducer import Crash, CrashReproducer, read_reproducer_pipeline
 from mlang.support.diagnostic_verifier import (
     check_diagnostics,
     diagnostics_of,
@@ -257,20 +257,24 @@ class _Driver:
             if isinstance(err, DiagnosticException):
                 # xDSL's way for a pass to fail on purpose: a diagnostic, not a crash.
                 raise CompileError(loc, f"pass '{crash.pass_.name}' failed: {err}") from err
-            path = self._reproducer_path()
-            path.write_text(crash.reproducer_text(), encoding="utf-8")
-            note = Note(None, f"reproducer written to {path}")
             message = f"pass '{crash.pass_.name}' failed: {_describe(err)}"
-            raise InternalError(loc, message, [note]) from err
+            raise InternalError(loc, message, [self._write_reproducer(crash)]) from err
 
-    def _reproducer_path(self) -> Path:
-        """Where to write a crash reproducer: the path given, else a new temporary file."""
-        if self.options.reproducer is not None:
-            return Path(self.options.reproducer)
-        with tempfile.NamedTemporaryFile(
-            prefix="mopt-reproducer-", suffix=".mlir", delete=False
-        ) as stream:
-            return Path(stream.name)
+    def _write_reproducer(self, crash: Crash) -> Note:
+        """Writes the crash reproducer to the path given, else to a new temporary file."""
+        try:
+            if self.options.reproducer is not None:
+                path = Path(self.options.reproducer)
+                path.write_text(crash.reproducer_text(), encoding="utf-8")
+            else:
+                with tempfile.NamedTemporaryFile(
+                    "w", prefix="mopt-reproducer-", suffix=".mlir", delete=False, encoding="utf-8"
+                ) as stream:
+                    stream.write(crash.reproducer_text())
+                    path = Path(stream.name)
+        except OSError as err:
+            return Note(None, f"no reproducer written: {err}")
+        return Note(None, f"reproducer written to {path}")
 
     def _verify_diagnostics(self, chunk: SourceChunk, errors: list[CompileError]) -> bool:
         """Checks a chunk's diagnostics against its annotations; prints each mismatch."""

@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from xdsl.passes import ModulePass, get_pass_option_infos
 
 from mlang.passes import PASS_SUMMARIES, get_all_passes, get_all_pipelines
 
+# Under `from __future__ import annotations`, xDSL shows an option's type as "'int'".
+_QUOTES = "'\""
+
 
 def format_pass_list() -> str:
     """Lists registered passes (summary, options) and named pipelines (summary, passes)."""
-    passes = {name: factory() for name, factory in sorted(get_all_passes().items())}
+    passes = sorted(get_all_passes().items())
     pipelines = sorted(get_all_pipelines().items())
-    width = max(len(name) for name in [*passes, *(name for name, _ in pipelines)]) + 2
+    width = max(len(name) for name, _ in [*passes, *pipelines]) + 2
     lines = ["Passes:"]
-    for name, pass_type in passes.items():
-        lines.append(f"  {name:<{width}}{_summary(name, pass_type)}")
-        lines += [f"  {'':<{width}}  {option}" for option in _options(pass_type)]
+    for name, factory in passes:
+        lines += [
+            f"  {name:<{width}}{line}" if i == 0 else f"  {'':<{width}}  {line}"
+            for i, line in enumerate(_describe_pass(name, factory))
+        ]
     lines.append("Pipelines:")
     for name, (summary, text) in pipelines:
         lines.append(f"  {name:<{width}}{summary}")
         lines.append(f"  {'':<{width}}  = {text}")
     return "\n".join(lines) + "\n"
+
+
+def _describe_pass(name: str, factory: Callable[[], type[ModulePass]]) -> list[str]:
+    """The summary of a pass, then its options; a pass that fails to load says why."""
+    try:
+        pass_type = factory()
+    except Exception as err:  # One broken pass module must not hide the others.
+        return [f"<cannot load: {type(err).__name__}: {err}>"]
+    return [_summary(name, pass_type), *_options(pass_type)]
 
 
 def _summary(name: str, pass_type: type[ModulePass]) -> str:
@@ -32,7 +48,7 @@ def _summary(name: str, pass_type: type[ModulePass]) -> str:
 def _options(pass_type: type[ModulePass]) -> list[str]:
     """`--name=<type> (default: value)` for each option of the pass."""
     return [
-        f"--{info.name.replace('_', '-')}=<{info.expected_type}>"
+        f"--{info.name.replace('_', '-')}=<{info.expected_type.strip(_QUOTES)}>"
         + (f" (default: {info.default_value})" if info.default_value is not None else "")
         for info in get_pass_option_infos(pass_type)
     ]

@@ -301,7 +301,7 @@ class PermuteOp(ShapedResult, IRDLOperation):
     dims = prop_def(DenseArrayBase)
     result = result_def(TensorType)
     traits = traits_def(Pure())
-    assembly_format = "$input $dims attr-dict `:` type($input) `->` type($result)"
+    assembly_format = "$input qualified($dims) attr-dict `:` type($input) `->` type($result)"
 
     def result_shape(self) -> shapes.Shape:
         return shapes.permute_shape(shape_of(self.input.type), self.dims.get_values())
@@ -316,7 +316,7 @@ class ReshapeOp(ShapedResult, IRDLOperation):
     shape = prop_def(DenseArrayBase)
     result = result_def(TensorType)
     traits = traits_def(Pure())
-    assembly_format = "$input $shape attr-dict `:` type($input) `->` type($result)"
+    assembly_format = "$input qualified($shape) attr-dict `:` type($input) `->` type($result)"
 
     def result_shape(self) -> shapes.Shape:
         return shapes.reshape_shape(shape_of(self.input.type), self.shape.get_values())
@@ -409,7 +409,8 @@ def slice_shape(x: shapes.Shape, items: list[int | slice]) -> shapes.Shape:
         if isinstance(item, int):
             shapes.index_dim(size, item)
             continue
-        out.append(shapes.slice_dim(size, item.start, item.stop, item.step or 1))
+        step = 1 if item.step is None else item.step
+        out.append(shapes.slice_dim(size, item.start, item.stop, step))
     return tuple(out) + tuple(x[len(items):])
 
 
@@ -534,7 +535,8 @@ class CrossEntropyOp(LossBase):
         ):
             raise VerifyException(
                 f"model.cross_entropy: labels {shapes.fmt_shape(labels)} do not match "
-                f"logits {shapes.fmt_shape(logits)}"
+                f"logits {shapes.fmt_shape(logits)}: labels must have the logits' shape "
+                "without its last (class) dimension"
             )
 
 

@@ -60,7 +60,10 @@ class ListOp(IRDLOperation):
         assert isinstance(self.result.type, ListType)
         for v in self.elements:
             if v.type != self.result.type.element_type:
-                raise VerifyException("model.list: every element must have the list's type")
+                raise VerifyException(
+                    f"model.list: every element must have the list's type "
+                    f"{self.result.type.element_type}, got {v.type}"
+                )
 
 
 @irdl_op_definition
@@ -164,7 +167,11 @@ class ForOp(IRDLOperation):
         args = self.body.block.args
         assert isinstance(self.iterable.type, ListType)
         if len(args) != 1 or args[0].type != self.iterable.type.element_type:
-            raise VerifyException("model.for: the body takes one argument of the element type")
+            got = ", ".join(str(a.type) for a in args)
+            raise VerifyException(
+                "model.for: the body must take one argument of the element type "
+                f"{self.iterable.type.element_type}, got ({got})"
+            )
 
 
 @irdl_op_definition

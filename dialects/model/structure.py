@@ -66,6 +66,22 @@ class DefOp(IRDLOperation):
                 raise VerifyException(
                     f"model.def may only hold model.param and func.func, not {op.name}"
                 )
+        self.verify_param_reads()
+
+    def verify_param_reads(self) -> None:
+        """Checks every `model.get_param` against the declarations, in one pass over the
+        body (a symbol-table lookup per read would make verification quadratic)."""
+        declared = {p.sym_name.data: p.param_type for p in self.params}
+        for op in self.body.walk():
+            if not isinstance(op, GetParamOp):
+                continue
+            name = op.param.string_value()
+            if name not in declared:
+                raise VerifyException(f"model.get_param: no parameter @{name} in @{self.sym_name.data}")
+            if declared[name] != op.result.type:
+                raise VerifyException(
+                    f"model.get_param: @{name} has type {declared[name]}, not {op.result.type}"
+                )
 
 
 @irdl_op_definition
@@ -117,19 +133,12 @@ class GetParamOp(IRDLOperation):
         super().__init__(properties={"param": SymbolRefAttr(param)}, result_types=[type])
 
     def verify_(self) -> None:
+        # The declaration itself is checked by the enclosing model.def, in one pass.
         model = self.parent_op()
         while model is not None and not isinstance(model, DefOp):
             model = model.parent_op()
         if model is None:
             raise VerifyException("model.get_param must be inside a model.def")
-        decl = SymbolTable.lookup_symbol(model, self.param)
-        if not isinstance(decl, ParamOp):
-            raise VerifyException(f"model.get_param: no parameter {self.param}")
-        if decl.param_type != self.result.type:
-            raise VerifyException(
-                f"model.get_param: {self.param} has type {decl.param_type}, "
-                f"not {self.result.type}"
-            )
 
 
 @irdl_op_definition
@@ -150,7 +159,10 @@ class InstantiateOp(IRDLOperation):
     def verify_(self) -> None:
         assert isinstance(self.result.type, ModelType)
         if self.result.type.model_name.data != self.definition.root_reference.data:
-            raise VerifyException("model.instantiate: result type must name the definition")
+            raise VerifyException(
+                f"model.instantiate: result type {self.result.type} must name the "
+                f"definition {self.definition}"
+            )
 
 
 @irdl_op_definition

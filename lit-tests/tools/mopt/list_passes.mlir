@@ -6,7 +6,7 @@
 // CHECK:       canonicalize {{ +}}Applies all canonicalization patterns.
 // CHECK-NEXT:  cse {{ +}}Eliminates common subexpressions.
 // CHECK:       test-crash {{ +}}Test pass: raises RuntimeError(message)
-// CHECK-NEXT:  --message=<{{.*}}str{{.*}}> (default: deliberate crash)
+// CHECK-NEXT:  --message=<str> (default: deliberate crash)
 // CHECK-LABEL: Pipelines:
 // CHECK-NEXT:  model-cleanup {{ +}}Canonicalizes, then eliminates common subexpressions.
 // CHECK-NEXT:  = canonicalize,cse
