@@ -45,9 +45,14 @@ def collect_declarations(program: ast.Program, sources: SourceManager,
     seen: dict[str, ast.Loc] = {}
     for item in program.items:
         if isinstance(item, ast.Import):
-            imported = load_import(item, program.file, sources, stack)
-            out.extend(d for d in imported if d.name not in seen)
-            seen.update({d.name: d.loc for d in imported})
+            for d in load_import(item, program.file, sources, stack):
+                prev = seen.get(d.name)
+                if prev is None:
+                    out.append(d)
+                    seen[d.name] = d.loc
+                elif not same_place(prev, d.loc):
+                    raise CompileError(item.loc, f"'{d.name}' imported from '{item.path}' is "
+                                                 f"already declared at {prev}")
         elif isinstance(item, (ast.ModelDecl, ast.FnDecl)):
             if item.name in seen:
                 prev = seen[item.name]
@@ -63,7 +68,8 @@ def load_import(item: ast.Import, importer: str, sources: SourceManager,
     path = Path(importer).parent / item.path
     key = str(path.resolve())
     if key in stack:
-        raise CompileError(item.loc, f"import cycle: '{item.path}' imports itself")
+        chain = " -> ".join(Path(p).name for p in stack[stack.index(key):] + [key])
+        raise CompileError(item.loc, f"import cycle: {chain}")
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -71,6 +77,11 @@ def load_import(item: ast.Import, importer: str, sources: SourceManager,
     text = decode_source(data, str(path))
     sources.add(str(path), text)
     return collect_declarations(parse_program(text, str(path)), sources, stack + [key])
+
+
+def same_place(a: Loc, b: Loc) -> bool:
+    """True when two locations are one place of one file (a file imported twice)."""
+    return (a.line, a.col) == (b.line, b.col) and Path(a.file).resolve() == Path(b.file).resolve()
 
 
 def end_loc(text: str, file: str) -> Loc:

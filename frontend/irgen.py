@@ -393,27 +393,25 @@ class IRGen:
             return self.static_index(value, e, frame)
         if not isinstance(value, Dyn):
             raise CompileError(e.loc, f"cannot index {describe(value)}")
-        items = [self.subscript_item(i, frame) for i in e.items]
+        # Each subscript is evaluated once: its ops are emitted once, whatever it becomes.
+        evaluated = [self.eval_item(i, frame) for i in e.items]
+        items = [static_item(i, v) for i, v in zip(e.items, evaluated)]
         if isinstance(value.type, TensorT) and all(i is not None for i in items):
             return slice_items(frame.em, value, items, e.loc)  # type: ignore[arg-type]
         if frame.em.in_model:
             raise CompileError(e.loc, "indices in a model must be known at compile time")
-        return self.host_index(value, e, frame)
+        return self.host_index(value, e, evaluated, frame)
+
+    def eval_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> SubscriptValue:
+        """The value of one subscript: a value, or a slice's (lo, hi, step) values."""
+        if isinstance(item, ast.Slice):
+            return tuple(None if p is None else self.expr(p, frame)
+                         for p in (item.lo, item.hi, item.step))  # type: ignore[return-value]
+        return self.expr(item, frame)
 
     def subscript_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> int | slice | None:
         """A subscript known at compile time, or None."""
-        if isinstance(item, ast.Slice):
-            parts = [None if p is None else self.expr(p, frame) for p in (item.lo, item.hi, item.step)]
-            if not all(p is None or isinstance(p, Static) for p in parts):
-                return None
-            ints = [None if p is None else static_int(p, item.loc, "a slice bound") for p in parts]
-            if ints[2] is not None and ints[2] <= 0:
-                raise CompileError(item.loc, "slice step must be positive")
-            return slice(*ints)
-        v = self.expr(item, frame)
-        if isinstance(v, Static):
-            return static_int(v, item.loc, "an index")
-        return None
+        return static_item(item, self.eval_item(item, frame))
 
     def static_index(self, value: Value, e: ast.Subscript, frame: Frame) -> Value:
         """Indexing a compile-time sequence (a layer list, a literal)."""
@@ -434,16 +432,19 @@ class IRGen:
             raise CompileError(e.items[0].loc, f"index {item} is out of range for {len(seq)} items")
         return seq[item]
 
-    def host_index(self, value: Dyn, e: ast.Subscript, frame: Frame) -> Value:
+    def host_index(self, value: Dyn, e: ast.Subscript, evaluated: list[SubscriptValue],
+                   frame: Frame) -> Value:
         """Run-time indexing on the host: one index or slice on the first dimension."""
         if len(e.items) != 1:
             raise CompileError(e.loc, "only the first dimension may have a run-time index")
-        item = e.items[0]
+        item, v = e.items[0], evaluated[0]
         em = frame.em
         if isinstance(item, ast.Slice):
+            assert isinstance(v, tuple)
             if item.step is not None:
                 raise CompileError(item.loc, "a run-time slice cannot have a step")
-            bounds = [None if p is None else self.int_value(p, frame) for p in (item.lo, item.hi)]
+            bounds = [None if b is None else self.int_value(b, p.loc, frame)  # type: ignore[union-attr]
+                      for b, p in zip(v[:2], (item.lo, item.hi))]
             if isinstance(value.type, TupleT):
                 raise CompileError(e.loc, "tuples cannot be sliced")
             t = value.type
@@ -453,16 +454,16 @@ class IRGen:
                 operands=[value.ssa] + [b.ssa for b in bounds if b is not None],
                 result_types=[ir_type(t)], properties=segment_sizes([1] + [int(b is not None) for b in bounds]))
             return em.result(op, t, e.loc)
-        index = self.int_value(item, frame)
+        index = self.int_value(v, item.loc, frame)  # type: ignore[arg-type]
         t = element_type(value.type, e.loc)
         op = host.IndexOp.create(operands=[value.ssa, index.ssa], result_types=[ir_type(t)])
         return em.result(op, t, e.loc)
 
-    def int_value(self, e: ast.Expr, frame: Frame) -> Dyn:
+    def int_value(self, v: Value, loc: Loc, frame: Frame) -> Dyn:
         """A host int operand."""
-        d = frame.em.value(self.expr(e, frame), e.loc)
+        d = frame.em.value(v, loc)
         if d.type != INT:
-            raise CompileError(e.loc, f"an index must be an int, got {d.type}")
+            raise CompileError(loc, f"an index must be an int, got {d.type}")
         return d
 
     # -------------------------------------------------------------------- calls
@@ -616,11 +617,7 @@ class IRGen:
             if p is not None:
                 unify(p, Dyn(None, a), subst, info.scope, loc,  # type: ignore[arg-type]
                       f"argument {i + 1} of {info.decl.name}.{method}")
-        result = info.results[method]
-        if isinstance(result, TensorT) and result.shape is not None:
-            return TensorT(result.dtype, tuple(subst.get(d, d) if isinstance(d, str) else d
-                                               for d in result.shape))  # type: ignore[misc]
-        return result
+        return substitute(info.results[method], subst)
 
     # ------------------------------------------------------------------- models
 
@@ -881,6 +878,16 @@ def sequential_input(info: ModelInfo) -> ast.TypeExpr:
                             "start it with Linear, Conv2d, Embedding, a norm or Attention")
 
 
+def substitute(t: MType, subst: dict) -> MType:
+    """`t` with the size names bound in `subst` replaced (in tuple elements too)."""
+    if isinstance(t, TensorT) and t.shape is not None:
+        return TensorT(t.dtype, tuple(subst.get(d, d) if isinstance(d, str) else d
+                                      for d in t.shape))  # type: ignore[misc]
+    if isinstance(t, TupleT):
+        return TupleT(tuple(substitute(e, subst) for e in t.elements))
+    return t
+
+
 def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
     """A hyper-parameter's value, checked against its declared kind."""
     kind = p.type.name if isinstance(p.type, ast.ScalarTypeExpr) else None
@@ -914,6 +921,24 @@ def hparam_attrs(hparams: dict[str, StaticValue]) -> dict:
         else:
             out[k] = StringAttr(str(v))
     return out
+
+
+SubscriptValue = Value | tuple[Value | None, Value | None, Value | None]
+
+
+def static_item(item: ast.Expr | ast.Slice, v: SubscriptValue) -> int | slice | None:
+    """A subscript known at compile time, or None."""
+    if isinstance(item, ast.Slice):
+        assert isinstance(v, tuple)
+        if not all(p is None or isinstance(p, Static) for p in v):
+            return None
+        ints = [None if p is None else static_int(p, item.loc, "a slice bound") for p in v]
+        if ints[2] is not None and ints[2] <= 0:
+            raise CompileError(item.loc, "slice step must be positive")
+        return slice(*ints)
+    if isinstance(v, Static):
+        return static_int(v, item.loc, "an index")
+    return None
 
 
 def element_type(t: MType, loc: Loc) -> MType:

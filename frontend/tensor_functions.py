@@ -212,11 +212,15 @@ def ranked(t: TensorT, loc: Loc, what: str) -> shapes.Shape:
 
 
 def shape_rule(loc: Loc, what: str, rule: Callable[[], shapes.Shape]) -> shapes.Shape:
-    """Applies a shape rule, reporting a mismatch at `loc`."""
+    """Applies a shape rule, reporting a mismatch at `loc` (prefixed by `what` unless the
+    rule's message already starts with it, as in `concat: sizes ... differ`)."""
     try:
         return rule()
     except shapes.ShapeError as err:
-        raise CompileError(loc, f"{what}: {err}") from None
+        message = str(err)
+        if not message.startswith(what):
+            message = f"{what}: {message}"
+        raise CompileError(loc, message) from None
 
 
 # ---------------------------------------------------------------------- functions
@@ -412,6 +416,8 @@ def emit_concat(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
         values = [Static(v) for v in items.value]
     else:
         raise CompileError(locs["tensors"], "concat takes a list of tensors written [a, b, ...]")
+    if not values:
+        raise CompileError(locs["tensors"], "concat needs at least one tensor")
     tensors = [em.tensor(v, locs["tensors"]) for v in values]
     axis = static_int(a["axis"] or Static(0), locs["axis"], "axis")
     dtypes = {t.type.dtype for t in tensors}  # type: ignore[union-attr]
@@ -567,9 +573,24 @@ def _loss(name: str, op: type[Operation]) -> None:
         x, y = tensor_arg(em, a["a"], locs["a"]), tensor_arg(em, a["b"], locs["b"])
         if name == "cross_entropy" and category(y.type.dtype) != 1:  # type: ignore[union-attr]
             raise CompileError(locs["b"], f"cross_entropy needs integer labels, got {y.type}")
+        check_loss_shapes(name, x.type, y.type, loc)  # type: ignore[arg-type]
         t = TensorT("f32", ())
         result = op.create(operands=[x.ssa, y.ssa], result_types=[ir_type(t)])
         return em.result(result, t, loc)
+
+
+def check_loss_shapes(name: str, x: TensorT, y: TensorT, loc: Loc) -> None:
+    """Labels are the logits' shape without the class dimension; mse operands broadcast."""
+    if x.shape is None or y.shape is None:
+        return
+    if name == "mse":
+        result_shape(x.shape, y.shape, loc, "mse")
+        return
+    if len(x.shape) != len(y.shape) + 1 or any(
+        shapes.dims_conflict(a, b) for a, b in zip(x.shape, y.shape)
+    ):
+        raise CompileError(loc, f"cross_entropy: labels {y} do not match logits {x}: labels "
+                                "must have the logits' shape without its last (class) dimension")
 
 
 _loss("cross_entropy", fn.CrossEntropyOp)

@@ -1,74 +1,95 @@
 """Crash reproducers: the IR before a crashing pass and the pipeline to rerun, in one file.
 
 When a pass raises an unexpected exception, mopt writes the module as it was before the
-top-level pass that crashed, in generic form with locations (as MLIR's reproducers are
-printed), under a first line that says how to rerun it:
+top-level pass that crashed, in generic form with locations (as MLIR prints its
+reproducers), under a first line that says how to rerun it:
 
     // configuration: --pass-pipeline='builtin.module(test-crash{message="boom"})'
 
 `mopt --run-reproducer FILE` reads that line and reruns that pipeline, which crashes the
-same way. A crash inside `func.func(a,b)` reruns that whole nested pipeline from the
-module before it. Keeping the module costs one `clone()` per top-level pass.
+same way. A crash inside `func.func(a,b)` reruns that whole nested pipeline.
+
+Nothing is copied while passes run (a `clone()` per pass would cost more than most
+passes): `RunningPasses` only tracks which passes are running. After a crash, the driver
+rebuilds the module from its input and replays the top-level passes that had finished
+(`replay_before`), which gives the same IR again, passes being deterministic.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
-from xdsl.passes import ModulePass
+from xdsl.passes import ModulePass, PassPipeline
 
 from mlang.support.ir_printing import IRPrinter
 from mlang.support.pass_instrumentation import PassInstrumentation
-from mlang.support.pass_manager import format_pipeline
+from mlang.support.pass_manager import OpPipelinePass, format_pipeline
 
 _CONFIGURATION = re.compile(r"^// configuration: --pass-pipeline='(.*)'$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class Crash:
-    """The innermost pass that was running, the op it ran on, and what reruns it."""
+    """The innermost pass that was running, the op it ran on, and its top-level pass."""
 
     pass_: ModulePass
     op: Operation
-    pipeline: str
-    module_before: Operation
-
-    def reproducer_text(self) -> str:
-        """The reproducer file's contents."""
-        ir = IRPrinter(generic=True, debuginfo=True).to_text(self.module_before)
-        return f"// configuration: --pass-pipeline='{self.pipeline}'\n{ir}"
+    top_pass: ModulePass
 
 
 @dataclass
-class CrashReproducer(PassInstrumentation):
-    """Keeps the module before each top-level pass and the stack of running passes."""
+class RunningPasses(PassInstrumentation):
+    """The stack of passes running now, outermost first."""
 
-    _running: list[tuple[ModulePass, Operation]] = field(default_factory=list)
-    _module_before: Operation | None = None
+    _stack: list[tuple[ModulePass, Operation]] = field(default_factory=list)
 
     def before_pass(self, pass_: ModulePass, op: Operation) -> None:
-        """Pushes `pass_`; before a top-level pass, keeps a copy of the module."""
-        if not self._running:
-            self._module_before = op.clone()
-        self._running.append((pass_, op))
+        """Pushes `pass_`."""
+        self._stack.append((pass_, op))
 
     def after_pass(self, pass_: ModulePass, op: Operation) -> None:
         """Pops `pass_`, which finished."""
-        self._running.pop()
+        self._stack.pop()
 
     def take_crash(self) -> Crash | None:
-        """After a pass raised: what crashed (None outside a pass); resets the stack."""
-        running, self._running = self._running, []
-        if not running or self._module_before is None:
+        """After a pass raised: what crashed (None if no pass was running); empties the stack."""
+        stack, self._stack = self._stack, []
+        if not stack:
             return None
-        pass_, op = running[-1]
-        pipeline = format_pipeline([running[0][0]])
-        return Crash(pass_, op, pipeline, self._module_before)
+        pass_, op = stack[-1]
+        return Crash(pass_, op, stack[0][0])
+
+
+def replay_before(
+    crash: Crash, passes: Sequence[ModulePass], ctx: Context, module: ModuleOp
+) -> None:
+    """Applies to `module` the top-level `passes` that ran before the one that crashed."""
+    index = next(i for i, pass_ in enumerate(passes) if pass_ is crash.top_pass)
+    PassPipeline(_without_callbacks(passes[:index])).apply(ctx, module)
+
+
+def reproducer_text(crash: Crash, module_before: ModuleOp) -> str:
+    """The reproducer: the pipeline to rerun, then the IR to rerun it on."""
+    ir = IRPrinter(generic=True, debuginfo=True).to_text(module_before)
+    return f"// configuration: --pass-pipeline='{format_pipeline([crash.top_pass])}'\n{ir}"
 
 
 def read_reproducer_pipeline(text: str) -> str | None:
     """The pipeline on a reproducer's `// configuration:` line, or None if it has none."""
     match = _CONFIGURATION.search(text)
     return match.group(1) if match else None
+
+
+def _without_callbacks(passes: Sequence[ModulePass]) -> tuple[ModulePass, ...]:
+    """The same passes with nested pipelines rebuilt without instrumentation callbacks."""
+    return tuple(
+        OpPipelinePass(p.anchor, PassPipeline(_without_callbacks(p.pipeline.passes)))
+        if isinstance(p, OpPipelinePass)
+        else p
+        for p in passes
+    )

@@ -19,7 +19,7 @@ from mlang.tools.targets import get_all_targets
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("input_path", metavar="INPUT", default="-")
+@click.argument("input_path", metavar="[INPUT]", default="-")
 @click.option("-o", "--output", metavar="FILE", help="Write the output to FILE (default: stdout).")
 @click.option(
     "-x",

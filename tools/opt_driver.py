@@ -25,7 +25,13 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from mlang.dialects import make_context
 from mlang.passes import get_all_passes, get_all_pipelines
-from mlang.support.crash_reproducer import Crash, CrashReproducer, read_reproducer_pipeline
+from mlang.support.crash_reproducer import (
+    Crash,
+    RunningPasses,
+    read_reproducer_pipeline,
+    replay_before,
+    reproducer_text,
+)
 from mlang.support.diagnostic_verifier import (
     check_diagnostics,
     diagnostics_of,
@@ -98,7 +104,7 @@ class _Driver:
         self.stderr = stderr
         self.sources = SourceManager()
         self.ctx: Context = make_context(options.allow_unregistered_dialect)
-        self.reproducer = CrashReproducer()
+        self.running = RunningPasses()
         self.timing = PassTiming() if options.timing else None
         self.statistics = PassStatistics() if options.statistics else None
         self.pipeline = PassPipeline(())
@@ -173,7 +179,7 @@ class _Driver:
         hooks: list[PassInstrumentation] = [VerifyEachPass()]
         if options.print_ir.enabled:
             hooks.append(PrintIR(options.print_ir, options.printer, self.stderr))
-        hooks.append(self.reproducer)
+        hooks.append(self.running)
         hooks += [hook for hook in (self.statistics, self.timing) if hook is not None]
         return hooks
 
@@ -213,7 +219,7 @@ class _Driver:
             module = self._parse(chunk)
         with self._phase("Verifier"):
             verify_located(module)
-        self._run_pipeline(module)
+        self._run_pipeline(module, chunk)
         with self._phase("Output"):
             stream = StringIO()
             try:
@@ -242,15 +248,15 @@ class _Driver:
             loc = Loc(chunk.file, chunk.first_line, 1)
             raise InternalError(loc, f"frontend failed: {_describe(err)}") from err
 
-    def _run_pipeline(self, module: ModuleOp) -> None:
+    def _run_pipeline(self, module: ModuleOp, chunk: SourceChunk) -> None:
         """Runs the pipeline; a crashing pass is an internal error with a reproducer."""
         try:
             self.pipeline.apply(self.ctx, module)
         except CompileError:
-            self.reproducer.take_crash()
+            self.running.take_crash()
             raise
         except Exception as err:
-            crash = self.reproducer.take_crash()
+            crash = self.running.take_crash()
             if crash is None:
                 raise InternalError(op_loc(module), _describe(err)) from err
             loc = op_loc(crash.op)
@@ -258,23 +264,34 @@ class _Driver:
                 # xDSL's way for a pass to fail on purpose: a diagnostic, not a crash.
                 raise CompileError(loc, f"pass '{crash.pass_.name}' failed: {err}") from err
             message = f"pass '{crash.pass_.name}' failed: {_describe(err)}"
-            raise InternalError(loc, message, [self._write_reproducer(crash)]) from err
+            raise InternalError(loc, message, [self._write_reproducer(crash, chunk)]) from err
 
-    def _write_reproducer(self, crash: Crash) -> Note:
+    def _write_reproducer(self, crash: Crash, chunk: SourceChunk) -> Note:
         """Writes the crash reproducer to the path given, else to a new temporary file."""
         try:
-            if self.options.reproducer is not None:
-                path = Path(self.options.reproducer)
-                path.write_text(crash.reproducer_text(), encoding="utf-8")
-            else:
-                with tempfile.NamedTemporaryFile(
-                    "w", prefix="mopt-reproducer-", suffix=".mlir", delete=False, encoding="utf-8"
-                ) as stream:
-                    stream.write(crash.reproducer_text())
-                    path = Path(stream.name)
+            # The IR before the crashed pass: the input again, through the passes before it.
+            module = self._parse(chunk)
+            replay_before(crash, self.pipeline.passes, self.ctx, module)
+            text = reproducer_text(crash, module)
+        except Exception as err:
+            return Note(
+                None, f"no reproducer written: replaying the pipeline failed: {_describe(err)}"
+            )
+        try:
+            path = self._reproducer_path()
+            path.write_text(text, encoding="utf-8")
         except OSError as err:
             return Note(None, f"no reproducer written: {err}")
         return Note(None, f"reproducer written to {path}")
+
+    def _reproducer_path(self) -> Path:
+        """The path given for reproducers, else a new temporary file."""
+        if self.options.reproducer is not None:
+            return Path(self.options.reproducer)
+        with tempfile.NamedTemporaryFile(
+            prefix="mopt-reproducer-", suffix=".mlir", delete=False
+        ) as stream:
+            return Path(stream.name)
 
     def _verify_diagnostics(self, chunk: SourceChunk, errors: list[CompileError]) -> bool:
         """Checks a chunk's diagnostics against its annotations; prints each mismatch."""

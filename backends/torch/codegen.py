@@ -1,11 +1,13 @@
 """The PyTorch backend: prints `func.func`s of tensorops as Python functions calling torch.
 
 Each function becomes `def name(params, *args)`, where `params` maps parameter names
-(`"fc1.weight"`) to tensors for `model.get_param`, one statement per op:
+(`"fc1.weight"`) to tensors for `model.get_param`, with one statement per op (and a
+docstring giving the IR signature):
 
     def forward(params, x):
         w = params["fc1.weight"]
-        v0 = torch.matmul(x, torch.permute(w, (1, 0)))
+        wt = torch.permute(w, (1, 0))
+        v0 = torch.matmul(x, wt)
         return v0
 
 `generate_module` returns the source of a Python module holding one function per
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import json
 import keyword
 import math
 import os
@@ -83,12 +86,12 @@ class CodegenError(Exception):
     """IR that the torch backend cannot print."""
 
 
-def _identifier(hint: str | None, fallback: str) -> str:
-    """A Python identifier close to `hint`."""
+def _identifier(hint: str | None) -> str | None:
+    """A Python identifier close to `hint` (`sum` becomes `sum_`), or None without one."""
     name = re.sub(r"\W", "_", hint or "")
-    if not name or name[0].isdigit() or name in RESERVED:
-        return fallback
-    return name
+    if not name or name[0].isdigit():
+        return None
+    return f"{name}_" if name in RESERVED else name
 
 
 @dataclass
@@ -99,14 +102,14 @@ class FunctionContext:
     """Python names of the module's functions, by IR symbol."""
     names: dict[SSAValue, str] = field(default_factory=dict[SSAValue, str])
     lines: list[str] = field(default_factory=list[str])
-    taken: set[str] = field(default_factory=set[str])
+    anonymous: int = 0
 
     def bind(self, value: SSAValue) -> str:
-        """Gives `value` a fresh name, from its name hint when it has a usable one."""
-        name = _identifier(value.name_hint, f"v{len(self.names)}")
-        while name in self.taken or name in self.functions.values():
-            name = f"{name}_{len(self.names)}"
-        self.taken.add(name)
+        """Gives `value` a fresh name: its name hint if usable, else `v0`, `v1`, ..."""
+        name = _identifier(value.name_hint)
+        taken = {*self.names.values(), *self.functions.values()}
+        while name is None or name in taken:
+            name, self.anonymous = f"v{self.anonymous}", self.anonymous + 1
         self.names[value] = name
         return name
 
@@ -168,6 +171,11 @@ def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
     return f"torch.tensor({_nested(values, shape)}, {kwargs})"
 
 
+def _param(op: GetParamOp) -> str:
+    """The expression that reads a parameter: `params["fc1.weight"]`."""
+    return f"params[{json.dumps(op.param.string_value())}]"
+
+
 def _device(f: func.FuncOp, ctx: FunctionContext) -> str | None:
     """Where a function's constants get their device: its first tensor argument, else its
     first parameter; None when it has no constants."""
@@ -178,7 +186,7 @@ def _device(f: func.FuncOp, ctx: FunctionContext) -> str | None:
         if isinstance(arg.type, TensorType):
             return f"{ctx.use(arg)}.device"
     params = [op for op in ops if isinstance(op, GetParamOp)]
-    return f'params["{params[0].param.string_value()}"].device' if params else "None"
+    return f"{_param(params[0])}.device" if params else "None"
 
 
 class TorchEmitter:
@@ -258,7 +266,7 @@ class TorchEmitter:
         keepdim = op.keepdim is not None
         args = f"{ctx.use(op.input)}, dim={_tuple(op.axes.get_values())}, keepdim={keepdim}"
         assert isinstance(op.result.type, TensorType)
-        if isinstance(op.result.type.element_type, IntegerType):
+        if isinstance(op, ReduceSumOp) and isinstance(op.result.type.element_type, IntegerType):
             args += f", dtype={_dtype(op.result.type)}"  # torch would widen to int64
         ctx.define(op.result, f"{REDUCTION_FUNCTIONS[type(op)]}({args})")
 
@@ -306,7 +314,7 @@ class TorchEmitter:
 
     @emit.register
     def _get_param(self, op: GetParamOp, ctx: FunctionContext) -> None:
-        ctx.define(op.result, f'params["{op.param.string_value()}"]')
+        ctx.define(op.result, _param(op))
 
     @emit.register
     def _call(self, op: func.CallOp, ctx: FunctionContext) -> None:
@@ -324,7 +332,7 @@ class TorchEmitter:
     @emit.register
     def _return(self, op: func.ReturnOp, ctx: FunctionContext) -> None:
         values = ", ".join(ctx.use(v) for v in op.arguments)
-        ctx.lines.append(f"return {values}".rstrip())
+        ctx.lines.append(f"return {values}" if values else "return")
 
 
 def _python_names(functions: Sequence[func.FuncOp]) -> dict[str, str]:
@@ -334,9 +342,9 @@ def _python_names(functions: Sequence[func.FuncOp]) -> dict[str, str]:
         symbol = f.sym_name.data
         if symbol in names:
             raise CodegenError(f"two functions are named @{symbol}")
-        name = _identifier(symbol, f"function{len(names)}")
+        name = _identifier(symbol) or f"function{len(names)}"
         while name in names.values():
-            name = f"{name}_{len(names)}"
+            name = f"{name}_"
         names[symbol] = name
     return names
 
@@ -349,8 +357,13 @@ def generate_module(functions: Iterable[func.FuncOp]) -> str:
     parts = ['"""Generated by the mlang torch backend from tensorops IR."""', "", "import torch"]
     for f in functions:
         parts += ["", "", *emitter.function(f, names)]
-    table = ", ".join(f'"{symbol}": {name}' for symbol, name in names.items())
+    table = ", ".join(f"{json.dumps(symbol)}: {name}" for symbol, name in names.items())
     return "\n".join([*parts, "", "", f"FUNCTIONS = {{{table}}}", ""])
+
+
+def compile_functions(functions: Iterable[func.FuncOp]) -> Functions:
+    """Torch functions for IR held in memory, by IR name, without any caching."""
+    return load_module(generate_module(functions))
 
 
 def load_module(python: str, filename: str = "<mlang-torch>") -> Functions:
@@ -390,6 +403,11 @@ def compile_module(source: str) -> Functions:
             _write_atomically(path, python)
         _compiled[key] = load_module(python, str(path))
     return dict(_compiled[key])
+
+
+def forget_compiled() -> None:
+    """Empties the in-memory cache of `compile_module`; the disk cache stays."""
+    _compiled.clear()
 
 
 def _parse_functions(source: str) -> list[func.FuncOp]:

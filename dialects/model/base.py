@@ -22,7 +22,9 @@ def expect_shape(op: Operation, compute: Callable[[], Shape], result: Attribute)
     try:
         expected = compute()
     except ShapeError as err:
-        raise VerifyException(f"{op.name}: {err}") from None
+        # Rules name what they check (`concat: sizes ...`); the op name says it already.
+        message = str(err).removeprefix(f"{op.name.removeprefix('model.')}: ")
+        raise VerifyException(f"{op.name}: {message}") from None
     actual = shape_of(result)
     if len(actual) != len(expected) or any(
         dims_conflict(a, e) for a, e in zip(actual, expected)

@@ -542,9 +542,16 @@ class CrossEntropyOp(LossBase):
 
 @irdl_op_definition
 class MseOp(LossBase):
-    """Mean squared error."""
+    """Mean squared error of two tensors that broadcast to one shape."""
 
     name = "model.mse"
+
+    def verify_(self) -> None:
+        super().verify_()
+        try:
+            shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type))
+        except shapes.ShapeError as err:
+            raise VerifyException(f"model.mse: {err}") from None
 
 
 @irdl_op_definition

@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from typing import ClassVar, cast
 
-from xdsl.dialects.builtin import AnyFloat, DenseIntOrFPElementsAttr, TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType, i1
 from xdsl.irdl import (
     AnyAttr, ParamAttrConstraint, VarConstraint, irdl_op_definition, prop_def, result_def,
     traits_def,
@@ -33,16 +33,20 @@ class ElementsValue(CustomDirective):
     def parse(self, parser: Parser, state: ParsingState) -> None:
         self.value.set(state, parser.parse_attribute())
 
-    def print(self, printer: Printer, state: PrintingState, op: ConstantOp) -> None:  # type: ignore[override]
+    def print(  # type: ignore[override]
+        self, printer: Printer, state: PrintingState, op: ConstantOp
+    ) -> None:
         state.print_whitespace(printer)
-        value = op.value
-        if all(map(math.isfinite, op.values())):
-            printer.print_attribute(value)
+        splat = op.splat_value()
+        values = op.values() if splat is None else (splat,)
+        if all(map(math.isfinite, values)):
+            printer.print_attribute(op.value)
             return
-        size = len(value.data.data) // max(len(value), 1)
-        data = value.data.data[:size] if op.splat_value() is not None else value.data.data
+        data = op.value.data.data
+        if splat is not None:
+            data = data[: len(data) // len(op.value)]
         printer.print_string(f'dense<"0x{data.hex().upper()}"> : ')
-        printer.print_attribute(value.type)
+        printer.print_attribute(op.value.type)
 
 
 @irdl_op_definition
@@ -76,20 +80,20 @@ class ConstantOp(TensorOp):
 
     def values(self) -> tuple[Scalar, ...]:
         """The elements in row-major order (`i1` as 0 and 1)."""
-        values = self.value.get_values()
-        if self.value.get_element_type().bitwidth == 1:  # type: ignore[union-attr]
-            return tuple(v & 1 for v in values)  # type: ignore[operator]
-        return values  # type: ignore[return-value]
+        return self._decode(self.value.data.data, len(self.value))
 
     def splat_value(self) -> Scalar | None:
         """The common value of all elements, or None when they differ."""
         data, count = self.value.data.data, len(self.value)
         if count == 0:
             return None
-        size = len(data) // count
-        return self.values()[0] if data == data[:size] * count else None
+        first = data[: len(data) // count]
+        return self._decode(first, 1)[0] if data == first * count else None
 
-    def is_float(self) -> bool:
-        """Whether the elements are floating-point."""
-        return isinstance(self.value.get_element_type(), AnyFloat)
-
+    def _decode(self, data: bytes, count: int) -> tuple[Scalar, ...]:
+        """`count` elements packed in `data`."""
+        element = self.value.get_element_type()
+        values = element.unpack(data, count)  # type: ignore[union-attr]
+        if element == i1:
+            return tuple(v & 1 for v in values)
+        return values

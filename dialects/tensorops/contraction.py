@@ -7,7 +7,9 @@ from typing import ClassVar
 
 from xdsl.dialects.builtin import DenseArrayBase, TensorType, i64
 from xdsl.ir import SSAValue
-from xdsl.irdl import VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def
+from xdsl.irdl import (
+    VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
+)
 from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (

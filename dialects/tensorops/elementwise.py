@@ -406,7 +406,7 @@ class ScaledOp(TensorOp, ABC):
     def infer_result_type(cls, input: TensorType, scale: TensorType) -> TensorType:
         """The input's shape, after checking that the scale fits it."""
         shape = shape_of(input)
-        channel_axis(scale)
+        channel_axis(input, scale)
         if broadcast_shapes(shape, shape_of(scale)) != shape:
             raise ShapeError(
                 f"scale of shape {fmt_shape(shape_of(scale))} does not broadcast to "
@@ -416,6 +416,10 @@ class ScaledOp(TensorOp, ABC):
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(tensor_type(self.operands[0]), tensor_type(self.operands[1]))
+
+    def channel_axis(self) -> int | None:
+        """The input axis along which the scale varies; None for a per-tensor scale."""
+        return channel_axis(tensor_type(self.operands[0]), tensor_type(self.operands[1]))
 
 
 @irdl_op_definition
@@ -444,9 +448,11 @@ class DequantizeOp(ScaledOp):
     result = result_def(TensorType.constr(E))
 
 
-def channel_axis(scale: TensorType) -> int | None:
-    """The axis a quantization scale varies along, or None for a per-tensor scale."""
-    axes = [i for i, d in enumerate(scale.get_shape()) if d != 1]
+def channel_axis(input: TensorType, scale: TensorType) -> int | None:
+    """The axis of `input` along which a quantization scale varies (its one size that is
+    not 1, aligned from the right), or None for a per-tensor scale."""
+    offset = len(input.get_shape()) - len(scale.get_shape())
+    axes = [offset + i for i, d in enumerate(scale.get_shape()) if d != 1]
     if len(axes) > 1:
         raise ShapeError(f"scale of shape {fmt_shape(shape_of(scale))} varies along several axes")
     return axes[0] if axes else None

@@ -31,7 +31,7 @@ from mlang.support.shapes import (
 SLICE_END = 2**63 - 1
 """The `stop` of a slice that runs to the end of its dimension (`x[2:]`)."""
 
-SAME_ELEMENT = "$input attr-dict `:` type($input) `->` type($result)"
+INPUT_TO_RESULT = "$input attr-dict `:` type($input) `->` type($result)"
 
 
 def _sizes(shape: Sequence[int]) -> list[int]:
@@ -52,9 +52,12 @@ class TransposeOp(TensorOp):
     assembly_format = "$input $permutation attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, input: SSAValue, permutation: Sequence[int]):
-        result = checked(self.name, self.infer_result_type, tensor_type(input), permutation)
+        """Transposes by `permutation`, whose negative entries count from the end."""
+        rank = len(tensor_type(input).get_shape())
+        norm = checked(self.name, normalize_axes, permutation, rank)
+        result = checked(self.name, self.infer_result_type, tensor_type(input), norm)
         super().__init__(
-            operands=[input], properties={"permutation": int_array(permutation)},
+            operands=[input], properties={"permutation": int_array(norm)},
             result_types=[result],
         )
 
@@ -81,7 +84,7 @@ class ReshapeOp(TensorOp):
     input = operand_def(TensorType.constr(T))
     result = result_def(TensorType.constr(T))
     traits = traits_def(Pure(), TensorOpsCanonicalization())
-    assembly_format = SAME_ELEMENT
+    assembly_format = INPUT_TO_RESULT
 
     def __init__(self, input: SSAValue, shape: Sequence[int]):
         """Reshapes to `shape`, in which -1 marks the one dimension that is inferred."""
@@ -110,7 +113,7 @@ class BroadcastToOp(TensorOp):
     input = operand_def(TensorType.constr(T))
     result = result_def(TensorType.constr(T))
     traits = traits_def(Pure(), TensorOpsCanonicalization())
-    assembly_format = SAME_ELEMENT
+    assembly_format = INPUT_TO_RESULT
 
     def __init__(self, input: SSAValue, shape: Sequence[int]):
         """Broadcasts to `shape`, in which -1 keeps the size of the input's dimension."""

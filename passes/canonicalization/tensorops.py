@@ -17,12 +17,12 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType, bf16
 from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
-from mlang.dialects.tensorops.base import int_array
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, BroadcastToOp, ConstantOp, DivOp, EqOp, GeOp, GtOp, LeOp, LtOp,
     MaximumOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, ReshapeOp, SqrtOp, SubOp,
     TensorOp, TransposeOp,
 )
+from mlang.dialects.tensorops.base import int_array
 
 DENSE_FOLD_LIMIT = 64
 """Constants are folded into dense results of at most this many elements..."""
@@ -57,7 +57,7 @@ def _numel(t: TensorType) -> int | None:
 
 
 def _replace_with_value(rewriter: PatternRewriter, op: Operation, value: SSAValue) -> None:
-    """Replaces `op` by an existing value of the same type."""
+    """Replaces `op` by an existing value, if that has the type of `op`'s result."""
     if value.type == op.results[0].type:
         rewriter.replace(op, [], [value])
 

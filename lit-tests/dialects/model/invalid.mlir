@@ -346,7 +346,7 @@ func.func @f(%x: tensor<2x3x4xf32>) {
 
 // Reshape: two sizes of -1.
 func.func @f(%x: tensor<2x3x4xf32>) {
-  // expected-error@+1 {{model.reshape: reshape: at most one size may be -1}}
+  // expected-error@+1 {{model.reshape: at most one size may be -1}}
   %0 = model.reshape %x array<i64: -1, -1> : tensor<2x3x4xf32> -> tensor<6x4xf32>
   func.return
 }
@@ -382,7 +382,7 @@ func.func @f(%x: tensor<2x3x4xf32>) {
 
 // Concat: sizes differ outside the concatenation axis.
 func.func @f(%x: tensor<2x3xf32>, %y: tensor<4x5xf32>) {
-  // expected-error@+1 {{model.concat: concat: sizes 3 and 5 differ in dimension 1}}
+  // expected-error@+1 {{model.concat: sizes 3 and 5 differ in dimension 1}}
   %0 = model.concat %x, %y {axis = 0 : i64} : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<6x3xf32>
   func.return
 }
@@ -391,7 +391,7 @@ func.func @f(%x: tensor<2x3xf32>, %y: tensor<4x5xf32>) {
 
 // Concat: ranks differ.
 func.func @f(%x: tensor<2x3xf32>, %y: tensor<3xf32>) {
-  // expected-error@+1 {{model.concat: concat: all tensors must have the same rank}}
+  // expected-error@+1 {{model.concat: all tensors must have the same rank}}
   %0 = model.concat %x, %y {axis = 0 : i64} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<5x3xf32>
   func.return
 }
@@ -510,6 +510,15 @@ func.func @f(%l: tensor<8x10xf32>, %y: tensor<4xi64>) {
 func.func @f(%a: tensor<?x1xf32>, %b: tensor<?x1xf32>) {
   // expected-error@+1 {{model.mse: result shape [?] does not match the expected []}}
   %0 = model.mse %a, %b : (tensor<?x1xf32>, tensor<?x1xf32>) -> tensor<?xf32>
+  func.return
+}
+
+// -----
+
+// Mse: operands that do not broadcast.
+func.func @f(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
+  // expected-error@+1 {{model.mse: shapes [?, 3] and [1, 4] do not broadcast}}
+  %0 = model.mse %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<f32>
   func.return
 }
 

@@ -7,10 +7,13 @@
 // RUN: env TMPDIR=%t.dir not mopt %s -p 'test-crash' 2>&1 | filecheck %s --check-prefix=TEMP
 
 // A crashing pass is an internal error at the op it ran on. The reproducer holds the IR
-// before it, with locations, and the pipeline that crashes again on it.
+// before its top-level pass (here after cse), with locations, and that pass to rerun.
 
 func.func @crash(%a: i32) -> i32 {
-  func.return %a : i32
+  %0 = arith.addi %a, %a : i32
+  %1 = arith.addi %a, %a : i32
+  %2 = arith.muli %0, %1 : i32
+  func.return %2 : i32
 }
 
 // CHECK:      crash_reproducer.mlir:12:1: internal error: pass 'test-crash' failed: RuntimeError: boom
@@ -21,6 +24,9 @@ func.func @crash(%a: i32) -> i32 {
 // REPRO:      // configuration: --pass-pipeline='builtin.module(func.func(test-crash{message="boom"}))'
 // REPRO-NEXT: "builtin.module"() ({
 // REPRO-NEXT:   "func.func"() <{sym_name = "crash"
-// REPRO:          "func.return"(%a) : (i32) -> () loc("{{.*}}crash_reproducer.mlir":13:3)
+// REPRO-NEXT:   ^bb0(%a: i32 loc(unknown)):
+// REPRO-NEXT:     [[SUM:%.*]] = "arith.addi"(%a, %a) {{.*}} loc("{{.*}}crash_reproducer.mlir":13:3)
+// REPRO-NEXT:     [[PRODUCT:%.*]] = "arith.muli"([[SUM]], [[SUM]]) {{.*}} loc("{{.*}}crash_reproducer.mlir":15:3)
+// REPRO-NEXT:     "func.return"([[PRODUCT]]) : (i32) -> () loc("{{.*}}crash_reproducer.mlir":16:3)
 
 // TEMP: note: reproducer written to {{.*}}.dir/mopt-reproducer-{{.*}}.mlir

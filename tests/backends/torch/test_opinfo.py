@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import TensorType, f32, f64, i1, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.backends.torch.codegen import generate_module, load_module
+from mlang.backends.torch.codegen import compile_functions
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BroadcastToOp, ConcatOp, Conv2dOp, CosOp,
     DivOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp,
@@ -272,7 +272,7 @@ def _compile(build: Build, tensors: Sequence[torch.Tensor]) -> Callable[..., tor
     block.add_ops([*ops, func.ReturnOp(ops[-1].results[0])])
     f = func.FuncOp("f", (types, [ops[-1].results[0].type]), Region(block))
     f.verify()
-    return load_module(generate_module([f]))["f"]
+    return compile_functions([f])["f"]
 
 
 def _outcomes(peer: Peer, info: OpInfo) -> Iterator[tuple[str, str]]:

@@ -1,0 +1,494 @@
+"""Tests of IR generation: the examples compile and round-trip through mopt, the generated
+IR has the structure the language promises, and wrong programs fail with one located
+error (line, column and message) instead of a crash.
+
+What the IR looks like op by op is checked by the lit tests in lit-tests/frontend; this
+file checks what text cannot express well: exact error locations over many programs,
+process behaviour (status, stderr, no traceback) and a few structural properties.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+
+from mlang.dialects.model import host
+from mlang.dialects.model.functions import SubOp
+from mlang.dialects.model.structure import CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp
+from mlang.frontend import compile_file, compile_source
+from mlang.support.diagnostics import CompileError
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.m"))
+
+NET = """\
+model Net(d: int = 4) {
+    fc = Linear(d, 3)
+
+    fn forward(x: f32[N, d]) -> f32[N, 3] {
+        return fc(x)
+    }
+}
+"""
+NET_LINES = NET.count("\n")
+
+
+def mopt(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Runs mopt in a fresh interpreter and returns the finished process (text mode)."""
+    return subprocess.run(
+        [sys.executable, "-m", "mlang.tools.mopt", *args],
+        input=stdin, capture_output=True, text=True, check=False, timeout=120, cwd=cwd,
+    )
+
+
+def mopt_all(*runs: tuple[list[str], str | None]) -> list[tuple[int, str, str]]:
+    """Runs several mopt processes at once; each run is (arguments, stdin)."""
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "mlang.tools.mopt", *args], text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for args, _ in runs
+    ]
+    results = []
+    for proc, (_, stdin) in zip(procs, runs):
+        out, err = proc.communicate(stdin, timeout=120)
+        results.append((proc.returncode, out, err))
+    return results
+
+
+def defs(module: ModuleOp) -> dict[str, DefOp]:
+    """The model definitions of a module by symbol."""
+    return {op.sym_name.data: op for op in module.ops if isinstance(op, DefOp)}
+
+
+def main_ops(module: ModuleOp) -> list:
+    """The top-level ops of the host program, `func.func @main`."""
+    main = next(op for op in module.ops if isinstance(op, func.FuncOp))
+    return list(main.body.block.ops)
+
+
+# ------------------------------------------------------------------------ examples
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_example_round_trips_through_mopt(example: Path) -> None:
+    """`mopt x.m | mopt` prints what `mopt x.m` prints, and so does the generic form
+    (`mopt --print-op-generic x.m | mopt`)."""
+    (rc, custom, err), (grc, generic, gerr) = mopt_all(
+        ([str(example)], None), (["--print-op-generic", str(example)], None))
+    assert rc == 0 and grc == 0, err + gerr
+    assert "model.def" in custom and "func.func @main" in custom
+    assert '"model.def"()' in generic and '"model.instantiate"()' in generic
+    (rc, again, err), (grc, back, gerr) = mopt_all((["-"], custom), (["-"], generic))
+    assert rc == 0 and grc == 0, err + gerr
+    assert again == custom
+    assert back == custom
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_example_compiles_in_process(example: Path) -> None:
+    """compile_file gives a verified module with one model.def per specialisation."""
+    module = compile_file(str(example))
+    module.verify()
+    symbols = defs(module)
+    assert symbols, "every example declares and instantiates a model"
+    for op in main_ops(module):
+        if isinstance(op, InstantiateOp):
+            assert op.definition.root_reference.data in symbols
+
+
+# -------------------------------------------------------------------- structure
+
+
+def test_equal_instantiations_share_one_definition() -> None:
+    module = compile_source(NET + "let a = Net()\nlet b = Net(4)\nlet c = Net(d=8)\n", "t.m")
+    assert list(defs(module)) == ["Net_4", "Net_8"]
+    made = [op.definition.root_reference.data for op in main_ops(module)
+            if isinstance(op, InstantiateOp)]
+    assert made == ["Net_4", "Net_4", "Net_8"]
+
+
+def test_specialised_names_follow_the_hyper_parameters() -> None:
+    source = """\
+model Classifier(features: int, hidden: int, classes: int) {
+    fc1 = Linear(features, hidden)
+    fc2 = Linear(hidden, classes)
+
+    fn forward(x: f32[N, features]) -> f32[N, classes] {
+        return fc2(relu(fc1(x)))
+    }
+}
+let net = Classifier(64, 128, 10)
+"""
+    module = compile_source(source, "t.m")
+    (definition,) = defs(module).values()
+    assert definition.sym_name.data == "Classifier_64_128_10"
+    assert definition.attributes["source"].data == "Classifier"  # type: ignore[attr-defined]
+
+
+def test_parameter_paths_of_nested_fields() -> None:
+    """Sub-models and repeat(...) are inlined; parameters are named by their dotted path."""
+    source = """\
+model Block(dim: int) {
+    attn = Attention(dim, 2)
+
+    fn forward(x: f32[N, T, dim]) -> f32[N, T, dim] {
+        return attn(x)
+    }
+}
+model Stack() {
+    blocks = repeat(2, Block(4))
+
+    fn forward(x: f32[N, T, 4]) -> f32[N, T, 4] {
+        for b in blocks {
+            x = b(x)
+        }
+        return x
+    }
+}
+let s = Stack()
+"""
+    module = compile_source(source, "t.m")
+    (definition,) = defs(module).values()
+    names = [p.sym_name.data for p in definition.params]
+    assert names[:2] == ["blocks.0.attn.q.weight", "blocks.0.attn.q.bias"]
+    assert "blocks.1.attn.out.bias" in names and len(names) == 16
+    read = {op.param.root_reference.data for op in definition.walk()
+            if isinstance(op, GetParamOp)}
+    assert read == set(names)
+
+
+def test_ops_carry_source_locations() -> None:
+    module = compile_source(NET + "let net = Net()\nprint(net(zeros([2, 4])))\n", "loc.m")
+    call = next(op for op in main_ops(module) if isinstance(op, CallOp))
+    assert isinstance(call.location, FileLineColLoc)
+    assert (call.location.line.data, call.location.column.data) == (NET_LINES + 2, 7)
+    assert call.location.filename.data == "loc.m"
+
+
+def test_reassigned_host_names_live_in_variable_slots() -> None:
+    module = compile_source("let n = 0\nfor i in 0..3 {\n    n = n + i\n}\nprint(n)\n", "t.m")
+    ops = main_ops(module)
+    assert [type(op) for op in ops if isinstance(op, (host.SetVarOp, host.ForOp))] == [
+        host.SetVarOp, host.ForOp]
+    body = next(op for op in ops if isinstance(op, host.ForOp)).body.block.ops
+    assert [op.name for op in body] == [
+        "model.get_var", "model.add", "model.set_var", "model.yield"]
+
+
+def test_run_time_subscript_is_evaluated_once() -> None:
+    """Regression: `x[n - 1]` emitted `n - 1` twice, once unused."""
+    module = compile_source(
+        'let d = dataset("iris")\nlet n = len(d)\nprint(d.x[n - 1], d.x[1:n - 2])\n', "t.m")
+    assert sum(isinstance(op, SubOp) for op in main_ops(module)) == 2
+
+
+def test_tuple_results_of_methods_bind_sizes() -> None:
+    """Regression: symbolic sizes of a method's tuple result were not substituted."""
+    source = NET.replace("    fn forward", "    fn both(x: f32[N, d]) -> (f32[N, 3], f32[N, 3]) {\n"
+                         "        return (fc(x), fc(x))\n    }\n\n    fn forward")
+    module = compile_source(source + "let net = Net()\nlet (a, b) = net.both(zeros([5, 4]))\n",
+                            "t.m")
+    call = next(op for op in main_ops(module) if isinstance(op, CallOp))
+    assert [str(r.type) for r in call.results] == ["tensor<5x3xf32>", "tensor<5x3xf32>"]
+
+
+def test_a_file_imported_twice_is_not_a_duplicate(tmp_path: Path) -> None:
+    (tmp_path / "lib.m").write_text("fn twice(x: f32[N]) -> f32[N] { return x * 2.0 }\n")
+    (tmp_path / "mid.m").write_text('import "lib.m"\n')
+    main = tmp_path / "main.m"
+    main.write_text('import "mid.m"\nimport "./lib.m"\nprint(twice(zeros([2])))\n')
+    module = compile_file(str(main))
+    assert any(op.name == "model.mul" for op in main_ops(module))
+
+
+def test_imported_host_statements_do_not_run(tmp_path: Path) -> None:
+    (tmp_path / "lib.m").write_text(NET + 'print("library")\n')
+    main = tmp_path / "main.m"
+    main.write_text('import "lib.m"\nlet net = Net()\n')
+    ops = main_ops(compile_file(str(main)))
+    assert not any(isinstance(op, (host.PrintOp, host.StrOp)) for op in ops)
+
+
+def test_parameters_declare_pytorch_shapes_and_initialisers() -> None:
+    source = """\
+model All() {
+    conv = Conv2d(3, 8, 5, bias=false)
+    emb = Embedding(100, 16)
+    ln = LayerNorm(16)
+    rms = RMSNorm(16)
+
+    fn forward(ids: i64[N, T]) -> f32[N, T, 16] {
+        return rms(ln(emb(ids)))
+    }
+}
+let a = All()
+"""
+    (definition,) = defs(compile_source(source, "t.m")).values()
+    params = {p.sym_name.data: p for p in definition.params}
+    assert {k: (str(p.param_type), p.init.data) for k, p in params.items()} == {
+        "conv.weight": ("tensor<8x3x5x5xf32>", "uniform"),
+        "emb.weight": ("tensor<100x16xf32>", "normal"),
+        "ln.weight": ("tensor<16xf32>", "ones"),
+        "ln.bias": ("tensor<16xf32>", "zeros"),
+        "rms.weight": ("tensor<16xf32>", "ones"),
+    }
+    assert all(isinstance(p, ParamOp) for p in definition.params)
+
+
+# ------------------------------------------------------------------------ errors
+
+# name: (source, line, column, a fragment of the message)
+ERRORS: dict[str, tuple[str, int, int, str]] = {
+    "unknown_name": ("let a = 1\nprint(a + b)\n", 2, 11, "unknown name 'b'"),
+    "too_many_arguments": (
+        "fn f(x: f32[2]) -> f32[2] { return x }\nprint(f(zeros([2]), zeros([2])))\n",
+        2, 21, "f takes at most 1 arguments, got 2"),
+    "missing_argument": ("print(clamp(zeros([2]), 0.0))\n", 1, 7,
+                         "clamp is missing its argument 'hi'"),
+    "missing_hyper_parameter": (NET.replace("d: int = 4", "d: int") + "let n = Net()\n",
+                                NET_LINES + 1, 9, "Net is missing its argument 'd'"),
+    "unknown_keyword": ("print(softmax(zeros([2, 3]), dim=1))\n", 1, 30,
+                        "softmax has no parameter 'dim'; it takes: x, axis"),
+    "keyword_given_twice": ("print(sum(zeros([2]), axis=0, axis=0))\n", 1, 31,
+                            "duplicate keyword argument 'axis'"),
+    "layer_shape_mismatch": (
+        "model C() {\n    fc = Linear(64, 10)\n\n    fn forward(x: f32[N, 32]) -> f32[N, 10] {\n"
+        "        return fc(x)\n    }\n}\nlet c = C()\n",
+        5, 16, "Linear at 'fc': linear expects inputs with last dimension 64, got [N, 32]"),
+    "return_type_mismatch": (
+        "model C() {\n    fc = Linear(4, 8)\n\n    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n"
+        "        return fc(x)\n    }\n}\nlet c = C()\n",
+        4, 33, "the result of forward must be f32[N, 4], got f32[N, 8]"),
+    "int_into_linear": (
+        "model C() {\n    fc = Linear(4, 8)\n\n    fn forward(x: i64[N, 4]) -> f32[N, 8] {\n"
+        "        return fc(x)\n    }\n}\nlet c = C()\n",
+        5, 16, "Linear at 'fc' needs a floating-point input, got i64[N, 4]"),
+    "host_call_shape": (NET + "let net = Net()\nprint(net(zeros([2, 5])))\n", NET_LINES + 2, 7,
+                        "argument 1 of Net.forward must be f32[N, 4], got f32[2, 5]"),
+    "bad_hyper_parameter_type": (NET + "let net = Net(2.5)\n", NET_LINES + 1, 15,
+                                 "hyper-parameter 'd' of Net must be int, got float"),
+    "dynamic_hyper_parameter": (
+        NET + 'let data = dataset("iris")\nlet net = Net(len(data))\n', NET_LINES + 2, 15,
+        "hyper-parameter 'd' of Net must be known at compile time, got int"),
+    "dynamic_axis": ('let data = dataset("iris")\nprint(sum(data.x, axis=len(data)))\n', 2, 19,
+                     "axis must be an integer known at compile time, got int"),
+    "unknown_dataset": ('let data = dataset("mnist")\n', 1, 20,
+                        "unknown data set 'mnist'; expected one of digits, iris"),
+    "unknown_loss": (NET + 'fit(Net(), dataset("iris"), loss="hinge")\n', NET_LINES + 1, 29,
+                     "unknown loss 'hinge'; expected one of cross_entropy, mse"),
+    "unknown_optimizer": (NET + 'fit(Net(), dataset("iris"), optimizer="lbfgs")\n',
+                          NET_LINES + 1, 29, "unknown optimizer 'lbfgs'"),
+    "unknown_metric": (NET + 'print(evaluate(Net(), dataset("iris"), metric="auc"))\n',
+                       NET_LINES + 1, 40, "unknown metric 'auc'"),
+    "quantize_twice": (NET + 'let q = quantize(Net(), "int8")\nlet qq = quantize(q, "int8")\n',
+                       NET_LINES + 2, 19, "this model is already quantized"),
+    "static_without_calibrate": (NET + 'let q = quantize(Net(), "int8", mode="static")\n',
+                                 NET_LINES + 1, 33, 'mode="static" needs calibrate=DATASET'),
+    "fit_quantized": (NET + 'let q = quantize(Net(), "int8")\nfit(q, dataset("iris"))\n',
+                      NET_LINES + 2, 5, "a quantized model cannot be trained"),
+    "fit_non_model": ('fit(3, dataset("iris"))\n', 1, 5,
+                      "the first argument must be a model, got int"),
+    "dropout_probability": (
+        "model D() {\n    drop = Dropout(1.5)\n\n    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n"
+        "        return drop(x)\n    }\n}\nlet d = D()\n",
+        2, 20, "Dropout probability must be in [0, 1), got 1.5"),
+    "attention_heads": (
+        "model A() {\n    attn = Attention(10, 4)\n\n"
+        "    fn forward(x: f32[N, T, 10]) -> f32[N, T, 10] {\n        return attn(x)\n    }\n}\n"
+        "let a = A()\n",
+        2, 12, "Attention: dim 10 is not divisible by 4 heads"),
+    "repeat_zero": (
+        "model R() {\n    blocks = repeat(0, Linear(4, 4))\n\n"
+        "    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n        return x\n    }\n}\nlet r = R()\n",
+        2, 21, "repeat count must be at least 1, got 0"),
+    "recursive_function": ("fn f(x: f32[N]) -> f32[N] {\n    return f(x)\n}\nprint(f(zeros([2])))\n",
+                           2, 12, "(is 'f' recursive?)"),
+    "duplicate_model": (NET + NET, NET_LINES + 1, 1, "'Net' is already declared at t.m:1:1"),
+    "assign_undefined": ("let a = 1\nb = a\n", 2, 1, "'b' is not defined; use 'let'"),
+    "assign_undefined_in_model": (
+        "model M() {\n    fc = Linear(4, 4)\n\n    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n"
+        "        h = fc(x)\n        return h\n    }\n}\nlet m = M()\n",
+        5, 9, "'h' is not defined"),
+    "layer_list_out_of_range": (
+        "model S() {\n    blocks = repeat(2, Linear(4, 4))\n\n"
+        "    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n        return blocks[-3](x)\n    }\n}\n"
+        "let s = S()\n",
+        5, 23, "index -3 is out of range for 2 items"),
+    "concat_mismatch": ("print(concat([zeros([2, 3]), zeros([2, 4])], axis=0))\n", 1, 7,
+                        "concat: sizes 3 and 4 differ in dimension 1"),
+    "concat_empty": ("print(concat([]))\n", 1, 14, "concat needs at least one tensor"),
+    "reshape_count": ("print(reshape(zeros([2, 3]), [4, 2]))\n", 1, 30,
+                      "reshape: cannot reshape [2, 3] (6 elements) to [4, 2]"),
+    "matmul_inner": ("print(zeros([2, 3]) @ zeros([4, 5]))\n", 1, 21,
+                     "matrix product of [2, 3] and [4, 5]: inner sizes 3 and 4 differ"),
+    "broadcast_mismatch": ("print(zeros([2, 3]) + zeros([4]))\n", 1, 21,
+                           "operator 'add': shapes"),
+    "unpack_count": ('let (a, b, c) = split(dataset("iris"), 0.5)\n', 1, 17,
+                     "cannot unpack 2 values into 3 names"),
+    "unpack_int": ("let (a, b) = 5\n", 1, 14, "cannot unpack int into 2 names"),
+    "cross_entropy_float_labels": ("print(cross_entropy(zeros([2, 3]), zeros([2])))\n", 1, 36,
+                                   "cross_entropy needs integer labels, got f32[2]"),
+    "cross_entropy_label_shape": ("print(cross_entropy(zeros([2, 3]), arange(5)))\n", 1, 7,
+                                  "cross_entropy: labels i64[5] do not match logits f32[2, 3]"),
+    "mse_shapes": ("print(mse(zeros([2, 3]), zeros([4])))\n", 1, 7, "mse: shapes"),
+    "mean_of_int": ("print(mean(arange(4)))\n", 1, 7,
+                    "mean needs a floating-point tensor, got i64"),
+    "model_without_forward": (
+        "model M() {\n    fc = Linear(2, 2)\n\n    fn encode(x: f32[N, 2]) -> f32[N, 2] {\n"
+        "        return fc(x)\n    }\n}\nlet m = M()\n",
+        1, 1, "model M has no 'forward' method"),
+    "unknown_method": (NET + "let net = Net()\nprint(net.decode(zeros([1, 4])))\n",
+                       NET_LINES + 2, 7, "model Net has no method 'decode'"),
+    "method_arity": (NET + "let n = Net()\nprint(n(zeros([2, 4]), zeros([2, 4])))\n",
+                     NET_LINES + 2, 7, "forward of Net takes 1 arguments, got 2"),
+    "method_keyword_arguments": (NET + "let net = Net()\nprint(net(x=zeros([1, 4])))\n",
+                                 NET_LINES + 2, 11, "model methods take positional arguments"),
+    "host_condition_not_bool": ('let n = len(dataset("iris"))\nif n {\n    print(n)\n}\n', 2, 4,
+                                "condition must be a boolean, got int"),
+    "not_of_float": ("print(not zeros([2]))\n", 1, 7, "'not' needs a boolean, got f32[2]"),
+    "layer_in_host": ("let fc = Linear(4, 2)\n", 1, 10,
+                      "Linear creates a layer: declare it as a model field"),
+    "dynamic_loop_in_model": (
+        "model L() {\n    fc = Linear(4, 4)\n\n    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n"
+        "        for i in 0..sum(x) {\n            x = fc(x)\n        }\n        return x\n"
+        "    }\n}\nlet l = L()\n",
+        5, 18, "loop bounds in a model must be known at compile time"),
+    "dynamic_condition_in_model": (
+        "model B() {\n    fc = Linear(4, 4)\n\n    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n"
+        "        if sum(x) > 0.0 {\n            return fc(x)\n        }\n        return x\n"
+        "    }\n}\nlet b = B()\n",
+        5, 19, "a condition in a model must be known at compile time"),
+    "field_twice": (
+        "model F() {\n    fc = Linear(2, 2)\n    fc = Linear(2, 2)\n\n"
+        "    fn forward(x: f32[N, 2]) -> f32[N, 2] {\n        return fc(x)\n    }\n}\n"
+        "let f = F()\n",
+        3, 5, "field 'fc' is declared twice"),
+    "split_fraction": ('let (a, b) = split(dataset("iris"), 1.5)\n', 1, 37,
+                       "split fraction must be in (0, 1), got 1.5"),
+    "learning_rate_zero": (NET + 'fit(Net(), dataset("iris"), lr=0)\n', NET_LINES + 1, 29,
+                           "lr must be positive, got 0"),
+    "cast_to_string": ('print(cast(zeros([2]), "f16"))\n', 1, 24,
+                       "cast needs a dtype such as f32 or i64"),
+    "slice_step_zero": ("print(zeros([4])[::0])\n", 1, 18, "slice step must be positive"),
+    "tensor_index_out_of_range": ("print(zeros([2, 3])[5])\n", 1, 7,
+                                  "index 5 is out of range for a dimension of size 2"),
+    "slot_type_change": ('let a = 1\nfor i in 0..2 {\n    a = "text"\n}\n', 3, 5,
+                         "'a' holds int; cannot assign str"),
+    "return_outside_function": ("return 1\n", 1, 1, "'return' outside a function"),
+    "ragged_tensor_literal": ("print(tensor([[1, 2], [3]]))\n", 1, 14,
+                              "tensor: rows have different lengths"),
+    "one_hot_of_float": ("print(one_hot(zeros([3]), 4))\n", 1, 15,
+                         "one_hot needs integer ids, got f32[3]"),
+    "loop_over_int": ("for i in 3 {\n    print(i)\n}\n", 1, 10, "cannot loop over int"),
+    "model_created_in_method": (
+        NET + "model Outer() {\n    fc = Linear(4, 4)\n\n    fn forward(x: f32[N, 4]) -> f32[N, 4] {\n"
+        "        let inner = Net()\n        return fc(x)\n    }\n}\nlet o = Outer()\n",
+        NET_LINES + 5, 21, "models are created as fields of a model, not in methods"),
+    "division_by_zero": ("print(1 / 0)\n", 1, 9, "cannot evaluate 'div' at compile time"),
+    "no_return": ("fn f(x: f32[2]) -> f32[2] {\n    let y = x\n}\nprint(f(zeros([2])))\n", 1, 1,
+                  "'f' ends without returning a value"),
+    "mixed_list": ('let d = len(dataset("iris"))\nprint([d, 1.5])\n', 2, 7,
+                   "list elements must all have the same type"),
+    "not_callable": ("print(3(4))\n", 1, 7, "int is not callable"),
+    "print_keyword": ('print(1, sep=",")\n', 1, 10, "print takes no keyword arguments"),
+    "stage_not_callable": ("model S() = Linear(4, 2) |> 3\nlet s = S()\n", 1, 29,
+                           "int cannot be a stage"),
+    "layer_two_inputs": (NET.replace("return fc(x)", "return fc(x, x)") + "let n = Net()\n",
+                         5, 16, "Linear takes exactly one input, got 2"),
+    "pool_window_too_big": (
+        "model P() {\n    pool = MaxPool2d(9)\n\n"
+        "    fn forward(x: f32[N, 1, 8, 8]) -> f32[N, 1, 1, 1] {\n        return pool(x)\n    }\n}\n"
+        "let p = P()\n",
+        5, 16, "MaxPool2d at 'pool': window of size 9 does not fit an input of size 8"),
+}
+
+
+@pytest.mark.parametrize("name", ERRORS)
+def test_wrong_program_reports_located_error(name: str) -> None:
+    source, line, col, fragment = ERRORS[name]
+    with pytest.raises(CompileError) as info:
+        compile_source(source, "t.m")
+    err = info.value
+    assert err.loc is not None, err.message
+    assert (err.loc.file, err.loc.line, err.loc.col) == ("t.m", line, col), err.message
+    assert fragment in err.message
+
+
+def test_import_cycle_is_reported_at_the_import(tmp_path: Path) -> None:
+    (tmp_path / "a.m").write_text('import "b.m"\n')
+    (tmp_path / "b.m").write_text('\nimport "a.m"\n')
+    main = tmp_path / "main.m"
+    main.write_text('import "a.m"\n')
+    with pytest.raises(CompileError) as info:
+        compile_file(str(main))
+    err = info.value
+    assert err.loc is not None and Path(err.loc.file).name == "b.m"
+    assert (err.loc.line, err.loc.col) == (2, 1)
+    assert err.message == "import cycle: a.m -> b.m -> a.m"
+
+
+def test_missing_import_is_reported_at_the_import(tmp_path: Path) -> None:
+    main = tmp_path / "main.m"
+    main.write_text('# header\n  import "nowhere.m"\n')
+    with pytest.raises(CompileError) as info:
+        compile_file(str(main))
+    err = info.value
+    assert err.loc is not None and (err.loc.line, err.loc.col) == (2, 3)
+    assert "cannot import 'nowhere.m'" in err.message
+
+
+def test_import_clashing_with_a_local_declaration(tmp_path: Path) -> None:
+    """Regression: a local declaration before the import silently hid the imported one."""
+    (tmp_path / "lib.m").write_text(NET)
+    main = tmp_path / "main.m"
+    main.write_text(NET + 'import "lib.m"\n')
+    with pytest.raises(CompileError) as info:
+        compile_file(str(main))
+    assert info.value.loc is not None and info.value.loc.line == NET_LINES + 1
+    assert "'Net' imported from 'lib.m' is already declared" in info.value.message
+
+
+# ---------------------------------------------------------------- mopt, as a process
+
+CLI_ERRORS = {
+    "shape": (
+        "model C() {\n    fc = Linear(64, 10)\n\n    fn forward(x: f32[N, 32]) -> f32[N, 10] {\n"
+        "        return fc(x)\n    }\n}\nlet c = C()\n",
+        "5:16: error: Linear at 'fc'", "        return fc(x)", "               ^"),
+    "host": ('let data = dataset("mnist")\n', "1:20: error: unknown data set 'mnist'",
+             'let data = dataset("mnist")', "                   ^"),
+    "syntax": ("let a = (1, \nprint(a)\n", "error:", None, None),
+    "verifier_class": ("print(cross_entropy(zeros([2, 3]), arange(5)))\n",
+                       "1:7: error: cross_entropy: labels", None, "      ^"),
+}
+
+
+@pytest.mark.parametrize("name", CLI_ERRORS)
+def test_mopt_reports_errors_without_traceback(name: str, tmp_path: Path) -> None:
+    source, header, line, caret = CLI_ERRORS[name]
+    path = tmp_path / f"{name}.m"
+    path.write_text(source)
+    done = mopt(str(path))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr
+    lines = done.stderr.splitlines()
+    first = lines[0]
+    assert first.startswith(f"{path}:") and header in first
+    assert first.count("error:") == 1 and len(lines) == 3, done.stderr
+    if line is not None:
+        assert lines[1] == line
+    if caret is not None:
+        assert lines[2] == caret
+
+
+def test_mopt_reports_a_missing_input_file(tmp_path: Path) -> None:
+    done = mopt(str(tmp_path / "absent.m"))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "error:" in done.stderr and "absent.m" in done.stderr

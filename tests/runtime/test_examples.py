@@ -1,0 +1,136 @@
+"""End-to-end runs of every program in examples/ through `mrun --backend reference`.
+
+Each example runs in a fresh subprocess whose working directory is a temporary folder
+(examples write `.mpk` packages), and the test checks what it prints. torch is limited to
+one thread: these models are tiny, and on a small shared machine intra-op threads cost
+far more in synchronisation than they gain (digits takes ~4x longer with two threads
+under load). Every example then finishes in roughly 5-10 s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TIME_LIMIT_S = 60.0
+# The console script when installed, else the same entry point through this interpreter.
+MRUN = [shutil.which("mrun")] if shutil.which("mrun") else [
+    sys.executable, "-c", "from mlang.tools.mrun import main; main()"]
+
+
+def mrun_env() -> dict[str, str]:
+    """The environment of an `mrun` subprocess: one torch thread, no colour, no tty."""
+    env = dict(os.environ)
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", PYTHONUNBUFFERED="1")
+    return env
+
+
+def run_example(name: str, cwd: Path) -> str:
+    """Runs examples/NAME.m under the reference backend in `cwd` and returns its stdout."""
+    program = EXAMPLES / f"{name}.m"
+    assert program.is_file(), f"missing example {program}"
+    start = time.monotonic()
+    proc = subprocess.run(
+        [*MRUN, "--backend", "reference", str(program)],
+        cwd=cwd, capture_output=True, text=True, timeout=TIME_LIMIT_S * 2, env=mrun_env(),
+    )
+    elapsed = time.monotonic() - start
+    assert proc.returncode == 0, f"{name}.m failed ({proc.returncode}):\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert elapsed < TIME_LIMIT_S, f"{name}.m took {elapsed:.1f} s (limit {TIME_LIMIT_S} s)"
+    print(f"{name}.m: {elapsed:.1f} s")
+    return proc.stdout
+
+
+def value(stdout: str, label: str) -> str:
+    """The text after `label` on the line that starts with it."""
+    match = re.search(rf"^{re.escape(label)}\s*(.*)$", stdout, re.MULTILINE)
+    assert match, f"no line starting with {label!r} in:\n{stdout}"
+    return match.group(1).strip()
+
+
+def number(stdout: str, label: str) -> float:
+    """The number printed after `label`."""
+    return float(value(stdout, label))
+
+
+def test_every_example_is_covered() -> None:
+    """A new example must get a test here (and the list below must not go stale)."""
+    found = sorted(p.stem for p in EXAMPLES.glob("*.m"))
+    assert found == sorted(COVERED), f"examples {found} vs tests {sorted(COVERED)}"
+
+
+def test_digits(tmp_path: Path) -> None:
+    out = run_example("digits", tmp_path)
+    assert number(out, "fp32 accuracy:") >= 0.95
+    assert number(out, "int8 accuracy:") >= 0.95
+    package = tmp_path / "digits.mpk"
+    assert package.is_file() and package.stat().st_size > 0
+    from mlang.runtime.packages import load_package
+
+    _, tensors, metadata = load_package(package)
+    assert metadata.get("quantization") == "weight"
+    assert tensors["fc1.weight"].dtype.is_floating_point is False  # int8 weights
+
+
+def test_iris(tmp_path: Path) -> None:
+    out = run_example("iris", tmp_path)
+    lines = out.splitlines()
+    # summary(net): a header, one row per layer with its path, then the total.
+    assert lines[0].split() == ["layer", "type", "output", "dtype", "params"]
+    assert lines[1].split() == ["0", "Linear", "[?,", "32]", "f32", "160"]
+    assert "Dropout" in lines[2]
+    assert lines[3].split() == ["3", "Linear", "[?,", "3]", "f32", "99"]
+    assert lines[4].split() == ["total", "Mlp", "259"]
+    assert number(out, "final loss:") < 0.5
+    assert number(out, "accuracy:") >= 0.9
+    assert number(out, "macro f1:") >= 0.85
+    assert value(out, "parameters:") == "259"
+
+
+def test_diabetes(tmp_path: Path) -> None:
+    out = run_example("diabetes", tmp_path)
+    mse = number(out, "test mse:")
+    assert value(out, "rmse below 70:") == "true"
+    assert mse ** 0.5 < 70
+    assert 0 < number(out, "test mae:") < 70
+
+
+def test_transformer(tmp_path: Path) -> None:
+    out = run_example("transformer", tmp_path)
+    assert number(out, "accuracy:") >= 0.9
+    assert value(out, "parameters:") == "26346"
+
+
+def test_finetune(tmp_path: Path) -> None:
+    out = run_example("finetune", tmp_path)
+    pretrained = value(out, "pretrained:")
+    # Reloading the package must give exactly the same model, hence the same text.
+    assert value(out, "reloaded:") == pretrained
+    assert float(pretrained) >= 0.85
+    assert 0.8 <= number(out, "fine-tuned:") <= 1.0
+    assert (tmp_path / "finetune-base.mpk").is_file()
+
+
+def test_quantize(tmp_path: Path) -> None:
+    out = run_example("quantize", tmp_path)
+    f32 = number(out, "f32 accuracy:")
+    assert f32 >= 0.95
+    for mode in ("weight-only", "dynamic", "static"):
+        acc = number(out, f"int8 {mode} accuracy:")
+        assert abs(acc - f32) <= 0.03, f"int8 {mode}: {acc} vs f32 {f32}"
+    # summary(static) shows int8 weights.
+    assert re.search(r"^fc1\s+Linear\s+\[\?, 256\]\s+int8\s+16640$", out, re.MULTILINE), out
+    sizes = {mode: (tmp_path / f"quantize-{mode}.mpk").stat().st_size
+             for mode in ("f32", "weight", "dynamic", "static")}
+    for mode in ("weight", "dynamic", "static"):
+        assert sizes[mode] <= 0.35 * sizes["f32"], sizes
+
+
+COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "quantize")
