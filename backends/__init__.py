@@ -53,7 +53,13 @@ def _reference() -> Backend:
     return ReferenceBackend()
 
 
-BACKENDS: dict[str, Callable[[], Backend]] = {"reference": _reference}
+def _torch() -> Backend:
+    from mlang.backends.torch.backend import TorchBackend
+
+    return TorchBackend()
+
+
+BACKENDS: dict[str, Callable[[], Backend]] = {"reference": _reference, "torch": _torch}
 
 
 def get_backend(name: str) -> Backend:

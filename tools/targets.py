@@ -3,13 +3,9 @@
 A target is a callable `(module, ctx, out)` that writes the module, in its own output
 language, to the text stream `out`; it raises `CompileError` for IR it cannot emit.
 Registering one is a line in `_TARGETS`. Import heavy modules (torch, triton) inside
-the callable, never at the top of this file, so that `mopt --help` stays fast:
-
-    def _torch(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
-        from mlang.backends.torch.emit import emit_torch
-        emit_torch(module, ctx, out)
-
-    _TARGETS = {"mlir": MlirTarget(), "torch": _torch}
+the callable, never at the top of this file, so that `mopt --help` stays fast, as `_torch`
+does: `-t torch` prints the PyTorch code generated for each `model.def` (lowered to tensor
+ops first) and for the tensor-level functions of an `.mlir` input.
 
 The `mlir` target's printing flags (`--print-op-generic`, `--mlir-print-debuginfo`) are
 its fields, which mopt sets from its command line.
@@ -42,8 +38,16 @@ class MlirTarget:
         IRPrinter(self.generic, self.debuginfo).print_op(module, out)
 
 
+def _torch(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
+    """Writes the generated PyTorch module of each model definition (lowered first)."""
+    from mlang.backends.torch.backend import emit_torch
+
+    emit_torch(module, ctx, out)
+
+
 _TARGETS: dict[str, Target] = {
     "mlir": MlirTarget(),
+    "torch": _torch,
 }
 
 

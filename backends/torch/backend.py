@@ -1,0 +1,243 @@
+"""The torch backend as a `Backend`: a `model.def` lowered to tensorops, printed as Python
+calling PyTorch, and executed.
+
+    definition (model level) --lower-to-tensor--> tensorops --codegen--> Python source --exec
+
+`TorchBackend.compile` caches its result by a sha256 of the definition's model-level IR
+text and of `version()` (the sources of the passes, dialects and code generator), in
+memory and on disk beside `codegen.compile_module`'s entries (`codegen.cache_dir()`,
+files `model-KEY.py`, written atomically). A disk hit neither lowers nor generates: it
+reads the generated source and executes it, so that a second `mrun` of the same program
+starts in milliseconds. `stats` counts what each compile did, for tests and benchmarks.
+
+Methods run as `fn(params, *args, training=...)`; training goes through the generated
+code and PyTorch autograd. A call with activation quantization (`RunOptions.quant`: the
+int8 "dynamic" and "static" modes, and calibration) falls back to the reference evaluator,
+which defines int8 arithmetic, until int8 kernels exist; weight-only int8 models run here,
+on the dequantized weights that `ModelInstance.effective_params` passes in.
+
+`emit_torch` is `mopt -t torch`: the generated module of every `model.def` (lowered first
+when it still holds model-level ops) and of the module's tensor-level functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from io import StringIO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+import torch
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import DiagnosticException
+
+from mlang.backends import RunOptions
+from mlang.backends.reference.backend import ReferenceModel
+from mlang.backends.torch import codegen
+from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
+from mlang.support.crash_reproducer import RunningPasses
+from mlang.support.diagnostics import CompileError, InternalError
+from mlang.support.ir_verification import op_loc
+
+if TYPE_CHECKING:
+    from xdsl.context import Context
+
+LOWERING = "lower-to-tensor"
+"""The named pipeline that takes a `model.def` to tensorops."""
+
+_PACKAGE = Path(__file__).resolve().parents[2]
+_VERSIONED = ("passes", "dialects", "backends/torch")
+"""Folders whose Python sources decide the generated code: part of every cache key."""
+
+
+@dataclass
+class CacheStats:
+    """What `TorchBackend.compile` did since the process started (or the last reset)."""
+
+    memory_hits: int = 0
+    disk_hits: int = 0
+    lowerings: int = 0
+
+    def reset(self) -> None:
+        """Sets every count to zero."""
+        self.memory_hits = self.disk_hits = self.lowerings = 0
+
+
+stats = CacheStats()
+_compiled: dict[str, codegen.Functions] = {}
+
+
+class TorchModel:
+    """A model definition compiled to torch functions, one per method."""
+
+    def __init__(self, definition: DefOp, functions: codegen.Functions, key: str):
+        self.definition = definition
+        self.functions = functions
+        self.key = key
+        """The cache key: `model-KEY.py` under `codegen.cache_dir()` holds the source."""
+        self.arity = {
+            name: len(f.function_type.outputs.data) for name, f in definition.methods.items()
+        }
+        self._reference = ReferenceModel(definition)
+
+    def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
+            options: RunOptions) -> list[object]:
+        """Evaluates `method`; activation-quantized calls run on the reference evaluator."""
+        if options.quant is not None:
+            return self._reference.run(method, params, args, options)
+        result = self.functions[method](params, *args, training=options.training)
+        if self.arity[method] == 1:
+            return [result]
+        return [] if result is None else list(result)
+
+
+class TorchBackend:
+    """Compiles model definitions to generated PyTorch code, cached by model IR."""
+
+    name = "torch"
+
+    def compile(self, definition: DefOp) -> TorchModel:
+        """Lowers, generates and loads `definition`, or finds it in the caches."""
+        key = cache_key(definition)
+        functions = _compiled.get(key)
+        if functions is not None:
+            stats.memory_hits += 1
+            return TorchModel(definition, functions, key)
+        path = codegen.cache_dir() / f"model-{key}.py"
+        python = codegen._read(path)  # pyright: ignore[reportPrivateUsage]
+        if python is None:
+            python = generate_definition(definition)
+            codegen._write_atomically(path, python)  # pyright: ignore[reportPrivateUsage]
+        else:
+            stats.disk_hits += 1
+        functions = codegen.load_module(python, str(path))
+        _compiled[key] = functions
+        return TorchModel(definition, functions, key)
+
+
+def forget_compiled() -> None:
+    """Empties the in-memory cache; the disk cache stays."""
+    _compiled.clear()
+
+
+def cache_key(definition: DefOp) -> str:
+    """A sha256 of the definition's model-level IR text and of the compiler's version."""
+    text = StringIO()
+    Printer(text).print_op(definition)
+    return hashlib.sha256(f"{version()}\n{text.getvalue()}".encode()).hexdigest()
+
+
+@cache
+def version() -> str:
+    """A sha256 of the sources that lowering and code generation run, and of xDSL's
+    version: a changed compiler never reuses stale generated code."""
+    import xdsl
+
+    digest = hashlib.sha256(str(getattr(xdsl, "__version__", "?")).encode())
+    for folder in _VERSIONED:
+        for path in sorted((_PACKAGE / folder).rglob("*.py")):
+            digest.update(str(path.relative_to(_PACKAGE)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
+    """The Python source of a definition's methods: a clone is lowered, then printed."""
+    stats.lowerings += 1
+    module = ModuleOp([definition.clone()])
+    lower_to_tensor(module, ctx)
+    return _generate(_functions(module), f"model.def @{definition.sym_name.data}")
+
+
+def lower_to_tensor(module: ModuleOp, ctx: Context | None = None) -> None:
+    """Runs the `lower-to-tensor` pipeline on `module`; a failing pass is an internal
+    error naming the pass, at the location of the op it was working on."""
+    from mlang.dialects import make_context
+    from mlang.passes import get_all_passes, get_all_pipelines
+    from mlang.support.pass_instrumentation import pipeline_callback
+    from mlang.support.pass_manager import PipelineBuilder
+    from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
+
+    running = RunningPasses()
+    builder = PipelineBuilder(
+        get_all_passes(), get_all_pipelines(), pipeline_callback([running])
+    )
+    try:
+        pipeline = builder.build(NestedPipeline("builtin.module", parse_pass_list(LOWERING), 1))
+    except CompileError as err:
+        message = f"torch backend: cannot build the '{LOWERING}' pipeline: {err.message}"
+        raise InternalError(None, message) from err
+    try:
+        pipeline.apply(ctx or make_context(), module)
+    except CompileError:
+        raise
+    except Exception as err:
+        crash = running.take_crash()
+        where = op_loc(crash.op) if crash is not None else None
+        name = crash.pass_.name if crash is not None else LOWERING
+        message = f"torch backend: pass '{name}' failed: {_describe(err)}"
+        if isinstance(err, DiagnosticException):
+            raise CompileError(where, message) from err
+        raise InternalError(where, message) from err
+
+
+def _functions(root: Operation) -> list[func.FuncOp]:
+    """The `func.func`s nested anywhere in `root`, in order."""
+    return [op for op in root.walk() if isinstance(op, func.FuncOp)]
+
+
+def _generate(functions: Iterable[func.FuncOp], what: str) -> str:
+    """Generated source; an op the printer cannot handle is an internal error."""
+    try:
+        return codegen.generate_module(functions)
+    except codegen.CodegenError as err:
+        raise InternalError(None, f"torch backend: cannot generate {what}: {err}") from err
+
+
+def _describe(err: BaseException) -> str:
+    """`TypeName: message`, on one line."""
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
+# ------------------------------------------------------------------------ mopt -t torch
+
+
+def emit_torch(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
+    """Writes the generated Python of each `model.def` in `module` (lowered first if it
+    holds model-level ops), then of its tensor-level top-level functions; the host
+    program (`@main` and any function of model-level ops) is skipped."""
+    parts: list[str] = []
+    for op in module.ops:
+        if isinstance(op, DefOp):
+            parts.append(f"# model.def @{op.sym_name.data}\n{_emit_definition(op, ctx)}")
+    tensor_level = [
+        op for op in module.ops if isinstance(op, func.FuncOp) and not _has_model_ops(op)
+    ]
+    if tensor_level:
+        parts.append(f"# functions\n{_generate(tensor_level, 'the module functions')}")
+    out.write("\n\n".join(parts))
+
+
+def _emit_definition(definition: DefOp, ctx: Context) -> str:
+    """The generated source of one definition, lowering it if needed."""
+    if not _has_model_ops(definition):
+        return _generate(_functions(definition), f"model.def @{definition.sym_name.data}")
+    return generate_definition(definition, ctx)
+
+
+_TENSOR_LEVEL: tuple[type[Operation], ...] = (ParamOp, GetParamOp, DefOp)
+
+
+def _has_model_ops(root: Operation) -> bool:
+    """Whether `root` holds ops of the `model` dialect other than parameters."""
+    return any(
+        op.name.startswith("model.") and not isinstance(op, _TENSOR_LEVEL) for op in root.walk()
+    )
+
