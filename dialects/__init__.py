@@ -33,6 +33,7 @@ _DIALECTS: dict[str, Callable[[], Dialect]] = {
     "math": lambda: _load("xdsl.dialects.math", "Math"),
     "model": lambda: _load("mlang.dialects.model", "Model"),
     "tensorops": lambda: _load("mlang.dialects.tensorops", "TensorOps"),
+    "kernel": lambda: _load("mlang.dialects.kernel", "Kernel"),
 }
 
 

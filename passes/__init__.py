@@ -35,13 +35,26 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
     "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
     "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),
+    "fuse-pointwise": lambda: _load("fuse_pointwise", "FusePointwise"),
     "infer-shapes": lambda: _load("infer_shapes", "InferShapes"),
+    "lower-activations": lambda: _load("lower_activations", "LowerActivationsPass"),
+    "lower-attention": lambda: _load("lower_attention", "LowerAttentionPass"),
+    "lower-conv-pool": lambda: _load("lower_conv_pool", "LowerConvPoolPass"),
+    "lower-layout": lambda: _load("lower_layout", "LowerLayoutPass"),
+    "lower-linear": lambda: _load("lower_linear", "LowerLinearPass"),
+    "lower-norms": lambda: _load("lower_norms", "LowerNormsPass"),
+    "check-lowered": lambda: _load("check_lowered", "CheckLowered"),
     "test-crash": lambda: _load("test_crash", "TestCrash"),
     "test-statistics": lambda: _load("test_statistics", "TestStatistics"),
 }
 
 _PIPELINES: dict[str, tuple[str, str]] = {
     "model-cleanup": ("Canonicalizes, then eliminates common subexpressions.", "canonicalize,cse"),
+    "lower-to-tensor": (
+        "Lowers every model op in model methods to tensor ops, then checks that none is left.",
+        "lower-attention,lower-linear,lower-norms,lower-activations,lower-conv-pool,"
+        "lower-layout,canonicalize,cse,check-lowered{level=tensor}",
+    ),
 }
 
 # One-line summaries for registered passes whose class has no docstring (xDSL's own).

@@ -63,7 +63,8 @@ def load_dataset(path: str | Path, target: str | None = None) -> Dataset:
             raise UserError(f"target= applies to .csv files only, not to '{path}'")
         return _load_npz(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig drops the byte-order mark that spreadsheet exports put first.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read '{path}': {err}") from None
     return _parse_csv(text, str(path), target)

@@ -18,6 +18,7 @@ from mlang.backends import Backend
 from mlang.dialects import make_context
 from mlang.dialects.model.structure import DefOp
 from mlang.runtime.model import Int8Weights, ModelInstance
+from mlang.runtime.names import LOSSES
 from mlang.runtime.packages import load_package, save_package
 from mlang.runtime.weights import assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
@@ -28,7 +29,9 @@ SCALE_SUFFIX = ".scale"
 def save_model(model: ModelInstance, path: str) -> None:
     """Writes `model` as a package at `path`, atomically."""
     tensors = dict(model.params)
-    metadata = {"model": model.name}
+    # The loss `fit` used travels along, so that evaluate(metric="loss") means the same
+    # after load_model.
+    metadata = {"model": model.name, "loss": model.loss_name}
     if model.int8 is not None:
         for name, (q, s) in model.int8.weights.items():
             tensors[name] = q
@@ -53,8 +56,11 @@ def load_model(path: str, backend: Backend, device: str) -> ModelInstance:
     missing = [n for n in declared if n not in tensors and not (int8 and n in int8.weights)]
     if missing or set(tensors) - set(declared):
         raise UserError(f"model package '{path}' does not match its architecture")
+    loss = metadata.get("loss", "cross_entropy")
+    if loss not in LOSSES:
+        raise UserError(f"model package '{path}' names an unknown loss '{loss}'")
     params = {n: tensors[n].to(device) for n in declared if n in tensors}
-    return ModelInstance(definition, backend.compile(definition), params, int8)
+    return ModelInstance(definition, backend.compile(definition), params, int8, loss)
 
 
 def parse_definition(ir_text: str, path: str) -> DefOp:

@@ -31,6 +31,8 @@ def save_package(
 ) -> None:
     """Writes the package atomically; a failure leaves any earlier file at `path` untouched."""
     _check_metadata(metadata)
+    if not Path(path).name:
+        raise UserError(f"cannot write model package '{path}': it is not a file name")
     cpu = {name: t.detach().to("cpu", copy=True).contiguous() for name, t in tensors.items()}
     header = {**metadata, "format": FORMAT, "version": VERSION, "ir": ir_text}
     header["sha256"] = _digest(header, cpu)

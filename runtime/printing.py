@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from mlang.runtime.datasets import Dataset
+from mlang.runtime.model import ModelInstance
 
 
 def format_value(value: object) -> str:
@@ -28,6 +29,8 @@ def format_value(value: object) -> str:
         return _format_tuple(value)
     if isinstance(value, Dataset):
         return f"<dataset rows={len(value)} features={value.features}>"
+    if isinstance(value, ModelInstance):
+        return _format_model(value)
     return str(value)
 
 
@@ -37,6 +40,12 @@ def _format_tensor(tensor: torch.Tensor) -> str:
     if tensor.dtype == torch.bfloat16:
         tensor = tensor.float()
     return str(tensor.numpy())
+
+
+def _format_model(model: ModelInstance) -> str:
+    """A model as its name and parameter count (and int8 mode), never its Python repr."""
+    quantized = f" int8={model.int8.mode}" if model.int8 is not None else ""
+    return f"<model {model.name} params={model.parameter_count()}{quantized}>"
 
 
 def _format_tuple(values: tuple[object, ...]) -> str:

@@ -15,7 +15,7 @@ from mlang.backends.reference.quantization import ActivationQuant, quantize_per_
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.structure import GetParamOp
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import Int8Weights, ModelInstance
+from mlang.runtime.model import Int8Weights, ModelInstance, check_inputs
 from mlang.runtime.names import QUANT_MODES
 from mlang.support.diagnostics import UserError
 
@@ -35,6 +35,8 @@ def quantize_model(model: ModelInstance, dtype: str, mode: str,
         raise UserError("this model is already quantized")
     if mode == "static" and calibrate is None:
         raise UserError('mode="static" needs calibrate=DATASET')
+    if mode == "static" and len(calibrate) == 0:  # type: ignore[arg-type]
+        raise UserError("the calibration data set is empty")
     names = matmul_weights(model)
     params = {k: v.detach().clone() for k, v in model.params.items() if k not in names}
     weights = {n: quantize_per_channel(model.params[n]) for n in names}
@@ -70,8 +72,11 @@ def calibrate_scales(model: ModelInstance, data: Dataset, batch: int = 256) -> d
         seen[layer] = max(seen.get(layer, 0.0), float(x.detach().abs().max()))
 
     observer = ActivationQuant("static", observer=observe)
+    # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
+    device = next((p.device for p in model.params.values()), data.x.device)
     with torch.no_grad():
         for lo in range(0, len(data), batch):
-            xb = data.x[lo:lo + batch]
+            xb = data.x[lo:lo + batch].to(device)
+            check_inputs(model, "forward", [xb])
             model.compiled.run("forward", model.params, [xb], model.options(False, observer))
     return {k: float(scales_for(torch.tensor(v))) for k, v in seen.items()}

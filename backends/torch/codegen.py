@@ -1,10 +1,11 @@
 """The PyTorch backend: prints `func.func`s of tensorops as Python functions calling torch.
 
-Each function becomes `def name(params, *args)`, where `params` maps parameter names
-(`"fc1.weight"`) to tensors for `model.get_param`, with one statement per op (and a
-docstring giving the IR signature):
+Each function becomes `def name(params, *args, training=False)`, where `params` maps
+parameter names (`"fc1.weight"`) to tensors for `model.get_param` and `training` switches
+`tensorops.dropout` on (calls pass it on), with one statement per op (and a docstring
+giving the IR signature):
 
-    def forward(params, x):
+    def forward(params, x, training=False):
         w = params["fc1.weight"]
         wt = torch.permute(w, (1, 0))
         v0 = torch.matmul(x, wt)
@@ -43,11 +44,11 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from mlang.dialects.model import GetParamOp
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BinaryOp, BroadcastToOp, CastOp, ConcatOp,
-    ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp,
-    GtOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp, MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp,
-    NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
-    ReduceSumOp, ReductionOp, ReshapeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp,
-    SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
+    ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
+    GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp, MaxPool2dOp,
+    MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, ReduceMaxOp,
+    ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp, RsqrtOp,
+    SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
 from mlang.dialects.tensorops.layout import format_slice
 
@@ -77,7 +78,7 @@ POOL_FUNCTIONS: dict[type[Operation], str] = {
     AvgPool2dOp: "torch.nn.functional.avg_pool2d",
 }
 RESERVED = frozenset(
-    {"torch", "params", "device", "FUNCTIONS", *keyword.kwlist, *dir(builtins)}
+    {"torch", "params", "training", "device", "FUNCTIONS", *keyword.kwlist, *dir(builtins)}
 )
 """Names that generated code refers to, which values and functions must not shadow."""
 
@@ -193,13 +194,13 @@ class TorchEmitter:
     """Prints functions of tensorops as Python source; one method per family of ops."""
 
     def function(self, f: func.FuncOp, functions: Mapping[str, str]) -> list[str]:
-        """The lines of `def name(params, *args):` for one `func.func`."""
+        """The lines of `def name(params, *args, training=False):` for one `func.func`."""
         if f.is_declaration:
             raise CodegenError(f"function @{f.sym_name.data} has no body")
         ctx = FunctionContext(functions)
-        args = [ctx.bind(arg) for arg in f.body.block.args]
+        args = ", ".join(["params", *(ctx.bind(arg) for arg in f.body.block.args)])
         lines = [
-            f"def {functions[f.sym_name.data]}({', '.join(['params', *args])}):",
+            f"def {functions[f.sym_name.data]}({args}, training=False):",
             f'    """@{f.sym_name.data}: {f.function_type}"""',
         ]
         if (device := _device(f, ctx)) is not None:
@@ -223,6 +224,14 @@ class TorchEmitter:
     def _select(self, op: SelectOp, ctx: FunctionContext) -> None:
         args = ", ".join(ctx.use(v) for v in op.operands)
         ctx.define(op.result, f"torch.where({args})")
+
+    @emit.register
+    def _dropout(self, op: DropoutOp, ctx: FunctionContext) -> None:
+        ctx.define(
+            op.result,
+            f"torch.nn.functional.dropout({ctx.use(op.input)}, {op.p.value.data!r}, "
+            "training=training)",
+        )
 
     @emit.register
     def _cast(self, op: CastOp, ctx: FunctionContext) -> None:
@@ -292,6 +301,24 @@ class TorchEmitter:
         ctx.define(op.result, f"{function}({ctx.use(op.input)}, {sizes})")
 
     @emit.register
+    def _reshape_tail(self, op: ReshapeTailOp, ctx: FunctionContext) -> None:
+        x, start = ctx.use(op.input), op.start.value.data
+        assert isinstance(op.result.type, TensorType)
+        tail = [-1 if d == DYNAMIC_INDEX else d for d in op.result.type.get_shape()[start:]]
+        ctx.define(op.result, f"torch.reshape({x}, {_tuple([f'*{x}.shape[:{start}]', *tail])})")
+
+    @emit.register
+    def _iota(self, op: IotaOp, ctx: FunctionContext) -> None:
+        ref, axis = ctx.use(op.reference), op.axis.value.data
+        assert isinstance(op.result.type, TensorType)
+        sizes = _tuple(-1 if i == axis else 1 for i in range(op.result.type.get_num_dims()))
+        ctx.define(
+            op.result,
+            f"torch.arange({ref}.shape[{axis}], dtype={_dtype(op.result.type)}, "
+            f"device={ref}.device).reshape({sizes})",
+        )
+
+    @emit.register
     def _gather(self, op: GatherOp, ctx: FunctionContext) -> None:
         ctx.define(op.result, f"{ctx.use(op.table)}[{ctx.use(op.ids)}]")
 
@@ -321,7 +348,7 @@ class TorchEmitter:
         callee = op.callee.string_value()
         if callee not in ctx.functions:
             raise CodegenError(f"call to @{callee}, which is not in the module")
-        args = ", ".join(["params", *(ctx.use(v) for v in op.arguments)])
+        args = ", ".join(["params", *(ctx.use(v) for v in op.arguments), "training=training"])
         call = f"{ctx.functions[callee]}({args})"
         if not op.res:
             ctx.lines.append(call)

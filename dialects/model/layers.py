@@ -66,6 +66,9 @@ class Conv2dOp(ShapedResult, IRDLOperation):
     def verify_(self) -> None:
         if self.stride.value.data < 1 or self.padding.value.data < 0:
             raise VerifyException("model.conv2d: stride must be >= 1 and padding >= 0")
+        w = shape_of(self.weight.type)
+        if self.bias is not None and shape_of(self.bias.type) != w[:1]:
+            raise VerifyException(f"model.conv2d: bias must have shape [{w[0]}]")
         super().verify_()
 
 
@@ -171,6 +174,9 @@ class AttentionOp(ShapedResult, IRDLOperation):
         for w in (self.q_weight, self.k_weight, self.v_weight, self.out_weight):
             if shape_of(w.type) != (dim, dim):
                 raise VerifyException(f"model.attention: projection weights must be [{dim}, {dim}]")
+        for b in (self.q_bias, self.k_bias, self.v_bias, self.out_bias):
+            if shape_of(b.type) != (dim,):
+                raise VerifyException(f"model.attention: projection biases must be [{dim}]")
         super().verify_()
 
     def result_shape(self) -> shapes.Shape:

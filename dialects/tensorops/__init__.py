@@ -11,16 +11,17 @@ Parameters stay `model.get_param` ops; there are no random ops at this level.
 from xdsl.ir import Dialect
 
 from mlang.dialects.tensorops.base import TensorOp
-from mlang.dialects.tensorops.constant import ConstantOp
+from mlang.dialects.tensorops.constant import ConstantOp, IotaOp
 from mlang.dialects.tensorops.contraction import Conv2dOp, MatmulOp
 from mlang.dialects.tensorops.elementwise import (
-    AbsOp, AddOp, AndOp, BinaryOp, CastOp, CompareOp, CosOp, DequantizeOp, DivOp, EqOp, ErfOp,
-    ExpOp, GeOp, GtOp, LeOp, LogOp, LtOp, MaximumOp, MinimumOp, MulOp, NegOp, NeOp, NotOp,
-    OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp,
-    UnaryOp, channel_axis,
+    AbsOp, AddOp, AndOp, BinaryOp, CastOp, CompareOp, CosOp, DequantizeOp, DivOp, DropoutOp,
+    EqOp, ErfOp, ExpOp, GeOp, GtOp, LeOp, LogOp, LtOp, MaximumOp, MinimumOp, MulOp, NegOp,
+    NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp,
+    TanhOp, UnaryOp, channel_axis,
 )
 from mlang.dialects.tensorops.layout import (
-    SLICE_END, BroadcastToOp, ConcatOp, GatherOp, ReshapeOp, SliceOp, TransposeOp,
+    SLICE_END, BroadcastToOp, ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp,
+    TransposeOp,
 )
 from mlang.dialects.tensorops.reduction import (
     ArgmaxOp, AvgPool2dOp, MaxPool2dOp, Pool2dOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
@@ -34,20 +35,21 @@ BINARY_OPS = (AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp, MinimumOp, AndOp, Or
 COMPARE_OPS = (EqOp, NeOp, LtOp, LeOp, GtOp, GeOp)
 REDUCTION_OPS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ArgmaxOp)
 OTHER_OPS = (
-    ConstantOp, SelectOp, CastOp, QuantizeOp, DequantizeOp, MatmulOp, Conv2dOp, MaxPool2dOp,
-    AvgPool2dOp, TransposeOp, ReshapeOp, BroadcastToOp, GatherOp, ConcatOp, SliceOp,
+    ConstantOp, IotaOp, SelectOp, CastOp, DropoutOp, QuantizeOp, DequantizeOp, MatmulOp,
+    Conv2dOp, MaxPool2dOp, AvgPool2dOp, TransposeOp, ReshapeOp, ReshapeTailOp, BroadcastToOp,
+    GatherOp, ConcatOp, SliceOp,
 )
 ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS
 
 __all__ = [
     "ALL_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp", "AvgPool2dOp", "BinaryOp",
     "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp", "CosOp",
-    "DequantizeOp", "DivOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp", "GtOp", "LeOp",
-    "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp", "MinimumOp", "MulOp", "NeOp",
-    "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp", "ReduceMaxOp",
-    "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp", "ReshapeOp", "RsqrtOp",
-    "SelectOp", "SigmoidOp", "SinOp", "SliceOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp",
-    "TensorOps", "TransposeOp", "UnaryOp", "channel_axis",
+    "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp", "GtOp",
+    "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp", "MinimumOp",
+    "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp", "ReduceMaxOp",
+    "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp", "ReshapeOp", "ReshapeTailOp",
+    "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp", "SqrtOp", "SubOp", "TanhOp",
+    "TensorOp", "TensorOps", "TransposeOp", "UnaryOp", "channel_axis",
 ]
 
 TensorOps = Dialect("tensorops", list(ALL_OPS), [])

@@ -1,4 +1,5 @@
-"""The tensorops constant: a splat or small dense tensor literal (never a weight)."""
+"""Tensorops whose values do not depend on operand values: `constant`, a splat or small
+dense tensor literal (never a weight), and `iota`, indices along an axis of a tensor."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import math
 from collections.abc import Sequence
 from typing import ClassVar, cast
 
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType, i1
+from xdsl.dialects.builtin import (
+    I64, DenseIntOrFPElementsAttr, IntegerAttr, TensorType, i1, i64,
+)
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    AnyAttr, ParamAttrConstraint, VarConstraint, irdl_op_definition, prop_def, result_def,
-    traits_def,
+    AnyAttr, ParamAttrConstraint, VarConstraint, irdl_op_definition, operand_def, prop_def,
+    result_def, traits_def,
 )
 from xdsl.irdl.declarative_assembly_format import (
     AttributeVariable, CustomDirective, ParsingState, PrintingState, irdl_custom_directive,
@@ -18,7 +22,11 @@ from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
 
-from mlang.dialects.tensorops.base import AnyElement, TensorOp
+from mlang.dialects.tensorops.base import (
+    AnyElement, IndexElement, TensorOp, checked, normalize_axes, shape_of, tensor_of,
+    tensor_type,
+)
+from mlang.support.shapes import ShapeError
 
 Scalar = int | float
 
@@ -97,3 +105,46 @@ class ConstantOp(TensorOp):
         if element == i1:
             return tuple(v & 1 for v in values)
         return values
+
+
+@irdl_op_definition
+class IotaOp(TensorOp):
+    """Indices `0, 1, ..., n-1` along `axis` of `reference`, where n is its size there, in a
+    tensor of the reference's rank with size 1 in every other dimension, so that it
+    broadcasts against the reference. Only the reference's shape is read, so that `n` may be
+    dynamic:
+
+    `tensorops.iota %s axis 3 : tensor<?x4x?x?xf32> -> tensor<1x1x1x?xi64>`
+    """
+
+    name = "tensorops.iota"
+    reference = operand_def(TensorType.constr(AnyElement))
+    axis = prop_def(IntegerAttr[I64])
+    result = result_def(TensorType.constr(IndexElement))
+    traits = traits_def(Pure())
+    assembly_format = "$reference `axis` $axis attr-dict `:` type($reference) `->` type($result)"
+
+    def __init__(self, reference: SSAValue, axis: int, element: Attribute = i64):
+        """Indices along `axis` (negative counts from the end) of `element` type."""
+        rank = len(tensor_type(reference).get_shape())
+        (norm,) = checked(self.name, normalize_axes, [axis], rank)
+        result = checked(self.name, self.infer_result_type, tensor_type(reference), norm, element)
+        super().__init__(
+            operands=[reference], properties={"axis": IntegerAttr(norm, i64)},
+            result_types=[result],
+        )
+
+    @classmethod
+    def infer_result_type(
+        cls, reference: TensorType, axis: int, element: Attribute
+    ) -> TensorType:
+        """Size 1 everywhere but along `axis`, where the reference's size is kept."""
+        shape = shape_of(reference)
+        normalize_axes([axis], len(shape))
+        if axis < 0:
+            raise ShapeError(f"axis {axis} must not be negative")
+        return tensor_of(element, [d if i == axis else 1 for i, d in enumerate(shape)])
+
+    def inferred_type(self) -> TensorType:
+        element = tensor_type(self.result).element_type
+        return self.infer_result_type(tensor_type(self.reference), self.axis.value.data, element)

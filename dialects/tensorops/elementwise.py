@@ -1,17 +1,19 @@
-"""Elementwise tensorops: unary and binary functions, comparisons, select, cast, and
-int8 quantization. Binary ops broadcast their operands as NumPy does."""
+"""Elementwise tensorops: unary and binary functions, comparisons, select, cast, dropout
+and int8 quantization. Binary ops broadcast their operands as NumPy does."""
 
 from __future__ import annotations
 
 from abc import ABC
 from typing import ClassVar
 
-from xdsl.dialects.builtin import TensorType, i1, i8
+from xdsl.dialects.builtin import Float64Type, FloatAttr, TensorType, f64, i1, i8
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    EqAttrConstraint, VarConstraint, irdl_op_definition, operand_def, result_def, traits_def,
+    EqAttrConstraint, VarConstraint, irdl_op_definition, operand_def, prop_def, result_def,
+    traits_def,
 )
 from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
     AnyElement, BoolElement, FloatElement, NumberElement, TensorOp,
@@ -377,6 +379,42 @@ class CastOp(TensorOp):
     def inferred_type(self) -> TensorType:
         result = tensor_type(self.result)
         return self.infer_result_type(tensor_type(self.input), result.element_type)
+
+
+@irdl_op_definition
+class DropoutOp(TensorOp):
+    """While training, zeroes each element with probability `p` and scales the others by
+    `1 / (1 - p)`; otherwise the identity. Whether it trains is a run-time flag of the
+    generated function, so the op is not pure: two dropouts of one value differ.
+
+    `tensorops.dropout %x p 1.000000e-01 : tensor<?x64xf32>`
+    """
+
+    name = "tensorops.dropout"
+    T: ClassVar = VarConstraint("T", TensorType.constr(FloatElement))
+    input = operand_def(T)
+    p = prop_def(FloatAttr[Float64Type])
+    result = result_def(T)
+    assembly_format = "$input `p` $p attr-dict `:` type($input)"
+
+    def __init__(self, input: SSAValue, p: float):
+        super().__init__(
+            operands=[input], properties={"p": FloatAttr(p, f64)},
+            result_types=[tensor_type(input)],
+        )
+
+    @classmethod
+    def infer_result_type(cls, input: TensorType) -> TensorType:
+        """The input type."""
+        return input
+
+    def inferred_type(self) -> TensorType:
+        return self.infer_result_type(tensor_type(self.input))
+
+    def verify_(self) -> None:
+        if not 0.0 <= self.p.value.data < 1.0:
+            raise VerifyException(f"{self.name}: p must be in [0, 1), got {self.p.value.data}")
+        super().verify_()
 
 
 class ScaledOp(TensorOp, ABC):

@@ -1,4 +1,5 @@
-"""Layout tensorops: transpose, reshape, broadcast_to, gather, concat and slice."""
+"""Layout tensorops: transpose, reshape, reshape_tail, broadcast_to, gather, concat and
+slice."""
 
 from __future__ import annotations
 
@@ -99,6 +100,49 @@ class ReshapeOp(TensorOp):
     def inferred_type(self) -> TensorType:
         target = _sizes(tensor_type(self.result).get_shape())
         return self.infer_result_type(tensor_type(self.input), target)
+
+
+@irdl_op_definition
+class ReshapeTailOp(TensorOp):
+    """Reshapes the dimensions from `start` on and keeps the leading ones as they are, so
+    that these may be dynamic: `x.reshape(*x.shape[:start], *tail)`.
+
+    `tensorops.reshape_tail %q from 2 : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>`
+
+    At most one of the new trailing sizes may be `?`: it takes whatever size is left over.
+    """
+
+    name = "tensorops.reshape_tail"
+    T: ClassVar = VarConstraint("T", AnyElement)
+    input = operand_def(TensorType.constr(T))
+    start = prop_def(IntegerAttr[I64])
+    result = result_def(TensorType.constr(T))
+    traits = traits_def(Pure())
+    assembly_format = "$input `from` $start attr-dict `:` type($input) `->` type($result)"
+
+    def __init__(self, input: SSAValue, start: int, tail: Sequence[int]):
+        """Reshapes dimensions `start..` to `tail`, in which -1 marks an inferred size."""
+        result = checked(self.name, self.infer_result_type, tensor_type(input), start, tail)
+        super().__init__(
+            operands=[input], properties={"start": IntegerAttr(start, i64)},
+            result_types=[result],
+        )
+
+    @classmethod
+    def infer_result_type(
+        cls, input: TensorType, start: int, tail: Sequence[int]
+    ) -> TensorType:
+        """The input's first `start` dimensions, then `tail` with its -1 resolved."""
+        shape = shape_of(input)
+        if not 0 <= start <= len(shape):
+            raise ShapeError(f"start {start} is out of range for rank {len(shape)}")
+        kept = reshape_shape(shape[start:], tail)
+        return tensor_of(input.element_type, [*shape[:start], *kept])
+
+    def inferred_type(self) -> TensorType:
+        start = self.start.value.data
+        tail = _sizes(tensor_type(self.result).get_shape())[max(start, 0):]
+        return self.infer_result_type(tensor_type(self.input), start, tail)
 
 
 @irdl_op_definition

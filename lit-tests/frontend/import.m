@@ -2,7 +2,7 @@
 
 # `import` makes the models and functions of another file visible, transitively, with the
 # path relative to the importing file; the imported host program is not run. A file
-# imported twice is read once.
+# imported twice (here directly and through layers_lib.m) declares its names once.
 
 import "Inputs/layers_lib.m"
 import "Inputs/scale_lib.m"

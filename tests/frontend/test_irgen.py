@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from xdsl.dialects import func
+from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+
 from mlang.dialects.model import host
 from mlang.dialects.model.functions import SubOp
 from mlang.dialects.model.structure import CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp
 from mlang.frontend import compile_file, compile_source
 from mlang.support.diagnostics import CompileError
-from xdsl.dialects import func
-from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.m"))

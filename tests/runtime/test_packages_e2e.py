@@ -147,6 +147,26 @@ def test_loaded_package_has_identical_parameters(saved: tuple[Path, str]) -> Non
     assert torch.equal(first.forward(x, False), second.forward(x, False))
 
 
+def test_the_training_loss_travels_with_the_package(tmp_path: Path) -> None:
+    """evaluate(metric="loss") uses the loss fit used, also after save and load_model."""
+    program = """model R() = Linear(10, 1)
+seed(0)
+let d = dataset("diabetes")[0:100]
+let m = R()
+fit(m, d, loss="mse", epochs=1)
+print(evaluate(m, d, metric="loss"), evaluate(m, d, metric="mse"))
+save(m, "r.mpk")
+let r = load_model("r.mpk")
+print(evaluate(r, d, metric="loss"), evaluate(r, d, metric="mse"))
+save(quantize(r, "int8"), "q.mpk")
+print(evaluate(load_model("q.mpk"), d, metric="loss") > 0.0)
+"""
+    lines = mrun(tmp_path, program).stdout.splitlines()
+    assert lines[0] == lines[1]
+    assert lines[0].split()[0] == lines[0].split()[1]  # the loss is the mse
+    assert lines[2] == "true"
+
+
 # ----------------------------------------------------------------- damaged packages
 
 
@@ -467,6 +487,9 @@ print("a\\tb", "")
 print()
 let d = load("five.csv")
 print(len(d), d.y, d)
+model M() = Linear(5, 2)
+let m = M()
+print(m, quantize(m, "int8", mode="dynamic"))
 """
 
 
@@ -485,6 +508,7 @@ def test_print_formatting(tmp_path: Path) -> None:
         "a\tb ",
         "",
         "2 [0 1] <dataset rows=2 features=5>",
+        "<model M params=12> <model M params=12 int8=dynamic>",
     ]) + "\n"
     assert out == expected
     assert "1e-07 1.23457e+08 0.3 0.333333 2 100000 1e+06" in out

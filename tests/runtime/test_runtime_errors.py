@@ -151,6 +151,12 @@ CASES = [
     ("static_without_calibrate_at_run_time",
      '+for mode in ["static"] {\n    let q = @@quantize(M(4), "int8", mode=mode)\n}',
      'mode="static" needs calibrate=DATASET'),
+    ("calibrate_with_wrong_feature_count",
+     '+let q = @@quantize(M(4), "int8", mode="static", calibrate=load("five.csv"))',
+     "M.forward expects f32[?, 4], got f32[2, 5]"),
+    ("calibrate_with_empty_data_set",
+     '+let d = dataset("iris")\nlet q = @@quantize(M(4), "int8", mode="static", calibrate=d[0:0])',
+     "the calibration data set is empty"),
     ("quantize_type_at_run_time", '+for t in ["int4"] {\n    let q = @@quantize(M(4), t)\n}',
      "unknown quantization type 'int4'"),
     ("quantize_loaded_quantized_model",
@@ -164,6 +170,7 @@ CASES = [
     # ----------------------------------------------------------------------- save
     ("save_into_missing_directory", '+@@save(M(4), "no/such/dir/m.mpk")',
      "cannot write model package 'no/such/dir/m.mpk'"),
+    ("save_to_empty_path", '+@@save(M(4), "")', "cannot write model package '': it is not a file name"),
     # ------------------------------------------------------------- host tensor ops
     ("host_matmul_shape_mismatch", 'let d = load("five.csv")\nprint(d.x @@@ d.x)',
      "cannot be multiplied"),
@@ -279,6 +286,14 @@ def test_output_before_the_error_is_kept(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == "before\n"
     assert_located_error(result.stderr, program, 2, 9, "no such data file")
+
+
+def test_csv_with_byte_order_mark(tmp_path: Path) -> None:
+    """A spreadsheet export starts with a BOM; its first column is still found by name."""
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfa,b,y\n1,2,0\n3,4,1\n")
+    result = invoke(tmp_path, 'let d = load("bom.csv", target="a")\nprint(d.y, d.x)\n')
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.split("\n")[0].startswith("[1 3] [[2. 0.]")
 
 
 def test_runtime_error_in_a_real_process(tmp_path: Path, data_dir: Path) -> None:

@@ -47,6 +47,15 @@ func.func @f(%x: tensor<1x2x8x8xf32>, %w: tensor<4x3x3x3xf32>) {
 
 // -----
 
+// Conv2d: a bias of the wrong size.
+func.func @f(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<3xf32>) {
+  // expected-error@+1 {{model.conv2d: bias must have shape [4]}}
+  %0 = model.conv2d %x, %w, %b {padding = 0 : i64, stride = 1 : i64} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<3xf32>) -> tensor<1x4x6x6xf32>
+  func.return
+}
+
+// -----
+
 // Embedding: a 1-d table.
 func.func @f(%x: tensor<?x8xi64>, %w: tensor<16xf32>) {
   // expected-error@+1 {{model.embedding: weight must be 2-d}}
@@ -105,6 +114,15 @@ func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) {
 func.func @f(%x: tensor<?x5x8xf32>, %w: tensor<8x8xf32>, %v: tensor<8x4xf32>, %b: tensor<8xf32>) {
   // expected-error@+1 {{model.attention: projection weights must be [8, 8]}}
   %0 = model.attention %x, %w, %b, %w, %b, %v, %b, %w, %b {causal = false, heads = 2 : i64} : (tensor<?x5x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x4xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x5x8xf32>
+  func.return
+}
+
+// -----
+
+// Attention: a projection bias of the wrong size.
+func.func @f(%x: tensor<?x5x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>, %c: tensor<4xf32>) {
+  // expected-error@+1 {{model.attention: projection biases must be [8]}}
+  %0 = model.attention %x, %w, %b, %w, %c, %w, %b, %w, %b {causal = false, heads = 2 : i64} : (tensor<?x5x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<4xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x5x8xf32>
   func.return
 }
 

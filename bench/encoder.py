@@ -1,0 +1,347 @@
+"""Encoder benchmark: a BERT-base-shaped encoder on mlang's torch backend, PyTorch eager
+and `torch.compile`, in one process, on this machine's CPU.
+
+The model: hidden 768, 12 heads, FFN 3072, post-norm blocks (`LayerNorm(x + attn(x))`,
+then `LayerNorm(h + down(gelu(up(h))))`), sequence 128, batch 1, float32; written once in M
+(with `repeat`) and once as a PyTorch `nn.Module` whose `state_dict` names are mlang's
+parameter names, so that the same weights run on both. Eager attention is written as
+Hugging Face's BERT writes its "eager" attention (matmul, scale, softmax, matmul).
+
+    (a) forward latency, median of N calls after warm-up, under `torch.no_grad()`: mlang's
+        torch backend against eager and against `torch.compile` (12 layers);
+    (b) compile time, from M source to ready-to-call code, with a cold cache (a fresh
+        `MLANG_CACHE_DIR`, in-memory caches cleared), split into frontend, lowering, code
+        generation and loading, against `torch.compile`'s first call (a fresh inductor
+        cache for each depth), for 2, 12 and 48 layers;
+    (c) warm start: compile time on a cache hit, in this process with the in-memory cache
+        cleared, and in a fresh process (imports excluded).
+
+Threads are torch's default (`torch.get_num_threads()`, printed). Run:
+
+    python bench/encoder.py            # full: 2, 12 and 48 layers, ~5 minutes
+    python bench/encoder.py --quick    # 2 and 12 layers, fewer repetitions
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+# Before torch is imported: inductor's caches go to a private folder, never a warm one.
+_INDUCTOR_CACHE = tempfile.mkdtemp(prefix="mlang-bench-inductor-")
+os.environ["TORCHINDUCTOR_CACHE_DIR"] = _INDUCTOR_CACHE
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+HIDDEN, HEADS, FFN, SEQ, BATCH = 768, 12, 3072, 128, 1
+
+M_SOURCE = """
+model Layer(dim: int, heads: int, ffn: int) {
+    attn = Attention(dim, heads)
+    ln1 = LayerNorm(dim)
+    up = Linear(dim, ffn)
+    down = Linear(ffn, dim)
+    ln2 = LayerNorm(dim)
+
+    fn forward(x: f32[N, T, dim]) -> f32[N, T, dim] {
+        let h = ln1(x + attn(x))
+        return ln2(h + down(gelu(up(h))))
+    }
+}
+
+model Encoder(dim: int, heads: int, ffn: int, depth: int) {
+    layers = repeat(depth, Layer(dim, heads, ffn))
+
+    fn forward(x: f32[N, T, dim]) -> f32[N, T, dim] {
+        let h = x
+        for layer in layers {
+            h = layer(h)
+        }
+        return h
+    }
+}
+
+let encoder = Encoder(DIM, HEADS, FFN, DEPTH)
+"""
+
+
+def m_program(depth: int) -> str:
+    """The M source of a `depth`-layer encoder."""
+    return (M_SOURCE.replace("DIM", str(HIDDEN)).replace("HEADS", str(HEADS))
+            .replace("FFN", str(FFN)).replace("DEPTH", str(depth)))
+
+
+# --------------------------------------------------------------------- PyTorch model
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention with M's parameter names (`q`, `k`, `v`, `out`)."""
+
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.q, self.k, self.v, self.out = (nn.Linear(dim, dim) for _ in range(4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, t, d = x.shape
+        split = lambda y: y.view(n, t, self.heads, d // self.heads).transpose(1, 2)  # noqa: E731
+        q, k, v = split(self.q(x)), split(self.k(x)), split(self.v(x))
+        scores = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(d // self.heads)
+        context = torch.matmul(torch.softmax(scores, dim=-1), v)
+        return self.out(context.transpose(1, 2).reshape(n, t, d))
+
+
+class Layer(nn.Module):
+    """One post-norm encoder block."""
+
+    def __init__(self, dim: int, heads: int, ffn: int):
+        super().__init__()
+        self.attn = Attention(dim, heads)
+        self.ln1 = nn.LayerNorm(dim)
+        self.up = nn.Linear(dim, ffn)
+        self.down = nn.Linear(ffn, dim)
+        self.ln2 = nn.LayerNorm(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.ln1(x + self.attn(x))
+        return self.ln2(h + self.down(nn.functional.gelu(self.up(h))))
+
+
+class Encoder(nn.Module):
+    """`depth` blocks; `state_dict` keys are mlang's parameter names."""
+
+    def __init__(self, depth: int):
+        super().__init__()
+        self.layers = nn.ModuleList(Layer(HIDDEN, HEADS, FFN) for _ in range(depth))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+
+# ------------------------------------------------------------------------- mlang side
+
+
+def fresh_mlang_caches(cache: str) -> None:
+    """Points mlang's disk cache at `cache` and forgets every in-memory compilation."""
+    from mlang.backends.torch import backend, codegen
+
+    os.environ["MLANG_CACHE_DIR"] = cache
+    backend.forget_compiled()
+    codegen.forget_compiled()
+
+
+def mlang_compile(depth: int) -> tuple[object, dict[str, float]]:
+    """Compiles the encoder from source: the compiled model and the time of each phase
+    (a cold cache does all four; `total` is what `TorchBackend.compile` plus the
+    frontend take together, timed separately)."""
+    from mlang.backends.torch import backend, codegen
+    from mlang.dialects.model.structure import DefOp
+    from mlang.frontend import compile_source
+    from xdsl.dialects.builtin import ModuleOp
+
+    start = time.perf_counter()
+    module = compile_source(m_program(depth), "encoder.m")
+    definition = next(op for op in module.ops if isinstance(op, DefOp))
+    frontend = time.perf_counter()
+    compiled = backend.TorchBackend().compile(definition)
+    total = time.perf_counter() - start
+    phases = {"frontend": frontend - start, "total": total}
+    if backend.stats.lowerings:  # cold: time the phases again, one by one
+        lowered = ModuleOp([definition.clone()])
+        t0 = time.perf_counter()
+        backend.lower_to_tensor(lowered)
+        t1 = time.perf_counter()
+        source = codegen.generate_module(backend._functions(lowered))  # noqa: SLF001
+        t2 = time.perf_counter()
+        codegen.load_module(source)
+        t3 = time.perf_counter()
+        phases.update(lowering=t1 - t0, codegen=t2 - t1, load=t3 - t2)
+    return compiled, phases
+
+
+def mlang_params(model: Encoder) -> dict[str, torch.Tensor]:
+    """The eager model's weights, by mlang name."""
+    return {k: v.detach() for k, v in model.state_dict().items()}
+
+
+def mlang_forward(compiled: object, params: dict[str, torch.Tensor]) -> Callable[
+        [torch.Tensor], torch.Tensor]:
+    """A one-argument forward through `TorchModel.run`, as the runtime calls it."""
+    from mlang.backends import RunOptions
+
+    options = RunOptions()
+    return lambda x: compiled.run("forward", params, [x], options)[0]  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def median_latency(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
+                   warmup: int, runs: int) -> float:
+    """Median seconds per call after `warmup` calls, under no_grad."""
+    with torch.no_grad():
+        for _ in range(warmup):
+            fn(x)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            fn(x)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def interleaved_latency(fns: dict[str, Callable[[torch.Tensor], torch.Tensor]],
+                        x: torch.Tensor, warmup: int, runs: int) -> dict[str, float]:
+    """Median latency of each function, calls interleaved so that drift hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    with torch.no_grad():
+        for fn in fns.values():
+            for _ in range(warmup):
+                fn(x)
+        for _ in range(runs):
+            for name, fn in fns.items():
+                start = time.perf_counter()
+                fn(x)
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def torch_compile_first_call(model: nn.Module, x: torch.Tensor) -> tuple[nn.Module, float]:
+    """`torch.compile(model)` and the seconds of its first call, on fresh caches."""
+    import torch._dynamo
+    from torch._inductor.utils import fresh_cache
+
+    torch._dynamo.reset()
+    with fresh_cache(dir=tempfile.mkdtemp(prefix="inductor-", dir=_INDUCTOR_CACHE)):
+        compiled = torch.compile(model)
+        start = time.perf_counter()
+        with torch.no_grad():
+            compiled(x)
+        seconds = time.perf_counter() - start
+    return compiled, seconds
+
+
+_WARM_PROCESS = """
+import json, os, sys, time
+sys.path.insert(0, {bench!r})
+import torch
+import encoder
+from mlang.backends.torch import backend
+from mlang.dialects.model.structure import DefOp
+from mlang.frontend import compile_source
+import mlang.passes, mlang.backends.torch.codegen
+start = time.perf_counter()
+module = compile_source(encoder.m_program({depth}), "encoder.m")
+definition = next(op for op in module.ops if isinstance(op, DefOp))
+backend.TorchBackend().compile(definition)
+print(json.dumps({{"seconds": time.perf_counter() - start, "disk_hits": backend.stats.disk_hits}}))
+"""
+
+
+def warm_start_fresh_process(depth: int, cache: str) -> float:
+    """Seconds from source to callable code in a new process whose disk cache is warm."""
+    env = dict(os.environ, MLANG_CACHE_DIR=cache)
+    code = _WARM_PROCESS.format(bench=str(Path(__file__).parent), depth=depth)
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    result = json.loads(out.splitlines()[-1])
+    assert result["disk_hits"] == 1, result
+    return float(result["seconds"])
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 and 12 layers, fewer runs")
+    parser.add_argument("--no-torch-compile", action="store_true",
+                        help="skip torch.compile (its first call takes minutes on a CPU)")
+    args = parser.parse_args()
+    depths = (2, 12) if args.quick else (2, 12, 48)
+    warmup, runs = (2, 5) if args.quick else (3, 15)
+
+    print(f"encoder: hidden {HIDDEN}, heads {HEADS}, ffn {FFN}, seq {SEQ}, batch {BATCH}, "
+          f"float32; torch {torch.__version__}, {torch.get_num_threads()} threads (default)")
+    torch.manual_seed(0)
+    x = torch.randn(BATCH, SEQ, HIDDEN)
+    mlang_cache = tempfile.mkdtemp(prefix="mlang-bench-cache-")
+
+    # Warm the imports and the xDSL context once, on a tiny model, before timing.
+    fresh_mlang_caches(tempfile.mkdtemp(prefix="mlang-bench-warmup-"))
+    from mlang.backends.torch import backend
+    from mlang.dialects.model.structure import DefOp
+    from mlang.frontend import compile_source
+
+    tiny = compile_source("model T() = Linear(2, 2) |> gelu |> LayerNorm(2)\nlet t = T()\n", "t.m")
+    backend.TorchBackend().compile(next(op for op in tiny.ops if isinstance(op, DefOp)))
+
+    # (b) compile times, cold.
+    print("\n(b) compile time, cold cache (seconds)")
+    print(f"{'layers':>6} {'frontend':>9} {'lowering':>9} {'codegen':>8} {'load':>6} "
+          f"{'mlang':>7} {'ms/layer':>9} {'torch.compile':>14} {'ratio':>7}")
+    compiled_12: dict[str, object] = {}
+    cold: dict[int, float] = {}
+    for depth in depths:
+        fresh_mlang_caches(mlang_cache)
+        backend.stats.reset()
+        compiled, phases = mlang_compile(depth)
+        cold[depth] = phases["total"]
+        eager = Encoder(depth).eval()
+        if args.no_torch_compile:
+            tc, tc_seconds = None, float("nan")
+        else:
+            tc, tc_seconds = torch_compile_first_call(eager, x)
+        if depth == 12:
+            compiled_12 = {"mlang": compiled, "eager": eager, "compiled": tc}
+        print(f"{depth:>6} {phases['frontend']:>9.3f} {phases['lowering']:>9.3f} "
+              f"{phases['codegen']:>8.3f} {phases['load']:>6.3f} {phases['total']:>7.3f} "
+              f"{1000 * phases['total'] / depth:>9.1f} {tc_seconds:>14.2f} "
+              f"{tc_seconds / phases['total']:>6.1f}x")
+
+    # (c) warm start: the disk cache now holds every depth.
+    print("\n(c) warm start, disk cache hit (seconds)")
+    print(f"{'layers':>6} {'in-process':>11} {'fresh process':>14} {'cold/warm':>10}")
+    for depth in depths:
+        fresh_mlang_caches(mlang_cache)
+        backend.stats.reset()
+        _, phases = mlang_compile(depth)
+        assert backend.stats.disk_hits == 1 and backend.stats.lowerings == 0
+        fresh = warm_start_fresh_process(depth, mlang_cache)
+        print(f"{depth:>6} {phases['total']:>11.3f} {fresh:>14.3f} "
+              f"{cold[depth] / phases['total']:>9.1f}x")
+
+    # (a) forward latency, 12 layers.
+    eager = compiled_12["eager"]
+    params = mlang_params(eager)  # type: ignore[arg-type]
+    fns = {"mlang torch": mlang_forward(compiled_12["mlang"], params), "eager": eager}
+    if compiled_12["compiled"] is not None:
+        fns["torch.compile"] = compiled_12["compiled"]  # type: ignore[assignment]
+    with torch.no_grad():
+        want = eager(x)  # type: ignore[operator]
+        for name, fn in fns.items():
+            torch.testing.assert_close(fn(x), want, rtol=1e-4, atol=1e-4, msg=name)
+    latency = interleaved_latency(fns, x, warmup, runs)  # type: ignore[arg-type]
+    print(f"\n(a) forward latency, 12 layers, median of {runs} after {warmup} warm-up (ms)")
+    base = latency["eager"]
+    for name, seconds in latency.items():
+        print(f"{name:>14} {1000 * seconds:>9.1f}   {seconds / base:>5.3f}x eager")
+    if "torch.compile" in latency:
+        ratio = latency["mlang torch"] / latency["torch.compile"]
+        print(f"{'':>14} mlang torch / torch.compile: {ratio:.3f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""`check-lowered`: states what is legal at a level of IR, and fails on anything else.
+
+In and out: the same IR, unchanged; the pass only checks. At `level=tensor` (the end of
+`lower-to-tensor`) a method of a `model.def` may hold:
+
+- any `tensorops` op;
+- `model.get_param`: parameters stay symbols, resolved against the weights at run time;
+- `arith.constant` (tensor constants; the lowering turns them into `tensorops.constant`);
+- `func.return` and `func.call`.
+
+The `model.def` itself holds `model.param`s and `func.func`s, as its verifier checks. The
+host program (`func.func @main`) is not checked: its model ops are the runtime's to
+evaluate. Any other op in a method is an error at the op's location that names the op and
+its operand types; the first is the error, each further one a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+from mlang.dialects.model import functions as fn
+from mlang.dialects.model.structure import DefOp, GetParamOp
+from mlang.support.diagnostics import CompileError, Note
+from mlang.support.ir_verification import op_loc
+
+
+def is_tensor_level(op: Operation) -> bool:
+    """Whether `op` may appear in a model method after `lower-to-tensor`."""
+    if op.dialect_name() == "tensorops":
+        return True
+    return isinstance(op, (GetParamOp, arith.ConstantOp, func.ReturnOp, func.CallOp))
+
+
+LEVELS: dict[str, Callable[[Operation], bool]] = {"tensor": is_tensor_level}
+"""What each level allows in a model method."""
+
+REASONS: dict[type[Operation], str] = {
+    fn.RandnOp: "random sampling inside a model method has no tensor-level form",
+    fn.RandOp: "random sampling inside a model method has no tensor-level form",
+}
+"""Why an op that no lowering handles stays, where that is known."""
+
+
+def illegal_ops(module: ModuleOp, legal: Callable[[Operation], bool]) -> list[Operation]:
+    """The ops in model methods that `legal` rejects, in order."""
+    return [
+        op
+        for model in module.walk()
+        if isinstance(model, DefOp)
+        for method in model.methods.values()
+        for op in method.body.walk()
+        if not legal(op)
+    ]
+
+
+def describe(op: Operation, level: str) -> str:
+    """Why `op` is an error: its name, and the reason or its operand types."""
+    reason = REASONS.get(type(op))
+    if reason is None:
+        types = ", ".join(str(v.type) for v in op.operands) or "no operands"
+        reason = f"no lowering handles it (operands: {types})"
+    return f"'{op.name}' op is not legal at {level} level: {reason}"
+
+
+@dataclass(frozen=True)
+class CheckLowered(ModulePass):
+    """Fails, at the op's location, if a model method holds an op illegal at `level`."""
+
+    name = "check-lowered"
+
+    level: str = "tensor"
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"unknown level '{self.level}', expected one of {', '.join(LEVELS)}")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        illegal = illegal_ops(op, LEVELS[self.level])
+        if not illegal:
+            return
+        first, *others = illegal
+        notes = [Note(op_loc(o), describe(o, self.level)) for o in others]
+        raise CompileError(op_loc(first), describe(first, self.level), notes)

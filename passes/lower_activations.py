@@ -1,0 +1,227 @@
+"""`lower-activations`: elementwise functions, operators and softmax to tensor ops.
+
+In: model methods with the elementwise ops of the `model` dialect (activations, unary
+functions, arithmetic, comparisons and logic, `where`, `clamp`, `cast`, `dropout`) and
+`model.softmax`/`model.log_softmax`.
+Out: tensorops, one pattern per kind of op:
+
+- functions with a tensorops twin (`tanh exp log sqrt rsqrt abs sin cos neg not sigmoid`)
+  map one to one; `relu(x) = maximum(x, 0)`; `silu(x) = x * sigmoid(x)`;
+  `gelu(x) = (x * 0.5) * (1 + erf(x * (1/sqrt(2))))`, the exact form;
+- `softmax` along an axis, numerically stable: `m = reduce_max(x)` (kept), `e = exp(x - m)`,
+  `e / reduce_sum(e)`; `log_softmax` is `(x - m) - log(reduce_sum(e))`;
+- binary arithmetic and logic compute in the result's element type, comparisons in the
+  operands' common type (torch's promotion), their operands cast first where they differ;
+- `where` is `select`; `clamp(x, lo, hi) = minimum(maximum(x, lo), hi)`, bounds converted
+  to the element type (rounded inwards for integers); `cast` is `cast`;
+- `model.dropout` is `tensorops.dropout`, which reads the run-time training flag.
+
+Integer inputs of float functions are cast to the result's float type first, as PyTorch
+does. Ops whose types the tensorops cannot express (booleans in arithmetic, integer
+`pow`) are left for `check-lowered` to report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import AnyFloat, IntegerType, ModuleOp, f32
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
+
+from mlang.dialects.model import functions as fn
+from mlang.dialects.model import layers
+from mlang.dialects.tensorops import (
+    AbsOp, AddOp, AndOp, CosOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, LeOp, LogOp,
+    LtOp, MaximumOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, ReduceMaxOp,
+    ReduceSumOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp,
+)
+from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
+
+UNARY: dict[type[Operation], type[Operation]] = {
+    fn.TanhOp: TanhOp, fn.ExpOp: ExpOp, fn.LogOp: LogOp, fn.SqrtOp: SqrtOp,
+    fn.RsqrtOp: RsqrtOp, fn.AbsOp: AbsOp, fn.SinOp: SinOp, fn.CosOp: CosOp, fn.NegOp: NegOp,
+    fn.NotOp: NotOp, fn.SigmoidOp: SigmoidOp,
+}
+ARITHMETIC: dict[type[Operation], type[Operation]] = {
+    fn.AddOp: AddOp, fn.SubOp: SubOp, fn.MulOp: MulOp, fn.DivOp: DivOp, fn.PowOp: PowOp,
+    fn.MaximumOp: MaximumOp, fn.MinimumOp: MinimumOp, fn.AndOp: AndOp, fn.OrOp: OrOp,
+}
+COMPARISONS: dict[type[Operation], type[Operation]] = {
+    fn.EqOp: EqOp, fn.NeOp: NeOp, fn.LtOp: LtOp, fn.LeOp: LeOp, fn.GtOp: GtOp, fn.GeOp: GeOp,
+}
+
+
+def common_element(a: Attribute, b: Attribute) -> Attribute:
+    """The type in which torch compares two tensors of element types `a` and `b`: the
+    higher kind (bool < integer < float), then the wider; f16 with bf16 gives f32."""
+    if a == b:
+        return a
+    ka, kb = _kind(a), _kind(b)
+    if ka != kb:
+        return a if ka > kb else b
+    if {str(a), str(b)} == {"f16", "bf16"}:
+        return f32
+    return a if a.bitwidth >= b.bitwidth else b  # type: ignore[attr-defined]
+
+
+def _kind(t: Attribute) -> int:
+    """0 for booleans, 1 for integers, 2 for floats."""
+    if isinstance(t, AnyFloat):
+        return 2
+    return 1 if isinstance(t, IntegerType) and t.width.data > 1 else 0
+
+
+def emit_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
+    """Stable softmax along `axis`: exp(x - max) / sum(exp(x - max))."""
+    e = b(ExpOp(b(SubOp(x, b(ReduceMaxOp(x, axis, keepdim=True))))))
+    return b(DivOp(e, b(ReduceSumOp(e, axis, keepdim=True))))
+
+
+def emit_log_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
+    """Stable log-softmax along `axis`: (x - max) - log(sum(exp(x - max)))."""
+    shifted = b(SubOp(x, b(ReduceMaxOp(x, axis, keepdim=True))))
+    total = b(ReduceSumOp(b(ExpOp(shifted)), axis, keepdim=True))
+    return b(SubOp(shifted, b(LogOp(total))))
+
+
+def _float_input(b: Lowering, op: Operation) -> SSAValue:
+    """The one operand of `op`, cast to the element type of its result."""
+    return b.cast(op.operands[0], element(op.results[0]))
+
+
+class LowerUnaryFunction(ModelOpLowering[fn.UnaryBase]):
+    """A function with a tensorops twin -> that op (`model.exp` -> `tensorops.exp`)."""
+
+    source = tuple(UNARY)
+
+    def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
+        return b(UNARY[type(op)](_float_input(b, op)))  # type: ignore[call-arg]
+
+
+class LowerRelu(ModelOpLowering[fn.UnaryBase]):
+    """`relu(x)` -> `maximum(x, 0)`."""
+
+    source = fn.ReluOp
+
+    def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
+        return b(MaximumOp(op.input, b.constant(0, element(op.input))))
+
+
+class LowerGelu(ModelOpLowering[fn.UnaryBase]):
+    """`gelu(x)` -> `(x * 0.5) * (1 + erf(x * (1/sqrt(2))))`."""
+
+    source = fn.GeluOp
+
+    def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
+        x = _float_input(b, op)
+        t = element(x)
+        phi = b(AddOp(b(ErfOp(b(MulOp(x, b.constant(math.sqrt(0.5), t))))), b.constant(1, t)))
+        return b(MulOp(b(MulOp(x, b.constant(0.5, t))), phi))
+
+
+class LowerSilu(ModelOpLowering[fn.UnaryBase]):
+    """`silu(x)` -> `x * sigmoid(x)`."""
+
+    source = fn.SiluOp
+
+    def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
+        x = _float_input(b, op)
+        return b(MulOp(x, b(SigmoidOp(x))))
+
+
+class LowerSoftmax(ModelOpLowering[fn.SoftmaxOp]):
+    """`softmax(x, axis)` -> max-subtract, exp, reduce_sum, div."""
+
+    source = fn.SoftmaxOp
+
+    def lower(self, op: fn.SoftmaxOp, b: Lowering) -> SSAValue:
+        return emit_softmax(b, _float_input(b, op), op.axis.value.data)
+
+
+class LowerLogSoftmax(ModelOpLowering[fn.LogSoftmaxOp]):
+    """`log_softmax(x, axis)` -> max-subtract, exp, reduce_sum, log, subtract."""
+
+    source = fn.LogSoftmaxOp
+
+    def lower(self, op: fn.LogSoftmaxOp, b: Lowering) -> SSAValue:
+        return emit_log_softmax(b, _float_input(b, op), op.axis.value.data)
+
+
+class LowerArithmetic(ModelOpLowering[fn.BinaryBase]):
+    """Binary arithmetic and logic -> its tensorops twin, in the result's element type."""
+
+    source = tuple(ARITHMETIC)
+
+    def lower(self, op: fn.BinaryBase, b: Lowering) -> SSAValue:
+        t = element(op.result)
+        return b(ARITHMETIC[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))  # type: ignore[call-arg]
+
+
+class LowerComparison(ModelOpLowering[fn.BinaryBase]):
+    """A comparison -> its tensorops twin, in the operands' common element type."""
+
+    source = tuple(COMPARISONS)
+
+    def lower(self, op: fn.BinaryBase, b: Lowering) -> SSAValue:
+        t = common_element(element(op.lhs), element(op.rhs))
+        return b(COMPARISONS[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))  # type: ignore[call-arg]
+
+
+class LowerWhere(ModelOpLowering[fn.WhereOp]):
+    """`where(c, a, b)` -> `select(c, a, b)`, both values in the result's element type."""
+
+    source = fn.WhereOp
+
+    def lower(self, op: fn.WhereOp, b: Lowering) -> SSAValue:
+        t = element(op.result)
+        return b(SelectOp(op.cond, b.cast(op.lhs, t), b.cast(op.rhs, t)))
+
+
+class LowerClamp(ModelOpLowering[fn.ClampOp]):
+    """`clamp(x, lo, hi)` -> `minimum(maximum(x, lo), hi)`."""
+
+    source = fn.ClampOp
+
+    def lower(self, op: fn.ClampOp, b: Lowering) -> SSAValue:
+        t = element(op.input)
+        lo, hi = op.lo.value.data, op.hi.value.data
+        if isinstance(t, IntegerType):
+            lo, hi = math.ceil(lo), math.floor(hi)
+        return b(MinimumOp(b(MaximumOp(op.input, b.constant(lo, t))), b.constant(hi, t)))
+
+
+class LowerCast(ModelOpLowering[fn.CastOp]):
+    """`model.cast` -> `tensorops.cast` (nothing when the type does not change)."""
+
+    source = fn.CastOp
+
+    def lower(self, op: fn.CastOp, b: Lowering) -> SSAValue:
+        return b.cast(op.input, element(op.result))
+
+
+class LowerDropout(ModelOpLowering[layers.DropoutOp]):
+    """`model.dropout` -> `tensorops.dropout`."""
+
+    source = layers.DropoutOp
+
+    def lower(self, op: layers.DropoutOp, b: Lowering) -> SSAValue:
+        return b(DropoutOp(op.input, op.p.value.data))
+
+
+@dataclass(frozen=True)
+class LowerActivationsPass(ModulePass):
+    """Lowers elementwise model ops and softmax in model methods to tensor ops."""
+
+    name = "lower-activations"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        patterns = [
+            LowerUnaryFunction(), LowerRelu(), LowerGelu(), LowerSilu(), LowerSoftmax(),
+            LowerLogSoftmax(), LowerArithmetic(), LowerComparison(), LowerWhere(),
+            LowerClamp(), LowerCast(), LowerDropout(),
+        ]
+        rewrite_model_methods(op, PatternRewriteWalker(GreedyRewritePatternApplier(patterns)))

@@ -1,0 +1,133 @@
+"""What the `lower-*` passes share: where they rewrite, and how a pattern builds the tensor
+ops that replace one model op.
+
+The passes rewrite the methods of every `model.def` and nothing else: the host program
+(`func.func @main`) keeps its model ops, which the runtime evaluates. A pattern subclasses
+`ModelOpLowering` and implements `lower(op, b)`: it builds tensor ops with the `Lowering`
+builder `b` and returns the value that replaces the op's result.
+
+Lowering is all or nothing. Each op built is verified at once; when the model op's operand
+types are ones the tensor ops cannot express (`tensorops.maximum` of booleans, say), the
+`VerifyException` abandons the rewrite, the ops built so far are dropped, and the model op
+stays for `check-lowered` to report with its location.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, Generic, TypeVar
+
+from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
+from xdsl.utils.exceptions import VerifyException
+
+from mlang.dialects.model.structure import DefOp
+from mlang.dialects.tensorops import CastOp, ConstantOp
+from mlang.dialects.tensorops.base import shape_of, tensor_type
+from mlang.support.shapes import Shape, ShapeError
+
+OpT = TypeVar("OpT", bound=Operation)
+Scalar = int | float
+
+
+def rewrite_model_methods(module: ModuleOp, walker: PatternRewriteWalker) -> None:
+    """Runs `walker` over the body of every `model.def` in `module`."""
+    for op in module.walk():
+        if isinstance(op, DefOp):
+            walker.rewrite_region(op.body)
+
+
+def element(value: SSAValue) -> Attribute:
+    """The element type of a tensor value."""
+    return tensor_type(value).element_type
+
+
+def shape(value: SSAValue) -> Shape:
+    """The shape of a tensor value, `?` as None."""
+    return shape_of(tensor_type(value))
+
+
+def rank(value: SSAValue) -> int:
+    """The number of dimensions of a tensor value."""
+    return len(tensor_type(value).get_shape())
+
+
+@dataclass
+class Lowering:
+    """Builds, in order, the verified tensor ops that replace `source`, each located where
+    `source` is."""
+
+    source: Operation
+    ops: list[Operation] = field(default_factory=list[Operation])
+
+    def __call__(self, op: Operation) -> SSAValue:
+        """Adds `op` and returns its result; raises `VerifyException` if it is invalid."""
+        op.location = self.source.location
+        try:
+            op.verify()
+        except VerifyException:
+            op.drop_all_references()
+            raise
+        self.ops.append(op)
+        return op.results[0]
+
+    def constant(
+        self, value: Scalar, element_type: Attribute, sizes: Sequence[int] = ()
+    ) -> SSAValue:
+        """A splat constant of `value` converted to `element_type` (0-d unless `sizes`)."""
+        if isinstance(element_type, IntegerType):
+            value = int(value)
+        return self(ConstantOp.from_values(TensorType(element_type, sizes), [value]))
+
+    def cast(self, value: SSAValue, element_type: Attribute) -> SSAValue:
+        """`value` converted to `element_type`, or `value` itself if it has that type."""
+        if element(value) == element_type:
+            return value
+        return self(CastOp(value, element_type))
+
+    def retyped(self, value: SSAValue, declared: Attribute) -> SSAValue:
+        """`value` with the `declared` type of the result it replaces, which later ops and
+        the method's signature expect: when the types differ only in sizes that one of them
+        leaves unknown, the last op built is rebuilt with the declared type."""
+        if value.type == declared:
+            return value
+        last = self.ops[-1] if self.ops else None
+        if last is None or value is not last.results[0]:
+            raise VerifyException(f"cannot give {value.type} the declared type {declared}")
+        self.ops.pop()
+        rebuilt = type(last).create(
+            operands=list(last.operands), properties=dict(last.properties),
+            attributes=dict(last.attributes), result_types=[declared],
+        )
+        last.drop_all_references()
+        return self(rebuilt)
+
+    def discard(self) -> None:
+        """Drops the ops built so far, so that the values they use lose those uses."""
+        for op in reversed(self.ops):
+            op.drop_all_references()
+        self.ops.clear()
+
+
+class ModelOpLowering(RewritePattern, Generic[OpT], ABC):
+    """Replaces each model op of class `source` by the tensor ops that `lower` builds."""
+
+    source: ClassVar[type[Operation] | tuple[type[Operation], ...]]
+
+    @abstractmethod
+    def lower(self, op: OpT, b: Lowering) -> SSAValue:
+        """Builds the tensor ops computing `op` with `b`; returns the replacement value."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, self.source):
+            return
+        b = Lowering(op)
+        try:
+            value = b.retyped(self.lower(op, b), op.results[0].type)  # type: ignore[arg-type]
+        except (VerifyException, ShapeError):
+            b.discard()  # Types the tensor ops cannot express: check-lowered reports the op.
+            return
+        rewriter.replace(op, b.ops, [value])
