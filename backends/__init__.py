@@ -59,7 +59,15 @@ def _torch() -> Backend:
     return TorchBackend()
 
 
-BACKENDS: dict[str, Callable[[], Backend]] = {"reference": _reference, "torch": _torch}
+def _triton() -> Backend:
+    from mlang.backends.triton.backend import TritonBackend
+
+    return TritonBackend()
+
+
+BACKENDS: dict[str, Callable[[], Backend]] = {
+    "reference": _reference, "torch": _torch, "triton": _triton,
+}
 
 
 def get_backend(name: str) -> Backend:

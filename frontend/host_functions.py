@@ -21,7 +21,9 @@ from mlang.frontend.types import (
     BOOL, FLOAT, INT, STR, DatasetT, ListT, ModelT, MType, ScalarT, TensorT, TupleT, ir_type,
 )
 from mlang.frontend.values import Dyn, Seq, Static, Value, describe
-from mlang.runtime.names import BUILTIN_DATASETS, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES
+from mlang.runtime.names import (
+    BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES,
+)
 from mlang.support.diagnostics import CompileError, Loc
 
 
@@ -162,7 +164,9 @@ def emit_dataset(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -
     """A bundled data set."""
     choice(a["name"], BUILTIN_DATASETS, locs["name"], "data set")
     name = arg(em, a["name"], STR, locs["name"], "the data set name")
-    return _call(em, host.DatasetOp, {"dataset_name": name.ssa}, DatasetT(), loc)
+    known = a["name"].value if isinstance(a["name"], Static) else None  # type: ignore[union-attr]
+    t = DatasetT(BUILTIN_FEATURES[known], "i64") if known in BUILTIN_FEATURES else DatasetT()
+    return _call(em, host.DatasetOp, {"dataset_name": name.ssa}, t, loc)
 
 
 @host_function(Signature.of("load", "path", ("target", None)))
@@ -179,12 +183,13 @@ def emit_split(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> 
     f = a["fraction"]
     if isinstance(f, Static) and isinstance(f.value, (int, float)) and not 0 < f.value < 1:
         raise CompileError(locs["fraction"], f"split fraction must be in (0, 1), got {f.value}")
+    data = arg(em, a["data"], DatasetT(), locs["data"], "the data set")
     operands = {
-        "data": arg(em, a["data"], DatasetT(), locs["data"], "the data set").ssa,
+        "data": data.ssa,
         "fraction": arg(em, f, FLOAT, locs["fraction"], "the fraction").ssa,
         "seed": optional(em, a["seed"], INT, locs["seed"], "seed"),
     }
-    return _call(em, host.SplitOp, operands, TupleT((DatasetT(), DatasetT())), loc)
+    return _call(em, host.SplitOp, operands, TupleT((data.type, data.type)), loc)
 
 
 @host_function(Signature.of("len", "x"))

@@ -362,7 +362,8 @@ class IRGen:
         owner = self.expr(e.value, frame)
         if isinstance(owner, Dyn) and isinstance(owner.type, DatasetT) and e.name in ("x", "y"):
             op = host.DataXOp if e.name == "x" else host.DataYOp
-            t = TensorT("f32", (None, None)) if e.name == "x" else TensorT("f32", (None,))
+            d = owner.type
+            t = TensorT("f32", (None, d.features)) if e.name == "x" else TensorT(d.labels, (None,))
             created = op.create(operands=[owner.ssa], result_types=[ir_type(t)])
             return frame.em.result(created, t, e.loc)
         if isinstance(owner, Dyn) and isinstance(owner.type, ModelT):

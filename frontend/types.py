@@ -7,7 +7,7 @@ at run time).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import (
     BFloat16Type, Float16Type, Float32Type, Float64Type, IntegerType, NoneType, StringAttr,
@@ -50,7 +50,11 @@ class ScalarT:
 
 @dataclass(frozen=True)
 class DatasetT:
-    """A data set."""
+    """A data set; its feature count and label dtype when known at compile time (bundled
+    data sets). They refine `data.x` and `data.y` but do not distinguish types."""
+
+    features: int | None = field(default=None, compare=False)
+    labels: str = field(default="f32", compare=False)
 
     def __str__(self) -> str:
         return "dataset"

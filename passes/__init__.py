@@ -4,7 +4,10 @@ Registering a pass is one line in `_PASSES`: its name (equal to the class's `nam
 mapped to a factory that imports the pass's module and returns the class, so that only
 the passes a pipeline names are ever imported:
 
+    "choose-block-sizes": lambda: _load("choose_block_sizes", "ChooseBlockSizes"),
+    "fuse-matmul-epilogue": lambda: _load("fuse_matmul_epilogue", "FuseMatmulEpilogue"),
     "fuse-pointwise": lambda: _load("fuse_pointwise", "FusePointwise"),
+    "fuse-reduction": lambda: _load("fuse_reduction", "FuseReduction"),
 
 A named pipeline is one line in `_PIPELINES`: its name mapped to a one-line description
 and a pipeline in `-p` syntax (`a,b{opt=1},func.func(c)`). It may be used wherever a pass
@@ -35,7 +38,10 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
     "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
     "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),
+    "choose-block-sizes": lambda: _load("choose_block_sizes", "ChooseBlockSizes"),
+    "fuse-matmul-epilogue": lambda: _load("fuse_matmul_epilogue", "FuseMatmulEpilogue"),
     "fuse-pointwise": lambda: _load("fuse_pointwise", "FusePointwise"),
+    "fuse-reduction": lambda: _load("fuse_reduction", "FuseReduction"),
     "infer-shapes": lambda: _load("infer_shapes", "InferShapes"),
     "lower-activations": lambda: _load("lower_activations", "LowerActivationsPass"),
     "lower-attention": lambda: _load("lower_attention", "LowerAttentionPass"),
@@ -44,12 +50,21 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-linear": lambda: _load("lower_linear", "LowerLinearPass"),
     "lower-norms": lambda: _load("lower_norms", "LowerNormsPass"),
     "check-lowered": lambda: _load("check_lowered", "CheckLowered"),
+    "wrap-kernels": lambda: _load("wrap_kernels", "WrapKernels"),
     "test-crash": lambda: _load("test_crash", "TestCrash"),
     "test-statistics": lambda: _load("test_statistics", "TestStatistics"),
 }
 
 _PIPELINES: dict[str, tuple[str, str]] = {
     "model-cleanup": ("Canonicalizes, then eliminates common subexpressions.", "canonicalize,cse"),
+    "lower-to-kernel": (
+        "Fuses tensor ops into kernels, wraps the rest (extern: PyTorch), sets block sizes.",
+        "fuse-matmul-epilogue,fuse-reduction,fuse-pointwise,wrap-kernels,choose-block-sizes",
+    ),
+    "O2": (
+        "Lowers model methods to tensor ops, cleans up, then to kernels.",
+        "lower-to-tensor,canonicalize,cse,lower-to-kernel",
+    ),
     "lower-to-tensor": (
         "Lowers every model op in model methods to tensor ops, then checks that none is left.",
         "lower-attention,lower-linear,lower-norms,lower-activations,lower-conv-pool,"

@@ -24,6 +24,7 @@ does. Ops whose types the tensorops cannot express (booleans in arithmetic, inte
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -41,16 +42,19 @@ from mlang.dialects.tensorops import (
 )
 from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
 
-UNARY: dict[type[Operation], type[Operation]] = {
+Unary = Callable[[SSAValue], Operation]
+Binary = Callable[[SSAValue, SSAValue], Operation]
+
+UNARY: dict[type[Operation], Unary] = {
     fn.TanhOp: TanhOp, fn.ExpOp: ExpOp, fn.LogOp: LogOp, fn.SqrtOp: SqrtOp,
     fn.RsqrtOp: RsqrtOp, fn.AbsOp: AbsOp, fn.SinOp: SinOp, fn.CosOp: CosOp, fn.NegOp: NegOp,
     fn.NotOp: NotOp, fn.SigmoidOp: SigmoidOp,
 }
-ARITHMETIC: dict[type[Operation], type[Operation]] = {
+ARITHMETIC: dict[type[Operation], Binary] = {
     fn.AddOp: AddOp, fn.SubOp: SubOp, fn.MulOp: MulOp, fn.DivOp: DivOp, fn.PowOp: PowOp,
     fn.MaximumOp: MaximumOp, fn.MinimumOp: MinimumOp, fn.AndOp: AndOp, fn.OrOp: OrOp,
 }
-COMPARISONS: dict[type[Operation], type[Operation]] = {
+COMPARISONS: dict[type[Operation], Binary] = {
     fn.EqOp: EqOp, fn.NeOp: NeOp, fn.LtOp: LtOp, fn.LeOp: LeOp, fn.GtOp: GtOp, fn.GeOp: GeOp,
 }
 
@@ -99,7 +103,7 @@ class LowerUnaryFunction(ModelOpLowering[fn.UnaryBase]):
     source = tuple(UNARY)
 
     def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
-        return b(UNARY[type(op)](_float_input(b, op)))  # type: ignore[call-arg]
+        return b(UNARY[type(op)](_float_input(b, op)))
 
 
 class LowerRelu(ModelOpLowering[fn.UnaryBase]):
@@ -158,7 +162,7 @@ class LowerArithmetic(ModelOpLowering[fn.BinaryBase]):
 
     def lower(self, op: fn.BinaryBase, b: Lowering) -> SSAValue:
         t = element(op.result)
-        return b(ARITHMETIC[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))  # type: ignore[call-arg]
+        return b(ARITHMETIC[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))
 
 
 class LowerComparison(ModelOpLowering[fn.BinaryBase]):
@@ -168,7 +172,7 @@ class LowerComparison(ModelOpLowering[fn.BinaryBase]):
 
     def lower(self, op: fn.BinaryBase, b: Lowering) -> SSAValue:
         t = common_element(element(op.lhs), element(op.rhs))
-        return b(COMPARISONS[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))  # type: ignore[call-arg]
+        return b(COMPARISONS[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))
 
 
 class LowerWhere(ModelOpLowering[fn.WhereOp]):

@@ -22,7 +22,7 @@ of `lower-linear`: `transpose %w [1, 0]`, `matmul %v, %wt`, `add %vw, %b`):
     %i  = tensorops.iota %s axis 2                                 // [1, 1, T, 1]
     %j  = tensorops.iota %s axis 3                                 // [1, 1, 1, T]
     %f  = tensorops.gt %j, %i                                      // [1, 1, T, T]
-    %ni = tensorops.constant dense<0xFF800000> : tensor<f32>       // -inf
+    %ni = tensorops.constant -inf : tensor<f32>
     %sm = tensorops.select %f, %ni, %s                             // [N, H, T, T]
     // stable softmax over the keys (axis 3), as in `lower-activations`
     %m  = tensorops.reduce_max %sm axes [3] keepdim
@@ -34,7 +34,8 @@ of `lower-linear`: `transpose %w [1, 0]`, `matmul %v, %wt`, `add %vw, %b`):
     %y  = lin(%om, %out_weight, %out_bias)
 
 `reshape_tail` keeps N and T as they are, so they may both be dynamic (`tensorops.reshape`
-allows one unknown size only).
+allows one unknown size only). The ops come out in this order; `cse` may later share the
+constants with other ops of the method.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ def split_heads(b: Lowering, x: SSAValue, heads: int, size: int, order: list[int
 
 def mask_future(b: Lowering, scores: SSAValue) -> SSAValue:
     """Scores with -inf where the key comes after the query."""
-    future = b(GtOp(b(IotaOp(scores, KEY_AXIS)), b(IotaOp(scores, SEQUENCE_AXIS))))
+    queries = b(IotaOp(scores, SEQUENCE_AXIS))
+    keys = b(IotaOp(scores, KEY_AXIS))
+    future = b(GtOp(keys, queries))
     return b(SelectOp(future, b.constant(-math.inf, element(scores)), scores))
 
 

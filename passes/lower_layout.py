@@ -16,8 +16,9 @@ Out:
 - constants and `zeros ones full arange` become `tensorops.constant`;
 - reductions compute in the result's element type (`sum` of integers in i64, as PyTorch);
   `axis=none` reduces every axis (`argmax` of the flattened tensor);
-- `cross_entropy(logits, labels)` is `-mean(sum(select(one_hot(labels), log_softmax(logits),
-  0), -1))` and `mse(p, t)` is `mean((p - t) * (p - t))`.
+- `cross_entropy(logits, labels)` is `-mean(sum(select(labels == c, log_softmax(logits),
+  0), -1))`, where `c` is `iota` along the class axis of the logits (so the number of
+  classes may be dynamic), and `mse(p, t)` is `mean((p - t) * (p - t))`.
 
 `model.randn` and `model.rand` are not lowered: there are no random tensor ops, so
 `check-lowered` reports them.
@@ -25,7 +26,7 @@ Out:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import prod
 
@@ -41,7 +42,7 @@ from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
 from mlang.dialects.model.base import bool_prop, int_prop
 from mlang.dialects.tensorops import (
-    ArgmaxOp, ConcatOp, ConstantOp, EqOp, GatherOp, MulOp, NegOp, ReduceMaxOp, ReduceMeanOp,
+    ArgmaxOp, ConcatOp, ConstantOp, EqOp, GatherOp, IotaOp, MulOp, NegOp, ReduceMaxOp, ReduceMeanOp,
     ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp, SelectOp, SliceOp, SubOp, TransposeOp,
 )
 from mlang.dialects.tensorops.base import normalize_axes, tensor_type
@@ -50,7 +51,10 @@ from mlang.passes.lowering import (
     Lowering, ModelOpLowering, element, rank, rewrite_model_methods, shape,
 )
 
-REDUCTIONS: dict[type[Operation], type[Operation]] = {
+Reduce = Callable[[SSAValue, int | None, bool], Operation]
+"""A reduction's builder: input, axis (None: all of them), keepdim."""
+
+REDUCTIONS: dict[type[Operation], Reduce] = {
     fn.SumOp: ReduceSumOp, fn.MeanOp: ReduceMeanOp, fn.MaxOp: ReduceMaxOp, fn.MinOp: ReduceMinOp,
 }
 CREATIONS = (fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp)
@@ -72,15 +76,15 @@ def emit_unsqueeze_last(b: Lowering, x: SSAValue) -> SSAValue:
 
 
 def emit_reduce(
-    b: Lowering, cls: type[Operation], x: SSAValue, axis: int | None = None, keepdim: bool = False
+    b: Lowering, reduce: Reduce, x: SSAValue, axis: int | None = None, keepdim: bool = False
 ) -> SSAValue:
-    """`cls` over `axis` (every axis when None); a 0-d `x` is its own reduction."""
-    return x if rank(x) == 0 else b(cls(x, axis, keepdim))  # type: ignore[call-arg]
+    """`reduce` over `axis` (every axis when None); a 0-d `x` is its own reduction."""
+    return x if rank(x) == 0 else b(reduce(x, axis, keepdim))
 
 
-def emit_one_hot_mask(b: Lowering, ids: SSAValue, n: int) -> SSAValue:
-    """`[*ids] -> [*ids, n]` booleans, true at each id."""
-    classes = b(ConstantOp.from_values(TensorType(i64, [n]), list(range(n))))
+def emit_one_hot_mask(b: Lowering, ids: SSAValue, classes: SSAValue) -> SSAValue:
+    """`[*ids] -> [*ids, n]` booleans, true at each id, given `classes`, the i64 indices
+    `[0, ..., n-1]` along a last dimension that broadcasts against `ids`."""
     return b(EqOp(emit_unsqueeze_last(b, b.cast(ids, i64)), classes))
 
 
@@ -164,7 +168,9 @@ class LowerOneHot(ModelOpLowering[fn.OneHotOp]):
     source = fn.OneHotOp
 
     def lower(self, op: fn.OneHotOp, b: Lowering) -> SSAValue:
-        return b.cast(emit_one_hot_mask(b, op.ids, op.n.value.data), element(op.result))
+        n = op.n.value.data
+        classes = b(ConstantOp.from_values(TensorType(i64, [n]), list(range(n))))
+        return b.cast(emit_one_hot_mask(b, op.ids, classes), element(op.result))
 
 
 class LowerEmbedding(ModelOpLowering[layers.EmbeddingOp]):
@@ -197,7 +203,9 @@ class LowerCreation(ModelOpLowering[fn.CreationBase]):
         t = tensor_type(op.result)
         if isinstance(op, fn.ArangeOp):
             return b(ConstantOp.from_values(t, list(range(t.get_shape()[0]))))
-        value = op.value.value.data if isinstance(op, fn.FullOp) else float(isinstance(op, fn.OnesOp))
+        value = float(isinstance(op, fn.OnesOp))
+        if isinstance(op, fn.FullOp):
+            value = op.value.value.data
         return b.constant(value, t.element_type, t.get_shape())
 
 
@@ -230,12 +238,9 @@ class LowerCrossEntropy(ModelOpLowering[fn.CrossEntropyOp]):
 
     def lower(self, op: fn.CrossEntropyOp, b: Lowering) -> SSAValue:
         logits = op.lhs
-        classes = shape(logits)[-1]
-        if classes is None:
-            raise VerifyException("the number of classes must be known")
         log_p = emit_log_softmax(b, logits, -1)
-        picked = b(SelectOp(emit_one_hot_mask(b, op.rhs, classes), log_p,
-                            b.constant(0, element(logits))))
+        labels = emit_one_hot_mask(b, op.rhs, b(IotaOp(logits, -1)))
+        picked = b(SelectOp(labels, log_p, b.constant(0, element(logits))))
         log_likelihood = b(ReduceSumOp(picked, -1))
         return b(NegOp(emit_reduce(b, ReduceMeanOp, log_likelihood)))
 

@@ -112,7 +112,7 @@ class Lowering:
         self.ops.clear()
 
 
-class ModelOpLowering(RewritePattern, Generic[OpT], ABC):
+class ModelOpLowering(RewritePattern, ABC, Generic[OpT]):
     """Replaces each model op of class `source` by the tensor ops that `lower` builds."""
 
     source: ClassVar[type[Operation] | tuple[type[Operation], ...]]
@@ -131,3 +131,11 @@ class ModelOpLowering(RewritePattern, Generic[OpT], ABC):
             b.discard()  # Types the tensor ops cannot express: check-lowered reports the op.
             return
         rewriter.replace(op, b.ops, [value])
+        _unname_all_but(value, b.ops)
+
+
+def _unname_all_but(value: SSAValue, ops: Sequence[Operation]) -> None:
+    """Drops the name that `rewriter.replace` gives every new value after the replaced
+    result, except from `value`, which does replace it."""
+    for result in (r for op in ops for r in op.results if r is not value):
+        result.name_hint = None

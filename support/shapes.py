@@ -57,10 +57,10 @@ def broadcast_dim(a: Dim, b: Dim) -> Dim:
 def broadcast_shapes(a: Shape, b: Shape) -> Shape:
     """NumPy broadcasting of two shapes."""
     rank = max(len(a), len(b))
-    a = (1,) * (rank - len(a)) + tuple(a)
-    b = (1,) * (rank - len(b)) + tuple(b)
+    padded_a = (1,) * (rank - len(a)) + tuple(a)
+    padded_b = (1,) * (rank - len(b)) + tuple(b)
     try:
-        return tuple(broadcast_dim(x, y) for x, y in zip(a, b))
+        return tuple(broadcast_dim(x, y) for x, y in zip(padded_a, padded_b))
     except ShapeError:
         raise ShapeError(f"shapes {fmt_shape(a)} and {fmt_shape(b)} do not broadcast") from None
 
@@ -225,6 +225,8 @@ def slice_dim(size: Dim, lo: int | None, hi: int | None, step: int) -> Dim:
     """Length of `range(size)[lo:hi:step]` when known."""
     if step <= 0:
         raise ShapeError("slice step must be positive")
+    if lo is None and hi is None and step == 1:
+        return size  # a whole dimension keeps its size, symbolic or not
     if isinstance(size, int):
         return len(range(size)[slice(lo, hi, step)])
     if lo is not None and hi is not None and (lo >= 0) == (hi >= 0):

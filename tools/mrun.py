@@ -41,8 +41,13 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         raise CompileError(None, "--device cuda was asked for, but no CUDA device is available")
     if seed is not None:
         torch.manual_seed(seed)
+    name = _select_backend(backend, device)
+    if name == "triton":
+        from mlang.backends.triton import configure
+
+        configure(device)
     try:
-        chosen = get_backend(_select_backend(backend, device))
+        chosen = get_backend(name)
     except UserError as err:
         raise CompileError(None, str(err)) from None
     Interpreter(module, chosen, device).run()

@@ -45,9 +45,17 @@ def _torch(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
     emit_torch(module, ctx, out)
 
 
+def _triton(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
+    """Writes the generated Triton module of each model definition (lowered with O2 first)."""
+    from mlang.backends.triton.backend import emit_triton
+
+    emit_triton(module, ctx, out)
+
+
 _TARGETS: dict[str, Target] = {
     "mlir": MlirTarget(),
     "torch": _torch,
+    "triton": _triton,
 }
 
 

@@ -8,11 +8,14 @@ parts, found from the ops themselves:
   `concat`) and dense constants whose operands are all block arguments or other host
   values. A backend computes them before the launch (for Triton, as torch views or
   copies in the host wrapper), and the kernel reads the resulting strided tensors.
-- **device**: the ops that run inside the kernel: elementwise ops, splat constants,
-  `broadcast_to` of device values (a no-op in the iteration space), and the kernel's
+- **device**: the ops that run inside the kernel: elementwise ops, `broadcast_to` of
+  device values (a no-op in the iteration space), and the kernel's
   own core (reductions, one matmul, the attention pattern).
 - **epilogue views**: `reshape` and `transpose` of device values that lead only to the
   `kernel.yield`: the kernel writes its result through the inverse view of the output.
+
+Splat constants that no host op reads are literals inside the kernel: device values
+that no op computes (they are in none of the three lists).
 """
 
 from __future__ import annotations
@@ -132,10 +135,13 @@ def split_body(block: Block) -> Body:
     host: list[Operation] = []
     device: list[Operation] = []
     epilogue: list[Operation] = []
+    literals: list[Operation] = []
     ops = list(block.ops)
     for op in ops[:-1]:
         if _is_host_op(op, roles):
             role, part = Role.HOST, host
+        elif isinstance(op, ConstantOp):
+            role, part = Role.DEVICE, literals  # a splat: a literal in the kernel
         elif isinstance(op, EPILOGUE_VIEWS) and _only_reaches_yield(op):
             role, part = Role.EPILOGUE, epilogue
         else:

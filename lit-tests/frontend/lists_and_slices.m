@@ -51,24 +51,24 @@ print(xs[-1], xs[1:], head, mid, row, rows, Picker(4)(randn([2, 5, 4]))[0, -2])
 # CHECK-NEXT: [[CM10:%.*]] = arith.constant -10 : i64
 # CHECK-NEXT: [[SLICE_ROWS2:%.*]] = model.slice_rows [[DATASET]] lo([[C102]] : i64) hi([[CM10]] : i64) : !model.dataset -> !model.dataset
 # CHECK-NEXT: [[LEN:%.*]] = model.len [[DATASET]] : !model.dataset -> i64
-# CHECK-NEXT: [[DATA_X:%.*]] = model.data_x [[DATASET]] : !model.dataset -> tensor<?x?xf32>
+# CHECK-NEXT: [[DATA_X:%.*]] = model.data_x [[DATASET]] : !model.dataset -> tensor<?x13xf32>
 # CHECK-NEXT: [[C1:%.*]] = arith.constant 1 : i64
 # CHECK-NEXT: [[SUB:%.*]] = model.sub [[LEN]], [[C1]] : (i64, i64) -> i64
-# CHECK-NEXT: [[INDEX:%.*]] = model.index [[DATA_X]]{{\[}}[[SUB]]{{\]}} : (tensor<?x?xf32>, i64) -> tensor<?xf32>
-# CHECK-NEXT: [[DATA_X2:%.*]] = model.data_x [[DATASET]] : !model.dataset -> tensor<?x?xf32>
+# CHECK-NEXT: [[INDEX:%.*]] = model.index [[DATA_X]]{{\[}}[[SUB]]{{\]}} : (tensor<?x13xf32>, i64) -> tensor<13xf32>
+# CHECK-NEXT: [[DATA_X2:%.*]] = model.data_x [[DATASET]] : !model.dataset -> tensor<?x13xf32>
 # CHECK-NEXT: [[C2:%.*]] = arith.constant 2 : i64
 # CHECK-NEXT: [[SUB2:%.*]] = model.sub [[LEN]], [[C2]] : (i64, i64) -> i64
 # CHECK-NEXT: [[C22:%.*]] = arith.constant 2 : i64
-# CHECK-NEXT: [[SLICE_ROWS3:%.*]] = model.slice_rows [[DATA_X2]] lo([[C22]] : i64) hi([[SUB2]] : i64) : tensor<?x?xf32> -> tensor<?x?xf32>
+# CHECK-NEXT: [[SLICE_ROWS3:%.*]] = model.slice_rows [[DATA_X2]] lo([[C22]] : i64) hi([[SUB2]] : i64) : tensor<?x13xf32> -> tensor<?x13xf32>
 # CHECK-NEXT: [[INSTANTIATE:%.*]] = model.instantiate @Picker_4 : !model.model<"Picker_4">
 # CHECK-NEXT: [[RANDN:%.*]] = model.randn : tensor<2x5x4xf32>
-# CHECK-NEXT: [[CALL:%.*]] = model.call [[INSTANTIATE]] @forward([[RANDN]]) : !model.model<"Picker_4">, (tensor<2x5x4xf32>) -> tensor<?x3xf32>
-# CHECK-NEXT: [[SLICE:%.*]] = model.slice [[CALL]] ["0", "-2"] : tensor<?x3xf32> -> tensor<f32>
+# CHECK-NEXT: [[CALL:%.*]] = model.call [[INSTANTIATE]] @forward([[RANDN]]) : !model.model<"Picker_4">, (tensor<2x5x4xf32>) -> tensor<2x3xf32>
+# CHECK-NEXT: [[SLICE:%.*]] = model.slice [[CALL]] ["0", "-2"] : tensor<2x3xf32> -> tensor<f32>
 # CHECK-NEXT: [[C23:%.*]] = arith.constant 2 : i64
 # CHECK-NEXT: [[C12:%.*]] = arith.constant 1 : i64
 # CHECK-NEXT: [[C24:%.*]] = arith.constant 2 : i64
 # CHECK-NEXT: [[LIST:%.*]] = model.list [[C12]], [[C24]] : (i64, i64) -> !model.list<i64>
-# CHECK-NEXT: model.print [[C23]], [[LIST]], [[SLICE_ROWS]], [[SLICE_ROWS2]], [[INDEX]], [[SLICE_ROWS3]], [[SLICE]] : i64, !model.list<i64>, !model.dataset, !model.dataset, tensor<?xf32>, tensor<?x?xf32>, tensor<f32>
+# CHECK-NEXT: model.print [[C23]], [[LIST]], [[SLICE_ROWS]], [[SLICE_ROWS2]], [[INDEX]], [[SLICE_ROWS3]], [[SLICE]] : i64, !model.list<i64>, !model.dataset, !model.dataset, tensor<13xf32>, tensor<?x13xf32>, tensor<f32>
 # CHECK-NEXT: func.return
 # CHECK-NEXT: }
 # CHECK-NEXT: }

@@ -165,8 +165,8 @@ print(uses(x), shape(x), shape(dataset("iris").x))
 # CHECK-NEXT: [[CALL:%.*]] = model.call [[INSTANTIATE]] @forward([[RANDN]]) : !model.model<"Uses">, (tensor<2x4xf32>) -> tensor<2x4xf32>
 # CHECK-NEXT: [[S_IRIS:%.*]] = model.str "iris"
 # CHECK-NEXT: [[DATASET:%.*]] = model.dataset [[S_IRIS]] : !model.str -> !model.dataset
-# CHECK-NEXT: [[DATA_X:%.*]] = model.data_x [[DATASET]] : !model.dataset -> tensor<?x?xf32>
-# CHECK-NEXT: [[SHAPE:%.*]] = model.shape [[DATA_X]] : tensor<?x?xf32> -> !model.list<i64>
+# CHECK-NEXT: [[DATA_X:%.*]] = model.data_x [[DATASET]] : !model.dataset -> tensor<?x4xf32>
+# CHECK-NEXT: [[SHAPE:%.*]] = model.shape [[DATA_X]] : tensor<?x4xf32> -> !model.list<i64>
 # CHECK-NEXT: [[C2:%.*]] = arith.constant 2 : i64
 # CHECK-NEXT: [[C4:%.*]] = arith.constant 4 : i64
 # CHECK-NEXT: [[LIST:%.*]] = model.list [[C2]], [[C4]] : (i64, i64) -> !model.list<i64>

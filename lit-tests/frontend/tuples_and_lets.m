@@ -58,10 +58,10 @@ print(lo, hi, p, q)
 # CHECK-NEXT: [[INDEX2:%.*]] = model.index [[SPLIT]]{{\[}}[[C1]]{{\]}} : (tuple<!model.dataset, !model.dataset>, i64) -> !model.dataset
 # CHECK-NEXT: [[INSTANTIATE:%.*]] = model.instantiate @Pair_4 : !model.model<"Pair_4">
 # CHECK-NEXT: [[RANDN:%.*]] = model.randn : tensor<3x4xf32>
-# CHECK-NEXT: [[CALL:%[^ ,]+]], [[CALL2:%[^ ,]+]] = model.call [[INSTANTIATE]] @both([[RANDN]]) : !model.model<"Pair_4">, (tensor<3x4xf32>) -> (tensor<?x4xf32>, tensor<?x4xf32>)
+# CHECK-NEXT: [[CALL:%[^ ,]+]], [[CALL2:%[^ ,]+]] = model.call [[INSTANTIATE]] @both([[RANDN]]) : !model.model<"Pair_4">, (tensor<3x4xf32>) -> (tensor<3x4xf32>, tensor<3x4xf32>)
 # CHECK-NEXT: [[C12:%.*]] = arith.constant 1 : i64
 # CHECK-NEXT: [[F2:%.*]] = arith.constant 2.500000e+00 : f64
-# CHECK-NEXT: model.print [[C12]], [[F2]], [[CALL]], [[CALL2]] : i64, f64, tensor<?x4xf32>, tensor<?x4xf32>
+# CHECK-NEXT: model.print [[C12]], [[F2]], [[CALL]], [[CALL2]] : i64, f64, tensor<3x4xf32>, tensor<3x4xf32>
 # CHECK-NEXT: func.return
 # CHECK-NEXT: }
 # CHECK-NEXT: }

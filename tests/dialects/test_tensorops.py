@@ -25,11 +25,11 @@ from mlang.backends.torch.codegen import compile_functions
 from mlang.dialects import make_context
 from mlang.dialects.tensorops import (
     ALL_OPS, COMPARE_OPS, AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp,
-    BroadcastToOp, CastOp, ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, EqOp,
-    ErfOp, ExpOp, GatherOp, GeOp, GtOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp, MaxPool2dOp,
-    MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp,
-    ReduceMinOp, ReduceSumOp, ReshapeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp,
-    SubOp, TanhOp, TransposeOp, channel_axis,
+    BroadcastToOp, CastOp, ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp,
+    DropoutOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp,
+    MaximumOp, MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp,
+    ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp, RsqrtOp,
+    SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, channel_axis,
 )
 
 ELEMENTS: dict[str, Attribute] = {
@@ -119,6 +119,12 @@ def ints(*shape: int, low: int = -9, high: int = 10, dtype: type = np.int32) -> 
         (lambda x: TransposeOp(x, [-1, 0, 1]), [tt(2, None, 4)], "tensor<4x2x?xf32>"),
         (lambda x: ReshapeOp(x, [-1, 2]), [tt(6)], "tensor<3x2xf32>"),
         (lambda x: ReshapeOp(x, [-1, 3, 2]), [tt(None, 6)], "tensor<?x3x2xf32>"),
+        (lambda x: ReshapeTailOp(x, 2, [4, 8]), [tt(None, None, 32)], "tensor<?x?x4x8xf32>"),
+        (lambda x: ReshapeTailOp(x, 1, [-1]), [tt(None, None, 3)], "tensor<?x?xf32>"),
+        (lambda x: ReshapeTailOp(x, 0, [-1, 2]), [tt(3, 4)], "tensor<6x2xf32>"),
+        (lambda x: IotaOp(x, 2), [tt(None, 4, None, None)], "tensor<1x1x?x1xi64>"),
+        (lambda x: IotaOp(x, -1, i32), [tt(3, 5)], "tensor<1x5xi32>"),
+        (lambda x: DropoutOp(x, 0.1), [tt(None, 4)], "tensor<?x4xf32>"),
         (lambda x: BroadcastToOp(x, [2, -1, 4]), [tt(None, 1)], "tensor<2x?x4xf32>"),
         (lambda x: BroadcastToOp(x, [3, -1]), [tt(5)], "tensor<3x5xf32>"),
         (GatherOp, [tt(10, 4), tt(None, 2, element=i64)], "tensor<?x2x4xf32>"),
@@ -149,6 +155,9 @@ def test_infers_result_type(build: Build, types: list[Attribute], expected: str)
         (lambda x: SliceOp(x, [slice(None, None, -1)]), [tt(3)], "steps must be positive"),
         (QuantizeOp, [tt(4, 3), tt(4, 3)], "tensorops.quantize: scale of shape [4, 3] varies"),
         (lambda x: MaxPool2dOp(x, (2, 2)), [tt(4, 4)], "expected a CHW or NCHW input"),
+        (lambda x: ReshapeTailOp(x, 1, [5]), [tt(2, 6)], "tensorops.reshape_tail: cannot"),
+        (lambda x: ReshapeTailOp(x, 3, [1]), [tt(2, 6)], "start 3 is out of range for rank 2"),
+        (lambda x: IotaOp(x, 2), [tt(2, 6)], "tensorops.iota: axis 2 is out of range"),
     ],
 )
 def test_builder_rejects_bad_shapes(build: Build, types: list[Attribute], message: str) -> None:
@@ -162,6 +171,11 @@ def test_verifier_checks_declared_result_type() -> None:
     with pytest.raises(VerifyException, match="does not match the inferred type"):
         op.verify()
     AddOp.create(operands=[x, y], result_types=[tt(None, 4)]).verify()
+
+
+def test_dropout_probability_must_be_below_one() -> None:
+    with pytest.raises(VerifyException, match=r"tensorops.dropout: p must be in \[0, 1\)"):
+        DropoutOp(args(tt(3))[0], 1.0).verify()
 
 
 def test_verifier_checks_element_types() -> None:
@@ -208,6 +222,7 @@ TESTED: set[type[Operation]] = {
     *UNARY_REFERENCES, *BINARY_REFERENCES, *REDUCTION_REFERENCES, NotOp, ArgmaxOp, SelectOp,
     CastOp, QuantizeOp, DequantizeOp, MatmulOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp,
     TransposeOp, ReshapeOp, BroadcastToOp, GatherOp, ConcatOp, SliceOp, ConstantOp,
+    ReshapeTailOp, IotaOp, DropoutOp,
 }
 
 
@@ -391,6 +406,32 @@ def test_reshape() -> None:
     x = randn(4, 6)
     check(run(lambda v: ReshapeOp(v, [2, -1, 3]), x), x.reshape(2, -1, 3))
     check(run(lambda v: ReshapeOp(v, [-1, 3, 2]), x, types=[tt(None, 6)]), x.reshape(-1, 3, 2))
+
+
+def test_reshape_tail_keeps_dynamic_leading_dimensions() -> None:
+    x = randn(2, 3, 8)
+    split = run(lambda v: ReshapeTailOp(v, 2, [4, -1]), x, types=[tt(None, None, 8)])
+    check(split, x.reshape(2, 3, 4, 2))
+    merged = run(lambda v: ReshapeTailOp(v, 1, [-1]), x, types=[tt(None, None, 8)])
+    check(merged, x.reshape(2, 24))
+
+
+def test_iota() -> None:
+    x = randn(2, 3, 4)
+    check(run(lambda v: IotaOp(v, 1), x), np.arange(3).reshape(1, 3, 1))
+    check(run(lambda v: IotaOp(v, -1, i32), x, types=[tt(None, None, None)]),
+          np.arange(4, dtype=np.int32).reshape(1, 1, 4))
+
+
+def test_dropout_follows_the_training_flag() -> None:
+    f = function(lambda v: DropoutOp(v, 0.25), [tt(None, 64)])
+    compiled = compile_functions([f])["f"]
+    x = torch.rand(64, 64) + 1.0
+    assert torch.equal(compiled({}, x), x)
+    trained = compiled({}, x, training=True)
+    kept = trained != 0
+    torch.testing.assert_close(trained[kept], x[kept] / 0.75)
+    assert 0.15 < 1.0 - kept.float().mean().item() < 0.35
 
 
 def test_broadcast_to() -> None:

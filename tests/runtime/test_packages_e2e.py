@@ -17,15 +17,14 @@ import safetensors.torch
 import torch
 from click.testing import CliRunner
 
-import mlang.runtime.packages as packages
 from mlang.backends import get_backend
-from mlang.runtime import model_io
+from mlang.runtime import model_io, packages
 from mlang.support.diagnostics import CompileError, UserError
 from mlang.tools.mrun import main
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():  # noqa: ANN201
+def one_thread():
     """Tiny models run faster on one thread; restored afterwards."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -33,7 +32,7 @@ def one_thread():  # noqa: ANN201
     torch.set_num_threads(threads)
 
 
-def mrun(cwd: Path, program: str, *options: str, expect: int = 0):  # noqa: ANN201
+def mrun(cwd: Path, program: str, *options: str, expect: int = 0):
     """Runs `program` (written to cwd/prog.m) with `mrun --backend reference` in `cwd`."""
     (cwd / "prog.m").write_text(program)
     old = os.getcwd()
@@ -60,7 +59,7 @@ def printed_blocks(stdout: str, marker: str = "---") -> list[str]:
     return [b.strip("\n") for b in stdout.split(marker + "\n")]
 
 
-def backend():  # noqa: ANN201
+def backend():
     return get_backend("reference")
 
 
@@ -245,7 +244,7 @@ def test_failed_rename_keeps_the_earlier_file(saved: tuple[Path, str], tmp_path:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(packages.os, "replace", no_space)
-    with pytest.raises(UserError, match="cannot write model package .*No space left"):
+    with pytest.raises(UserError, match=r"cannot write model package .*No space left"):
         model_io.save_model(other, str(target))
     assert target.read_bytes() == before
     assert leftovers(tmp_path) == []
@@ -399,8 +398,8 @@ TORCH_CASES = {
         lambda: torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
                                     torch.nn.MaxPool2d(2), torch.nn.Flatten(),
                                     torch.nn.Linear(64, 10)),
-        "model M() = Conv2d(1, 4, 3, padding=1) |> relu |> MaxPool2d(2) |> Flatten() "
-        "|> Linear(64, 10)", 64, [-1, 1, 8, 8]),
+        ("model M() = Conv2d(1, 4, 3, padding=1) |> relu |> MaxPool2d(2) |> Flatten() "
+        "|> Linear(64, 10)"), 64, [-1, 1, 8, 8]),
 }
 
 
@@ -470,7 +469,7 @@ def test_summary_table(tmp_path: Path) -> None:
     assert "[?, ?, 8]" in out[1] and "[?, 3]" in out[6]
     assert out[-1] == "715"
     # Columns line up: every row starts its type column at the same place.
-    assert len({line.index(r[1]) for line, r in zip(out[1:-1], rows[1:])}) == 1
+    assert len({line.index(r[1]) for line, r in zip(out[1:-1], rows[1:], strict=True)}) == 1
 
 
 # ------------------------------------------------------------------------- print
@@ -498,8 +497,8 @@ def test_print_formatting(tmp_path: Path) -> None:
     out = mrun(tmp_path, PRINT).stdout
     expected = "\n".join([
         "1 -3 2.5 text true false",
-        "%.6g %.6g %.6g %.6g %.6g %.6g %.6g" % (1e-7, 123456789.0, 0.1 + 0.2, 1.0 / 3.0, 2.0,
-                                                100000.0, 1000000.0),
+        " ".join(f"{v:.6g}" for v in (1e-7, 123456789.0, 0.1 + 0.2, 1.0 / 3.0, 2.0,
+                                       100000.0, 1000000.0)),
         str(np.array([[1.0, 2.5], [3.0, 4.0]], dtype=np.float32)),
         str(np.array([1, 2, 3])),
         str(np.array([True, False])),

@@ -97,21 +97,21 @@ CASES = [
     ("tensor_index_out_of_range", 'let d = load("five.csv")\nprint(@@d.x[10])',
      "index 10 is out of range for dimension 0 of size 2"),
     ("embedding_id_out_of_range",
-     'model E() {\n    emb = Embedding(10, 4)\n'
+     ('model E() {\n    emb = Embedding(10, 4)\n'
      '    fn forward(ids: i64[N]) -> f32[N, 4] { return emb(ids) }\n}\n'
-     'let e = E()\nlet d = load("labels12.csv")\nprint(@@e(cast(d.y, i64)))',
+     'let e = E()\nlet d = load("labels12.csv")\nprint(@@e(cast(d.y, i64)))'),
      "12 is out of range [0, 10)"),
     ("evaluate_empty_slice", '+let d = dataset("iris")\nprint(@@evaluate(M(4), d[5:5]))',
      "the data set is empty"),
     # ------------------------------------------------------------------- training
     ("nan_loss_from_log_of_negative",
-     'model L() {\n    fc = Linear(4, 3)\n'
+     ('model L() {\n    fc = Linear(4, 3)\n'
      '    fn forward(x: f32[N, 4]) -> f32[N, 3] { return log(fc(x) - 1000.0) }\n}\n'
-     '@@fit(L(), dataset("iris"), epochs=1)',
+     '@@fit(L(), dataset("iris"), epochs=1)'),
      "loss became nan at epoch 1, batch 1"),
     ("inf_loss_from_huge_lr",
-     'model R() = Linear(10, 1)\nlet m = R()\n'
-     'print(@@fit(m, dataset("diabetes"), loss="mse", optimizer="sgd", lr=1e10, epochs=5))',
+     ('model R() = Linear(10, 1)\nlet m = R()\n'
+     'print(@@fit(m, dataset("diabetes"), loss="mse", optimizer="sgd", lr=1e10, epochs=5))'),
      "loss became inf at epoch 1"),
     ("loss_name_at_run_time",
      '+let m = M(4)\nfor l in ["bogus"] {\n    @@fit(m, dataset("iris"), loss=l, epochs=1)\n}',
@@ -126,8 +126,8 @@ CASES = [
      '+let d = load("five.csv")\n@@fit(M(4), dataset("iris"), lr=1.0 - len(d))',
      "lr must be a number > 0, got -1.0"),
     ("freeze_unknown_field", '+let m = M(4)\n@@fit(m, dataset("iris"), epochs=1, freeze=["body"])',
-     "cannot freeze 'body': the model has no field of that name with parameters; "
-     "its fields are fc"),
+     ("cannot freeze 'body': the model has no field of that name with parameters; "
+     "its fields are fc")),
     ("label_beyond_classes", '+let m = K(4)\n@@fit(m, load("labels12.csv"), epochs=1)',
      "label 12 is out of range [0, 10)"),
     ("cross_entropy_with_float_labels", '+@@fit(M(4), load("float.csv"), epochs=1)',
@@ -135,8 +135,8 @@ CASES = [
     ("mse_with_mismatched_output", '+@@fit(M(4), dataset("iris"), loss="mse", epochs=1)',
      "does not match the labels' shape"),
     ("fit_quantized_loaded_model",
-     '+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
-     '@@fit(r, dataset("iris"), epochs=1)',
+     ('+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
+     '@@fit(r, dataset("iris"), epochs=1)'),
      "a quantized model cannot be trained"),
     # ----------------------------------------------------------- evaluate, split
     ("metric_name_at_run_time",
@@ -160,17 +160,18 @@ CASES = [
     ("quantize_type_at_run_time", '+for t in ["int4"] {\n    let q = @@quantize(M(4), t)\n}',
      "unknown quantization type 'int4'"),
     ("quantize_loaded_quantized_model",
-     '+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
-     'let q = @@quantize(r, "int8")',
+     ('+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
+     'let q = @@quantize(r, "int8")'),
      "this model is already quantized"),
     ("load_weights_into_quantized_model",
-     '+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
-     '@@load_weights(r, "ok.safetensors")',
+     ('+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
+     '@@load_weights(r, "ok.safetensors")'),
      "cannot load float weights into a quantized model"),
     # ----------------------------------------------------------------------- save
     ("save_into_missing_directory", '+@@save(M(4), "no/such/dir/m.mpk")',
      "cannot write model package 'no/such/dir/m.mpk'"),
-    ("save_to_empty_path", '+@@save(M(4), "")', "cannot write model package '': it is not a file name"),
+    ("save_to_empty_path", '+@@save(M(4), "")',
+     "cannot write model package '': it is not a file name"),
     # ------------------------------------------------------------- host tensor ops
     ("host_matmul_shape_mismatch", 'let d = load("five.csv")\nprint(d.x @@@ d.x)',
      "cannot be multiplied"),
@@ -226,7 +227,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def invoke(cwd: Path, program: str, name: str = "prog.m"):  # noqa: ANN201
+def invoke(cwd: Path, program: str, name: str = "prog.m"):
     """Writes `program` to cwd/name and runs `mrun --backend reference name` in cwd."""
     (cwd / name).write_text(program)
     old = os.getcwd()
@@ -238,7 +239,7 @@ def invoke(cwd: Path, program: str, name: str = "prog.m"):  # noqa: ANN201
 
 
 @pytest.fixture(autouse=True, scope="module")
-def one_thread():  # noqa: ANN201
+def one_thread():
     """Tiny models train faster on one thread; restored afterwards."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -304,7 +305,7 @@ def test_runtime_error_in_a_real_process(tmp_path: Path, data_dir: Path) -> None
     (tmp_path / "prog.m").write_text(program)
     mrun = shutil.which("mrun")
     cmd = [mrun] if mrun else [sys.executable, "-c", "from mlang.tools.mrun import main; main()"]
-    proc = subprocess.run([*cmd, "--backend", "reference", "prog.m"], cwd=tmp_path,
+    proc = subprocess.run([*cmd, "--backend", "reference", "prog.m"], check=False, cwd=tmp_path,
                           capture_output=True, text=True, timeout=120,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 1, proc.stderr

@@ -21,7 +21,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 def mrun(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Runs `mrun ARGS` in `cwd`."""
-    return subprocess.run([*MRUN, *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([*MRUN, *args], check=False, cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=ENV)
 
 

@@ -535,7 +535,7 @@ func.func @f(%a: tensor<?x1xf32>, %b: tensor<?x1xf32>) {
 
 // Mse: operands that do not broadcast.
 func.func @f(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
-  // expected-error@+1 {{model.mse: shapes [?, 3] and [1, 4] do not broadcast}}
+  // expected-error@+1 {{model.mse: shapes [?, 3] and [4] do not broadcast}}
   %0 = model.mse %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<f32>
   func.return
 }

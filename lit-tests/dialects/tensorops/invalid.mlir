@@ -282,6 +282,24 @@ func.func @f(%x: tensor<?x6xf32>) {
 
 // -----
 
+// A reshape_tail whose leading dimensions differ from the input's.
+func.func @f(%x: tensor<2x6xf32>) {
+  // expected-error@+1 {{tensorops.reshape_tail: result type tensor<3x2x3xf32> does not match the inferred type tensor<2x2x3xf32>}}
+  %0 = tensorops.reshape_tail %x from 1 : tensor<2x6xf32> -> tensor<3x2x3xf32>
+  func.return
+}
+
+// -----
+
+// A reshape_tail with two unknown trailing sizes.
+func.func @f(%x: tensor<?x6xf32>) {
+  // expected-error@+1 {{tensorops.reshape_tail: reshape: at most one size may be -1}}
+  %0 = tensorops.reshape_tail %x from 1 : tensor<?x6xf32> -> tensor<?x?x?xf32>
+  func.return
+}
+
+// -----
+
 // A reshape that changes the element type.
 func.func @f(%x: tensor<6xf32>) {
   // expected-error@+1 {{attribute f32 expected from variable 'T', but got f16}}
@@ -394,5 +412,32 @@ func.func @f(%x: tensor<4xf32>) {
 func.func @f() {
   // expected-error@+1 {{Expected one of}}
   %0 = "tensorops.constant"() <{value = dense<1> : tensor<2xi16>}> : () -> tensor<2xi16>
+  func.return
+}
+
+// -----
+
+// An iota whose result keeps a size of the reference other than along its axis.
+func.func @f(%x: tensor<3x4xf32>) {
+  // expected-error@+1 {{tensorops.iota: result type tensor<3x4xi64> does not match the inferred type tensor<1x4xi64>}}
+  %0 = tensorops.iota %x axis 1 : tensor<3x4xf32> -> tensor<3x4xi64>
+  func.return
+}
+
+// -----
+
+// An iota of floats.
+func.func @f(%x: tensor<3xf32>) {
+  // expected-error@+1 {{Expected one of i32, i64, but got f32}}
+  %0 = "tensorops.iota"(%x) <{axis = 0 : i64}> : (tensor<3xf32>) -> tensor<3xf32>
+  func.return
+}
+
+// -----
+
+// A dropout that would drop everything.
+func.func @f(%x: tensor<3xf32>) {
+  // expected-error@+1 {{tensorops.dropout: p must be in [0, 1), got 1.0}}
+  %0 = tensorops.dropout %x p 1.000000e+00 : tensor<3xf32>
   func.return
 }

@@ -123,6 +123,21 @@ func.func @layout(%x: tensor<?x4x6xf32>, %t: tensor<100x16xf32>, %ids: tensor<?x
   func.return
 }
 
+// CHECK-LABEL: func.func @dynamic_heads
+func.func @dynamic_heads(%x: tensor<?x?x32xf32>, %s: tensor<?x4x?x?xf32>) {
+  // CHECK-NEXT: %0 = tensorops.reshape_tail %x from 2 : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>
+  // CHECK-NEXT: %1 = tensorops.reshape_tail %0 from 2 : tensor<?x?x4x8xf32> -> tensor<?x?x32xf32>
+  // CHECK-NEXT: %2 = tensorops.iota %s axis 2 : tensor<?x4x?x?xf32> -> tensor<1x1x?x1xi64>
+  // CHECK-NEXT: %3 = tensorops.iota %s axis 3 : tensor<?x4x?x?xf32> -> tensor<1x1x1x?xi32>
+  // CHECK-NEXT: %4 = tensorops.dropout %x p 1.000000e-01 : tensor<?x?x32xf32>
+  %0 = tensorops.reshape_tail %x from 2 : tensor<?x?x32xf32> -> tensor<?x?x4x8xf32>
+  %1 = tensorops.reshape_tail %0 from 2 : tensor<?x?x4x8xf32> -> tensor<?x?x32xf32>
+  %2 = tensorops.iota %s axis 2 : tensor<?x4x?x?xf32> -> tensor<1x1x?x1xi64>
+  %3 = tensorops.iota %s axis 3 : tensor<?x4x?x?xf32> -> tensor<1x1x1x?xi32>
+  %4 = tensorops.dropout %x p 0.1 : tensor<?x?x32xf32>
+  func.return
+}
+
 // CHECK-LABEL: func.func @constants
 func.func @constants() {
   // CHECK-NEXT: %0 = tensorops.constant dense<1.000000e-05> : tensor<f32>

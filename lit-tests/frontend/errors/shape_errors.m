@@ -39,7 +39,7 @@ print(bad_reshape(zeros([2, 3])))
 
 # -----
 
-# CHECK: {{.*}}shape_errors.m:43:21: error: operator 'add': shapes [2, 3] and [1, 4] do not broadcast
+# CHECK: {{.*}}shape_errors.m:43:21: error: operator 'add': shapes [2, 3] and [4] do not broadcast
 print(zeros([2, 3]) + zeros([4]))
 
 # -----

@@ -11,6 +11,7 @@ magnitude). Everything runs in this process, through the Python API.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -137,19 +138,25 @@ def transpose(draw: st.DrawFn, b: Builder, v: str, shape: Shape) -> bool:
 
 
 def reshape(draw: st.DrawFn, b: Builder, v: str, shape: Shape) -> bool:
-    """Merges the last two dimensions, or splits the last one in two; the dynamic
-    dimension, if any, is written `-1`."""
+    """Merges the last two dimensions, merges all but the last, or splits the last one in
+    two; a dynamic dimension of the result is written `-1`."""
     if not shape or sum(d.dynamic for d in shape) > 1:
         return False
     last = shape[-1]
-    if len(shape) >= 2 and not last.dynamic and not shape[-2].dynamic and draw(st.booleans()):
-        out = (*shape[:-2], Dim(shape[-2].size * last.size))
-    else:
+    kind = draw(st.sampled_from(["merge", "leading", "split"]))
+    if kind == "merge" and len(shape) >= 2 and not last.dynamic and not shape[-2].dynamic:
+        out: Shape = (*shape[:-2], Dim(shape[-2].size * last.size))
+    elif kind == "leading" and len(shape) >= 3 and not last.dynamic:
+        lead = shape[:-1]
+        out = (Dim(math.prod(d.size for d in lead), any(d.dynamic for d in lead)), last)
+    elif kind == "split" and not last.dynamic and len(shape) <= 3:
         splits = [k for k in (2, 3) if last.size % k == 0 and last.size > k]
-        if last.dynamic or not splits or len(shape) > 3:
+        if not splits:
             return False
         k = draw(st.sampled_from(splits))
         out = (*shape[:-1], Dim(last.size // k), Dim(k))
+    else:
+        return False
     sizes = ", ".join("-1" if d.dynamic else str(d.size) for d in out)
     b.let(f"reshape({v}, [{sizes}])", out)
     return True

@@ -302,11 +302,11 @@ def run_in_process(source: str, backend: str) -> str:
 
 def assert_same_printout(actual: str, expected: str, rtol: float = 1e-4) -> None:
     """Equal text around the numbers, and numbers equal to `rtol` (NaNs equal)."""
-    skeleton = lambda text: " ".join(_NUMBER.sub("#", text).split())  # noqa: E731
+    skeleton = lambda text: "".join(_NUMBER.sub("#", text).split())  # noqa: E731
     assert skeleton(actual) == skeleton(expected), f"{actual}\nvs reference\n{expected}"
     got = [float(n) for n in _NUMBER.findall(actual)]
     want = [float(n) for n in _NUMBER.findall(expected)]
-    assert got, "the program printed no numbers"
+    assert got and len(got) == len(want), f"{actual}\nvs reference\n{expected}"
     for g, w in zip(got, want):
         same = (math.isnan(g) and math.isnan(w)) or math.isclose(g, w, rel_tol=rtol, abs_tol=1e-6)
         assert same, f"{g} vs reference {w}\n{actual}\nvs reference\n{expected}"

@@ -1,0 +1,205 @@
+"""The Triton backend as a `Backend`: a `model.def` lowered to kernels, printed as Triton
+kernels and host wrappers, and executed.
+
+    definition --lower-to-tensor, canonicalize, cse, lower-to-kernel (= O2)--> kernel IR
+               --codegen--> Python module of @triton.jit functions --import
+
+`TritonBackend.compile` caches by a sha256 of the definition's model-level IR and the
+compiler's sources (`cache.version()`), in memory and on disk (`cache.cache_dir()`), so a
+warm start neither lowers nor generates. Inference (`evaluate`, `predict`, calls) runs the
+Triton kernels. Training needs gradients, which Triton kernels do not have: calls with
+`training=True` run the same definition on the torch backend (PyTorch autograd), as do
+calls with activation quantization. Parameters are shared, so a model trained through
+torch is then evaluated through Triton.
+
+`emit_triton` is `mopt -t triton`: the generated module of every `model.def` (lowered
+with O2 first while it holds model or tensor ops) and of the module's functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from io import StringIO
+from typing import IO, TYPE_CHECKING
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import DiagnosticException
+
+from mlang.backends import RunOptions
+from mlang.backends.triton import cache, interpreting
+from mlang.backends.triton.device import CodegenError
+from mlang.dialects.model.structure import DefOp
+from mlang.support.crash_reproducer import RunningPasses
+from mlang.support.diagnostics import CompileError, InternalError
+from mlang.support.ir_verification import op_loc
+
+if TYPE_CHECKING:
+    import torch
+    from xdsl.context import Context
+
+PIPELINE = "O2"
+"""The named pipeline that takes a `model.def` to kernel ops."""
+
+
+class TritonModel:
+    """A model definition compiled to Triton kernels; training runs on the torch backend."""
+
+    def __init__(self, definition: DefOp, functions: cache.Functions, source: str):
+        self.definition = definition
+        self.functions = functions
+        self.source = source
+        """The generated Python module."""
+        self.arity = {
+            name: len(f.function_type.outputs.data) for name, f in definition.methods.items()
+        }
+        self._torch: object | None = None
+
+    def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
+            options: RunOptions) -> list[object]:
+        """Evaluates `method`: Triton kernels for inference, torch for training."""
+        if options.training or options.quant is not None:
+            return self.torch_model().run(method, params, args, options)  # type: ignore[attr-defined]
+        import numpy as np
+        import torch
+
+        with torch.no_grad(), np.errstate(all="ignore"):
+            result = self.functions[method](params, *args)
+        if self.arity[method] == 1:
+            return [result]
+        return [] if result is None else list(result)
+
+    def torch_model(self) -> object:
+        """The same definition compiled by the torch backend (for training)."""
+        if self._torch is None:
+            from mlang.backends.torch.backend import TorchBackend
+
+            self._torch = TorchBackend().compile(self.definition)
+        return self._torch
+
+
+class TritonBackend:
+    """Compiles model definitions to Triton kernels, cached by model IR."""
+
+    name = "triton"
+
+    def compile(self, definition: DefOp) -> TritonModel:
+        """Lowers, generates and loads `definition`, or finds it in the caches."""
+        text = StringIO()
+        Printer(text).print_op(definition)
+        key = cache.key_of(f"model\n{text.getvalue()}")
+        functions, source = cache.load(key, lambda: generate_definition(definition))
+        return TritonModel(definition, functions, source)
+
+
+def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
+    """The generated module of a definition: a clone is lowered with O2, then printed."""
+    module = ModuleOp([definition.clone()])
+    lower_to_kernel(module, ctx)
+    return _generate(_functions(module), f"model.def @{definition.sym_name.data}")
+
+
+def lower_to_kernel(module: ModuleOp, ctx: Context | None = None, pipeline: str = PIPELINE) -> None:
+    """Runs `pipeline` (O2) on `module`; a failing pass is an internal error naming it."""
+    from mlang.dialects import make_context
+    from mlang.passes import get_all_passes, get_all_pipelines
+    from mlang.support.pass_instrumentation import pipeline_callback
+    from mlang.support.pass_manager import PipelineBuilder
+    from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
+
+    running = RunningPasses()
+    builder = PipelineBuilder(get_all_passes(), get_all_pipelines(), pipeline_callback([running]))
+    try:
+        passes = builder.build(NestedPipeline("builtin.module", parse_pass_list(pipeline), 1))
+    except CompileError as err:
+        raise InternalError(None, f"triton backend: cannot build '{pipeline}': {err.message}") from err
+    try:
+        passes.apply(ctx or make_context(), module)
+    except CompileError:
+        raise
+    except Exception as err:
+        crash = running.take_crash()
+        where = op_loc(crash.op) if crash is not None else None
+        name = crash.pass_.name if crash is not None else pipeline
+        message = f"triton backend: pass '{name}' failed: {type(err).__name__}: {err}"
+        if isinstance(err, DiagnosticException):
+            raise CompileError(where, message) from err
+        raise InternalError(where, message) from err
+
+
+def _functions(root: Operation) -> list[func.FuncOp]:
+    """The `func.func`s nested anywhere in `root`, in order."""
+    return [op for op in root.walk() if isinstance(op, func.FuncOp)]
+
+
+def _generate(functions: Sequence[func.FuncOp], what: str) -> str:
+    """Generated source; an op the printer cannot handle is an internal error."""
+    from mlang.backends.triton.codegen import generate_module
+
+    try:
+        return generate_module(functions)
+    except CodegenError as err:
+        raise InternalError(None, f"triton backend: cannot generate {what}: {err}") from err
+
+
+def compile_module(source: str) -> cache.Functions:
+    """Functions from kernel-level IR text, through the disk cache keyed by its hash."""
+    from xdsl.parser import Parser
+
+    from mlang.dialects import make_context
+
+    def generate() -> str:
+        module = Parser(make_context(), source).parse_module()
+        return _generate(_functions(module), "the module")
+
+    return cache.load(cache.key_of(source), generate)[0]
+
+
+# ----------------------------------------------------------------------- mopt -t triton
+
+
+def emit_triton(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
+    """Writes the generated module of each `model.def` in `module` and of its top-level
+    tensor or kernel functions, lowering with O2 whatever is not yet at kernel level; the
+    host program (`@main`) is skipped."""
+    parts: list[str] = []
+    for op in module.ops:
+        if isinstance(op, DefOp):
+            clone = ModuleOp([op.clone()])
+            if _needs_lowering(clone):
+                lower_to_kernel(clone, ctx)
+            parts.append(f"# model.def @{op.sym_name.data}\n"
+                         f"{_generate(_functions(clone), 'model.def @' + op.sym_name.data)}")
+    functions = [op for op in module.ops if isinstance(op, func.FuncOp) and not _is_host(op)]
+    if functions:
+        clone = ModuleOp([f.clone() for f in functions])
+        if _needs_lowering(clone):
+            lower_to_kernel(clone, ctx, "lower-to-kernel")
+        parts.append(f"# functions\n{_generate(_functions(clone), 'the module functions')}")
+    out.write("\n\n".join(parts))
+
+
+def _needs_lowering(root: Operation) -> bool:
+    """Whether `root` still holds model-level or tensor-level ops outside kernels."""
+    from mlang.dialects.kernel import KernelOp
+
+    for op in root.walk():
+        parent = op.parent_op()
+        in_kernel = isinstance(parent, KernelOp)
+        if not in_kernel and (op.name.startswith("tensorops.") or op.name.startswith("model.")
+                              and op.name not in ("model.param", "model.get_param", "model.def")):
+            return True
+    return False
+
+
+def _is_host(f: func.FuncOp) -> bool:
+    """Whether a function is the host program: it holds model ops other than reads of
+    parameters (`instantiate`, `fit`, ...)."""
+    return any(
+        op.name.startswith("model.") and op.name != "model.get_param" for op in f.body.ops
+    )
+
+
+__all__ = ["TritonBackend", "TritonModel", "compile_module", "emit_triton", "interpreting"]

@@ -1,0 +1,180 @@
+"""The Triton code generator: a printer over kernel-level IR.
+
+Each `func.func` (its tensorops already grouped into kernel ops by `lower-to-kernel`)
+becomes a host function `def name(params, *args, training=False)` with the torch
+backend's conventions: `model.get_param`, calls and returns are printed by the torch
+printer, each `kernel.extern` as the torch code of its one op, and every other kernel op
+as a call of its host wrapper, which launches its `@triton.jit` function:
+
+    @triton.jit
+    def forward_pointwise0_kernel(in0, out0, numel, size1, ..., BLOCK: tl.constexpr):
+        ...
+    def forward_pointwise0(device, x):
+        ...
+    def forward(params, x, training=False):
+        device = launch.device_of(params, x)
+        v0 = forward_pointwise0(device, x)
+        return v0
+
+`generate_module(functions)` returns the source of such a module, headed by a summary
+of each function's kernels. Nothing here imports triton or torch: printing needs neither.
+All the context a printer needs is passed to it explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import singledispatchmethod
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Operation
+
+from mlang.backends.torch.codegen import (
+    FunctionContext, TorchEmitter, _python_names,  # pyright: ignore[reportPrivateUsage]
+)
+from mlang.backends.triton.device import CodegenError
+from mlang.backends.triton.kernels import (
+    KernelPrinter, KernelSource, MatmulPrinter, PointwisePrinter, ReductionPrinter,
+)
+from mlang.dialects.kernel import (
+    AttentionOp, ExternOp, KernelOp, MatmulOp, PointwiseOp, ReductionOp, TiledKernelOp, YieldOp,
+)
+
+__all__ = ["CodegenError", "generate_module", "kernel_summary"]
+
+PRINTERS: dict[type[KernelOp], type[KernelPrinter]] = {
+    PointwiseOp: PointwisePrinter,
+    ReductionOp: ReductionPrinter,
+    MatmulOp: MatmulPrinter,
+}
+
+
+def _printer(op: KernelOp) -> type[KernelPrinter]:
+    """The printer of a kernel kind (attention's lives in its own module)."""
+    if isinstance(op, AttentionOp):
+        from mlang.backends.triton.attention import AttentionPrinter
+
+        return AttentionPrinter
+    if type(op) not in PRINTERS:
+        raise CodegenError(f"the triton backend cannot handle '{op.name}'")
+    return PRINTERS[type(op)]
+
+
+@dataclass
+class ModuleContext:
+    """What the module printer has gathered: the kernels printed so far."""
+
+    kernels: list[KernelSource] = field(default_factory=list[KernelSource])
+
+
+class HostEmitter(TorchEmitter):
+    """Prints host functions: kernel ops become wrapper calls, the rest torch code."""
+
+    def __init__(self, module: ModuleContext):
+        self.module = module
+        self.prefix = ""
+        self.count = 0
+
+    def function(self, f: func.FuncOp, functions: Mapping[str, str]) -> list[str]:
+        """The lines of `def name(params, *args, training=False):` for one function."""
+        if f.is_declaration:
+            raise CodegenError(f"function @{f.sym_name.data} has no body")
+        ctx = FunctionContext(functions)
+        self.prefix, self.count = functions[f.sym_name.data], 0
+        args = [ctx.bind(arg) for arg in f.body.block.args]
+        lines = [
+            f"def {self.prefix}({', '.join(['params', *args])}, training=False):",
+            f'    """@{f.sym_name.data}: {f.function_type}"""',
+        ]
+        ctx.lines.append(f"device = launch.device_of({', '.join(['params', *args])})")
+        for op in f.body.block.ops:
+            self.emit(op, ctx)
+        return lines + [f"    {line}" for line in ctx.lines]
+
+    @singledispatchmethod
+    def emit(self, op: Operation, ctx: FunctionContext) -> None:
+        """Appends the statements computing `op` to `ctx`."""
+        super().emit(op, ctx)
+
+    @emit.register
+    def _extern(self, op: ExternOp, ctx: FunctionContext) -> None:
+        for arg, value in zip(op.block.args, op.inputs):
+            ctx.names[arg] = ctx.use(value)
+        for inner in op.block.ops:
+            if not isinstance(inner, YieldOp):
+                super().emit(inner, ctx)
+        last = op.block.last_op
+        assert last is not None
+        for result, value in zip(op.outputs, last.operands):
+            ctx.names[result] = ctx.use(value)
+
+    @emit.register
+    def _kernel(self, op: TiledKernelOp, ctx: FunctionContext) -> None:
+        name = f"{self.prefix}_{op.KIND}{self.count}"
+        self.count += 1
+        sizes = op.sizes() or default_block_sizes(op)
+        self.module.kernels.append(_printer(op)(op, name, sizes).print())
+        args = ", ".join(["device", *(ctx.use(v) for v in op.inputs)])
+        names = ", ".join(ctx.bind(r) for r in op.outputs)
+        ctx.lines.append(f"{names} = {name}({args})")
+
+
+def default_block_sizes(op: TiledKernelOp) -> dict[str, int]:
+    """The heuristic block sizes, for a kernel that `choose-block-sizes` has not seen."""
+    from mlang.passes.choose_block_sizes import heuristic_block_sizes
+
+    return dict(zip(op.BLOCK_SIZE_NAMES, heuristic_block_sizes(op)))
+
+
+def kernel_summary(f: func.FuncOp) -> str:
+    """One line: a function's kernels by kind, and the ops handed to PyTorch."""
+    kinds: Counter[str] = Counter()
+    extern: Counter[str] = Counter()
+    for op in f.body.block.ops:
+        if isinstance(op, KernelOp):
+            kinds[op.KIND] += 1
+        if isinstance(op, ExternOp):
+            extern[op.payload().name] += 1
+    counts = ", ".join(f"{kinds[k]} {k}" for k in sorted(kinds)) or "none"
+    torch_ops = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(extern.items()))
+    return f"@{f.sym_name.data}: {sum(kinds.values())} kernels ({counts}); torch: {torch_ops or 'none'}"
+
+
+def generate_module(functions: Iterable[func.FuncOp]) -> str:
+    """The source of a Python module with one host function per `func.func` and the
+    Triton kernels they launch."""
+    functions = list(functions)
+    names = _python_names(functions)
+    module = ModuleContext()
+    emitter = HostEmitter(module)
+    hosts = [emitter.function(f, names) for f in functions]
+    parts = [
+        '"""Generated by the mlang triton backend from kernel IR."""',
+        "",
+        *(f"# {kernel_summary(f)}" for f in functions),
+        "",
+        "import torch",
+        "import triton",
+        "import triton.language as tl",
+        "",
+        "from mlang.backends.triton import device_lib as dl",
+        "from mlang.backends.triton import launch",
+    ]
+    for kernel in module.kernels:
+        parts += ["", "", *kernel.jit, "", "", *kernel.wrapper]
+    for host in hosts:
+        parts += ["", "", *host]
+    table = ", ".join(f"{json.dumps(symbol)}: {name}" for symbol, name in names.items())
+    return "\n".join([*parts, "", "", f"FUNCTIONS = {{{table}}}", ""])
+
+
+def tensor_functions(functions: Sequence[func.FuncOp]) -> list[func.FuncOp]:
+    """The functions whose arguments and results are all tensors."""
+    return [
+        f for f in functions
+        if all(isinstance(t, TensorType) for t in (*f.function_type.inputs, *f.function_type.outputs))
+    ]

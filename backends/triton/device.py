@@ -1,0 +1,197 @@
+"""Prints the elementwise ops of a kernel body as `triton.language` expressions.
+
+Every kernel kind computes its elementwise prologue and epilogue with `DeviceEmitter`,
+one method per family of ops, over a `Tile`: the names of body values inside one
+`@triton.jit` function and the lines printed so far. Floating-point values are computed
+in float32 (float64 stays float64): loads convert, stores convert back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import singledispatchmethod
+
+from xdsl.dialects.builtin import IntegerType, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from mlang.dialects.tensorops import (
+    AbsOp, AddOp, AndOp, BinaryOp, BroadcastToOp, CastOp, ConstantOp, CosOp, DequantizeOp,
+    DivOp, DropoutOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MaximumOp,
+    MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp,
+    SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp, UnaryOp,
+)
+
+
+class CodegenError(Exception):
+    """IR that the Triton backend cannot print."""
+
+
+TL_DTYPES = {
+    "f16": "tl.float16", "bf16": "tl.bfloat16", "f32": "tl.float32", "f64": "tl.float64",
+    "i1": "tl.int1", "i8": "tl.int8", "i32": "tl.int32", "i64": "tl.int64",
+}
+UNARY_FUNCTIONS: dict[type[Operation], str] = {
+    ExpOp: "tl.exp({})", LogOp: "tl.log({})", SqrtOp: "tl.sqrt_rn({})",
+    RsqrtOp: "(1.0 / tl.sqrt_rn({}))", SinOp: "tl.sin({})", CosOp: "tl.cos({})",
+    TanhOp: "dl.tanh({})", ErfOp: "tl.erf({})", SigmoidOp: "tl.sigmoid({})",
+    NegOp: "(-{})", AbsOp: "tl.abs({})", NotOp: "({} == 0)",
+}
+BINARY_OPERATORS: dict[type[Operation], str] = {
+    AddOp: "+", SubOp: "-", MulOp: "*", DivOp: "/", AndOp: "&", OrOp: "|", EqOp: "==",
+    NeOp: "!=", LtOp: "<", LeOp: "<=", GtOp: ">", GeOp: ">=",
+}
+
+
+def element(value: SSAValue) -> Attribute:
+    """The element type of a tensor value."""
+    assert isinstance(value.type, TensorType)
+    return value.type.element_type
+
+
+def is_float(t: Attribute) -> bool:
+    """Whether an element type is a floating-point type."""
+    return str(t) in ("f16", "bf16", "f32", "f64")
+
+
+def compute_type(t: Attribute) -> str:
+    """The Triton type a kernel computes elements of type `t` in."""
+    if str(t) in ("f16", "bf16", "f32"):
+        return "tl.float32"
+    return TL_DTYPES[str(t)]
+
+
+def literal(value: float | int, t: Attribute) -> str:
+    """A Python literal for one element of type `t` inside a kernel."""
+    if isinstance(t, IntegerType):
+        return str(bool(value)) if t.width.data == 1 else str(int(value))
+    if math.isnan(value):
+        return 'float("nan")'
+    if math.isinf(value):
+        return 'float("inf")' if value > 0 else 'float("-inf")'
+    return repr(float(value))
+
+
+@dataclass
+class Tile:
+    """The names of body values inside one `@triton.jit` function, and its lines."""
+
+    iota: Callable[[IotaOp], str] | None = None
+    """Prints the indices a device `tensorops.iota` stands for, in the kernel's space."""
+    names: dict[SSAValue, str] = field(default_factory=dict[SSAValue, str])
+    lines: list[str] = field(default_factory=list[str])
+    fresh: int = 0
+
+    def name(self, prefix: str = "t") -> str:
+        """A fresh local name."""
+        self.fresh += 1
+        return f"{prefix}{self.fresh}"
+
+    def line(self, text: str) -> None:
+        """Appends one line."""
+        self.lines.append(text)
+
+    def bind(self, value: SSAValue, expression: str, prefix: str = "t") -> str:
+        """Assigns `expression` to a fresh name that stands for `value`."""
+        name = self.name(prefix)
+        self.lines.append(f"{name} = {expression}")
+        self.names[value] = name
+        return name
+
+    def use(self, value: SSAValue) -> str:
+        """The expression of a value: its name, or a literal for a splat constant."""
+        if value in self.names:
+            return self.names[value]
+        owner = value.owner
+        if isinstance(owner, ConstantOp) and (splat := owner.splat_value()) is not None:
+            return literal(splat, element(value))
+        raise CodegenError(f"value {value.name_hint or value} is not available in the kernel")
+
+
+def _splat_of(value: SSAValue) -> float | int | None:
+    """The value of a splat constant operand, else None."""
+    owner = value.owner
+    return owner.splat_value() if isinstance(owner, ConstantOp) else None
+
+
+class DeviceEmitter:
+    """Prints elementwise ops into a `Tile`; one method per family of ops."""
+
+    @singledispatchmethod
+    def emit(self, op: Operation, tile: Tile) -> None:
+        """Appends the lines computing `op`'s result to `tile`."""
+        raise CodegenError(f"the triton backend cannot handle '{op.name}' inside a kernel")
+
+    @emit.register
+    def _unary(self, op: UnaryOp, tile: Tile) -> None:
+        template = UNARY_FUNCTIONS.get(type(op))
+        if template is None:
+            raise CodegenError(f"the triton backend cannot handle '{op.name}' inside a kernel")
+        tile.bind(op.results[0], template.format(tile.use(op.operands[0])))
+
+    @emit.register
+    def _binary(self, op: BinaryOp, tile: Tile) -> None:
+        a, b = (tile.use(v) for v in op.operands)
+        if isinstance(op, PowOp):
+            tile.bind(op.results[0], self._pow(a, b, _splat_of(op.operands[1])))
+        elif isinstance(op, (MaximumOp, MinimumOp)):
+            fn = "tl.maximum" if isinstance(op, MaximumOp) else "tl.minimum"
+            nan = ", propagate_nan=tl.PropagateNan.ALL" if is_float(element(op.results[0])) else ""
+            tile.bind(op.results[0], f"{fn}({a}, {b}{nan})")
+        elif type(op) in BINARY_OPERATORS:
+            tile.bind(op.results[0], f"({a} {BINARY_OPERATORS[type(op)]} {b})")
+        else:
+            raise CodegenError(f"the triton backend cannot handle '{op.name}' inside a kernel")
+
+    @staticmethod
+    def _pow(a: str, b: str, exponent: float | int | None) -> str:
+        """`a ** b`, with small integral and half exponents written out."""
+        if exponent == 1:
+            return a
+        if exponent == 2:
+            return f"({a} * {a})"
+        if exponent == 3:
+            return f"({a} * {a} * {a})"
+        if exponent == 0.5:
+            return f"tl.sqrt_rn({a})"
+        return f"dl.pow({a}, {b})"
+
+    @emit.register
+    def _select(self, op: SelectOp, tile: Tile) -> None:
+        c, a, b = (tile.use(v) for v in op.operands)
+        tile.bind(op.result, f"tl.where({c}, {a}, {b})")
+
+    @emit.register
+    def _cast(self, op: CastOp, tile: Tile) -> None:
+        x, target = tile.use(op.input), element(op.result)
+        if str(target) == "i1":
+            tile.bind(op.result, f"({x} != 0)")
+        else:
+            tile.bind(op.result, f"{x}.to({compute_type(target)})")
+
+    @emit.register
+    def _quantize(self, op: QuantizeOp, tile: Tile) -> None:
+        tile.bind(op.result, f"dl.quantize({tile.use(op.input)}, {tile.use(op.scale)})")
+
+    @emit.register
+    def _dequantize(self, op: DequantizeOp, tile: Tile) -> None:
+        q, s = tile.use(op.input), tile.use(op.scale)
+        tile.bind(op.result, f"({q}.to({compute_type(element(op.result))}) * {s})")
+
+    @emit.register(BroadcastToOp)
+    @emit.register(DropoutOp)
+    def _identity(self, op: BroadcastToOp | DropoutOp, tile: Tile) -> None:
+        # Broadcasting is implicit in a tile; kernels run inference, where dropout is a no-op.
+        tile.names[op.results[0]] = tile.use(op.operands[0])
+
+    @emit.register
+    def _constant(self, op: ConstantOp, tile: Tile) -> None:
+        if op.splat_value() is None:
+            raise CodegenError("a dense constant must be a kernel input, not a device value")
+
+    @emit.register
+    def _iota(self, op: IotaOp, tile: Tile) -> None:
+        if tile.iota is None:
+            raise CodegenError("this kind of kernel has no indices for 'tensorops.iota'")
+        tile.bind(op.result, f"{tile.iota(op)}.to({TL_DTYPES[str(element(op.result))]})")

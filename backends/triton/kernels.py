@@ -1,0 +1,516 @@
+"""Printers of one kernel op each: a `@triton.jit` function and its host wrapper.
+
+A printer reads the kernel's body through `split_body`: the wrapper computes the host
+prologue with the torch printer (views, constants, concat) and allocates outputs through
+`launch.OutputBuffer` (which applies output views); the jit function loads each input
+the device ops read, with the strides of that input broadcast into the kernel's
+iteration space, runs the device ops (`DeviceEmitter` for elementwise ones), and stores
+the outputs. Every load and store is masked, so any shape works with any block size.
+
+Wrappers take `(device, *inputs)` and return the kernel's results (a tuple if several).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
+from xdsl.ir import Operation, SSAValue
+
+from mlang.backends.torch.codegen import TORCH_DTYPES, FunctionContext, TorchEmitter
+from mlang.backends.triton.device import (
+    CodegenError, DeviceEmitter, Tile, compute_type, element, is_float,
+)
+from mlang.dialects.kernel import Body, KernelOp, MatmulOp, PointwiseOp, ReductionOp, Role
+from mlang.dialects.kernel.body import Output, value_shape
+from mlang.dialects.kernel.ops import ROW_REDUCTIONS, row_levels
+from mlang.dialects.tensorops import (
+    IotaOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReshapeOp, ReshapeTailOp, TransposeOp,
+)
+from mlang.support.shapes import Shape
+
+
+@dataclass
+class KernelSource:
+    """The printed parts of one kernel."""
+
+    wrapper_name: str
+    jit: list[str]
+    wrapper: list[str]
+
+
+@dataclass
+class Signature:
+    """The parameters of a jit function, gathered while its body is printed."""
+
+    pointers: list[str] = field(default_factory=list[str])
+    ints: list[str] = field(default_factory=list[str])
+    constexprs: list[str] = field(default_factory=list[str])
+
+    def params(self) -> str:
+        """The parameter list."""
+        consts = [f"{c}: tl.constexpr" for c in self.constexprs]
+        return ", ".join([*self.pointers, *self.ints, *consts])
+
+
+def static_shape(shape: Shape) -> str:
+    """A static shape as a Python tuple literal, unknown sizes as None."""
+    return _tuple(["None" if d is None else str(d) for d in shape])
+
+
+def _tuple(items: Sequence[object]) -> str:
+    """A Python tuple literal."""
+    text = [str(i) for i in items]
+    return f"({text[0]},)" if len(text) == 1 else f"({', '.join(text)})"  # () when empty
+
+
+def output_views(out: Output) -> str:
+    """The `launch.View`s of an output, as a Python literal."""
+    views = []
+    for op in out.views:
+        result = op.results[0].type
+        assert isinstance(result, TensorType)
+        sizes = [-1 if d == DYNAMIC_INDEX else d for d in result.get_shape()]
+        if isinstance(op, TransposeOp):
+            views.append(f'("permute", {_tuple(op.permutation.get_values())}, 0)')
+        elif isinstance(op, ReshapeTailOp):
+            start = op.start.value.data
+            views.append(f'("reshape_tail", {_tuple(sizes[start:])}, {start})')
+        elif isinstance(op, ReshapeOp):
+            views.append(f'("reshape", {_tuple(sizes)}, 0)')
+        else:
+            raise CodegenError(f"the triton backend cannot write an output through '{op.name}'")
+    return f"[{', '.join(views)}]"
+
+
+class KernelPrinter:
+    """What every kind shares: the wrapper's prologue, loads, stores and the launch."""
+
+    def __init__(self, op: KernelOp, name: str, block_sizes: dict[str, int]):
+        self.op = op
+        self.name = name
+        self.body: Body = op.split()
+        self.block_sizes = block_sizes
+        self.host = FunctionContext({})
+        self.wrapper: list[str] = []
+        self.sig = Signature()
+        self.tile = Tile(iota=self.iota)
+        self.device = DeviceEmitter()
+        self.pointer_of: dict[SSAValue, str] = {}
+        self.args = [self.host.bind(a) for a in op.block.args]
+
+    # ---------------------------------------------------------------- wrapper pieces
+
+    def wrapper_prologue(self) -> None:
+        """Binds the block arguments and prints the host prologue as torch code."""
+        torch_emitter = TorchEmitter()
+        for op in self.body.host:
+            torch_emitter.emit(op, self.host)
+
+    def device_outputs(self) -> list[Output]:
+        """The outputs the kernel stores (those computed on the device)."""
+        return [o for o in self.body.outputs if self.body.roles[o.root] is Role.DEVICE]
+
+    def allocate(self, out: Output, index: int, shape: str) -> str:
+        """Prints the allocation of an output buffer; returns its name."""
+        name = f"out{index}"
+        dtype = TORCH_DTYPES[str(element(out.root))]
+        self.host.lines.append(
+            f"{name} = launch.OutputBuffer({shape}, {output_views(out)}, {dtype}, device)"
+        )
+        return name
+
+    def returns(self, buffers: dict[int, str]) -> None:
+        """Prints the return of the kernel's results."""
+        values = []
+        for i, out in enumerate(self.body.outputs):
+            values.append(f"{buffers[i]}.result()" if i in buffers else self.host.use(out.root))
+        self.host.lines.append(f"return {', '.join(values)}")
+
+    def input_pointer(self, value: SSAValue) -> str:
+        """The jit parameter of a host value the device reads."""
+        if value not in self.pointer_of:
+            name = f"in{len(self.pointer_of)}"
+            self.pointer_of[value] = name
+            self.sig.pointers.append(name)
+        return self.pointer_of[value]
+
+    def load(self, value: SSAValue, offsets: str, mask: str) -> None:
+        """Prints the load of a host value into the tile, converted to its compute type."""
+        pointer = self.input_pointer(value)
+        expr = f"tl.load({pointer} + {offsets}, mask={mask}, other=0)"
+        t = element(value)
+        if compute_type(t) != _tl(t):
+            expr += f".to({compute_type(t)})"
+        self.tile.bind(value, expr, "x")
+
+    def store(self, pointer: str, value: SSAValue, offsets: str, mask: str) -> None:
+        """Prints the store of a device value, converted to the output's type."""
+        expr = self.tile.use(value)
+        self.tile.line(
+            f"tl.store({pointer} + {offsets}, ({expr}).to({pointer}.dtype.element_ty), mask={mask})"
+        )
+
+    def emit_device(self, ops: Sequence[Operation]) -> None:
+        """Prints elementwise device ops."""
+        for op in ops:
+            self.device.emit(op, self.tile)
+
+    def iota(self, op: IotaOp) -> str:
+        """Indices along an axis, in this kernel's space."""
+        raise CodegenError(f"a {self.op.KIND} kernel cannot compute 'tensorops.iota' inside")
+
+    def source(self) -> KernelSource:
+        """Assembles the jit function and the wrapper."""
+        params = ", ".join(["device", *self.args])
+        header = [
+            f"def {self.name}({params}):",
+            f'    """{self.op.name}: {self._signature()}"""',
+        ]
+        jit = ["@triton.jit", f"def {self.name}_kernel({self.sig.params()}):"]
+        jit += [f"    {line}" for line in self.tile.lines]
+        wrapper = header + [f"    {line}" for line in self.host.lines]
+        return KernelSource(self.name, jit, wrapper)
+
+    def _signature(self) -> str:
+        ins = ", ".join(str(v.type) for v in self.op.inputs)
+        outs = ", ".join(str(r.type) for r in self.op.outputs)
+        return f"({ins}) -> ({outs})"
+
+
+def _tl(t: object) -> str:
+    """The Triton type of elements of type `t`."""
+    from mlang.backends.triton.device import TL_DTYPES
+
+    return TL_DTYPES[str(t)]
+
+
+def _decompose(tile: Tile, index: str, sizes: Sequence[str], names: Sequence[str]) -> None:
+    """Prints `names[d] = ` the multi-index of flat `index` over dimensions whose sizes
+    (all but the first) are `sizes`."""
+    if len(names) == 1:
+        tile.line(f"{names[0]} = {index}")
+        return
+    rest = tile.name("rest")
+    tile.line(f"{rest} = {index}")
+    for d in range(len(names) - 1, 0, -1):
+        tile.line(f"{names[d]} = {rest} % {sizes[d - 1]}")
+        tile.line(f"{rest} = {rest} // {sizes[d - 1]}")
+    tile.line(f"{names[0]} = {rest}")
+
+
+def _offsets(terms: Sequence[tuple[str, str]]) -> str:
+    """`i0 * st0 + i1 * st1 + ...`."""
+    return " + ".join(f"{i} * {s}" for i, s in terms) or "0"
+
+
+# --------------------------------------------------------------------------- pointwise
+
+
+class PointwisePrinter(KernelPrinter):
+    """One program per BLOCK elements of the output, indices decomposed per dimension."""
+
+    op: PointwiseOp
+
+    def print(self) -> KernelSource:
+        """The kernel's jit function and wrapper."""
+        shape = self.op.iteration_shape(self.body)
+        rank = max(len(shape), 1)
+        self.wrapper_prologue()
+        inputs = self.body.device_inputs()
+        outputs = self.device_outputs()
+        h = self.host.lines
+        shapes = ", ".join(f"{self.host.use(v)}.shape" for v in inputs)
+        h.append(f"shape = launch.broadcast_shape([{shapes}], {static_shape(shape)})")
+        h.append("space = shape if shape else (1,)")
+        buffers = {}
+        for i, out in enumerate(self.body.outputs):
+            if out in outputs:
+                buffers[i] = self.allocate(out, i, "shape")
+        self.index = [f"i{d}" for d in range(rank)]
+        t = self.tile
+        t.line("offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)")
+        t.line("mask = offs < numel")
+        sizes = [f"size{d}" for d in range(1, rank)]
+        _decompose(t, "offs", sizes, self.index)
+        self.sig.ints += ["numel", *sizes]
+        stride_args: list[str] = []
+        for v in inputs:
+            pointer = self.input_pointer(v)
+            strides = [f"{pointer}_st{d}" for d in range(rank)]
+            self.sig.ints += strides
+            stride_args.append(f"*launch.strides({self.host.use(v)}, space)")
+            self.load(v, _offsets(list(zip(self.index, strides))), "mask")
+        self.emit_device(self.body.device)
+        out_args = []
+        for i, buffer in buffers.items():
+            pointer = f"out{i}"
+            self.sig.pointers.append(pointer)
+            strides = [f"{pointer}_st{d}" for d in range(rank)]
+            self.sig.ints += strides
+            stride_args.append(f"*launch.strides({buffer}.kernel, space)")
+            out_args.append(f"{buffer}.kernel")
+            root = self.body.outputs[i].root
+            self.store(pointer, root, _offsets(list(zip(self.index, strides))), "mask")
+        self.sig.constexprs.append("BLOCK")
+        block = self.block_sizes["BLOCK"]
+        ins = [self.host.use(v) for v in inputs]
+        h.append("n = launch.numel(space)")
+        h.append("if n > 0:")
+        args = ", ".join([*ins, *out_args, "n", "*space[1:]", *stride_args, f"BLOCK={block}"])
+        h.append(f"    {self.name}_kernel[(triton.cdiv(n, {block}),)]({args})")
+        self.returns(buffers)
+        return self.source()
+
+    def iota(self, op: IotaOp) -> str:
+        rank = len(value_shape(op.result))
+        return self.index[len(self.index) - rank + op.axis.value.data]
+
+
+# --------------------------------------------------------------------------- reduction
+
+
+class ReductionPrinter(KernelPrinter):
+    """BLOCK_R rows per program, each row whole in BLOCK_C columns."""
+
+    op: ReductionOp
+
+    def print(self) -> KernelSource:
+        """The kernel's jit function and wrapper."""
+        body = self.body
+        shape = self.op.iteration_shape(body)
+        levels = row_levels(self.op, body)
+        lead = len(shape) - 1
+        self.wrapper_prologue()
+        inputs = body.device_inputs()
+        outputs = self.device_outputs()
+        h = self.host.lines
+        shapes = ", ".join(f"{self.host.use(v)}.shape" for v in inputs)
+        h.append(f"shape = launch.broadcast_shape([{shapes}], {static_shape(shape)})")
+        h.append(f"lead = shape[:-1] if shape[:-1] else (1,)")
+        h.append("rows, cols = launch.numel(shape[:-1]), shape[-1]")
+        buffers = {}
+        for i, out in enumerate(body.outputs):
+            if out in outputs:
+                level = levels.get(out.root, "full")
+                buffer_shape = "shape" if level == "full" else (
+                    "shape[:-1] + (1,)" if level == "row" else "shape[:-1]")
+                buffers[i] = self.allocate(out, i, buffer_shape)
+        t = self.tile
+        t.line("r = tl.program_id(0) * BLOCK_R + tl.arange(0, BLOCK_R)[:, None]")
+        t.line("c = tl.arange(0, BLOCK_C)[None, :]")
+        t.line("rmask = r < rows")
+        t.line("cmask = c < cols")
+        t.line("mask = rmask & cmask")
+        nlead = max(lead, 1)
+        index = [f"l{d}" for d in range(nlead)]
+        sizes = [f"size{d}" for d in range(1, nlead)]
+        _decompose(t, "r", sizes, index)
+        self.sig.ints += ["rows", "cols", *sizes]
+        stride_args: list[str] = []
+        for v in inputs:
+            pointer = self.input_pointer(v)
+            strides = [f"{pointer}_st{d}" for d in range(nlead + 1)]
+            self.sig.ints += strides
+            stride_args.append(f"*launch.strides({self.host.use(v)}, lead + shape[-1:])")
+            terms = list(zip(index, strides))
+            if _row_level(v, shape):
+                self.load(v, _offsets(terms), "rmask")
+            else:
+                self.load(v, _offsets([*terms, ("c", strides[-1])]), "mask")
+            levels[v] = "row" if _row_level(v, shape) else "full"
+        for op in body.device:
+            if isinstance(op, ROW_REDUCTIONS):
+                self._reduce(op, levels)
+            else:
+                self.device.emit(op, self.tile)
+        out_args = []
+        for i, buffer in buffers.items():
+            pointer = f"out{i}"
+            self.sig.pointers.append(pointer)
+            root = body.outputs[i].root
+            full = levels.get(root) == "full"
+            strides = [f"{pointer}_st{d}" for d in range(nlead + (1 if full else 0))]
+            self.sig.ints += strides
+            view = f"{buffer}.kernel" if full else f"{buffer}.kernel.reshape(lead + (1,))"
+            target = "lead + shape[-1:]" if full else "lead + (1,)"
+            stride_args.append(f"*launch.strides({view}, {target})[:{len(strides)}]")
+            out_args.append(f"{buffer}.kernel")
+            terms = list(zip(index, strides))
+            if full:
+                self.store(pointer, root, _offsets([*terms, ("c", strides[-1])]), "mask")
+            else:
+                self.store(pointer, root, _offsets(terms), "rmask")
+        self.sig.constexprs += ["BLOCK_R", "BLOCK_C"]
+        ins = [self.host.use(v) for v in inputs]
+        br, bc = self.block_sizes["BLOCK_R"], self.block_sizes["BLOCK_C"]
+        h.append(f"block_c = launch.row_block(cols, {bc})")
+        h.append("if rows > 0:")
+        args = ", ".join([*ins, *out_args, "rows", "cols", "*lead[1:]", *stride_args,
+                          f"BLOCK_R={br}", "BLOCK_C=block_c"])
+        h.append(f"    {self.name}_kernel[(triton.cdiv(rows, {br}),)]({args})")
+        self.returns(buffers)
+        return self.source()
+
+    def _reduce(self, op: Operation, levels: dict[SSAValue, str]) -> None:
+        """Prints one reduction over the columns (a row value reduces to itself)."""
+        x = self.tile.use(op.operands[0])
+        if not is_float(element(op.results[0])):
+            raise CodegenError(f"the triton backend reduces floats only, not {element(op.results[0])}")
+        if levels.get(op.operands[0]) != "full":
+            self.tile.names[op.results[0]] = x
+            return
+        if isinstance(op, ReduceMaxOp):
+            expr = f'tl.max(tl.where(cmask, {x}, float("-inf")), axis=1)[:, None]'
+        elif isinstance(op, ReduceMinOp):
+            expr = f'tl.min(tl.where(cmask, {x}, float("inf")), axis=1)[:, None]'
+        else:
+            expr = f"tl.sum(tl.where(cmask, {x}, 0.0), axis=1)[:, None]"
+            if isinstance(op, ReduceMeanOp):
+                expr = f"({expr} / cols)"
+        self.tile.bind(op.results[0], expr, "red")
+
+
+def _row_level(value: SSAValue, shape: Shape) -> bool:
+    """Whether a host input is constant along the columns (its last size is 1)."""
+    s = value_shape(value)
+    return len(s) == 0 or (s[-1] == 1 and shape[-1] != 1)
+
+
+# ------------------------------------------------------------------------------ matmul
+
+
+class MatmulPrinter(KernelPrinter):
+    """BLOCK_M x BLOCK_N output tiles, looping over K in BLOCK_K steps; batch dims are
+    folded into the rows when the rhs side does not vary over them, else a grid axis."""
+
+    op: MatmulOp
+
+    def print(self) -> KernelSource:
+        """The kernel's jit function and wrapper."""
+        body = self.body
+        parts = self.op.product(body)
+        mm = parts.matmul
+        out_shape = value_shape(mm.result)
+        nbatch = len(out_shape) - 2
+        a_inputs = _host_reads(parts.lhs, body) or [mm.lhs]
+        b_inputs = _host_reads(parts.rhs, body) or [mm.rhs]
+        e_inputs = [v for v in _host_reads(parts.epilogue, body) if v not in (mm.result,)]
+        rows_mode = all(len(value_shape(v)) <= 2 for v in b_inputs)
+        self.wrapper_prologue()
+        h = self.host.lines
+        a_shapes = ", ".join(f"{self.host.use(v)}.shape" for v in a_inputs)
+        b_shapes = ", ".join(f"{self.host.use(v)}.shape" for v in b_inputs)
+        h.append(f"a_shape = launch.broadcast_shape([{a_shapes}], {static_shape(value_shape(mm.lhs))})")
+        h.append(f"b_shape = launch.broadcast_shape([{b_shapes}], {static_shape(value_shape(mm.rhs))})")
+        h.append("a_space, b_space, shape = launch.matmul_spaces(a_shape, b_shape)")
+        h.append(f"batch = shape[:{nbatch}]")
+        buffers = {}
+        for i, out in enumerate(body.outputs):
+            if out in self.device_outputs():
+                buffers[i] = self.allocate(out, i, "shape")
+        t = self.tile
+        t.line("pid = tl.program_id(0)")
+        t.line("grid_n = tl.cdiv(N, BLOCK_N)")
+        t.line("rm = (pid // grid_n) * BLOCK_M + tl.arange(0, BLOCK_M)")
+        t.line("rn = (pid % grid_n) * BLOCK_N + tl.arange(0, BLOCK_N)")
+        if rows_mode:
+            rows = [f"m{d}" for d in range(nbatch + 1)]
+            sizes = [f"size{d}" for d in range(1, nbatch + 1)]
+            _decompose(t, "rm", sizes, rows)
+            zs: list[str] = []
+            zsizes: list[str] = []
+            h.append("rows, z = launch.numel(shape[:-1]), 1")
+            h.append("row_sizes, z_sizes = shape[1:-1], ()")
+        else:
+            rows = ["rm"]
+            zs = [f"z{d}" for d in range(nbatch)]
+            zsizes = [f"zsize{d}" for d in range(1, nbatch)]
+            _decompose(t, "tl.program_id(1)", zsizes, zs)
+            sizes = []
+            h.append("rows, z = shape[-2], launch.numel(batch)")
+            h.append("row_sizes, z_sizes = (), batch[1:]")
+        self.sig.ints += ["M", "N", "K", *sizes, *zsizes]
+        nrow = len(rows)
+        stride_args: list[str] = []
+
+        def terms(v: SSAValue, space: str, rank: int) -> list[str]:
+            pointer = self.input_pointer(v)
+            names = [f"{pointer}_{space[0]}st{d}" for d in range(rank)]
+            self.sig.ints += names
+            stride_args.append(f"*launch.strides({self.host.use(v)}, {space})")
+            return names
+
+        rk = "rk"
+        a_mask = "(rm < M)[:, None] & (rk < K)[None, :]"
+        b_mask = "(rk < K)[:, None] & (rn < N)[None, :]"
+        o_mask = "(rm < M)[:, None] & (rn < N)[None, :]"
+        loop: list[str] = []
+        saved = t.lines
+        t.lines = loop
+        t.line(f"{rk} = k0 + tl.arange(0, BLOCK_K)")
+        for v in a_inputs:
+            st = terms(v, "a_space", nbatch + 2)
+            z_part = list(zip(zs, st[:nbatch])) if zs else []
+            row_part = [(f"{r}[:, None]", s) for r, s in zip(rows, st[nbatch + 1 - nrow:nbatch + 1])]
+            self.load(v, _offsets([*z_part, *row_part, ("rk[None, :]", st[-1])]), a_mask)
+        self.emit_device(parts.lhs)
+        a = self.tile.use(mm.lhs)
+        if parts.lhs:
+            t.line(f"{a} = tl.where({a_mask}, {a}, 0.0)")
+        for v in b_inputs:
+            st = terms(v, "b_space", nbatch + 2)
+            z_part = list(zip(zs, st[:nbatch])) if zs else []
+            self.load(v, _offsets([*z_part, ("rk[:, None]", st[-2]), ("rn[None, :]", st[-1])]), b_mask)
+        self.emit_device(parts.rhs)
+        b = self.tile.use(mm.rhs)
+        if parts.rhs:
+            t.line(f"{b} = tl.where({b_mask}, {b}, 0.0)")
+        t.line(f'acc += tl.dot({a}.to(tl.float32), {b}.to(tl.float32), input_precision="ieee")')
+        t.lines = saved
+        t.line("acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)")
+        t.line("for k0 in range(0, K, BLOCK_K):")
+        t.lines += [f"    {line}" for line in loop]
+        t.names[mm.result] = "acc"
+        for v in e_inputs:
+            st = terms(v, "shape", nbatch + 2)
+            z_part = list(zip(zs, st[:nbatch])) if zs else []
+            row_part = [(f"{r}[:, None]", s) for r, s in zip(rows, st[nbatch + 1 - nrow:nbatch + 1])]
+            self.load(v, _offsets([*z_part, *row_part, ("rn[None, :]", st[-1])]), o_mask)
+        self.emit_device(parts.epilogue)
+        out_args = []
+        for i, buffer in buffers.items():
+            pointer = f"out{i}"
+            self.sig.pointers.append(pointer)
+            st = [f"{pointer}_st{d}" for d in range(nbatch + 2)]
+            self.sig.ints += st
+            stride_args.append(f"*launch.strides({buffer}.kernel, shape)")
+            out_args.append(f"{buffer}.kernel")
+            z_part = list(zip(zs, st[:nbatch])) if zs else []
+            row_part = [(f"{r}[:, None]", s) for r, s in zip(rows, st[nbatch + 1 - nrow:nbatch + 1])]
+            root = body.outputs[i].root
+            self.store(pointer, root, _offsets([*z_part, *row_part, ("rn[None, :]", st[-1])]), o_mask)
+        self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_K"]
+        bm, bn, bk = (self.block_sizes[k] for k in ("BLOCK_M", "BLOCK_N", "BLOCK_K"))
+        ins = [self.host.use(v) for v in self.pointer_of]
+        h.append("M, N, K = rows, shape[-1], a_shape[-1]")
+        h.append("if M > 0 and N > 0 and z > 0:")
+        args = ", ".join([*ins, *out_args, "M", "N", "K", "*row_sizes", "*z_sizes",
+                          *stride_args, f"BLOCK_M={bm}", f"BLOCK_N={bn}", f"BLOCK_K={bk}"])
+        h.append(f"    grid = (triton.cdiv(M, {bm}) * triton.cdiv(N, {bn}), z)")
+        h.append(f"    {self.name}_kernel[grid]({args})")
+        self.returns(buffers)
+        return self.source()
+
+
+def _host_reads(ops: Sequence[Operation], body: Body) -> list[SSAValue]:
+    """The host values (not splats) that `ops` read, in order."""
+    from mlang.dialects.kernel.body import is_splat
+
+    found: dict[SSAValue, None] = {}
+    for op in ops:
+        for v in op.operands:
+            if body.roles.get(v) is Role.HOST and not is_splat(v):
+                found.setdefault(v)
+    return list(found)

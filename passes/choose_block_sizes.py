@@ -1,0 +1,86 @@
+"""`choose-block-sizes`: fixes the block sizes of every tiled kernel from its shapes.
+
+In: kernel ops (after `wrap-kernels`). Out: the same ops, each pointwise, reduction,
+matmul and attention kernel with `block_sizes` set (existing ones are kept):
+
+- pointwise `[BLOCK]`: 1024 elements per program, fewer for a small static output;
+- reduction `[BLOCK_R, BLOCK_C]`: a whole row in `BLOCK_C` (the row length rounded up
+  to a power of two), and about 4096 elements per program;
+- matmul `[BLOCK_M, BLOCK_N, BLOCK_K]`: 64 x 64 x 32 tiles, shrunk (to at least 16,
+  what `tl.dot` needs) for small static sizes;
+- attention `[BLOCK_M, BLOCK_N]`: 64 queries by 64 keys, shrunk for short sequences.
+
+Unknown (`?`) sizes count as large. With `autotune=true` each tiled kernel is also
+marked `autotune`: on a CUDA device its wrapper then times a few neighbouring
+configurations on the first call for each shape and keeps the fastest. Autotuning is
+GPU-only: under the Triton interpreter the heuristic choice is used as it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp, UnitAttr
+from xdsl.passes import ModulePass
+
+from mlang.dialects.kernel import AttentionOp, MatmulOp, PointwiseOp, ReductionOp, TiledKernelOp
+from mlang.dialects.kernel.body import value_shape
+from mlang.dialects.tensorops.base import int_array
+
+LARGE = 1 << 20
+"""What an unknown size counts as."""
+
+
+def _pow2(n: int, low: int, high: int) -> int:
+    """`n` rounded up to a power of two, clamped to `[low, high]`."""
+    p = 1 << max(n - 1, 0).bit_length()
+    return max(low, min(high, p))
+
+
+def _size(d: int | None) -> int:
+    """A static size, or LARGE for `?`."""
+    return LARGE if d is None else d
+
+
+def heuristic_block_sizes(op: TiledKernelOp) -> list[int]:
+    """The block sizes the heuristics give `op`, in the order of `BLOCK_SIZE_NAMES`."""
+    if isinstance(op, PointwiseOp):
+        shape = op.iteration_shape()
+        return [_pow2(prod(_size(d) for d in shape), 16, 1024)]
+    if isinstance(op, ReductionOp):
+        shape = op.iteration_shape()
+        cols = _pow2(_size(shape[-1]), 16, 1 << 16)
+        rows = prod(_size(d) for d in shape[:-1])
+        return [_pow2(rows, 1, max(1, 4096 // cols)), cols]
+    if isinstance(op, MatmulOp):
+        mm = op.product().matmul
+        lhs, rhs = value_shape(mm.lhs), value_shape(mm.rhs)
+        return [_pow2(_size(lhs[-2]), 16, 64), _pow2(_size(rhs[-1]), 16, 64),
+                _pow2(_size(lhs[-1]), 16, 32)]
+    if isinstance(op, AttentionOp):
+        pattern = op.pattern()
+        queries, keys = pattern.sizes()
+        return [_pow2(_size(queries), 16, 64), _pow2(_size(keys), 16, 64)]
+    raise ValueError(f"no block-size heuristic for {op.name}")
+
+
+@dataclass(frozen=True)
+class ChooseBlockSizes(ModulePass):
+    """Sets the block sizes of tiled kernels from their shapes (autotune: GPU only)."""
+
+    name = "choose-block-sizes"
+
+    autotune: bool = False
+    """Mark kernels for run-time autotuning on a CUDA device (ignored by the interpreter)."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        """Sets `block_sizes` (and `autotune`) on every tiled kernel that lacks them."""
+        for kernel in op.walk():
+            if not isinstance(kernel, TiledKernelOp):
+                continue
+            if kernel.block_sizes is None:
+                kernel.properties["block_sizes"] = int_array(heuristic_block_sizes(kernel))
+            if self.autotune:
+                kernel.properties["autotune"] = UnitAttr()

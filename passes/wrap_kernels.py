@@ -1,0 +1,88 @@
+"""`wrap-kernels`: every tensorops op left outside a kernel becomes one.
+
+In: tensorops functions after the fusion passes. Out: functions in which every tensorops
+op is inside exactly one kernel op (what is legal afterwards: kernel ops, `model.get_param`,
+`func.call` and `func.return`). An op left alone becomes the kernel of its kind when one
+fits (`kernel.pointwise` for an elementwise op, `kernel.reduction` for a reduction over
+the last axis, `kernel.matmul` for a product of matrices), else `kernel.extern`: the op is
+handed to PyTorch (convolutions, pooling, gather, argmax, reductions over other axes,
+layout ops that no kernel absorbed, ...). Its statistics count the kernels of each kind
+in the module afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, Operation
+from xdsl.passes import ModulePass
+
+from mlang.dialects.kernel import (
+    AttentionOp, ExternOp, KernelOp, MatmulOp, PointwiseOp, ReductionOp,
+)
+from mlang.dialects.kernel.body import ELEMENTWISE_OPS
+from mlang.dialects.kernel.ops import ROW_REDUCTIONS
+from mlang.dialects.kernel.outline import outline
+from mlang.dialects.tensorops import BroadcastToOp, TensorOp
+from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
+from mlang.support.pass_statistics import Statistic
+
+
+def kernel_kinds(op: Operation) -> list[type[KernelOp]]:
+    """The kernel kinds to try for a lone op, best first (extern always fits)."""
+    if isinstance(op, (*ELEMENTWISE_OPS, BroadcastToOp)):
+        return [PointwiseOp, ExternOp]
+    if isinstance(op, ROW_REDUCTIONS):
+        return [ReductionOp, ExternOp]
+    if isinstance(op, TensorMatmulOp):
+        return [MatmulOp, ExternOp]
+    return [ExternOp]
+
+
+def wrap_block(block: Block) -> None:
+    """Wraps each tensorops op directly in `block` in a kernel of its own."""
+    for op in list(block.ops):
+        if not isinstance(op, TensorOp):
+            continue
+        if not op.results[0].uses:
+            block.erase_op(op) if _is_pure(op) else None
+            if op.parent_block() is None:
+                continue
+        for kind in kernel_kinds(op):
+            if outline(kind, [op]) is not None:
+                break
+
+
+def _is_pure(op: Operation) -> bool:
+    """Whether an unused op may simply be dropped (everything but dropout)."""
+    from mlang.dialects.tensorops import DropoutOp
+
+    return not isinstance(op, DropoutOp)
+
+
+@dataclass(frozen=True)
+class WrapKernels(ModulePass):
+    """Puts every tensorops op left outside a kernel into one (extern if no kind fits)."""
+
+    name = "wrap-kernels"
+
+    pointwise: ClassVar[Statistic] = Statistic("pointwise-kernels", "Pointwise kernels")
+    reduction: ClassVar[Statistic] = Statistic("reduction-kernels", "Reduction kernels")
+    matmul: ClassVar[Statistic] = Statistic("matmul-kernels", "Matmul kernels")
+    attention: ClassVar[Statistic] = Statistic("attention-kernels", "Attention kernels")
+    extern: ClassVar[Statistic] = Statistic("extern-kernels", "Ops handed to PyTorch")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        """Wraps in every function, then counts the module's kernels by kind."""
+        for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
+            if not f.is_declaration:
+                wrap_block(f.body.block)
+        counters = {PointwiseOp: self.pointwise, ReductionOp: self.reduction,
+                    MatmulOp: self.matmul, AttentionOp: self.attention, ExternOp: self.extern}
+        for kernel in op.walk():
+            if type(kernel) in counters:
+                counters[type(kernel)].add()
