@@ -4,7 +4,9 @@ Registering a pass is one line in `_PASSES`: its name (equal to the class's `nam
 mapped to a factory that imports the pass's module and returns the class, so that only
 the passes a pipeline names are ever imported:
 
+    "check-lowered": lambda: _load("check_lowered", "CheckLowered"),
     "choose-block-sizes": lambda: _load("choose_block_sizes", "ChooseBlockSizes"),
+    "fuse-attention": lambda: _load("fuse_attention", "FuseAttention"),
     "fuse-matmul-epilogue": lambda: _load("fuse_matmul_epilogue", "FuseMatmulEpilogue"),
     "fuse-pointwise": lambda: _load("fuse_pointwise", "FusePointwise"),
     "fuse-reduction": lambda: _load("fuse_reduction", "FuseReduction"),
@@ -38,18 +40,20 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
     "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
     "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),
+    "check-lowered": lambda: _load("check_lowered", "CheckLowered"),
     "choose-block-sizes": lambda: _load("choose_block_sizes", "ChooseBlockSizes"),
+    "fuse-attention": lambda: _load("fuse_attention", "FuseAttention"),
     "fuse-matmul-epilogue": lambda: _load("fuse_matmul_epilogue", "FuseMatmulEpilogue"),
     "fuse-pointwise": lambda: _load("fuse_pointwise", "FusePointwise"),
     "fuse-reduction": lambda: _load("fuse_reduction", "FuseReduction"),
     "infer-shapes": lambda: _load("infer_shapes", "InferShapes"),
+    "merge-qkv": lambda: _load("merge_qkv", "MergeQkv"),
     "lower-activations": lambda: _load("lower_activations", "LowerActivationsPass"),
     "lower-attention": lambda: _load("lower_attention", "LowerAttentionPass"),
     "lower-conv-pool": lambda: _load("lower_conv_pool", "LowerConvPoolPass"),
     "lower-layout": lambda: _load("lower_layout", "LowerLayoutPass"),
     "lower-linear": lambda: _load("lower_linear", "LowerLinearPass"),
     "lower-norms": lambda: _load("lower_norms", "LowerNormsPass"),
-    "check-lowered": lambda: _load("check_lowered", "CheckLowered"),
     "wrap-kernels": lambda: _load("wrap_kernels", "WrapKernels"),
     "test-crash": lambda: _load("test_crash", "TestCrash"),
     "test-statistics": lambda: _load("test_statistics", "TestStatistics"),
@@ -57,12 +61,17 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
 
 _PIPELINES: dict[str, tuple[str, str]] = {
     "model-cleanup": ("Canonicalizes, then eliminates common subexpressions.", "canonicalize,cse"),
+    "kernel-fusion": (
+        "Fuses tensor ops into kernels and wraps the rest (extern: PyTorch).",
+        "merge-qkv,fuse-attention,fuse-matmul-epilogue,fuse-reduction,fuse-pointwise,"
+        "wrap-kernels",
+    ),
     "lower-to-kernel": (
-        "Fuses tensor ops into kernels, wraps the rest (extern: PyTorch), sets block sizes.",
-        "fuse-matmul-epilogue,fuse-reduction,fuse-pointwise,wrap-kernels,choose-block-sizes",
+        "Fuses tensor ops into kernels, wraps the rest, then sets block sizes.",
+        "kernel-fusion,choose-block-sizes",
     ),
     "O2": (
-        "Lowers model methods to tensor ops, cleans up, then to kernels.",
+        "Lowers model methods to tensor ops, cleans up, then lowers to kernels.",
         "lower-to-tensor,canonicalize,cse,lower-to-kernel",
     ),
     "lower-to-tensor": (

@@ -10,7 +10,9 @@ matmul and attention kernel with `block_sizes` set (existing ones are kept):
   what `tl.dot` needs) for small static sizes;
 - attention `[BLOCK_M, BLOCK_N]`: 64 queries by 64 keys, shrunk for short sequences.
 
-Unknown (`?`) sizes count as large. With `autotune=true` each tiled kernel is also
+Unknown (`?`) sizes count as large. With `interpreter=true` blocks are several times
+larger, which the Triton interpreter runs much faster (the Triton backend sets it when it
+interprets). With `autotune=true` each tiled kernel is also
 marked `autotune`: on a CUDA device its wrapper then times a few neighbouring
 configurations on the first call for each shape and keeps the fastest. Autotuning is
 GPU-only: under the Triton interpreter the heuristic choice is used as it is.
@@ -44,25 +46,31 @@ def _size(d: int | None) -> int:
     return LARGE if d is None else d
 
 
-def heuristic_block_sizes(op: TiledKernelOp) -> list[int]:
-    """The block sizes the heuristics give `op`, in the order of `BLOCK_SIZE_NAMES`."""
+def heuristic_block_sizes(op: TiledKernelOp, interpreter: bool = False) -> list[int]:
+    """The block sizes the heuristics give `op`, in the order of `BLOCK_SIZE_NAMES`.
+    For the interpreter, blocks are as large as the shapes allow: it pays per program
+    and per op, not per element."""
+    scale = 8 if interpreter else 1
     if isinstance(op, PointwiseOp):
         shape = op.iteration_shape()
-        return [_pow2(prod(_size(d) for d in shape), 16, 1024)]
+        return [_pow2(prod(_size(d) for d in shape), 16, 1024 * scale)]
     if isinstance(op, ReductionOp):
         shape = op.iteration_shape()
         cols = _pow2(_size(shape[-1]), 16, 1 << 16)
         rows = prod(_size(d) for d in shape[:-1])
-        return [_pow2(rows, 1, max(1, 4096 // cols)), cols]
+        return [_pow2(rows, 1, max(1, 4096 * scale // cols)), cols]
     if isinstance(op, MatmulOp):
         mm = op.product().matmul
         lhs, rhs = value_shape(mm.lhs), value_shape(mm.rhs)
-        return [_pow2(_size(lhs[-2]), 16, 64), _pow2(_size(rhs[-1]), 16, 64),
-                _pow2(_size(lhs[-1]), 16, 32)]
+        rows = prod(_size(d) for d in lhs[:-1]) if len(rhs) <= 2 else _size(lhs[-2])
+        tile = 64 * (4 if interpreter else 1)
+        return [_pow2(rows, 16, tile), _pow2(_size(rhs[-1]), 16, tile),
+                _pow2(_size(lhs[-1]), 16, 32 * scale)]
     if isinstance(op, AttentionOp):
         pattern = op.pattern()
         queries, keys = pattern.sizes()
-        return [_pow2(_size(queries), 16, 64), _pow2(_size(keys), 16, 64)]
+        tile = 64 * (2 if interpreter else 1)
+        return [_pow2(_size(queries), 16, tile), _pow2(_size(keys), 16, tile)]
     raise ValueError(f"no block-size heuristic for {op.name}")
 
 
@@ -74,6 +82,8 @@ class ChooseBlockSizes(ModulePass):
 
     autotune: bool = False
     """Mark kernels for run-time autotuning on a CUDA device (ignored by the interpreter)."""
+    interpreter: bool = False
+    """Choose for the Triton interpreter (large blocks: it pays per program and per op)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Sets `block_sizes` (and `autotune`) on every tiled kernel that lacks them."""
@@ -81,6 +91,6 @@ class ChooseBlockSizes(ModulePass):
             if not isinstance(kernel, TiledKernelOp):
                 continue
             if kernel.block_sizes is None:
-                kernel.properties["block_sizes"] = int_array(heuristic_block_sizes(kernel))
+                kernel.properties["block_sizes"] = int_array(heuristic_block_sizes(kernel, self.interpreter))
             if self.autotune:
                 kernel.properties["autotune"] = UnitAttr()

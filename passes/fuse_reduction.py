@@ -29,7 +29,7 @@ from mlang.dialects.kernel import ReductionOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, fits
 from mlang.dialects.kernel.outline import (
-    Group, absorb_input_views, outline, producer, used_only_by,
+    Group, absorb_input_views, absorb_output_views, outline, producer, used_only_by,
 )
 from mlang.dialects.tensorops import BroadcastToOp, ReshapeOp, TransposeOp
 from mlang.dialects.tensorops.base import FLOAT_TYPES
@@ -145,6 +145,9 @@ def fuse_block(block: Block, formed: Statistic) -> None:
                 grow_down(members, shape, block)
                 grow_up(members, shape, block)
             absorb_input_views(members, block)
+            outputs = Group(members).outputs()
+            if len(outputs) == 1:
+                absorb_output_views(members, outputs[0], block)
             if outline(ReductionOp, members) is not None:
                 formed.add()
                 break

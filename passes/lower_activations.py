@@ -92,7 +92,7 @@ def emit_log_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
     return b(SubOp(shifted, b(LogOp(total))))
 
 
-def _float_input(b: Lowering, op: Operation) -> SSAValue:
+def _input_as_result_type(b: Lowering, op: Operation) -> SSAValue:
     """The one operand of `op`, cast to the element type of its result."""
     return b.cast(op.operands[0], element(op.results[0]))
 
@@ -103,7 +103,7 @@ class LowerUnaryFunction(ModelOpLowering[fn.UnaryBase]):
     source = tuple(UNARY)
 
     def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
-        return b(UNARY[type(op)](_float_input(b, op)))
+        return b(UNARY[type(op)](_input_as_result_type(b, op)))
 
 
 class LowerRelu(ModelOpLowering[fn.UnaryBase]):
@@ -121,10 +121,11 @@ class LowerGelu(ModelOpLowering[fn.UnaryBase]):
     source = fn.GeluOp
 
     def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
-        x = _float_input(b, op)
+        x = _input_as_result_type(b, op)
         t = element(x)
-        phi = b(AddOp(b(ErfOp(b(MulOp(x, b.constant(math.sqrt(0.5), t))))), b.constant(1, t)))
-        return b(MulOp(b(MulOp(x, b.constant(0.5, t))), phi))
+        erf = b(ErfOp(b(MulOp(x, b.constant(math.sqrt(0.5), t)))))
+        one_plus_erf = b(AddOp(erf, b.constant(1, t)))
+        return b(MulOp(b(MulOp(x, b.constant(0.5, t))), one_plus_erf))
 
 
 class LowerSilu(ModelOpLowering[fn.UnaryBase]):
@@ -133,7 +134,7 @@ class LowerSilu(ModelOpLowering[fn.UnaryBase]):
     source = fn.SiluOp
 
     def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
-        x = _float_input(b, op)
+        x = _input_as_result_type(b, op)
         return b(MulOp(x, b(SigmoidOp(x))))
 
 
@@ -143,7 +144,7 @@ class LowerSoftmax(ModelOpLowering[fn.SoftmaxOp]):
     source = fn.SoftmaxOp
 
     def lower(self, op: fn.SoftmaxOp, b: Lowering) -> SSAValue:
-        return emit_softmax(b, _float_input(b, op), op.axis.value.data)
+        return emit_softmax(b, _input_as_result_type(b, op), op.axis.value.data)
 
 
 class LowerLogSoftmax(ModelOpLowering[fn.LogSoftmaxOp]):
@@ -152,7 +153,7 @@ class LowerLogSoftmax(ModelOpLowering[fn.LogSoftmaxOp]):
     source = fn.LogSoftmaxOp
 
     def lower(self, op: fn.LogSoftmaxOp, b: Lowering) -> SSAValue:
-        return emit_log_softmax(b, _float_input(b, op), op.axis.value.data)
+        return emit_log_softmax(b, _input_as_result_type(b, op), op.axis.value.data)
 
 
 class LowerArithmetic(ModelOpLowering[fn.BinaryBase]):

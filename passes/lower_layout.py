@@ -7,10 +7,11 @@ mse`).
 Out:
 
 - `transpose` and `permute` are `tensorops.transpose`; `reshape` is `tensorops.reshape`;
-  `flatten(x, s)` reshapes the dimensions from `s` into one, with `tensorops.reshape` when
-  the result has at most one unknown size, else `tensorops.reshape_tail`;
+  `flatten(x, s)` reshapes the dimensions from `s` into one;
 - `concat` is `tensorops.concat`; `x[...]` is `tensorops.slice`, an integer index `i`
   taking `i:i+1`, and the indexed dimensions are then dropped with a reshape;
+- such reshapes are `tensorops.reshape` when the result has at most one unknown size,
+  else `tensorops.reshape_tail`, which keeps the leading dimensions as they are;
 - `embedding(ids, w)` is `tensorops.gather %w[%ids]`; `one_hot(ids, n)` compares
   `ids` (given a trailing size-1 dimension) with the constant `[0, ..., n-1]`, then casts;
 - constants and `zeros ones full arange` become `tensorops.constant`;
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith
@@ -50,6 +50,7 @@ from mlang.passes.lower_activations import emit_log_softmax
 from mlang.passes.lowering import (
     Lowering, ModelOpLowering, element, rank, rewrite_model_methods, shape,
 )
+from mlang.support.shapes import known_numel
 
 Reduce = Callable[[SSAValue, int | None, bool], Operation]
 """A reduction's builder: input, axis (None: all of them), keepdim."""
@@ -57,7 +58,8 @@ Reduce = Callable[[SSAValue, int | None, bool], Operation]
 REDUCTIONS: dict[type[Operation], Reduce] = {
     fn.SumOp: ReduceSumOp, fn.MeanOp: ReduceMeanOp, fn.MaxOp: ReduceMaxOp, fn.MinOp: ReduceMinOp,
 }
-CREATIONS = (fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp)
+FILLS: dict[type[Operation], float] = {fn.ZerosOp: 0.0, fn.OnesOp: 1.0}
+"""The value of each creation op without a `value` property."""
 
 
 def emit_reshape_from(b: Lowering, x: SSAValue, start: int, tail: Sequence[int]) -> SSAValue:
@@ -125,9 +127,8 @@ class LowerFlatten(ModelOpLowering[fn.FlattenOp]):
 
     def lower(self, op: fn.FlattenOp, b: Lowering) -> SSAValue:
         (start,) = normalize_axes([op.start.value.data], rank(op.input))
-        rest = shape(op.input)[start:]
-        size = prod(rest) if None not in rest else -1  # type: ignore[arg-type]
-        return emit_reshape_from(b, op.input, start, [size])
+        size = known_numel(shape(op.input)[start:])
+        return emit_reshape_from(b, op.input, start, [-1 if size is None else size])
 
 
 class LowerConcat(ModelOpLowering[fn.ConcatOp]):
@@ -197,15 +198,13 @@ class LowerTensorConstant(ModelOpLowering[arith.ConstantOp]):
 class LowerCreation(ModelOpLowering[fn.CreationBase]):
     """`zeros`, `ones`, `full` -> a splat `tensorops.constant`; `arange` -> a dense one."""
 
-    source = CREATIONS
+    source = (fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp)
 
     def lower(self, op: fn.CreationBase, b: Lowering) -> SSAValue:
         t = tensor_type(op.result)
         if isinstance(op, fn.ArangeOp):
             return b(ConstantOp.from_values(t, list(range(t.get_shape()[0]))))
-        value = float(isinstance(op, fn.OnesOp))
-        if isinstance(op, fn.FullOp):
-            value = op.value.value.data
+        value = op.value.value.data if isinstance(op, fn.FullOp) else FILLS[type(op)]
         return b.constant(value, t.element_type, t.get_shape())
 
 

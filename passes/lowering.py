@@ -17,7 +17,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar, cast
 
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -126,7 +126,7 @@ class ModelOpLowering(RewritePattern, ABC, Generic[OpT]):
             return
         b = Lowering(op)
         try:
-            value = b.retyped(self.lower(op, b), op.results[0].type)  # type: ignore[arg-type]
+            value = b.retyped(self.lower(cast(OpT, op), b), op.results[0].type)
         except (VerifyException, ShapeError):
             b.discard()  # Types the tensor ops cannot express: check-lowered reports the op.
             return

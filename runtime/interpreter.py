@@ -29,7 +29,7 @@ from mlang.runtime.model import ModelInstance
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
 from mlang.runtime.summary import summary_table
-from mlang.support.diagnostics import CompileError, Loc, UserError
+from mlang.support.diagnostics import CompileError, InternalError, Loc, UserError
 
 Handler = Callable[["Interpreter", Operation, list], object]
 HANDLERS: dict[type[Operation], Handler] = {}
@@ -91,7 +91,14 @@ class Interpreter:
             raise CompileError(op_loc(op), str(err)) from None
         except (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError,
                 OverflowError) as err:
+            # What torch and Python raise on bad data (shapes only a call reveals, ...).
             raise CompileError(op_loc(op), runtime_message(err)) from None
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:  # noqa: BLE001 - anything else is a bug of ours
+            raise InternalError(
+                op_loc(op), f"{op.name} failed: {type(err).__name__}: {runtime_message(err)}"
+            ) from None
         if op.results:
             env[op.results[0]] = value
 

@@ -42,6 +42,15 @@ if TYPE_CHECKING:
 
 PIPELINE = "O2"
 """The named pipeline that takes a `model.def` to kernel ops."""
+INTERPRETER_PIPELINE = (
+    "lower-to-tensor,canonicalize,cse,kernel-fusion,choose-block-sizes{interpreter=true}"
+)
+"""O2 with block sizes for the Triton interpreter (larger: fewer programs)."""
+
+
+def pipeline() -> str:
+    """The pipeline the backend compiles with: O2, or its interpreter variant."""
+    return INTERPRETER_PIPELINE if interpreting() else PIPELINE
 
 
 class TritonModel:
@@ -89,15 +98,17 @@ class TritonBackend:
         """Lowers, generates and loads `definition`, or finds it in the caches."""
         text = StringIO()
         Printer(text).print_op(definition)
-        key = cache.key_of(f"model\n{text.getvalue()}")
-        functions, source = cache.load(key, lambda: generate_definition(definition))
+        chosen = pipeline()
+        key = cache.key_of(f"model {chosen}\n{text.getvalue()}")
+        functions, source = cache.load(key, lambda: generate_definition(definition, None, chosen))
         return TritonModel(definition, functions, source)
 
 
-def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
-    """The generated module of a definition: a clone is lowered with O2, then printed."""
+def generate_definition(definition: DefOp, ctx: Context | None = None,
+                        pipeline: str = PIPELINE) -> str:
+    """The generated module of a definition: a clone is lowered (O2), then printed."""
     module = ModuleOp([definition.clone()])
-    lower_to_kernel(module, ctx)
+    lower_to_kernel(module, ctx, pipeline)
     return _generate(_functions(module), f"model.def @{definition.sym_name.data}")
 
 

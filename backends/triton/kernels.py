@@ -26,7 +26,7 @@ from mlang.dialects.kernel import Body, KernelOp, MatmulOp, PointwiseOp, Reducti
 from mlang.dialects.kernel.body import Output, value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, row_levels
 from mlang.dialects.tensorops import (
-    IotaOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReshapeOp, ReshapeTailOp, TransposeOp,
+    ConcatOp, IotaOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReshapeOp, ReshapeTailOp, TransposeOp,
 )
 from mlang.support.shapes import Shape
 
@@ -106,7 +106,21 @@ class KernelPrinter:
         """Binds the block arguments and prints the host prologue as torch code."""
         torch_emitter = TorchEmitter()
         for op in self.body.host:
+            if isinstance(op, ConcatOp) and all(self._is_parameter(v) for v in op.inputs):
+                inputs = ", ".join(self.host.use(v) for v in op.inputs)
+                self.host.define(op.result, f"launch.concat_parameters(({inputs},), "
+                                            f"{op.axis.value.data})")
+                continue
             torch_emitter.emit(op, self.host)
+
+    def _is_parameter(self, value: SSAValue) -> bool:
+        """Whether a body value is a block argument whose input is a model parameter."""
+        from mlang.dialects.model.structure import GetParamOp
+
+        if value not in self.op.block.args:
+            return False
+        operand = self.op.inputs[self.op.block.args.index(value)]  # type: ignore[arg-type]
+        return isinstance(operand.owner, GetParamOp)
 
     def device_outputs(self) -> list[Output]:
         """The outputs the kernel stores (those computed on the device)."""

@@ -130,3 +130,23 @@ def device_of(params: dict[str, torch.Tensor], *args: object) -> torch.device:
     for p in params.values():
         return p.device
     return torch.device("cpu")
+
+
+_PARAMETER_CONCATS: dict[tuple[int, ...], tuple[list[torch.Tensor], list[int], torch.Tensor]] = {}
+_CONCAT_CACHE_SIZE = 32
+
+
+def concat_parameters(tensors: Sequence[torch.Tensor], axis: int) -> torch.Tensor:
+    """`torch.cat(tensors, axis)` of parameters, computed once per set of tensors and
+    kept until one of them changes (their version counters) or the cache is full. The
+    cache holds the tensors, so their memory cannot be reused by others meanwhile."""
+    key = (axis, *(id(t) for t in tensors))
+    hit = _PARAMETER_CONCATS.get(key)
+    versions = [t._version for t in tensors]
+    if hit is not None and all(a is b for a, b in zip(hit[0], tensors)) and hit[1] == versions:
+        return hit[2]
+    result = torch.cat(tuple(tensors), axis)
+    if len(_PARAMETER_CONCATS) >= _CONCAT_CACHE_SIZE:
+        _PARAMETER_CONCATS.pop(next(iter(_PARAMETER_CONCATS)))
+    _PARAMETER_CONCATS[key] = (list(tensors), versions, result)
+    return result

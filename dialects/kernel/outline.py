@@ -219,6 +219,7 @@ def absorb_input_views(members: set[Operation], block: Block) -> None:
     """Adds to `members` the chains of layout ops that only they read, so that the kernel
     computes them on the host (as views) instead of a kernel of their own."""
     from mlang.dialects.kernel.body import VIEW_OPS
+    from mlang.dialects.tensorops import ConcatOp
 
     changed = True
     while changed:
@@ -226,7 +227,7 @@ def absorb_input_views(members: set[Operation], block: Block) -> None:
         for op in list(members):
             for v in op.operands:
                 p = producer(v, block)
-                if (p is not None and p not in members and isinstance(p, VIEW_OPS)
+                if (p is not None and p not in members and isinstance(p, (*VIEW_OPS, ConcatOp))
                         and used_only_by(p, members) and _reads_no_members(p, members)):
                     members.add(p)
                     changed = True

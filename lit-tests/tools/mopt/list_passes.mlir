@@ -4,9 +4,9 @@
 
 // CHECK-LABEL: Passes:
 // CHECK:       canonicalize {{ +}}Applies all canonicalization patterns.
-// CHECK-NEXT:  cse {{ +}}Eliminates common subexpressions.
+// CHECK:       cse {{ +}}Eliminates common subexpressions.
 // CHECK:       test-crash {{ +}}Test pass: raises RuntimeError(message)
 // CHECK-NEXT:  --message=<str> (default: deliberate crash)
 // CHECK-LABEL: Pipelines:
-// CHECK-NEXT:  model-cleanup {{ +}}Canonicalizes, then eliminates common subexpressions.
+// CHECK:       model-cleanup {{ +}}Canonicalizes, then eliminates common subexpressions.
 // CHECK-NEXT:  = canonicalize,cse

@@ -343,8 +343,10 @@ ACCURACY_LABELS: dict[str, tuple[str, ...]] = {
 }
 """The lines of each example that print an accuracy (or F1), compared within 0.02."""
 EXACT_LABELS = ("parameters:", "rmse below 70:")
-RELATIVE_LABELS = {"final loss:": 0.15, "test mse:": 0.05, "test mae:": 0.05}
-"""Losses and errors after training, compared to a relative tolerance."""
+RELATIVE_LABELS = {"test mse:": 0.05, "test mae:": 0.05}
+"""Errors after training without dropout, compared to a relative tolerance. (The backends
+draw dropout masks differently, the reference with `torch.rand` and the generated code
+with `F.dropout`, so a loss after training with dropout is not comparable.)"""
 
 
 def _env(cache: Path) -> dict[str, str]:
