@@ -94,3 +94,16 @@ class ChooseBlockSizes(ModulePass):
                 kernel.properties["block_sizes"] = int_array(heuristic_block_sizes(kernel, self.interpreter))
             if self.autotune:
                 kernel.properties["autotune"] = UnitAttr()
+
+
+def autotune_candidates(op: TiledKernelOp, chosen: list[int]) -> list[list[int]]:
+    """The configurations a kernel marked `autotune` tries: the heuristic choice first,
+    then each tuned size halved and doubled (within what the kernel allows)."""
+    low = 16 if isinstance(op, (MatmulOp, AttentionOp)) else 1
+    tuned = chosen[:1] if isinstance(op, ReductionOp) else chosen
+    out = [list(tuned)]
+    for i, size in enumerate(tuned):
+        for other in (size // 2, size * 2):
+            if low <= other <= 256:
+                out.append([*tuned[:i], other, *tuned[i + 1:]])
+    return out

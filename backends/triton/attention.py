@@ -101,12 +101,9 @@ class AttentionPrinter(KernelPrinter):
         t.line(f"tl.store(out + {o_off}, acc.to(out.dtype.element_ty), "
                "mask=(rm < TQ)[:, None] & (rv < DV)[None, :])")
         self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_D", "BLOCK_DV"]
-        bm, bn = self.block_sizes["BLOCK_M"], self.block_sizes["BLOCK_N"]
         h.append("z = launch.numel(batch)")
-        h.append("if tq > 0 and z > 0:")
-        args = ", ".join([q, kt, v, f"{buffer}.kernel", "tq", "d", "tk", "dv", "*batch[1:]",
-                          *stride_args, f"BLOCK_M={bm}", f"BLOCK_N={bn}",
-                          "BLOCK_D=launch.row_block(d, 16)", "BLOCK_DV=launch.row_block(dv, 16)"])
-        h.append(f"    {self.name}_kernel[(triton.cdiv(tq, {bm}), z)]({args})")
+        args = [q, kt, v, f"{buffer}.kernel", "tq", "d", "tk", "dv", "*batch[1:]", *stride_args]
+        self.launch("tq > 0 and z > 0", "(triton.cdiv(tq, BLOCK_M), z)", args, "(tq, tk, d, z)",
+                    {"BLOCK_D": "launch.row_block(d, 16)", "BLOCK_DV": "launch.row_block(dv, 16)"})
         self.returns({0: buffer})
         return self.source()

@@ -78,12 +78,14 @@ class HostEmitter(TorchEmitter):
         self.module = module
         self.prefix = ""
         self.count = 0
+        self.taken: dict[str, str] = {}
 
     def function(self, f: func.FuncOp, functions: Mapping[str, str]) -> list[str]:
         """The lines of `def name(params, *args, training=False):` for one function."""
         if f.is_declaration:
             raise CodegenError(f"function @{f.sym_name.data} has no body")
-        ctx = FunctionContext(functions)
+        self.taken = {**functions, **{f"#{n}": n for n in ("launch", "triton", "tl", "dl")}}
+        ctx = FunctionContext(self.taken)
         self.prefix, self.count = functions[f.sym_name.data], 0
         args = [ctx.bind(arg) for arg in f.body.block.args]
         lines = [
@@ -116,11 +118,12 @@ class HostEmitter(TorchEmitter):
     def _kernel(self, op: TiledKernelOp, ctx: FunctionContext) -> None:
         name = f"{self.prefix}_{op.KIND}{self.count}"
         self.count += 1
+        self.taken[f"#{name}"] = name  # no value may take the wrapper's name
         sizes = op.sizes() or default_block_sizes(op)
         self.module.kernels.append(_printer(op)(op, name, sizes).print())
         args = ", ".join(["device", *(ctx.use(v) for v in op.inputs)])
         names = ", ".join(ctx.bind(r) for r in op.outputs)
-        ctx.lines.append(f"{names} = {name}({args})")
+        ctx.lines.append(f"{names} = {name}({args})" if names else f"{name}({args})")
 
 
 def default_block_sizes(op: TiledKernelOp) -> dict[str, int]:

@@ -31,6 +31,15 @@ from mlang.dialects.tensorops import (
 from mlang.support.shapes import Shape
 
 
+WRAPPER_NAMES = (
+    "launch", "triton", "tl", "dl", "shape", "space", "lead", "rows", "cols", "n", "z",
+    "batch", "a_shape", "b_shape", "a_space", "b_space", "row_sizes", "z_sizes", "M", "N",
+    "K", "tq", "tk", "d", "dv", "run", "BLOCK", "BLOCK_R", "BLOCK_C", "BLOCK_M", "BLOCK_N",
+    "BLOCK_K", "BLOCK_D", "BLOCK_DV", *(f"out{i}" for i in range(64)),
+)
+"""Names that wrappers use for themselves, which values must not shadow."""
+
+
 @dataclass
 class KernelSource:
     """The printed parts of one kernel."""
@@ -92,7 +101,7 @@ class KernelPrinter:
         self.name = name
         self.body: Body = op.split()
         self.block_sizes = block_sizes
-        self.host = FunctionContext({})
+        self.host = FunctionContext({f"#{n}": n for n in WRAPPER_NAMES})
         self.wrapper: list[str] = []
         self.sig = Signature()
         self.tile = Tile(iota=self.iota)
@@ -170,6 +179,31 @@ class KernelPrinter:
         """Prints elementwise device ops."""
         for op in ops:
             self.device.emit(op, self.tile)
+
+    def launch(self, condition: str, grid: str, args: Sequence[str], key: str,
+               derived: dict[str, str] | None = None) -> None:
+        """Prints the launch: `grid` and `derived` block sizes may use the tuned block
+        sizes by name. With `autotune`, a CUDA device times neighbouring sizes on the
+        first call for each `key` (see `launch.autotune`)."""
+        tuned = list(self.block_sizes)
+        derived = derived or {}
+        names = [*tuned, *derived]
+        call = ", ".join([*args, *(f"{n}={n}" for n in names)])
+        h = self.host.lines
+        h.append(f"if {condition}:")
+        if self.op.autotune is None:
+            values = ", ".join(str(self.block_sizes[n]) for n in tuned)
+            h.append(f"    {', '.join(tuned)} = {values}")
+            h += [f"    {n} = {e}" for n, e in derived.items()]
+            h.append(f"    {self.name}_kernel[{grid}]({call})")
+            return
+        from mlang.passes.choose_block_sizes import autotune_candidates
+
+        candidates = [tuple(c) for c in autotune_candidates(self.op, list(self.block_sizes.values()))]
+        h.append(f"    def run({', '.join(tuned)}):")
+        h += [f"        {n} = {e}" for n, e in derived.items()]
+        h.append(f"        {self.name}_kernel[{grid}]({call})")
+        h.append(f'    launch.autotune("{self.name}", {key}, {candidates}, run)')
 
     def iota(self, op: IotaOp) -> str:
         """Indices along an axis, in this kernel's space."""
@@ -268,12 +302,10 @@ class PointwisePrinter(KernelPrinter):
             root = self.body.outputs[i].root
             self.store(pointer, root, _offsets(list(zip(self.index, strides))), "mask")
         self.sig.constexprs.append("BLOCK")
-        block = self.block_sizes["BLOCK"]
         ins = [self.host.use(v) for v in inputs]
         h.append("n = launch.numel(space)")
-        h.append("if n > 0:")
-        args = ", ".join([*ins, *out_args, "n", "*space[1:]", *stride_args, f"BLOCK={block}"])
-        h.append(f"    {self.name}_kernel[(triton.cdiv(n, {block}),)]({args})")
+        args = [*ins, *out_args, "n", "*space[1:]", *stride_args]
+        self.launch("n > 0", "(triton.cdiv(n, BLOCK),)", args, "space")
         self.returns(buffers)
         return self.source()
 
@@ -358,12 +390,10 @@ class ReductionPrinter(KernelPrinter):
                 self.store(pointer, root, _offsets(terms), "rmask")
         self.sig.constexprs += ["BLOCK_R", "BLOCK_C"]
         ins = [self.host.use(v) for v in inputs]
-        br, bc = self.block_sizes["BLOCK_R"], self.block_sizes["BLOCK_C"]
-        h.append(f"block_c = launch.row_block(cols, {bc})")
-        h.append("if rows > 0:")
-        args = ", ".join([*ins, *out_args, "rows", "cols", "*lead[1:]", *stride_args,
-                          f"BLOCK_R={br}", "BLOCK_C=block_c"])
-        h.append(f"    {self.name}_kernel[(triton.cdiv(rows, {br}),)]({args})")
+        bc = self.block_sizes.pop("BLOCK_C")
+        args = [*ins, *out_args, "rows", "cols", "*lead[1:]", *stride_args]
+        self.launch("rows > 0", "(triton.cdiv(rows, BLOCK_R),)", args, "shape",
+                    {"BLOCK_C": f"launch.row_block(cols, {bc})"})
         self.returns(buffers)
         return self.source()
 
@@ -506,14 +536,11 @@ class MatmulPrinter(KernelPrinter):
             root = body.outputs[i].root
             self.store(pointer, root, _offsets([*z_part, *row_part, ("rn[None, :]", st[-1])]), o_mask)
         self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_K"]
-        bm, bn, bk = (self.block_sizes[k] for k in ("BLOCK_M", "BLOCK_N", "BLOCK_K"))
         ins = [self.host.use(v) for v in self.pointer_of]
         h.append("M, N, K = rows, shape[-1], a_shape[-1]")
-        h.append("if M > 0 and N > 0 and z > 0:")
-        args = ", ".join([*ins, *out_args, "M", "N", "K", "*row_sizes", "*z_sizes",
-                          *stride_args, f"BLOCK_M={bm}", f"BLOCK_N={bn}", f"BLOCK_K={bk}"])
-        h.append(f"    grid = (triton.cdiv(M, {bm}) * triton.cdiv(N, {bn}), z)")
-        h.append(f"    {self.name}_kernel[grid]({args})")
+        args = [*ins, *out_args, "M", "N", "K", "*row_sizes", "*z_sizes", *stride_args]
+        self.launch("M > 0 and N > 0 and z > 0",
+                    "(triton.cdiv(M, BLOCK_M) * triton.cdiv(N, BLOCK_N), z)", args, "(M, N, K, z)")
         self.returns(buffers)
         return self.source()
 

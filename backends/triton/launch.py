@@ -7,7 +7,7 @@ Wrappers stay straight-line code; whatever depends on run-time shapes lives here
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from math import prod
 
 import torch
@@ -150,3 +150,36 @@ def concat_parameters(tensors: Sequence[torch.Tensor], axis: int) -> torch.Tenso
         _PARAMETER_CONCATS.pop(next(iter(_PARAMETER_CONCATS)))
     _PARAMETER_CONCATS[key] = (list(tensors), versions, result)
     return result
+
+
+_TUNED: dict[tuple[object, ...], tuple[int, ...]] = {}
+
+
+def autotune(name: str, key: object, candidates: Sequence[tuple[int, ...]],
+             run: Callable[..., None]) -> None:
+    """Runs a kernel with the fastest of `candidates` block sizes for `key`, timing each
+    once on the first call per key. Only on a CUDA device: the interpreter (or a CPU
+    tensor) runs the first candidate, the heuristic choice."""
+    import os
+
+    if os.environ.get("TRITON_INTERPRET", "") not in ("", "0") or not torch.cuda.is_available():
+        run(*candidates[0])
+        return
+    best = _TUNED.get((name, key))
+    if best is None:
+        timings = []
+        for sizes in candidates:
+            try:
+                run(*sizes)  # compile and warm up
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                for _ in range(3):
+                    run(*sizes)
+                end.record()
+                torch.cuda.synchronize()
+                timings.append((start.elapsed_time(end), tuple(sizes)))
+            except Exception:  # a configuration the GPU cannot run (resources)
+                continue
+        best = min(timings)[1] if timings else tuple(candidates[0])
+        _TUNED[(name, key)] = best
+    run(*best)

@@ -114,6 +114,8 @@ def outline(kind: type[KernelOp], ops: Iterable[Operation], check: bool = True) 
     if not group.is_convex():
         return None
     inputs, outputs = group.inputs(), group.outputs()
+    if not outputs:
+        return None  # nothing reads the group: dead code, not a kernel
     kernel = build_kernel(kind, group, inputs, outputs)
     if check:
         try:
