@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DenseArrayBase, TensorType, i64
+from xdsl.dialects.builtin import DenseArrayBase, TensorType, i8, i32, i64
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
     VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
@@ -22,13 +22,15 @@ from mlang.support.shapes import ShapeError, dims_conflict, fmt_shape, matmul_sh
 @irdl_op_definition
 class MatmulOp(TensorOp):
     """Matrix product with `torch.matmul` semantics: 1-d operands are vectors, and
-    batch dimensions broadcast."""
+    batch dimensions broadcast. The result has the operands' element type, except that
+    int8 operands give an int32 result: their products accumulate exactly in 32 bits
+    (`tensorops.matmul %a, %b : tensor<?x64xi8>, tensor<64x10xi8> -> tensor<?x10xi32>`)."""
 
     name = "tensorops.matmul"
     T: ClassVar = VarConstraint("T", NumberElement)
     lhs = operand_def(TensorType.constr(T))
     rhs = operand_def(TensorType.constr(T))
-    result = result_def(TensorType.constr(T))
+    result = result_def(TensorType.constr(NumberElement))
     traits = traits_def(Pure())
     assembly_format = (
         "$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)"
@@ -41,8 +43,10 @@ class MatmulOp(TensorOp):
 
     @classmethod
     def infer_result_type(cls, lhs: TensorType, rhs: TensorType) -> TensorType:
-        """Broadcast batch dimensions, then the rows of `lhs` and the columns of `rhs`."""
-        return tensor_of(lhs.element_type, matmul_shape(shape_of(lhs), shape_of(rhs)))
+        """Broadcast batch dimensions, then the rows of `lhs` and the columns of `rhs`;
+        int32 elements for int8 operands."""
+        element = i32 if lhs.element_type == i8 else lhs.element_type
+        return tensor_of(element, matmul_shape(shape_of(lhs), shape_of(rhs)))
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(tensor_type(self.lhs), tensor_type(self.rhs))

@@ -418,11 +418,13 @@ class DropoutOp(TensorOp):
 
 
 class ScaledOp(TensorOp, ABC):
-    """An elementwise op with a per-tensor or per-channel scale.
+    """An elementwise op with a per-tensor, per-channel or per-row scale.
 
-    `scale` is a rank-0 tensor, or has size 1 in all dimensions but one (the channel
-    axis), and broadcasts to the shape of the input: `tensor<64x1xf32>` for a `64x32`
-    weight quantized per output channel.
+    `scale` broadcasts to the shape of the input and is a rank-0 tensor, or has size 1 in
+    all dimensions but one (the channel axis): `tensor<64x1xf32>` for a `64x32` weight
+    quantized per output channel; or it has the input's rank with a last size of 1, one
+    scale per row: `tensor<?x?x1xf32>` for activations `tensor<?x?x768xf32>` quantized
+    per row at run time.
     """
 
     traits = traits_def(Pure())
@@ -444,7 +446,8 @@ class ScaledOp(TensorOp, ABC):
     def infer_result_type(cls, input: TensorType, scale: TensorType) -> TensorType:
         """The input's shape, after checking that the scale fits it."""
         shape = shape_of(input)
-        channel_axis(input, scale)
+        if not is_row_scale(input, scale):
+            channel_axis(input, scale)
         if broadcast_shapes(shape, shape_of(scale)) != shape:
             raise ShapeError(
                 f"scale of shape {fmt_shape(shape_of(scale))} does not broadcast to "
@@ -484,6 +487,13 @@ class DequantizeOp(ScaledOp):
     input = operand_def(TensorType.constr(EqAttrConstraint(i8)))
     scale = operand_def(TensorType.constr(E))
     result = result_def(TensorType.constr(E))
+
+
+def is_row_scale(input: TensorType, scale: TensorType) -> bool:
+    """Whether `scale` holds one scale per row of `input`: the same rank (at least 2),
+    and a last size of 1."""
+    sizes = scale.get_shape()
+    return len(sizes) == len(input.get_shape()) >= 2 and sizes[-1] == 1
 
 
 def channel_axis(input: TensorType, scale: TensorType) -> int | None:
