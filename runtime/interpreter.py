@@ -93,8 +93,8 @@ class Interpreter:
                 OverflowError) as err:
             # What torch and Python raise on bad data (shapes only a call reveals, ...).
             raise CompileError(op_loc(op), runtime_message(err)) from None
-        except KeyboardInterrupt:
-            raise
+        except (KeyboardInterrupt, BrokenPipeError):
+            raise  # mrun exits 130, or quietly when its output pipe closed
         except Exception as err:  # noqa: BLE001 - anything else is a bug of ours
             raise InternalError(
                 op_loc(op), f"{op.name} failed: {type(err).__name__}: {runtime_message(err)}"
