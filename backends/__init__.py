@@ -16,7 +16,6 @@ from mlang.support.diagnostics import UserError
 if TYPE_CHECKING:
     import torch
 
-    from mlang.backends.reference.quantization import ActivationQuant
     from mlang.dialects.model.structure import DefOp
 
 
@@ -31,10 +30,14 @@ class CompiledModel(Protocol):
 
 @dataclass
 class RunOptions:
-    """Per-call settings: training behaviour (dropout) and activation quantization."""
+    """Per-call settings: training behaviour (dropout).
+
+    `quant` is always None: int8 activations are part of a quantized model's IR (see the
+    `quantize` pass), so every backend runs them as it runs any other op. The field stays
+    until the backends that still test it stop reading it."""
 
     training: bool = False
-    quant: ActivationQuant | None = None
+    quant: object | None = None
 
 
 class Backend(Protocol):

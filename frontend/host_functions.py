@@ -309,6 +309,13 @@ def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: L
     return _call(em, host.LoadWeightsOp, operands, None, loc)
 
 
+@host_function(Signature.of("file_size", "path"))
+def emit_file_size(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+    """The size of a file in bytes (an addition to the spec: comparing package sizes)."""
+    path = arg(em, a["path"], STR, locs["path"], "the path")
+    return _call(em, host.FileSizeOp, {"path": path.ssa}, INT, loc)
+
+
 @host_function(Signature.of("params", "model"))
 def emit_params(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
     """The number of parameters."""

@@ -37,6 +37,7 @@ def _xdsl(module: str, cls: str) -> type[ModulePass]:
 
 
 _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "calibrate": lambda: _load("calibrate", "Calibrate"),
     "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
     "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
     "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),
@@ -48,6 +49,7 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "fuse-reduction": lambda: _load("fuse_reduction", "FuseReduction"),
     "infer-shapes": lambda: _load("infer_shapes", "InferShapes"),
     "merge-qkv": lambda: _load("merge_qkv", "MergeQkv"),
+    "quantize": lambda: _load("quantize", "Quantize"),
     "lower-activations": lambda: _load("lower_activations", "LowerActivationsPass"),
     "lower-attention": lambda: _load("lower_attention", "LowerAttentionPass"),
     "lower-conv-pool": lambda: _load("lower_conv_pool", "LowerConvPoolPass"),

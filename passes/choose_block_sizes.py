@@ -8,7 +8,8 @@ matmul and attention kernel with `block_sizes` set (existing ones are kept):
   to a power of two), and about 4096 elements per program;
 - matmul `[BLOCK_M, BLOCK_N, BLOCK_K]`: 64 x 64 x 32 tiles, shrunk (to at least 16,
   what `tl.dot` needs) for small static sizes;
-- attention `[BLOCK_M, BLOCK_N]`: 64 queries by 64 keys, shrunk for short sequences.
+- attention `[BLOCK_M, BLOCK_N, BLOCK_Z]`: 64 queries by 64 keys, shrunk for short
+  sequences, of one batch entry (head) per program.
 
 Unknown (`?`) sizes count as large. With `interpreter=true` blocks are several times
 larger, which the Triton interpreter runs much faster (the Triton backend sets it when it
@@ -70,7 +71,9 @@ def heuristic_block_sizes(op: TiledKernelOp, interpreter: bool = False) -> list[
         pattern = op.pattern()
         queries, keys = pattern.sizes()
         tile = 64 * (2 if interpreter else 1)
-        return [_pow2(_size(queries), 16, tile), _pow2(_size(keys), 16, tile)]
+        batch = prod(_size(d) for d in value_shape(pattern.q)[:-2])
+        heads = _pow2(batch, 1, max(1, 4096 // tile)) if interpreter else 1
+        return [_pow2(_size(queries), 16, tile), _pow2(_size(keys), 16, tile), heads]
     raise ValueError(f"no block-size heuristic for {op.name}")
 
 
@@ -91,19 +94,21 @@ class ChooseBlockSizes(ModulePass):
             if not isinstance(kernel, TiledKernelOp):
                 continue
             if kernel.block_sizes is None:
-                kernel.properties["block_sizes"] = int_array(heuristic_block_sizes(kernel, self.interpreter))
+                sizes = heuristic_block_sizes(kernel, self.interpreter)
+                kernel.properties["block_sizes"] = int_array(sizes)
             if self.autotune:
                 kernel.properties["autotune"] = UnitAttr()
 
 
 def autotune_candidates(op: TiledKernelOp, chosen: list[int]) -> list[list[int]]:
     """The configurations a kernel marked `autotune` tries: the heuristic choice first,
-    then each tuned size halved and doubled (within what the kernel allows)."""
+    then each tuned size halved and doubled (within what the kernel allows; a reduction
+    is given its BLOCK_R only, since whole rows fix BLOCK_C)."""
     low = 16 if isinstance(op, (MatmulOp, AttentionOp)) else 1
-    tuned = chosen[:1] if isinstance(op, ReductionOp) else chosen
-    out = [list(tuned)]
-    for i, size in enumerate(tuned):
+    tunable = 2 if isinstance(op, AttentionOp) else len(chosen)  # not BLOCK_Z
+    out = [list(chosen)]
+    for i, size in enumerate(chosen[:tunable]):
         for other in (size // 2, size * 2):
             if low <= other <= 256:
-                out.append([*tuned[:i], other, *tuned[i + 1:]])
+                out.append([*chosen[:i], other, *chosen[i + 1:]])
     return out

@@ -7,7 +7,9 @@ yet in a kernel is one `kernel.matmul` holding:
 - its operands' layout ops (the weight transpose of a linear layer, head splits) as
   host-side views, and on the rhs the elementwise ops that only it reads (such as the
   dequantize of int8 weights; a transpose of one is first moved onto its operands);
-  on the lhs only dequantize and cast, so that a neighbour's epilogue is not recomputed;
+  on the lhs only dequantize and cast, so that a neighbour's epilogue is not recomputed,
+  or a chain computed from the function's inputs, parameters and constants alone (such
+  as an input scaling `x / 16`);
 - the elementwise ops after it, grown downwards while their result has the product's
   shape and their other operands do not depend on it (bias add, activation, residual
   add, whole chains such as gelu's);
@@ -31,8 +33,9 @@ from mlang.dialects.kernel.ops import fits
 from mlang.dialects.kernel.outline import (
     Group, absorb_input_views, absorb_output_views, outline, producer, used_only_by,
 )
+from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import (
-    BroadcastToOp, CastOp, DequantizeOp, ReshapeOp, TransposeOp,
+    BroadcastToOp, CastOp, ConstantOp, DequantizeOp, ReshapeOp, TransposeOp,
 )
 from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
 from mlang.support.pass_statistics import Statistic
@@ -90,6 +93,23 @@ def prologue(operand: SSAValue, allowed: tuple[type, ...], members: set[Operatio
         stack.extend(p.operands)
 
 
+def input_scaling(operand: SSAValue, members: set[Operation], block: Block) -> None:
+    """Adds an elementwise chain that computes the lhs from the function's own inputs,
+    parameters and constants alone (such as `x / 16`), which no other kernel could
+    produce more cheaply."""
+    inside = set(members)
+    prologue(operand, ELEMENTWISE_OPS, inside, block)
+    group = inside - members
+    if all(_is_leaf(v) or v.owner in inside for op in group for v in op.operands):
+        members |= group
+
+
+def _is_leaf(value: SSAValue) -> bool:
+    """A function argument, a parameter or a constant."""
+    owner = value.owner
+    return not isinstance(owner, Operation) or isinstance(owner, (GetParamOp, ConstantOp))
+
+
 def epilogue(mm: TensorMatmulOp, members: set[Operation], block: Block) -> None:
     """Adds the elementwise ops after the product, grown downwards."""
     shape = value_shape(mm.result)
@@ -139,6 +159,7 @@ def fuse_block(block: Block, formed: Statistic) -> None:
             continue
         members: set[Operation] = {mm}
         prologue(mm.lhs, LHS_PROLOGUE, members, block)
+        input_scaling(mm.lhs, members, block)
         prologue(mm.rhs, ELEMENTWISE_OPS, members, block)
         epilogue(mm, members, block)
         absorb_input_views(members, block)

@@ -2,7 +2,7 @@
 
 In: tensorops functions (other fusions may already have formed kernels). Out: each
 maximal tree of elementwise ops (unary, binary, compare, select, cast, quantize,
-dequantize, dropout, `broadcast_to`), grown upwards from a consumer through producers
+dequantize, dropout, `broadcast_to`, `iota`), grown upwards from a consumer through producers
 that only it reads and whose shapes broadcast to its own, is one `kernel.pointwise`;
 layout ops that only the tree reads join it as host-side views, and a reshape or
 transpose that alone reads the result joins it as an output view. Ops of other kinds
@@ -26,10 +26,10 @@ from mlang.dialects.kernel.ops import fits
 from mlang.dialects.kernel.outline import (
     absorb_input_views, absorb_output_views, outline, producer, used_only_by,
 )
-from mlang.dialects.tensorops import BroadcastToOp
+from mlang.dialects.tensorops import BroadcastToOp, IotaOp
 from mlang.support.pass_statistics import Statistic
 
-POINTWISE_OPS = (*ELEMENTWISE_OPS, BroadcastToOp)
+POINTWISE_OPS = (*ELEMENTWISE_OPS, BroadcastToOp, IotaOp)
 
 
 def is_pointwise(op: Operation) -> bool:
@@ -38,19 +38,21 @@ def is_pointwise(op: Operation) -> bool:
 
 
 def pointwise_group(root: Operation, block: Block) -> set[Operation]:
-    """`root` and the elementwise producers that only the group reads, grown upwards."""
+    """`root` and the elementwise producers that only the group reads, grown upwards
+    until nothing more joins."""
     members = {root}
     shape = value_shape(root.results[0])
-    frontier = [root]
-    while frontier:
-        op = frontier.pop()
-        for v in op.operands:
-            p = producer(v, block)
-            if (p is None or p in members or not is_pointwise(p)
-                    or not used_only_by(p, members) or not fits(value_shape(v), shape)):
-                continue
-            members.add(p)
-            frontier.append(p)
+    changed = True
+    while changed:
+        changed = False
+        for op in list(members):
+            for v in op.operands:
+                p = producer(v, block)
+                if (p is None or p in members or not is_pointwise(p)
+                        or not used_only_by(p, members) or not fits(value_shape(v), shape)):
+                    continue
+                members.add(p)
+                changed = True
     absorb_input_views(members, block)
     return members
 

@@ -31,14 +31,14 @@ from mlang.dialects.kernel.ops import ROW_REDUCTIONS, fits
 from mlang.dialects.kernel.outline import (
     Group, absorb_input_views, absorb_output_views, outline, producer, used_only_by,
 )
-from mlang.dialects.tensorops import BroadcastToOp, ReshapeOp, TransposeOp
+from mlang.dialects.tensorops import BroadcastToOp, IotaOp, ReshapeOp, TransposeOp
 from mlang.dialects.tensorops.base import FLOAT_TYPES
 from mlang.support.pass_statistics import Statistic
 from mlang.support.shapes import Shape
 
 MAX_ROW = 1 << 14
 """The longest row (static) a reduction kernel holds in one block."""
-JOINERS = (*ELEMENTWISE_OPS, BroadcastToOp)
+JOINERS = (*ELEMENTWISE_OPS, BroadcastToOp, IotaOp)
 
 
 def _reduced_axis(op: Operation) -> int | None:

@@ -27,14 +27,14 @@ from mlang.dialects.kernel import (
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS
 from mlang.dialects.kernel.outline import outline
-from mlang.dialects.tensorops import BroadcastToOp, TensorOp
+from mlang.dialects.tensorops import BroadcastToOp, ConstantOp, IotaOp, TensorOp
 from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
 from mlang.support.pass_statistics import Statistic
 
 
 def kernel_kinds(op: Operation) -> list[type[KernelOp]]:
     """The kernel kinds to try for a lone op, best first (extern always fits)."""
-    if isinstance(op, (*ELEMENTWISE_OPS, BroadcastToOp)):
+    if isinstance(op, (*ELEMENTWISE_OPS, BroadcastToOp, IotaOp)):
         return [PointwiseOp, ExternOp]
     if isinstance(op, ROW_REDUCTIONS):
         return [ReductionOp, ExternOp]
@@ -44,14 +44,16 @@ def kernel_kinds(op: Operation) -> list[type[KernelOp]]:
 
 
 def wrap_block(block: Block) -> None:
-    """Wraps each tensorops op directly in `block` in a kernel of its own."""
-    for op in list(block.ops):
-        if not isinstance(op, TensorOp):
+    """Wraps each tensorops op directly in `block` in a kernel of its own. Constants go
+    last: a kernel clones the constants it reads, so most need no kernel of their own."""
+    ops = [op for op in block.ops if isinstance(op, TensorOp)]
+    constants = [op for op in ops if isinstance(op, ConstantOp)]
+    for op in [op for op in ops if not isinstance(op, ConstantOp)] + constants:
+        if op.parent_block() is not block:
+            continue  # erased: a dead constant whose readers cloned it
+        if not op.results[0].uses and _is_pure(op):
+            block.erase_op(op)
             continue
-        if not op.results[0].uses:
-            block.erase_op(op) if _is_pure(op) else None
-            if op.parent_block() is None:
-                continue
         for kind in kernel_kinds(op):
             if outline(kind, [op]) is not None:
                 break

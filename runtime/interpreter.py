@@ -8,6 +8,7 @@ re-raised as a `CompileError` at the location of the op being executed.
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from collections.abc import Callable
@@ -281,7 +282,7 @@ def _call(it: Interpreter, op: CallOp, args: list) -> object:
 @handles(host.FitOp)
 def _fit(it: Interpreter, op: host.FitOp, args: list) -> object:
     model = model_value(args[0])
-    if model.int8 is not None:
+    if model.quantization is not None:
         raise UserError("a quantized model cannot be trained")
     defaults = {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.001, "epochs": 10,
                 "batch": 32, "freeze": [], "weight_decay": 0.0}
@@ -303,7 +304,8 @@ def _predict(it: Interpreter, op: Operation, args: list) -> object:
 def _quantize(it: Interpreter, op: host.QuantizeOp, args: list) -> object:
     mode = option(args, op, "mode", "weight")
     calibrate = option(args, op, "calibrate", None)
-    return quantize_model(model_value(args[0]), args[1], mode, calibrate)  # type: ignore[arg-type]
+    return quantize_model(model_value(args[0]), args[1], mode, calibrate,  # type: ignore[arg-type]
+                          it.backend)
 
 
 @handles(host.SaveOp)
@@ -321,6 +323,14 @@ def _load_model(it: Interpreter, op: Operation, args: list) -> object:
 def _load_weights(it: Interpreter, op: Operation, args: list) -> object:
     model_io.load_weights(model_value(args[0]), args[1])
     return None
+
+
+@handles(host.FileSizeOp)
+def _file_size(it: Interpreter, op: Operation, args: list) -> object:
+    try:
+        return os.path.getsize(args[0])
+    except OSError:
+        raise UserError(f"cannot read the size of '{args[0]}': no such file") from None
 
 
 @handles(host.ParamsOp)

@@ -1,30 +1,41 @@
 """Model instances at run time: a specialised `model.def`, its parameters, and how its
-methods run (the backend's compiled form, plus int8 state once quantized)."""
+methods run (the backend's compiled form).
+
+A quantized model is an instance like any other: its definition is the tensor-level
+`model.def` that the `quantize` pass made (int8 weight parameters `W` with float32
+companions `W.scale`, and the activation quantization as ops), and its parameters hold
+the int8 tensors and their scales instead of the float weights."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import StringAttr, TensorType, i8
 
 from mlang.backends import CompiledModel, RunOptions
 from mlang.backends.reference.init import init_parameter
-from mlang.backends.reference.quantization import ActivationQuant, dequantize
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.support.diagnostics import UserError
 from mlang.support.shapes import fmt_shape
 
 
-@dataclass
-class Int8Weights:
-    """Quantized weights (int8 with per-channel float32 scales) and the activation mode."""
+SCALE_SUFFIX = ".scale"
+"""The scale of int8 weight `W` is the parameter `W.scale` (see `passes/quantize.py`)."""
 
-    mode: str
-    weights: dict[str, tuple[torch.Tensor, torch.Tensor]]
-    activation_scales: dict[str, float] = field(default_factory=dict)
+
+def scale_parameters(definition: DefOp) -> set[str]:
+    """The names of the scales of a definition's int8 weights."""
+    return {p.sym_name.data + SCALE_SUFFIX for p in definition.params
+            if p.param_type.element_type == i8}
+
+
+def quantization_mode(definition: DefOp) -> str | None:
+    """How a definition was quantized ("weight", "dynamic", "static"), or None."""
+    mode = definition.attributes.get("quantization")
+    return mode.data if isinstance(mode, StringAttr) else None
 
 
 @dataclass
@@ -34,7 +45,6 @@ class ModelInstance:
     definition: DefOp
     compiled: CompiledModel
     params: dict[str, torch.Tensor]
-    int8: Int8Weights | None = None
     loss_name: str = "cross_entropy"
 
     @staticmethod
@@ -53,8 +63,13 @@ class ModelInstance:
         source = self.definition.attributes.get("source")
         return source.data if source is not None else self.definition.sym_name.data  # type: ignore[union-attr]
 
+    @property
+    def quantization(self) -> str | None:
+        """The int8 mode of a quantized model, else None."""
+        return quantization_mode(self.definition)
+
     def parameters(self) -> dict[str, torch.Tensor]:
-        """Float parameters by dotted name (quantized weights are not trainable)."""
+        """Parameters by dotted name (`fit` refuses quantized models)."""
         return self.params
 
     def call(self, method: str, args: Sequence[object], training: bool = False) -> list[object]:
@@ -62,31 +77,16 @@ class ModelInstance:
         if method not in self.definition.methods:
             raise UserError(f"model {self.name} has no method '{method}'")
         check_inputs(self, method, args)
-        return self.compiled.run(method, self.effective_params(), args, self.options(training))
+        return self.compiled.run(method, self.params, args, RunOptions(training))
 
     def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor:
         """The forward method on one batch."""
         return self.call("forward", [x], training)[0]  # type: ignore[return-value]
 
-    def effective_params(self) -> dict[str, torch.Tensor]:
-        """The parameters the methods see: quantized weights are dequantized here."""
-        if self.int8 is None:
-            return self.params
-        out = dict(self.params)
-        for name, (q, s) in self.int8.weights.items():
-            out[name] = dequantize(q, s)
-        return out
-
-    def options(self, training: bool, quant: ActivationQuant | None = None) -> RunOptions:
-        """Run options for one call, with the instance's activation quantization."""
-        if quant is None and self.int8 is not None and self.int8.mode != "weight":
-            quant = ActivationQuant(self.int8.mode, self.int8.activation_scales)
-        return RunOptions(training, quant)
-
     def parameter_count(self) -> int:
-        """The number of parameters, counting quantized weights once."""
-        return sum(p.numel() for p in self.params.values()) + sum(
-            q.numel() for q, _ in (self.int8.weights.values() if self.int8 else []))
+        """The number of parameters; the scales of int8 weights are not counted."""
+        scales = scale_parameters(self.definition)
+        return sum(p.numel() for name, p in self.params.items() if name not in scales)
 
 
 def check_inputs(model: ModelInstance, method: str, args: Sequence[object]) -> None:

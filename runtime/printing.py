@@ -44,7 +44,7 @@ def _format_tensor(tensor: torch.Tensor) -> str:
 
 def _format_model(model: ModelInstance) -> str:
     """A model as its name and parameter count (and int8 mode), never its Python repr."""
-    quantized = f" int8={model.int8.mode}" if model.int8 is not None else ""
+    quantized = f" int8={model.quantization}" if model.quantization is not None else ""
     return f"<model {model.name} params={model.parameter_count()}{quantized}>"
 
 

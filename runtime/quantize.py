@@ -1,82 +1,115 @@
 """`quantize(model, "int8", mode=...)`: a new model whose matmul weights are int8.
 
-Weights feeding `model.linear`, `model.conv2d` and `model.attention` are quantized once,
-here, per output channel; the new instance keeps int8 tensors and scales, not float
-weights. `dynamic` also quantizes each linear layer's input per row at run time; `static`
-fixes per-layer input scales from the largest magnitude seen on a calibration set.
+The new model's definition is made by passes, so that its IR says what runs:
+
+    model.def --lower-to-tensor--> tensorops
+              [--calibrate (here, with the model's weights and the data set)-->]
+              --quantize{mode=M}, cse--> int8 weights and scales as parameters
+
+and its weights are quantized once, here, per output channel, with the reference
+arithmetic (`backends/reference/quantization.py`): the new instance keeps int8 tensors and
+their scales, not float weights. `save` stores that definition and those tensors. The
+original model is unchanged.
 """
 
 from __future__ import annotations
 
-import torch
-from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, TensorType, i8
 
-from mlang.backends.reference.quantization import ActivationQuant, quantize_per_channel, scales_for
-from mlang.dialects.model import layers as L
-from mlang.dialects.model.structure import GetParamOp
+from mlang.backends import Backend
+from mlang.backends.reference.quantization import quantize_weight
+from mlang.dialects.model.structure import DefOp
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import Int8Weights, ModelInstance, check_inputs
+from mlang.runtime.model import SCALE_SUFFIX, ModelInstance, check_inputs
 from mlang.runtime.names import QUANT_MODES
-from mlang.support.diagnostics import UserError
+from mlang.runtime.summary import LAYERS, layer_table
+from mlang.support.diagnostics import InternalError, UserError
 
-# Which operands of each layer op are matmul weights.
-WEIGHT_OPERANDS = {L.LinearOp: (1,), L.Conv2dOp: (1,), L.AttentionOp: (1, 3, 5, 7)}
+LOWERING = "lower-to-tensor"
+CALIBRATION_BATCH = 256
 
 
-def quantize_model(model: ModelInstance, dtype: str, mode: str,
-                   calibrate: Dataset | None) -> ModelInstance:
-    """A quantized copy of `model`; the original is unchanged."""
+def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Dataset | None,
+                   backend: Backend) -> ModelInstance:
+    """A quantized copy of `model`, compiled by `backend`; the original is unchanged."""
     if dtype != "int8":
         raise UserError(f"unknown quantization type '{dtype}'; expected int8")
     if mode not in QUANT_MODES:
         raise UserError(f"unknown quantization mode '{mode}'; expected one of "
                         + ", ".join(QUANT_MODES))
-    if model.int8 is not None:
+    if model.quantization is not None:
         raise UserError("this model is already quantized")
     if mode == "static" and calibrate is None:
         raise UserError('mode="static" needs calibrate=DATASET')
     if mode == "static" and len(calibrate) == 0:  # type: ignore[arg-type]
         raise UserError("the calibration data set is empty")
-    names = matmul_weights(model)
-    params = {k: v.detach().clone() for k, v in model.params.items() if k not in names}
-    weights = {n: quantize_per_channel(model.params[n]) for n in names}
-    scales = calibrate_scales(model, calibrate) if mode == "static" else {}
-    return ModelInstance(model.definition, model.compiled, params,
-                         Int8Weights(mode, weights, scales), model.loss_name)
+    module = ModuleOp([model.definition.clone()])
+    run_pipeline(module, LOWERING)
+    definition = next(op for op in module.ops if isinstance(op, DefOp))
+    definition.attributes[LAYERS] = layer_table(model.definition)
+    if mode == "static":
+        from mlang.passes.calibrate import record
+
+        record(definition, calibrated_ranges(model, definition, calibrate, backend))  # type: ignore[arg-type]
+    run_pipeline(module, f"quantize{{mode={mode}}},cse")
+    definition.detach()
+    params = quantized_params(model, definition)
+    return ModelInstance(definition, backend.compile(definition), params, model.loss_name)
 
 
-def matmul_weights(model: ModelInstance) -> list[str]:
-    """The parameters used as matmul weights by any method, in declaration order."""
-    used: set[str] = set()
-    for f in model.definition.methods.values():
-        used |= weights_in(f)
-    return [p.sym_name.data for p in model.definition.params if p.sym_name.data in used]
+def calibrated_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
+                      backend: Backend) -> dict[str, float]:
+    """The largest input magnitude of each matmul weight's products over `data`, running
+    the lowered `definition` with the model's float weights."""
+    from mlang.passes.calibrate import activation_ranges
 
-
-def weights_in(f: func.FuncOp) -> set[str]:
-    """Names of parameters that feed a weight operand of a layer op in `f`."""
-    out: set[str] = set()
-    for op in f.walk():
-        for i in WEIGHT_OPERANDS.get(type(op), ()):
-            owner = op.operands[i].owner
-            if isinstance(owner, GetParamOp):
-                out.add(owner.param.string_value())
-    return out
-
-
-def calibrate_scales(model: ModelInstance, data: Dataset, batch: int = 256) -> dict[str, float]:
-    """Per-layer input scales: the largest input magnitude of each linear layer / 127."""
-    seen: dict[str, float] = {}
-
-    def observe(layer: str, x: torch.Tensor) -> None:
-        seen[layer] = max(seen.get(layer, 0.0), float(x.detach().abs().max()))
-
-    observer = ActivationQuant("static", observer=observe)
     # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
     device = next((p.device for p in model.params.values()), data.x.device)
-    with torch.no_grad():
-        for lo in range(0, len(data), batch):
-            xb = data.x[lo:lo + batch].to(device)
-            check_inputs(model, "forward", [xb])
-            model.compiled.run("forward", model.params, [xb], model.options(False, observer))
-    return {k: float(scales_for(torch.tensor(v))) for k, v in seen.items()}
+    batches = []
+    for lo in range(0, len(data), CALIBRATION_BATCH):
+        xb = data.x[lo:lo + CALIBRATION_BATCH].to(device)
+        check_inputs(model, "forward", [xb])
+        batches.append(xb)
+    return activation_ranges(definition, model.params, batches, backend)
+
+
+def quantized_params(model: ModelInstance, definition: DefOp) -> dict:
+    """The float parameters of `model` that stay float, and for each int8 parameter of
+    `definition` its quantized tensor and scale."""
+    params = {}
+    for p in definition.params:
+        name = p.sym_name.data
+        if name in model.params and p.param_type.element_type != i8:
+            params[name] = model.params[name].detach().clone()
+            continue
+        if p.param_type.element_type != i8:
+            continue
+        scale_type = next(s.param_type for s in definition.params
+                          if s.sym_name.data == name + SCALE_SUFFIX)
+        assert isinstance(scale_type, TensorType)
+        q, s = quantize_weight(model.params[name], tuple(scale_type.get_shape()))
+        params[name], params[name + SCALE_SUFFIX] = q, s
+    return params
+
+
+def run_pipeline(module: ModuleOp, pipeline: str) -> None:
+    """Runs a pass pipeline (`-p` syntax) on `module`. A pass that reports an error in the
+    model (an op that has no tensor-level form) makes it a `UserError` at the caller; any
+    other failure is an internal error."""
+    from mlang.dialects import make_context
+    from mlang.passes import get_all_passes, get_all_pipelines
+    from mlang.support.diagnostics import CompileError
+    from mlang.support.pass_manager import PipelineBuilder
+    from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
+
+    builder = PipelineBuilder(get_all_passes(), get_all_pipelines(), None)
+    try:
+        passes = builder.build(NestedPipeline("builtin.module", parse_pass_list(pipeline), 1))
+    except CompileError as err:
+        raise InternalError(None, f"quantize: cannot build '{pipeline}': {err.message}") from err
+    try:
+        passes.apply(make_context(), module)
+    except InternalError:
+        raise
+    except CompileError as err:
+        raise UserError(f"this model cannot be quantized: {err.message}") from None

@@ -1,12 +1,19 @@
-"""`summary(model)`: a table of the layers of a model's forward method."""
+"""`summary(model)`: a table of the layers of a model's forward method.
+
+The rows come from the layer ops of the model-level definition. A quantized model runs a
+tensor-level definition, in which layers are no longer ops: `quantize()` copies the rows
+into its `layers` attribute (`[["fc1", "Linear", "[?, 256]", "f32"], ...]`), which travels
+with the definition into packages.
+"""
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import StringAttr
+from xdsl.dialects.builtin import ArrayAttr, StringAttr, i8
 
 from mlang.dialects.model import layers as L
+from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name, element_of, shape_of
-from mlang.runtime.model import ModelInstance
+from mlang.runtime.model import ModelInstance, scale_parameters
 from mlang.support.shapes import fmt_shape
 
 LAYER_NAMES = {
@@ -15,36 +22,50 @@ LAYER_NAMES = {
     L.DropoutOp: "Dropout", L.MaxPool2dOp: "MaxPool2d", L.AvgPool2dOp: "AvgPool2d",
 }
 HEADER = ("layer", "type", "output", "dtype", "params")
+LAYERS = "layers"
+"""The `model.def` attribute that keeps the layer rows of a lowered definition."""
+
+
+def layer_rows(definition: DefOp) -> list[tuple[str, str, str, str]]:
+    """Path, type, output shape and output dtype of each layer of `forward`."""
+    kept = definition.attributes.get(LAYERS)
+    if isinstance(kept, ArrayAttr):
+        return [tuple(s.data for s in row.data) for row in kept.data]  # type: ignore[misc]
+    rows = []
+    seen: set[str] = set()
+    for op in definition.methods["forward"].walk():
+        attr = op.attributes.get("layer")
+        if type(op) not in LAYER_NAMES or not isinstance(attr, StringAttr) or attr.data in seen:
+            continue
+        seen.add(attr.data)
+        t = op.results[0].type
+        rows.append((attr.data, LAYER_NAMES[type(op)], fmt_shape(shape_of(t)),
+                     dtype_name(element_of(t))))
+    return rows
+
+
+def layer_table(definition: DefOp) -> ArrayAttr:
+    """The layer rows of a definition as an attribute, for its lowered forms."""
+    return ArrayAttr([ArrayAttr([StringAttr(c) for c in row]) for row in layer_rows(definition)])
 
 
 def summary_table(model: ModelInstance) -> str:
     """One row per layer: path, type, output shape, weight dtype and parameter count."""
     counts = parameter_counts(model)
-    dtypes = {name: str(q.dtype).removeprefix("torch.") for name, (q, _) in
-              (model.int8.weights.items() if model.int8 else [])}
+    int8 = {p.sym_name.data for p in model.definition.params if p.param_type.element_type == i8}
     rows: list[tuple[str, ...]] = []
-    seen: set[str] = set()
-    for op in model.definition.methods["forward"].walk():
-        attr = op.attributes.get("layer")
-        if type(op) not in LAYER_NAMES or not isinstance(attr, StringAttr) or attr.data in seen:
-            continue
-        path = attr.data
-        seen.add(path)
+    for path, kind, shape, dtype in layer_rows(model.definition):
         n = sum(c for name, c in counts.items() if name.startswith(path + "."))
-        weight_dtype = dtypes.get(path + ".weight") or dtypes.get(path + ".q.weight")
-        t = op.results[0].type
-        rows.append((path, LAYER_NAMES[type(op)], fmt_shape(shape_of(t)),
-                     weight_dtype or dtype_name(element_of(t)), str(n)))
+        quantized = {path + ".weight", path + ".q.weight"} & int8
+        rows.append((path, kind, shape, "int8" if quantized else dtype, str(n)))
     rows.append(("total", model.name, "", "", str(model.parameter_count())))
     return format_table([HEADER, *rows])
 
 
 def parameter_counts(model: ModelInstance) -> dict[str, int]:
-    """Elements per parameter name, float and quantized alike."""
-    counts = {k: v.numel() for k, v in model.params.items()}
-    if model.int8:
-        counts.update({k: q.numel() for k, (q, _) in model.int8.weights.items()})
-    return counts
+    """Elements per parameter name, float and int8 alike; scales are not counted."""
+    scales = scale_parameters(model.definition)
+    return {k: v.numel() for k, v in model.params.items() if k not in scales}
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:

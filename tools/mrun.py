@@ -16,11 +16,13 @@ from mlang.support.diagnostics import CompileError, SourceManager, render
 
 def _select_backend(backend: str, device: str) -> str:
     """Resolves `auto`: triton on a CUDA device, torch otherwise, reference as the fallback."""
+    from importlib.util import find_spec
+
     from mlang.backends import BACKENDS
 
     if backend != "auto":
         return backend
-    if device == "cuda" and "triton" in BACKENDS:
+    if device == "cuda" and "triton" in BACKENDS and find_spec("triton") is not None:
         return "triton"
     return "torch" if "torch" in BACKENDS else "reference"
 

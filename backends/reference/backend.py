@@ -20,7 +20,7 @@ class ReferenceModel:
     def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
             options: RunOptions) -> list[object]:
         """Evaluates `method` with the given parameters and inputs."""
-        ctx = EvalContext(params, options.training, options.quant)
+        ctx = EvalContext(params, options.training)
         return run_function(self.definition.methods[method], args, ctx)
 
 

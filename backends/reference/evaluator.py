@@ -2,7 +2,9 @@
 
 It favours plain clarity over speed: a table maps each op class to a function of the op
 and its operand values. The host interpreter uses the same table for the tensor ops of
-`func.func @main`, so there is one definition of what each op means.
+`func.func @main`, so there is one definition of what each op means. The ops of the
+`tensorops` dialect are in the table too (`reference/tensorops.py`), so that tensor-level
+definitions (quantized models) run here as well.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ from dataclasses import dataclass
 import torch
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
-    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, StringAttr, TensorType, UnrankedTensorType,
+    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, TensorType, UnrankedTensorType,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from mlang.backends.reference import functional as F
-from mlang.backends.reference.quantization import ActivationQuant
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.base import bool_prop, int_prop
@@ -29,11 +30,10 @@ from mlang.support.diagnostics import UserError
 
 @dataclass
 class EvalContext:
-    """What evaluation needs besides operands: parameters, training flag, int8 activations."""
+    """What evaluation needs besides operands: parameters and the training flag."""
 
     params: Mapping[str, torch.Tensor]
     training: bool = False
-    quant: ActivationQuant | None = None
 
 
 Impl = Callable[[Operation, list, EvalContext], object]
@@ -124,16 +124,7 @@ def _constant(op: arith.ConstantOp, args: list, ctx: EvalContext) -> object:
 
 @impl(L.LinearOp)
 def _linear(op: Operation, args: list, ctx: EvalContext) -> object:
-    x = args[0]
-    if ctx.quant is not None:
-        x = ctx.quant.apply(layer_path(op), x)
-    return F.linear(x, args[1], args[2] if len(args) > 2 else None)
-
-
-def layer_path(op: Operation) -> str:
-    """The field a layer op came from (its `layer` attribute), or its op name."""
-    attr = op.attributes.get("layer")
-    return attr.data if isinstance(attr, StringAttr) else op.name
+    return F.linear(args[0], args[1], args[2] if len(args) > 2 else None)
 
 
 @impl(L.Conv2dOp)
@@ -311,3 +302,7 @@ def _mse(op: Operation, args: list, ctx: EvalContext) -> object:
 @impl(fn.ShapeOp)
 def _shape(op: Operation, args: list, ctx: EvalContext) -> object:
     return F.shape(args[0])
+
+
+# The tensorops dialect registers its ops in `IMPLS` (it imports this module's `impl`).
+from mlang.backends.reference import tensorops as _tensorops  # noqa: E402, F401

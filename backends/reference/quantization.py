@@ -1,15 +1,15 @@
 """The reference definition of mlang's int8 arithmetic: symmetric quantization with
-scales in float32, round half to even, values clamped to [-127, 127].
+scales in float32, round half to even, values clamped to [-127, 127], and int8 products
+accumulated exactly in int32.
 
-Weights are quantized per output channel (dimension 0); activations per row (dynamic)
-or per tensor with a scale fixed by calibration (static). Here the products run on the
-dequantized values; backends with int8 kernels must agree with them.
+Weights are quantized once, per output channel (or per tensor); activations per row at
+run time (dynamic) or with one scale fixed by calibration (static). The `quantize` pass
+writes these steps as tensorops (`tensorops.quantize`, `tensorops.dequantize`, a
+`tensorops.matmul` of int8 operands with an int32 result); the reference evaluator runs
+them with the functions below, and every backend must agree with them exactly.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import torch
 
@@ -32,11 +32,17 @@ def dequantize(q: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return q.to(torch.float32) * scale
 
 
-def quantize_per_channel(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-output-channel int8 weights and their scales (shape `[out, 1, ...]`)."""
-    dims = tuple(range(1, w.dim()))
-    absmax = w.detach().abs().amax(dim=dims, keepdim=True) if dims else w.detach().abs()
-    scale = scales_for(absmax)
+def quantize_weight(w: torch.Tensor, scale_shape: tuple[int, ...]) -> tuple[torch.Tensor,
+                                                                           torch.Tensor]:
+    """int8 weights and their scales, of `scale_shape`: `[out, 1]` for a `[out, in]`
+    weight per output channel, `[]` per tensor. Each scale covers the elements that
+    broadcast onto it."""
+    if not scale_shape:
+        scale = scales_for(w.detach().abs().amax())
+    else:
+        dims = tuple(d for d, n in enumerate(scale_shape) if n == 1 and w.shape[d] != 1)
+        magnitudes = w.detach().abs()
+        scale = scales_for(magnitudes.amax(dim=dims, keepdim=True) if dims else magnitudes)
     return quantize(w.detach(), scale), scale
 
 
@@ -46,24 +52,7 @@ def quantize_rows(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return quantize(x, scale), scale
 
 
-@dataclass
-class ActivationQuant:
-    """How linear layers quantize their inputs: per row ("dynamic") or with fixed scales.
-
-    With an `observer`, nothing is quantized: inputs are reported (calibration).
-    """
-
-    mode: str
-    scales: dict[str, float] = field(default_factory=dict)
-    observer: Callable[[str, torch.Tensor], None] | None = None
-
-    def apply(self, layer: str, x: torch.Tensor) -> torch.Tensor:
-        """The input of linear layer `layer` as the int8 kernel sees it (dequantized)."""
-        if self.observer is not None:
-            self.observer(layer, x)
-            return x
-        if self.mode == "dynamic":
-            q, s = quantize_rows(x)
-            return dequantize(q, s)
-        scale = torch.tensor(self.scales.get(layer, 1.0), dtype=torch.float32)
-        return dequantize(quantize(x, scale), scale)
+def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The int32 product of int8 tensors (`torch.matmul` semantics), exact: float64 holds
+    every sum of up to 2**38 products of int8 values without rounding."""
+    return torch.matmul(a.to(torch.float64), b.to(torch.float64)).to(torch.int32)

@@ -19,18 +19,18 @@ def interpreting() -> bool:
 
 def configure(device: str) -> bool:
     """Prepares Triton for `device`, before anything imports triton: on the CPU, or when
-    CUDA is absent, kernels run under Triton's interpreter (`TRITON_INTERPRET=1`), with a
-    one-line warning on stderr that this is slow. Returns whether they are interpreted."""
-    if interpreting():
-        return True
-    import torch
+    CUDA is absent, kernels run under Triton's interpreter (`TRITON_INTERPRET=1`, also
+    honoured when set by the user), with a one-line warning on stderr that this is slow.
+    Returns whether they are interpreted."""
+    if not interpreting():
+        import torch
 
-    if device == "cuda" and torch.cuda.is_available():
-        return False
-    if "triton" in sys.modules:
-        sys.stderr.write("warning: triton was imported before the interpreter could be "
-                         "enabled; kernels may fail without a GPU\n")
-    os.environ["TRITON_INTERPRET"] = "1"
-    sys.stderr.write("warning: no CUDA device: Triton kernels run under the Triton "
-                     "interpreter, which is slow\n")
+        if device == "cuda" and torch.cuda.is_available():
+            return False
+        if "triton" in sys.modules:
+            sys.stderr.write("warning: triton was imported before its interpreter could be "
+                             "switched on; kernels may fail without a GPU\n")
+        os.environ["TRITON_INTERPRET"] = "1"
+    sys.stderr.write("warning: Triton kernels run on the CPU under the Triton interpreter, "
+                     "which is slow\n")
     return True

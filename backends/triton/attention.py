@@ -1,12 +1,16 @@
 """The printer of `kernel.attention`: FlashAttention-style streaming over keys.
 
-One program per BLOCK_M queries of one batch entry (all leading dimensions, such as
-batch and head, folded into grid axis 1). It loads its queries once, then walks the keys
-in BLOCK_N steps, keeping a running row maximum `m`, running sum `l` and output
+One program per BLOCK_M queries of BLOCK_Z batch entries (all leading dimensions, such
+as batch and head, folded into grid axis 1). It loads its queries once, then walks the
+keys in BLOCK_N steps, keeping a running row maximum `m`, running sum `l` and output
 accumulator: scores of a key block (scaled, masked past the query when causal, and past
 the last key) never leave the program. With a causal mask the walk stops after the
 program's last query. The output is divided by `l` at the end and stored through the
 kernel's output views (for instance straight into `[N, T, H * d]`).
+
+With BLOCK_Z = 1 (the GPU choice) tiles are 2-d; with more, every tile gains a leading
+batch axis and products are batched `tl.dot`s: the Triton interpreter then runs many
+heads per program, which it needs for short sequences (it pays per program).
 """
 
 from __future__ import annotations
@@ -30,80 +34,88 @@ class AttentionPrinter(KernelPrinter):
         """The kernel's jit function and wrapper."""
         pattern = self.op.pattern(self.body)
         nbatch = len(value_shape(pattern.q)) - 2
+        batched = self.block_sizes.get("BLOCK_Z", 1) > 1
+        # Index vectors are broadcast to tiles by these suffixes: rows, columns, batch.
+        row, col, zz = ("[None, :, None]", "[None, None, :]", "[:, None, None]") if batched \
+            else ("[:, None]", "[None, :]", "")
         self.wrapper_prologue()
-        h = self.host.lines
+        h, t = self.host.lines, self.tile
         q, kt, v = (self.host.use(x) for x in (pattern.q, pattern.kt, pattern.v))
         h.append(f"batch = launch.broadcast_shape([{q}.shape[:-2], {kt}.shape[:-2], "
                  f"{v}.shape[:-2]], {static_shape((None,) * nbatch)})")
         h.append(f"tq, d, tk, dv = {q}.shape[-2], {q}.shape[-1], {kt}.shape[-1], {v}.shape[-1]")
         h.append("shape = batch + (tq, dv)")
-        out = self.body.outputs[0]
-        buffer = self.allocate(out, 0, "shape")
+        buffer = self.allocate(self.body.outputs[0], 0, "shape")
         zs = [f"z{i}" for i in range(nbatch)]
         zsizes = [f"zsize{i}" for i in range(1, nbatch)]
-        t = self.tile
         t.line("rm = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)")
         t.line("rd = tl.arange(0, BLOCK_D)")
         t.line("rv = tl.arange(0, BLOCK_DV)")
+        if batched:
+            t.line("rz = tl.program_id(1) * BLOCK_Z + tl.arange(0, BLOCK_Z)")
+            t.line(f"zmask = (rz < Z){zz}")
         if zs:
-            _decompose(t, "tl.program_id(1)", zsizes, zs)
-        self.sig.ints += ["TQ", "D", "TK", "DV", *zsizes]
-        stride_args = []
-        strides = {}
+            _decompose(t, "rz" if batched else "tl.program_id(1)", zsizes, zs)
+        self.sig.ints += ["TQ", "D", "TK", "DV", "Z", *zsizes]
+        stride_args, strides = [], {}
         for name, value, space in (("q", pattern.q, "(tq, d)"), ("kt", pattern.kt, "(d, tk)"),
-                                   ("v", pattern.v, "(tk, dv)")):
+                                   ("v", pattern.v, "(tk, dv)"), ("out", None, "")):
             self.sig.pointers.append(name)
             strides[name] = [f"{name}_st{i}" for i in range(nbatch + 2)]
             self.sig.ints += strides[name]
-            stride_args.append(f"*launch.strides({self.host.use(value)}, batch + {space})")
-        self.sig.pointers.append("out")
-        strides["out"] = [f"out_st{i}" for i in range(nbatch + 2)]
-        self.sig.ints += strides["out"]
-        stride_args.append(f"*launch.strides({buffer}.kernel, shape)")
+            tensor = f"{buffer}.kernel" if value is None else self.host.use(value)
+            stride_args.append(f"*launch.strides({tensor}, batch + {space or '(tq, dv)'})")
 
-        def base(name: str) -> list[tuple[str, str]]:
-            return list(zip(zs, strides[name][:nbatch]))
+        def offsets(name: str, second: str, last: str) -> str:
+            st = strides[name]
+            terms = [(f"{z}{zz}", s) for z, s in zip(zs, st[:nbatch])]
+            return _offsets([*terms, (second, st[-2]), (last, st[-1])])
 
-        qs, ks, vs, os_ = strides["q"], strides["kt"], strides["v"], strides["out"]
-        q_off = _offsets([*base("q"), ("rm[:, None]", qs[-2]), ("rd[None, :]", qs[-1])])
-        t.line(f"q_tile = tl.load(q + {q_off}, mask=(rm < TQ)[:, None] & (rd < D)[None, :], "
+        zmask = "zmask & " if batched else ""
+        lead = "BLOCK_Z, " if batched else ""
+        red = 2 if batched else 1
+        expand = "[:, :, None]" if batched else "[:, None]"
+        q_mask = f"{zmask}(rm < TQ){row} & (rd < D){col}"
+        t.line(f"q_tile = tl.load(q + {offsets('q', f'rm{row}', f'rd{col}')}, mask={q_mask}, "
                "other=0).to(tl.float32)")
-        t.line('m_i = tl.full((BLOCK_M,), float("-inf"), dtype=tl.float32)')
-        t.line("l_i = tl.zeros((BLOCK_M,), dtype=tl.float32)")
-        t.line("acc = tl.zeros((BLOCK_M, BLOCK_DV), dtype=tl.float32)")
+        t.line(f'm_i = tl.full(({lead}BLOCK_M,), float("-inf"), dtype=tl.float32)')
+        t.line(f"l_i = tl.zeros(({lead}BLOCK_M,), dtype=tl.float32)")
+        t.line(f"acc = tl.zeros(({lead}BLOCK_M, BLOCK_DV), dtype=tl.float32)")
         hi = "tl.minimum(TK, (tl.program_id(0) + 1) * BLOCK_M)" if pattern.causal else "TK"
         t.line(f"for n0 in range(0, {hi}, BLOCK_N):")
-        k_off = _offsets([*base("kt"), ("rd[:, None]", ks[-2]), ("rn[None, :]", ks[-1])])
-        v_off = _offsets([*base("v"), ("rn[:, None]", vs[-2]), ("rv[None, :]", vs[-1])])
         scale = literal(pattern.scale, f32)
+        k_mask = f"{zmask}(rd < D){row} & (rn < TK){col}"
+        v_mask = f"{zmask}(rn < TK){row} & (rv < DV){col}"
         loop = [
             "rn = n0 + tl.arange(0, BLOCK_N)",
-            f"k_tile = tl.load(kt + {k_off}, mask=(rd < D)[:, None] & (rn < TK)[None, :], "
-            "other=0).to(tl.float32)",
+            (f"k_tile = tl.load(kt + {offsets('kt', f'rd{row}', f'rn{col}')}, mask={k_mask}, "
+             "other=0).to(tl.float32)"),
             f's = tl.dot(q_tile, k_tile, input_precision="ieee") * {scale}',
-            's = tl.where((rn < TK)[None, :], s, float("-inf"))',
+            f's = tl.where((rn < TK){col}, s, float("-inf"))',
         ]
         if pattern.causal:
-            loop.append('s = tl.where(rn[None, :] > rm[:, None], float("-inf"), s)')
+            loop.append(f's = tl.where(rn{col} > rm{row}, float("-inf"), s)')
         loop += [
-            "m_new = tl.maximum(m_i, tl.max(s, axis=1))",
+            f"m_new = tl.maximum(m_i, tl.max(s, axis={red}))",
             "alpha = tl.exp(m_i - m_new)",
-            "p = tl.exp(s - m_new[:, None])",
-            "l_i = l_i * alpha + tl.sum(p, axis=1)",
-            f"v_tile = tl.load(v + {v_off}, mask=(rn < TK)[:, None] & (rv < DV)[None, :], "
-            "other=0).to(tl.float32)",
-            'acc = acc * alpha[:, None] + tl.dot(p, v_tile, input_precision="ieee")',
+            f"p = tl.exp(s - m_new{expand})",
+            f"l_i = l_i * alpha + tl.sum(p, axis={red})",
+            (f"v_tile = tl.load(v + {offsets('v', f'rn{row}', f'rv{col}')}, mask={v_mask}, "
+             "other=0).to(tl.float32)"),
+            f'acc = acc * alpha{expand} + tl.dot(p, v_tile, input_precision="ieee")',
             "m_i = m_new",
         ]
         t.lines += [f"    {line}" for line in loop]
-        t.line("acc = acc / l_i[:, None]")
-        o_off = _offsets([*base("out"), ("rm[:, None]", os_[-2]), ("rv[None, :]", os_[-1])])
-        t.line(f"tl.store(out + {o_off}, acc.to(out.dtype.element_ty), "
-               "mask=(rm < TQ)[:, None] & (rv < DV)[None, :])")
-        self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_D", "BLOCK_DV"]
+        t.line(f"acc = acc / l_i{expand}")
+        o_mask = f"{zmask}(rm < TQ){row} & (rv < DV){col}"
+        t.line(f"tl.store(out + {offsets('out', f'rm{row}', f'rv{col}')}, "
+               f"acc.to(out.dtype.element_ty), mask={o_mask})")
+        self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_Z", "BLOCK_D", "BLOCK_DV"]
         h.append("z = launch.numel(batch)")
-        args = [q, kt, v, f"{buffer}.kernel", "tq", "d", "tk", "dv", "*batch[1:]", *stride_args]
-        self.launch("tq > 0 and z > 0", "(triton.cdiv(tq, BLOCK_M), z)", args, "(tq, tk, d, z)",
+        args = [q, kt, v, f"{buffer}.kernel", "tq", "d", "tk", "dv", "z", "*batch[1:]",
+                *stride_args]
+        self.launch("tq > 0 and z > 0", "(triton.cdiv(tq, BLOCK_M), triton.cdiv(z, BLOCK_Z))",
+                    args, "(tq, tk, d, z)",
                     {"BLOCK_D": "launch.row_block(d, 16)", "BLOCK_DV": "launch.row_block(dv, 16)"})
         self.returns({0: buffer})
         return self.source()

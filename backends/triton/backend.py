@@ -70,7 +70,8 @@ class TritonModel:
             options: RunOptions) -> list[object]:
         """Evaluates `method`: Triton kernels for inference, torch for training."""
         if options.training or options.quant is not None:
-            return self.torch_model().run(method, params, args, options)  # type: ignore[attr-defined]
+            torch_model = self.torch_model()
+            return torch_model.run(method, params, args, options)  # type: ignore[attr-defined]
         import numpy as np
         import torch
 
@@ -125,7 +126,8 @@ def lower_to_kernel(module: ModuleOp, ctx: Context | None = None, pipeline: str 
     try:
         passes = builder.build(NestedPipeline("builtin.module", parse_pass_list(pipeline), 1))
     except CompileError as err:
-        raise InternalError(None, f"triton backend: cannot build '{pipeline}': {err.message}") from err
+        message = f"triton backend: cannot build '{pipeline}': {err.message}"
+        raise InternalError(None, message) from err
     try:
         passes.apply(ctx or make_context(), module)
     except CompileError:

@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Operation
 
 from mlang.backends.torch.codegen import (
@@ -144,7 +143,8 @@ def kernel_summary(f: func.FuncOp) -> str:
             extern[op.payload().name] += 1
     counts = ", ".join(f"{kinds[k]} {k}" for k in sorted(kinds)) or "none"
     torch_ops = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(extern.items()))
-    return f"@{f.sym_name.data}: {sum(kinds.values())} kernels ({counts}); torch: {torch_ops or 'none'}"
+    total = sum(kinds.values())
+    return f"@{f.sym_name.data}: {total} kernels ({counts}); torch: {torch_ops or 'none'}"
 
 
 def generate_module(functions: Iterable[func.FuncOp]) -> str:
@@ -173,11 +173,3 @@ def generate_module(functions: Iterable[func.FuncOp]) -> str:
         parts += ["", "", *host]
     table = ", ".join(f"{json.dumps(symbol)}: {name}" for symbol, name in names.items())
     return "\n".join([*parts, "", "", f"FUNCTIONS = {{{table}}}", ""])
-
-
-def tensor_functions(functions: Sequence[func.FuncOp]) -> list[func.FuncOp]:
-    """The functions whose arguments and results are all tensors."""
-    return [
-        f for f in functions
-        if all(isinstance(t, TensorType) for t in (*f.function_type.inputs, *f.function_type.outputs))
-    ]

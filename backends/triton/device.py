@@ -62,7 +62,7 @@ def compute_type(t: Attribute) -> str:
     return TL_DTYPES[str(t)]
 
 
-def literal(value: float | int, t: Attribute) -> str:
+def literal(value: float, t: Attribute) -> str:
     """A Python literal for one element of type `t` inside a kernel."""
     if isinstance(t, IntegerType):
         return str(bool(value)) if t.width.data == 1 else str(int(value))
@@ -145,7 +145,7 @@ class DeviceEmitter:
             raise CodegenError(f"the triton backend cannot handle '{op.name}' inside a kernel")
 
     @staticmethod
-    def _pow(a: str, b: str, exponent: float | int | None) -> str:
+    def _pow(a: str, b: str, exponent: float | None) -> str:
         """`a ** b`, with small integral and half exponents written out."""
         if exponent == 1:
             return a

@@ -199,7 +199,8 @@ class KernelPrinter:
             return
         from mlang.passes.choose_block_sizes import autotune_candidates
 
-        candidates = [tuple(c) for c in autotune_candidates(self.op, list(self.block_sizes.values()))]
+        chosen = list(self.block_sizes.values())
+        candidates = [tuple(c) for c in autotune_candidates(self.op, chosen)]
         h.append(f"    def run({', '.join(tuned)}):")
         h += [f"        {n} = {e}" for n, e in derived.items()]
         h.append(f"        {self.name}_kernel[{grid}]({call})")
@@ -334,7 +335,7 @@ class ReductionPrinter(KernelPrinter):
         h = self.host.lines
         shapes = ", ".join(f"{self.host.use(v)}.shape" for v in inputs)
         h.append(f"shape = launch.broadcast_shape([{shapes}], {static_shape(shape)})")
-        h.append(f"lead = shape[:-1] if shape[:-1] else (1,)")
+        h.append("lead = shape[:-1] if shape[:-1] else (1,)")
         h.append("rows, cols = launch.numel(shape[:-1]), shape[-1]")
         buffers = {}
         for i, out in enumerate(body.outputs):
@@ -351,6 +352,7 @@ class ReductionPrinter(KernelPrinter):
         t.line("mask = rmask & cmask")
         nlead = max(lead, 1)
         index = [f"l{d}" for d in range(nlead)]
+        self.index = [f"{i}" for i in index[:lead]] + ["c"]
         sizes = [f"size{d}" for d in range(1, nlead)]
         _decompose(t, "r", sizes, index)
         self.sig.ints += ["rows", "cols", *sizes]
@@ -361,11 +363,10 @@ class ReductionPrinter(KernelPrinter):
             self.sig.ints += strides
             stride_args.append(f"*launch.strides({self.host.use(v)}, lead + shape[-1:])")
             terms = list(zip(index, strides))
-            if _row_level(v, shape):
+            if levels.get(v) in ("row", "scalar"):
                 self.load(v, _offsets(terms), "rmask")
             else:
                 self.load(v, _offsets([*terms, ("c", strides[-1])]), "mask")
-            levels[v] = "row" if _row_level(v, shape) else "full"
         for op in body.device:
             if isinstance(op, ROW_REDUCTIONS):
                 self._reduce(op, levels)
@@ -397,11 +398,16 @@ class ReductionPrinter(KernelPrinter):
         self.returns(buffers)
         return self.source()
 
+    def iota(self, op: IotaOp) -> str:
+        rank = len(value_shape(op.result))
+        return self.index[len(self.index) - rank + op.axis.value.data]
+
     def _reduce(self, op: Operation, levels: dict[SSAValue, str]) -> None:
         """Prints one reduction over the columns (a row value reduces to itself)."""
         x = self.tile.use(op.operands[0])
         if not is_float(element(op.results[0])):
-            raise CodegenError(f"the triton backend reduces floats only, not {element(op.results[0])}")
+            t = element(op.results[0])
+            raise CodegenError(f"the triton backend reduces floats only, not {t}")
         if levels.get(op.operands[0]) != "full":
             self.tile.names[op.results[0]] = x
             return
@@ -416,133 +422,137 @@ class ReductionPrinter(KernelPrinter):
         self.tile.bind(op.results[0], expr, "red")
 
 
-def _row_level(value: SSAValue, shape: Shape) -> bool:
-    """Whether a host input is constant along the columns (its last size is 1)."""
-    s = value_shape(value)
-    return len(s) == 0 or (s[-1] == 1 and shape[-1] != 1)
-
-
 # ------------------------------------------------------------------------------ matmul
 
 
 class MatmulPrinter(KernelPrinter):
-    """BLOCK_M x BLOCK_N output tiles, looping over K in BLOCK_K steps; batch dims are
-    folded into the rows when the rhs side does not vary over them, else a grid axis."""
+    """BLOCK_M x BLOCK_N output tiles, looping over K in BLOCK_K steps. Batch dimensions
+    are folded into the rows when nothing on the rhs side varies over them (a linear
+    layer on `[N, T, in]`: N * T rows), else they are grid axis 1."""
 
     op: MatmulOp
 
     def print(self) -> KernelSource:
         """The kernel's jit function and wrapper."""
-        body = self.body
-        parts = self.op.product(body)
+        parts = self.op.product(self.body)
         mm = parts.matmul
-        out_shape = value_shape(mm.result)
-        nbatch = len(out_shape) - 2
-        a_inputs = _host_reads(parts.lhs, body) or [mm.lhs]
-        b_inputs = _host_reads(parts.rhs, body) or [mm.rhs]
-        e_inputs = [v for v in _host_reads(parts.epilogue, body) if v not in (mm.result,)]
-        rows_mode = all(len(value_shape(v)) <= 2 for v in b_inputs)
+        self.nbatch = len(value_shape(mm.result)) - 2
+        a_inputs = _host_reads(parts.lhs, self.body) or [mm.lhs]
+        b_inputs = _host_reads(parts.rhs, self.body) or [mm.rhs]
+        e_inputs = _host_reads(parts.epilogue, self.body)
+        self.rows_mode = all(len(value_shape(v)) <= 2 for v in b_inputs)
         self.wrapper_prologue()
-        h = self.host.lines
-        a_shapes = ", ".join(f"{self.host.use(v)}.shape" for v in a_inputs)
-        b_shapes = ", ".join(f"{self.host.use(v)}.shape" for v in b_inputs)
-        h.append(f"a_shape = launch.broadcast_shape([{a_shapes}], {static_shape(value_shape(mm.lhs))})")
-        h.append(f"b_shape = launch.broadcast_shape([{b_shapes}], {static_shape(value_shape(mm.rhs))})")
+        self.stride_args: list[str] = []
+        h, t = self.host.lines, self.tile
+        for side, value, inputs in (("a", mm.lhs, a_inputs), ("b", mm.rhs, b_inputs)):
+            shapes = ", ".join(f"{self.host.use(v)}.shape" for v in inputs)
+            static = static_shape(value_shape(value))
+            h.append(f"{side}_shape = launch.broadcast_shape([{shapes}], {static})")
         h.append("a_space, b_space, shape = launch.matmul_spaces(a_shape, b_shape)")
-        h.append(f"batch = shape[:{nbatch}]")
-        buffers = {}
-        for i, out in enumerate(body.outputs):
-            if out in self.device_outputs():
-                buffers[i] = self.allocate(out, i, "shape")
-        t = self.tile
+        buffers = {i: self.allocate(out, i, "shape") for i, out in enumerate(self.body.outputs)
+                   if out in self.device_outputs()}
         t.line("pid = tl.program_id(0)")
         t.line("grid_n = tl.cdiv(N, BLOCK_N)")
         t.line("rm = (pid // grid_n) * BLOCK_M + tl.arange(0, BLOCK_M)")
         t.line("rn = (pid % grid_n) * BLOCK_N + tl.arange(0, BLOCK_N)")
-        if rows_mode:
-            rows = [f"m{d}" for d in range(nbatch + 1)]
-            sizes = [f"size{d}" for d in range(1, nbatch + 1)]
-            _decompose(t, "rm", sizes, rows)
-            zs: list[str] = []
-            zsizes: list[str] = []
-            h.append("rows, z = launch.numel(shape[:-1]), 1")
-            h.append("row_sizes, z_sizes = shape[1:-1], ()")
-        else:
-            rows = ["rm"]
-            zs = [f"z{d}" for d in range(nbatch)]
-            zsizes = [f"zsize{d}" for d in range(1, nbatch)]
-            _decompose(t, "tl.program_id(1)", zsizes, zs)
-            sizes = []
-            h.append("rows, z = shape[-2], launch.numel(batch)")
-            h.append("row_sizes, z_sizes = (), batch[1:]")
-        self.sig.ints += ["M", "N", "K", *sizes, *zsizes]
-        nrow = len(rows)
-        stride_args: list[str] = []
-
-        def terms(v: SSAValue, space: str, rank: int) -> list[str]:
-            pointer = self.input_pointer(v)
-            names = [f"{pointer}_{space[0]}st{d}" for d in range(rank)]
-            self.sig.ints += names
-            stride_args.append(f"*launch.strides({self.host.use(v)}, {space})")
-            return names
-
-        rk = "rk"
+        self._index_rows_and_batch()
         a_mask = "(rm < M)[:, None] & (rk < K)[None, :]"
         b_mask = "(rk < K)[:, None] & (rn < N)[None, :]"
         o_mask = "(rm < M)[:, None] & (rn < N)[None, :]"
-        loop: list[str] = []
-        saved = t.lines
-        t.lines = loop
-        t.line(f"{rk} = k0 + tl.arange(0, BLOCK_K)")
+        outer, t.lines = t.lines, []
+        t.line("rk = k0 + tl.arange(0, BLOCK_K)")
         for v in a_inputs:
-            st = terms(v, "a_space", nbatch + 2)
-            z_part = list(zip(zs, st[:nbatch])) if zs else []
-            row_part = [(f"{r}[:, None]", s) for r, s in zip(rows, st[nbatch + 1 - nrow:nbatch + 1])]
-            self.load(v, _offsets([*z_part, *row_part, ("rk[None, :]", st[-1])]), a_mask)
+            self.load(v, self._offsets(v, "a_space", "rk[None, :]"), a_mask)
         self.emit_device(parts.lhs)
-        a = self.tile.use(mm.lhs)
-        if parts.lhs:
-            t.line(f"{a} = tl.where({a_mask}, {a}, 0.0)")
+        a = self._masked(mm.lhs, parts.lhs, a_mask)
         for v in b_inputs:
-            st = terms(v, "b_space", nbatch + 2)
-            z_part = list(zip(zs, st[:nbatch])) if zs else []
-            self.load(v, _offsets([*z_part, ("rk[:, None]", st[-2]), ("rn[None, :]", st[-1])]), b_mask)
+            self.load(v, self._offsets(v, "b_space", "rn[None, :]", "rk[:, None]"), b_mask)
         self.emit_device(parts.rhs)
-        b = self.tile.use(mm.rhs)
-        if parts.rhs:
-            t.line(f"{b} = tl.where({b_mask}, {b}, 0.0)")
-        t.line(f'acc += tl.dot({a}.to(tl.float32), {b}.to(tl.float32), input_precision="ieee")')
-        t.lines = saved
-        t.line("acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)")
+        b = self._masked(mm.rhs, parts.rhs, b_mask)
+        int8 = str(element(mm.lhs)) == "i8"  # int8 x int8: exact int32 accumulation
+        if int8:
+            t.line(f"acc += tl.dot({a}, {b}, out_dtype=tl.int32)")
+        else:
+            t.line(f'acc += tl.dot({a}.to(tl.float32), {b}.to(tl.float32), input_precision="ieee")')
+        loop, t.lines = t.lines, outer
+        t.line(f"acc = tl.zeros((BLOCK_M, BLOCK_N), dtype={'tl.int32' if int8 else 'tl.float32'})")
         t.line("for k0 in range(0, K, BLOCK_K):")
         t.lines += [f"    {line}" for line in loop]
         t.names[mm.result] = "acc"
         for v in e_inputs:
-            st = terms(v, "shape", nbatch + 2)
-            z_part = list(zip(zs, st[:nbatch])) if zs else []
-            row_part = [(f"{r}[:, None]", s) for r, s in zip(rows, st[nbatch + 1 - nrow:nbatch + 1])]
-            self.load(v, _offsets([*z_part, *row_part, ("rn[None, :]", st[-1])]), o_mask)
+            self.load(v, self._offsets(v, "shape", "rn[None, :]"), o_mask)
         self.emit_device(parts.epilogue)
-        out_args = []
         for i, buffer in buffers.items():
             pointer = f"out{i}"
             self.sig.pointers.append(pointer)
-            st = [f"{pointer}_st{d}" for d in range(nbatch + 2)]
-            self.sig.ints += st
-            stride_args.append(f"*launch.strides({buffer}.kernel, shape)")
-            out_args.append(f"{buffer}.kernel")
-            z_part = list(zip(zs, st[:nbatch])) if zs else []
-            row_part = [(f"{r}[:, None]", s) for r, s in zip(rows, st[nbatch + 1 - nrow:nbatch + 1])]
-            root = body.outputs[i].root
-            self.store(pointer, root, _offsets([*z_part, *row_part, ("rn[None, :]", st[-1])]), o_mask)
+            offsets = self._offsets(None, "shape", "rn[None, :]", pointer=pointer,
+                                    tensor=f"{buffer}.kernel")
+            self.store(pointer, self.body.outputs[i].root, offsets, o_mask)
         self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_K"]
         ins = [self.host.use(v) for v in self.pointer_of]
+        outs = [f"{b}.kernel" for b in buffers.values()]
         h.append("M, N, K = rows, shape[-1], a_shape[-1]")
-        args = [*ins, *out_args, "M", "N", "K", "*row_sizes", "*z_sizes", *stride_args]
-        self.launch("M > 0 and N > 0 and z > 0",
-                    "(triton.cdiv(M, BLOCK_M) * triton.cdiv(N, BLOCK_N), z)", args, "(M, N, K, z)")
+        args = [*ins, *outs, "M", "N", "K", "*row_sizes", "*z_sizes", *self.stride_args]
+        grid = "(triton.cdiv(M, BLOCK_M) * triton.cdiv(N, BLOCK_N), z)"
+        self.launch("M > 0 and N > 0 and z > 0", grid, args, "(M, N, K, z)")
         self.returns(buffers)
         return self.source()
+
+    def iota(self, op: IotaOp) -> str:
+        rank = len(value_shape(op.result))
+        dim = self.nbatch + 2 - rank + op.axis.value.data
+        if dim == self.nbatch + 1:
+            return "rn[None, :]"
+        if self.rows_mode:
+            return f"{self.rows[dim]}[:, None]"
+        return "rm[:, None]" if dim == self.nbatch else self.zs[dim]
+
+    def _index_rows_and_batch(self) -> None:
+        """Prints the row indices (`m0..`, from `rm`) and batch indices (`z0..`, from grid
+        axis 1), and the wrapper's matching sizes."""
+        h, t, nbatch = self.host.lines, self.tile, self.nbatch
+        if self.rows_mode:
+            self.rows = [f"m{d}" for d in range(nbatch + 1)]
+            self.zs: list[str] = []
+            sizes = [f"size{d}" for d in range(1, nbatch + 1)]
+            _decompose(t, "rm", sizes, self.rows)
+            h.append("rows, z = launch.numel(shape[:-1]), 1")
+            h.append("row_sizes, z_sizes = shape[1:-1], ()")
+        else:
+            self.rows = ["rm"]
+            self.zs = [f"z{d}" for d in range(nbatch)]
+            sizes = [f"zsize{d}" for d in range(1, nbatch)]
+            _decompose(t, "tl.program_id(1)", sizes, self.zs)
+            h.append(f"rows, z = shape[-2], launch.numel(shape[:{nbatch}])")
+            h.append(f"row_sizes, z_sizes = (), shape[1:{nbatch}]")
+        self.sig.ints += ["M", "N", "K", *sizes]
+
+    def _offsets(self, value: SSAValue | None, space: str, last: str, inner: str = "",
+                 pointer: str = "", tensor: str = "") -> str:
+        """The offsets of a tile of `value` (or of an output) broadcast into `space`
+        (`a_space` `[*B, M, K]`, `b_space` `[*B, K, N]`, `shape` `[*B, M, N]`), declaring
+        its strides: batch indices, then rows (or `inner`, the K index of the rhs), then
+        `last` along the last dimension."""
+        if value is not None:
+            pointer, tensor = self.input_pointer(value), self.host.use(value)
+        nbatch = self.nbatch
+        st = [f"{pointer}_{space[0]}st{d}" for d in range(nbatch + 2)]
+        self.sig.ints += st
+        self.stride_args.append(f"*launch.strides({tensor}, {space})")
+        terms = list(zip(self.zs, st[:nbatch]))
+        if inner:
+            terms.append((inner, st[-2]))
+        else:
+            row_strides = st[nbatch + 1 - len(self.rows):]
+            terms += [(f"{r}[:, None]", s) for r, s in zip(self.rows, row_strides)]
+        return _offsets([*terms, (last, st[-1])])
+
+    def _masked(self, operand: SSAValue, prologue: Sequence[Operation], mask: str) -> str:
+        """An operand tile, zeroed outside the matrix when a prologue computed it."""
+        name = self.tile.use(operand)
+        if prologue:
+            self.tile.line(f"{name} = tl.where({mask}, {name}, tl.zeros_like({name}))")
+        return name
 
 
 def _host_reads(ops: Sequence[Operation], body: Body) -> list[SSAValue]:

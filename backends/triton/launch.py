@@ -17,7 +17,9 @@ View = tuple[str, tuple[int, ...], int]
 `("permute", permutation, 0)`; -1 in a target is the inferred size."""
 
 
-def broadcast_shape(shapes: Sequence[Sequence[int]], static: Sequence[int | None]) -> tuple[int, ...]:
+def broadcast_shape(
+    shapes: Sequence[Sequence[int]], static: Sequence[int | None]
+) -> tuple[int, ...]:
     """The iteration shape: the inputs' shapes broadcast together with the static one
     (whose unknown sizes the inputs decide)."""
     known = [1 if d is None else d for d in static]
@@ -171,7 +173,8 @@ def autotune(name: str, key: object, candidates: Sequence[tuple[int, ...]],
         for sizes in candidates:
             try:
                 run(*sizes)  # compile and warm up
-                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start = torch.cuda.Event(enable_timing=True)
+                end = torch.cuda.Event(enable_timing=True)
                 start.record()
                 for _ in range(3):
                     run(*sizes)

@@ -54,7 +54,7 @@ class AttentionPattern:
         return value_shape(self.q)[-2], value_shape(self.kt)[-1]
 
 
-def _owner(value: SSAValue, kind: type[Operation] | tuple[type[Operation], ...]) -> Operation | None:
+def _owner(value: SSAValue, kind: type[Operation]) -> Operation | None:
     """The op of type `kind` that defines `value`, else None."""
     owner = value.owner
     return owner if isinstance(owner, kind) else None
@@ -69,7 +69,8 @@ def _splat(value: SSAValue) -> float | int | None:
 def _last_axis_keepdim(op: Operation) -> bool:
     """Whether a reduction reduces only the last axis, keeping it."""
     rank = len(value_shape(op.operands[0]))
-    return list(op.axes.get_values()) == [rank - 1] and op.keepdim is not None  # type: ignore[attr-defined]
+    axes = list(op.axes.get_values())  # type: ignore[attr-defined]
+    return axes == [rank - 1] and op.keepdim is not None  # type: ignore[attr-defined]
 
 
 def _causal_mask(select: SelectOp, scores: SSAValue, ops: list[Operation]) -> bool:
@@ -87,7 +88,7 @@ def _causal_mask(select: SelectOp, scores: SSAValue, ops: list[Operation]) -> bo
     ki, qi = _owner(key, IotaOp), _owner(query, IotaOp)
     if ki is None or qi is None:
         return False
-    if ki.axis.value.data != rank - 1 or qi.axis.value.data != rank - 2:  # type: ignore[attr-defined]
+    if (ki.axis.value.data, qi.axis.value.data) != (rank - 1, rank - 2):  # type: ignore[attr-defined]
         return False
     ops += [qi, ki, compare, select]
     return True

@@ -15,7 +15,8 @@ Bodies are isolated from above and read through `body.split_body` (host prologue
 device ops, epilogue views); each op's verifier checks that its device ops have the
 form its code generators expect. `block_sizes` is set by `choose-block-sizes`; its
 entries are, by kind: pointwise `[BLOCK]`, reduction `[BLOCK_R, BLOCK_C]`, matmul
-`[BLOCK_M, BLOCK_N, BLOCK_K]`, attention `[BLOCK_M, BLOCK_N]`.
+`[BLOCK_M, BLOCK_N, BLOCK_K]`, attention `[BLOCK_M, BLOCK_N, BLOCK_Z]` (queries, keys,
+and batch entries per program).
 """
 
 from __future__ import annotations
@@ -38,14 +39,14 @@ from mlang.dialects.kernel.body import (
 )
 from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
 from mlang.dialects.tensorops import (
-    BroadcastToOp, ConstantOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp,
+    BroadcastToOp, ConstantOp, IotaOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp,
     TensorOp,
 )
 from mlang.support.shapes import Shape, dims_conflict, fmt_shape
 
 ROW_REDUCTIONS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp)
 """Reductions a `kernel.reduction` computes over the last axis."""
-POINTWISE_DEVICE_OPS = (*ELEMENTWISE_OPS, BroadcastToOp, ConstantOp)
+POINTWISE_DEVICE_OPS = (*ELEMENTWISE_OPS, BroadcastToOp, ConstantOp, IotaOp)
 """Device ops of a pointwise computation (constants only as splat literals)."""
 
 KERNEL_FORMAT = (
@@ -105,7 +106,7 @@ class KernelOp(IRDLOperation, ABC):
             raise VerifyException(f"{self.name}: yielded types must match the result types")
         for op in block.ops:
             if op is not last and not isinstance(op, TensorOp):
-                raise VerifyException(f"{self.name}: the body may only hold tensorops, not {op.name}")
+                raise self._error(f"the body may only hold tensorops, not {op.name}")
         self.verify_body(self.split())
 
     def verify_body(self, body: Body) -> None:
@@ -118,8 +119,18 @@ class KernelOp(IRDLOperation, ABC):
     def _check_device_ops(self, ops: Sequence[Operation], allowed: tuple[type, ...]) -> None:
         """Every op in `ops` must be of an allowed kind; constants must be splats."""
         for op in ops:
-            if not isinstance(op, allowed) or isinstance(op, ConstantOp) and not is_splat(op.result):
+            dense = isinstance(op, ConstantOp) and not is_splat(op.result)
+            if not isinstance(op, allowed) or dense:
                 raise self._error(f"'{op.name}' cannot run inside a {self.KIND} kernel")
+
+    def _check_stored(self, values: Sequence[SSAValue], shapes: Sequence[Shape]) -> None:
+        """Every stored value must have one of the shapes the kernel writes."""
+        for v in values:
+            if not any(same_shape(value_shape(v), s) for s in shapes):
+                raise self._error(
+                    f"a stored value of shape {fmt_shape(value_shape(v))} is not of the "
+                    f"kernel's shape {fmt_shape(shapes[0])}"
+                )
 
     def _check_fit(self, values: Sequence[SSAValue], shape: Shape, what: str) -> None:
         """Every value must broadcast to `shape`."""
@@ -129,6 +140,11 @@ class KernelOp(IRDLOperation, ABC):
                     f"a value of shape {fmt_shape(value_shape(v))} does not broadcast to the "
                     f"{what} shape {fmt_shape(shape)}"
                 )
+
+
+def same_shape(a: Shape, b: Shape) -> bool:
+    """Whether two shapes may be equal (`?` matches any size)."""
+    return len(a) == len(b) and not any(dims_conflict(x, y) for x, y in zip(a, b))
 
 
 class TiledKernelOp(KernelOp, ABC):
@@ -183,7 +199,7 @@ class PointwiseOp(TiledKernelOp):
         if not roots:
             raise self._error("computes nothing in the kernel")
         shape = value_shape(roots[0])
-        self._check_fit(roots, shape, "iteration")
+        self._check_stored(roots, [shape])
         self._check_fit([v for op in body.device for v in (*op.operands, *op.results)],
                         shape, "iteration")
 
@@ -220,11 +236,13 @@ class ReductionOp(TiledKernelOp):
             if len(value_shape(op.operands[0])) != len(shape):
                 raise self._error("every reduction must reduce a tensor of the same rank")
         row_levels(self, body)
+        self._check_stored(_device_roots(self, body), [shape, (*shape[:-1], 1), shape[:-1]])
 
 
 def row_levels(op: ReductionOp, body: Body) -> dict[SSAValue, str]:
-    """Each device value's level in a reduction kernel: `full` (`[*rows, C]`), `row`
-    (`[*rows, 1]`) or `flat` (`[*rows]`, what a reduction without keepdim leaves)."""
+    """The level of each device value, and of each host value device ops read, in a
+    reduction kernel: `full` (`[*rows, C]`), `row` (`[*rows, 1]`: one value per row),
+    `flat` (`[*rows]`, what a reduction without keepdim leaves) or `scalar`."""
     shape = op.iteration_shape(body)
     row_shape = (*shape[:-1], 1)
     levels: dict[SSAValue, str] = {}
@@ -234,14 +252,17 @@ def row_levels(op: ReductionOp, body: Body) -> dict[SSAValue, str]:
             return levels[v]
         if is_splat(v) or not value_shape(v):
             return "scalar"
-        if fits(value_shape(v), row_shape):
-            return "row"
-        if fits(value_shape(v), shape):
+        s = value_shape(v)
+        if s[-1] == 1 and shape[-1] != 1 and fits(s, row_shape):
+            return "row"  # one value per row, read once per row
+        if fits(s, shape):
             return "full"
-        raise op._error(f"a value of shape {fmt_shape(value_shape(v))} fits no row of "
-                        f"{fmt_shape(shape)}")
+        raise op._error(f"a value of shape {fmt_shape(s)} fits no row of {fmt_shape(shape)}")
 
     for d in body.device:
+        for v in d.operands:
+            if body.is_host(v) and not is_splat(v):
+                levels[v] = level(v)
         if isinstance(d, ROW_REDUCTIONS):
             keep = d.keepdim is not None  # type: ignore[attr-defined]
             levels[d.results[0]] = "row" if keep else "flat"
@@ -277,7 +298,7 @@ class MatmulOp(TiledKernelOp):
         self._check_fit([v for d in parts.rhs for v in d.operands], value_shape(mm.rhs), "rhs")
         out = value_shape(mm.result)
         self._check_fit([v for d in parts.epilogue for v in d.operands], out, "result")
-        self._check_fit(_device_roots(self, body), out, "result")
+        self._check_stored(_device_roots(self, body), [out])
 
 
 class MatmulProduct:
@@ -318,7 +339,7 @@ def matmul_parts(op: KernelOp, body: Body) -> MatmulProduct:
     before = {*lhs, *rhs, mm}
     epilogue = [d for d in body.device if d not in before]
     for d in epilogue:
-        if any(a in before and a is not mm for a in _ancestors_ops(d, body)):
+        if any(v.owner in before and v.owner is not mm for v in d.operands):
             raise op._error(f"'{d.name}' after the product reads a prologue value")
         if mm not in _ancestors_ops(d, body):
             raise op._error(f"'{d.name}' is neither before nor after the product")
@@ -340,9 +361,9 @@ class AttentionOp(TiledKernelOp):
 
     name = "kernel.attention"
     KIND: ClassVar[str] = "attention"
-    BLOCK_SIZE_NAMES: ClassVar[tuple[str, ...]] = ("BLOCK_M", "BLOCK_N")
+    BLOCK_SIZE_NAMES: ClassVar[tuple[str, ...]] = ("BLOCK_M", "BLOCK_N", "BLOCK_Z")
 
-    def pattern(self, body: Body | None = None):  # noqa: ANN201 - AttentionPattern
+    def pattern(self, body: Body | None = None):
         """The matched attention computation."""
         from mlang.dialects.kernel.attention import match_attention
 

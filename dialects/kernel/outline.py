@@ -149,7 +149,7 @@ def _needs_sort(block: Block) -> bool:
     for op in block.ops:
         for v in _operands_deep(op):
             owner = v.owner
-            if isinstance(owner, Operation) and owner in position and position[owner] > position[op]:
+            if position.get(owner, -1) > position[op]:  # type: ignore[arg-type]
                 return True
     return False
 

@@ -239,6 +239,8 @@ SaveOp = _call("save", "Writes a model package.", {"model": ModelType, "path": S
 LoadModelOp = _call("load_model", "Reads a model package.", {"path": StrType}, {}, ModelType)
 LoadWeightsOp = _call("load_weights", "Fills a model from .safetensors or a .pt state dict.",
                       {"model": ModelType, "path": StrType}, {})
+FileSizeOp = _call("file_size", "The size of a file in bytes (an implementation addition).",
+                   {"path": StrType}, {}, i64)
 ParamsOp = _call("params", "The number of parameters of a model.", {"model": ModelType}, {}, i64)
 SummaryOp = _call("summary", "Prints each layer, its output shape and parameter count.",
                   {"model": ModelType}, {})
@@ -266,6 +268,6 @@ class HostFloatOp(IRDLOperation):
 HOST_OPS = [
     StrOp, ListOp, TupleOp, IndexOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
     IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
-    PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, ParamsOp, SummaryOp, PrintOp,
-    HostFloatOp,
+    PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp, ParamsOp, SummaryOp,
+    PrintOp, HostFloatOp,
 ]

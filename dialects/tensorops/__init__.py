@@ -17,7 +17,7 @@ from mlang.dialects.tensorops.elementwise import (
     AbsOp, AddOp, AndOp, BinaryOp, CastOp, CompareOp, CosOp, DequantizeOp, DivOp, DropoutOp,
     EqOp, ErfOp, ExpOp, GeOp, GtOp, LeOp, LogOp, LtOp, MaximumOp, MinimumOp, MulOp, NegOp,
     NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp,
-    TanhOp, UnaryOp, channel_axis,
+    TanhOp, UnaryOp, channel_axis, is_row_scale,
 )
 from mlang.dialects.tensorops.layout import (
     SLICE_END, BroadcastToOp, ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp,
@@ -49,7 +49,7 @@ __all__ = [
     "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp", "ReduceMaxOp",
     "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp", "ReshapeOp", "ReshapeTailOp",
     "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp", "SqrtOp", "SubOp", "TanhOp",
-    "TensorOp", "TensorOps", "TransposeOp", "UnaryOp", "channel_axis",
+    "TensorOp", "TensorOps", "TransposeOp", "UnaryOp", "channel_axis", "is_row_scale",
 ]
 
 TensorOps = Dialect("tensorops", list(ALL_OPS), [])

@@ -87,3 +87,21 @@ func.func @batched(%q: tensor<3x5x9x8xf32>, %k: tensor<3x5x9x8xf32>) -> tensor<3
   %o = tensorops.transpose %s [0, 2, 1, 3] : tensor<3x5x9x9xf32> -> tensor<3x9x5x9xf32>
   func.return %o : tensor<3x9x5x9xf32>
 }
+
+// -----
+
+// An input scaling computed from the function's argument alone joins the lhs prologue;
+// an elementwise op on another kernel's result would not.
+
+// CHECK-LABEL: func.func @input_scaling
+// CHECK-NEXT:    kernel.matmul(%x, %w) : (tensor<?x8xf32>, tensor<8x4xf32>) -> tensor<?x4xf32> {
+// CHECK-NEXT:    ^bb0([[X:%[a-z_0-9]+]]: tensor<?x8xf32>, [[W:%[a-z_0-9]+]]: tensor<8x4xf32>):
+// CHECK-NEXT:      [[C:%[a-z_0-9]+]] = tensorops.constant dense<1.600000e+01>
+// CHECK-NEXT:      [[S:%[a-z_0-9]+]] = tensorops.div [[X]], [[C]]
+// CHECK-NEXT:      tensorops.matmul [[S]], [[W]]
+func.func @input_scaling(%x: tensor<?x8xf32>, %w: tensor<8x4xf32>) -> tensor<?x4xf32> {
+  %c = tensorops.constant dense<1.600000e+01> : tensor<f32>
+  %s = tensorops.div %x, %c : tensor<?x8xf32>, tensor<f32> -> tensor<?x8xf32>
+  %m = tensorops.matmul %s, %w : tensor<?x8xf32>, tensor<8x4xf32> -> tensor<?x4xf32>
+  func.return %m : tensor<?x4xf32>
+}

@@ -1,14 +1,15 @@
 // RUN: mopt %s -p wrap-kernels --mlir-pass-statistics 2>&1 | filecheck %s
 
 // Every tensorops op left alone ends in a kernel: the kind that fits, else extern
-// (PyTorch). Unused pure ops are dropped; parameters, calls and returns stay.
+// (PyTorch). Unused pure ops are dropped; constants are cloned into their readers;
+// parameters, calls and returns stay.
 
 // CHECK-LABEL: func.func @leftovers
-// CHECK:         [[C:%[a-z_0-9]+]] = kernel.extern() : () -> tensor<3xi64> {
-// CHECK-NEXT:      tensorops.constant dense<[0, 2, 1]>
-// CHECK:         [[G:%[a-z_0-9]+]] = kernel.extern(%t, [[C]]) : (tensor<5x4xf32>, tensor<3xi64>) -> tensor<3x4xf32> {
+// CHECK-NOT:     tensorops.constant
+// CHECK:         [[G:%[a-z_0-9]+]] = kernel.extern(%t) : (tensor<5x4xf32>) -> tensor<3x4xf32> {
 // CHECK-NEXT:    ^bb0
-// CHECK-NEXT:      tensorops.gather
+// CHECK-NEXT:      [[C:%[a-z_0-9]+]] = tensorops.constant dense<[0, 2, 1]>
+// CHECK-NEXT:      tensorops.gather {{.*}}[[[C]]]
 // CHECK:         [[E:%[a-z_0-9]+]] = kernel.pointwise([[G]])
 // CHECK-NEXT:    ^bb0
 // CHECK-NEXT:      tensorops.exp
@@ -25,7 +26,7 @@
 // CHECK-NEXT:    (S) 1 reduction-kernels
 // CHECK-NEXT:    (S) 1 matmul-kernels
 // CHECK-NEXT:    (S) 0 attention-kernels
-// CHECK-NEXT:    (S) 3 extern-kernels
+// CHECK-NEXT:    (S) 2 extern-kernels
 func.func @leftovers(%t: tensor<5x4xf32>, %w: tensor<4x6xf32>) -> (tensor<3xf32>, tensor<3x6xf32>, tensor<3xi64>) {
   %ids = tensorops.constant dense<[0, 2, 1]> : tensor<3xi64>
   %g = tensorops.gather %t[%ids] : tensor<5x4xf32>, tensor<3xi64> -> tensor<3x4xf32>

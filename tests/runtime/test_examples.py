@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from mlang.runtime.packages import load_package
@@ -134,6 +135,12 @@ def test_quantize(tmp_path: Path) -> None:
              for mode in ("f32", "weight", "dynamic", "static")}
     for mode in ("weight", "dynamic", "static"):
         assert sizes[mode] <= 0.35 * sizes["f32"], sizes
+    # file_size prints the same sizes, and the ratios.
+    assert int(number(out, "f32 package bytes:")) == sizes["f32"]
+    for mode, label in (("weight", "weight-only"), ("dynamic", "dynamic"), ("static", "static")):
+        printed = value(out, f"int8 {label} package bytes:").split()
+        assert int(printed[0]) == sizes[mode] and printed[1] == "ratio:"
+        assert float(printed[2]) == pytest.approx(sizes[mode] / sizes["f32"], rel=1e-5)
 
 
 COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "quantize")

@@ -343,14 +343,14 @@ def test_quantized_round_trip_and_sizes(tmp_path: Path) -> None:
         assert metadata["quantization"] == mode
         assert tensors["fc1.weight"].dtype == torch.int8
         assert tensors["fc1.weight.scale"].numel() == 256  # one scale per output channel
-    _, _, metadata = packages.load_package(tmp_path / "static.mpk")
-    assert set(eval_json(metadata["activation_scales"])) == {"fc1", "fc2"}
-
-
-def eval_json(text: str) -> dict:
-    import json
-
-    return json.loads(text)
+    # The package's IR says int8: int8 weights with their scales, the calibrated ranges
+    # and the constant activation scales that static mode made of them.
+    ir, _, _ = packages.load_package(tmp_path / "static.mpk")
+    assert "model.param @fc1.weight : tensor<256x64xi8>" in ir
+    assert "model.param @fc1.weight.scale : tensor<256x1xf32>" in ir
+    assert re.search(r"calibration = \{fc1\.weight = [^,]+, fc2\.weight = [^}]+\}", ir)
+    assert len(re.findall(r"tensorops\.quantize %\S+, %xs\S* : tensor<\?x\d+xf32>, tensor<f32>", ir)) == 2
+    assert ir.count("-> tensor<?x256xi32>") == 1
 
 
 # ------------------------------------------------------------ PyTorch weight files

@@ -1,7 +1,8 @@
 # RUN: mopt %s -t torch | filecheck %s
 
 # The PyTorch code generated for every model.def, after lowering to tensor ops: one Python
-# function per method, taking the parameters, the inputs and the training flag.
+# function per method, taking the parameters, the inputs and the training flag, which
+# deletes each value after its last use.
 
 model Small(d: int, classes: int) {
     fc = Linear(d, 8)
@@ -34,8 +35,11 @@ print(s(randn([2, 4])))
 # CHECK:         [[WEIGHT:[a-z0-9_]+]] = params["fc.weight"]
 # CHECK:         [[BIAS:[a-z0-9_]+]] = params["fc.bias"]
 # CHECK-NEXT:    = torch.permute([[WEIGHT]], (1, 0))
+# CHECK-NEXT:    del [[WEIGHT]]
 # CHECK:         [[PRODUCT:[a-z0-9_]+]] = torch.matmul(x,
+# CHECK-NEXT:    del x, {{[a-z0-9_]+}}
 # CHECK-NEXT:    = torch.add([[PRODUCT]], [[BIAS]])
+# CHECK-NEXT:    del [[PRODUCT]], [[BIAS]]
 # CHECK:         torch.mean({{[a-z0-9_]+}}, dim=(1,), keepdim=True)
 # CHECK:         torch.rsqrt(
 # CHECK:         [[DROPPED:[a-z0-9_]+]] = torch.nn.functional.dropout({{.*}}, 0.1, training=training)
@@ -50,6 +54,7 @@ print(s(randn([2, 4])))
 # CHECK:         params["0.weight"]
 # CHECK:         torch.matmul(x,
 # CHECK:         [[TANH:[a-z0-9_]+]] = torch.tanh(
+# CHECK-NEXT:    del
 # CHECK-NEXT:    return [[TANH]]
 # CHECK:       FUNCTIONS = {"forward": forward}
 # CHECK-NOT:   def main

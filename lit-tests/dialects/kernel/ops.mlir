@@ -54,7 +54,7 @@ func.func @matmul(%w: tensor<32x64xf32>, %x: tensor<?x64xf32>, %b: tensor<32xf32
 }
 
 // CHECK-LABEL: func.func @attention
-// CHECK-NEXT:    %0 = kernel.attention(%q, %kt, %v) block_sizes [16, 16] : (tensor<2x5x4xf32>, tensor<2x4x6xf32>, tensor<2x6x3xf32>) -> tensor<2x5x3xf32> {
+// CHECK-NEXT:    %0 = kernel.attention(%q, %kt, %v) block_sizes [16, 16, 1] : (tensor<2x5x4xf32>, tensor<2x4x6xf32>, tensor<2x6x3xf32>) -> tensor<2x5x3xf32> {
 // CHECK:           tensorops.matmul
 // CHECK:           tensorops.mul
 // CHECK:           tensorops.iota %{{.*}} axis 1
@@ -62,7 +62,7 @@ func.func @matmul(%w: tensor<32x64xf32>, %x: tensor<?x64xf32>, %b: tensor<32xf32
 // CHECK:           tensorops.select
 // CHECK:           kernel.yield
 func.func @attention(%q: tensor<2x5x4xf32>, %kt: tensor<2x4x6xf32>, %v: tensor<2x6x3xf32>) -> tensor<2x5x3xf32> {
-  %0 = kernel.attention(%q, %kt, %v) block_sizes [16, 16] : (tensor<2x5x4xf32>, tensor<2x4x6xf32>, tensor<2x6x3xf32>) -> tensor<2x5x3xf32> {
+  %0 = kernel.attention(%q, %kt, %v) block_sizes [16, 16, 1] : (tensor<2x5x4xf32>, tensor<2x4x6xf32>, tensor<2x6x3xf32>) -> tensor<2x5x3xf32> {
   ^bb0(%a: tensor<2x5x4xf32>, %b: tensor<2x4x6xf32>, %c: tensor<2x6x3xf32>):
     %s0 = tensorops.matmul %a, %b : tensor<2x5x4xf32>, tensor<2x4x6xf32> -> tensor<2x5x6xf32>
     %h = tensorops.constant dense<5.000000e-01> : tensor<f32>
@@ -86,12 +86,12 @@ func.func @attention(%q: tensor<2x5x4xf32>, %kt: tensor<2x4x6xf32>, %v: tensor<2
 // CHECK-LABEL: func.func @extern
 // CHECK-NEXT:    %0 = kernel.extern(%x, %w) : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
 // CHECK-NEXT:    ^bb0(%a: tensor<1x3x8x8xf32>, %b: tensor<4x3x3x3xf32>):
-// CHECK-NEXT:      %c = tensorops.conv2d %a, %b stride array<i64: 1, 1> padding array<i64: 0, 0> : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+// CHECK-NEXT:      %c = tensorops.conv2d %a, %b stride [1, 1] padding [0, 0] : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
 // CHECK-NEXT:      kernel.yield %c : tensor<1x4x6x6xf32>
 func.func @extern(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
   %0 = kernel.extern(%x, %w) : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
   ^bb0(%a: tensor<1x3x8x8xf32>, %b: tensor<4x3x3x3xf32>):
-    %c = tensorops.conv2d %a, %b stride array<i64: 1, 1> padding array<i64: 0, 0> : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
+    %c = tensorops.conv2d %a, %b stride [1, 1] padding [0, 0] : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32> -> tensor<1x4x6x6xf32>
     kernel.yield %c : tensor<1x4x6x6xf32>
   }
   func.return %0 : tensor<1x4x6x6xf32>

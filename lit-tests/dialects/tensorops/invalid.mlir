@@ -129,6 +129,24 @@ func.func @f(%x: tensor<4x3xf32>, %s: tensor<2x1x1xf32>) {
 
 // -----
 
+// A scale of the input's rank that varies along its last axis is not a row scale.
+func.func @f(%x: tensor<2x4x3xf32>, %s: tensor<2x1x3xf32>) {
+  // expected-error@+1 {{tensorops.quantize: scale of shape [2, 1, 3] varies along several axes}}
+  %0 = tensorops.quantize %x, %s : tensor<2x4x3xf32>, tensor<2x1x3xf32> -> tensor<2x4x3xi8>
+  func.return
+}
+
+// -----
+
+// An int8 product must be int32, where it accumulates exactly.
+func.func @f(%a: tensor<2x4xi8>, %b: tensor<4x3xi8>) {
+  // expected-error@+1 {{tensorops.matmul: result type tensor<2x3xi8> does not match the inferred type tensor<2x3xi32>}}
+  %0 = tensorops.matmul %a, %b : tensor<2x4xi8>, tensor<4x3xi8> -> tensor<2x3xi8>
+  func.return
+}
+
+// -----
+
 // Quantization to another type than i8.
 func.func @f(%x: tensor<4xf32>, %s: tensor<f32>) {
   // expected-error@+1 {{Expected attribute i8 but got i32}}

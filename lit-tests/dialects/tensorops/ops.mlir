@@ -72,6 +72,16 @@ func.func @quantization(%w: tensor<64x32xf32>, %s: tensor<64x1xf32>) -> tensor<6
   func.return %d : tensor<64x32xf32>
 }
 
+// One scale per row of batched activations; the int8 product accumulates in int32.
+// CHECK-LABEL: func.func @int8_rows
+func.func @int8_rows(%x: tensor<?x?x32xf32>, %s: tensor<?x?x1xf32>, %w: tensor<32x8xi8>) -> tensor<?x?x8xi32> {
+  // CHECK-NEXT: %q = tensorops.quantize %x, %s : tensor<?x?x32xf32>, tensor<?x?x1xf32> -> tensor<?x?x32xi8>
+  // CHECK-NEXT: %p = tensorops.matmul %q, %w : tensor<?x?x32xi8>, tensor<32x8xi8> -> tensor<?x?x8xi32>
+  %q = tensorops.quantize %x, %s : tensor<?x?x32xf32>, tensor<?x?x1xf32> -> tensor<?x?x32xi8>
+  %p = tensorops.matmul %q, %w : tensor<?x?x32xi8>, tensor<32x8xi8> -> tensor<?x?x8xi32>
+  func.return %p : tensor<?x?x8xi32>
+}
+
 // CHECK-LABEL: func.func @contraction
 func.func @contraction(%a: tensor<2x?x8xf32>, %b: tensor<8x3xf32>, %v: tensor<8xf32>, %img: tensor<?x3x9x9xf32>, %k: tensor<4x3x3x3xf32>) {
   // CHECK-NEXT: %0 = tensorops.matmul %a, %b : tensor<2x?x8xf32>, tensor<8x3xf32> -> tensor<2x?x3xf32>

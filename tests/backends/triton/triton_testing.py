@@ -1,0 +1,80 @@
+"""Running tensorops IR through `lower-to-kernel` and the Triton backend, against the
+torch backend's code for the same IR (PyTorch eager: the reference numerics)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.parser import Parser
+
+from mlang.backends.torch.codegen import compile_functions
+from mlang.backends.triton.cache import load_source
+from mlang.backends.triton.codegen import generate_module
+from mlang.dialects import make_context
+from mlang.dialects.kernel import KernelOp, TiledKernelOp
+from mlang.dialects.tensorops.base import int_array
+from mlang.passes import get_all_passes, get_all_pipelines
+from mlang.support.pass_manager import PipelineBuilder
+from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
+
+SMALL_BLOCKS = {
+    "kernel.pointwise": [16], "kernel.reduction": [2, 16], "kernel.matmul": [16, 16, 16],
+    "kernel.attention": [16, 16, 2],
+}
+"""Block sizes that make tiny shapes span several programs, with ragged tails."""
+
+
+Blocks = bool | dict[str, list[int]]
+
+
+def lower(text: str, pipeline: str = "lower-to-kernel", small: Blocks = False) -> ModuleOp:
+    """Parses tensorops IR and runs `pipeline` on it; `small` shrinks every block (to
+    SMALL_BLOCKS, or to the given sizes by op name)."""
+    ctx = make_context()
+    module = Parser(ctx, text).parse_module()
+    builder = PipelineBuilder(get_all_passes(), get_all_pipelines())
+    builder.build(NestedPipeline("builtin.module", parse_pass_list(pipeline), 1)).apply(ctx, module)
+    sizes = small if isinstance(small, dict) else SMALL_BLOCKS if small else {}
+    for op in module.walk():
+        if isinstance(op, TiledKernelOp) and op.name in sizes:
+            op.properties["block_sizes"] = int_array(sizes[op.name])
+    return module
+
+
+def kernels(module: ModuleOp) -> list[str]:
+    """The kinds of the module's kernels, in order."""
+    return [op.KIND for op in module.walk() if isinstance(op, KernelOp)]
+
+
+def functions(module: ModuleOp) -> list[func.FuncOp]:
+    """The module's functions."""
+    return [op for op in module.walk() if isinstance(op, func.FuncOp)]
+
+
+def run_both(text: str, name: str, args: Sequence[object], small: Blocks = False,
+             pipeline: str = "lower-to-kernel") -> tuple[list[torch.Tensor], list[torch.Tensor], ModuleOp]:
+    """`name` run through Triton kernels and through torch: (triton, torch, kernel IR)."""
+    reference = compile_functions(functions(Parser(make_context(), text).parse_module()))
+    module = lower(text, pipeline, small)
+    triton_fns = load_source(generate_module(functions(module)))
+    with np.errstate(all="ignore"):
+        got = triton_fns[name]({}, *args)
+    want = reference[name]({}, *args)
+    as_list = lambda r: list(r) if isinstance(r, tuple) else [r]
+    return as_list(got), as_list(want), module
+
+
+def assert_close(got: Sequence[torch.Tensor], want: Sequence[torch.Tensor],
+                 rtol: float = 1e-4, atol: float = 1e-5) -> None:
+    """Each pair agrees in shape, dtype and values (float32: 1e-4 relative)."""
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, w.shape, g.dtype, w.dtype)
+        if g.dtype.is_floating_point:
+            torch.testing.assert_close(g, w, rtol=rtol, atol=atol, equal_nan=True)
+        else:
+            assert torch.equal(g, w)
