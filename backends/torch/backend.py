@@ -21,7 +21,6 @@ when it still holds model-level ops) and of the module's tensor-level functions.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -189,70 +188,11 @@ def functions_in(root: Operation) -> list[func.FuncOp]:
 
 
 def _generate(functions: Iterable[func.FuncOp], what: str) -> str:
-    """Generated source that frees each value after its last use; an op the printer
-    cannot handle is an internal error."""
+    """Generated source; an op the printer cannot handle is an internal error."""
     try:
-        return release_dead_values(codegen.generate_module(functions))
+        return codegen.generate_module(functions)
     except codegen.CodegenError as err:
         raise InternalError(None, f"torch backend: cannot generate {what}: {err}") from err
-
-
-_KEPT = frozenset({"params", "training"})
-"""Names that `release_dead_values` never deletes."""
-
-
-def release_dead_values(python: str) -> str:
-    """Adds `del a, b` after the statement that last reads `a` and `b`, in every
-    straight-line generated function, so that each intermediate tensor is freed as soon as
-    it is dead, as PyTorch eager frees it, rather than when the function returns.
-
-    Without it, a method keeps every intermediate alive to its end: on the 12-layer BERT
-    encoder of `bench/encoder.py` that is hundreds of megabytes of fresh pages per call,
-    and the forward pass takes ~1.4x eager's time instead of ~1.04x. The statements are
-    found through Python's `ast`; the text of the generated lines is kept as it is.
-    """
-    lines = python.split("\n")
-    inserts: dict[int, str] = {}
-    for node in ast.parse(python).body:
-        if isinstance(node, ast.FunctionDef):
-            inserts.update(_deletions(node))
-    if not inserts:
-        return python
-    out: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        out.append(line)
-        if number in inserts:
-            out.append(inserts[number])
-    return "\n".join(out)
-
-
-def _deletions(function: ast.FunctionDef) -> dict[int, str]:
-    """`{line: "    del a, b"}` for one function: after the last line of the statement
-    that last reads (or, if never read, writes) each local name. A function with any
-    statement other than an assignment, an expression or a final `return` is left alone."""
-    body = function.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
-        body = body[1:]  # the docstring
-    straight = (ast.Assign, ast.Expr, ast.Return)
-    if not body or not all(isinstance(statement, straight) for statement in body):
-        return {}
-    local = {a.arg for a in function.args.args} - _KEPT
-    last: dict[str, tuple[int, int, int]] = {}  # name: statement, line, column
-    for index, statement in enumerate(body):
-        names = [n for n in ast.walk(statement) if isinstance(n, ast.Name) and n.id not in _KEPT]
-        for name in sorted(names, key=lambda n: (n.lineno, n.col_offset), reverse=True):
-            if isinstance(name.ctx, ast.Store):
-                local.add(name.id)
-            last[name.id] = (index, name.lineno, name.col_offset)
-    dead: dict[int, list[str]] = {}
-    for name, (index, *_) in sorted(last.items(), key=lambda item: item[1]):
-        if name in local and not isinstance(body[index], ast.Return):
-            dead.setdefault(index, []).append(name)
-    indent = " " * body[0].col_offset
-    return {
-        body[index].end_lineno or body[index].lineno: f"{indent}del {', '.join(names)}"
-        for index, names in dead.items()
-    }
 
 
 def _describe(err: BaseException) -> str:

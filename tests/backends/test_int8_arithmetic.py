@@ -106,7 +106,7 @@ def test_int8_product_accumulates_exactly_in_int32(
 def test_torch_code_uses_int_mm() -> None:
     a, b = np.zeros((4, 8), np.int8), np.zeros((8, 3), np.int8)
     source = generate_module([function(MatmulOp, [a, b])])
-    assert "torch._int_mm" in source
+    assert "from mlang.backends.torch.kernels import int8_matmul\n" in source
     assert "= int8_matmul(" in source.split("def f(")[1]
 
 

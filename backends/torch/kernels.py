@@ -1,0 +1,46 @@
+"""Helpers that generated torch modules call where one PyTorch operator does not do.
+
+`generate_module` imports those a module needs (`from mlang.backends.torch.kernels import
+int8_linear`). Each computes exactly what the tensor ops it stands for compute, in the
+same order, so that results equal the reference backend's bit for bit.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The int32 product of int8 tensors, exact: `torch._int_mm` on the rows of `a` where it
+    applies (a matrix `b`; on CUDA, more than 16 rows and sizes that are multiples of 8),
+    else through float64, which holds every such sum exactly."""
+    if a.dim() >= 2 and b.dim() == 2 and (a.device.type == "cpu" or (
+            a.numel() // max(a.shape[-1], 1) > 16 and a.shape[-1] % 8 == 0
+            and b.shape[1] % 8 == 0 and b.shape[1] > 0)):
+        rows = torch._int_mm(a.reshape(-1, a.shape[-1]), b)
+        return rows.reshape(*a.shape[:-1], b.shape[1])
+    return torch.matmul(a.to(torch.float64), b.to(torch.float64)).to(torch.int32)
+
+
+def int8_row_scale(x: torch.Tensor, dim: int) -> torch.Tensor:
+    """The dynamic-quantization scale of each row of `x` along `dim`: its largest magnitude
+    over 127, and 1 for a row of zeros (or of NaNs), as `quantize` spells it."""
+    high = torch.maximum(torch.amax(x, dim=dim, keepdim=True), torch.neg(torch.amin(x, dim=dim, keepdim=True)))
+    scale = high.div_(127.0)
+    return scale.masked_fill_(~(scale > 0), 1.0)
+
+
+def int8_scaled_matmul(xq: torch.Tensor, w: torch.Tensor, x_scale: torch.Tensor,
+                       w_scale: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """`float(xq @ w) * x_scale * w_scale (+ bias)` for int8 `xq` and `w`: one fresh
+    tensor, rescaled in place (int8 products have no gradient to keep inputs for)."""
+    y = int8_matmul(xq, w).to(x_scale.dtype)
+    y.mul_(x_scale).mul_(w_scale)
+    return y if bias is None else y.add_(bias)
+
+
+def int8_linear(xq: torch.Tensor, w: torch.Tensor, x_scale: torch.Tensor,
+                w_scale: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+    """`int8_scaled_matmul` of a weight stored as `nn.Linear` stores it: `w` is
+    `[out, in]` and `w_scale` `[out, 1]`, both read transposed."""
+    return int8_scaled_matmul(xq, w.t(), x_scale, w_scale.t(), bias)

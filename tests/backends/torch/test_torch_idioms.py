@@ -1,0 +1,136 @@
+"""Instruction selection in the torch backend (`backends/torch/idioms.py`): which patterns
+become one PyTorch call, that they compute what the ops they replace compute, and that a
+pattern whose inner values are read elsewhere stays as it is."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+import torch
+from xdsl.dialects.builtin import ModuleOp
+
+from mlang.backends import RunOptions, get_backend
+from mlang.backends.torch import backend, codegen
+from mlang.dialects.model.structure import DefOp
+from mlang.frontend import compile_source
+
+PROGRAM = textwrap.dedent("""
+    model Block() {
+        fc = Linear(6, 8)
+        bare = Linear(8, 8, bias=false)
+        norm = LayerNorm(8)
+        fn forward(x: f32[N, 6]) -> f32[N, 8] {
+            let h = norm(gelu(fc(x)))
+            let s = softmax(bare(h), axis=-1) + log_softmax(h, axis=-1)
+            return silu(s) * 0.5 + relu(2.0 - h) / 3.0
+        }
+    }
+    let b = Block()
+""")
+
+CALLS = [
+    "torch.nn.functional.linear(x, v0, v1)", "torch.nn.functional.gelu(",
+    "torch.nn.functional.layer_norm(", "torch.softmax(", "torch.log_softmax(",
+    "torch.nn.functional.silu(", "torch.relu(", "* 0.5)", "(2.0 - ", "/ 3.0)",
+]
+
+
+def _definition(source: str) -> DefOp:
+    """The lowered `model.def` of a program."""
+    module = compile_source(source, "idioms.m")
+    definition = next(op for op in module.ops if isinstance(op, DefOp))
+    lowered = ModuleOp([definition.clone()])
+    backend.lower_to_tensor(lowered)
+    return next(op for op in lowered.ops if isinstance(op, DefOp))
+
+
+def _params(definition: DefOp) -> dict[str, torch.Tensor]:
+    """Random values for every parameter."""
+    torch.manual_seed(0)
+    return {p.sym_name.data: torch.randn(p.param_type.get_shape()) for p in definition.params}
+
+
+def test_each_pattern_becomes_one_call() -> None:
+    python = codegen.generate_module(backend.functions_in(_definition(PROGRAM)))
+    for call in CALLS:
+        assert call in python, f"{call} not in\n{python}"
+    assert "torch.erf" not in python and "torch.amax" not in python and "torch.tensor(" not in python
+
+
+def test_selected_code_computes_what_the_ops_compute(monkeypatch: pytest.MonkeyPatch) -> None:
+    definition = _definition(PROGRAM)
+    functions = backend.functions_in(definition)
+    selected = codegen.load_module(codegen.generate_module(functions))["forward"]
+    monkeypatch.setattr(codegen, "match_idiom", lambda op: None)
+    primitive_source = codegen.generate_module(functions)
+    assert "torch.nn.functional" not in primitive_source
+    primitive = codegen.load_module(primitive_source)["forward"]
+    params, x = _params(definition), torch.randn(5, 6)
+    torch.testing.assert_close(selected(params, x), primitive(params, x), rtol=1e-5, atol=1e-6)
+
+
+def test_training_through_selected_calls_matches_reference() -> None:
+    definition = _definition(PROGRAM)
+    params = {k: v.requires_grad_() for k, v in _params(definition).items()}
+    x = torch.randn(5, 6)
+    out = get_backend("torch").compile(definition).run("forward", params, [x], RunOptions())[0]
+    out.sum().backward()
+    grads = {k: v.grad.clone() for k, v in params.items()}  # type: ignore[union-attr]
+    for v in params.values():
+        v.grad = None
+    want = get_backend("reference").compile(definition).run("forward", params, [x], RunOptions())[0]
+    want.sum().backward()
+    torch.testing.assert_close(out, want, rtol=1e-4, atol=1e-5)
+    for k, v in params.items():
+        torch.testing.assert_close(grads[k], v.grad, rtol=1e-4, atol=1e-5, msg=k)
+
+
+SHARED_EXP = """
+func.func @f(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %m = tensorops.reduce_max %x axes [1] keepdim : tensor<?x8xf32> -> tensor<?x1xf32>
+  %d = tensorops.sub %x, %m : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %e = tensorops.exp %d : tensor<?x8xf32>
+  %s = tensorops.reduce_sum %e axes [1] keepdim : tensor<?x8xf32> -> tensor<?x1xf32>
+  %y = tensorops.div %e, %s : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  func.return %y, %e : tensor<?x8xf32>, tensor<?x8xf32>
+}
+"""
+
+
+def test_a_pattern_whose_inner_value_escapes_stays_as_ops() -> None:
+    python = codegen.generate_module(codegen._parse_functions(SHARED_EXP))
+    assert "torch.softmax" not in python and "torch.exp(" in python
+    y, e = codegen.load_module(python)["f"]({}, x := torch.randn(3, 8))
+    torch.testing.assert_close(y, torch.softmax(x, -1))
+    torch.testing.assert_close(e, torch.exp(x - x.amax(-1, keepdim=True)))
+
+
+def test_values_are_deleted_after_their_last_use_and_dead_ops_dropped() -> None:
+    source = """
+    func.func @f(%x: tensor<4xf32>) -> tensor<4xf32> {
+      %a = tensorops.exp %x : tensor<4xf32>
+      %unused = tensorops.neg %x : tensor<4xf32>
+      %b = tensorops.mul %a, %x : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+      %c = tensorops.dropout %b p 0.5 : tensor<4xf32>
+      %d = tensorops.tanh %b : tensor<4xf32>
+      func.return %d : tensor<4xf32>
+    }
+    """
+    body = codegen.generate_module(codegen._parse_functions(source)).split('"""\n')[2]
+    assert body.splitlines()[:8] == [
+        "    a = torch.exp(x)",
+        "    b = torch.mul(a, x)",
+        "    del a, x",
+        "    c = torch.nn.functional.dropout(b, 0.5, training=training)",
+        "    del c",
+        "    d = torch.tanh(b)",
+        "    del b",
+        "    return d",
+    ]
+
+
+def test_every_kernel_named_by_the_printer_exists() -> None:
+    from mlang.backends.torch import kernels
+
+    assert all(callable(getattr(kernels, name)) for name in codegen.KERNELS)
