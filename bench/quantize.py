@@ -8,6 +8,8 @@ PyTorch, in one process, on this machine's CPU.
                      int8 x int8 products through torch._int_mm, int32 accumulation
     eager f32        the same weights in the PyTorch `nn.Module`
     eager int8 dyn   torch.ao.quantization.quantize_dynamic of that module (nn.Linear)
+    torchao int8 dyn torchao's Int8DynamicActivationInt8WeightConfig, if torchao imports
+                     (optional: `pip install --no-deps torchao`)
 
 Latency is the median of interleaved calls after warm-up, under `torch.no_grad()`; the
 ratios compare each row with mlang f32 and with eager f32. Cosine similarity of each
@@ -67,6 +69,22 @@ def eager_int8(eager: torch.nn.Module) -> torch.nn.Module:
         return quantize_dynamic(eager, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+def torchao_int8(eager: torch.nn.Module) -> torch.nn.Module | None:
+    """torchao's int8 dynamic-activation, int8-weight quantization of a copy of the eager
+    model's linear layers, or None when torchao is not installed (it is optional)."""
+    import copy
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from torchao.quantization import Int8DynamicActivationInt8WeightConfig, quantize_
+    except ImportError:
+        return None
+    model = copy.deepcopy(eager)
+    quantize_(model, Int8DynamicActivationInt8WeightConfig())
+    return model
+
+
 def cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     """Cosine similarity of two tensors, flattened."""
     return float(torch.nn.functional.cosine_similarity(a.flatten(), b.flatten(), dim=0))
@@ -91,6 +109,8 @@ def main() -> None:
     fns = mlang_models(args.layers, eager)
     fns["eager f32"] = eager
     fns["eager int8 dyn"] = eager_int8(eager)
+    if (torchao := torchao_int8(eager)) is not None:
+        fns["torchao int8 dyn"] = torchao
 
     with torch.no_grad():
         outputs = {name: fn(x) for name, fn in fns.items()}
@@ -101,13 +121,16 @@ def main() -> None:
     print(f"\nforward latency, median of {args.runs} after {args.warmup} warm-up")
     print(f"{'':>15} {'ms':>8} {'vs mlang f32':>13} {'vs eager f32':>13} {'cosine to f32':>14}")
     for name, seconds in latency.items():
-        reference = outputs["eager f32" if name.startswith("eager") else "mlang f32"]
+        reference = outputs["mlang f32" if name.startswith("mlang") else "eager f32"]
         print(f"{name:>15} {1000 * seconds:>8.1f} {base / seconds:>12.2f}x "
               f"{eager_base / seconds:>12.2f}x {cosine(outputs[name], reference):>14.5f}")
     speedup = base / latency["mlang int8 dyn"]
     versus = latency["eager int8 dyn"] / latency["mlang int8 dyn"]
     print(f"\nmlang dynamic int8 is {speedup:.2f}x faster than mlang f32 (target 1.5x), "
           f"{versus:.2f}x the speed of torch.ao quantize_dynamic")
+    if "torchao int8 dyn" in latency:
+        print(f"{'':>22}{latency['torchao int8 dyn'] / latency['mlang int8 dyn']:.2f}x the "
+              "speed of torchao's int8 dynamic quantization")
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ from mlang.frontend import ast
 from mlang.frontend.irgen import IRGen
 from mlang.frontend.parser import parse_program
 from mlang.frontend.lexer import decode_source
-from mlang.support.diagnostics import CompileError, Loc, SourceManager
+from mlang.support.collector import collector_paused
+from mlang.support.diagnostics import CompileError, InternalError, Loc, SourceManager
+from mlang.support.ir_verification import verify_located
 
 
+@collector_paused()  # the IR is built, not freed: collections would find nothing to free
 def compile_source(text: str, file: str, sources: SourceManager | None = None) -> ModuleOp:
     """Compiles M source text (of `file`, for locations and imports) to model-level IR."""
     sources = sources or SourceManager()
@@ -25,7 +28,11 @@ def compile_source(text: str, file: str, sources: SourceManager | None = None) -
     decls = collect_declarations(program, sources, [str(Path(file).resolve())])
     statements = [i for i in program.items if not isinstance(i, (ast.ModelDecl, ast.FnDecl, ast.Import))]
     module = IRGen(decls, statements).generate(end_loc(text, file))
-    module.verify()
+    try:
+        verify_located(module)
+    except CompileError as err:
+        # The frontend checks programs itself, so IR that does not verify is its own bug.
+        raise InternalError(err.loc, f"frontend produced invalid IR: {err.message}") from None
     return module
 
 

@@ -138,6 +138,14 @@ class IRGen:
             self.stmt(s, frame)
 
     def stmt(self, s: ast.Stmt, frame: Frame) -> None:
+        """Generates one statement; an expression too deep for Python's stack is an error."""
+        try:
+            self.stmt_kind(s, frame)
+        except RecursionError:
+            # Operator chains (`1 + 1 + ...`, `- - x`) parse in loops but nest in the tree.
+            raise CompileError(s.loc, "expression is too deeply nested to compile") from None
+
+    def stmt_kind(self, s: ast.Stmt, frame: Frame) -> None:
         """Dispatches on the statement kind."""
         if isinstance(s, ast.Let):
             self.let(s, frame)

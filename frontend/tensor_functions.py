@@ -120,7 +120,8 @@ def fold_binary(name: str, a: StaticValue, b: StaticValue, loc: Loc) -> Static:
             return Static(FOLD_BINARY[name](a, b))
         if name == "add" and isinstance(a, str) and isinstance(b, str):
             return Static(a + b)
-        raise CompileError(loc, f"operator '{name}' does not apply to {a!r} and {b!r}")
+        raise CompileError(loc, f"operator '{name}' does not apply to "
+                                f"{describe(Static(a))} and {describe(Static(b))}")
     try:
         return Static(FOLD_BINARY[name](a, b))
     except (ZeroDivisionError, OverflowError) as err:

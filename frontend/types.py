@@ -119,7 +119,9 @@ def ir_type(t: MType) -> Attribute:
     if isinstance(t, ListT):
         return ListType(NoneType() if t.element is None else ir_type(t.element))
     if isinstance(t, TupleT):
-        return TupleType([ir_type(e) for e in t.elements])
+        # A tuple, not a list: xDSL keeps a list as the ArrayAttr's data, and then the type
+        # cannot be hashed (cse hashes result types).
+        return TupleType(tuple(ir_type(e) for e in t.elements))
     return NoneType()
 
 

@@ -136,6 +136,8 @@ def static_type(v: StaticValue) -> MType:
 
 def describe(v: Value) -> str:
     """A short description of a value for error messages."""
+    if isinstance(v, Static) and isinstance(v.value, DType):
+        return f"dtype {v.value.name}"  # its M type would read as 'none'
     if isinstance(v, (Static, Dyn)):
         return str(v.type)
     if isinstance(v, Seq):

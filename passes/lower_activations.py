@@ -31,7 +31,6 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import AnyFloat, IntegerType, ModuleOp, f32
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
@@ -229,4 +228,4 @@ class LowerActivationsPass(ModulePass):
             LowerLogSoftmax(), LowerArithmetic(), LowerComparison(), LowerWhere(),
             LowerClamp(), LowerCast(), LowerDropout(),
         ]
-        rewrite_model_methods(op, PatternRewriteWalker(GreedyRewritePatternApplier(patterns)))
+        rewrite_model_methods(op, patterns)

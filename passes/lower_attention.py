@@ -47,7 +47,6 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 from mlang.dialects.model import layers
 from mlang.dialects.tensorops import (
@@ -106,5 +105,4 @@ class LowerAttentionPass(ModulePass):
     name = "lower-attention"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        walker = PatternRewriteWalker(GreedyRewritePatternApplier([LowerAttention()]))
-        rewrite_model_methods(op, walker)
+        rewrite_model_methods(op, [LowerAttention()])

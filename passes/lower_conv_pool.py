@@ -19,7 +19,6 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 from mlang.dialects.model import layers
 from mlang.dialects.tensorops import AddOp, AvgPool2dOp, Conv2dOp, MaxPool2dOp, ReshapeOp
@@ -58,4 +57,4 @@ class LowerConvPoolPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         patterns = [LowerConv2d(), LowerPool2d()]
-        rewrite_model_methods(op, PatternRewriteWalker(GreedyRewritePatternApplier(patterns)))
+        rewrite_model_methods(op, patterns)

@@ -35,7 +35,6 @@ from xdsl.dialects import arith
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType, i32, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model import functions as fn
@@ -266,4 +265,4 @@ class LowerLayoutPass(ModulePass):
             LowerSlice(), LowerOneHot(), LowerEmbedding(), LowerTensorConstant(),
             LowerCreation(), LowerReduction(), LowerArgmax(), LowerCrossEntropy(), LowerMse(),
         ]
-        rewrite_model_methods(op, PatternRewriteWalker(GreedyRewritePatternApplier(patterns)))
+        rewrite_model_methods(op, patterns)

@@ -18,7 +18,6 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
@@ -57,5 +56,4 @@ class LowerLinearPass(ModulePass):
     name = "lower-linear"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        walker = PatternRewriteWalker(GreedyRewritePatternApplier([LowerLinear(), LowerMatmul()]))
-        rewrite_model_methods(op, walker)
+        rewrite_model_methods(op, [LowerLinear(), LowerMatmul()])

@@ -22,7 +22,6 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
-from xdsl.pattern_rewriter import GreedyRewritePatternApplier, PatternRewriteWalker
 
 from mlang.dialects.model import layers
 from mlang.dialects.tensorops import AddOp, MulOp, ReduceMeanOp, RsqrtOp, SubOp
@@ -65,4 +64,4 @@ class LowerNormsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         patterns = [LowerLayerNorm(), LowerRmsNorm()]
-        rewrite_model_methods(op, PatternRewriteWalker(GreedyRewritePatternApplier(patterns)))
+        rewrite_model_methods(op, patterns)

@@ -15,13 +15,15 @@ stays for `check-lowered` to report with its location.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
-from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
+)
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model.structure import DefOp
@@ -33,11 +35,24 @@ OpT = TypeVar("OpT", bound=Operation)
 Scalar = int | float
 
 
-def rewrite_model_methods(module: ModuleOp, walker: PatternRewriteWalker) -> None:
-    """Runs `walker` over the body of every `model.def` in `module`."""
-    for op in module.walk():
-        if isinstance(op, DefOp):
-            walker.rewrite_region(op.body)
+def rewrite_model_methods(module: ModuleOp, patterns: Sequence[ModelOpLowering[Any]]) -> None:
+    """Applies `patterns` greedily to the body of every `model.def` in `module`, as a
+    `PatternRewriteWalker` over a `GreedyRewritePatternApplier` of them would."""
+    walker = PatternRewriteWalker(GreedyRewritePatternApplier([_ByOpClass(patterns)]))
+    for definition in _model_defs(module):
+        walker.rewrite_region(definition.body)
+
+
+def _model_defs(op: Operation) -> Iterator[DefOp]:
+    """The `model.def`s nested in `op`, found without walking their bodies (they hold
+    nearly all ops, and no `model.def`)."""
+    for region in op.regions:
+        for block in region.blocks:
+            for child in block.ops:
+                if isinstance(child, DefOp):
+                    yield child
+                elif child.regions:
+                    yield from _model_defs(child)
 
 
 def element(value: SSAValue) -> Attribute:
@@ -132,6 +147,27 @@ class ModelOpLowering(RewritePattern, ABC, Generic[OpT]):
             return
         rewriter.replace(op, b.ops, [value])
         _unname_all_but(value, b.ops)
+
+
+@dataclass(eq=False)
+class _ByOpClass(RewritePattern):
+    """Tries on an op, in order, only those of `patterns` whose `source` the op's class is:
+    what trying each pattern in turn does, without testing every op against all of them."""
+
+    patterns: Sequence[ModelOpLowering[Any]]
+    by_class: dict[type[Operation], tuple[ModelOpLowering[Any], ...]] = field(
+        default_factory=dict[type[Operation], tuple[ModelOpLowering[Any], ...]]
+    )
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        matching = self.by_class.get(type(op))
+        if matching is None:
+            matching = tuple(p for p in self.patterns if isinstance(op, p.source))
+            self.by_class[type(op)] = matching
+        for pattern in matching:
+            pattern.match_and_rewrite(op, rewriter)
+            if rewriter.has_done_action:
+                return
 
 
 def _unname_all_but(value: SSAValue, ops: Sequence[Operation]) -> None:

@@ -100,8 +100,12 @@ class Interpreter:
             raise InternalError(
                 op_loc(op), f"{op.name} failed: {type(err).__name__}: {runtime_message(err)}"
             ) from None
-        if op.results:
+        if len(op.results) == 1:
             env[op.results[0]] = value
+        elif op.results:
+            # A multi-result op (a method returning a tuple) yields one value per result.
+            for result, item in zip(op.results, value, strict=True):  # type: ignore[call-overload]
+                env[result] = item
 
     def dispatch(self, op: Operation, env: dict[SSAValue, object]) -> object:
         """Finds what an op means and does it."""

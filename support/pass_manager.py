@@ -5,7 +5,8 @@ xDSL (`parse_spec`, then `from_spec`); a named pipeline is replaced by its own p
 each `NestedPipeline` such as `func.func(cse)` becomes an `OpPipelinePass` that runs its
 inner `PassPipeline` on every `func.func` directly inside the op it is applied to.
 Every `PassPipeline` built, inner ones included, gets the same callback, so that
-instrumentations see nested passes too.
+instrumentations see nested passes too. The top-level pipeline runs with the garbage
+collector paused (`support/collector.py`).
 
 Errors are `CompileError`s located in the pipeline text, registered as `PIPELINE_FILE`.
 """
@@ -22,6 +23,7 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.arg_spec import ArgSpec, parse_spec
 from xdsl.utils.exceptions import ArgSpecParseError
 
+from mlang.support.collector import collector_paused
 from mlang.support.diagnostics import CompileError, InternalError, Loc
 from mlang.support.pass_pipeline import (
     NestedPipeline,
@@ -67,6 +69,17 @@ class OpPipelinePass(ModulePass):
 
 
 @dataclass(frozen=True)
+class CompilePipeline(PassPipeline):
+    """A `PassPipeline` that runs with the cyclic garbage collector paused: passes build
+    far more IR than they free, and collections would traverse all of it again and again."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        """Runs the passes in order on `op`, the collector paused."""
+        with collector_paused():
+            super().apply(ctx, op)
+
+
+@dataclass(frozen=True)
 class PipelineBuilder:
     """Builds `PassPipeline`s from parsed elements, against the given registries."""
 
@@ -81,7 +94,7 @@ class PipelineBuilder:
                 top.col,
                 f"the top-level pipeline must be anchored on 'builtin.module', not '{top.anchor}'",
             )
-        return PassPipeline(self._build_list(top.elements, ()), self.callback)
+        return CompilePipeline(self._build_list(top.elements, ()), self.callback)
 
     def _build_list(
         self, elements: Sequence[PipelineElement], stack: tuple[PassRef, ...]

@@ -25,8 +25,8 @@ def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def int8_row_scale(x: torch.Tensor, dim: int) -> torch.Tensor:
     """The dynamic-quantization scale of each row of `x` along `dim`: its largest magnitude
     over 127, and 1 for a row of zeros (or of NaNs), as `quantize` spells it."""
-    high = torch.maximum(torch.amax(x, dim=dim, keepdim=True), torch.neg(torch.amin(x, dim=dim, keepdim=True)))
-    scale = high.div_(127.0)
+    high = torch.amax(x, dim=dim, keepdim=True)  # amax and amin: aminmax is 10x slower
+    scale = torch.maximum(high, torch.amin(x, dim=dim, keepdim=True).neg_()).div_(127.0)
     return scale.masked_fill_(~(scale > 0), 1.0)
 
 
@@ -34,8 +34,7 @@ def int8_scaled_matmul(xq: torch.Tensor, w: torch.Tensor, x_scale: torch.Tensor,
                        w_scale: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """`float(xq @ w) * x_scale * w_scale (+ bias)` for int8 `xq` and `w`: one fresh
     tensor, rescaled in place (int8 products have no gradient to keep inputs for)."""
-    y = int8_matmul(xq, w).to(x_scale.dtype)
-    y.mul_(x_scale).mul_(w_scale)
+    y = int8_matmul(xq, w).to(x_scale.dtype).mul_(x_scale).mul_(w_scale)
     return y if bias is None else y.add_(bias)
 
 

@@ -7,11 +7,12 @@ program the same arithmetic ops also take host scalars (`i64`, `f64`, `i1`).
 from __future__ import annotations
 
 from xdsl.dialects.builtin import (
-    ArrayAttr, DenseArrayBase, FloatAttr, IntegerAttr, StringAttr, TensorType, i1, i64,
+    ArrayAttr, DenseArrayBase, FloatAttr, IntegerAttr, StringAttr, TensorType,
+    UnrankedTensorType, i1, i64,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_prop_def,
+    IRDLOperation, ParsePropInAttrDict, base, irdl_op_definition, operand_def, opt_prop_def,
     prop_def, result_def, traits_def, var_operand_def,
 )
 from xdsl.traits import Pure
@@ -20,6 +21,10 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.dialects.model.base import ShapedResult, bool_prop, expect_element, int_prop
 from mlang.dialects.model.types import ListType, is_numeric, shape_of
 from mlang.support import shapes
+
+# Ops the frontend allows on a tensor of unknown rank (a loaded model's output in the host
+# program) take either kind of tensor type.
+ANY_TENSOR = base(TensorType) | base(UnrankedTensorType)
 
 # ------------------------------------------------------------------------ elementwise
 
@@ -137,9 +142,9 @@ class MatmulOp(ShapedResult, IRDLOperation):
     """Matrix product, batched and broadcast like `torch.matmul`."""
 
     name = "model.matmul"
-    lhs = operand_def(TensorType)
-    rhs = operand_def(TensorType)
-    result = result_def(TensorType)
+    lhs = operand_def(ANY_TENSOR)
+    rhs = operand_def(ANY_TENSOR)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
 
@@ -173,10 +178,10 @@ class ClampOp(ShapedResult, IRDLOperation):
     """Limits values to `[lo, hi]`."""
 
     name = "model.clamp"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     lo = prop_def(FloatAttr)
     hi = prop_def(FloatAttr)
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
@@ -195,8 +200,8 @@ class CastOp(ShapedResult, IRDLOperation):
     """Converts the element type; the result type says to what."""
 
     name = "model.cast"
-    input = operand_def(TensorType)
-    result = result_def(TensorType)
+    input = operand_def(ANY_TENSOR)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
@@ -210,10 +215,10 @@ class CastOp(ShapedResult, IRDLOperation):
 class ReductionBase(ShapedResult, IRDLOperation):
     """A reduction over one axis, or over all axes when `axis` is absent."""
 
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     axis = opt_prop_def(IntegerAttr[i64])
     keepdim = opt_prop_def(IntegerAttr)
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
@@ -511,8 +516,8 @@ class OneHotOp(ShapedResult, IRDLOperation):
 class LossBase(ShapedResult, IRDLOperation):
     """A mean loss over a batch; the result is a 0-d float tensor."""
 
-    lhs = operand_def(TensorType)
-    rhs = operand_def(TensorType)
+    lhs = operand_def(ANY_TENSOR)
+    rhs = operand_def(ANY_TENSOR)
     result = result_def(TensorType)
     traits = traits_def(Pure())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
@@ -529,6 +534,8 @@ class CrossEntropyOp(LossBase):
 
     def verify_(self) -> None:
         super().verify_()
+        if not all(isinstance(v.type, TensorType) for v in self.operands):
+            return  # a rank is unknown until run time
         logits, labels = shape_of(self.lhs.type), shape_of(self.rhs.type)
         if len(logits) != len(labels) + 1 or any(
             shapes.dims_conflict(a, b) for a, b in zip(logits, labels)
@@ -548,6 +555,8 @@ class MseOp(LossBase):
 
     def verify_(self) -> None:
         super().verify_()
+        if not all(isinstance(v.type, TensorType) for v in self.operands):
+            return  # a rank is unknown until run time
         try:
             shapes.broadcast_shapes(shape_of(self.lhs.type), shape_of(self.rhs.type))
         except shapes.ShapeError as err:
@@ -559,7 +568,7 @@ class ShapeOp(IRDLOperation):
     """The sizes of a tensor, as a host list of ints."""
 
     name = "model.shape"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     result = result_def(ListType)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 

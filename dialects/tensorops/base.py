@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TypeVar
 
 from xdsl.dialects.builtin import (
@@ -48,7 +49,14 @@ def shape_of(t: Attribute) -> Shape:
 
 def tensor_of(element: Attribute, shape: Sequence[int | str | None]) -> TensorType:
     """A tensor type from a shape whose unknown sizes become `?`."""
-    return TensorType(element, [d if isinstance(d, int) else DYNAMIC_INDEX for d in shape])
+    return _tensor_type(element, tuple(d if isinstance(d, int) else DYNAMIC_INDEX for d in shape))
+
+
+@lru_cache(maxsize=1024)
+def _tensor_type(element: Attribute, sizes: tuple[int, ...]) -> TensorType:
+    """`TensorType(element, sizes)`, built once per distinct type: building one verifies
+    it, and shape inference needs one per op built and again per op verified."""
+    return TensorType(element, sizes)
 
 
 def tensor_type(value: SSAValue) -> TensorType:

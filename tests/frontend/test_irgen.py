@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
+from xdsl.ir import Block, Region
 
+from mlang import frontend
 from mlang.dialects.model import host
 from mlang.dialects.model.functions import SubOp
 from mlang.dialects.model.structure import CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp
 from mlang.frontend import compile_file, compile_source
-from mlang.support.diagnostics import CompileError
+from mlang.support.diagnostics import CompileError, InternalError
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.m"))
@@ -383,6 +385,14 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
               "if sum(x) > 0.0 {\n            return fc(x)\n        }\n        return x"),
         5, 19, "a condition in a model must be known at compile time"),
     "division_by_zero": ("print(1 / 0)\n", 1, 9, "cannot evaluate 'div' at compile time"),
+    "dtype_as_value": ("print(f32)\n", 1, 7, "dtype f32 cannot be used as a value here"),
+    "operator_on_dtype": ("let x = f32 + 1\n", 1, 13,
+                          "operator 'add' does not apply to dtype f32 and int"),
+    # operator chains parse in loops but nest in the tree: too deep for Python's stack
+    "long_operator_chain": ("let a = 1\nprint(" + "+".join(["a"] * 3000) + ")\n", 2, 1,
+                            "expression is too deeply nested to compile"),
+    "long_negation_chain": ("let x = " + "-" * 3000 + "1\n", 1, 1,
+                            "expression is too deeply nested to compile"),
     # layers and fields
     "dropout_probability": (
         model("drop = Dropout(1.5)", "(x: f32[N, 4]) -> f32[N, 4]", "return drop(x)"),
@@ -513,3 +523,21 @@ def test_mopt_reports_a_missing_input_file(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert "error:" in done.stderr and "absent.m" in done.stderr
+
+
+def test_invalid_ir_from_the_frontend_is_an_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """IR that fails to verify is the frontend's bug: reported, located, as internal."""
+    class BrokenIRGen:
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def generate(self, end: object) -> ModuleOp:
+            main = func.FuncOp("main", ((), ()), Region(Block()))  # no terminator
+            main.location = FileLineColLoc(StringAttr("t.m"), IntAttr(1), IntAttr(1))
+            return ModuleOp([main])
+
+    monkeypatch.setattr(frontend, "IRGen", BrokenIRGen)
+    with pytest.raises(InternalError) as info:
+        compile_source("let a = 1\n", "t.m")
+    assert info.value.message.startswith("frontend produced invalid IR: ")
+    assert info.value.loc is not None and info.value.loc.line == 1

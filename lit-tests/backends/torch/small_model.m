@@ -2,7 +2,9 @@
 
 # The PyTorch code generated for every model.def, after lowering to tensor ops: one Python
 # function per method, taking the parameters, the inputs and the training flag, which
-# deletes each value after its last use.
+# deletes each value after its last use. Instruction selection prints the transpose,
+# matmul and add of a linear layer as one `linear`, the nine ops of a layer norm as one
+# `layer_norm` and `maximum(x, 0)` as `relu`.
 
 model Small(d: int, classes: int) {
     fc = Linear(d, 8)
@@ -34,25 +36,22 @@ print(s(randn([2, 4])))
 # CHECK-NEXT:    """@forward: (tensor<?x4xf32>) -> tensor<?x3xf32>"""
 # CHECK:         [[WEIGHT:[a-z0-9_]+]] = params["fc.weight"]
 # CHECK:         [[BIAS:[a-z0-9_]+]] = params["fc.bias"]
-# CHECK-NEXT:    = torch.permute([[WEIGHT]], (1, 0))
-# CHECK-NEXT:    del [[WEIGHT]]
-# CHECK:         [[PRODUCT:[a-z0-9_]+]] = torch.matmul(x,
-# CHECK-NEXT:    del x, {{[a-z0-9_]+}}
-# CHECK-NEXT:    = torch.add([[PRODUCT]], [[BIAS]])
-# CHECK-NEXT:    del [[PRODUCT]], [[BIAS]]
-# CHECK:         torch.mean({{[a-z0-9_]+}}, dim=(1,), keepdim=True)
-# CHECK:         torch.rsqrt(
-# CHECK:         [[DROPPED:[a-z0-9_]+]] = torch.nn.functional.dropout({{.*}}, 0.1, training=training)
-# CHECK:         torch.matmul([[DROPPED]],
+# CHECK:         [[LINEAR:[a-z0-9_]+]] = torch.nn.functional.linear(x, [[WEIGHT]], [[BIAS]])
+# CHECK-NEXT:    del x, [[WEIGHT]], [[BIAS]]
+# CHECK:         [[NORMED:[a-z0-9_]+]] = torch.nn.functional.layer_norm([[LINEAR]], (8,), {{[a-z0-9_]+}}, {{[a-z0-9_]+}}, 1e-05)
+# CHECK:         [[RELU:[a-z0-9_]+]] = torch.relu([[NORMED]])
+# CHECK:         [[DROPPED:[a-z0-9_]+]] = torch.nn.functional.dropout([[RELU]], 0.1, training=training)
+# CHECK:         torch.nn.functional.linear([[DROPPED]],
+# CHECK-NOT:     torch.matmul
 # CHECK:         return
 # CHECK-LABEL: def embed(params, x, training=False):
-# CHECK:         torch.matmul(x,
+# CHECK:         torch.nn.functional.linear(x,
 # CHECK:       FUNCTIONS = {"forward": forward, "embed": embed}
 
 # CHECK-LABEL: # model.def @Pair
 # CHECK-LABEL: def forward(params, x, training=False):
 # CHECK:         params["0.weight"]
-# CHECK:         torch.matmul(x,
+# CHECK:         torch.nn.functional.linear(x,
 # CHECK:         [[TANH:[a-z0-9_]+]] = torch.tanh(
 # CHECK-NEXT:    del
 # CHECK-NEXT:    return [[TANH]]
