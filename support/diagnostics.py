@@ -104,6 +104,13 @@ def render(err: CompileError, sources: SourceManager | None = None) -> str:
     return out
 
 
+def describe_exception(err: BaseException) -> str:
+    """`TypeName: message`, on one line: how an unexpected exception is named in an
+    internal error."""
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
+
+
 class UserError(Exception):
     """An error in what the user asked for, raised where no source location is known.
 

@@ -37,7 +37,9 @@ from mlang.support.diagnostic_verifier import (
     diagnostics_of,
     parse_expectations,
 )
-from mlang.support.diagnostics import CompileError, InternalError, Loc, Note, SourceManager, render
+from mlang.support.diagnostics import (
+    CompileError, InternalError, Loc, Note, SourceManager, describe_exception, render,
+)
 from mlang.support.ir_printing import IRPrinter, PrintIR, PrintIRConfig
 from mlang.support.ir_verification import VerifyEachPass, op_loc, verify_located
 from mlang.support.mlir_parsing import parse_mlir
@@ -90,7 +92,7 @@ def run_opt(options: OptOptions, stdout: IO[str], stderr: IO[str]) -> int:
     except BrokenPipeError:
         raise  # The reader went away: the console script exits quietly.
     except Exception as err:
-        internal = InternalError(None, _describe(err))
+        internal = InternalError(None, describe_exception(err))
         internal.__cause__ = err
         driver.report(internal)
     return 1
@@ -228,7 +230,7 @@ class _Driver:
                 raise
             except Exception as err:
                 raise InternalError(
-                    op_loc(module), f"target '{self.options.target}' failed: {_describe(err)}"
+                    op_loc(module), f"target '{self.options.target}' failed: {describe_exception(err)}"
                 ) from err
         return stream.getvalue()
 
@@ -246,7 +248,7 @@ class _Driver:
             raise
         except Exception as err:
             loc = Loc(chunk.file, chunk.first_line, 1)
-            raise InternalError(loc, f"frontend failed: {_describe(err)}") from err
+            raise InternalError(loc, f"frontend failed: {describe_exception(err)}") from err
 
     def _run_pipeline(self, module: ModuleOp, chunk: SourceChunk) -> None:
         """Runs the pipeline; a crashing pass is an internal error with a reproducer."""
@@ -258,12 +260,12 @@ class _Driver:
         except Exception as err:
             crash = self.running.take_crash()
             if crash is None:
-                raise InternalError(op_loc(module), _describe(err)) from err
+                raise InternalError(op_loc(module), describe_exception(err)) from err
             loc = op_loc(crash.op)
             if isinstance(err, DiagnosticException):
                 # xDSL's way for a pass to fail on purpose: a diagnostic, not a crash.
                 raise CompileError(loc, f"pass '{crash.pass_.name}' failed: {err}") from err
-            message = f"pass '{crash.pass_.name}' failed: {_describe(err)}"
+            message = f"pass '{crash.pass_.name}' failed: {describe_exception(err)}"
             raise InternalError(loc, message, [self._write_reproducer(crash, chunk)]) from err
 
     def _write_reproducer(self, crash: Crash, chunk: SourceChunk) -> Note:
@@ -275,7 +277,7 @@ class _Driver:
             text = reproducer_text(crash, module)
         except Exception as err:
             return Note(
-                None, f"no reproducer written: replaying the pipeline failed: {_describe(err)}"
+                None, f"no reproducer written: replaying the pipeline failed: {describe_exception(err)}"
             )
         try:
             path = self._reproducer_path()
@@ -334,9 +336,3 @@ class _Driver:
             return
         with self.timing.phase(name):
             yield
-
-
-def _describe(err: BaseException) -> str:
-    """`TypeName: message`, on one line."""
-    text = " ".join(str(err).split())
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__

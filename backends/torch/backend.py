@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from io import StringIO
-from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import torch
@@ -34,14 +33,14 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import DiagnosticException
 
 from mlang.backends import RunOptions
+from mlang.backends.lowering import functions_in, lower
 from mlang.backends.torch import codegen
 from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
-from mlang.support.crash_reproducer import RunningPasses
-from mlang.support.diagnostics import CompileError, InternalError
-from mlang.support.ir_verification import op_loc
+from mlang.support.cache_files import read_cached, sources_digest, write_atomically
+from mlang.support.collector import collector_paused
+from mlang.support.diagnostics import InternalError
 
 if TYPE_CHECKING:
     from xdsl.context import Context
@@ -49,8 +48,7 @@ if TYPE_CHECKING:
 LOWERING = "lower-to-tensor"
 """The named pipeline that takes a `model.def` to tensorops."""
 
-_PACKAGE = Path(__file__).resolve().parents[2]
-_VERSIONED = ("passes", "dialects", "backends/torch")
+_VERSIONED = ("passes", "dialects", "backends/torch", "backends/lowering.py")
 """Folders whose Python sources decide the generated code: part of every cache key."""
 
 
@@ -105,10 +103,10 @@ class TorchBackend:
             stats.memory_hits += 1
             return TorchModel(definition, functions, key)
         path = codegen.cache_dir() / f"model-{key}.py"
-        python = codegen._read(path)  # pyright: ignore[reportPrivateUsage]
+        python = read_cached(path)
         if python is None:
             python = generate_definition(definition)
-            codegen._write_atomically(path, python)  # pyright: ignore[reportPrivateUsage]
+            write_atomically(path, python)
         else:
             stats.disk_hits += 1
         functions = codegen.load_module(python, str(path))
@@ -130,18 +128,11 @@ def cache_key(definition: DefOp) -> str:
 
 @cache
 def version() -> str:
-    """A sha256 of the sources that lowering and code generation run, and of xDSL's
-    version: a changed compiler never reuses stale generated code."""
-    import xdsl
-
-    digest = hashlib.sha256(str(getattr(xdsl, "__version__", "?")).encode())
-    for folder in _VERSIONED:
-        for path in sorted((_PACKAGE / folder).rglob("*.py")):
-            digest.update(str(path.relative_to(_PACKAGE)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """A sha256 of the sources that lowering and code generation run (and xDSL's version)."""
+    return sources_digest(_VERSIONED)
 
 
+@collector_paused()  # lowering and printing build IR and text, and free little of it
 def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
     """The Python source of a definition's methods: a clone is lowered, then printed."""
     stats.lowerings += 1
@@ -151,40 +142,8 @@ def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
 
 
 def lower_to_tensor(module: ModuleOp, ctx: Context | None = None) -> None:
-    """Runs the `lower-to-tensor` pipeline on `module`; a failing pass is an internal
-    error naming the pass, at the location of the op it was working on."""
-    from mlang.dialects import make_context
-    from mlang.passes import get_all_passes, get_all_pipelines
-    from mlang.support.pass_instrumentation import pipeline_callback
-    from mlang.support.pass_manager import PipelineBuilder
-    from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
-
-    running = RunningPasses()
-    builder = PipelineBuilder(
-        get_all_passes(), get_all_pipelines(), pipeline_callback([running])
-    )
-    try:
-        pipeline = builder.build(NestedPipeline("builtin.module", parse_pass_list(LOWERING), 1))
-    except CompileError as err:
-        message = f"torch backend: cannot build the '{LOWERING}' pipeline: {err.message}"
-        raise InternalError(None, message) from err
-    try:
-        pipeline.apply(ctx or make_context(), module)
-    except CompileError:
-        raise
-    except Exception as err:
-        crash = running.take_crash()
-        where = op_loc(crash.op) if crash is not None else None
-        name = crash.pass_.name if crash is not None else LOWERING
-        message = f"torch backend: pass '{name}' failed: {_describe(err)}"
-        if isinstance(err, DiagnosticException):
-            raise CompileError(where, message) from err
-        raise InternalError(where, message) from err
-
-
-def functions_in(root: Operation) -> list[func.FuncOp]:
-    """The `func.func`s nested anywhere in `root`, in order."""
-    return [op for op in root.walk() if isinstance(op, func.FuncOp)]
+    """Runs the `lower-to-tensor` pipeline on `module` (see `backends/lowering.py`)."""
+    lower(module, LOWERING, "torch backend", ctx)
 
 
 def _generate(functions: Iterable[func.FuncOp], what: str) -> str:
@@ -193,12 +152,6 @@ def _generate(functions: Iterable[func.FuncOp], what: str) -> str:
         return codegen.generate_module(functions)
     except codegen.CodegenError as err:
         raise InternalError(None, f"torch backend: cannot generate {what}: {err}") from err
-
-
-def _describe(err: BaseException) -> str:
-    """`TypeName: message`, on one line."""
-    text = " ".join(str(err).split())
-    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 # ------------------------------------------------------------------------ mopt -t torch

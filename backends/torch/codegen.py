@@ -27,7 +27,6 @@ import keyword
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
@@ -53,6 +52,7 @@ from mlang.dialects.tensorops import (
 from mlang.backends.torch.idioms import Idiom
 from mlang.backends.torch.idioms import match as match_idiom
 from mlang.dialects.tensorops.layout import format_slice
+from mlang.support.cache_files import read_cached, write_atomically
 
 Functions = dict[str, Callable[..., Any]]
 
@@ -502,10 +502,10 @@ def compile_module(source: str) -> Functions:
     key = hashlib.sha256(f"{_GENERATOR_HASH}\n{source}".encode()).hexdigest()
     if key not in _compiled:
         path = cache_dir() / f"{key}.py"
-        python = _read(path)
+        python = read_cached(path)
         if python is None:
             python = generate_module(_parse_functions(source))
-            _write_atomically(path, python)
+            write_atomically(path, python)
         _compiled[key] = load_module(python, str(path))
     return dict(_compiled[key])
 
@@ -523,27 +523,3 @@ def _parse_functions(source: str) -> list[func.FuncOp]:
 
     module: ModuleOp = Parser(make_context(), source).parse_module()
     return [op for op in module.walk() if isinstance(op, func.FuncOp)]
-
-
-def _read(path: Path) -> str | None:
-    """A cached module's source, or None when there is none."""
-    try:
-        return path.read_text()
-    except OSError:
-        return None
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Writes `text` to `path` through a rename, so that readers never see part of it;
-    an unwritable cache is skipped."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)

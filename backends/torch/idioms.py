@@ -73,9 +73,12 @@ def match(op: Operation) -> Idiom | None:
 
 
 def _private(idiom: Idiom) -> bool:
-    """Whether the values of the idiom's inner ops are read by the idiom's ops only."""
+    """Whether the values of the idiom's inner ops are read by the idiom's ops only, and
+    never as inputs of the call (`x @ transpose(x)` is no linear layer of `x`)."""
     ops = {idiom.root, *idiom.inner}
-    return all(use.operation in ops for op in idiom.inner for r in op.results for use in r.uses)
+    return all(
+        use.operation in ops for op in idiom.inner for r in op.results for use in r.uses
+    ) and not any(v.owner in idiom.inner for v in idiom.inputs)
 
 
 # ------------------------------------------------------------------------ helpers

@@ -13,8 +13,10 @@ import torch
 def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """The int32 product of int8 tensors, exact: `torch._int_mm` on the rows of `a` where it
     applies (a matrix `b`; on CUDA, more than 16 rows and sizes that are multiples of 8),
-    else through float64, which holds every such sum exactly."""
-    if a.dim() >= 2 and b.dim() == 2 and (a.device.type == "cpu" or (
+    else through float64, which holds every such sum exactly. A contraction of size 1 goes
+    through float64 too: `_int_mm` on the CPU returns garbage for a `b` of one row that is
+    a transposed view (strides (1, 1)), as a linear layer of one input feature reads it."""
+    if a.dim() >= 2 and b.dim() == 2 and a.shape[-1] > 1 and (a.device.type == "cpu" or (
             a.numel() // max(a.shape[-1], 1) > 16 and a.shape[-1] % 8 == 0
             and b.shape[1] % 8 == 0 and b.shape[1] > 0)):
         rows = torch._int_mm(a.reshape(-1, a.shape[-1]), b)

@@ -26,15 +26,13 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.printer import Printer
-from xdsl.utils.exceptions import DiagnosticException
 
 from mlang.backends import RunOptions
+from mlang.backends.lowering import functions_in, lower
 from mlang.backends.triton import cache, interpreting
 from mlang.backends.triton.device import CodegenError
 from mlang.dialects.model.structure import DefOp
-from mlang.support.crash_reproducer import RunningPasses
-from mlang.support.diagnostics import CompileError, InternalError
-from mlang.support.ir_verification import op_loc
+from mlang.support.diagnostics import InternalError
 
 if TYPE_CHECKING:
     import torch
@@ -110,41 +108,12 @@ def generate_definition(definition: DefOp, ctx: Context | None = None,
     """The generated module of a definition: a clone is lowered (O2), then printed."""
     module = ModuleOp([definition.clone()])
     lower_to_kernel(module, ctx, pipeline)
-    return _generate(_functions(module), f"model.def @{definition.sym_name.data}")
+    return _generate(functions_in(module), f"model.def @{definition.sym_name.data}")
 
 
 def lower_to_kernel(module: ModuleOp, ctx: Context | None = None, pipeline: str = PIPELINE) -> None:
-    """Runs `pipeline` (O2) on `module`; a failing pass is an internal error naming it."""
-    from mlang.dialects import make_context
-    from mlang.passes import get_all_passes, get_all_pipelines
-    from mlang.support.pass_instrumentation import pipeline_callback
-    from mlang.support.pass_manager import PipelineBuilder
-    from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
-
-    running = RunningPasses()
-    builder = PipelineBuilder(get_all_passes(), get_all_pipelines(), pipeline_callback([running]))
-    try:
-        passes = builder.build(NestedPipeline("builtin.module", parse_pass_list(pipeline), 1))
-    except CompileError as err:
-        message = f"triton backend: cannot build '{pipeline}': {err.message}"
-        raise InternalError(None, message) from err
-    try:
-        passes.apply(ctx or make_context(), module)
-    except CompileError:
-        raise
-    except Exception as err:
-        crash = running.take_crash()
-        where = op_loc(crash.op) if crash is not None else None
-        name = crash.pass_.name if crash is not None else pipeline
-        message = f"triton backend: pass '{name}' failed: {type(err).__name__}: {err}"
-        if isinstance(err, DiagnosticException):
-            raise CompileError(where, message) from err
-        raise InternalError(where, message) from err
-
-
-def _functions(root: Operation) -> list[func.FuncOp]:
-    """The `func.func`s nested anywhere in `root`, in order."""
-    return [op for op in root.walk() if isinstance(op, func.FuncOp)]
+    """Runs `pipeline` (O2) on `module` (see `backends/lowering.py`)."""
+    lower(module, pipeline, "triton backend", ctx)
 
 
 def _generate(functions: Sequence[func.FuncOp], what: str) -> str:
@@ -165,7 +134,7 @@ def compile_module(source: str) -> cache.Functions:
 
     def generate() -> str:
         module = Parser(make_context(), source).parse_module()
-        return _generate(_functions(module), "the module")
+        return _generate(functions_in(module), "the module")
 
     return cache.load(cache.key_of(source), generate)[0]
 
@@ -184,13 +153,13 @@ def emit_triton(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
             if _needs_lowering(clone):
                 lower_to_kernel(clone, ctx)
             parts.append(f"# model.def @{op.sym_name.data}\n"
-                         f"{_generate(_functions(clone), 'model.def @' + op.sym_name.data)}")
+                         f"{_generate(functions_in(clone), 'model.def @' + op.sym_name.data)}")
     functions = [op for op in module.ops if isinstance(op, func.FuncOp) and not _is_host(op)]
     if functions:
         clone = ModuleOp([f.clone() for f in functions])
         if _needs_lowering(clone):
             lower_to_kernel(clone, ctx, "lower-to-kernel")
-        parts.append(f"# functions\n{_generate(_functions(clone), 'the module functions')}")
+        parts.append(f"# functions\n{_generate(functions_in(clone), 'the module functions')}")
     out.write("\n\n".join(parts))
 
 

@@ -20,10 +20,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from mlang.support.cache_files import sources_digest, write_atomically
+
 Functions = dict[str, Callable[..., Any]]
 
-_PACKAGE = Path(__file__).resolve().parents[2]
-_VERSIONED = ("passes", "dialects", "backends/triton", "backends/torch/codegen.py")
+_VERSIONED = ("passes", "dialects", "backends/triton", "backends/torch", "backends/lowering.py")
 _loaded: dict[str, ModuleType] = {}
 
 
@@ -37,15 +38,8 @@ def cache_dir() -> Path:
 
 @cache
 def version() -> str:
-    """A sha256 of the sources that decide generated code."""
-    digest = hashlib.sha256()
-    for entry in _VERSIONED:
-        path = _PACKAGE / entry
-        files = [path] if path.is_file() else sorted(path.rglob("*.py"))
-        for file in files:
-            digest.update(str(file.relative_to(_PACKAGE)).encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
+    """A sha256 of the sources that decide generated code (and xDSL's version)."""
+    return sources_digest(_VERSIONED)
 
 
 def key_of(ir_text: str) -> str:
@@ -59,7 +53,7 @@ def load(key: str, generate: Callable[[], str]) -> tuple[Functions, str]:
     if key not in _loaded:
         path = cache_dir() / f"{key}.py"
         if not path.is_file():
-            _write_atomically(path, generate())
+            write_atomically(path, generate())
         if not path.is_file():  # an unwritable cache: a private temporary file
             path = Path(tempfile.mkdtemp(prefix="mlang-triton-")) / f"{key}.py"
             path.write_text(generate())
@@ -86,19 +80,3 @@ def _import(path: Path, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Writes through a rename, so that readers never see part of the file; an unwritable
-    cache is skipped."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)

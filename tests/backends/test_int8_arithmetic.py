@@ -103,6 +103,17 @@ def test_int8_product_accumulates_exactly_in_int32(
     exactly(BACKENDS[backend](f, [a, b]), np_int8_matmul(a, b))
 
 
+@pytest.mark.parametrize("rows, columns", [(3, 6), (1, 2), (33, 31)])
+def test_kernel_products_of_one_input_feature(rows: int, columns: int) -> None:
+    # A linear layer of one input feature reads its [out, 1] weight transposed: a view of
+    # strides (1, 1), for which `torch._int_mm` on the CPU returns uninitialised memory.
+    from mlang.backends.torch.kernels import int8_matmul
+
+    a = torch.randint(-127, 128, (rows, 1), dtype=torch.int8)
+    w = torch.randint(-127, 128, (columns, 1), dtype=torch.int8)
+    exactly(int8_matmul(a, w.t()).numpy(), np_int8_matmul(a.numpy(), w.t().numpy()))
+
+
 def test_torch_code_uses_int_mm() -> None:
     a, b = np.zeros((4, 8), np.int8), np.zeros((8, 3), np.int8)
     source = generate_module([function(MatmulOp, [a, b])])

@@ -280,6 +280,30 @@ def test_random_program_matches_reference(private_cache: None, program: Program)
                                msg=lambda m: f"{m}\n{program.source}")
 
 
+@settings(max_examples=int(os.environ.get("MLANG_RANDOM_PROGRAMS", "40")) // 2, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(program=programs(), mode=st.sampled_from(["weight", "dynamic"]))
+def test_random_quantized_program_matches_reference(private_cache: None, program: Program,
+                                                    mode: str) -> None:
+    """`quantize` in the weight and dynamic modes, each backend running its own copy."""
+    from mlang.runtime.quantize import quantize_model
+
+    module = compile_source(program.source, "random.m")
+    definition = next(op for op in module.ops if isinstance(op, DefOp))
+    torch.manual_seed(0)
+    model = ModelInstance.create(definition, get_backend("reference").compile(definition), "cpu")
+    x = torch.randn(program.input_shape)
+    outputs = []
+    for backend in ("torch", "reference"):
+        quantized = quantize_model(model, "int8", mode, None, get_backend(backend))
+        with torch.no_grad():
+            outputs.append(quantized.compiled.run("forward", quantized.params, [x], RunOptions())[0])
+    got, want = outputs
+    scale = max(1.0, float(want.abs().max())) if want.numel() else 1.0
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-4 * scale,
+                               msg=lambda m: f"{m}\n{mode}\n{program.source}")
+
+
 def test_generator_makes_valid_programs(tmp_path: Path) -> None:
     """The reference accepts what the generator makes (a check of the test itself)."""
     @settings(max_examples=30, deadline=None)

@@ -134,3 +134,17 @@ def test_every_kernel_named_by_the_printer_exists() -> None:
     from mlang.backends.torch import kernels
 
     assert all(callable(getattr(kernels, name)) for name in codegen.KERNELS)
+
+
+def test_an_input_of_the_call_is_never_an_inner_value() -> None:
+    source = """
+    func.func @f(%x: tensor<3x3xf32>) -> tensor<3x3xf32> {
+      %t = tensorops.transpose %x [1, 0] : tensor<3x3xf32> -> tensor<3x3xf32>
+      %y = tensorops.matmul %t, %t : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>
+      func.return %y : tensor<3x3xf32>
+    }
+    """
+    python = codegen.generate_module(codegen._parse_functions(source))
+    assert "linear" not in python
+    x = torch.randn(3, 3)
+    torch.testing.assert_close(codegen.load_module(python)["f"]({}, x), x.T @ x.T)
