@@ -242,7 +242,7 @@ def rewrite_site(site: Site, dequantized: DequantizeOp, ranges: dict[str, float]
 
 def erase_dead(ops: list[Operation]) -> None:
     """Erases the ops of `ops` whose results are unused, until none is left."""
-    live = list(ops)
+    live = list(dict.fromkeys(ops))  # sites of a shared weight list its transpose twice
     while dead := [op for op in live if not any(r.uses for r in op.results)]:
         for op in dead:
             assert op.parent is not None

@@ -140,6 +140,12 @@ def flatten(x: torch.Tensor, start: int = 1) -> torch.Tensor:
 # ---------------------------------------------------------------------------- elementwise
 
 
+def _floating(x: torch.Tensor) -> torch.Tensor:
+    """`x`, with integers as float32: the dtype the frontend gives `gelu` and `softmax` of
+    them, where torch's own functions refuse integers (as `torch.exp` does not)."""
+    return x if x.is_floating_point() else x.to(torch.float32)
+
+
 def relu(x: torch.Tensor) -> torch.Tensor:
     """`max(x, 0)`."""
     return torch.relu(x)
@@ -147,12 +153,12 @@ def relu(x: torch.Tensor) -> torch.Tensor:
 
 def gelu(x: torch.Tensor) -> torch.Tensor:
     """The exact GELU, `x * Phi(x)` with `erf`."""
-    return F.gelu(x)
+    return F.gelu(_floating(x))
 
 
 def silu(x: torch.Tensor) -> torch.Tensor:
     """`x * sigmoid(x)`."""
-    return F.silu(x)
+    return F.silu(_floating(x))
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -309,12 +315,12 @@ def _as_tensors(a: TensorOrScalar, b: TensorOrScalar) -> tuple[torch.Tensor, tor
 
 def softmax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
     """Softmax along `axis`."""
-    return torch.softmax(x, dim=axis)
+    return torch.softmax(_floating(x), dim=axis)
 
 
 def log_softmax(x: torch.Tensor, axis: int = -1) -> torch.Tensor:
     """Log-softmax along `axis`."""
-    return torch.log_softmax(x, dim=axis)
+    return torch.log_softmax(_floating(x), dim=axis)
 
 
 def sum(x: torch.Tensor, axis: Axis = None, keepdim: bool = False) -> torch.Tensor:  # noqa: A001

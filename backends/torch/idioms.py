@@ -15,6 +15,7 @@ op, last to first: an op that ends one of these patterns is printed as the singl
     x * sigmoid(x)                                         torch.nn.functional.silu
     maximum(x, 0)                                          torch.relu
     x + c, c - x, x * c, x / c for a 0-d float constant c  Python's operators and a number
+    c / x                                                  torch.div(c, x)
     select(gt(m, 0), m, 1), m = max(amax(x), -amin(x))/127  int8_row_scale (`kernels.py`)
     cast(matmul(xq, w) : i32 -> f) * xs * ws (+ b)         int8_scaled_matmul (`kernels.py`)
         ... where w and ws are transposes of matrices       int8_linear (`kernels.py`)
@@ -175,7 +176,12 @@ def _linear(op: Operation) -> Idiom | None:
     t = _op(matmul.rhs, TransposeOp)
     if t is None or list(t.permutation.get_values()) != [1, 0]:
         return None
-    inner: tuple[Operation, ...] = (t,) if bias is None else (t, matmul)
+    # A transpose that another matmul reads too (a layer called twice) is left out of the
+    # pattern: each call reads `w`, and the transpose goes once nothing reads it.
+    shared = any(use.operation is not matmul for use in t.result.uses)
+    inner: tuple[Operation, ...] = () if shared else (t,)
+    if bias is not None:
+        inner += (matmul,)
     x, w = matmul.lhs, t.operands[0]
     if bias is None:
         return Idiom(op, inner, (x, w), "torch.nn.functional.linear({0}, {1})")
@@ -288,7 +294,9 @@ def _silu(op: Operation) -> Idiom | None:
 def _relu(op: Operation) -> Idiom | None:
     """`maximum(x, 0)` -> `torch.relu(x)`."""
     x, zero = op.operands
-    if _splat(zero) == 0.0 and _shape(x) == _shape(op.results[0]):
+    value = _splat(zero)
+    # Only +0: `maximum(x, -0.0)` is -0.0 where x < 0, where relu gives +0.0.
+    if value == 0.0 and math.copysign(1.0, value) > 0 and _shape(x) == _shape(op.results[0]):
         return Idiom(op, (), (x,), "torch.relu({0})")
     return None
 
@@ -307,8 +315,11 @@ def _scalar_operand(op: Operation) -> Idiom | None:
                 or _shape(tensor) != _shape(op.results[0])):
             continue
         number = _short(value) if _element(tensor) == "f32" else repr(value)
-        expression = f"{{0}} {symbol} {number}" if constant is rhs else f"{number} {symbol} {{0}}"
-        return Idiom(op, (), (tensor,), f"({expression})")
+        if constant is rhs:
+            return Idiom(op, (), (tensor,), f"({{0}} {symbol} {number})")
+        if isinstance(op, DivOp):  # `c / x` is `c * reciprocal(x)` in torch: two roundings
+            return Idiom(op, (), (tensor,), f"torch.div({number}, {{0}})")
+        return Idiom(op, (), (tensor,), f"({number} {symbol} {{0}})")
     return None
 
 

@@ -192,3 +192,40 @@ save(s, "s.mpk")
 print(evaluate(load_model("s.mpk"), test) == evaluate(s, test), evaluate(net, test) == acc)
 """)
     assert out.splitlines() == ["true true", "true true"]
+
+
+def test_constants_beyond_their_dtype_behave_as_in_torch(tmp_path: Path) -> None:
+    """A float past its dtype's range is an infinity and an integer wraps, in a model as on
+    the host (packing them into the IR once raised a Python traceback)."""
+    program = """\
+model M() {
+    fn forward(x: f32[N, 2]) -> f32[N, 2] {
+        return cast(cast(x, f16) * 1e5, f32) + x * 1e39 + cast(cast(x, i8) + 300, f32)
+    }
+}
+let m = M()
+print(m(ones([1, 2])))
+print(tensor([1e39]), cast(ones([1]), i8) + 300)
+"""
+    assert run_both(tmp_path, program) == "[[inf inf]]\n[inf] [45]\n"
+
+
+def test_gelu_silu_and_softmax_of_integers_are_float32(tmp_path: Path) -> None:
+    """The frontend types them f32, as `exp` of integers; the reference backend once passed
+    the integers on to torch functions that refuse them."""
+    program = """\
+model M() {
+    fn forward(x: i64[N, 2]) -> f32[N, 2] {
+        return gelu(x) + silu(x) + softmax(x, axis=0) + log_softmax(x, axis=1)
+    }
+}
+let m = M()
+print(m(tensor([[1, -2], [0, 3]])))
+print(softmax(arange(3)), gelu(arange(2)))
+"""
+    out = run_both(tmp_path, program)
+    x = torch.tensor([[1.0, -2.0], [0.0, 3.0]])
+    want = (torch.nn.functional.gelu(x) + torch.nn.functional.silu(x)
+            + torch.softmax(x, 0) + torch.log_softmax(x, 1))
+    got = [float(v) for v in NUMBER.findall(out)[:4]]
+    assert got == pytest.approx(want.flatten().tolist(), rel=1e-5)

@@ -186,3 +186,27 @@ def test_file_size_builtin(tmp_path: Path) -> None:
     assert out.getvalue() == "5\n"
     assert caught.value.loc is not None and caught.value.loc.line == 2
     assert "cannot read the size of" in caught.value.message
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "static"])
+def test_a_layer_called_twice_quantizes(mode: str) -> None:
+    # Both calls read one transpose of the weight, which the pass once erased twice.
+    source = """
+    model Twice() {
+        fc = Linear(4, 4)
+        fn forward(x: f32[N, 4]) -> f32[N, 4] { return fc(fc(x)) }
+    }
+    let net = Twice()
+    """
+    definition, x = definition_of(source, "Twice"), torch.randn(3, 4)
+    torch.manual_seed(0)
+    params = ModelInstance.create(definition, get_backend("reference").compile(definition),
+                                  "cpu").params
+    calibration = datasets.Dataset(x, torch.zeros(3)) if mode == "static" else None
+    outputs = []
+    for name in ("reference", "torch"):
+        net = instance(definition, get_backend(name), params)
+        q = quantize_model(net, "int8", mode, calibration, get_backend(name))
+        outputs.append(training.predict(q, x))
+        assert cosine(outputs[-1], training.predict(net, x)) >= 0.99
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)

@@ -148,3 +148,60 @@ def test_an_input_of_the_call_is_never_an_inner_value() -> None:
     assert "linear" not in python
     x = torch.randn(3, 3)
     torch.testing.assert_close(codegen.load_module(python)["f"]({}, x), x.T @ x.T)
+
+
+def test_arithmetic_with_constants_is_exact() -> None:
+    # Each form must give the bits of the op on a 0-d tensor: Python's `c / x` would not
+    # (torch computes it as `c * reciprocal(x)`).
+    source = """
+    func.func @f(%x: tensor<64xf32>) -> (tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>) {
+      %c = tensorops.constant dense<3.0> : tensor<f32>
+      %a = tensorops.div %c, %x : tensor<f32>, tensor<64xf32> -> tensor<64xf32>
+      %b = tensorops.div %x, %c : tensor<64xf32>, tensor<f32> -> tensor<64xf32>
+      %s = tensorops.sub %c, %x : tensor<f32>, tensor<64xf32> -> tensor<64xf32>
+      %m = tensorops.mul %c, %x : tensor<f32>, tensor<64xf32> -> tensor<64xf32>
+      func.return %a, %b, %s, %m : tensor<64xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>
+    }
+    """
+    python = codegen.generate_module(codegen._parse_functions(source))
+    assert "torch.tensor(" not in python and "torch.div(3.0, x)" in python
+    x, c = torch.randn(64), torch.tensor(3.0)
+    got = codegen.load_module(python)["f"]({}, x)
+    want = (torch.div(c, x), torch.div(x, c), torch.sub(c, x), torch.mul(c, x))
+    for g, w in zip(got, want):
+        assert torch.equal(g, w)
+
+
+def test_a_layer_called_twice_is_two_linear_calls() -> None:
+    # Both calls read one transpose of the weight, which no longer kept them as matmuls.
+    source = textwrap.dedent("""
+        model Twice() {
+            fc = Linear(4, 4)
+            bare = Linear(4, 4, bias=false)
+            fn forward(x: f32[N, 4]) -> f32[N, 4] { return bare(bare(fc(fc(x)))) }
+        }
+        let t = Twice()
+    """)
+    definition = _definition(source)
+    python = codegen.generate_module(backend.functions_in(definition))
+    assert python.count("torch.nn.functional.linear(") == 4, python
+    assert "torch.matmul" not in python and "torch.permute" not in python
+    params, x = _params(definition), torch.randn(3, 4)
+    want = get_backend("reference").compile(definition).run("forward", params, [x], RunOptions())
+    got = codegen.load_module(python)["forward"](params, x)
+    torch.testing.assert_close(got, want[0], rtol=1e-5, atol=1e-6)
+
+
+def test_maximum_with_negative_zero_is_no_relu() -> None:
+    # maximum(-1, -0.0) is -0.0, and relu(-1) is +0.0: 1 / y tells them apart.
+    source = """
+    func.func @f(%x: tensor<3xf32>) -> tensor<3xf32> {
+      %z = tensorops.constant dense<-0.0> : tensor<f32>
+      %y = tensorops.maximum %x, %z : tensor<3xf32>, tensor<f32> -> tensor<3xf32>
+      func.return %y : tensor<3xf32>
+    }
+    """
+    python = codegen.generate_module(codegen._parse_functions(source))
+    assert "torch.relu" not in python
+    y = codegen.load_module(python)["f"]({}, torch.tensor([-1.0, 0.0, 2.0]))
+    assert torch.equal(1 / y, torch.tensor([-float("inf"), float("inf"), 0.5]))
