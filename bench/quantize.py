@@ -119,10 +119,10 @@ def main() -> None:
 
     base, eager_base = latency["mlang f32"], latency["eager f32"]
     print(f"\nforward latency, median of {args.runs} after {args.warmup} warm-up")
-    print(f"{'':>15} {'ms':>8} {'vs mlang f32':>13} {'vs eager f32':>13} {'cosine to f32':>14}")
+    print(f"{'':>16} {'ms':>8} {'vs mlang f32':>13} {'vs eager f32':>13} {'cosine to f32':>14}")
     for name, seconds in latency.items():
         reference = outputs["mlang f32" if name.startswith("mlang") else "eager f32"]
-        print(f"{name:>15} {1000 * seconds:>8.1f} {base / seconds:>12.2f}x "
+        print(f"{name:>16} {1000 * seconds:>8.1f} {base / seconds:>12.2f}x "
               f"{eager_base / seconds:>12.2f}x {cosine(outputs[name], reference):>14.5f}")
     speedup = base / latency["mlang int8 dyn"]
     versus = latency["eager int8 dyn"] / latency["mlang int8 dyn"]
