@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from xdsl.dialects import arith
@@ -44,6 +45,10 @@ from mlang.dialects.tensorops import (
     NegOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, RsqrtOp,
     SelectOp, SigmoidOp, SubOp, TransposeOp,
 )
+
+
+OpT = TypeVar("OpT", bound=Operation)
+ReductionT = TypeVar("ReductionT", bound=ReductionOp)
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,7 @@ def _private(idiom: Idiom) -> bool:
 # ------------------------------------------------------------------------ helpers
 
 
-def _op(value: SSAValue, kind: type[Operation] | tuple[type[Operation], ...]) -> Operation | None:
+def _op(value: SSAValue, kind: type[OpT]) -> OpT | None:
     """The op of class `kind` that defines `value`, or None."""
     owner = value.owner
     return owner if isinstance(owner, kind) else None
@@ -93,14 +98,16 @@ def _op(value: SSAValue, kind: type[Operation] | tuple[type[Operation], ...]) ->
 
 def _splat(value: SSAValue) -> float | None:
     """The value of a 0-d constant, or None when `value` is not one."""
-    op = _op(value, (ConstantOp, arith.ConstantOp))
-    if op is None or not isinstance(attr := op.properties.get("value"), DenseIntOrFPElementsAttr):
+    op = value.owner
+    if not isinstance(op, (ConstantOp, arith.ConstantOp)):
         return None
-    values = attr.get_values()
-    t = attr.get_type()
+    attr = op.properties.get("value")
+    if not isinstance(attr, DenseIntOrFPElementsAttr):
+        return None
+    values, t = attr.get_values(), attr.get_type()
     if not isinstance(t, TensorType) or t.get_num_dims() != 0 or len(values) != 1:
         return None
-    return float(values[0])  # type: ignore[arg-type]
+    return float(values[0])
 
 
 def _is_f32_of(value: SSAValue, want: float) -> bool:
@@ -152,10 +159,25 @@ def _both(op: Operation) -> Iterable[tuple[SSAValue, SSAValue]]:
     return ((a, b), (b, a))
 
 
-def _reduce(value: SSAValue, kind: type[ReductionOp], of: SSAValue) -> ReductionOp | None:
-    """The keepdim one-axis reduction of class `kind` of `of` that defines `value`."""
+def _reduce(value: SSAValue, kind: type[ReductionT], of: SSAValue) -> tuple[ReductionT, int] | None:
+    """The keepdim one-axis reduction of class `kind` of `of` that defines `value`, and
+    its axis."""
     op = _op(value, kind)
-    return op if op is not None and op.input == of and _axis(op) is not None else None  # type: ignore[return-value]
+    if op is None or op.input != of or (axis := _axis(op)) is None:
+        return None
+    return op, axis
+
+
+def _transposed(value: SSAValue) -> TransposeOp | None:
+    """The `transpose [1, 0]` of a matrix that defines `value`, or None."""
+    t = _op(value, TransposeOp)
+    return t if t is not None and list(t.permutation.get_values()) == [1, 0] else None
+
+
+def _read_only_by(op: Operation, reader: Operation) -> bool:
+    """Whether every value of `op` is read by `reader` alone (a transpose of a weight that
+    two calls of one layer share is read by two matmuls)."""
+    return all(use.operation is reader for r in op.results for use in r.uses)
 
 
 # ------------------------------------------------------------------------ float32
@@ -173,13 +195,12 @@ def _linear(op: Operation) -> Idiom | None:
             return None
     if not isinstance(matmul, MatmulOp) or not _is_float(matmul.lhs):
         return None
-    t = _op(matmul.rhs, TransposeOp)
-    if t is None or list(t.permutation.get_values()) != [1, 0]:
+    t = _transposed(matmul.rhs)
+    if t is None:
         return None
     # A transpose that another matmul reads too (a layer called twice) is left out of the
     # pattern: each call reads `w`, and the transpose goes once nothing reads it.
-    shared = any(use.operation is not matmul for use in t.result.uses)
-    inner: tuple[Operation, ...] = () if shared else (t,)
+    inner: tuple[Operation, ...] = (t,) if _read_only_by(t, matmul) else ()
     if bias is not None:
         inner += (matmul,)
     x, w = matmul.lhs, t.operands[0]
@@ -188,29 +209,33 @@ def _linear(op: Operation) -> Idiom | None:
     return Idiom(op, inner, (x, w, bias), "torch.nn.functional.linear({0}, {1}, {2})")
 
 
-def _shifted(value: SSAValue) -> tuple[SubOp, ReductionOp, int] | None:
+def _shifted(value: SSAValue) -> tuple[SubOp, ReduceMaxOp, int] | None:
     """`x - reduce_max(x, axis)`: the sub, the max and the axis."""
     sub = _op(value, SubOp)
-    if sub is None:
+    high = None if sub is None else _reduce(sub.operands[1], ReduceMaxOp, sub.operands[0])
+    return None if sub is None or high is None else (sub, *high)
+
+
+def _exp_sum(value: SSAValue, shifted: SubOp, axis: int) -> tuple[ExpOp, ReduceSumOp] | None:
+    """`reduce_sum(exp(shifted), axis)` defining `value`: the exp and the sum."""
+    total = _op(value, ReduceSumOp)
+    e = None if total is None else _op(total.operands[0], ExpOp)
+    if total is None or e is None or e.operands[0] != shifted.results[0] or _axis(total) != axis:
         return None
-    high = _reduce(sub.operands[1], ReduceMaxOp, sub.operands[0])
-    if high is None:
-        return None
-    return sub, high, _axis(high)  # type: ignore[return-value]
+    return e, total
 
 
 def _softmax(op: Operation) -> Idiom | None:
     """`exp(x - max) / sum(exp(x - max))` -> `torch.softmax(x, dim)`."""
-    e, total = (_op(v, (ExpOp, ReduceSumOp)) for v in op.operands)
-    if not isinstance(e, ExpOp) or not isinstance(total, ReduceSumOp):
-        return None
-    shifted = _shifted(e.operands[0])
-    if shifted is None or _reduce(total.results[0], ReduceSumOp, e.results[0]) is None:
+    e = _op(op.operands[0], ExpOp)
+    shifted = None if e is None else _shifted(e.operands[0])
+    if e is None or shifted is None or not _is_float(op.results[0]):
         return None
     sub, high, axis = shifted
-    if _axis(total) != axis or not _is_float(op.results[0]):
+    exp_sum = _exp_sum(op.operands[1], sub, axis)
+    if exp_sum is None or exp_sum[0] is not e:
         return None
-    return Idiom(op, (high, sub, e, total), (sub.operands[0],), f"torch.softmax({{0}}, dim={axis})")
+    return Idiom(op, (high, sub, *exp_sum), (sub.operands[0],), f"torch.softmax({{0}}, dim={axis})")
 
 
 def _log_softmax(op: Operation) -> Idiom | None:
@@ -219,11 +244,10 @@ def _log_softmax(op: Operation) -> Idiom | None:
     if shifted is None or log is None or not _is_float(op.results[0]):
         return None
     sub, high, axis = shifted
-    total = _op(log.operands[0], ReduceSumOp)
-    e = None if total is None else _op(total.operands[0], ExpOp)
-    if e is None or e.operands[0] != sub.results[0] or _axis(total) != axis:  # type: ignore[arg-type]
+    exp_sum = _exp_sum(log.operands[0], sub, axis)
+    if exp_sum is None:
         return None
-    return Idiom(op, (high, sub, e, total, log), (sub.operands[0],),  # type: ignore[arg-type]
+    return Idiom(op, (high, sub, *exp_sum, log), (sub.operands[0],),
                  f"torch.log_softmax({{0}}, dim={axis})")
 
 
@@ -246,20 +270,21 @@ def _layer_norm_from(op: Operation, scaled: SSAValue, bias: SSAValue) -> Idiom |
     plus_eps = None if r is None else _op(r.operands[0], AddOp)
     if centred is None or plus_eps is None:
         return None
-    x, rank = centred.operands[0], len(_shape(op.results[0]))
+    x, last = centred.operands[0], len(_shape(op.results[0])) - 1
     mean = _reduce(centred.operands[1], ReduceMeanOp, x)
     var = _op(plus_eps.operands[0], ReduceMeanOp)
     eps = _splat(plus_eps.operands[1])
     square = None if var is None else _op(var.operands[0], MulOp)
-    if (mean is None or var is None or eps is None or square is None
+    if (r is None or mean is None or var is None or eps is None or square is None
             or list(square.operands) != [centred.results[0]] * 2
-            or _axis(mean) != rank - 1 or _axis(var) != rank - 1):  # type: ignore[arg-type]
+            or mean[1] != last or _axis(var) != last):
         return None
     size = _shape(x)[-1]
-    if size < 0 or _shape(weight) != (size,) or _shape(bias) != (size,) or _shape(x) != _shape(op.results[0]):
+    if (size < 0 or _shape(weight) != (size,) or _shape(bias) != (size,)
+            or _shape(x) != _shape(op.results[0])):
         return None
-    inner = (mean, centred, square, var, plus_eps, r, normed, mul_w)
-    return Idiom(op, inner, (x, weight, bias),  # type: ignore[arg-type]
+    inner = (mean[0], centred, square, var, plus_eps, r, normed, mul_w)
+    return Idiom(op, inner, (x, weight, bias),
                  f"torch.nn.functional.layer_norm({{0}}, ({size},), {{1}}, {{2}}, {_short(eps)})")
 
 
@@ -273,10 +298,10 @@ def _gelu(op: Operation) -> Idiom | None:
         for erf_value, one in _both(add):
             erf = _op(erf_value, ErfOp)
             scaled = None if erf is None else _op(erf.operands[0], MulOp)
-            if (scaled is not None and _is_f32_of(one, 1.0) and scaled.operands[0] == x
-                    and _is_f32_of(scaled.operands[1], math.sqrt(0.5))
+            if (erf is not None and scaled is not None and _is_f32_of(one, 1.0)
+                    and scaled.operands[0] == x and _is_f32_of(scaled.operands[1], math.sqrt(0.5))
                     and _shape(x) == _shape(op.results[0]) and _is_float(x)):
-                return Idiom(op, (mul_half, scaled, erf, add), (x,),  # type: ignore[arg-type]
+                return Idiom(op, (mul_half, scaled, erf, add), (x,),
                              "torch.nn.functional.gelu({0})")
     return None
 
@@ -358,10 +383,10 @@ def _int8_row_scale(op: Operation) -> Idiom | None:
         return None
     x = high.operands[0]
     low = _reduce(neg.operands[0], ReduceMinOp, x)
-    if low is None or _axis(high) != _axis(low) or _axis(high) is None:  # type: ignore[arg-type]
+    if low is None or _axis(high) != low[1]:
         return None
-    return Idiom(op, (high, low, neg, absmax, div, gt), (x,),  # type: ignore[arg-type]
-                 f"int8_row_scale({{0}}, {_axis(high)})")  # type: ignore[arg-type]
+    return Idiom(op, (high, low[0], neg, absmax, div, gt), (x,),
+                 f"int8_row_scale({{0}}, {low[1]})")
 
 
 def _int8_linear(op: Operation) -> Idiom | None:
@@ -378,12 +403,13 @@ def _int8_linear(op: Operation) -> Idiom | None:
             or not _is_int8(matmul.operands[0]) or op.results[0].type != cast.results[0].type):
         return None
     xq, w, xs, ws = matmul.operands[0], matmul.operands[1], by_row.operands[1], scaled.operands[1]
-    inner = tuple(o for o in (scaled, by_row, cast, matmul) if o is not op)
+    inner: tuple[Operation, ...] = tuple(o for o in (scaled, by_row, cast, matmul) if o is not op)
     function = "int8_scaled_matmul"
-    transposes = [_op(w, TransposeOp), _op(ws, TransposeOp)]
-    if all(t is not None and list(t.permutation.get_values()) == [1, 0] for t in transposes):
-        function, inner = "int8_linear", (*inner, *transposes)  # type: ignore[assignment]
-        w, ws = (t.operands[0] for t in transposes)  # type: ignore[union-attr]
+    wt, st = _transposed(w), _transposed(ws)
+    if wt is not None and st is not None:
+        # As in `_linear`, a transpose that another call of the layer reads stays out.
+        function, w, ws = "int8_linear", wt.operands[0], st.operands[0]
+        inner += tuple(t for t, reader in ((wt, matmul), (st, scaled)) if _read_only_by(t, reader))
     inputs = (xq, w, xs, ws) if bias is None else (xq, w, xs, ws, bias)
     names = ", ".join(f"{{{i}}}" for i in range(len(inputs)))
     return Idiom(op, inner, inputs, f"{function}({names})")

@@ -205,3 +205,30 @@ def test_maximum_with_negative_zero_is_no_relu() -> None:
     assert "torch.relu" not in python
     y = codegen.load_module(python)["f"]({}, torch.tensor([-1.0, 0.0, 2.0]))
     assert torch.equal(1 / y, torch.tensor([-float("inf"), float("inf"), 0.5]))
+
+
+def test_a_quantized_layer_called_twice_is_two_int8_linear_calls() -> None:
+    source = textwrap.dedent("""
+        model Twice() {
+            fc = Linear(4, 4)
+            fn forward(x: f32[N, 4]) -> f32[N, 4] {
+                return fc(relu(fc(x)))
+            }
+        }
+        let t = Twice()
+    """)
+    module = compile_source(source, "twice.m")
+    definition = next(op for op in module.ops if isinstance(op, DefOp))
+    from mlang.runtime.model import ModelInstance
+    from mlang.runtime.quantize import quantize_model
+
+    torch.manual_seed(0)
+    model = ModelInstance.create(definition, get_backend("reference").compile(definition), "cpu")
+    x, outputs = torch.randn(3, 4), []
+    for name in ("torch", "reference"):
+        quantized = quantize_model(model, "int8", "dynamic", None, get_backend(name))
+        if name == "torch":
+            python = backend.generate_definition(quantized.definition)
+            assert python.count("int8_linear(") == 2 and "torch.permute" not in python
+        outputs.append(quantized.compiled.run("forward", quantized.params, [x], RunOptions())[0])
+    torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
