@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType, i32, i64
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp, TensorType, i1, i8, i32, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import VerifyException
@@ -208,13 +208,16 @@ class LowerCreation(ModelOpLowering[fn.CreationBase]):
 
 
 class LowerReduction(ModelOpLowering[fn.ReductionBase]):
-    """`sum`, `mean`, `max`, `min` -> their tensorops twins, in the result's element type."""
+    """`sum`, `mean`, `max`, `min` -> their tensorops twins, in the result's element type
+    (booleans through int8)."""
 
     source = tuple(REDUCTIONS)
 
     def lower(self, op: fn.ReductionBase, b: Lowering) -> SSAValue:
-        x = b.cast(op.input, element(op.result))
-        return emit_reduce(b, REDUCTIONS[type(op)], x, int_prop(op.axis), bool_prop(op.keepdim))
+        reduce, axis, keepdim = REDUCTIONS[type(op)], int_prop(op.axis), bool_prop(op.keepdim)
+        if element(op.result) == i1:  # `max` is any, `min` is all: tensorops reduce no i1
+            return b.cast(emit_reduce(b, reduce, b.cast(op.input, i8), axis, keepdim), i1)
+        return emit_reduce(b, reduce, b.cast(op.input, element(op.result)), axis, keepdim)
 
 
 class LowerArgmax(ModelOpLowering[fn.ReductionBase]):

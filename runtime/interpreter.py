@@ -230,10 +230,15 @@ def _print(it: Interpreter, op: Operation, args: list) -> object:
 
 @handles(host.SeedOp)
 def _seed(it: Interpreter, op: Operation, args: list) -> object:
-    torch.manual_seed(args[0])
-    random.seed(args[0])
-    np.random.seed(args[0] % 2**32)
+    seed_everything(args[0])
     return None
+
+
+def seed_everything(n: int) -> None:
+    """Seeds every random source, as `seed(n)` and `mrun --seed N` promise."""
+    torch.manual_seed(n)
+    random.seed(n)
+    np.random.seed(n % 2**32)
 
 
 @handles(host.DatasetOp)

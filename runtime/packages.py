@@ -31,7 +31,8 @@ def save_package(
 ) -> None:
     """Writes the package atomically; a failure leaves any earlier file at `path` untouched."""
     _check_metadata(metadata)
-    if not Path(path).name:
+    # pathlib drops a trailing "/", which would turn "dir/" or "file/" into a file name.
+    if not Path(path).name or str(path).endswith(("/", os.sep)):
         raise UserError(f"cannot write model package '{path}': it is not a file name")
     cpu = {name: t.detach().to("cpu", copy=True).contiguous() for name, t in tensors.items()}
     header = {**metadata, "format": FORMAT, "version": VERSION, "ir": ir_text}
@@ -42,6 +43,8 @@ def save_package(
 def load_package(path: str | Path) -> tuple[str, dict[str, torch.Tensor], dict[str, str]]:
     """`(ir_text, tensors, metadata)` of the package at `path`, checked for damage."""
     path = Path(path)
+    if path.is_dir():
+        raise UserError(f"'{path}' is a directory, not a model package")
     if not path.is_file():
         raise UserError(f"no such model package: '{path}'")
     header, tensors = _read_safetensors(path)
@@ -110,7 +113,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
         _write_synced(temp, data)
         os.replace(temp, path)
     except BaseException as err:
-        temp.unlink(missing_ok=True)
+        # Unlinking fails too when the parent is not a directory; report the first error.
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)
         if isinstance(err, OSError):
             raise UserError(f"cannot write model package '{path}': {err.strerror or err}") from None
         raise

@@ -6,6 +6,7 @@ Two formats are read: safetensors, and PyTorch `state_dict` files (`.pt`, `.pth`
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -19,6 +20,13 @@ WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth")
 # More problems than this are summarised as "and N more", to keep the message readable.
 _MAX_LISTED_PROBLEMS = 10
 
+# Entries under which training checkpoints keep the model's state_dict, as in PyTorch's
+# tutorial ({"model_state_dict": ..., "optimizer_state_dict": ...}) and common scripts.
+_CHECKPOINT_KEYS = ("state_dict", "model_state_dict", "model")
+
+# torch's messages carry terminal escapes (bold) that a diagnostic must not print.
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     """The tensors of a `.safetensors`, `.pt` or `.pth` file, by name, on the CPU."""
@@ -28,6 +36,8 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
             f"cannot read weights from '{path}': expected a file ending in "
             f"{', '.join(WEIGHT_SUFFIXES)}"
         )
+    if path.is_dir():
+        raise UserError(f"'{path}' is a directory, not a weights file")
     if not path.is_file():
         raise UserError(f"no such weights file: '{path}'")
     if path.suffix == ".safetensors":
@@ -43,7 +53,7 @@ def assign_state_dict(params: dict[str, torch.Tensor], state: dict[str, torch.Te
     """
     problems = _mismatches(params, state)
     if problems:
-        raise UserError(_summarise(problems))
+        raise UserError(_summarise(problems) + _prefix_hint(params, state))
     with torch.no_grad():
         for name, param in params.items():
             param.copy_(state[name])
@@ -67,26 +77,42 @@ def _read_torch(path: Path) -> object:
     except Exception as err:  # noqa: BLE001 - unpickling fails with many exception types
         raise UserError(
             f"cannot read '{path}' as a PyTorch state_dict file (save one with "
-            f"torch.save(model.state_dict(), path)): {_first_line(err)}"
+            f"torch.save(model.state_dict(), path)): {_torch_load_reason(err)}"
         ) from None
 
 
-def _first_line(err: Exception) -> str:
-    """The first line of an exception's message (torch's run to many lines), or its type."""
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__
+def _torch_load_reason(err: Exception) -> str:
+    """The gist of a `torch.load` failure, on one line and without terminal escapes.
+
+    A refused unpickling is explained over many lines of advice to load untrusted code;
+    only the unpickler's own reason (an unsupported global or opcode) is kept.
+    """
+    text = _ANSI_ESCAPE.sub("", str(err))
+    _, found, reason = text.partition("WeightsUnpickler error:")
+    lines = [line.strip() for line in (reason if found else text).splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    if found and lines[0].startswith("Unsupported global"):
+        # A pickled class: typically a whole model saved with torch.save(model, path).
+        return f"it holds Python objects, not only tensors ({lines[0].split('. ')[0]})"
+    return lines[0]
 
 
 def _checked_state_dict(content: object, path: Path) -> dict[str, torch.Tensor]:
-    """The dict of tensors in a loaded file, unwrapping a checkpoint's "state_dict" entry."""
-    if isinstance(content, dict) and isinstance(content.get("state_dict"), dict):
-        content = content["state_dict"]
+    """The dict of tensors in a loaded file, unwrapping a checkpoint's state_dict entry."""
+    if isinstance(content, dict):
+        for key in _CHECKPOINT_KEYS:
+            if isinstance(content.get(key), dict):
+                content = content[key]
+                break
     if not isinstance(content, dict):
         raise UserError(
             f"'{path}' holds a {type(content).__name__}, not a state_dict (a dict of tensors)"
         )
     for key, value in content.items():
-        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+        if not isinstance(key, str):
+            raise UserError(f"'{path}' is not a state_dict: it has a key {key!r}, not a name")
+        if not isinstance(value, torch.Tensor):
             raise UserError(
                 f"'{path}' is not a state_dict: entry {key!r} holds "
                 f"{type(value).__name__}, not a tensor"
@@ -95,7 +121,7 @@ def _checked_state_dict(content: object, path: Path) -> dict[str, torch.Tensor]:
 
 
 def _mismatches(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> list[str]:
-    """One sentence per missing, extra or misshapen tensor."""
+    """One sentence per missing, extra, misshapen or complex tensor."""
     problems = [f"weight '{name}' is missing from the file" for name in params if name not in state]
     problems += [
         f"the file has a weight '{name}' that the model does not have"
@@ -108,7 +134,32 @@ def _mismatches(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor])
         for name, param in params.items()
         if name in state and state[name].shape != param.shape
     ]
+    # Copying complex values into real parameters would silently drop the imaginary part.
+    problems += [
+        f"weight '{name}' is complex ({state[name].dtype}) in the file but the model's is real"
+        for name, param in params.items()
+        if name in state and state[name].is_complex() and not param.is_complex()
+    ]
     return problems
+
+
+def _prefix_hint(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str:
+    """A hint when the file's names are the model's with a prefix added or removed.
+
+    Checkpoints of `DataParallel` ("module.") or of a wrapping model ("model.") have
+    such names; `load_weights` matches names exactly, as the language requires.
+    """
+    for have, want, where in ((state, params, "file"), (params, state, "model")):
+        prefix = _common_prefix(have)
+        if prefix and {name.removeprefix(prefix) for name in have} == set(want):
+            return f" (every name in the {where} starts with '{prefix}'; names must match exactly)"
+    return ""
+
+
+def _common_prefix(names: dict[str, torch.Tensor]) -> str:
+    """The first dotted component shared by every name, with its dot, or ""."""
+    heads = {name.partition(".")[0] + "." for name in names if "." in name}
+    return heads.pop() if len(heads) == 1 and all("." in name for name in names) else ""
 
 
 def _summarise(problems: list[str]) -> str:

@@ -3,7 +3,7 @@
 Annotations follow MLIR's syntax, anywhere on a line (in practice, in a comment):
 
     %0 = arith.addi %a, %b : i32  // expected-error {{does not verify}}
-    // expected-error@+1 {{must be the last operation}}
+    // expected-error@+1 {{must be the last operation}}   (or `expected-error @+1 {{...}}`)
     // expected-note@-2 {{declared here}}
     // expected-warning@above {{...}}   the closest line above that has no annotation
     // expected-remark@below {{...}}    the closest line below that has no annotation
@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from mlang.support.diagnostics import CompileError, Loc
 
 _SEVERITIES = "error|warning|note|remark"
+# Spaces may come before the `@` too, as MLIR's verifier allows: `expected-error @+1 {{...}}`.
 _ANNOTATION = re.compile(
-    rf"expected-({_SEVERITIES})(?:@([+-]\d+|above|below))?\s*\{{\{{(.*?)\}}\}}"
+    rf"expected-({_SEVERITIES}) *(?:@([+-]\d+|above|below))?\s*\{{\{{(.*?)\}}\}}"
 )
 _MENTION = re.compile(rf"expected-({_SEVERITIES})\b")
 

@@ -18,8 +18,16 @@ from xdsl.irdl import AttributeInvT
 from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.utils.exceptions import MultipleSpansParseError, ParseError
 from xdsl.utils.lexer import Span
+from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
 
 from mlang.support.diagnostics import CompileError, InternalError, Loc, Note
+
+# xDSL's string-literal pattern nests `+` inside `*`, so an unterminated string (a missing
+# `"` on a long line) backtracks exponentially and mopt hangs. This one accepts the same
+# strings with one way to match each character, in linear time.
+MLIRLexer._unescaped_characters_regex = re.compile(
+    r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
+)
 
 
 class LocatingParser(Parser):
@@ -50,6 +58,11 @@ class LocatingParser(Parser):
     def parse_module(self, allow_implicit_module: bool = True) -> ModuleOp:
         """Parses the whole input; an implicit module is located where the first op is."""
         start = self.pos
+        if allow_implicit_module and self._current_token.kind == MLIRTokenKind.EOF:
+            # Empty input (or only comments) is an empty module, as for mlir-opt.
+            module = ModuleOp([])
+            module.location = self._location(start)
+            return module
         try:
             module = super().parse_module(allow_implicit_module)
         except ParseError as err:

@@ -36,13 +36,13 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
     import torch
 
     from mlang.backends import get_backend
-    from mlang.runtime.interpreter import Interpreter
+    from mlang.runtime.interpreter import Interpreter, seed_everything
     from mlang.support.diagnostics import UserError
 
     if device == "cuda" and not torch.cuda.is_available():
         raise CompileError(None, "--device cuda was asked for, but no CUDA device is available")
     if seed is not None:
-        torch.manual_seed(seed)
+        seed_everything(seed)
     name = _select_backend(backend, device)
     if name == "triton":
         from mlang.backends.triton import configure
@@ -56,12 +56,16 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("program", type=click.Path(dir_okay=False))
+# A plain string: a missing file or a directory is reported by compile_file, like any
+# other error, with status 1.
+@click.argument("program")
 @click.option("--backend", type=click.Choice(["auto", "torch", "triton", "reference"]),
               default="auto", show_default=True, help="Which backend runs the model methods.")
 @click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True,
               help="Where tensors live.")
-@click.option("--seed", type=int, default=None, help="Seeds every random source before running.")
+# The range of `seed(n)`: an M integer is 64-bit.
+@click.option("--seed", type=click.IntRange(-(2**63), 2**63 - 1), default=None,
+              help="Seeds every random source before running.")
 def main(program: str, backend: str, device: str, seed: int | None) -> None:
     """Run the M program PROGRAM."""
     sources = SourceManager()

@@ -20,6 +20,7 @@ from typing import IO
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
 from xdsl.passes import PassPipeline
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -118,10 +119,13 @@ class _Driver:
         target = self._target()
         chunks = split_source(text, file, self._split_marker(file))
         results = [self._process(chunk, target) for chunk in chunks]
+        succeeded = all(ok for ok, _ in results)
         outputs = [output for ok, output in results if output is not None]
-        self._write("// -----\n".join(outputs), stdout)
+        # As mlir-opt, a failed run leaves -o's file alone rather than clobber it.
+        if succeeded or self.options.output is None:
+            self._write("// -----\n".join(outputs), stdout)
         self._write_reports()
-        return 0 if all(ok for ok, _ in results) else 1
+        return 0 if succeeded else 1
 
     def report(self, err: CompileError) -> None:
         """Prints a diagnostic, and the Python traceback behind it if asked to."""
@@ -139,6 +143,7 @@ class _Driver:
     def _build_pipeline(self, input_text: str) -> PassPipeline:
         """Parses and builds the pipeline given by -p, --pass-pipeline or a reproducer."""
         top = self._parse_pipeline(input_text)
+        self._check_print_ir_names()
         instrumentations = self._instrumentations()
         builder = PipelineBuilder(
             get_all_passes(), get_all_pipelines(), pipeline_callback(instrumentations)
@@ -174,6 +179,17 @@ class _Driver:
             return NestedPipeline("builtin.module", parse_pass_list(options.passes or ""), 1)
         except PipelineSyntaxError as err:
             raise CompileError(Loc(PIPELINE_FILE, 1, err.col), err.message) from None
+
+    def _check_print_ir_names(self) -> None:
+        """Rejects a pass name in --mlir-print-ir-before/after that no pass has, as MLIR
+        does: a misspelt name would otherwise print nothing, silently."""
+        config = self.options.print_ir
+        for flag, names in (("before", config.before), ("after", config.after)):
+            unknown = sorted(names - set(get_all_passes()))
+            if unknown:
+                raise CompileError(
+                    None, f"--mlir-print-ir-{flag}: unknown pass '{unknown[0]}' (see --list-passes)"
+                )
 
     def _instrumentations(self) -> list[PassInstrumentation]:
         """The hooks around each pass, the timer last so that it times the pass alone."""
@@ -230,7 +246,8 @@ class _Driver:
                 raise
             except Exception as err:
                 raise InternalError(
-                    op_loc(module), f"target '{self.options.target}' failed: {describe_exception(err)}"
+                    _located(module, chunk),
+                    f"target '{self.options.target}' failed: {describe_exception(err)}",
                 ) from err
         return stream.getvalue()
 
@@ -260,8 +277,8 @@ class _Driver:
         except Exception as err:
             crash = self.running.take_crash()
             if crash is None:
-                raise InternalError(op_loc(module), describe_exception(err)) from err
-            loc = op_loc(crash.op)
+                raise InternalError(_located(module, chunk), describe_exception(err)) from err
+            loc = _located(crash.op, chunk)
             if isinstance(err, DiagnosticException):
                 # xDSL's way for a pass to fail on purpose: a diagnostic, not a crash.
                 raise CompileError(loc, f"pass '{crash.pass_.name}' failed: {err}") from err
@@ -336,3 +353,9 @@ class _Driver:
             return
         with self.timing.phase(name):
             yield
+
+
+def _located(op: Operation, chunk: SourceChunk) -> Loc:
+    """Where `op` is, else the chunk's first line: the module that the M frontend makes
+    carries no location, and every diagnostic must name a file and line."""
+    return op_loc(op) or Loc(chunk.file, chunk.first_line, 1)

@@ -38,6 +38,10 @@ UNARY_FUNCTIONS: dict[type[Operation], str] = {
     TanhOp: "dl.tanh({})", ErfOp: "tl.erf({})", SigmoidOp: "tl.sigmoid({})",
     NegOp: "(-{})", AbsOp: "tl.abs({})", NotOp: "({} == 0)",
 }
+F64_UNARY_FUNCTIONS: dict[type[Operation], str] = {
+    SqrtOp: "tl.sqrt({})", RsqrtOp: "(1.0 / tl.sqrt({}))",
+}
+"""Where float64 differs: `tl.sqrt_rn` takes float32 only (float64 `tl.sqrt` is exact)."""
 BINARY_OPERATORS: dict[type[Operation], str] = {
     AddOp: "+", SubOp: "-", MulOp: "*", DivOp: "/", AndOp: "&", OrOp: "|", EqOp: "==",
     NeOp: "!=", LtOp: "<", LeOp: "<=", GtOp: ">", GeOp: ">=",
@@ -125,7 +129,9 @@ class DeviceEmitter:
 
     @emit.register
     def _unary(self, op: UnaryOp, tile: Tile) -> None:
-        template = UNARY_FUNCTIONS.get(type(op))
+        f64 = str(element(op.results[0])) == "f64"
+        template = (F64_UNARY_FUNCTIONS.get(type(op)) if f64 else None) or UNARY_FUNCTIONS.get(
+            type(op))
         if template is None:
             raise CodegenError(f"the triton backend cannot handle '{op.name}' inside a kernel")
         tile.bind(op.results[0], template.format(tile.use(op.operands[0])))

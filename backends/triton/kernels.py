@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerType, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from mlang.backends.torch.codegen import TORCH_DTYPES, FunctionContext, TorchEmitter
 from mlang.backends.triton.device import (
-    CodegenError, DeviceEmitter, Tile, compute_type, element, is_float,
+    CodegenError, DeviceEmitter, Tile, compute_type, element,
 )
 from mlang.dialects.kernel import Body, KernelOp, MatmulOp, PointwiseOp, ReductionOp, Role
 from mlang.dialects.kernel.body import Output, value_shape
@@ -405,21 +405,30 @@ class ReductionPrinter(KernelPrinter):
     def _reduce(self, op: Operation, levels: dict[SSAValue, str]) -> None:
         """Prints one reduction over the columns (a row value reduces to itself)."""
         x = self.tile.use(op.operands[0])
-        if not is_float(element(op.results[0])):
-            t = element(op.results[0])
-            raise CodegenError(f"the triton backend reduces floats only, not {t}")
+        t = element(op.results[0])
         if levels.get(op.operands[0]) != "full":
             self.tile.names[op.results[0]] = x
             return
         if isinstance(op, ReduceMaxOp):
-            expr = f'tl.max(tl.where(cmask, {x}, float("-inf")), axis=1)[:, None]'
+            expr = f"tl.max(tl.where(cmask, {x}, {_reduce_identity(op, t)}), axis=1)[:, None]"
         elif isinstance(op, ReduceMinOp):
-            expr = f'tl.min(tl.where(cmask, {x}, float("inf")), axis=1)[:, None]'
+            expr = f"tl.min(tl.where(cmask, {x}, {_reduce_identity(op, t)}), axis=1)[:, None]"
         else:
-            expr = f"tl.sum(tl.where(cmask, {x}, 0.0), axis=1)[:, None]"
+            expr = f"tl.sum(tl.where(cmask, {x}, {_reduce_identity(op, t)}), axis=1)[:, None]"
             if isinstance(op, ReduceMeanOp):
                 expr = f"({expr} / cols)"
         self.tile.bind(op.results[0], expr, "red")
+
+
+def _reduce_identity(op: Operation, t: Attribute) -> str:
+    """The value masked-off columns take in a row reduction of elements of type `t`: the
+    lowest (max), highest (min) or zero (sum), so that it never changes the result."""
+    bound = 2 ** (t.width.data - 1) if isinstance(t, IntegerType) else None
+    if isinstance(op, ReduceMaxOp):
+        return 'float("-inf")' if bound is None else str(-bound)
+    if isinstance(op, ReduceMinOp):
+        return 'float("inf")' if bound is None else str(bound - 1)
+    return "0.0" if bound is None else "0"
 
 
 # ------------------------------------------------------------------------------ matmul
@@ -470,12 +479,17 @@ class MatmulPrinter(KernelPrinter):
         self.emit_device(parts.rhs)
         b = self._masked(mm.rhs, parts.rhs, b_mask)
         int8 = str(element(mm.lhs)) == "i8"  # int8 x int8: exact int32 accumulation
+        # float64 products accumulate in float64, as torch computes them; the rest in float32
+        acc_type = "tl.int32" if int8 else (
+            "tl.float64" if str(element(mm.result)) == "f64" else "tl.float32")
         if int8:
             t.line(f"acc += tl.dot({a}, {b}, out_dtype=tl.int32)")
         else:
-            t.line(f'acc += tl.dot({a}.to(tl.float32), {b}.to(tl.float32), input_precision="ieee")')
+            out = ", out_dtype=tl.float64" if acc_type == "tl.float64" else ""
+            t.line(f"acc += tl.dot({a}.to({acc_type}), {b}.to({acc_type}), "
+                   f'input_precision="ieee"{out})')
         loop, t.lines = t.lines, outer
-        t.line(f"acc = tl.zeros((BLOCK_M, BLOCK_N), dtype={'tl.int32' if int8 else 'tl.float32'})")
+        t.line(f"acc = tl.zeros((BLOCK_M, BLOCK_N), dtype={acc_type})")
         t.line("for k0 in range(0, K, BLOCK_K):")
         t.lines += [f"    {line}" for line in loop]
         t.names[mm.result] = "acc"

@@ -45,8 +45,10 @@ def next_power_of_2(n: int) -> int:
 
 
 def row_block(cols: int, hint: int) -> int:
-    """The column block of a row-wise kernel: the hint if a whole row fits in it."""
-    return hint if hint >= cols else next_power_of_2(cols)
+    """The column block of a row-wise kernel: the hint if a whole row fits in it, but no
+    wider than the row rounded up to a power of two (at least 16): a hint made for a row
+    length unknown at compile time is far wider than most rows."""
+    return min(hint, max(16, next_power_of_2(cols))) if hint >= cols else next_power_of_2(cols)
 
 
 def _view_shape(shape: tuple[int, ...], view: View) -> tuple[int, ...]:

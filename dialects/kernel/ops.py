@@ -25,7 +25,7 @@ from abc import ABC
 from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import DenseArrayBase, TensorType, UnitAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerType, TensorType, UnitAttr, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation, irdl_op_definition, lazy_traits_def, opt_prop_def, region_def,
@@ -294,6 +294,12 @@ class MatmulOp(TiledKernelOp):
         self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, TensorMatmulOp))
         parts = matmul_parts(self, body)
         mm = parts.matmul
+        types = [value.type.element_type for value in (mm.lhs, mm.rhs)
+                 if isinstance(value.type, TensorType)]
+        if any(isinstance(t, IntegerType) and t.width.data != 8 for t in types):
+            # tl.dot multiplies integers exactly only as int8 (into int32); a float product
+            # would round i32/i64 results, so those are left to PyTorch (kernel.extern)
+            raise self._error(f"integer products must be int8, not {', '.join(map(str, types))}")
         self._check_fit([v for d in parts.lhs for v in d.operands], value_shape(mm.lhs), "lhs")
         self._check_fit([v for d in parts.rhs for v in d.operands], value_shape(mm.rhs), "rhs")
         out = value_shape(mm.result)

@@ -46,6 +46,11 @@ model.def @Net attributes {source = "Net", hparams = {}} {
     %a = model.argmax %x : tensor<?x4xf32> -> tensor<i64>
     func.return %m, %x1, %s, %a : tensor<f32>, tensor<?x1xf32>, tensor<?xi64>, tensor<i64>
   }
+  func.func @any_all(%c: tensor<?x4xi1>) -> (tensor<?xi1>, tensor<?xi1>) {
+    %any = model.max %c {axis = 1 : i64} : tensor<?x4xi1> -> tensor<?xi1>
+    %all = model.min %c {axis = 1 : i64} : tensor<?x4xi1> -> tensor<?xi1>
+    func.return %any, %all : tensor<?xi1>, tensor<?xi1>
+  }
   func.func @losses(%x: tensor<?x5xf32>, %l: tensor<?xi64>, %t: tensor<?x5xf32>) -> (tensor<f32>, tensor<f32>) {
     %ce = model.cross_entropy %x, %l : (tensor<?x5xf32>, tensor<?xi64>) -> tensor<f32>
     %se = model.mse %x, %t : (tensor<?x5xf32>, tensor<?x5xf32>) -> tensor<f32>
@@ -101,6 +106,16 @@ model.def @Net attributes {source = "Net", hparams = {}} {
 // CHECK-NEXT:    [[RESHAPE:%.*]] = tensorops.reshape %x : tensor<?x4xf32> -> tensor<?xf32>
 // CHECK-NEXT:    %a = tensorops.argmax [[RESHAPE]] axis 0 : tensor<?xf32> -> tensor<i64>
 // CHECK-NEXT:    func.return %m, %x1, %s, %a : tensor<f32>, tensor<?x1xf32>, tensor<?xi64>, tensor<i64>
+
+// Booleans reduce through int8 (tensorops reductions take no i1): max is any, min is all.
+// CHECK-LABEL: func.func @any_all(
+// CHECK-NEXT:    [[C8:%.*]] = tensorops.cast %c : tensor<?x4xi1> -> tensor<?x4xi8>
+// CHECK-NEXT:    [[ANY8:%.*]] = tensorops.reduce_max [[C8]] axes [1] : tensor<?x4xi8> -> tensor<?xi8>
+// CHECK-NEXT:    %any = tensorops.cast [[ANY8]] : tensor<?xi8> -> tensor<?xi1>
+// CHECK-NEXT:    [[D8:%.*]] = tensorops.cast %c : tensor<?x4xi1> -> tensor<?x4xi8>
+// CHECK-NEXT:    [[ALL8:%.*]] = tensorops.reduce_min [[D8]] axes [1] : tensor<?x4xi8> -> tensor<?xi8>
+// CHECK-NEXT:    %all = tensorops.cast [[ALL8]] : tensor<?xi8> -> tensor<?xi1>
+// CHECK-NEXT:    func.return %any, %all : tensor<?xi1>, tensor<?xi1>
 
 // CHECK-LABEL: func.func @losses(
 // CHECK-NEXT:    [[MAX:%.*]] = tensorops.reduce_max %x axes [1] keepdim : tensor<?x5xf32> -> tensor<?x1xf32>

@@ -229,3 +229,20 @@ print(softmax(arange(3)), gelu(arange(2)))
             + torch.softmax(x, 0) + torch.log_softmax(x, 1))
     got = [float(v) for v in NUMBER.findall(out)[:4]]
     assert got == pytest.approx(want.flatten().tolist(), rel=1e-5)
+
+
+def test_seed_everything_seeds_every_source() -> None:
+    """`mrun --seed N` and `seed(N)` share it: torch, Python's random and NumPy."""
+    import random
+
+    import numpy as np
+
+    from mlang.runtime.interpreter import seed_everything
+
+    def draw() -> tuple[float, float, float]:
+        return torch.rand(1).item(), random.random(), float(np.random.rand())
+
+    seed_everything(-3)
+    first = draw()
+    seed_everything(-3)
+    assert draw() == first

@@ -97,6 +97,8 @@ def test_other_versions_and_missing_files(tmp_path: Path) -> None:
         load_package(newer)
     with pytest.raises(UserError, match="no such model package"):
         load_package(tmp_path / "absent.mpk")
+    with pytest.raises(UserError, match="is a directory, not a model package"):
+        load_package(tmp_path)
 
 
 def test_a_failure_mid_write_leaves_the_old_file(
@@ -119,6 +121,19 @@ def test_a_failure_mid_write_leaves_the_old_file(
 def test_an_unwritable_place_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="cannot write model package"):
         save_package(tmp_path / "no" / "such" / "dir.mpk", IR, {}, {})
+
+
+def test_a_file_as_the_parent_directory_is_a_user_error(saved: Path) -> None:
+    # Cleaning up the temporary file fails the same way; the write's error is reported.
+    with pytest.raises(UserError, match="cannot write model package .*: Not a directory"):
+        save_package(saved / "inner.mpk", IR, {}, {})
+
+
+def test_a_trailing_slash_does_not_overwrite_the_file(saved: Path) -> None:
+    before = saved.read_bytes()
+    with pytest.raises(UserError, match="it is not a file name"):
+        save_package(f"{saved}/", "other IR", {}, {})
+    assert saved.read_bytes() == before
 
 
 @pytest.mark.parametrize(("metadata", "message"), [({"ir": "x"}, "reserved"), ({"a": 1}, "str")])

@@ -37,6 +37,24 @@ def test_checkpoint_with_a_state_dict_entry(tmp_path: Path) -> None:
     assert set(read_state_dict(path)) == set(model_state())
 
 
+@pytest.mark.parametrize("key", ["model_state_dict", "model"])
+def test_checkpoint_with_a_model_entry(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "ckpt.pt"
+    optimizer = {"state": {}, "param_groups": [{"lr": 0.1}]}
+    torch.save({key: model_state(), "optimizer_state_dict": optimizer, "epoch": 3}, path)
+    assert set(read_state_dict(path)) == set(model_state())
+
+
+def test_a_whole_pickled_model_is_named_briefly(tmp_path: Path) -> None:
+    path = tmp_path / "model.pt"
+    torch.save(nn.Linear(2, 2), path)
+    with pytest.raises(UserError) as info:
+        read_state_dict(path)
+    message = str(info.value)
+    assert "it holds Python objects, not only tensors (Unsupported global" in message
+    assert "\n" not in message and "\x1b" not in message and "add_safe_globals" not in message
+
+
 def test_pickled_code_is_not_run(tmp_path: Path) -> None:
     path = tmp_path / "evil.pt"
     marker = tmp_path / "ran"
@@ -73,12 +91,16 @@ def test_unreadable_files(tmp_path: Path, name: str, content: bytes, message: st
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no such weights file"):
         read_state_dict(tmp_path / "none.pt")
+    (tmp_path / "dir.pt").mkdir()
+    with pytest.raises(UserError, match="is a directory, not a weights file"):
+        read_state_dict(tmp_path / "dir.pt")
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [([torch.zeros(1)], "holds a list, not a state_dict"),
-     ({"a": torch.zeros(1), "b": 3}, "entry 'b' holds int, not a tensor")],
+     ({"a": torch.zeros(1), "b": 3}, "entry 'b' holds int, not a tensor"),
+     ({1: torch.zeros(1)}, "it has a key 1, not a name")],
 )
 def test_files_that_are_not_a_dict_of_tensors(
     tmp_path: Path, content: object, message: str
@@ -123,4 +145,17 @@ def test_every_problem_is_named_and_nothing_is_copied() -> None:
 def test_long_problem_lists_are_summarised() -> None:
     state = {f"extra{i}": torch.zeros(1) for i in range(14)}
     with pytest.raises(UserError, match="and 6 more$"):
+        assign_state_dict(params(), state)
+
+
+def test_complex_weights_are_not_truncated_to_real() -> None:
+    state = {"fc1.weight": torch.ones(4, 3, dtype=torch.complex64), "fc1.bias": torch.ones(4)}
+    with pytest.raises(UserError, match="weight 'fc1.weight' is complex"):
+        assign_state_dict(params(), state)
+
+
+@pytest.mark.parametrize("prefix", ["module.", "model."])
+def test_a_prefix_on_every_name_is_pointed_out(prefix: str) -> None:
+    state = {prefix + name: value for name, value in params().items()}
+    with pytest.raises(UserError, match=f"every name in the file starts with '{prefix}'"):
         assign_state_dict(params(), state)

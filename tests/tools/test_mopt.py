@@ -289,6 +289,8 @@ def test_verify_diagnostics_passes_and_fails(tmp_path: Path) -> None:
     bad = "func.func @f() {\n  %0 = arith.constant 1 : i32\n  func.return %0 : i32\n}\n"
     expected = bad.replace(": i32\n}", ": i32 // expected-error {{Expected arguments}}\n}")
     assert _run(tmp_path, expected, verify_diagnostics=True)[0] == 0
+    spaced = bad.replace("  func.return", "  // expected-error @+1 {{Expected arguments}}\n  func.return")
+    assert _run(tmp_path, spaced, verify_diagnostics=True)[0] == 0
     status, _, stderr = _run(tmp_path, bad, verify_diagnostics=True)
     assert status == 1 and "in.mlir:3:3: error: unexpected error:" in stderr
 
@@ -315,7 +317,6 @@ def _mopt(*args: str, stdin: bytes = b"") -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     "data",
     [
-        b"",
         b"func.func @f() {\n  \xff\xfe\n}\n",
         b"\x00\x01\x02 func.func",
         random.Random(7).randbytes(300),
@@ -327,6 +328,39 @@ def test_malformed_input_is_a_located_error(data: bytes) -> None:
     assert status == 1
     assert LOCATED.search(stderr), stderr
     assert "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("data", [b"", b"\n\n", b"// only a comment\n"])
+def test_input_without_ops_is_an_empty_module(data: bytes) -> None:
+    """As for mlir-opt: no ops is a valid, empty module, not a parse error."""
+    assert _mopt("-", stdin=data) == (0, "builtin.module {\n}\n", "")
+
+
+def test_an_unterminated_string_fails_fast() -> None:
+    """xDSL's own pattern backtracks exponentially here; 200 characters would never end."""
+    status, _, stderr = _mopt("-", stdin=b'"' + b"a" * 200 + b"\n")
+    assert status == 1
+    assert stderr.startswith("<stdin>:1:1: error: End of file reached before closing string")
+
+
+def test_a_failed_run_keeps_the_output_file(tmp_path: Path) -> None:
+    output = tmp_path / "out.mlir"
+    output.write_text("earlier output\n")
+    status, _, stderr = _run(tmp_path, "func.func @f() {", output=str(output))
+    assert status == 1 and "error:" in stderr
+    assert output.read_text() == "earlier output\n"
+
+
+def test_a_crash_on_m_input_is_located_in_the_file(tmp_path: Path) -> None:
+    """The M frontend's module has no location: the crash is placed at the file's start."""
+    path = tmp_path / "prog.m"
+    path.write_text('print("hi")\n')
+    stderr = StringIO()
+    options = OptOptions(input=str(path), passes="test-crash", reproducer=str(tmp_path / "r"))
+    assert run_opt(options, StringIO(), stderr) == 1
+    assert stderr.getvalue().startswith(
+        f"{path}:1:1: internal error: pass 'test-crash' failed: RuntimeError: deliberate crash"
+    )
 
 
 def test_a_closed_pipe_ends_quietly() -> None:

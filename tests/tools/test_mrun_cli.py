@@ -84,6 +84,17 @@ def test_missing_program(tmp_path: Path) -> None:
     assert_clean_error(proc, 1, "cannot read 'nothere.m'")
 
 
+def test_a_directory_as_the_program_is_an_error_like_a_missing_file(tmp_path: Path) -> None:
+    (tmp_path / "dir.m").mkdir()
+    proc = mrun(tmp_path, "dir.m")
+    assert_clean_error(proc, 1, "cannot read 'dir.m': Is a directory")
+
+
+def test_a_seed_beyond_64_bits_is_a_usage_error(tmp_path: Path) -> None:
+    proc = mrun(tmp_path, "--seed", str(2**64), write(tmp_path, 'print("hi")\n'))
+    assert_clean_error(proc, 2, "Invalid value for '--seed'")
+
+
 def test_compile_error_is_located(tmp_path: Path) -> None:
     proc = mrun(tmp_path, write(tmp_path, 'print("ok")\nlet x = y + 1\n'))
     assert_clean_error(proc, 1, "prog.m:2:9: error: ")

@@ -2,8 +2,13 @@
 // RUN:   --mlir-print-ir-before=test-statistics -o %t 2>&1 | filecheck %s
 // RUN: mopt %s -p 'canonicalize,cse,test-statistics' --mlir-print-ir-before=cse,test-statistics \
 // RUN:   -o %t 2>&1 | filecheck %s
+// RUN: not mopt %s -p cse --mlir-print-ir-before=cse,no-such-pass 2>&1 \
+// RUN:   | filecheck %s --check-prefix=UNKNOWN
 
-// Dumps before the named passes only; the option repeats or takes a comma list.
+// Dumps before the named passes only; the option repeats or takes a comma list. A name
+// that no pass has is an error, as in MLIR, rather than a dump that silently never comes.
+
+// UNKNOWN: error: --mlir-print-ir-before: unknown pass 'no-such-pass' (see --list-passes)
 
 func.func @twice(%a: i32) -> i32 {
   %0 = arith.addi %a, %a : i32

@@ -43,3 +43,12 @@ func.func @not_last() {
   func.return
   func.return
 }
+
+// -----
+
+// MLIR's verifier also allows spaces before the '@'.
+func.func @spaced() {
+  %0 = arith.constant 1 : i32
+  // expected-error @+1 {{Expected arguments to have the same types as the function output}}
+  func.return %0 : i32
+}

@@ -591,3 +591,19 @@ def test_released_code_computes_the_same(fresh_cache: Path) -> None:
     unreleased = codegen.load_module(python.replace("    del ", "    pass  # "))["forward"]
     released = codegen.load_module(python)["forward"]
     torch.testing.assert_close(released(params, x), unreleased(params, x), rtol=0, atol=0)
+
+
+def test_boolean_max_and_min_are_any_and_all() -> None:
+    program = """
+        model D(d: int) {
+            l = Linear(d, d)
+            fn forward(x: f32[N, d]) -> f32[N, d] { return l(x) }
+            fn any(a: bool[N, d]) -> bool[N] { return max(a, axis=1) }
+            fn all(a: bool[N, d]) -> bool[N] { return min(a, axis=1) }
+        }
+        let m = D(3)
+        let t = tensor([[1, 2, 3], [4, 5, 6], [-1, -2, -3]]) > 2
+        print(m.any(t), m.all(t))
+    """
+    out = run_in_process(program, "torch")
+    assert out == run_in_process(program, "reference") == "[ True  True False] [False  True False]\n"

@@ -36,15 +36,3 @@ def test_an_op_without_a_device_form_is_an_error_naming_it() -> None:
         DeviceEmitter().emit(argmax, Tile())
 
 
-def test_integer_reductions_are_refused_by_the_printer() -> None:
-    module = Parser(make_context(), """
-    func.func @f(%x: tensor<4x5xi32>) -> tensor<4x1xi32> {
-      %0 = kernel.reduction(%x) : (tensor<4x5xi32>) -> tensor<4x1xi32> {
-      ^bb0(%a: tensor<4x5xi32>):
-        %s = tensorops.reduce_sum %a axes [1] keepdim : tensor<4x5xi32> -> tensor<4x1xi32>
-        kernel.yield %s : tensor<4x1xi32>
-      }
-      func.return %0 : tensor<4x1xi32>
-    }""").parse_module()
-    with pytest.raises(CodegenError, match="reduces floats only"):
-        generate_module(functions(module))

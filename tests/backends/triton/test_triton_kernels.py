@@ -142,6 +142,41 @@ def test_sums_and_means_over_any_single_axis() -> None:
     assert_close(got, want)
 
 
+@pytest.mark.parametrize("dtype", ["i64", "i32"])
+def test_integer_sums_maxima_and_minima_mask_with_their_identity(dtype: str) -> None:
+    text = f"""
+    func.func @f(%x: tensor<?x19x{dtype}>) -> (tensor<?x{dtype}>, tensor<?x{dtype}>, tensor<?x{dtype}>) {{
+      %s = tensorops.reduce_sum %x axes [1] : tensor<?x19x{dtype}> -> tensor<?x{dtype}>
+      %a = tensorops.reduce_max %x axes [1] : tensor<?x19x{dtype}> -> tensor<?x{dtype}>
+      %b = tensorops.reduce_min %x axes [1] : tensor<?x19x{dtype}> -> tensor<?x{dtype}>
+      func.return %s, %a, %b : tensor<?x{dtype}>, tensor<?x{dtype}>, tensor<?x{dtype}>
+    }}
+    """
+    torch_dtype = torch.int64 if dtype == "i64" else torch.int32
+    x = torch.randint(-1000, 1000, (5, 19), dtype=torch_dtype)
+    x[0] = -7  # all negative: a masked lane read as 0 would win the maximum
+    x[1] = 7
+    got, want, module = run_both(text, "f", [x], small=True)
+    assert kernels(module) == ["reduction"] * 3
+    assert_close(got, want)
+
+
+def test_a_row_length_unknown_at_compile_time_gets_a_block_that_fits_it() -> None:
+    from mlang.backends.triton import launch
+
+    assert launch.row_block(2, 1 << 16) == 16  # not the 65536 chosen for an unknown length
+    assert launch.row_block(33, 1 << 16) == 64
+    assert launch.row_block(3, 16) == 16 and launch.row_block(40, 16) == 64
+    text = """
+    func.func @f(%x: tensor<7x?xf32>) -> tensor<7xf32> {
+      %m = tensorops.reduce_max %x axes [1] : tensor<7x?xf32> -> tensor<7xf32>
+      func.return %m : tensor<7xf32>
+    }
+    """
+    got, want, _ = run_both(text, "f", [torch.randn(7, 3) - 5])
+    assert_close(got, want)
+
+
 @FEW
 @given(rows=st.integers(1, 7), cols=st.integers(1, 70), small=st.booleans())
 def test_softmax_drawn_shapes(rows: int, cols: int, small: bool) -> None:
@@ -198,6 +233,35 @@ def test_batched_matmul_with_broadcast_batch_and_output_view() -> None:
     """
     got, want, module = run_both(text, "f", [torch.randn(3, 5, 9, 8), torch.randn(5, 9, 8)], small=True)
     assert kernels(module) == ["matmul"]
+    assert_close(got, want)
+
+
+def test_float64_products_and_square_roots_stay_float64() -> None:
+    text = """
+    func.func @f(%a: tensor<?x19xf64>, %b: tensor<19x5xf64>) -> (tensor<?x5xf64>, tensor<?x19xf64>) {
+      %m = tensorops.matmul %a, %b : tensor<?x19xf64>, tensor<19x5xf64> -> tensor<?x5xf64>
+      %x = tensorops.abs %a : tensor<?x19xf64>
+      %s = tensorops.sqrt %x : tensor<?x19xf64>
+      %r = tensorops.rsqrt %x : tensor<?x19xf64>
+      %y = tensorops.add %s, %r : tensor<?x19xf64>, tensor<?x19xf64> -> tensor<?x19xf64>
+      func.return %m, %y : tensor<?x5xf64>, tensor<?x19xf64>
+    }
+    """
+    args = [torch.randn(6, 19, dtype=torch.float64), torch.randn(19, 5, dtype=torch.float64)]
+    got, want, _ = run_both(text, "f", args, small=True)
+    assert_close(got, want, rtol=1e-12, atol=1e-12)  # float32 would be off by about 1e-7
+
+
+def test_wide_integer_products_are_exact_on_torch() -> None:
+    text = """
+    func.func @f(%a: tensor<?x17xi64>, %b: tensor<17x5xi64>) -> tensor<?x5xi64> {
+      %m = tensorops.matmul %a, %b : tensor<?x17xi64>, tensor<17x5xi64> -> tensor<?x5xi64>
+      func.return %m : tensor<?x5xi64>
+    }
+    """
+    a, b = torch.randint(-20000, 20000, (3, 17)), torch.randint(-20000, 20000, (17, 5))
+    got, want, module = run_both(text, "f", [a, b])
+    assert kernels(module) == ["extern"]  # tl.dot in float32 would round these sums
     assert_close(got, want)
 
 
