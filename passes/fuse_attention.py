@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from mlang.dialects.kernel import AttentionOp
 from mlang.dialects.kernel.outline import (
-    absorb_input_views, absorb_output_views, outline, producer,
+    absorb_input_views, absorb_output_views, function_bodies, outline, producer,
 )
 from mlang.dialects.tensorops import (
     DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
@@ -100,6 +99,5 @@ class FuseAttention(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Fuses in every function of the module."""
-        for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
-            if not f.is_declaration:
-                fuse_block(f.body.block, self.kernels_formed)
+        for block in function_bodies(op):
+            fuse_block(block, self.kernels_formed)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -31,7 +30,8 @@ from mlang.dialects.kernel import MatmulOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, is_splat, value_shape
 from mlang.dialects.kernel.ops import fits
 from mlang.dialects.kernel.outline import (
-    Group, absorb_input_views, absorb_output_views, outline, producer, used_only_by,
+    Group, absorb_input_views, absorb_output_views, function_bodies, outline, producer,
+    used_only_by,
 )
 from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import (
@@ -187,6 +187,5 @@ class FuseMatmulEpilogue(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Fuses in every function of the module."""
-        for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
-            if not f.is_declaration:
-                fuse_block(f.body.block, self.kernels_formed)
+        for block in function_bodies(op):
+            fuse_block(block, self.kernels_formed)

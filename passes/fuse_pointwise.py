@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
@@ -24,7 +23,7 @@ from mlang.dialects.kernel import PointwiseOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, value_shape
 from mlang.dialects.kernel.ops import fits
 from mlang.dialects.kernel.outline import (
-    absorb_input_views, absorb_output_views, outline, producer, used_only_by,
+    absorb_input_views, absorb_output_views, function_bodies, grow_upwards, outline,
 )
 from mlang.dialects.tensorops import BroadcastToOp, IotaOp
 from mlang.support.pass_statistics import Statistic
@@ -42,17 +41,7 @@ def pointwise_group(root: Operation, block: Block) -> set[Operation]:
     until nothing more joins."""
     members = {root}
     shape = value_shape(root.results[0])
-    changed = True
-    while changed:
-        changed = False
-        for op in list(members):
-            for v in op.operands:
-                p = producer(v, block)
-                if (p is None or p in members or not is_pointwise(p)
-                        or not used_only_by(p, members) or not fits(value_shape(v), shape)):
-                    continue
-                members.add(p)
-                changed = True
+    grow_upwards(members, block, lambda p, v: is_pointwise(p) and fits(value_shape(v), shape))
     absorb_input_views(members, block)
     return members
 
@@ -81,6 +70,5 @@ class FusePointwise(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Fuses in every function of the module."""
-        for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
-            if not f.is_declaration:
-                fuse_block(f.body.block, self.kernels_formed)
+        for block in function_bodies(op):
+            fuse_block(block, self.kernels_formed)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
@@ -29,7 +28,7 @@ from mlang.dialects.kernel import ReductionOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, fits
 from mlang.dialects.kernel.outline import (
-    Group, absorb_input_views, absorb_output_views, outline, producer, used_only_by,
+    Group, absorb_input_views, absorb_output_views, function_bodies, grow_upwards, outline,
 )
 from mlang.dialects.tensorops import BroadcastToOp, IotaOp, ReshapeOp, TransposeOp
 from mlang.dialects.tensorops.base import FLOAT_TYPES
@@ -91,17 +90,8 @@ def _fits_rows(op: Operation, shape: Shape) -> bool:
 
 def grow_up(members: set[Operation], shape: Shape, block: Block) -> None:
     """Adds producers that only the group reads."""
-    changed = True
-    while changed:
-        changed = False
-        for op in list(members):
-            for v in op.operands:
-                p = producer(v, block)
-                if p is None or p in members or not used_only_by(p, members):
-                    continue
-                if (isinstance(p, JOINERS) and _fits_rows(p, shape)) or _same_rows(p, shape):
-                    members.add(p)
-                    changed = True
+    grow_upwards(members, block, lambda p, _: (
+        (isinstance(p, JOINERS) and _fits_rows(p, shape)) or _same_rows(p, shape)))
 
 
 def grow_down(members: set[Operation], shape: Shape, block: Block) -> None:
@@ -168,6 +158,5 @@ class FuseReduction(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Fuses in every function of the module."""
-        for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
-            if not f.is_declaration:
-                fuse_block(f.body.block, self.kernels_formed)
+        for block in function_bodies(op):
+            fuse_block(block, self.kernels_formed)

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from xdsl.context import Context
-from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from mlang.dialects.kernel.body import value_shape
-from mlang.dialects.kernel.outline import sort_block
+from mlang.dialects.kernel.outline import function_bodies, sort_block
 from mlang.dialects.tensorops import AddOp, ConcatOp, MatmulOp, SliceOp, TransposeOp
 from mlang.support.pass_statistics import Statistic
 
@@ -129,6 +128,5 @@ class MergeQkv(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         """Merges in every function of the module."""
-        for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
-            if not f.is_declaration:
-                merge_block(f.body.block, self.projections_merged)
+        for block in function_bodies(op):
+            merge_block(block, self.projections_merged)

@@ -95,20 +95,12 @@ def quantized_params(model: ModelInstance, definition: DefOp) -> dict:
 def run_pipeline(module: ModuleOp, pipeline: str) -> None:
     """Runs a pass pipeline (`-p` syntax) on `module`. A pass that reports an error in the
     model (an op that has no tensor-level form) makes it a `UserError` at the caller; any
-    other failure is an internal error."""
-    from mlang.dialects import make_context
-    from mlang.passes import get_all_passes, get_all_pipelines
+    other failure is an internal error (see `backends/lowering.py`)."""
+    from mlang.backends.lowering import lower
     from mlang.support.diagnostics import CompileError
-    from mlang.support.pass_manager import PipelineBuilder
-    from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
 
-    builder = PipelineBuilder(get_all_passes(), get_all_pipelines(), None)
     try:
-        passes = builder.build(NestedPipeline("builtin.module", parse_pass_list(pipeline), 1))
-    except CompileError as err:
-        raise InternalError(None, f"quantize: cannot build '{pipeline}': {err.message}") from err
-    try:
-        passes.apply(make_context(), module)
+        lower(module, pipeline, "quantize")
     except InternalError:
         raise
     except CompileError as err:

@@ -52,7 +52,7 @@ from mlang.dialects.tensorops import (
 from mlang.backends.torch.idioms import Idiom
 from mlang.backends.torch.idioms import match as match_idiom
 from mlang.dialects.tensorops.layout import format_slice
-from mlang.support.cache_files import read_cached, write_atomically
+from mlang.support.cache_files import read_cached, sources_digest, write_atomically
 
 Functions = dict[str, Callable[..., Any]]
 
@@ -485,9 +485,7 @@ def cache_dir() -> Path:
     return Path(xdg) / "mlang" / "torch"
 
 
-_GENERATOR_HASH = hashlib.sha256(b"".join(
-    (Path(__file__).parent / name).read_bytes() for name in ("codegen.py", "idioms.py", "kernels.py")
-)).hexdigest()
+_GENERATOR_HASH = sources_digest(["backends/torch"])
 """Part of every cache key, so that a changed generator never reuses stale code."""
 _compiled: dict[str, Functions] = {}
 

@@ -9,7 +9,7 @@ cloned in instead), values used outside become its results. The fusion passes an
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
@@ -204,6 +204,14 @@ def tensor_shape(value: SSAValue) -> tuple[int | None, ...]:
     return shape_of(value.type)
 
 
+def function_bodies(root: Operation) -> list[Block]:
+    """The body blocks of the defined `func.func`s in `root`, where kernels are formed."""
+    from xdsl.dialects import func
+
+    functions = (f for f in root.walk() if isinstance(f, func.FuncOp))
+    return [f.body.block for f in functions if not f.is_declaration]
+
+
 def producer(value: SSAValue, block: Block) -> Operation | None:
     """The op of `block` (not inside a kernel) that defines `value`, if any."""
     owner = value.owner
@@ -223,14 +231,21 @@ def absorb_input_views(members: set[Operation], block: Block) -> None:
     from mlang.dialects.kernel.body import VIEW_OPS
     from mlang.dialects.tensorops import ConcatOp
 
+    grow_upwards(members, block, lambda p, _: (
+        isinstance(p, (*VIEW_OPS, ConcatOp)) and _reads_no_members(p, members)))
+
+
+def grow_upwards(members: set[Operation], block: Block,
+                 joins: Callable[[Operation, SSAValue], bool]) -> None:
+    """Adds to `members`, until nothing more joins, each producer in `block` of a member's
+    operand `v` that only members read and for which `joins(producer, v)` holds."""
     changed = True
     while changed:
         changed = False
         for op in list(members):
             for v in op.operands:
                 p = producer(v, block)
-                if (p is not None and p not in members and isinstance(p, (*VIEW_OPS, ConcatOp))
-                        and used_only_by(p, members) and _reads_no_members(p, members)):
+                if p is not None and p not in members and used_only_by(p, members) and joins(p, v):
                     members.add(p)
                     changed = True
 

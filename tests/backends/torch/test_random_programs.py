@@ -254,16 +254,21 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
-def _forward(program: Program) -> tuple[torch.Tensor, torch.Tensor]:
-    """The forward output on the torch backend and on the reference, same parameters."""
+def _model_and_input(program: Program) -> tuple[ModelInstance, torch.Tensor]:
+    """The program's model with parameters from a fixed seed, and an input for it."""
     module = compile_source(program.source, "random.m")
     definition = next(op for op in module.ops if isinstance(op, DefOp))
     torch.manual_seed(0)
     model = ModelInstance.create(definition, get_backend("reference").compile(definition), "cpu")
-    x = torch.randn(program.input_shape)
+    return model, torch.randn(program.input_shape)
+
+
+def _forward(program: Program) -> tuple[torch.Tensor, torch.Tensor]:
+    """The forward output on the torch backend and on the reference, same parameters."""
+    model, x = _model_and_input(program)
     outputs = []
     for backend in ("torch", "reference"):
-        compiled = get_backend(backend).compile(definition)
+        compiled = get_backend(backend).compile(model.definition)
         with torch.no_grad():
             outputs.append(compiled.run("forward", model.params, [x], RunOptions())[0])
     return outputs[0], outputs[1]  # type: ignore[return-value]
@@ -288,11 +293,7 @@ def test_random_quantized_program_matches_reference(private_cache: None, program
     """`quantize` in the weight and dynamic modes, each backend running its own copy."""
     from mlang.runtime.quantize import quantize_model
 
-    module = compile_source(program.source, "random.m")
-    definition = next(op for op in module.ops if isinstance(op, DefOp))
-    torch.manual_seed(0)
-    model = ModelInstance.create(definition, get_backend("reference").compile(definition), "cpu")
-    x = torch.randn(program.input_shape)
+    model, x = _model_and_input(program)
     outputs = []
     for backend in ("torch", "reference"):
         quantized = quantize_model(model, "int8", mode, None, get_backend(backend))
