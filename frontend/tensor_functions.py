@@ -212,6 +212,18 @@ def ranked(t: TensorT, loc: Loc, what: str) -> shapes.Shape:
     return t.shape
 
 
+def derived_shape(x: TensorT, loc: Loc, what: str, rule: Callable[[shapes.Shape], shapes.Shape],
+                  rank: int | None = None) -> shapes.Shape | None:
+    """The result shape of a function of `x`: `rule` applied to its shape. For a tensor of
+    unknown rank (a loaded model's output), whose shape only the run reveals, the rule is
+    applied to `rank` unknown sizes when the result's rank is known, else nothing is."""
+    if x.shape is not None:
+        return shape_rule(loc, what, lambda: rule(x.shape))  # type: ignore[arg-type]
+    if rank is None:
+        return None
+    return shape_rule(loc, what, lambda: rule((None,) * rank))
+
+
 def shape_rule(loc: Loc, what: str, rule: Callable[[], shapes.Shape]) -> shapes.Shape:
     """Applies a shape rule, reporting a mismatch at `loc` (prefixed by `what` unless the
     rule's message already starts with it, as in `concat: sizes ... differ`)."""
@@ -280,8 +292,8 @@ def _softmax(name: str) -> None:
     def emit(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
         x = tensor_arg(em, a["x"], locs["x"])
         axis = static_int(a["axis"] or Static(-1), locs["axis"], "axis")
-        shape = ranked(x.type, loc, name)  # type: ignore[arg-type]
-        shape_rule(locs["axis"], name, lambda: (shapes.normalize_axis(axis, len(shape)), ())[1])
+        shape = derived_shape(x.type, locs["axis"], name,  # type: ignore[arg-type]
+                              lambda s: (shapes.normalize_axis(axis, len(s)), s)[1])
         dtype = x.type.dtype if is_float_dtype(x.type.dtype) else "f32"  # type: ignore[union-attr]
         t = TensorT(dtype, shape)
         op = fn.SoftmaxOp if name == "softmax" else fn.LogSoftmaxOp
@@ -364,8 +376,8 @@ def emit_transpose(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
     """Swaps two dimensions."""
     x = tensor_arg(em, a["x"], locs["x"])
     d0, d1 = static_int(a["a"], locs["a"], "a"), static_int(a["b"], locs["b"], "b")
-    shape = ranked(x.type, loc, "transpose")  # type: ignore[arg-type]
-    out = shape_rule(loc, "transpose", lambda: shapes.transpose_shape(shape, d0, d1))
+    out = derived_shape(x.type, loc, "transpose",  # type: ignore[arg-type]
+                        lambda s: shapes.transpose_shape(s, d0, d1))
     props = {"dim0": IntegerAttr(d0, i64), "dim1": IntegerAttr(d1, i64)}
     return _layout(fn.TransposeOp, x, TensorT(x.type.dtype, out), props, em, loc)  # type: ignore[union-attr]
 
@@ -375,8 +387,8 @@ def emit_permute(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
     """Reorders dimensions."""
     x = tensor_arg(em, a["x"], locs["x"])
     dims = static_shape(a["dims"], locs["dims"], "dims")
-    shape = ranked(x.type, loc, "permute")  # type: ignore[arg-type]
-    out = shape_rule(locs["dims"], "permute", lambda: shapes.permute_shape(shape, dims))
+    out = derived_shape(x.type, locs["dims"], "permute",  # type: ignore[arg-type]
+                        lambda s: shapes.permute_shape(s, dims), rank=len(dims))
     props = {"dims": DenseArrayBase.from_list(i64, list(dims))}
     return _layout(fn.PermuteOp, x, TensorT(x.type.dtype, out), props, em, loc)  # type: ignore[union-attr]
 
@@ -386,8 +398,8 @@ def emit_reshape(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
     """Gives a tensor a new shape."""
     x = tensor_arg(em, a["x"], locs["x"])
     target = static_shape(a["shape"], locs["shape"])
-    shape = ranked(x.type, loc, "reshape")  # type: ignore[arg-type]
-    out = shape_rule(locs["shape"], "reshape", lambda: shapes.reshape_shape(shape, target))
+    out = derived_shape(x.type, locs["shape"], "reshape",  # type: ignore[arg-type]
+                        lambda s: shapes.reshape_shape(s, target), rank=1)
     props = {"shape": DenseArrayBase.from_list(i64, list(target))}
     return _layout(fn.ReshapeOp, x, TensorT(x.type.dtype, out), props, em, loc)  # type: ignore[union-attr]
 
@@ -401,8 +413,8 @@ def emit_flatten(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
 
 def flatten(em: Emitter, x: Dyn, start: int, loc: Loc) -> Dyn:
     """Flattens dimensions `start..` of `x` into one."""
-    shape = ranked(x.type, loc, "flatten")  # type: ignore[arg-type]
-    out = shape_rule(loc, "flatten", lambda: shapes.flatten_shape(shape, start))
+    out = derived_shape(x.type, loc, "flatten",  # type: ignore[arg-type]
+                        lambda s: shapes.flatten_shape(s, start))
     props = {"start": IntegerAttr(start, i64)}
     return _layout(fn.FlattenOp, x, TensorT(x.type.dtype, out), props, em, loc)  # type: ignore[union-attr]
 
@@ -424,8 +436,9 @@ def emit_concat(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
     dtypes = {t.type.dtype for t in tensors}  # type: ignore[union-attr]
     if len(dtypes) != 1:
         raise CompileError(loc, "concat: all tensors must have the same dtype")
-    shape_list = [ranked(t.type, loc, "concat") for t in tensors]  # type: ignore[arg-type]
-    out = shape_rule(loc, "concat", lambda: shapes.concat_shape(shape_list, axis))
+    shape_list = [t.type.shape for t in tensors]  # type: ignore[union-attr]
+    out = None if None in shape_list else shape_rule(
+        loc, "concat", lambda: shapes.concat_shape(shape_list, axis))  # type: ignore[arg-type]
     t = TensorT(dtypes.pop(), out)
     return em.result(fn.ConcatOp.create(
         operands=[v.ssa for v in tensors], result_types=[ir_type(t)],
@@ -479,7 +492,7 @@ def emit_one_hot(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
     n = static_int(a["n"], locs["n"], "n")
     if n < 1:
         raise CompileError(locs["n"], "one_hot: n must be positive")
-    shape = ranked(ids.type, loc, "one_hot") + (n,)  # type: ignore[arg-type]
+    shape = derived_shape(ids.type, loc, "one_hot", lambda s: s + (n,))  # type: ignore[arg-type]
     return _layout(fn.OneHotOp, ids, TensorT("i64", shape), {"n": IntegerAttr(n, i64)}, em, loc)
 
 
@@ -600,7 +613,7 @@ _loss("mse", fn.MseOp)
 
 def slice_items(em: Emitter, x: Dyn, items: list[int | slice], loc: Loc) -> Dyn:
     """Static NumPy basic indexing of a tensor."""
-    shape = ranked(x.type, loc, "indexing")  # type: ignore[arg-type]
-    out = shape_rule(loc, "index", lambda: fn.slice_shape(shape, items))
+    out = derived_shape(x.type, loc, "index",  # type: ignore[arg-type]
+                        lambda s: fn.slice_shape(s, items))
     props = {"index": ArrayAttr([StringAttr(fn.format_subscript(i)) for i in items])}
     return _layout(fn.SliceOp, x, TensorT(x.type.dtype, out), props, em, loc)  # type: ignore[union-attr]

@@ -249,9 +249,9 @@ REDUCTION_OPS: dict[str, type[ReductionBase]] = {
 class SoftmaxBase(ShapedResult, IRDLOperation):
     """A normalisation along one axis that keeps the shape."""
 
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     axis = prop_def(IntegerAttr[i64])
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
@@ -284,10 +284,10 @@ class TransposeOp(ShapedResult, IRDLOperation):
     """Swaps two dimensions."""
 
     name = "model.transpose"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     dim0 = prop_def(IntegerAttr[i64])
     dim1 = prop_def(IntegerAttr[i64])
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
@@ -302,9 +302,9 @@ class PermuteOp(ShapedResult, IRDLOperation):
     """Reorders dimensions: result dimension i is input dimension dims[i]."""
 
     name = "model.permute"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     dims = prop_def(DenseArrayBase)
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     assembly_format = "$input qualified($dims) attr-dict `:` type($input) `->` type($result)"
 
@@ -317,9 +317,9 @@ class ReshapeOp(ShapedResult, IRDLOperation):
     """Gives a tensor a new shape with the same elements; one size may be -1."""
 
     name = "model.reshape"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     shape = prop_def(DenseArrayBase)
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     assembly_format = "$input qualified($shape) attr-dict `:` type($input) `->` type($result)"
 
@@ -332,9 +332,9 @@ class FlattenOp(ShapedResult, IRDLOperation):
     """Flattens dimensions `start..` into one."""
 
     name = "model.flatten"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     start = prop_def(IntegerAttr[i64])
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
@@ -348,9 +348,9 @@ class ConcatOp(ShapedResult, IRDLOperation):
     """Joins tensors along `axis`."""
 
     name = "model.concat"
-    inputs = var_operand_def(TensorType)
+    inputs = var_operand_def(ANY_TENSOR)
     axis = prop_def(IntegerAttr[i64])
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$inputs attr-dict `:` functional-type($inputs, $result)"
@@ -368,9 +368,9 @@ class SliceOp(ShapedResult, IRDLOperation):
     """
 
     name = "model.slice"
-    input = operand_def(TensorType)
+    input = operand_def(ANY_TENSOR)
     index = prop_def(ArrayAttr[StringAttr])
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     assembly_format = "$input $index attr-dict `:` type($input) `->` type($result)"
 
@@ -499,9 +499,9 @@ class OneHotOp(ShapedResult, IRDLOperation):
     """`[*ids] -> [*ids, n]` with a 1 at each id (i64)."""
 
     name = "model.one_hot"
-    ids = operand_def(TensorType)
+    ids = operand_def(ANY_TENSOR)
     n = prop_def(IntegerAttr[i64])
-    result = result_def(TensorType)
+    result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$ids attr-dict `:` type($ids) `->` type($result)"

@@ -478,6 +478,15 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
   %back = model.load_model %pkg : !model.str -> !model.model<"?">
 // CHECK-NEXT: [[OUT_DYN:%[a-z0-9_]+]] = model.call [[BACK]] @forward(%x) : !model.model<"?">, (tensor<?x64xf32>) -> tensor<*xf32>
   %out_dyn = model.call %back @forward(%x) : !model.model<"?">, (tensor<?x64xf32>) -> tensor<*xf32>
+// Layout ops take a tensor of unknown rank; their results are as known as the op makes them.
+// CHECK-NEXT: [[ROW:%[a-z0-9_]+]] = model.slice [[OUT_DYN]] ["0"] : tensor<*xf32> -> tensor<*xf32>
+  %row = model.slice %out_dyn ["0"] : tensor<*xf32> -> tensor<*xf32>
+// CHECK-NEXT: [[GRID:%[a-z0-9_]+]] = model.reshape [[ROW]] array<i64: -1, 2> : tensor<*xf32> -> tensor<?x2xf32>
+  %grid = model.reshape %row array<i64: -1, 2> : tensor<*xf32> -> tensor<?x2xf32>
+// CHECK-NEXT: [[SWAP:%[a-z0-9_]+]] = model.permute [[OUT_DYN]] array<i64: 1, 0> : tensor<*xf32> -> tensor<?x?xf32>
+  %swap = model.permute %out_dyn array<i64: 1, 0> : tensor<*xf32> -> tensor<?x?xf32>
+// CHECK-NEXT: [[JOINED:%[a-z0-9_]+]] = model.concat [[OUT_DYN]], [[SWAP]] {axis = 0 : i64} : (tensor<*xf32>, tensor<?x?xf32>) -> tensor<*xf32>
+  %joined = model.concat %out_dyn, %swap {axis = 0 : i64} : (tensor<*xf32>, tensor<?x?xf32>) -> tensor<*xf32>
 // CHECK-NEXT: [[WEIGHTS:%[a-z0-9_]+]] = model.str "net.safetensors"
   %weights = model.str "net.safetensors"
 // CHECK-NEXT: model.load_weights [[NET]], [[WEIGHTS]] : !model.model<"Classifier_64_128_10">, !model.str
