@@ -25,7 +25,6 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from mlang.dialects.model import functions as fn
 from mlang.dialects.model.structure import DefOp, GetParamOp
 from mlang.support.diagnostics import CompileError, Note
 from mlang.support.ir_verification import op_loc
@@ -41,13 +40,6 @@ def is_tensor_level(op: Operation) -> bool:
 LEVELS: dict[str, Callable[[Operation], bool]] = {"tensor": is_tensor_level}
 """What each level allows in a model method."""
 
-REASONS: dict[type[Operation], str] = {
-    fn.RandnOp: "random sampling inside a model method has no tensor-level form",
-    fn.RandOp: "random sampling inside a model method has no tensor-level form",
-}
-"""Why an op that no lowering handles stays, where that is known."""
-
-
 def illegal_ops(module: ModuleOp, legal: Callable[[Operation], bool]) -> list[Operation]:
     """The ops in model methods that `legal` rejects, in order."""
     return [
@@ -61,12 +53,9 @@ def illegal_ops(module: ModuleOp, legal: Callable[[Operation], bool]) -> list[Op
 
 
 def describe(op: Operation, level: str) -> str:
-    """Why `op` is an error: its name, and the reason or its operand types."""
-    reason = REASONS.get(type(op))
-    if reason is None:
-        types = ", ".join(str(v.type) for v in op.operands) or "no operands"
-        reason = f"no lowering handles it (operands: {types})"
-    return f"'{op.name}' op is not legal at {level} level: {reason}"
+    """Why `op` is an error: its name and operand types."""
+    types = ", ".join(str(v.type) for v in op.operands) or "no operands"
+    return f"'{op.name}' op is not legal at {level} level: no lowering handles it (operands: {types})"
 
 
 @dataclass(frozen=True)

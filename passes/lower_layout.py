@@ -2,7 +2,7 @@
 
 In: model methods with `model.transpose permute reshape flatten concat slice one_hot
 embedding`, tensor constants (`arith.constant dense<...>`, `model.zeros ones full
-arange`), reductions (`model.sum mean max min argmax`) and losses (`model.cross_entropy
+arange`), random samples (`model.randn rand`), reductions (`model.sum mean max min argmax`) and losses (`model.cross_entropy
 mse`).
 Out:
 
@@ -14,15 +14,13 @@ Out:
   else `tensorops.reshape_tail`, which keeps the leading dimensions as they are;
 - `embedding(ids, w)` is `tensorops.gather %w[%ids]`; `one_hot(ids, n)` compares
   `ids` (given a trailing size-1 dimension) with the constant `[0, ..., n-1]`, then casts;
-- constants and `zeros ones full arange` become `tensorops.constant`;
+- constants and `zeros ones full arange` become `tensorops.constant`; `randn` and `rand`
+  become `tensorops.random "normal"` and `"uniform"`, with their seed;
 - reductions compute in the result's element type (`sum` of integers in i64, as PyTorch);
   `axis=none` reduces every axis (`argmax` of the flattened tensor);
 - `cross_entropy(logits, labels)` is `-mean(sum(select(labels == c, log_softmax(logits),
   0), -1))`, where `c` is `iota` along the class axis of the logits (so the number of
   classes may be dynamic), and `mse(p, t)` is `mean((p - t) * (p - t))`.
-
-`model.randn` and `model.rand` are not lowered: there are no random tensor ops, so
-`check-lowered` reports them.
 """
 
 from __future__ import annotations
@@ -41,8 +39,9 @@ from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
 from mlang.dialects.model.base import bool_prop, int_prop
 from mlang.dialects.tensorops import (
-    ArgmaxOp, ConcatOp, ConstantOp, EqOp, GatherOp, IotaOp, MulOp, NegOp, ReduceMaxOp, ReduceMeanOp,
-    ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp, SelectOp, SliceOp, SubOp, TransposeOp,
+    ArgmaxOp, ConcatOp, ConstantOp, EqOp, GatherOp, IotaOp, MulOp, NegOp, RandomOp, ReduceMaxOp,
+    ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp, SelectOp, SliceOp, SubOp,
+    TransposeOp,
 )
 from mlang.dialects.tensorops.base import normalize_axes, tensor_type
 from mlang.passes.lower_activations import emit_log_softmax
@@ -195,12 +194,16 @@ class LowerTensorConstant(ModelOpLowering[arith.ConstantOp]):
 
 
 class LowerCreation(ModelOpLowering[fn.CreationBase]):
-    """`zeros`, `ones`, `full` -> a splat `tensorops.constant`; `arange` -> a dense one."""
+    """`zeros`, `ones`, `full` -> a splat `tensorops.constant`; `arange` -> a dense one;
+    `randn`, `rand` -> `tensorops.random`."""
 
-    source = (fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp)
+    source = (fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp, fn.RandnOp, fn.RandOp)
 
     def lower(self, op: fn.CreationBase, b: Lowering) -> SSAValue:
         t = tensor_type(op.result)
+        if isinstance(op, (fn.RandnOp, fn.RandOp)):
+            distribution = "normal" if isinstance(op, fn.RandnOp) else "uniform"
+            return b(RandomOp(t, distribution, int_prop(op.seed)))
         if isinstance(op, fn.ArangeOp):
             return b(ConstantOp.from_values(t, list(range(t.get_shape()[0]))))
         value = op.value.value.data if isinstance(op, fn.FullOp) else FILLS[type(op)]

@@ -60,10 +60,10 @@ def wrap_block(block: Block) -> None:
 
 
 def _is_pure(op: Operation) -> bool:
-    """Whether an unused op may simply be dropped (everything but dropout)."""
-    from mlang.dialects.tensorops import DropoutOp
+    """Whether an unused op may simply be dropped (everything but random ones)."""
+    from mlang.dialects.tensorops import RANDOM_OPS
 
-    return not isinstance(op, DropoutOp)
+    return not isinstance(op, RANDOM_OPS)
 
 
 @dataclass(frozen=True)

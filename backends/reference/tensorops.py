@@ -15,9 +15,11 @@ import torch
 from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
 from xdsl.ir import Operation
 
+from mlang.backends.reference import functional as F
 from mlang.backends.reference import quantization as Q
 from mlang.backends.reference.evaluator import EvalContext, impl, static_shape, torch_dtype
 from mlang.dialects import tensorops as T
+from mlang.dialects.model.base import int_prop
 
 UNARY = {
     T.ExpOp: torch.exp, T.LogOp: torch.log, T.SqrtOp: torch.sqrt, T.RsqrtOp: torch.rsqrt,
@@ -154,6 +156,12 @@ def _slice(op: T.SliceOp, args: list, ctx: EvalContext) -> object:
 def _constant(op: T.ConstantOp, args: list, ctx: EvalContext) -> object:
     t = op.result.type
     return torch.tensor(op.values(), dtype=torch_dtype(t)).reshape(static_shape(t))
+
+
+@impl(T.RandomOp)
+def _random(op: T.RandomOp, args: list, ctx: EvalContext) -> object:
+    sample = F.randn if op.distribution.data == "normal" else F.rand
+    return sample(static_shape(op.result.type), int_prop(op.seed))
 
 
 @impl(T.IotaOp)

@@ -42,12 +42,12 @@ from xdsl.ir import Attribute, Operation, SSAValue
 
 from mlang.dialects.model import GetParamOp
 from mlang.dialects.tensorops import (
-    AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BinaryOp, BroadcastToOp, CastOp, ConcatOp,
-    ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
-    GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp, MaximumOp, MaxPool2dOp,
-    MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, ReduceMaxOp,
-    ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp, RsqrtOp,
-    SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
+    RANDOM_OPS, AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BinaryOp, BroadcastToOp, CastOp,
+    ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
+    GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp, MaxPool2dOp, MaximumOp,
+    MinimumOp, MulOp, NeOp, NegOp, NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, RandomOp,
+    ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp,
+    RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
 from mlang.backends.torch.idioms import Idiom
 from mlang.backends.torch.idioms import match as match_idiom
@@ -146,8 +146,9 @@ class Statement:
     reads: tuple[SSAValue, ...]
 
 
-EFFECTS = (func.ReturnOp, func.CallOp, DropoutOp)
-"""Ops printed even when nothing reads their results: a dropout draws random numbers."""
+EFFECTS = (func.ReturnOp, func.CallOp, *RANDOM_OPS)
+"""Ops printed even when nothing reads their results: random ones draw numbers, and
+leaving one out would change the draws after it."""
 
 
 def plan(ops: Sequence[Operation]) -> list[Statement]:
@@ -235,10 +236,10 @@ def _param(op: GetParamOp) -> str:
 
 
 def _device(f: func.FuncOp, statements: Sequence[Statement], ctx: FunctionContext) -> str | None:
-    """Where a function's constants get their device: its first tensor argument, else its
-    first parameter; None when it prints no constants."""
+    """Where a function's constants and samples get their device: its first tensor
+    argument, else its first parameter; None when it prints neither."""
     ops = [s.op for s in statements if s.idiom is None]
-    if not any(isinstance(op, (ConstantOp, arith.ConstantOp)) for op in ops):
+    if not any(isinstance(op, (ConstantOp, arith.ConstantOp, RandomOp)) for op in ops):
         return None
     for arg in f.body.block.args:
         if isinstance(arg.type, TensorType):
@@ -398,6 +399,15 @@ class TorchEmitter:
     def _slice(self, op: SliceOp, ctx: FunctionContext) -> None:
         ranges = ", ".join(format_slice(*r) for r in op.ranges()) or "()"
         ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
+
+    @emit.register
+    def _random(self, op: RandomOp, ctx: FunctionContext) -> None:
+        assert isinstance(op.result.type, TensorType)
+        sample = "torch.randn" if op.distribution.data == "normal" else "torch.rand"
+        seed = "" if op.seed is None else (
+            f", generator=torch.Generator(device).manual_seed({op.seed.value.data})")
+        shape = _tuple(op.result.type.get_shape())
+        ctx.define(op.result, f"{sample}({shape}, device=device{seed})")
 
     @emit.register(ConstantOp)
     @emit.register(arith.ConstantOp)

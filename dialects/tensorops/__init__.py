@@ -5,13 +5,14 @@ these; the backends generate code from them.
 Element types are f16, bf16, f32, f64, i1, i8, i32 and i64. Each op infers its result
 type from its operands and static parameters (`infer_result_type`), so builders read
 `AddOp(a, b)`, and the verifier checks the declared type against the inferred one.
-Parameters stay `model.get_param` ops; there are no random ops at this level.
+Parameters stay `model.get_param` ops. `dropout` and `random` draw random numbers:
+`RANDOM_OPS` are never merged, and kept when unused.
 """
 
 from xdsl.ir import Dialect
 
 from mlang.dialects.tensorops.base import TensorOp
-from mlang.dialects.tensorops.constant import ConstantOp, IotaOp
+from mlang.dialects.tensorops.constant import ConstantOp, IotaOp, RandomOp
 from mlang.dialects.tensorops.contraction import Conv2dOp, MatmulOp
 from mlang.dialects.tensorops.elementwise import (
     AbsOp, AddOp, AndOp, BinaryOp, CastOp, CompareOp, CosOp, DequantizeOp, DivOp, DropoutOp,
@@ -35,21 +36,23 @@ BINARY_OPS = (AddOp, SubOp, MulOp, DivOp, PowOp, MaximumOp, MinimumOp, AndOp, Or
 COMPARE_OPS = (EqOp, NeOp, LtOp, LeOp, GtOp, GeOp)
 REDUCTION_OPS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ArgmaxOp)
 OTHER_OPS = (
-    ConstantOp, IotaOp, SelectOp, CastOp, DropoutOp, QuantizeOp, DequantizeOp, MatmulOp,
+    ConstantOp, IotaOp, RandomOp, SelectOp, CastOp, DropoutOp, QuantizeOp, DequantizeOp, MatmulOp,
     Conv2dOp, MaxPool2dOp, AvgPool2dOp, TransposeOp, ReshapeOp, ReshapeTailOp, BroadcastToOp,
     GatherOp, ConcatOp, SliceOp,
 )
 ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS
+RANDOM_OPS = (DropoutOp, RandomOp)
 
 __all__ = [
-    "ALL_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp", "AvgPool2dOp", "BinaryOp",
-    "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp", "CosOp",
-    "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp", "GtOp",
-    "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp", "MinimumOp",
-    "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp", "ReduceMaxOp",
-    "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp", "ReshapeOp", "ReshapeTailOp",
-    "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp", "SqrtOp", "SubOp", "TanhOp",
-    "TensorOp", "TensorOps", "TransposeOp", "UnaryOp", "channel_axis", "is_row_scale",
+    "ALL_OPS", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp", "AvgPool2dOp",
+    "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp",
+    "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp",
+    "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
+    "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",
+    "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp",
+    "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp",
+    "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
+    "channel_axis", "is_row_scale",
 ]
 
 TensorOps = Dialect("tensorops", list(ALL_OPS), [])

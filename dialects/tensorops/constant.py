@@ -1,5 +1,6 @@
 """Tensorops whose values do not depend on operand values: `constant`, a splat or small
-dense tensor literal (never a weight), and `iota`, indices along an axis of a tensor."""
+dense tensor literal (never a weight), `iota`, indices along an axis of a tensor, and
+`random`, samples of a distribution."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from collections.abc import Sequence
 from typing import ClassVar, cast
 
 from xdsl.dialects.builtin import (
-    I64, DenseIntOrFPElementsAttr, IntegerAttr, TensorType, i1, i64,
+    I64, DenseIntOrFPElementsAttr, IntegerAttr, StringAttr, TensorType, f32, i1, i64,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    AnyAttr, ParamAttrConstraint, VarConstraint, irdl_op_definition, operand_def, prop_def,
-    result_def, traits_def,
+    AnyAttr, ParamAttrConstraint, VarConstraint, irdl_op_definition, operand_def, opt_prop_def,
+    prop_def, result_def, traits_def,
 )
 from xdsl.irdl.declarative_assembly_format import (
     AttributeVariable, CustomDirective, ParsingState, PrintingState, irdl_custom_directive,
@@ -148,3 +149,39 @@ class IotaOp(TensorOp):
     def inferred_type(self) -> TensorType:
         element = tensor_type(self.result).element_type
         return self.infer_result_type(tensor_type(self.reference), self.axis.value.data, element)
+
+
+DISTRIBUTIONS = ("normal", "uniform")
+"""What `tensorops.random` samples: the standard normal, or uniform on `[0, 1)`."""
+
+
+@irdl_op_definition
+class RandomOp(TensorOp):
+    """A tensor of f32 samples of `distribution` (`"normal"` or `"uniform"`), from the
+    global generator, or from a fresh one seeded with `seed`, as `randn` and `rand` are.
+    It draws numbers, so it is not pure: two `random` ops are never merged, and one that
+    nothing reads is kept, so that the draws after it do not change.
+
+    `tensorops.random "normal" seed 3 : tensor<4x2xf32>`
+    """
+
+    name = "tensorops.random"
+    distribution = prop_def(StringAttr)
+    seed = opt_prop_def(IntegerAttr[I64])
+    result = result_def(TensorType)
+    assembly_format = "$distribution (`seed` $seed^)? attr-dict `:` type($result)"
+
+    def __init__(self, result: TensorType, distribution: str, seed: int | None = None):
+        properties: dict[str, Attribute] = {"distribution": StringAttr(distribution)}
+        if seed is not None:
+            properties["seed"] = IntegerAttr(seed, i64)
+        super().__init__(properties=properties, result_types=[result])
+
+    def inferred_type(self) -> TensorType:
+        result = tensor_type(self.result)
+        if self.distribution.data not in DISTRIBUTIONS:
+            raise ShapeError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, "
+                             f"got '{self.distribution.data}'")
+        if result.element_type != f32 or any(not isinstance(d, int) for d in shape_of(result)):
+            raise ShapeError(f"samples must be an f32 tensor of static shape, got {result}")
+        return result

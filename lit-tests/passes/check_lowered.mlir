@@ -1,16 +1,11 @@
 // RUN: mopt %s -p check-lowered --split-input-file --verify-diagnostics -o %t
 // RUN: mopt %s -p lower-to-tensor --split-input-file --verify-diagnostics -o %t
 // RUN: not mopt %s -p 'check-lowered{level=kernels}' 2>&1 | filecheck %s --check-prefix=LEVEL
-// RUN: not mopt %S/Inputs/random_in_model.m -p lower-to-tensor 2>&1 | filecheck %s --check-prefix=RANDOM
 
 // At tensor level a model method holds tensorops, model.get_param, arith.constant and
 // func ops only; anything else is an error at its location that names it.
 
 // LEVEL: error: invalid options for pass 'check-lowered': unknown level 'kernels', expected one of tensor
-
-// RANDOM:      random_in_model.m:5:20: error: 'model.randn' op is not legal at tensor level: random sampling inside a model method has no tensor-level form
-// RANDOM-NEXT:         return x + randn([4])
-// RANDOM-NEXT:                    ^
 
 // Tensor-level methods and a host program with model ops are legal.
 model.def @Net attributes {source = "Net", hparams = {}} {
@@ -44,11 +39,11 @@ model.def @Net attributes {source = "Net", hparams = {}} {
 
 // Every op left over is reported: the first as the error, the others as notes.
 model.def @Net attributes {source = "Net", hparams = {}} {
-  func.func @forward(%x: tensor<4xi64>) -> tensor<4xi64> {
+  func.func @forward(%x: tensor<4xi64>, %b: tensor<4xi1>) -> (tensor<4xi64>, tensor<4xi1>) {
     // expected-error@+1 {{'model.pow' op is not legal at tensor level}}
     %y = model.pow %x, %x : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi64>
-    // expected-note@+1 {{'model.randn' op is not legal at tensor level: random sampling}}
-    %r = model.randn : tensor<4xf32>
-    func.return %y : tensor<4xi64>
+    // expected-note@+1 {{'model.add' op is not legal at tensor level: no lowering handles it (operands: tensor<4xi1>, tensor<4xi1>)}}
+    %r = model.add %b, %b : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+    func.return %y, %r : tensor<4xi64>, tensor<4xi1>
   }
 }

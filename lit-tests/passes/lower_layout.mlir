@@ -39,6 +39,12 @@ model.def @Net attributes {source = "Net", hparams = {}} {
     %r = model.arange : tensor<4xi64>
     func.return %z, %f, %r, %c : tensor<2x3xf32>, tensor<3xi64>, tensor<4xi64>, tensor<2xf32>
   }
+  func.func @samples() -> (tensor<2x3xf32>, tensor<4xf32>) {
+    %n = model.randn : tensor<2x3xf32>
+    %u = model.rand {seed = 7 : i64} : tensor<4xf32>
+    %unused = model.randn : tensor<5xf32>
+    func.return %n, %u : tensor<2x3xf32>, tensor<4xf32>
+  }
   func.func @reductions(%x: tensor<?x4xf32>, %i: tensor<?x4xi32>) -> (tensor<f32>, tensor<?x1xf32>, tensor<?xi64>, tensor<i64>) {
     %m = model.mean %x : tensor<?x4xf32> -> tensor<f32>
     %x1 = model.max %x {axis = 1 : i64, keepdim = true} : tensor<?x4xf32> -> tensor<?x1xf32>
@@ -97,6 +103,13 @@ model.def @Net attributes {source = "Net", hparams = {}} {
 // CHECK-NEXT:    %f = tensorops.constant dense<7> : tensor<3xi64>
 // CHECK-NEXT:    %r = tensorops.constant dense<[0, 1, 2, 3]> : tensor<4xi64>
 // CHECK-NEXT:    func.return %z, %f, %r, %c : tensor<2x3xf32>, tensor<3xi64>, tensor<4xi64>, tensor<2xf32>
+
+// Samples keep their seed; an unused one stays, since it moves the generator on.
+// CHECK-LABEL: func.func @samples(
+// CHECK-NEXT:    %n = tensorops.random "normal" : tensor<2x3xf32>
+// CHECK-NEXT:    %u = tensorops.random "uniform" seed 7 : tensor<4xf32>
+// CHECK-NEXT:    %unused = tensorops.random "normal" : tensor<5xf32>
+// CHECK-NEXT:    func.return %n, %u : tensor<2x3xf32>, tensor<4xf32>
 
 // CHECK-LABEL: func.func @reductions(
 // CHECK-NEXT:    %m = tensorops.reduce_mean %x axes [0, 1] : tensor<?x4xf32> -> tensor<f32>

@@ -28,8 +28,9 @@ from mlang.dialects.tensorops import (
     BroadcastToOp, CastOp, ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp,
     DropoutOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp,
     MaximumOp, MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp,
-    ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp, RsqrtOp,
-    SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, channel_axis,
+    RandomOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp,
+    RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp,
+    channel_axis,
 )
 
 ELEMENTS: dict[str, Attribute] = {
@@ -222,7 +223,7 @@ TESTED: set[type[Operation]] = {
     *UNARY_REFERENCES, *BINARY_REFERENCES, *REDUCTION_REFERENCES, NotOp, ArgmaxOp, SelectOp,
     CastOp, QuantizeOp, DequantizeOp, MatmulOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp,
     TransposeOp, ReshapeOp, BroadcastToOp, GatherOp, ConcatOp, SliceOp, ConstantOp,
-    ReshapeTailOp, IotaOp, DropoutOp,
+    ReshapeTailOp, IotaOp, DropoutOp, RandomOp,
 }
 
 
@@ -432,6 +433,21 @@ def test_dropout_follows_the_training_flag() -> None:
     kept = trained != 0
     torch.testing.assert_close(trained[kept], x[kept] / 0.75)
     assert 0.15 < 1.0 - kept.float().mean().item() < 0.35
+
+
+@pytest.mark.parametrize(("distribution", "sample"), [("normal", torch.randn),
+                                                      ("uniform", torch.rand)])
+def test_random_draws_what_torch_draws(distribution: str, sample: Callable) -> None:
+    """A seeded sample is the one a generator with that seed gives; an unseeded one comes
+    from the global generator, so that `torch.manual_seed` fixes it."""
+    seeded = run(lambda v: RandomOp(tt(2, 3), distribution, 5), randn(1))
+    expected = sample((2, 3), generator=torch.Generator().manual_seed(5))
+    np.testing.assert_array_equal(seeded, expected.numpy())
+    torch.manual_seed(11)
+    fresh = run(lambda v: RandomOp(tt(4), distribution), randn(1))
+    torch.manual_seed(11)
+    np.testing.assert_array_equal(fresh, sample(4).numpy())
+    assert not np.array_equal(fresh, seeded.ravel()[:4])
 
 
 def test_broadcast_to() -> None:

@@ -104,6 +104,72 @@ print(mse(p, net(x)), cross_entropy(p, y) == cross_entropy(net(x), y))
         "0.0 [3] [ True  True]", "[2, 3] [2, 5] [2, 3] [2, 3]", "0.0 True"]
 
 
+def test_layout_functions_on_a_loaded_models_output(tmp_path: Path) -> None:
+    """Indexing, slicing and the layout functions take a tensor of unknown rank (they
+    were refused: "needs a tensor of known rank"); shapes are checked when it runs."""
+    out = run_both(tmp_path, NET + """\
+save(net, "net.mpk")
+let m = load_model("net.mpk")
+let p = m(x)
+let q = net(x)
+print(sum(abs(p[1] - q[1])), sum(abs(p[:, -1] - q[:, -1])), shape(p[0, 1:]))
+print(shape(reshape(p, [3, 2])), shape(reshape(p, [-1])), shape(permute(p, [1, 0])))
+print(shape(transpose(p, 0, 1)), shape(flatten(p, start=0)), shape(concat([p, q], 0)))
+print(sum(abs(softmax(p) - softmax(q))), sum(abs(log_softmax(p, axis=0) - log_softmax(q, axis=0))))
+print(shape(one_hot(argmax(p, 1), 4)))
+""")
+    assert out.splitlines() == ["0.0 0.0 [2]", "[3, 2] [6] [3, 2]", "[3, 2] [6] [4, 3]",
+                                "0.0 0.0", "[2, 4]"]
+
+
+def test_sampling_inside_model_methods(tmp_path: Path) -> None:
+    """`randn` and `rand` inside a method (the torch backend refused them): both backends
+    draw the same numbers from the generator that `seed` fixes, two draws differ, a seeded
+    draw repeats, and an unused draw still moves the generator on."""
+    out = run_both(tmp_path, """\
+model Noisy(d: int) {
+    fc = Linear(d, 3)
+    fn forward(x: f32[N, d]) -> f32[N, 3] {
+        let unused = rand([2, 2])
+        return fc(x + 0.1 * randn([1, d]))
+    }
+    fn draws(x: f32[N, d]) -> (f32[2, 3], f32[2, 3]) {
+        return (randn([2, 3]) - randn([2, 3]), rand([2, 3], seed=4) - rand([2, 3], seed=4))
+    }
+}
+seed(3)
+let data = dataset("iris")
+let m = Noisy(4)
+let x = data.x[0:4]
+let (fresh, seeded) = m.draws(x)
+print(sum(abs(fresh)) > 0, sum(abs(seeded)))
+print(m(x))
+print(fit(m, data, epochs=1, batch=50))
+""")
+    lines = out.splitlines()
+    assert lines[0] == "True 0.0"
+    assert len(lines) == 6
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("print(p[0, 0, 0])", "too many indices"),
+    ("print(reshape(p, [4]))", "cannot reshape"),
+    ("print(transpose(p, 0, 2))", "out of range"),
+    ("print(permute(p, [0, 0]))", "permute: [0, 0] is not a permutation"),
+])
+def test_layout_errors_on_a_loaded_models_output(tmp_path: Path, line: str, message: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """What only the run can check is reported at the call, like any run-time error."""
+    program = NET + 'save(net, "net.mpk")\nlet p = load_model("net.mpk")(x)\n' + line + "\n"
+    (tmp_path / "p.m").write_text(program)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["p.m"])
+    assert result.exit_code == 1
+    assert re.search(rf"p\.m:{program.count(chr(10))}:\d+: error: .*{re.escape(message)}",
+                     result.output), result.output
+    assert "Traceback" not in result.output
+
+
 def test_models_functions_and_host_control_flow(tmp_path: Path) -> None:
     """Sub-models, repeat, sequential shorthand, methods, free functions, host loops."""
     out = run_both(tmp_path, """\

@@ -17,6 +17,12 @@ builtin.module {
     %y = tensorops.add %x, %x : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
     func.return %y : tensor<3xf32>
   }
+  func.func @noisy(%x: tensor<3xf32>) -> tensor<3xf32> {
+    %n = tensorops.random "normal" : tensor<3xf32>
+    %unused = tensorops.random "uniform" seed 7 : tensor<2xf32>
+    %y = tensorops.add %x, %n : tensor<3xf32>, tensor<3xf32> -> tensor<3xf32>
+    func.return %y : tensor<3xf32>
+  }
 }
 
 // CHECK-LABEL: # model.def @Scale
@@ -33,4 +39,14 @@ builtin.module {
 // CHECK-NEXT:    y = torch.add(x, x)
 // CHECK-NEXT:    del x
 // CHECK-NEXT:    return y
-// CHECK:       FUNCTIONS = {"double": double}
+
+// Samples go where the arguments are; one that nothing reads is still drawn, so that the
+// draws after it are the reference backend's.
+// CHECK-LABEL: def noisy(params, x, training=False):
+// CHECK-NEXT:    """@noisy: (tensor<3xf32>) -> tensor<3xf32>"""
+// CHECK-NEXT:    device = x.device
+// CHECK-NEXT:    n = torch.randn((3,), device=device)
+// CHECK-NEXT:    unused = torch.rand((2,), device=device, generator=torch.Generator(device).manual_seed(7))
+// CHECK-NEXT:    del unused
+// CHECK-NEXT:    y = torch.add(x, n)
+// CHECK:       FUNCTIONS = {"double": double, "noisy": noisy}

@@ -453,6 +453,33 @@ func.func @f(%x: tensor<3xf32>) {
 
 // -----
 
+// Samples of an unknown distribution.
+func.func @f() {
+  // expected-error@+1 {{tensorops.random: distribution must be one of normal, uniform, got 'gamma'}}
+  %0 = tensorops.random "gamma" : tensor<3xf32>
+  func.return
+}
+
+// -----
+
+// Samples of a dynamic shape.
+func.func @f() {
+  // expected-error@+1 {{tensorops.random: samples must be an f32 tensor of static shape, got tensor<?x3xf32>}}
+  %0 = tensorops.random "normal" : tensor<?x3xf32>
+  func.return
+}
+
+// -----
+
+// Integer samples.
+func.func @f() {
+  // expected-error@+1 {{tensorops.random: samples must be an f32 tensor of static shape, got tensor<3xi64>}}
+  %0 = tensorops.random "uniform" seed 1 : tensor<3xi64>
+  func.return
+}
+
+// -----
+
 // A dropout that would drop everything.
 func.func @f(%x: tensor<3xf32>) {
   // expected-error@+1 {{tensorops.dropout: p must be in [0, 1), got 1.0}}

@@ -148,6 +148,18 @@ func.func @dynamic_heads(%x: tensor<?x?x32xf32>, %s: tensor<?x4x?x?xf32>) {
   func.return
 }
 
+// Two samples of one distribution are two ops: random ops are never merged.
+// CHECK-LABEL: func.func @samples
+func.func @samples() {
+  // CHECK-NEXT: %0 = tensorops.random "normal" : tensor<2x3xf32>
+  // CHECK-NEXT: %1 = tensorops.random "normal" : tensor<2x3xf32>
+  // CHECK-NEXT: %2 = tensorops.random "uniform" seed 7 : tensor<4xf32>
+  %0 = tensorops.random "normal" : tensor<2x3xf32>
+  %1 = tensorops.random "normal" : tensor<2x3xf32>
+  %2 = tensorops.random "uniform" seed 7 : tensor<4xf32>
+  func.return
+}
+
 // CHECK-LABEL: func.func @constants
 func.func @constants() {
   // CHECK-NEXT: %0 = tensorops.constant dense<1.000000e-05> : tensor<f32>
