@@ -107,19 +107,12 @@ def _split_heads(x: torch.Tensor, heads: int) -> torch.Tensor:
     return x.reshape(n, t, heads, dim // heads).transpose(1, 2)
 
 
-def dropout(
-    x: torch.Tensor, p: float, training: bool, generator: torch.Generator | None = None
-) -> torch.Tensor:
-    """Zeroes each element with probability `p` and rescales by `1/(1-p)` while training."""
+def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
+    """Zeroes each element with probability `p` and rescales by `1/(1-p)` while training:
+    `torch.nn.functional.dropout`, so that it draws what the torch backend draws."""
     if not 0.0 <= p <= 1.0:
         raise UserError(f"Dropout probability must be between 0 and 1, got {p}")
-    if not training or p == 0.0:
-        return x
-    if p == 1.0:
-        return torch.zeros_like(x)
-    # torch.rand rather than F.dropout, because only torch.rand accepts a generator.
-    keep = torch.rand(x.shape, generator=generator, device=x.device) >= p
-    return x * keep / (1.0 - p)
+    return F.dropout(x, p, training)
 
 
 def max_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None) -> torch.Tensor:

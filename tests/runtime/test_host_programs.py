@@ -151,6 +151,20 @@ print(fit(m, data, epochs=1, batch=50))
     assert len(lines) == 6
 
 
+def test_training_with_dropout_agrees(tmp_path: Path) -> None:
+    """Both backends draw the same dropout masks while training (the reference drew its
+    own with `torch.rand`, so losses after `fit` differed in the third digit)."""
+    out = run_both(tmp_path, """\
+model M(d: int) = Linear(d, 16) |> relu |> Dropout(0.3) |> Linear(16, 3)
+seed(0)
+let data = dataset("iris")
+let m = M(4)
+print(fit(m, data, epochs=3, batch=16))
+print(predict(m, data.x[0:2]))
+""")
+    assert len(out.splitlines()) == 3
+
+
 @pytest.mark.parametrize(("line", "message"), [
     ("print(p[0, 0, 0])", "too many indices"),
     ("print(reshape(p, [4]))", "cannot reshape"),
