@@ -2,16 +2,22 @@
 
 The IR text and the caller's metadata travel in the safetensors header's string map,
 beside `format`, `version` and a SHA-256 digest of everything else, so that damage to
-any byte that matters is detected on reading. Writing is atomic: a crash mid-write leaves
+any byte that matters is detected on reading. Version 2 stores the IR compressed (zlib,
+then base64, since the header holds strings): a quantized model's IR is tensor-level
+text several times the size of a small model's int8 weights. Version 1 packages, with
+the IR as plain text, are still read. Writing is atomic: a crash mid-write leaves
 the old file or none. Reading goes through safetensors only and never runs code.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import hashlib
 import os
 import secrets
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,7 +28,8 @@ import torch
 from mlang.support.diagnostics import UserError
 
 FORMAT = "mlang-package"
-VERSION = "1"
+VERSION = "2"
+READABLE_VERSIONS = ("1", VERSION)
 _RESERVED_KEYS = frozenset({"format", "version", "ir", "sha256"})
 
 
@@ -35,7 +42,7 @@ def save_package(
     if not Path(path).name or str(path).endswith(("/", os.sep)):
         raise UserError(f"cannot write model package '{path}': it is not a file name")
     cpu = {name: t.detach().to("cpu", copy=True).contiguous() for name, t in tensors.items()}
-    header = {**metadata, "format": FORMAT, "version": VERSION, "ir": ir_text}
+    header = {**metadata, "format": FORMAT, "version": VERSION, "ir": _compress(ir_text)}
     header["sha256"] = _digest(header, cpu)
     _write_atomically(Path(path), safetensors.torch.save(cpu, metadata=header))
 
@@ -50,16 +57,30 @@ def load_package(path: str | Path) -> tuple[str, dict[str, torch.Tensor], dict[s
     header, tensors = _read_safetensors(path)
     if header.get("format") != FORMAT:
         raise UserError(f"'{path}' is not an mlang model package")
-    if header.get("version") != VERSION:
+    if header.get("version") not in READABLE_VERSIONS:
         raise UserError(
             f"'{path}' is a model package of version {header.get('version')!r}; "
-            f"this mlang reads version {VERSION}"
+            f"this mlang reads versions {' and '.join(READABLE_VERSIONS)}"
         )
     stored = header.pop("sha256", None)
     if "ir" not in header or stored != _digest(header, tensors):
         raise UserError(f"model package '{path}' is damaged: its checksum does not match")
     metadata = {k: v for k, v in header.items() if k not in _RESERVED_KEYS}
-    return header["ir"], tensors, metadata
+    ir_text = header["ir"] if header["version"] == "1" else _decompress(header["ir"], path)
+    return ir_text, tensors, metadata
+
+
+def _compress(text: str) -> str:
+    """The header form of the IR in version 2: zlib, then base64."""
+    return base64.b64encode(zlib.compress(text.encode(), 9)).decode("ascii")
+
+
+def _decompress(stored: str, path: Path) -> str:
+    """The inverse of `_compress`; a string it cannot undo is damage."""
+    try:
+        return zlib.decompress(base64.b64decode(stored, validate=True)).decode()
+    except (binascii.Error, zlib.error, UnicodeDecodeError):
+        raise UserError(f"model package '{path}' is damaged: its IR cannot be read") from None
 
 
 def _check_metadata(metadata: Mapping[str, str]) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import zlib
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import safetensors.torch
 import torch
 
 from mlang.runtime import packages
-from mlang.runtime.packages import load_package, save_package
+from mlang.runtime.packages import _digest, load_package, save_package
 from mlang.support.diagnostics import UserError
 
 IR = 'model.def @Net {\n  "unicode: é ✓"\n}\n'
@@ -49,8 +51,27 @@ def test_round_trip_keeps_every_dtype_and_value(saved: Path) -> None:
 def test_package_is_a_plain_safetensors_file(saved: Path) -> None:
     with safetensors.safe_open(str(saved), framework="pt") as file:
         header = file.metadata()
-    assert header["format"] == "mlang-package" and header["version"] == "1"
-    assert header["ir"] == IR
+    assert header["format"] == "mlang-package" and header["version"] == "2"
+    assert zlib.decompress(base64.b64decode(header["ir"])).decode() == IR
+
+
+def test_version_1_packages_with_plain_ir_are_read(tmp_path: Path) -> None:
+    """Packages written before the IR was compressed still load."""
+    old = tmp_path / "old.mpk"
+    header = {"format": "mlang-package", "version": "1", "ir": IR, "name": "Net"}
+    header["sha256"] = _digest(header, {"w": torch.ones(2)})
+    safetensors.torch.save_file({"w": torch.ones(2)}, old, metadata=header)
+    ir, loaded, metadata = load_package(old)
+    assert ir == IR and metadata == {"name": "Net"} and loaded["w"].equal(torch.ones(2))
+
+
+def test_an_unreadable_ir_is_damage(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.mpk"
+    header = {"format": "mlang-package", "version": "2", "ir": "not base64 of zlib!"}
+    header["sha256"] = _digest(header, {"w": torch.ones(2)})
+    safetensors.torch.save_file({"w": torch.ones(2)}, bad, metadata=header)
+    with pytest.raises(UserError, match="is damaged: its IR cannot be read"):
+        load_package(bad)
 
 
 def test_non_contiguous_and_shared_tensors_are_saved(tmp_path: Path) -> None:
@@ -91,9 +112,9 @@ def test_foreign_files_are_rejected(tmp_path: Path) -> None:
 
 def test_other_versions_and_missing_files(tmp_path: Path) -> None:
     newer = tmp_path / "newer.mpk"
-    header = {"format": "mlang-package", "version": "2", "ir": IR}
+    header = {"format": "mlang-package", "version": "3", "ir": IR}
     safetensors.torch.save_file({"w": torch.zeros(2)}, newer, metadata=header)
-    with pytest.raises(UserError, match="version '2'; this mlang reads version 1"):
+    with pytest.raises(UserError, match="version '3'; this mlang reads versions 1 and 2"):
         load_package(newer)
     with pytest.raises(UserError, match="no such model package"):
         load_package(tmp_path / "absent.mpk")
