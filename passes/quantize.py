@@ -13,6 +13,12 @@ directly or through `tensorops.transpose [1, 0]` (what `lower-linear` emits). Ou
   a site that reads the weight the other way round from its first site);
 - `mode=weight`: that is all: each site multiplies by the dequantized weight, a prologue
   that `fuse-matmul-epilogue` moves into the `kernel.matmul`;
+- in every mode, the float32 filters of a `tensorops.conv2d` and the tables of a
+  `tensorops.gather` (an embedding) are stored as int8 too, one scale per output channel
+  (`[OUT, 1, 1, 1]`) or per row (`[COUNT, 1]`), and computed with in float32: a
+  convolution reads its dequantized filters, and a lookup gathers int8 rows and their
+  scales, then dequantizes only those (`gather(dequantize(q, s), ids)` becomes
+  `dequantize(gather(q, ids), gather(s, ids))`);
 - `mode=dynamic`: each site quantizes its lhs per row at run time and multiplies int8 by
   int8 with int32 accumulation, then rescales by both scales:
 
@@ -53,8 +59,8 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
 from mlang.dialects.tensorops import (
-    CastOp, ConstantOp, DequantizeOp, DivOp, GtOp, MatmulOp, MaximumOp, MulOp, NegOp,
-    QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
+    CastOp, ConstantOp, Conv2dOp, DequantizeOp, DivOp, GatherOp, GtOp, MatmulOp, MaximumOp,
+    MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
 )
 from mlang.passes.check_lowered import is_tensor_level
 from mlang.support.diagnostics import CompileError
@@ -124,14 +130,26 @@ def agreeing_sites(sites: list[Site]) -> tuple[list[Site], dict[str, int]]:
     return [s for s in sites if channel_axis(s) == axes[s.param]], axes
 
 
+def stored_weights(definition: DefOp) -> dict[str, int]:
+    """The float32 convolution filters and lookup tables that methods read directly, with
+    their output-channel axis (0: `[OUT, IN, K, K]` filters, `[COUNT, DIM]` rows)."""
+    axes = {}
+    for op in definition.body.walk():
+        if isinstance(op, (Conv2dOp, GatherOp)):
+            weight = op.weight if isinstance(op, Conv2dOp) else op.table
+            read = weight.owner
+            if isinstance(read, GetParamOp) and read.result.type.element_type == f32:  # type: ignore[attr-defined]
+                axes[read.param.string_value()] = 0
+    return axes
+
+
 def scale_type(param: ParamOp, axis: int, granularity: str) -> TensorType:
     """The type of a weight's scale: one per index of `axis` (size 1 in the other
-    dimension), or one in all."""
+    dimensions), or one in all."""
     if granularity == "tensor":
         return TensorType(f32, [])
-    shape = [1, 1]
-    shape[axis] = param.param_type.get_shape()[axis]
-    return TensorType(f32, shape)
+    sizes = param.param_type.get_shape()
+    return TensorType(f32, [n if d == axis else 1 for d, n in enumerate(sizes)])
 
 
 def quantize_params(definition: DefOp, axes: dict[str, int], granularity: str) -> None:
@@ -227,6 +245,27 @@ class SiteRewriter:
         return self.add(MulOp(rescaled, s))
 
 
+def gather_rows_first(dequantized: DequantizeOp) -> None:
+    """Each lookup in a dequantized table with one scale per row gathers int8 rows and
+    their scales, and dequantizes those alone rather than the whole table."""
+    q, s = dequantized.input, dequantized.scale
+    per_row = _shape(s) == (_shape(q)[0], 1)
+    for use in list(dequantized.result.uses):
+        lookup = use.operation
+        if not (per_row and isinstance(lookup, GatherOp) and use.index == 0):
+            continue
+        rows, scales = GatherOp(q, lookup.ids), GatherOp(s, lookup.ids)
+        values = DequantizeOp(rows.result, scales.result)
+        for new in (rows, scales, values):
+            new.location = lookup.location
+        values.result.name_hint = lookup.result.name_hint
+        block = lookup.parent_block()
+        assert block is not None
+        block.insert_ops_before([rows, scales, values], lookup)
+        lookup.result.replace_all_uses_with(values.result)
+        block.erase_op(lookup)
+
+
 def rewrite_site(site: Site, dequantized: DequantizeOp, ranges: dict[str, float] | None) -> None:
     """Replaces a site's float product by the int8 one."""
     rewriter = SiteRewriter(site, ranges)
@@ -281,8 +320,11 @@ def quantize_definition(definition: DefOp, mode: str, granularity: str) -> int:
                            f"quantize: mode=static needs the '{CALIBRATION}' attribute of "
                            f"model.def @{definition.sym_name.data}; run `calibrate` first")
     sites, axes = agreeing_sites(find_sites(definition))
+    axes = {**stored_weights(definition), **axes}  # a table that is also a matmul weight
     quantize_params(definition, axes, granularity)
     dequantized = dequantize_reads(definition, set(axes))
+    for d in dequantized.values():
+        gather_rows_first(d)
     by_value = {d.result: (read, d) for read, d in dequantized.items()}
     if mode != "weight":
         for site in sites:

@@ -110,6 +110,52 @@ model.def @Tied attributes {source = "Tied", hparams = {}} {
   }
 }
 
+// -----
+
+// Convolution filters and embedding tables are stored as int8 in every mode, one scale per
+// output channel or row, and computed with in float32: a lookup gathers int8 rows and
+// their scales and dequantizes those alone.
+
+// WEIGHT-LABEL:  model.def @Lookup
+// WEIGHT:          model.param @conv.weight : tensor<4x2x3x3xi8>
+// WEIGHT-NEXT:     model.param @conv.weight.scale : tensor<4x1x1x1xf32>
+// WEIGHT:          model.param @emb.weight : tensor<10x4xi8>
+// WEIGHT-NEXT:     model.param @emb.weight.scale : tensor<10x1xf32>
+
+// TENSOR-LABEL:  model.def @Lookup
+// TENSOR:          model.param @conv.weight.scale : tensor<f32>
+// TENSOR:          model.param @emb.weight.scale : tensor<f32>
+// TENSOR:          [[T:%.+]] = tensorops.dequantize {{%.+}}, {{%.+}} : tensor<10x4xi8>, tensor<f32> -> tensor<10x4xf32>
+// TENSOR-NEXT:     tensorops.gather [[T]][%ids]
+
+// DYNAMIC-LABEL: model.def @Lookup
+// DYNAMIC:         func.func @forward
+// DYNAMIC-NEXT:      [[CQ:%.+]] = model.get_param @conv.weight : tensor<4x2x3x3xi8>
+// DYNAMIC-NEXT:      [[CS:%.+]] = model.get_param @conv.weight.scale : tensor<4x1x1x1xf32>
+// DYNAMIC-NEXT:      [[W:%.+]] = tensorops.dequantize [[CQ]], [[CS]] : tensor<4x2x3x3xi8>, tensor<4x1x1x1xf32> -> tensor<4x2x3x3xf32>
+// DYNAMIC-NEXT:      tensorops.conv2d %x, [[W]]
+// DYNAMIC:         func.func @lookup
+// DYNAMIC-NEXT:      [[EQ:%.+]] = model.get_param @emb.weight : tensor<10x4xi8>
+// DYNAMIC-NEXT:      [[ES:%.+]] = model.get_param @emb.weight.scale : tensor<10x1xf32>
+// DYNAMIC-NEXT:      [[ROWS:%.+]] = tensorops.gather [[EQ]][%ids] : tensor<10x4xi8>, tensor<?x3xi64> -> tensor<?x3x4xi8>
+// DYNAMIC-NEXT:      [[SCALES:%.+]] = tensorops.gather [[ES]][%ids] : tensor<10x1xf32>, tensor<?x3xi64> -> tensor<?x3x1xf32>
+// DYNAMIC-NEXT:      %e = tensorops.dequantize [[ROWS]], [[SCALES]] : tensor<?x3x4xi8>, tensor<?x3x1xf32> -> tensor<?x3x4xf32>
+// DYNAMIC-NEXT:      func.return %e
+model.def @Lookup attributes {source = "Lookup", hparams = {}, calibration = {}} {
+  model.param @conv.weight : tensor<4x2x3x3xf32> init "uniform"(1.000000e+00 : f64)
+  model.param @emb.weight : tensor<10x4xf32> init "normal"(1.000000e+00 : f64)
+  func.func @forward(%x: tensor<?x2x5x5xf32>) -> tensor<?x4x3x3xf32> {
+    %w = model.get_param @conv.weight : tensor<4x2x3x3xf32>
+    %y = tensorops.conv2d %x, %w stride [1, 1] padding [0, 0] : tensor<?x2x5x5xf32>, tensor<4x2x3x3xf32> -> tensor<?x4x3x3xf32>
+    func.return %y : tensor<?x4x3x3xf32>
+  }
+  func.func @lookup(%ids: tensor<?x3xi64>) -> tensor<?x3x4xf32> {
+    %t = model.get_param @emb.weight : tensor<10x4xf32>
+    %e = tensorops.gather %t[%ids] : tensor<10x4xf32>, tensor<?x3xi64> -> tensor<?x3x4xf32>
+    func.return %e : tensor<?x3x4xf32>
+  }
+}
+
 // Static mode (Inputs/calibrated.mlir): the recorded range of fc1's input gives one
 // constant scale, 2.54 / 127; fc2's input has no range and is quantized per row.
 

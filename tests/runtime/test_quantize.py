@@ -210,3 +210,46 @@ def test_a_layer_called_twice_quantizes(mode: str) -> None:
         outputs.append(training.predict(q, x))
         assert cosine(outputs[-1], training.predict(net, x)) >= 0.99
     torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["weight", "dynamic"])
+def test_convolutions_and_embeddings_are_stored_as_int8(mode: str, tmp_path: Path) -> None:
+    """Filters and tables become int8 in every mode (they stayed float32, so that a CNN's
+    package did not shrink); outputs stay close, the backends agree, packages reload."""
+    source = """
+    model Cnn() {
+        conv = Conv2d(8, 32, 3, padding=1)
+        emb = Embedding(200, 32)
+        fc = Linear(32, 5)
+        fn forward(x: f32[N, 8, 6, 6]) -> f32[N, 5] {
+            return fc(mean(mean(relu(conv(x)), axis=3), axis=2))
+        }
+        fn lookup(ids: i64[N, T]) -> f32[N, T, 5] {
+            return fc(emb(ids))
+        }
+    }
+    let net = Cnn()
+    """
+    definition = definition_of(source, "Cnn")
+    x, ids = torch.randn(4, 8, 6, 6), torch.randint(0, 200, (4, 7))
+    torch.manual_seed(0)
+    params = ModelInstance.create(definition, get_backend("reference").compile(definition),
+                                  "cpu").params
+    outputs = []
+    for name in ("reference", "torch"):
+        net = instance(definition, get_backend(name), params)
+        q = quantize_model(net, "int8", mode, None, get_backend(name))
+        assert {n: t.dtype for n, t in q.params.items() if n.endswith("weight")} == {
+            "conv.weight": torch.int8, "emb.weight": torch.int8, "fc.weight": torch.int8}
+        y, e = training.predict(q, x), q.call("lookup", [ids])[0]
+        assert cosine(y, training.predict(net, x)) >= 0.99
+        assert cosine(e, net.call("lookup", [ids])[0]) >= 0.99
+        outputs.append((y, e))
+        save_model(net, str(tmp_path / "f32.mpk"))
+        save_model(q, str(tmp_path / "q.mpk"))
+        ratio = (tmp_path / "q.mpk").stat().st_size / (tmp_path / "f32.mpk").stat().st_size
+        assert ratio <= 0.35, ratio
+        loaded = load_model(str(tmp_path / "q.mpk"), get_backend(name), "cpu")
+        assert torch.equal(training.predict(loaded, x), y)
+    for reference, generated in zip(*outputs):
+        torch.testing.assert_close(generated, reference, rtol=1e-5, atol=1e-6)
