@@ -61,16 +61,24 @@ func.func @broadcast_splat() -> tensor<3x4xf32> {
 
 // -----
 
+// A zero that leaves every value as it is folds away: -0.0, or an integer 0. A float +0.0
+// stays (-0.0 + 0.0 is +0.0), and so does a zero that broadcasts x to a larger shape.
 // CHECK-LABEL: func.func @add_zero
-// CHECK-NEXT:    [[W:%.*]] = tensorops.constant dense<0.000000e+00> : tensor<2x4xf32>
+// CHECK-NEXT:    [[P:%.*]] = tensorops.constant dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    [[KEPT:%.*]] = tensorops.add %x, [[P]] : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+// CHECK-NEXT:    [[W:%.*]] = tensorops.constant dense<-0.000000e+00> : tensor<2x4xf32>
 // CHECK-NEXT:    [[B:%.*]] = tensorops.add %x, [[W]] : tensor<4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
-// CHECK-NEXT:    func.return %x, [[B]]
-func.func @add_zero(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<2x4xf32>) {
-  %zero = tensorops.constant dense<0.0> : tensor<f32>
-  %0 = tensorops.add %x, %zero : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
-  %wide = tensorops.constant dense<0.0> : tensor<2x4xf32>
-  %1 = tensorops.add %x, %wide : tensor<4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
-  func.return %0, %1 : tensor<4xf32>, tensor<2x4xf32>
+// CHECK-NEXT:    func.return %x, [[KEPT]], [[B]], %i
+func.func @add_zero(%x: tensor<4xf32>, %i: tensor<4xi32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>, tensor<4xi32>) {
+  %negzero = tensorops.constant dense<-0.0> : tensor<f32>
+  %0 = tensorops.add %x, %negzero : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %poszero = tensorops.constant dense<0.0> : tensor<f32>
+  %1 = tensorops.add %x, %poszero : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %wide = tensorops.constant dense<-0.0> : tensor<2x4xf32>
+  %2 = tensorops.add %x, %wide : tensor<4xf32>, tensor<2x4xf32> -> tensor<2x4xf32>
+  %izero = tensorops.constant dense<0> : tensor<i32>
+  %3 = tensorops.add %izero, %i : tensor<i32>, tensor<4xi32> -> tensor<4xi32>
+  func.return %0, %1, %2, %3 : tensor<4xf32>, tensor<4xf32>, tensor<2x4xf32>, tensor<4xi32>
 }
 
 // -----

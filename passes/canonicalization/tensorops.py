@@ -3,11 +3,12 @@
 Ops carry the `TensorOpsCanonicalization` trait, which asks `canonicalization_patterns`
 for the patterns rooted at their class. Folds keep the folded op's result type, and
 constants are folded only with IEEE-exact functions, so that folding never changes a
-result that PyTorch eager would compute (except for the sign of a zero in `x + 0`).
+result that PyTorch eager would compute, down to the sign of a zero.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from functools import cache
 from math import prod
@@ -128,12 +129,15 @@ class FoldBroadcastOfSplat(RewritePattern):
 
 
 class FoldAddZero(RewritePattern):
-    """`x + 0` and `0 + x` -> `x`, when the zero does not broadcast `x` to a larger shape."""
+    """`x + z` and `z + x` -> `x` for a zero `z` that leaves every `x` as it is, when `z`
+    does not broadcast `x` to a larger shape: an integer 0, or the float -0.0. A float
+    +0.0 stays, since `-0.0 + 0.0` is `+0.0`."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: AddOp, rewriter: PatternRewriter) -> None:
         for value, other in ((op.lhs, op.rhs), (op.rhs, op.lhs)):
-            if _splat(other) == 0:
+            zero = _splat(other)
+            if zero == 0 and (isinstance(zero, int) or math.copysign(1.0, zero) < 0):
                 _replace_with_value(rewriter, op, value)
                 return
 
