@@ -9,7 +9,7 @@ parsed in loops, so only bracket nesting recurses, and the lexer bounds it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar, cast
@@ -220,6 +220,7 @@ class _Parser:
         members = self.parse_braced(self.parse_model_member)
         fields = tuple(m for m in members if isinstance(m, Field))
         methods = tuple(m for m in members if isinstance(m, FnDecl))
+        reject_duplicates(methods, "method")
         return ModelDecl(tok.loc, name, hparams, fields, methods)
 
     def parse_stages(self) -> tuple[Expr, ...]:
@@ -259,6 +260,7 @@ class _Parser:
                 raise CompileError(
                     param.loc, "a parameter without a default cannot follow one with a default"
                 )
+        reject_duplicates(params, "parameter")
         return params
 
     def parse_param(self) -> Param:
@@ -527,3 +529,13 @@ class _Parser:
         self.expect(",", "',' or ')'")
         rest = self.parse_comma_list(")", parse_item)
         return make_tuple(open_paren.loc, (first, *rest))
+
+
+def reject_duplicates(items: Sequence[Param | FnDecl], what: str) -> None:
+    """An error at the second of two parameters (or methods) of one name."""
+    seen: dict[str, Loc] = {}
+    for item in items:
+        if item.name in seen:
+            raise CompileError(item.loc, f"{what} '{item.name}' is already declared at "
+                                         f"{seen[item.name]}")
+        seen[item.name] = item.loc

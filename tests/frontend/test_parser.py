@@ -521,6 +521,13 @@ MALFORMED = [
     ('f(1 "' + "a" * 40 + '")', 1, 5, "but found '\"aaaaaaaaaaaaaaaaaaaa...'"),
     ("(" * (MAX_NESTING + 1) + "x" + ")" * (MAX_NESTING + 1), 1, MAX_NESTING + 1,
      "nesting too deep"),
+    ("fn f(x: f32[N], x: f32[N]) -> f32[N] { return x }", 1, 17,
+     "parameter 'x' is already declared at t.m:1:6"),
+    ("model M(d: int, d: int) = Linear(d, 2)", 1, 17,
+     "parameter 'd' is already declared at t.m:1:9"),
+    ("model M() {\n  fn forward(x: f32[N]) -> f32[N] { return x }\n"
+     "  fn forward(x: f32[N]) -> f32[N] { return x }\n}", 3, 3,
+     "method 'forward' is already declared at t.m:2:3"),
 ]
 
 
