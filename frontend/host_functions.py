@@ -18,7 +18,8 @@ from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import (
-    BOOL, FLOAT, INT, STR, DatasetT, ListT, ModelT, MType, ScalarT, TensorT, TupleT, ir_type,
+    BOOL, FLOAT, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, ScalarT, TensorT, TupleT,
+    ir_type,
 )
 from mlang.frontend.values import Dyn, Seq, Static, Value, describe
 from mlang.runtime.names import (
@@ -32,6 +33,10 @@ class HostContext(Protocol):
 
     def method_result(self, model: ModelT, method: str, args: list[MType], loc: Loc) -> MType:
         """The result type of calling `method` of `model` with arguments of these types."""
+        ...
+
+    def input_dtype(self, model: ModelT, loc: Loc) -> str | None:
+        """The dtype of the tensor that forward takes first, or None where it is unknown."""
         ...
 
 
@@ -254,7 +259,9 @@ def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -
     m = model_arg(em, a["model"], locs["model"])
     x = em.value(a["x"], locs["x"])  # type: ignore[arg-type]
     if isinstance(x.type, DatasetT):
-        x_type: MType = TensorT("f32", (None, None))
+        # Features are f32; whole numbers become the ids of a forward that takes integers.
+        dtype = ctx.input_dtype(m.type, loc)
+        x_type: MType = TensorT(dtype if dtype in INT_DTYPES else "f32", (None, None))
     elif isinstance(x.type, TensorT):
         x_type = x.type
     else:

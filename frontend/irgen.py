@@ -95,6 +95,14 @@ class Frame:
     returned: bool = False
     depth: int = 0
 
+    @property
+    def is_host(self) -> bool:
+        """Whether this is the host program itself, whose loops and conditions may be
+        decided at run time and whose reassigned names are slots. A method or a function
+        body, even one inlined into the host, unrolls its loops and decides its
+        conditions at compile time, and its names are its own."""
+        return self.depth == 0 and not self.em.in_model
+
 
 class ConstEmitter(Emitter):
     """An emitter for expressions that must be known at compile time (fields, defaults)."""
@@ -174,14 +182,14 @@ class IRGen:
 
     def define(self, name: ast.Name, value: Value, frame: Frame) -> None:
         """Binds a new variable (a slot in the host program when it is reassigned later)."""
-        if not frame.em.in_model and name.id in self.slots:
+        if frame.is_host and name.id in self.slots:
             self.store_slot(name, value, frame)
             return
         frame.scope.names[name.id] = value
 
     def assign(self, target: ast.Name, value: Value, frame: Frame, loc: Loc) -> None:
         """`a = e`: rebinds an existing variable."""
-        if not frame.em.in_model and target.id in self.slots:
+        if frame.is_host and target.id in self.slots:
             if target.id not in self.slot_types and frame.scope.lookup(target.id) is None:
                 raise CompileError(target.loc, f"'{target.id}' is not defined; use 'let'")
             self.store_slot(target, value, frame)
@@ -222,23 +230,25 @@ class IRGen:
 
     def return_(self, s: ast.Return, frame: Frame) -> None:
         """`return e` inside a function body."""
-        if frame.depth == 0 and not frame.em.in_model:
+        if frame.is_host:
             raise CompileError(s.loc, "'return' outside a function")
         frame.result = Static(None) if s.value is None else self.expr(s.value, frame)
         frame.returned = True
 
     def for_(self, s: ast.For, frame: Frame) -> None:
-        """A loop: unrolled in models and over compile-time sequences, `model.for` on the host."""
+        """A loop: unrolled in models, functions and over compile-time sequences,
+        `model.for` on the host."""
         it = s.iter
         if isinstance(it, ast.Range):
             lo, hi = self.expr(it.lo, frame), self.expr(it.hi, frame)
-            if isinstance(lo, Static) and isinstance(hi, Static) and frame.em.in_model:
+            if isinstance(lo, Static) and isinstance(hi, Static) and not frame.is_host:
                 start = static_int(lo, it.lo.loc, "range start")
                 stop = static_int(hi, it.hi.loc, "range end")
                 self.unroll(s, [Static(i) for i in range(start, stop)], frame)  # type: ignore[arg-type]
                 return
-            if frame.em.in_model:
-                raise CompileError(it.loc, "loop bounds in a model must be known at compile time")
+            if not frame.is_host:
+                raise CompileError(it.loc, f"loop bounds in {where(frame)} must be known at "
+                                           "compile time")
             self.host_loop(s, self.host_range(lo, hi, it, frame), frame)
             return
         seq = self.expr(it, frame)
@@ -246,10 +256,10 @@ class IRGen:
             self.unroll(s, list(seq.items), frame)  # type: ignore[arg-type]
         elif isinstance(seq, Seq):
             self.unroll(s, list(seq.items), frame)
-        elif isinstance(seq, Static) and isinstance(seq.value, (list, tuple)) and frame.em.in_model:
+        elif isinstance(seq, Static) and isinstance(seq.value, (list, tuple)) and not frame.is_host:
             self.unroll(s, [Static(v) for v in seq.value], frame)
-        elif frame.em.in_model:
-            raise CompileError(it.loc, f"cannot loop over {describe(seq)} in a model")
+        elif not frame.is_host:
+            raise CompileError(it.loc, f"cannot loop over {describe(seq)} in {where(frame)}")
         else:
             d = frame.em.value(seq, it.loc)
             if not isinstance(d.type, ListT):
@@ -297,8 +307,9 @@ class IRGen:
                 raise CompileError(s.cond.loc, f"condition must be a boolean, got {describe(cond)}")
             self.branch(s.then if cond.value else s.orelse, frame)
             return
-        if frame.em.in_model:
-            raise CompileError(s.cond.loc, "a condition in a model must be known at compile time")
+        if not frame.is_host:
+            raise CompileError(s.cond.loc, f"a condition in {where(frame)} must be known at "
+                                           "compile time")
         c = frame.em.value(cond, s.cond.loc)
         if c.type != BOOL:
             raise CompileError(s.cond.loc, f"condition must be a boolean, got {c.type}")
@@ -348,7 +359,7 @@ class IRGen:
 
     def name(self, e: ast.Name, frame: Frame) -> Value:
         """A variable, a declaration or a built-in."""
-        if not frame.em.in_model and e.id in self.slots and e.id in self.slot_types:
+        if frame.is_host and e.id in self.slots and e.id in self.slot_types:
             t = self.slot_types[e.id]
             op = host.GetVarOp.create(properties={"var": StringAttr(e.id)},
                                       result_types=[ir_type(t)])
@@ -611,13 +622,7 @@ class IRGen:
         if model.definition is None:
             return TensorT("f32", None)
         info = self.by_symbol[model.definition]
-        decl = next((m for m in info.decl.methods if m.name == method), None)
-        if decl is None:
-            if info.decl.stages is None or method != "forward":
-                raise CompileError(loc, f"model {info.decl.name} has no method '{method}'")
-            params = [sequential_input(info)]
-        else:
-            params = [p.type for p in decl.params]
+        params = method_params(info, method, loc)
         if len(args) != len(params):
             raise CompileError(loc, f"{method} of {info.decl.name} takes {len(params)} "
                                     f"arguments, got {len(args)}")
@@ -627,6 +632,14 @@ class IRGen:
                 unify(p, Dyn(None, a), subst, info.scope, loc,  # type: ignore[arg-type]
                       f"argument {i + 1} of {info.decl.name}.{method}")
         return substitute(info.results[method], subst)
+
+    def input_dtype(self, model: ModelT, loc: Loc) -> str | None:
+        """The dtype of the tensor that forward takes first, or None where it is unknown."""
+        if model.definition is None:
+            return None
+        params = method_params(self.by_symbol[model.definition], "forward", loc)
+        first = params[0] if params else None
+        return first.dtype if isinstance(first, ast.TensorTypeExpr) else None
 
     # ------------------------------------------------------------------- models
 
@@ -862,6 +875,16 @@ def walk_layers(fields: dict[str, object]):  # noqa: ANN201 - a generator of Lay
             yield from walk_layers({str(i): x for i, x in enumerate(f.items)})
 
 
+def method_params(info: ModelInfo, method: str, loc: Loc) -> list[ast.TypeExpr | None]:
+    """The declared argument types of a method (a sequential model's forward has one)."""
+    decl = next((m for m in info.decl.methods if m.name == method), None)
+    if decl is not None:
+        return [p.type for p in decl.params]
+    if info.decl.stages is None or method != "forward":
+        raise CompileError(loc, f"model {info.decl.name} has no method '{method}'")
+    return [sequential_input(info)]
+
+
 def sequential_input(info: ModelInfo) -> ast.TypeExpr:
     """The input type of a sequential model, from its first layer."""
     loc = info.decl.loc
@@ -933,6 +956,11 @@ def hparam_attrs(hparams: dict[str, StaticValue]) -> dict:
 
 
 SubscriptValue = Value | tuple[Value | None, Value | None, Value | None]
+
+
+def where(frame: Frame) -> str:
+    """What a frame that is not the host program generates, for messages."""
+    return "a model" if frame.em.in_model else "a function"
 
 
 def static_item(item: ast.Expr | ast.Slice, v: SubscriptValue) -> int | slice | None:

@@ -79,9 +79,23 @@ class ModelInstance:
         check_inputs(self, method, args)
         return self.compiled.run(method, self.params, args, RunOptions(training))
 
-    def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor:
-        """The forward method on one batch."""
-        return self.call("forward", [x], training)[0]  # type: ignore[return-value]
+    def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """The forward method on one batch: its result, or a tuple of its results."""
+        results = self.call("forward", [self.as_ids(x)], training)
+        return results[0] if len(results) == 1 else tuple(results)  # type: ignore[return-value]
+
+    def as_ids(self, x: torch.Tensor) -> torch.Tensor:
+        """A batch of features as forward takes it: float features whose values are all
+        whole numbers (a data set's `x` is f32) become the integers that a forward of
+        integer input (an `Embedding` model) takes; anything else is left as it is."""
+        inputs = self.definition.methods["forward"].function_type.inputs.data
+        if len(inputs) != 1 or not isinstance(inputs[0], TensorType) or not x.is_floating_point():
+            return x
+        dtype = getattr(torch, _torch_name(dtype_name(inputs[0].element_type)))
+        if dtype.is_floating_point or dtype == torch.bool:
+            return x
+        whole = bool(torch.isfinite(x).all()) and torch.equal(x, torch.round(x))
+        return x.to(dtype) if whole else x
 
     def parameter_count(self) -> int:
         """The number of parameters; the scales of int8 weights are not counted."""

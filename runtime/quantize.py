@@ -67,7 +67,7 @@ def calibrated_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
     device = next((p.device for p in model.params.values()), data.x.device)
     batches = []
     for lo in range(0, len(data), CALIBRATION_BATCH):
-        xb = data.x[lo:lo + CALIBRATION_BATCH].to(device)
+        xb = model.as_ids(data.x[lo:lo + CALIBRATION_BATCH].to(device))
         check_inputs(model, "forward", [xb])
         batches.append(xb)
     return activation_ranges(definition, model.params, batches, backend)

@@ -28,6 +28,10 @@ _OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
 }
 
 
+Output = torch.Tensor | tuple[torch.Tensor, ...]
+"""What a forward method gives: its one result, or a tuple of its results."""
+
+
 class Trainable(Protocol):
     """A model as the runtime sees it: named parameters and a forward function."""
 
@@ -38,8 +42,9 @@ class Trainable(Protocol):
         """Leaf tensors by PyTorch-style dotted name ("fc1.weight"), in declaration order."""
         ...
 
-    def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor:
-        """The model's output for a batch `x`; `training` enables dropout."""
+    def forward(self, x: torch.Tensor, training: bool) -> Output:
+        """The model's output for a batch `x` (a tuple for several results); `training`
+        enables dropout."""
         ...
 
 
@@ -89,14 +94,15 @@ def evaluate(model: Trainable, data: Dataset, metric: str = "accuracy", batch: i
     return _METRIC_FUNCTIONS[metric](model, outputs, data.y)
 
 
-def predict(model: Trainable, x: torch.Tensor | Dataset) -> torch.Tensor:
-    """The model's output for a tensor or a data set's features, without training behaviour."""
+def predict(model: Trainable, x: torch.Tensor | Dataset) -> Output:
+    """The model's output for a tensor or a data set's features, without training
+    behaviour: a tuple when forward returns several values."""
     if isinstance(x, Dataset):
         x = x.x
     if not isinstance(x, torch.Tensor):
         raise UserError(f"predict expects a tensor or a data set, got {type(x).__name__}")
     with torch.no_grad():
-        return _forward(model, x, False)
+        return _outputs(model, x, False)
 
 
 # --------------------------------------------------------------------- training loop
@@ -159,6 +165,15 @@ def _batches(
 
 
 def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:
+    """The model's one output for `x`: a loss or a metric needs a forward with one result."""
+    out = _outputs(model, x, training)
+    if isinstance(out, tuple):
+        raise UserError(f"fit and evaluate need a forward method that returns one tensor; "
+                        f"this one returns {len(out)} values")
+    return out
+
+
+def _outputs(model: Trainable, x: torch.Tensor, training: bool) -> Output:
     """Runs the model on `x`, moved to the device that holds the model's parameters."""
     device = next((p.device for p in model.parameters().values()), x.device)
     return model.forward(x.to(device), training)

@@ -139,7 +139,7 @@ def _broadcast_to(op: Operation, args: list, ctx: EvalContext) -> object:
 
 @impl(T.GatherOp)
 def _gather(op: Operation, args: list, ctx: EvalContext) -> object:
-    return args[0][args[1]]
+    return F.embedding(args[1], args[0])
 
 
 @impl(T.ConcatOp)

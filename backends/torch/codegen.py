@@ -388,7 +388,9 @@ class TorchEmitter:
 
     @emit.register
     def _gather(self, op: GatherOp, ctx: FunctionContext) -> None:
-        ctx.define(op.result, f"{ctx.use(op.table)}[{ctx.use(op.ids)}]")
+        # Not table[ids]: that wraps a negative id around, and is many times slower.
+        table, ids = ctx.use(op.table), ctx.use(op.ids)
+        ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table})")
 
     @emit.register
     def _concat(self, op: ConcatOp, ctx: FunctionContext) -> None:

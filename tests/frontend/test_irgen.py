@@ -384,6 +384,10 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
         model("fc = Linear(4, 4)", "(x: f32[N, 4]) -> f32[N, 4]",
               "if sum(x) > 0.0 {\n            return fc(x)\n        }\n        return x"),
         5, 19, "a condition in a model must be known at compile time"),
+    "dynamic_condition_in_host_called_function": (
+        "fn g(x: f32[N]) -> f32[N] {\n    if sum(x) > 0.0 { return x }\n    return -x\n}\n"
+        "print(g(ones([2])))\n", 2, 15,
+        "a condition in a function must be known at compile time"),
     "division_by_zero": ("print(1 / 0)\n", 1, 9, "cannot evaluate 'div' at compile time"),
     "dtype_as_value": ("print(f32)\n", 1, 7, "dtype f32 cannot be used as a value here"),
     "operator_on_dtype": ("let x = f32 + 1\n", 1, 13,

@@ -10,6 +10,7 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from click.testing import CliRunner
@@ -149,6 +150,68 @@ print(fit(m, data, epochs=1, batch=50))
     lines = out.splitlines()
     assert lines[0] == "True 0.0"
     assert len(lines) == 6
+
+
+def test_functions_called_from_the_host_unroll_their_loops(tmp_path: Path) -> None:
+    """A function inlined into the host program is a function body still: its loops are
+    unrolled (they became host loops whose reassignments were lost, and whose index was
+    not a constant), and its names are its own even where the host reassigns the same
+    name (the host's `x` was read for the parameter `x`)."""
+    out = run_both(tmp_path, """\
+fn colsum(x: f32[N, D]) -> f32[N] {
+    let acc = x[:, 0]
+    for j in 1..3 { acc = acc + x[:, j] }
+    return acc
+}
+fn f(x: f32[N]) -> f32[N] {
+    let y = x
+    for i in 0..4 { y = y * 2.0 + i }
+    return y
+}
+let x = ones([2])
+x = x + 1.0
+print(colsum(ones([2, 3])), f(ones([2])), f(zeros([2])), x)
+""")
+    assert out.splitlines() == ["[3. 3.] [27. 27.] [11. 11.] [2. 2.]"]
+
+
+def test_predict_gives_every_result_of_forward(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`predict` of a forward that returns a tuple gives the tuple (it gave the first
+    value, whose rows `let (a, b) = ...` then split); `fit` and `evaluate` refuse it."""
+    model = """\
+model T() {
+    fc = Linear(4, 3)
+    fn forward(x: f32[N, 4]) -> (f32[N, 3], f32[N, 2]) { return (fc(x), x[:, 0:2]) }
+}
+let m = T()
+"""
+    out = run_both(tmp_path, model + "let (a, b) = predict(m, ones([2, 4]))\nprint(shape(a), b)\n")
+    assert out.splitlines() == ["[2, 3] [[1. 1.]", " [1. 1.]]"]
+    (tmp_path / "e.m").write_text(model + 'print(evaluate(m, dataset("iris")))\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["e.m"])
+    assert result.exit_code == 1
+    assert "e.m:6:7: error: fit and evaluate need a forward method that returns one tensor; " \
+           "this one returns 2 values" in result.output
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("ids", ["[0, -1]", "[0, 5]"])
+def test_an_embedding_id_out_of_range_is_an_error(tmp_path: Path, backend: str, ids: str,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in PyTorch, a negative id is an error (the torch backend read the last row)."""
+    (tmp_path / "e.m").write_text(f"""\
+model E() {{
+    e = Embedding(5, 3)
+    fn forward(ids: i64[N]) -> f32[N, 3] {{ return e(ids) }}
+}}
+print(E()(tensor({ids})))
+""")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--backend", backend, "e.m"])
+    assert result.exit_code == 1
+    assert re.search(r"e\.m:5:7: error: .*(out of range)", result.output), result.output
 
 
 def test_training_with_dropout_agrees(tmp_path: Path) -> None:
@@ -326,3 +389,26 @@ def test_seed_everything_seeds_every_source() -> None:
     first = draw()
     seed_everything(-3)
     assert draw() == first
+
+
+def test_models_of_integer_ids_train_on_data_sets(tmp_path: Path) -> None:
+    """A data set's features are f32; an `Embedding` model takes them as ids when they are
+    whole numbers, in `fit`, `evaluate`, `predict` and static calibration (each refused
+    them: "T.forward expects i64[?, 6], got f32")."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 20, (60, 6))
+    np.savez(tmp_path / "ids.npz", x=ids, y=(ids.sum(1) > 57).astype(np.int64))
+    out = run_both(tmp_path, """\
+model T() {
+    e = Embedding(20, 8)
+    fc = Linear(8, 2)
+    fn forward(ids: i64[N, 6]) -> f32[N, 2] { return fc(mean(e(ids), axis=1)) }
+}
+seed(0)
+let data = load("ids.npz")
+let t = T()
+print(fit(t, data, epochs=2) > 0, evaluate(t, data) > 0, shape(predict(t, data)))
+let q = quantize(t, "int8", mode="static", calibrate=data)
+print(evaluate(q, data) > 0)
+""")
+    assert out.splitlines() == ["true true [60, 2]", "true"]
