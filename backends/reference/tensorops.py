@@ -139,7 +139,7 @@ def _broadcast_to(op: Operation, args: list, ctx: EvalContext) -> object:
 
 @impl(T.GatherOp)
 def _gather(op: Operation, args: list, ctx: EvalContext) -> object:
-    return F.embedding(args[1], args[0])
+    return F.gather(args[0], args[1])
 
 
 @impl(T.ConcatOp)

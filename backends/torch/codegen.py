@@ -390,7 +390,12 @@ class TorchEmitter:
     def _gather(self, op: GatherOp, ctx: FunctionContext) -> None:
         # Not table[ids]: that wraps a negative id around, and is many times slower.
         table, ids = ctx.use(op.table), ctx.use(op.ids)
-        ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table})")
+        assert isinstance(op.table.type, TensorType)
+        if op.table.type.get_num_dims() == 2:
+            ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table})")
+            return
+        rows = f"torch.index_select({table}, 0, {ids}.reshape(-1))"
+        ctx.define(op.result, f"{rows}.reshape((*{ids}.shape, *{table}.shape[1:]))")
 
     @emit.register
     def _concat(self, op: ConcatOp, ctx: FunctionContext) -> None:

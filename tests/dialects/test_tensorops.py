@@ -463,6 +463,15 @@ def test_broadcast_to() -> None:
 def test_gather(dtype: type) -> None:
     table, ids = randn(10, 4), ints(2, 3, low=0, high=10, dtype=dtype)
     check(run(GatherOp, table, ids), table[ids])
+    cube = randn(10, 2, 3)
+    check(run(GatherOp, cube, ids), cube[ids])
+
+
+@pytest.mark.parametrize("shape", [(10, 4), (10, 2, 3)])
+def test_gather_rejects_an_id_out_of_range(shape: tuple[int, ...]) -> None:
+    """A negative id is an error, as in PyTorch's embedding (indexing wrapped it around)."""
+    with pytest.raises(IndexError, match="index out of range"):
+        run(GatherOp, randn(*shape), np.array([0, -1]))
 
 
 def test_concat() -> None:
