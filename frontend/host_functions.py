@@ -280,6 +280,10 @@ def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) 
     no_calib = calib is None or (isinstance(calib, Static) and calib.value is None)
     if isinstance(mode, Static) and mode.value == "static" and no_calib:
         raise CompileError(locs["mode"], "mode=\"static\" needs calibrate=DATASET")
+    written = "weight" if mode is None else mode.value if isinstance(mode, Static) else None
+    if written in ("weight", "dynamic") and not no_calib:
+        raise CompileError(locs["calibrate"], f"calibrate is only read by mode=\"static\"; "
+                                              f"mode=\"{written}\" would ignore it")
     m = model_arg(em, a["model"], locs["model"])
     assert isinstance(m.type, ModelT)
     if m.type.quantized:

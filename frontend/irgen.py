@@ -9,6 +9,7 @@ Model methods, sub-models and free functions called from a method are inlined; `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from xdsl.dialects import func
@@ -35,8 +36,8 @@ from mlang.frontend.types import (
     BOOL, DTYPES, INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
 )
 from mlang.frontend.values import (
-    BuiltinRef, DType, Dyn, FnRef, LayerList, LayerSpec, MethodRef, ModelClass, Seq, Static,
-    StaticValue, SubModel, Value, describe,
+    BuiltinRef, DType, Dyn, Field, FnRef, LayerList, LayerSpec, MethodRef, ModelClass, Seq,
+    Static, StaticValue, SubModel, Value, describe,
 )
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -401,6 +402,10 @@ class IRGen:
         if t.definition is None:
             return
         info = self.by_symbol[t.definition]
+        if name in info.fields:
+            raise CompileError(loc, f"'{name}' is a field of model {info.decl.name}: the host "
+                                    f"program calls a model's methods "
+                                    f"({', '.join(sorted(method_names(info.decl)))})")
         if name not in method_names(info.decl):
             raise CompileError(loc, f"model {info.decl.name} has no method '{name}'")
 
@@ -886,28 +891,63 @@ def method_params(info: ModelInfo, method: str, loc: Loc) -> list[ast.TypeExpr |
 
 
 def sequential_input(info: ModelInfo) -> ast.TypeExpr:
-    """The input type of a sequential model, from its first layer."""
-    loc = info.decl.loc
-    first = next(iter(info.fields.values()), None)
+    """The input type of a sequential model: that of its first stage that says it, past
+    stages that keep their input as it is (`Dropout`, and functions, which are no fields)."""
+    found = stages_input(info.fields.values(), info.decl.loc)
+    if found is None:
+        raise CompileError(info.decl.loc, f"cannot infer the input of sequential model "
+                                          f"{info.decl.name}: start it with Linear, Conv2d, "
+                                          "Embedding, a norm, Attention or a model of your own")
+    return found
+
+
+def stages_input(fields: Iterable[Field], loc: Loc) -> ast.TypeExpr | None:
+    """The input type of a sequence of stages: that of its first field that says it, past
+    `Dropout`s, which keep their input as it is (functions are no fields)."""
+    for f in fields:
+        found = field_input(f, loc)
+        if found is not None or not (isinstance(f, LayerSpec) and f.kind == "Dropout"):
+            return found
+    return None
+
+
+def field_input(f: Field, loc: Loc) -> ast.TypeExpr | None:
+    """The input type that a layer or sub-model field implies, or None if it does not."""
 
     def t(dtype: str, *dims: int | str) -> ast.TensorTypeExpr:
         return ast.TensorTypeExpr(loc, dtype, tuple(
             ast.Dim(loc, "int", d) if isinstance(d, int) else ast.Dim(loc, "name", d) for d in dims))
 
-    if isinstance(first, LayerSpec):
-        a = first.args
-        table = {
-            "Linear": lambda: t("f32", "N", a["in"]),
-            "Conv2d": lambda: t("f32", "N", a["in_ch"], "H", "W"),
-            "Embedding": lambda: t("i64", "N", "T"),
-            "LayerNorm": lambda: t("f32", "N", a["dim"]),
-            "RMSNorm": lambda: t("f32", "N", a["dim"]),
-            "Attention": lambda: t("f32", "N", "T", a["dim"]),
-        }
-        if first.kind in table:
-            return table[first.kind]()
-    raise CompileError(loc, f"cannot infer the input of sequential model {info.decl.name}: "
-                            "start it with Linear, Conv2d, Embedding, a norm or Attention")
+    if isinstance(f, LayerList):
+        return field_input(f.items[0], loc) if f.items else None
+    if isinstance(f, SubModel):
+        return sub_model_input(f, loc)
+    a = f.args
+    table = {
+        "Linear": lambda: t("f32", "N", a["in"]),
+        "Conv2d": lambda: t("f32", "N", a["in_ch"], "H", "W"),
+        "Embedding": lambda: t("i64", "N", "T"),
+        "LayerNorm": lambda: t("f32", "N", a["dim"]),
+        "RMSNorm": lambda: t("f32", "N", a["dim"]),
+        "Attention": lambda: t("f32", "N", "T", a["dim"]),
+    }
+    return table[f.kind]() if f.kind in table else None
+
+
+def sub_model_input(f: SubModel, loc: Loc) -> ast.TypeExpr | None:
+    """A sub-model's input type: its forward's first parameter, with its hyper-parameters'
+    values for their names; or, for a sequential sub-model, its own first stage's."""
+    if f.decl.stages is not None:
+        return stages_input(f.fields.values(), loc)
+    forward = next((m for m in f.decl.methods if m.name == "forward"), None)
+    first = forward.params[0].type if forward is not None and forward.params else None
+    if not isinstance(first, ast.TensorTypeExpr):
+        return None
+    dims = tuple(
+        ast.Dim(d.loc, "int", f.hparams[d.value])  # type: ignore[index]
+        if d.kind == "name" and isinstance(f.hparams.get(d.value), int) else d  # type: ignore[arg-type]
+        for d in first.dims)
+    return ast.TensorTypeExpr(first.loc, first.dtype, dims)
 
 
 def substitute(t: MType, subst: dict) -> MType:

@@ -384,6 +384,8 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
         model("fc = Linear(4, 4)", "(x: f32[N, 4]) -> f32[N, 4]",
               "if sum(x) > 0.0 {\n            return fc(x)\n        }\n        return x"),
         5, 19, "a condition in a model must be known at compile time"),
+    "sequential_without_input": ("model F() = Flatten() |> Linear(16, 3)\nlet f = F()\n", 1, 1,
+                                 "cannot infer the input of sequential model F: start it with"),
     "dynamic_condition_in_host_called_function": (
         "fn g(x: f32[N]) -> f32[N] {\n    if sum(x) > 0.0 { return x }\n    return -x\n}\n"
         "print(g(ones([2])))\n", 2, 15,
@@ -435,6 +437,13 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
                        NET_LINES + 2, 19, "this model is already quantized"),
     "static_without_calibrate": (NET + 'let q = quantize(Net(), "int8", mode="static")\n',
                                  NET_LINES + 1, 33, 'mode="static" needs calibrate=DATASET'),
+    "calibrate_ignored": (NET + 'let q = quantize(Net(), "int8", mode="dynamic", '
+                                'calibrate=dataset("iris"))\n', NET_LINES + 1, 49,
+                          'calibrate is only read by mode="static"; mode="dynamic" would '
+                          "ignore it"),
+    "field_from_host": (NET + "print(Net().fc(ones([1, 4])))\n", NET_LINES + 1, 7,
+                        "'fc' is a field of model Net: the host program calls a model's "
+                        "methods (forward)"),
     "fit_quantized": (NET + 'let q = quantize(Net(), "int8")\nfit(q, dataset("iris"))\n',
                       NET_LINES + 2, 5, "a quantized model cannot be trained"),
     "split_fraction": ('let (a, b) = split(dataset("iris"), 1.5)\n', 1, 37,

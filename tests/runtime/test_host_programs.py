@@ -412,3 +412,22 @@ let q = quantize(t, "int8", mode="static", calibrate=data)
 print(evaluate(q, data) > 0)
 """)
     assert out.splitlines() == ["true true [60, 2]", "true"]
+
+
+def test_sequential_models_that_start_with_a_model_or_dropout(tmp_path: Path) -> None:
+    """A sequential model takes its input type from its first stage that has one: past a
+    `Dropout` or a function, and from a model of the user's (these were refused)."""
+    out = run_both(tmp_path, """\
+model B(d: int) = Linear(d, 4) |> relu
+model C(w: int) {
+    fc = Linear(w, 2)
+    fn forward(x: f32[N, w]) -> f32[N, 2] { return fc(x) }
+}
+model M() = B(4) |> Linear(4, 3)
+model D() = Dropout(0.2) |> Linear(4, 3)
+model E() = relu |> C(4) |> softmax
+seed(0)
+let x = randn([2, 4])
+print(shape(M()(x)), shape(D()(x)), sum(E()(x), axis=1))
+""")
+    assert out.splitlines() == ["[2, 3] [2, 3] [1. 1.]"]
