@@ -39,7 +39,7 @@ from mlang.frontend.values import (
     BuiltinRef, DType, Dyn, Field, FnRef, LayerList, LayerSpec, MethodRef, ModelClass, Seq,
     Static, StaticValue, SubModel, Value, describe,
 )
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, Note, ShapeMismatch
 
 MAX_INLINE_DEPTH = 64
 
@@ -589,8 +589,36 @@ class IRGen:
                       f"argument '{p.name}' of {decl.name}")
             scope.names[p.name] = value
         inner = Frame(frame.em, scope, model, depth=frame.depth + 1)
-        self.block(decl.body, inner)
-        return self.finish(decl, inner, subst, parent, e.loc)
+        try:
+            self.block(decl.body, inner)
+            return self.finish(decl, inner, subst, parent, e.loc)
+        except ShapeMismatch as err:
+            if not self.fits_any_sizes(decl, scope, model, frame):
+                raise  # the body is wrong whatever the sizes: the error is its own
+            raise ShapeMismatch(e.loc, f"{decl.name}: {err.message}", [
+                Note(err.loc, f"in the body of {decl.name}, for the sizes of this call"),
+                *err.notes]) from None
+
+    def fits_any_sizes(self, decl: ast.FnDecl, scope: Scope, model: Scope | None,
+                       frame: Frame) -> bool:
+        """Whether a body generates (into a scratch block) for tensors of its declared
+        types with their size names left symbolic: then a shape mismatch it met came from
+        the sizes of one call, and is reported there (M-LANGUAGE.md section 3)."""
+        generic = Scope(scope.parent)
+        for p in decl.params:
+            declared = None if p.type is None else declared_type(p.type, {}, scope.parent)
+            value = scope.names[p.name]
+            if isinstance(declared, TensorT):
+                value = Dyn(Block(arg_types=[ir_type(declared)]).args[0], declared)
+            generic.names[p.name] = value
+        scratch = Frame(frame.em.nested(Block()), generic, model, depth=frame.depth + 1)
+        try:
+            self.block(decl.body, scratch)
+        except ShapeMismatch:
+            return False
+        except CompileError:
+            pass  # something else than sizes stops it: leave the mismatch to the call
+        return True
 
     def finish(self, decl: ast.FnDecl, frame: Frame, subst: dict, scope: Scope, loc: Loc) -> Value:
         """The value a function body returned, checked against its declared result."""

@@ -22,7 +22,7 @@ from mlang.frontend.tensor_functions import flatten, ranked, shape_rule, static_
 from mlang.frontend.types import TensorT, ir_type, is_float_dtype
 from mlang.frontend.values import Dyn, LayerSpec, Static, StaticValue, Value
 from mlang.support import shapes
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,7 @@ def _norm_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
 def _attention_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
     shape = ranked(x.type, loc, "Attention")  # type: ignore[arg-type]
     if len(shape) != 3:
-        raise CompileError(loc, f"Attention at '{spec.path}' expects [N, T, dim], got {x.type}")
+        raise ShapeMismatch(loc, f"Attention at '{spec.path}' expects [N, T, dim], got {x.type}")
     _checked(loc, spec, lambda: (shapes.check_last_dim(shape, spec.args["dim"], "Attention"), shape)[1])  # type: ignore[arg-type]
     props = {"heads": IntegerAttr(spec.args["heads"], i64),
              "causal": bool_attr(bool(spec.args["causal"]))}

@@ -27,7 +27,7 @@ from mlang.frontend.types import (
 )
 from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support import shapes
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
 BINARY_NAMES = {
     "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "==": "eq", "!=": "ne",
@@ -71,7 +71,7 @@ def result_shape(a: shapes.Shape | None, b: shapes.Shape | None, loc: Loc, what:
     try:
         return shapes.broadcast_shapes(a, b)
     except shapes.ShapeError as err:
-        raise CompileError(loc, f"{what}: {err}") from None
+        raise ShapeMismatch(loc, f"{what}: {err}") from None
 
 
 def is_scalar(v: Value) -> bool:
@@ -233,7 +233,7 @@ def shape_rule(loc: Loc, what: str, rule: Callable[[], shapes.Shape]) -> shapes.
         message = str(err)
         if not message.startswith(what):
             message = f"{what}: {message}"
-        raise CompileError(loc, message) from None
+        raise ShapeMismatch(loc, message) from None
 
 
 # ---------------------------------------------------------------------- functions
@@ -603,7 +603,7 @@ def check_loss_shapes(name: str, x: TensorT, y: TensorT, loc: Loc) -> None:
     if len(x.shape) != len(y.shape) + 1 or any(
         shapes.dims_conflict(a, b) for a, b in zip(x.shape, y.shape)
     ):
-        raise CompileError(loc, f"cross_entropy: labels {y} do not match logits {x}: labels "
+        raise ShapeMismatch(loc, f"cross_entropy: labels {y} do not match logits {x}: labels "
                                 "must have the logits' shape without its last (class) dimension")
 
 

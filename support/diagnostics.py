@@ -43,6 +43,12 @@ class CompileError(Exception):
         self.notes = notes or []
 
 
+class ShapeMismatch(CompileError):
+    """Sizes that do not fit together. Raised in the body of a function or sub-model that
+    is being inlined, it is reported at the call whose arguments brought those sizes, with
+    a note where the body found them (M-LANGUAGE.md section 3)."""
+
+
 class InternalError(CompileError):
     """A failure inside the compiler itself, reported as `internal error`."""
 

@@ -88,3 +88,15 @@ print(transpose(zeros([2, 3]), 0, 2))
 fn pair(x: f32[N, 4]) -> f32[N, 4] { return x }
 # CHECK: {{.*}}shape_errors.m:90:12: error: argument 'x' of pair must be f32[N, 4], got f32[3, 5]
 print(pair(zeros([3, 5])))
+
+# -----
+
+# A body that fits its types for any sizes, but not for those of one call, is reported
+# at that call, with a note in the body; a body wrong whatever the sizes, in the body.
+fn add(a: f32[N], b: f32[M]) -> f32[N] {
+    # CHECK: {{.*}}shape_errors.m:[[# @LINE + 5]]:7: error: add: operator 'add': shapes [2] and [3] do not broadcast
+    # CHECK-NEXT: {{^}}print(add(ones([2]), ones([3])))
+    # CHECK: {{.*}}shape_errors.m:[[# @LINE + 1]]:14: note: in the body of add, for the sizes of this call
+    return a + b
+}
+print(add(ones([2]), ones([3])))
