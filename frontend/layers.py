@@ -154,7 +154,7 @@ def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn:
         raise CompileError(loc, f"{spec.kind} at '{spec.path}' needs a floating-point input, "
                                 f"got {inp.type}")
     out = EMITTERS[spec.kind](em, spec, inp, loc)
-    if spec.kind != "Flatten":
+    if out.ssa is not inp.ssa:  # a Flatten with nothing to flatten gives its input back
         out.ssa.owner.attributes["layer"] = StringAttr(spec.path)
     return out
 

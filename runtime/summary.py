@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr, i8
 
+from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name, element_of, shape_of
@@ -20,6 +21,7 @@ LAYER_NAMES = {
     L.LinearOp: "Linear", L.Conv2dOp: "Conv2d", L.EmbeddingOp: "Embedding",
     L.LayerNormOp: "LayerNorm", L.RmsNormOp: "RMSNorm", L.AttentionOp: "Attention",
     L.DropoutOp: "Dropout", L.MaxPool2dOp: "MaxPool2d", L.AvgPool2dOp: "AvgPool2d",
+    fn.FlattenOp: "Flatten",  # a Flatten layer is the flatten function, marked as a layer
 }
 HEADER = ("layer", "type", "output", "dtype", "params")
 LAYERS = "layers"

@@ -39,7 +39,7 @@ let t = Text(50, 8)
 # CHECK-NEXT: [[CONV2D:%.*]] = model.conv2d %x, [[CONV_WEIGHT]], [[CONV_BIAS]] {layer = "conv", stride = 1 : i64, padding = 1 : i64} : (tensor<?x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<?x4x8x8xf32>
 # CHECK-NEXT: [[AVG_POOL2D:%.*]] = model.avg_pool2d [[CONV2D]] {layer = "pool", kernel = 2 : i64, stride = 1 : i64} : tensor<?x4x8x8xf32> -> tensor<?x4x7x7xf32>
 # CHECK-NEXT: [[DROPOUT:%.*]] = model.dropout [[AVG_POOL2D]] {layer = "drop", p = 2.500000e-01 : f64} : tensor<?x4x7x7xf32> -> tensor<?x4x7x7xf32>
-# CHECK-NEXT: [[FLATTEN:%.*]] = model.flatten [[DROPOUT]] {start = 1 : i64} : tensor<?x4x7x7xf32> -> tensor<?x196xf32>
+# CHECK-NEXT: [[FLATTEN:%.*]] = model.flatten [[DROPOUT]] {layer = "flat", start = 1 : i64} : tensor<?x4x7x7xf32> -> tensor<?x196xf32>
 # CHECK-NEXT: [[FC_WEIGHT:%.*]] = model.get_param @fc.weight : tensor<10x196xf32>
 # CHECK-NEXT: [[FC_BIAS:%.*]] = model.get_param @fc.bias : tensor<10xf32>
 # CHECK-NEXT: [[LINEAR:%.*]] = model.linear [[FLATTEN]], [[FC_WEIGHT]], [[FC_BIAS]] {layer = "fc"} : (tensor<?x196xf32>, tensor<10x196xf32>, tensor<10xf32>) -> tensor<?x10xf32>

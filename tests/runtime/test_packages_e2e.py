@@ -472,6 +472,14 @@ def test_summary_table(tmp_path: Path) -> None:
     assert len({line.index(r[1]) for line, r in zip(out[1:-1], rows[1:], strict=True)}) == 1
 
 
+def test_summary_lists_flatten_layers(tmp_path: Path) -> None:
+    """A Flatten layer is a row, as every layer is (it was left out)."""
+    out = mrun(tmp_path, "model Cnn() = Conv2d(1, 2, 3, padding=1) |> relu |> MaxPool2d(2) "
+                         "|> Flatten() |> Linear(8, 2)\nsummary(Cnn())\n").stdout.splitlines()
+    assert [line.split()[:2] for line in out[1:]] == [
+        ["0", "Conv2d"], ["2", "MaxPool2d"], ["3", "Flatten"], ["4", "Linear"], ["total", "Cnn"]]
+
+
 # ------------------------------------------------------------------------- print
 
 PRINT = """
