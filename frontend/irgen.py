@@ -33,7 +33,8 @@ from mlang.frontend.tensor_functions import (
 )
 from mlang.frontend.typecheck import declared_type, specialised_name, unify
 from mlang.frontend.types import (
-    BOOL, DTYPES, INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
+    BOOL, DTYPES, FLOAT, INT, SCALAR_TENSORS, DatasetT, ListT, ModelT, MType, ScalarT, TensorT,
+    TupleT, ir_type,
 )
 from mlang.frontend.values import (
     BuiltinRef, DType, Dyn, Field, FnRef, LayerList, LayerSpec, MethodRef, ModelClass, Seq,
@@ -640,8 +641,8 @@ class IRGen:
             raise CompileError(e.kwargs[0].loc, "model methods take positional arguments only")
         values = [frame.em.value(a, n.loc) for a, n in zip(args, e.args)]
         for v, n in zip(values, e.args):
-            if not isinstance(v.type, TensorT):
-                raise CompileError(n.loc, f"model inputs must be tensors, got {v.type}")
+            if not isinstance(v.type, TensorT) and v.type not in (INT, FLOAT, BOOL):
+                raise CompileError(n.loc, f"model inputs must be tensors or numbers, got {v.type}")
         t = self.method_result(owner.type, method, [v.type for v in values], e.loc)  # type: ignore[arg-type]
         results = list(t.elements) if isinstance(t, TupleT) else [t]
         op = CallOp(owner.ssa, method, [v.ssa for v in values], [ir_type(r) for r in results])
@@ -802,8 +803,10 @@ class IRGen:
             if p.type is None:
                 raise CompileError(p.loc, f"parameter '{p.name}' needs a type")
             t = declared_type(p.type, {}, info.scope)
+            if isinstance(t, ScalarT) and t.kind in SCALAR_TENSORS:
+                t = TensorT(SCALAR_TENSORS[t.kind], ())  # the host passes a number
             if not isinstance(t, TensorT):
-                raise CompileError(p.loc, "method parameters must be tensors")
+                raise CompileError(p.loc, "method parameters must be tensors or numbers")
             types.append(t)
         block = Block(arg_types=[ir_type(t) for t in types])
         scope = Scope(info.scope)

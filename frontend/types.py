@@ -24,6 +24,9 @@ DTYPES: dict[str, Attribute] = {
 }
 FLOAT_DTYPES = ("f16", "bf16", "f32", "f64")
 INT_DTYPES = ("i8", "i32", "i64")
+SCALAR_TENSORS = {"int": "i64", "float": "f32", "bool": "bool"}
+"""The dtype of the 0-d tensor that a method's number parameter is in IR; the host program
+passes a number, which the runtime makes that tensor."""
 SCALAR_KINDS = ("int", "float", "bool", "str")
 
 

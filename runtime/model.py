@@ -76,6 +76,7 @@ class ModelInstance:
         """Runs a method after checking its inputs against the method's signature."""
         if method not in self.definition.methods:
             raise UserError(f"model {self.name} has no method '{method}'")
+        args = numbers_as_tensors(self, method, args)
         check_inputs(self, method, args)
         return self.compiled.run(method, self.params, args, RunOptions(training))
 
@@ -101,6 +102,21 @@ class ModelInstance:
         """The number of parameters; the scales of int8 weights are not counted."""
         scales = scale_parameters(self.definition)
         return sum(p.numel() for name, p in self.params.items() if name not in scales)
+
+
+def numbers_as_tensors(model: ModelInstance, method: str,
+                       args: Sequence[object]) -> list[object]:
+    """The host numbers given for a method's number parameters (0-d tensors in its IR) as
+    0-d tensors of that dtype, on the device of the model's parameters."""
+    inputs = model.definition.methods[method].function_type.inputs.data
+    device = next((p.device for p in model.params.values()), None)
+    return [
+        torch.tensor(a, dtype=getattr(torch, _torch_name(dtype_name(t.element_type))),
+                     device=device)
+        if isinstance(a, (bool, int, float)) and isinstance(t, TensorType) and not shape_of(t)
+        else a
+        for a, t in zip(args, inputs)
+    ] + list(args[len(inputs):])
 
 
 def check_inputs(model: ModelInstance, method: str, args: Sequence[object]) -> None:

@@ -431,3 +431,25 @@ let x = randn([2, 4])
 print(shape(M()(x)), shape(D()(x)), sum(E()(x), axis=1))
 """)
     assert out.splitlines() == ["[2, 3] [2, 3] [1. 1.]"]
+
+
+def test_methods_take_numbers(tmp_path: Path) -> None:
+    """A method's `float`, `int` and `bool` parameters take numbers from the host and from
+    other methods (they were refused: "method parameters must be tensors")."""
+    out = run_both(tmp_path, """\
+model M(d: int) {
+    fc = Linear(d, 3)
+    fn forward(x: f32[N, d]) -> f32[N, 3] { return scaled(x, 2.0, 3, false) }
+    fn scaled(x: f32[N, d], t: float, k: int, flip: bool) -> f32[N, 3] {
+        let y = softmax(fc(x) / t) * k
+        return where(flip, -y, y)
+    }
+}
+seed(0)
+let m = M(4)
+let x = randn([2, 4])
+let t = 2.0
+t = t * 1.0
+print(sum(abs(m.scaled(x, t, 3, false) - m(x))), sum(m.scaled(x, 0.5, 1, true)))
+""")
+    assert out.splitlines() == ["0.0 -2.0"]
