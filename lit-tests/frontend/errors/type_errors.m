@@ -92,7 +92,7 @@ model M() {
     }
 }
 let m = M()
-# CHECK: {{.*}}type_errors.m:96:9: error: model inputs must be tensors, got str
+# CHECK: {{.*}}type_errors.m:96:9: error: model inputs must be tensors or numbers, got str
 print(m("not a tensor"))
 
 # -----
