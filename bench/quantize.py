@@ -5,7 +5,9 @@ PyTorch, in one process, on this machine's CPU.
     mlang f32        the encoder on the torch backend (generated code calling torch)
     mlang int8 w     quantize(..., mode="weight"): int8 weights, dequantized per call
     mlang int8 dyn   quantize(..., mode="dynamic"): activations quantized per row,
-                     int8 x int8 products through torch._int_mm, int32 accumulation
+                     int8 x int8 products through torch._int_mm, int32 accumulation;
+                     quantization and rescaling by the fused C kernels of
+                     backends/torch/native.py (MLANG_NATIVE=0: eager operators)
     eager f32        the same weights in the PyTorch `nn.Module`
     eager int8 dyn   torch.ao.quantization.quantize_dynamic of that module (nn.Linear)
     torchao int8 dyn torchao's Int8DynamicActivationInt8WeightConfig, if torchao imports

@@ -79,7 +79,7 @@ POOL_FUNCTIONS: dict[type[Operation], str] = {
     MaxPool2dOp: "torch.nn.functional.max_pool2d",
     AvgPool2dOp: "torch.nn.functional.avg_pool2d",
 }
-KERNELS = ("int8_matmul", "int8_row_scale", "int8_scaled_matmul", "int8_linear")
+KERNELS = ("int8_matmul", "int8_row_scale", "int8_quantize", "int8_scaled_matmul", "int8_linear")
 """The helpers of `kernels.py` that generated code may call (named here so that printing
 never imports torch)."""
 RESERVED = frozenset(
@@ -304,10 +304,7 @@ class TorchEmitter:
 
     @emit.register
     def _quantize(self, op: QuantizeOp, ctx: FunctionContext) -> None:
-        # Rounded and clamped in place: the quotient is a fresh tensor that nothing else
-        # reads, and a large activation then needs no further allocations.
-        scaled = f"torch.div({ctx.use(op.input)}, {ctx.use(op.scale)})"
-        ctx.define(op.result, f"{scaled}.round_().clamp_(-127, 127).to(torch.int8)")
+        ctx.define(op.result, f"int8_quantize({ctx.use(op.input)}, {ctx.use(op.scale)})")
 
     @emit.register
     def _dequantize(self, op: DequantizeOp, ctx: FunctionContext) -> None:

@@ -2,12 +2,15 @@
 
 `generate_module` imports those a module needs (`from mlang.backends.torch.kernels import
 int8_linear`). Each computes exactly what the tensor ops it stands for compute, in the
-same order, so that results equal the reference backend's bit for bit.
+same order, so that results equal the reference backend's bit for bit. The int8 steps
+run as the fused kernels of `native.py` where those apply, else as eager operators.
 """
 
 from __future__ import annotations
 
 import torch
+
+from mlang.backends.torch import native
 
 
 def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -27,16 +30,32 @@ def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 def int8_row_scale(x: torch.Tensor, dim: int) -> torch.Tensor:
     """The dynamic-quantization scale of each row of `x` along `dim`: its largest magnitude
     over 127, and 1 for a row of zeros (or of NaNs), as `quantize` spells it."""
+    fused = native.row_scales(x, dim)
+    if fused is not None:
+        return fused
     high = torch.amax(x, dim=dim, keepdim=True)  # amax and amin: aminmax is 10x slower
     scale = torch.maximum(high, torch.amin(x, dim=dim, keepdim=True).neg_()).div_(127.0)
     return torch.where(scale > 0, scale, 1.0)  # one op fewer than masked_fill_(~(...))
+
+
+def int8_quantize(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    """`clamp(round_half_even(x / scale), -127, 127)` as int8."""
+    fused = native.quantize(x, scale)
+    if fused is not None:
+        return fused
+    # Rounded and clamped in place: the quotient is a fresh tensor that nothing else reads.
+    return torch.div(x, scale).round_().clamp_(-127, 127).to(torch.int8)
 
 
 def int8_scaled_matmul(xq: torch.Tensor, w: torch.Tensor, x_scale: torch.Tensor,
                        w_scale: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """`float(xq @ w) * x_scale * w_scale (+ bias)` for int8 `xq` and `w`: one fresh
     tensor, rescaled in place (int8 products have no gradient to keep inputs for)."""
-    y = int8_matmul(xq, w).to(x_scale.dtype).mul_(x_scale).mul_(w_scale)
+    product = int8_matmul(xq, w)
+    fused = native.rescale(product, x_scale, w_scale, bias)
+    if fused is not None:
+        return fused
+    y = product.to(x_scale.dtype).mul_(x_scale).mul_(w_scale)
     return y if bias is None else y.add_(bias)
 
 

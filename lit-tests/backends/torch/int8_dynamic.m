@@ -1,9 +1,9 @@
 # RUN: mopt %s -p 'lower-to-tensor,quantize{mode=dynamic},cse' -t torch | filecheck %s
 
 # Dynamic int8 on the torch backend: the per-row scale of the activations becomes one
-# `int8_row_scale` call, and each int8 product with its rescaling and bias one
-# `int8_linear` call (`backends/torch/kernels.py`); the two linear layers that read the
-# same input share its quantization.
+# `int8_row_scale` call, their quantization one `int8_quantize` call, and each int8
+# product with its rescaling and bias one `int8_linear` call (`backends/torch/kernels.py`);
+# the two linear layers that read the same input share its quantization.
 
 model Heads() {
     a = Linear(4, 8)
@@ -17,10 +17,10 @@ model Heads() {
 let h = Heads()
 
 # CHECK-LABEL: # model.def @Heads
-# CHECK:       from mlang.backends.torch.kernels import int8_row_scale, int8_linear
+# CHECK:       from mlang.backends.torch.kernels import int8_row_scale, int8_quantize, int8_linear
 # CHECK-LABEL: def forward(params, x, training=False):
 # CHECK:         [[SCALE:[a-z0-9_]+]] = int8_row_scale(x, 1)
-# CHECK:         [[Q:[a-z0-9_]+]] = torch.div(x, [[SCALE]]).round_().clamp_(-127, 127).to(torch.int8)
+# CHECK:         [[Q:[a-z0-9_]+]] = int8_quantize(x, [[SCALE]])
 # CHECK:         [[A:[a-z0-9_]+]] = int8_linear([[Q]], {{[a-z0-9_]+}}, [[SCALE]], {{[a-z0-9_]+}}, {{[a-z0-9_]+}})
 # CHECK:         torch.relu([[A]])
 # CHECK:         [[B:[a-z0-9_]+]] = int8_linear([[Q]], {{[a-z0-9_]+}}, [[SCALE]], {{[a-z0-9_]+}})
