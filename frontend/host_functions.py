@@ -188,7 +188,7 @@ def emit_split(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> 
     f = a["fraction"]
     if isinstance(f, Static) and isinstance(f.value, (int, float)) and not 0 < f.value < 1:
         raise CompileError(locs["fraction"], f"split fraction must be in (0, 1), got {f.value}")
-    data = arg(em, a["data"], DatasetT(), locs["data"], "the data set")
+    data = arg(em, a["data"], DatasetT(), locs["data"], "data")
     operands = {
         "data": data.ssa,
         "fraction": arg(em, f, FLOAT, locs["fraction"], "the fraction").ssa,
@@ -228,7 +228,7 @@ def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Va
         raise CompileError(locs["model"], "a quantized model cannot be trained")
     operands = {
         "model": m.ssa,
-        "data": arg(em, a["data"], DatasetT(), locs["data"], "the data set").ssa,
+        "data": arg(em, a["data"], DatasetT(), locs["data"], "data").ssa,
         "loss": optional(em, a["loss"], STR, locs["loss"], "loss"),
         "optimizer": optional(em, a["optimizer"], STR, locs["optimizer"], "optimizer"),
         "lr": optional(em, a["lr"], FLOAT, locs["lr"], "lr"),
@@ -247,7 +247,7 @@ def emit_evaluate(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) 
     choice(a["metric"], METRICS, locs["metric"], "metric")
     operands = {
         "model": model_arg(em, a["model"], locs["model"]).ssa,
-        "data": arg(em, a["data"], DatasetT(), locs["data"], "the data set").ssa,
+        "data": arg(em, a["data"], DatasetT(), locs["data"], "data").ssa,
         "metric": optional(em, a["metric"], STR, locs["metric"], "metric"),
     }
     return _call(em, host.EvaluateOp, operands, FLOAT, loc)

@@ -1055,6 +1055,9 @@ def element_type(t: MType, loc: Loc) -> MType:
         return t.element
     if isinstance(t, TensorT) and t.shape:
         return TensorT(t.dtype, t.shape[1:])
+    if isinstance(t, DatasetT):
+        raise CompileError(loc, "a data set is indexed by a slice of rows: data[i:j] (one row: "
+                                "data[i:i+1]), or through data.x and data.y")
     raise CompileError(loc, f"cannot index {t} with a run-time index")
 
 

@@ -368,6 +368,10 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
                          "'a' holds int; cannot assign str"),
     "mixed_list": ('let d = len(dataset("iris"))\nprint([d, 1.5])\n', 2, 7,
                    "list elements must all have the same type"),
+    "dataset_row_index": ('let d = dataset("iris")\nprint(d[3])\n', 2, 7,
+                          "a data set is indexed by a slice of rows: data[i:j]"),
+    "evaluate_tensor": (NET + "print(evaluate(Net(), ones([2, 4])))\n", NET_LINES + 1, 23,
+                        "data must be a data set, got f32[2, 4]"),
     "fit_non_model": ('fit(3, dataset("iris"))\n', 1, 5,
                       "the first argument must be a model, got int"),
     # values needed at compile time
