@@ -37,8 +37,8 @@ from mlang.frontend.types import (
     TupleT, ir_type,
 )
 from mlang.frontend.values import (
-    BuiltinRef, DType, Dyn, Field, FnRef, LayerList, LayerSpec, MethodRef, ModelClass, Seq,
-    Static, StaticValue, SubModel, Value, describe,
+    BuiltinRef, DType, Dyn, Field, FieldPath, FnRef, LayerList, LayerSpec, MethodRef,
+    ModelClass, Seq, Static, StaticValue, SubModel, Value, describe,
 )
 from mlang.support.diagnostics import CompileError, Loc, Note, ShapeMismatch
 
@@ -84,6 +84,8 @@ class ModelInfo:
     definition: DefOp
     params: dict[str, tuple[str, TensorType]] = field(default_factory=dict)
     results: dict[str, MType] = field(default_factory=dict)
+    field_methods: dict[str, list[ast.TypeExpr]] = field(default_factory=dict)
+    """Methods made for the host's calls of fields (`@encoder.forward`): argument types."""
 
 
 @dataclass
@@ -388,8 +390,19 @@ class IRGen:
             created = op.create(operands=[owner.ssa], result_types=[ir_type(t)])
             return frame.em.result(created, t, e.loc)
         if isinstance(owner, Dyn) and isinstance(owner.type, ModelT):
+            if owner.type.definition is not None:
+                fields = self.by_symbol[owner.type.definition].fields
+                if e.name in fields:
+                    return FieldPath(owner, e.name, fields[e.name])
             self.check_method(owner.type, e.name, e.loc)
             return MethodRef(owner, e.name)
+        if isinstance(owner, FieldPath) and isinstance(owner.field, SubModel):
+            sub = owner.field
+            if e.name in sub.fields:
+                return FieldPath(owner.owner, f"{owner.path}.{e.name}", sub.fields[e.name])
+            if e.name in method_names(sub.decl):
+                return MethodRef(owner, e.name)
+            raise CompileError(e.loc, f"model {sub.decl.name} has no field or method '{e.name}'")
         if isinstance(owner, SubModel):
             if e.name in owner.fields:
                 return owner.fields[e.name]  # type: ignore[return-value]
@@ -403,10 +416,6 @@ class IRGen:
         if t.definition is None:
             return
         info = self.by_symbol[t.definition]
-        if name in info.fields:
-            raise CompileError(loc, f"'{name}' is a field of model {info.decl.name}: the host "
-                                    f"program calls a model's methods "
-                                    f"({', '.join(sorted(method_names(info.decl)))})")
         if name not in method_names(info.decl):
             raise CompileError(loc, f"model {info.decl.name} has no method '{name}'")
 
@@ -502,6 +511,10 @@ class IRGen:
         em = frame.em
         if isinstance(callee, BuiltinRef):
             return self.builtin_call(callee.name, e, args, kwargs, frame)
+        if isinstance(callee, FieldPath):
+            return self.field_call(callee, "forward", e, args, kwargs, frame)
+        if isinstance(callee, MethodRef) and isinstance(callee.owner, FieldPath):
+            return self.field_call(callee.owner, callee.name, e, args, kwargs, frame)
         if isinstance(callee, LayerSpec):
             return emit_layer(em, callee, self.single_arg(e, args, kwargs, callee.kind), e.loc)
         if isinstance(callee, SubModel):
@@ -633,6 +646,58 @@ class IRGen:
             unify(decl.result, result, subst, scope, decl.result.loc,
                   f"the result of {decl.name}")
         return result
+
+    def field_call(self, fp: FieldPath, method: str, e: ast.Call, args: list[Value],
+                   kwargs: dict[str, Value], frame: Frame) -> Value:
+        """`m.encoder(x)` or `m.encoder.embed(x)` in the host program: a method of `m`'s
+        definition made once to run that field's method (`@encoder.forward`), called like
+        any other method."""
+        info = self.by_symbol[fp.owner.type.definition]  # type: ignore[union-attr]
+        symbol = f"{fp.path}.{method}"
+        if symbol not in info.field_methods:
+            self.field_method(info, fp, method, symbol, e)
+        return self.host_method_call(fp.owner, symbol, e, args, kwargs, frame)
+
+    def field_method(self, info: ModelInfo, fp: FieldPath, method: str, symbol: str,
+                     e: ast.Call) -> None:
+        """Adds `@symbol` to a definition: the field's method, inlined as in a method."""
+        f = fp.field
+        if isinstance(f, SubModel):
+            scope = model_scope(self.globals, f.decl, f.hparams, f.fields)
+            decl = next((m for m in f.decl.methods if m.name == method), None)
+            types = ([resolved(p.type, f.hparams) for p in decl.params] if decl is not None
+                     else [stages_input(f.fields.values(), e.loc)])
+        elif isinstance(f, LayerSpec):
+            scope, types = info.scope, [field_input(f, e.loc)]
+        else:
+            raise CompileError(e.loc, f"'{fp.path}' is a list of layers: call one of them "
+                                      "inside a method")
+        if any(t is None for t in types):
+            raise CompileError(e.loc, f"the input of '{fp.path}' is not known: call it inside "
+                                      "a method")
+        block, values = self.arguments(types, scope, e.loc)  # type: ignore[arg-type]
+        frame = Frame(Emitter(block, True, info.params), Scope(scope), scope, depth=1)
+        if isinstance(f, LayerSpec):
+            result: Value = emit_layer(frame.em, f, values[0], e.loc)
+        else:
+            result = self.inline_method(MethodRef(f, method), e, values, {}, frame)  # type: ignore[arg-type]
+        self.close_method(info, symbol, result, frame.em, e.loc)
+        info.field_methods[symbol] = types  # type: ignore[assignment]
+
+    def arguments(self, types: list[ast.TypeExpr], scope: Scope,
+                  loc: Loc) -> tuple[Block, list[Dyn]]:
+        """The block of a method taking arguments of these declared types, and its
+        arguments as values; a number (`float`) is a 0-d tensor that the host fills."""
+        resolved_types: list[TensorT] = []
+        for written in types:
+            t = declared_type(written, {}, scope)
+            if isinstance(t, ScalarT) and t.kind in SCALAR_TENSORS:
+                t = TensorT(SCALAR_TENSORS[t.kind], ())  # the host passes a number
+            if not isinstance(t, TensorT):
+                raise CompileError(written.loc, "method parameters must be tensors or numbers")
+            resolved_types.append(t)
+        block = Block(arg_types=[ir_type(t) for t in resolved_types])
+        return block, [Dyn(arg, t) for arg, t in zip(block.args, resolved_types)]
 
     def host_method_call(self, owner: Dyn, method: str, e: ast.Call, args: list[Value],
                          kwargs: dict[str, Value], frame: Frame) -> Value:
@@ -798,21 +863,14 @@ class IRGen:
 
     def method(self, info: ModelInfo, m: ast.FnDecl) -> None:
         """One method as a `func.func` inside the `model.def`."""
-        types: list[MType] = []
         for p in m.params:
             if p.type is None:
                 raise CompileError(p.loc, f"parameter '{p.name}' needs a type")
-            t = declared_type(p.type, {}, info.scope)
-            if isinstance(t, ScalarT) and t.kind in SCALAR_TENSORS:
-                t = TensorT(SCALAR_TENSORS[t.kind], ())  # the host passes a number
-            if not isinstance(t, TensorT):
-                raise CompileError(p.loc, "method parameters must be tensors or numbers")
-            types.append(t)
-        block = Block(arg_types=[ir_type(t) for t in types])
+        block, values = self.arguments([p.type for p in m.params], info.scope, m.loc)  # type: ignore[misc]
         scope = Scope(info.scope)
-        for arg, p, t in zip(block.args, m.params, types):
-            arg.name_hint = p.name
-            scope.names[p.name] = Dyn(arg, t)
+        for value, p in zip(values, m.params):
+            value.ssa.name_hint = p.name
+            scope.names[p.name] = value
         frame = Frame(Emitter(block, True, info.params), scope, info.scope, depth=1)
         self.block(m.body, frame)
         result = self.finish(m, frame, {}, info.scope, m.loc)
@@ -913,6 +971,8 @@ def walk_layers(fields: dict[str, object]):  # noqa: ANN201 - a generator of Lay
 
 def method_params(info: ModelInfo, method: str, loc: Loc) -> list[ast.TypeExpr | None]:
     """The declared argument types of a method (a sequential model's forward has one)."""
+    if method in info.field_methods:
+        return info.field_methods[method]  # type: ignore[return-value]
     decl = next((m for m in info.decl.methods if m.name == method), None)
     if decl is not None:
         return [p.type for p in decl.params]
@@ -972,13 +1032,19 @@ def sub_model_input(f: SubModel, loc: Loc) -> ast.TypeExpr | None:
         return stages_input(f.fields.values(), loc)
     forward = next((m for m in f.decl.methods if m.name == "forward"), None)
     first = forward.params[0].type if forward is not None and forward.params else None
-    if not isinstance(first, ast.TensorTypeExpr):
-        return None
+    return resolved(first, f.hparams) if isinstance(first, ast.TensorTypeExpr) else None
+
+
+def resolved(t: ast.TypeExpr | None, hparams: dict[str, StaticValue]) -> ast.TypeExpr | None:
+    """A type written in a model, its sizes that name hyper-parameters given as their
+    values, so that it means the same outside the model."""
+    if not isinstance(t, ast.TensorTypeExpr):
+        return t
     dims = tuple(
-        ast.Dim(d.loc, "int", f.hparams[d.value])  # type: ignore[index]
-        if d.kind == "name" and isinstance(f.hparams.get(d.value), int) else d  # type: ignore[arg-type]
-        for d in first.dims)
-    return ast.TensorTypeExpr(first.loc, first.dtype, dims)
+        ast.Dim(d.loc, "int", hparams[d.value])  # type: ignore[index]
+        if d.kind == "name" and isinstance(hparams.get(d.value), int) else d  # type: ignore[arg-type]
+        for d in t.dims)
+    return ast.TensorTypeExpr(t.loc, t.dtype, dims)
 
 
 def substitute(t: MType, subst: dict) -> MType:

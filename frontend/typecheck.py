@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from mlang.frontend import ast
-from mlang.frontend.types import FLOAT, INT, MType, ScalarT, TensorT, TupleT
+from mlang.frontend.types import FLOAT, INT, SCALAR_TENSORS, MType, ScalarT, TensorT, TupleT
 from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.shapes import Dim, dims_conflict
@@ -66,7 +66,10 @@ def unify(t: ast.TypeExpr, v: Value, subst: dict, scope: _Scope, loc: Loc, what:
         _unify_tuple(t, v, subst, scope, loc, what)
         return
     if isinstance(t, ast.ScalarTypeExpr):
-        ok = actual == expected or (expected == FLOAT and actual == INT)
+        # A 0-d tensor stands for a number, as a method's number parameters are in IR.
+        zero_d = (isinstance(actual, TensorT) and actual.shape == ()
+                  and actual.dtype == SCALAR_TENSORS.get(t.name))
+        ok = actual == expected or (expected == FLOAT and actual == INT) or zero_d
         if not ok:
             raise CompileError(loc, f"{what} must be {expected}, got {describe(v)}")
         return

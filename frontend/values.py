@@ -108,6 +108,17 @@ class MethodRef:
 
 
 @dataclass(frozen=True)
+class FieldPath:
+    """A field of a model instance named in the host program (`m.encoder`,
+    `m.encoder.head`): calling it, or one of its methods, runs that field's method on the
+    instance's parameters."""
+
+    owner: Dyn
+    path: str
+    field: object
+
+
+@dataclass(frozen=True)
 class BuiltinRef:
     """A built-in function or layer name."""
 
@@ -154,4 +165,6 @@ def describe(v: Value) -> str:
         return f"function {v.decl.name}"
     if isinstance(v, MethodRef):
         return f"method {v.name}"
+    if isinstance(v, FieldPath):
+        return f"field {v.path} of a model"
     return f"built-in {v.name}"

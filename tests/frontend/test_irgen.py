@@ -445,9 +445,11 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
                                 'calibrate=dataset("iris"))\n', NET_LINES + 1, 49,
                           'calibrate is only read by mode="static"; mode="dynamic" would '
                           "ignore it"),
-    "field_from_host": (NET + "print(Net().fc(ones([1, 4])))\n", NET_LINES + 1, 7,
-                        "'fc' is a field of model Net: the host program calls a model's "
-                        "methods (forward)"),
+    "layer_list_from_host": (
+        "model B(d: int) = Linear(d, d)\nmodel M() {\n    blocks = repeat(2, B(2))\n"
+        "    fn forward(x: f32[N, 2]) -> f32[N, 2] { return blocks[0](x) }\n}\n"
+        "print(M().blocks(ones([1, 2])))\n", 6, 7,
+        "'blocks' is a list of layers: call one of them inside a method"),
     "fit_quantized": (NET + 'let q = quantize(Net(), "int8")\nfit(q, dataset("iris"))\n',
                       NET_LINES + 2, 5, "a quantized model cannot be trained"),
     "split_fraction": ('let (a, b) = split(dataset("iris"), 1.5)\n', 1, 37,

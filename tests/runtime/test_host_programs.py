@@ -453,3 +453,33 @@ t = t * 1.0
 print(sum(abs(m.scaled(x, t, 3, false) - m(x))), sum(m.scaled(x, 0.5, 1, true)))
 """)
     assert out.splitlines() == ["0.0 -2.0"]
+
+
+def test_fields_are_called_from_the_host(tmp_path: Path) -> None:
+    """`m.enc(x)`, `m.enc.half(x, 0.5)`, `m.fc(x)`: a field of a model instance, or one of
+    its methods, runs on the instance's parameters (they were refused), in packages and
+    quantized models too."""
+    out = run_both(tmp_path, """\
+model Enc(d: int, h: int) {
+    fc = Linear(d, h)
+    fn forward(x: f32[N, d]) -> f32[N, h] { return relu(fc(x)) }
+    fn half(x: f32[N, d], s: float) -> f32[N, h] { return fc(x) * s }
+}
+model Head(d: int) = Linear(d, 3) |> softmax
+model M(d: int) {
+    enc = Enc(d, 2 * d)
+    head = Head(2 * d)
+    fc = Linear(d, d)
+    fn forward(x: f32[N, d]) -> f32[N, 3] { return head(enc(x)) }
+}
+seed(0)
+let m = M(4)
+let x = randn([2, 4])
+print(shape(m.enc(x)), shape(m.enc.half(x, 0.5)), shape(m.fc(x)))
+print(sum(abs(m.head(m.enc(x)) - m(x))), sum(abs(m.enc.fc(x) * 0.5 - m.enc.half(x, 0.5))))
+save(m, "m.mpk")
+let back = load_model("m.mpk")
+let q = quantize(m, "int8", mode="dynamic")
+print(sum(abs(back(x) - m(x))), shape(q.enc(x)))
+""")
+    assert out.splitlines() == ["[2, 8] [2, 8] [2, 4]", "0.0 0.0", "0.0 [2, 8]"]
