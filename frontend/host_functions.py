@@ -18,8 +18,8 @@ from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import (
-    BOOL, FLOAT, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, ScalarT, TensorT, TupleT,
-    ir_type,
+    BOOL, FLOAT, FLOAT_DTYPES, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, ScalarT,
+    TensorT, TupleT, ir_type,
 )
 from mlang.frontend.values import Dyn, Seq, Static, Value, describe
 from mlang.runtime.names import (
@@ -258,12 +258,13 @@ def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -
     """The model's output, computed without training behaviour."""
     m = model_arg(em, a["model"], locs["model"])
     x = em.value(a["x"], locs["x"])  # type: ignore[arg-type]
+    # Features are f32; whole numbers become the ids of a forward that takes integers.
+    ids = ctx.input_dtype(m.type, loc)
     if isinstance(x.type, DatasetT):
-        # Features are f32; whole numbers become the ids of a forward that takes integers.
-        dtype = ctx.input_dtype(m.type, loc)
-        x_type: MType = TensorT(dtype if dtype in INT_DTYPES else "f32", (None, None))
+        x_type: MType = TensorT(ids if ids in INT_DTYPES else "f32", (None, None))
     elif isinstance(x.type, TensorT):
-        x_type = x.type
+        floats = x.type.dtype in FLOAT_DTYPES and ids in INT_DTYPES
+        x_type = TensorT(ids, x.type.shape) if floats else x.type  # type: ignore[arg-type]
     else:
         raise CompileError(locs["x"], f"predict needs a tensor or a data set, got {x.type}")
     out = ctx.method_result(m.type, "forward", [x_type], loc)  # type: ignore[arg-type]

@@ -148,7 +148,7 @@ LayerEmit = Callable[[Emitter, LayerSpec, Dyn, Loc], Dyn]
 def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn:
     """Emits a call of a layer on `x`, checking the input's dtype and shape."""
     inp = em.tensor(x, loc)
-    if spec.kind not in ("Embedding", "Dropout", "Flatten", "MaxPool2d") and not is_float_dtype(
+    if spec.kind not in ("Embedding", "Flatten", "MaxPool2d") and not is_float_dtype(
         inp.type.dtype  # type: ignore[union-attr]
     ):
         raise CompileError(loc, f"{spec.kind} at '{spec.path}' needs a floating-point input, "

@@ -141,10 +141,18 @@ class Interpreter:
         return definition, self.compiled[symbol]
 
 
+TORCH_MESSAGES = {
+    "index out of range in self": "an id is out of range for the table it looks up "
+                                  "(an Embedding's rows)",
+}
+"""Plainer words for what torch says in its own terms."""
+
+
 def runtime_message(err: Exception) -> str:
     """A one-line message for an error raised by torch or Python during execution."""
     text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
+    first = text[0] if text else type(err).__name__
+    return TORCH_MESSAGES.get(first, first)
 
 
 def option(args: list, op: Operation, name: str, default: object) -> object:
@@ -313,6 +321,9 @@ def _predict(it: Interpreter, op: Operation, args: list) -> object:
 def _quantize(it: Interpreter, op: host.QuantizeOp, args: list) -> object:
     mode = option(args, op, "mode", "weight")
     calibrate = option(args, op, "calibrate", None)
+    if calibrate is not None and mode in ("weight", "dynamic"):  # a mode known only now
+        raise UserError(f'calibrate is only read by mode="static"; mode="{mode}" would '
+                        "ignore it")
     return quantize_model(model_value(args[0]), args[1], mode, calibrate,  # type: ignore[arg-type]
                           it.backend)
 

@@ -388,6 +388,8 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
         model("fc = Linear(4, 4)", "(x: f32[N, 4]) -> f32[N, 4]",
               "if sum(x) > 0.0 {\n            return fc(x)\n        }\n        return x"),
         5, 19, "a condition in a model must be known at compile time"),
+    "dropout_of_ids": ("model F() = Dropout(0.5) |> Embedding(20, 4)\nlet f = F()\n", 1, 13,
+                       "Dropout at '0' needs a floating-point input, got i64[N, T]"),
     "sequential_without_input": ("model F() = Flatten() |> Linear(16, 3)\nlet f = F()\n", 1, 1,
                                  "cannot infer the input of sequential model F: start it with"),
     "dynamic_condition_in_host_called_function": (
