@@ -653,22 +653,26 @@ class IRGen:
         definition made once to run that field's method (`@encoder.forward`), called like
         any other method."""
         info = self.by_symbol[fp.owner.type.definition]  # type: ignore[union-attr]
-        symbol = f"{fp.path}.{method}"
+        first = args[0] if args else None
+        rank = len(first.type.shape) if isinstance(first, Dyn) and isinstance(
+            first.type, TensorT) and first.type.shape is not None else 2
+        # A layer of the last dimension takes any rank: one method per rank it is given.
+        symbol = f"{fp.path}.{method}" + ("" if rank == 2 else f".rank{rank}")
         if symbol not in info.field_methods:
-            self.field_method(info, fp, method, symbol, e)
+            self.field_method(info, fp, method, symbol, e, rank)
         return self.host_method_call(fp.owner, symbol, e, args, kwargs, frame)
 
     def field_method(self, info: ModelInfo, fp: FieldPath, method: str, symbol: str,
-                     e: ast.Call) -> None:
+                     e: ast.Call, rank: int) -> None:
         """Adds `@symbol` to a definition: the field's method, inlined as in a method."""
         f = fp.field
         if isinstance(f, SubModel):
             scope = model_scope(self.globals, f.decl, f.hparams, f.fields)
             decl = next((m for m in f.decl.methods if m.name == method), None)
             types = ([resolved(p.type, f.hparams) for p in decl.params] if decl is not None
-                     else [stages_input(f.fields.values(), e.loc)])
+                     else [stages_input(f.fields.values(), e.loc, rank)])
         elif isinstance(f, LayerSpec):
-            scope, types = info.scope, [field_input(f, e.loc)]
+            scope, types = info.scope, [field_input(f, e.loc, rank)]
         else:
             raise CompileError(e.loc, f"'{fp.path}' is a list of layers: call one of them "
                                       "inside a method")
@@ -992,44 +996,46 @@ def sequential_input(info: ModelInfo) -> ast.TypeExpr:
     return found
 
 
-def stages_input(fields: Iterable[Field], loc: Loc) -> ast.TypeExpr | None:
+def stages_input(fields: Iterable[Field], loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
     """The input type of a sequence of stages: that of its first field that says it, past
     `Dropout`s, which keep their input as it is (functions are no fields)."""
     for f in fields:
-        found = field_input(f, loc)
+        found = field_input(f, loc, rank)
         if found is not None or not (isinstance(f, LayerSpec) and f.kind == "Dropout"):
             return found
     return None
 
 
-def field_input(f: Field, loc: Loc) -> ast.TypeExpr | None:
-    """The input type that a layer or sub-model field implies, or None if it does not."""
+def field_input(f: Field, loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
+    """The input type that a layer or sub-model field implies, or None if it does not; a
+    layer of the last dimension (Linear, a norm) takes `rank` dimensions."""
 
     def t(dtype: str, *dims: int | str) -> ast.TensorTypeExpr:
         return ast.TensorTypeExpr(loc, dtype, tuple(
             ast.Dim(loc, "int", d) if isinstance(d, int) else ast.Dim(loc, "name", d) for d in dims))
 
     if isinstance(f, LayerList):
-        return field_input(f.items[0], loc) if f.items else None
+        return field_input(f.items[0], loc, rank) if f.items else None
     if isinstance(f, SubModel):
-        return sub_model_input(f, loc)
+        return sub_model_input(f, loc, rank)
     a = f.args
+    leading = ("N", *(f"D{i}" for i in range(1, rank - 1)))
     table = {
-        "Linear": lambda: t("f32", "N", a["in"]),
+        "Linear": lambda: t("f32", *leading, a["in"]),
         "Conv2d": lambda: t("f32", "N", a["in_ch"], "H", "W"),
         "Embedding": lambda: t("i64", "N", "T"),
-        "LayerNorm": lambda: t("f32", "N", a["dim"]),
-        "RMSNorm": lambda: t("f32", "N", a["dim"]),
+        "LayerNorm": lambda: t("f32", *leading, a["dim"]),
+        "RMSNorm": lambda: t("f32", *leading, a["dim"]),
         "Attention": lambda: t("f32", "N", "T", a["dim"]),
     }
     return table[f.kind]() if f.kind in table else None
 
 
-def sub_model_input(f: SubModel, loc: Loc) -> ast.TypeExpr | None:
+def sub_model_input(f: SubModel, loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
     """A sub-model's input type: its forward's first parameter, with its hyper-parameters'
     values for their names; or, for a sequential sub-model, its own first stage's."""
     if f.decl.stages is not None:
-        return stages_input(f.fields.values(), loc)
+        return stages_input(f.fields.values(), loc, rank)
     forward = next((m for m in f.decl.methods if m.name == "forward"), None)
     first = forward.params[0].type if forward is not None and forward.params else None
     return resolved(first, f.hparams) if isinstance(first, ast.TensorTypeExpr) else None

@@ -502,3 +502,23 @@ for mode in ["weight", "dynamic"] {
     assert result.exit_code == 1
     assert 'c.m:4:13: error: calibrate is only read by mode="static"; mode="weight"' \
         in result.output
+
+
+def test_layer_fields_called_from_the_host_take_any_rank(tmp_path: Path) -> None:
+    """A Linear, a norm, or a sequential model that starts with one, called from the host
+    on a 3-d input (only 2-d ones were taken)."""
+    out = run_both(tmp_path, """\
+model Head(d: int) = LayerNorm(d) |> Linear(d, 3)
+model M(d: int) {
+    fc = Linear(d, 2)
+    ln = LayerNorm(d)
+    head = Head(d)
+    fn forward(x: f32[N, T, d]) -> f32[N, T, 3] { return head(x) }
+}
+seed(0)
+let m = M(4)
+let x = randn([2, 5, 4])
+print(shape(m.fc(x)), shape(m.ln(x)), shape(m.head(x)), shape(m.fc(x[0])))
+print(sum(abs(m.head(x) - m(x))))
+""")
+    assert out.splitlines() == ["[2, 5, 2] [2, 5, 4] [2, 5, 3] [5, 2]", "0.0"]
