@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 from xdsl.builder import Builder
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
@@ -24,6 +23,7 @@ from mlang.dialects.model.structure import GetParamOp
 from mlang.frontend.types import DTYPES, ListT, MType, TensorT, TupleT, ir_type
 from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.floats import rounded
 
 
 @dataclass
@@ -73,7 +73,7 @@ class Emitter:
         if dtype == "bool" or dtype.startswith("i"):
             data = [int(x) if dtype == "bool" else _wrapped(int(x), dtype) for x in flat]
         else:
-            data = [_rounded(float(x), dtype) for x in flat]
+            data = [rounded(float(x), dtype) for x in flat]
         attr = DenseIntOrFPElementsAttr.from_list(ir, data)
         op = self.insert(arith.ConstantOp(attr, ir), loc)
         return Dyn(op.results[0], t)
@@ -140,16 +140,6 @@ def _wrapped(x: int, dtype: str) -> int:
     (`int8_tensor + 300` adds 44)."""
     half = 1 << (int(dtype[1:]) - 1)
     return (x + half) % (2 * half) - half
-
-
-def _rounded(x: float, dtype: str) -> float:
-    """`x` rounded to a float dtype: beyond its range, an infinity, as in torch (`x * 1e39`
-    for an f32 `x`)."""
-    numpy_type = {"f16": np.float16, "f32": np.float32}.get(dtype)
-    if numpy_type is None:  # f64 holds every literal, and bf16 packing rounds to infinity
-        return x
-    with np.errstate(over="ignore"):
-        return float(numpy_type(x))
 
 
 def _flatten(value: StaticValue) -> list:

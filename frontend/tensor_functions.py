@@ -28,6 +28,7 @@ from mlang.frontend.types import (
 from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
+from mlang.support.floats import rounded
 
 BINARY_NAMES = {
     "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "==": "eq", "!=": "ne",
@@ -468,6 +469,12 @@ def emit_clamp(em: Emitter, a: dict, locs: dict, loc: Loc) -> Value:
     lo, hi = static_number(a["lo"], locs["lo"], "lo"), static_number(a["hi"], locs["hi"], "hi")
     if lo > hi:
         raise CompileError(loc, f"clamp: lo ({lo:g}) is greater than hi ({hi:g})")
+    dtype = x.type.dtype  # type: ignore[union-attr]
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if math.isfinite(bound) and not math.isfinite(rounded(bound, dtype)):
+            # PyTorch refuses such a bound too ("cannot be converted ... without overflow").
+            raise CompileError(locs[name], f"clamp: {name} ({bound:g}) is outside the range "
+                                           f"of {dtype}")
     props = {"lo": FloatAttr(lo, f64), "hi": FloatAttr(hi, f64)}
     return _layout(fn.ClampOp, x, x.type, props, em, loc)  # type: ignore[arg-type]
 

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType
+from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType, f16, f32
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
@@ -27,8 +27,10 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.types import dtype_name
 from mlang.dialects.tensorops import CastOp, ConstantOp
 from mlang.dialects.tensorops.base import shape_of, tensor_type
+from mlang.support.floats import rounded
 from mlang.support.shapes import Shape, ShapeError
 
 OpT = TypeVar("OpT", bound=Operation)
@@ -92,9 +94,12 @@ class Lowering:
     def constant(
         self, value: Scalar, element_type: Attribute, sizes: Sequence[int] = ()
     ) -> SSAValue:
-        """A splat constant of `value` converted to `element_type` (0-d unless `sizes`)."""
+        """A splat constant of `value` converted to `element_type` (0-d unless `sizes`);
+        a float beyond the type's range is an infinity, as in torch."""
         if isinstance(element_type, IntegerType):
             value = int(value)
+        elif element_type in (f16, f32):
+            value = rounded(float(value), dtype_name(element_type))
         return self(ConstantOp.from_values(TensorType(element_type, sizes), [value]))
 
     def cast(self, value: SSAValue, element_type: Attribute) -> SSAValue:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import struct
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
 from xdsl.ir import Operation, SSAValue
 from xdsl.irdl import AttributeInvT
 from xdsl.parser import Parser, UnresolvedOperand
-from xdsl.utils.exceptions import MultipleSpansParseError, ParseError
+from xdsl.utils.exceptions import MultipleSpansParseError, ParseError, VerifyException
 from xdsl.utils.lexer import Span
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
 
@@ -44,7 +45,13 @@ class LocatingParser(Parser):
     def parse_operation(self) -> Operation:
         """Parses one op and locates it at its first token unless it has a `loc(...)`."""
         start = self.pos
-        op = super().parse_operation()
+        try:
+            op = super().parse_operation()
+        except (VerifyException, ValueError, OverflowError, struct.error) as err:
+            # Raised while the op is built (an element type its constraints refuse, an
+            # integer too wide for its attribute): the op's error, not xDSL's failure.
+            raise ParseError(Span(start, max(self.pos, start + 1), self.lexer.input),
+                             str(err).removeprefix("error: ")) from None
         if isinstance(op.location, UnknownLoc):
             op.location = self._location(start)
         return op

@@ -522,3 +522,19 @@ print(shape(m.fc(x)), shape(m.ln(x)), shape(m.head(x)), shape(m.fc(x[0])))
 print(sum(abs(m.head(x) - m(x))))
 """)
     assert out.splitlines() == ["[2, 5, 2] [2, 5, 4] [2, 5, 3] [5, 2]", "0.0"]
+
+
+def test_a_clamp_bound_beyond_f32_is_an_error(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clamp(x, 0.0, 1e39)` on f32 is a located error, as PyTorch refuses such a bound
+    (lowering it was an internal error: "float too large to pack")."""
+    (tmp_path / "c.m").write_text("""\
+model M(d: int) {
+    fn forward(x: f32[N, d]) -> f32[N, d] { return clamp(x, 0.0, 1e39) }
+}
+print(M(2)(tensor([[-1.0, 3.0e38]])))
+""")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["c.m"])
+    assert result.exit_code == 1
+    assert "c.m:2:66: error: clamp: hi (1e+39) is outside the range of f32" in result.output

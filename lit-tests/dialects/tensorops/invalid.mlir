@@ -1,7 +1,26 @@
 // RUN: mopt %s --split-input-file --verify-diagnostics
 
 // Element types break constraints that the custom format checks while parsing; those
-// cases use the generic format, so that the verifier reports them at the op.
+// cases use the generic format, so that the verifier reports them at the op. In the
+// custom format the parser reports them at the op as well.
+
+// A custom-format op whose element types break its constraints.
+func.func @f(%a: tensor<2x3xf32>) {
+  // expected-error@+1 {{attribute f32 expected from variable 'E', but got i32}}
+  %0 = tensorops.add %a, %a : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xi32>
+  func.return
+}
+
+// -----
+
+// An integer too wide for its attribute.
+func.func @f(%a: tensor<2x3xf32>) {
+  // expected-error@+1 {{argument out of range}}
+  %0 = tensorops.transpose %a [1, 99999999999999999999] : tensor<2x3xf32> -> tensor<3x2xf32>
+  func.return
+}
+
+// -----
 
 // Float function of an integer tensor.
 func.func @f(%x: tensor<4xi32>) {
