@@ -125,8 +125,11 @@ def fold_binary(name: str, a: StaticValue, b: StaticValue, loc: Loc) -> Static:
                                 f"{describe(Static(a))} and {describe(Static(b))}")
     try:
         return Static(FOLD_BINARY[name](a, b))
-    except (ZeroDivisionError, OverflowError) as err:
+    except ZeroDivisionError as err:
         raise CompileError(loc, f"cannot evaluate '{name}' at compile time: {err}") from None
+    except OverflowError:
+        raise CompileError(loc, f"cannot evaluate '{name}' at compile time: the result is "
+                                "too large for a float") from None
 
 
 def emit_unary(em: Emitter, name: str, x: Value, loc: Loc) -> Value:

@@ -40,7 +40,8 @@ from mlang.backends.torch import codegen
 from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
 from mlang.support.cache_files import read_cached, sources_digest, write_atomically
 from mlang.support.collector import collector_paused
-from mlang.support.diagnostics import InternalError
+from mlang.support.diagnostics import CompileError, InternalError
+from mlang.support.ir_verification import op_loc
 
 if TYPE_CHECKING:
     from xdsl.context import Context
@@ -161,6 +162,11 @@ def emit_torch(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
     """Writes the generated Python of each `model.def` in `module` (lowered first if it
     holds model-level ops), then of its tensor-level top-level functions; the host
     program (`@main` and any function of model-level ops) is skipped."""
+    kernel_level = next((op for op in module.walk() if op.name.startswith("kernel.")), None)
+    if kernel_level is not None:
+        raise CompileError(op_loc(kernel_level), f"-t torch prints model- or tensor-level IR; "
+                                                 f"'{kernel_level.name}' is kernel level "
+                                                 "(-t triton prints it)")
     parts: list[str] = []
     for op in module.ops:
         if isinstance(op, DefOp):

@@ -396,6 +396,8 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
         "fn g(x: f32[N]) -> f32[N] {\n    if sum(x) > 0.0 { return x }\n    return -x\n}\n"
         "print(g(ones([2])))\n", 2, 15,
         "a condition in a function must be known at compile time"),
+    "power_overflow": ("print(2.0 ** 10000)\n", 1, 11,
+                       "cannot evaluate 'pow' at compile time: the result is too large"),
     "division_by_zero": ("print(1 / 0)\n", 1, 9, "cannot evaluate 'div' at compile time"),
     "dtype_as_value": ("print(f32)\n", 1, 7, "dtype f32 cannot be used as a value here"),
     "operator_on_dtype": ("let x = f32 + 1\n", 1, 13,

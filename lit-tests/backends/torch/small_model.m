@@ -1,4 +1,8 @@
 # RUN: mopt %s -t torch | filecheck %s
+# RUN: not mopt %s -p O2 -t torch 2>&1 | filecheck %s --check-prefix=KERNEL
+
+# Kernel-level IR is the Triton backend's to print.
+# KERNEL: small_model.m:{{[0-9]+}}:{{[0-9]+}}: error: -t torch prints model- or tensor-level IR; 'kernel.{{[a-z_]+}}' is kernel level (-t triton prints it)
 
 # The PyTorch code generated for every model.def, after lowering to tensor ops: one Python
 # function per method, taking the parameters, the inputs and the training flag, which
