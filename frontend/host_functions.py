@@ -23,7 +23,7 @@ from mlang.frontend.types import (
 )
 from mlang.frontend.values import Dyn, Seq, Static, Value, describe
 from mlang.runtime.names import (
-    BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES,
+    BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES, calibrate_unread,
 )
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -282,9 +282,8 @@ def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) 
     if isinstance(mode, Static) and mode.value == "static" and no_calib:
         raise CompileError(locs["mode"], "mode=\"static\" needs calibrate=DATASET")
     written = "weight" if mode is None else mode.value if isinstance(mode, Static) else None
-    if written in ("weight", "dynamic") and not no_calib:
-        raise CompileError(locs["calibrate"], f"calibrate is only read by mode=\"static\"; "
-                                              f"mode=\"{written}\" would ignore it")
+    if not no_calib and (unread := calibrate_unread(written)):
+        raise CompileError(locs["calibrate"], unread)
     m = model_arg(em, a["model"], locs["model"])
     assert isinstance(m.type, ModelT)
     if m.type.quantized:

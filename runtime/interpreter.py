@@ -27,6 +27,7 @@ from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.runtime import datasets, model_io, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance
+from mlang.runtime.names import calibrate_unread
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
 from mlang.runtime.summary import summary_table
@@ -321,9 +322,8 @@ def _predict(it: Interpreter, op: Operation, args: list) -> object:
 def _quantize(it: Interpreter, op: host.QuantizeOp, args: list) -> object:
     mode = option(args, op, "mode", "weight")
     calibrate = option(args, op, "calibrate", None)
-    if calibrate is not None and mode in ("weight", "dynamic"):  # a mode known only now
-        raise UserError(f'calibrate is only read by mode="static"; mode="{mode}" would '
-                        "ignore it")
+    if calibrate is not None and (unread := calibrate_unread(mode)):  # a mode known only now
+        raise UserError(unread)
     return quantize_model(model_value(args[0]), args[1], mode, calibrate,  # type: ignore[arg-type]
                           it.backend)
 

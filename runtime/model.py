@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 from xdsl.dialects.builtin import StringAttr, TensorType, i8
+from xdsl.ir import Attribute
 
 from mlang.backends import CompiledModel, RunOptions
 from mlang.backends.reference.init import init_parameter
@@ -68,13 +70,20 @@ class ModelInstance:
         """The int8 mode of a quantized model, else None."""
         return quantization_mode(self.definition)
 
+    @cached_property
+    def inputs(self) -> dict[str, tuple[Attribute, ...]]:
+        """The input types of each method, read once from the definition (every call and
+        every batch checks against them)."""
+        return {name: tuple(f.function_type.inputs.data)
+                for name, f in self.definition.methods.items()}
+
     def parameters(self) -> dict[str, torch.Tensor]:
         """Parameters by dotted name (`fit` refuses quantized models)."""
         return self.params
 
     def call(self, method: str, args: Sequence[object], training: bool = False) -> list[object]:
         """Runs a method after checking its inputs against the method's signature."""
-        if method not in self.definition.methods:
+        if method not in self.inputs:
             raise UserError(f"model {self.name} has no method '{method}'")
         args = numbers_as_tensors(self, method, args)
         check_inputs(self, method, args)
@@ -89,7 +98,7 @@ class ModelInstance:
         """A batch of features as forward takes it: float features whose values are all
         whole numbers (a data set's `x` is f32) become the integers that a forward of
         integer input (an `Embedding` model) takes; anything else is left as it is."""
-        inputs = self.definition.methods["forward"].function_type.inputs.data
+        inputs = self.inputs["forward"]
         if len(inputs) != 1 or not isinstance(inputs[0], TensorType) or not x.is_floating_point():
             return x
         dtype = getattr(torch, _torch_name(dtype_name(inputs[0].element_type)))
@@ -108,7 +117,7 @@ def numbers_as_tensors(model: ModelInstance, method: str,
                        args: Sequence[object]) -> list[object]:
     """The host numbers given for a method's number parameters (0-d tensors in its IR) as
     0-d tensors of that dtype, on the device of the model's parameters."""
-    inputs = model.definition.methods[method].function_type.inputs.data
+    inputs = model.inputs[method]
     device = next((p.device for p in model.params.values()), None)
     return [
         torch.tensor(a, dtype=getattr(torch, _torch_name(dtype_name(t.element_type))),
@@ -121,8 +130,7 @@ def numbers_as_tensors(model: ModelInstance, method: str,
 
 def check_inputs(model: ModelInstance, method: str, args: Sequence[object]) -> None:
     """Checks argument count, dtypes and static sizes against the method's IR signature."""
-    f = model.definition.methods[method]
-    expected = f.function_type.inputs.data
+    expected = model.inputs[method]
     if len(args) != len(expected):
         raise UserError(f"{model.name}.{method} takes {len(expected)} inputs, got {len(args)}")
     for i, (a, t) in enumerate(zip(args, expected)):

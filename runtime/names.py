@@ -7,3 +7,11 @@ LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 METRICS = ("accuracy", "loss", "mse", "mae", "f1")
 QUANT_MODES = ("weight", "dynamic", "static")
+
+
+def calibrate_unread(mode: object) -> str | None:
+    """Why `calibrate=` cannot go with `mode`: only mode="static" reads it; None if it can
+    (or if the mode is not one of the modes, which is its own error)."""
+    if mode in ("weight", "dynamic"):
+        return f'calibrate is only read by mode="static"; mode="{mode}" would ignore it'
+    return None

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from mlang.tools.mrun import main
 
@@ -36,27 +36,34 @@ let x = randn([2, 4], seed=3)
 """
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-def mrun(cwd: Path, program: str, backend: str) -> str:
-    """Runs `program` in `cwd` with `mrun --backend BACKEND`; returns its standard output."""
-    (cwd / "prog.m").write_text(program)
+def invoke(cwd: Path, program: str, backend: str, name: str = "prog.m") -> Result:
+    """Runs `program`, written to `cwd/name`, in `cwd` with `mrun --backend BACKEND`."""
+    (cwd / name).write_text(program)
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(main, ["--backend", backend, "prog.m"])
+        return CliRunner().invoke(main, ["--backend", backend, name])
     finally:
         os.chdir(old)
+
+
+def mrun(cwd: Path, program: str, backend: str) -> str:
+    """The standard output of a program that must run."""
+    result = invoke(cwd, program, backend)
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exc_info)
     assert result.exception is None, result.exc_info
     return result.stdout
+
+
+def failure(cwd: Path, program: str, name: str, backend: str = "auto") -> str:
+    """The output of a program that must fail with an error: status 1, no traceback."""
+    result = invoke(cwd, program, backend, name)
+    assert result.exit_code == 1, (result.output, result.exc_info)
+    assert "Traceback" not in result.output
+    return result.output
 
 
 def run_both(cwd: Path, program: str) -> str:
@@ -175,8 +182,7 @@ print(colsum(ones([2, 3])), f(ones([2])), f(zeros([2])), x)
     assert out.splitlines() == ["[3. 3.] [27. 27.] [11. 11.] [2. 2.]"]
 
 
-def test_predict_gives_every_result_of_forward(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_predict_gives_every_result_of_forward(tmp_path: Path) -> None:
     """`predict` of a forward that returns a tuple gives the tuple (it gave the first
     value, whose rows `let (a, b) = ...` then split); `fit` and `evaluate` refuse it."""
     model = """\
@@ -188,30 +194,24 @@ let m = T()
 """
     out = run_both(tmp_path, model + "let (a, b) = predict(m, ones([2, 4]))\nprint(shape(a), b)\n")
     assert out.splitlines() == ["[2, 3] [[1. 1.]", " [1. 1.]]"]
-    (tmp_path / "e.m").write_text(model + 'print(evaluate(m, dataset("iris")))\n')
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["e.m"])
-    assert result.exit_code == 1
+    output = failure(tmp_path, model + 'print(evaluate(m, dataset("iris")))\n', "e.m")
     assert "e.m:6:7: error: fit and evaluate need a forward method that returns one tensor; " \
-           "this one returns 2 values" in result.output
+           "this one returns 2 values" in output
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("ids", ["[0, -1]", "[0, 5]"])
-def test_an_embedding_id_out_of_range_is_an_error(tmp_path: Path, backend: str, ids: str,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_embedding_id_out_of_range_is_an_error(tmp_path: Path, backend: str,
+                                                  ids: str) -> None:
     """As in PyTorch, a negative id is an error (the torch backend read the last row)."""
-    (tmp_path / "e.m").write_text(f"""\
+    output = failure(tmp_path, f"""\
 model E() {{
     e = Embedding(5, 3)
     fn forward(ids: i64[N]) -> f32[N, 3] {{ return e(ids) }}
 }}
 print(E()(tensor({ids})))
-""")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["--backend", backend, "e.m"])
-    assert result.exit_code == 1
-    assert re.search(r"e\.m:5:7: error: .*out of range", result.output), result.output
+""", "e.m", backend)
+    assert re.search(r"e\.m:5:7: error: .*out of range", output), output
 
 
 def test_training_with_dropout_agrees(tmp_path: Path) -> None:
@@ -234,17 +234,13 @@ print(predict(m, data.x[0:2]))
     ("print(transpose(p, 0, 2))", "out of range"),
     ("print(permute(p, [0, 0]))", "permute: [0, 0] is not a permutation"),
 ])
-def test_layout_errors_on_a_loaded_models_output(tmp_path: Path, line: str, message: str,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_layout_errors_on_a_loaded_models_output(tmp_path: Path, line: str,
+                                                 message: str) -> None:
     """What only the run can check is reported at the call, like any run-time error."""
     program = NET + 'save(net, "net.mpk")\nlet p = load_model("net.mpk")(x)\n' + line + "\n"
-    (tmp_path / "p.m").write_text(program)
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["p.m"])
-    assert result.exit_code == 1
+    output = failure(tmp_path, program, "p.m")
     assert re.search(rf"p\.m:{program.count(chr(10))}:\d+: error: .*{re.escape(message)}",
-                     result.output), result.output
-    assert "Traceback" not in result.output
+                     output), output
 
 
 def test_models_functions_and_host_control_flow(tmp_path: Path) -> None:
@@ -486,22 +482,17 @@ print(sum(abs(back(x) - m(x))), shape(q.enc(x)))
     assert out.splitlines() == ["[2, 8] [2, 8] [2, 4]", "0.0 0.0", "0.0 [2, 8]"]
 
 
-def test_calibrate_with_a_mode_known_only_when_it_runs(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_calibrate_with_a_mode_known_only_when_it_runs(tmp_path: Path) -> None:
     """`calibrate=` with a mode from a loop variable is refused when it runs, as it is at
     compile time for a written mode (it was ignored)."""
-    (tmp_path / "c.m").write_text("""\
+    output = failure(tmp_path, """\
 model E(d: int) = Linear(d, d)
 let d = dataset("iris")
 for mode in ["weight", "dynamic"] {
     let q = quantize(E(4), "int8", mode=mode, calibrate=d)
 }
-""")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["c.m"])
-    assert result.exit_code == 1
-    assert 'c.m:4:13: error: calibrate is only read by mode="static"; mode="weight"' \
-        in result.output
+""", "c.m")
+    assert 'c.m:4:13: error: calibrate is only read by mode="static"; mode="weight"' in output
 
 
 def test_layer_fields_called_from_the_host_take_any_rank(tmp_path: Path) -> None:
@@ -524,17 +515,13 @@ print(sum(abs(m.head(x) - m(x))))
     assert out.splitlines() == ["[2, 5, 2] [2, 5, 4] [2, 5, 3] [5, 2]", "0.0"]
 
 
-def test_a_clamp_bound_beyond_f32_is_an_error(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_clamp_bound_beyond_f32_is_an_error(tmp_path: Path) -> None:
     """`clamp(x, 0.0, 1e39)` on f32 is a located error, as PyTorch refuses such a bound
     (lowering it was an internal error: "float too large to pack")."""
-    (tmp_path / "c.m").write_text("""\
+    output = failure(tmp_path, """\
 model M(d: int) {
     fn forward(x: f32[N, d]) -> f32[N, d] { return clamp(x, 0.0, 1e39) }
 }
 print(M(2)(tensor([[-1.0, 3.0e38]])))
-""")
-    monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(main, ["c.m"])
-    assert result.exit_code == 1
-    assert "c.m:2:66: error: clamp: hi (1e+39) is outside the range of f32" in result.output
+""", "c.m")
+    assert "c.m:2:66: error: clamp: hi (1e+39) is outside the range of f32" in output

@@ -23,13 +23,7 @@ from mlang.support.diagnostics import CompileError, UserError
 from mlang.tools.mrun import main
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models run faster on one thread; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def mrun(cwd: Path, program: str, *options: str, expect: int = 0):

@@ -238,13 +238,7 @@ def invoke(cwd: Path, program: str, name: str = "prog.m"):
         os.chdir(old)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train faster on one thread; restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def assert_located_error(stderr: str, program: str, line: int, col: int, fragment: str) -> None:
