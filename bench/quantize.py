@@ -5,9 +5,10 @@ PyTorch, in one process, on this machine's CPU.
     mlang f32        the encoder on the torch backend (generated code calling torch)
     mlang int8 w     quantize(..., mode="weight"): int8 weights, dequantized per call
     mlang int8 dyn   quantize(..., mode="dynamic"): activations quantized per row,
-                     int8 x int8 products through torch._int_mm, int32 accumulation;
-                     quantization and rescaling by the fused C kernels of
-                     backends/torch/native.py (MLANG_NATIVE=0: eager operators)
+                     int8 x int8 products accumulated in int32; quantization, and the
+                     product with its rescale (AVX-512 VNNI), by the fused C kernels of
+                     backends/torch/native.py (elsewhere, and with MLANG_NATIVE=0:
+                     torch._int_mm and eager operators)
     eager f32        the same weights in the PyTorch `nn.Module`
     eager int8 dyn   torch.ao.quantization.quantize_dynamic of that module (nn.Linear)
     torchao int8 dyn torchao's Int8DynamicActivationInt8WeightConfig, if torchao imports

@@ -3,7 +3,8 @@
 `generate_module` imports those a module needs (`from mlang.backends.torch.kernels import
 int8_linear`). Each computes exactly what the tensor ops it stands for compute, in the
 same order, so that results equal the reference backend's bit for bit. The int8 steps
-run as the fused kernels of `native.py` where those apply, else as eager operators.
+run as the fused kernels of `native.py` where those apply, else as eager operators and
+`torch._int_mm`.
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def int8_quantize(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
 
 def int8_scaled_matmul(xq: torch.Tensor, w: torch.Tensor, x_scale: torch.Tensor,
                        w_scale: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """`float(xq @ w) * x_scale * w_scale (+ bias)` for int8 `xq` and `w`: one fresh
-    tensor, rescaled in place (int8 products have no gradient to keep inputs for)."""
+    """`float(xq @ w) * x_scale * w_scale (+ bias)` for int8 `xq` and `w`: one fused
+    kernel where there is one, else one fresh tensor, rescaled in place (int8 products
+    have no gradient to keep inputs for)."""
+    fused = native.scaled_matmul(xq, w, x_scale, w_scale, bias)
+    if fused is not None:
+        return fused
     product = int8_matmul(xq, w)
     fused = native.rescale(product, x_scale, w_scale, bias)
     if fused is not None:

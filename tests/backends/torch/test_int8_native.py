@@ -1,6 +1,7 @@
 """The fused int8 kernels (`backends/torch/native.py`, `int8_native.c`) against the reference
 int8 arithmetic and against the eager fallback of `kernels.py`: equal bit for bit, on
-rows of zeros, infinities and NaNs too, with one scale per row or one in all."""
+rows of zeros, infinities and NaNs too, with one scale per row or one in all, and for the
+int8 product with its epilogue on every kind of tile edge."""
 
 from __future__ import annotations
 
@@ -46,6 +47,24 @@ def test_row_scales_and_quantize_equal_the_reference(compiled: None,
                        Q.quantize(x, static)[finite])
 
 
+def test_quantize_divides_where_a_quotient_is_near_a_half(compiled: None) -> None:
+    """The kernel multiplies by 1 / scale and divides only near a rounding boundary or
+    where a quotient is infinite: neighbours of every half-integer quotient, and scales
+    whose reciprocal overflows or is subnormal, round as the division does."""
+    torch.manual_seed(3)
+    scales = torch.rand(40, 1) * 0.01 + 1e-4
+    halves = torch.arange(-127, 127).float() + 0.5
+    centre = (halves * scales).unsqueeze(-1)  # [40, 254, 1]
+    steps = torch.arange(-4, 5).float()  # neighbours four ulps either side
+    x = centre + steps * torch.finfo(torch.float32).eps * centre.abs()
+    x = x.reshape(40, -1)
+    assert torch.equal(kernels.int8_quantize(x, scales), Q.quantize(x, scales))
+    for scale in (1e-39, 3e38):  # 1 / scale: inf, and subnormal
+        y = torch.tensor([[0.5, -1.5, 2.5, 3e38, -1e-39] * 4]) * scale / 3e38 * 3e38
+        s = torch.tensor([[scale]])
+        assert torch.equal(kernels.int8_quantize(y, s), Q.quantize(y, s))
+
+
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("column", ["per column", "one in all"])
 def test_rescale_equals_eager(compiled: None, bias: bool, column: str) -> None:
@@ -61,19 +80,93 @@ def test_rescale_equals_eager(compiled: None, bias: bool, column: str) -> None:
     assert torch.equal(kernels.int8_scaled_matmul(xq, w, x_scale, w_scale, b), expected)
 
 
+@pytest.fixture
+def gemm(compiled: None) -> None:
+    """The fused int8 product is compiled where the CPU has AVX-512 VNNI (CI's does)."""
+    if not hasattr(native.library(), "int8_gemm"):
+        pytest.skip("no AVX-512 VNNI: torch._int_mm and int8_rescale are what run")
+
+
+def scaled_product(a: torch.Tensor, b: torch.Tensor, x_scale: torch.Tensor,
+                   w_scale: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """The reference: the exact int32 product, then each rescaling step rounded."""
+    y = Q.int8_matmul(a, b).to(torch.float32) * x_scale * w_scale
+    return y if bias is None else y + bias
+
+
+@pytest.mark.parametrize("rows", [1, 5, 6, 7, 13])
+@pytest.mark.parametrize("depth", [1, 3, 4, 67])
+@pytest.mark.parametrize("cols", [1, 17, 64, 130])
+def test_fused_product_equals_the_reference_on_every_tile_edge(
+        gemm: None, rows: int, depth: int, cols: int) -> None:
+    torch.manual_seed(rows * 10000 + depth * 100 + cols)
+    a = torch.randint(-128, 128, (rows, depth), dtype=torch.int8)
+    a[0, 0] = -128  # the extremes: 0 and 255 once shifted
+    a[-1, -1] = 127
+    weight = torch.randint(-128, 128, (cols, depth), dtype=torch.int8)  # nn.Linear's layout
+    x_scale, w_scale, bias = torch.rand(rows, 1) / 100, torch.rand(1, cols) / 100, torch.randn(cols)
+    for b in (weight.t(), weight.t().contiguous()):
+        fused = native.scaled_matmul(a, b, x_scale, w_scale, bias)
+        assert fused is not None
+        assert torch.equal(fused, scaled_product(a, b, x_scale, w_scale, bias))
+
+
+@pytest.mark.parametrize("scales", ["one in all", "per row and column"])
+def test_fused_product_takes_batches_and_one_scale_in_all(gemm: None, scales: str) -> None:
+    torch.manual_seed(2)
+    a = torch.randint(-127, 128, (2, 3, 40), dtype=torch.int8)
+    b = torch.randint(-127, 128, (40, 70), dtype=torch.int8)
+    x_scale, w_scale = ((torch.tensor(0.02), torch.tensor([0.003])) if scales == "one in all"
+                        else (torch.rand(2, 3, 1), torch.rand(70)))
+    fused = native.scaled_matmul(a, b, x_scale, w_scale, None)
+    assert fused is not None and fused.shape == (2, 3, 70)
+    assert torch.equal(fused, scaled_product(a, b, x_scale, w_scale, None))
+
+
+def test_a_weight_is_packed_once_and_again_when_it_changes(gemm: None) -> None:
+    a = torch.ones(4, 8, dtype=torch.int8)
+    weight = torch.ones(3, 8, dtype=torch.int8)
+    one = torch.tensor(1.0)
+    before = len(native._PACKED)
+    assert torch.equal(kernels.int8_linear(a, weight, one, one), torch.full((4, 3), 8.0))
+    assert torch.equal(kernels.int8_linear(a, weight, one, one), torch.full((4, 3), 8.0))
+    assert len(native._PACKED) == before + 1
+    weight.fill_(2)  # in place: the packed copy is stale
+    assert torch.equal(kernels.int8_linear(a, weight, one, one), torch.full((4, 3), 16.0))
+    del weight
+    assert len(native._PACKED) == before
+
+
+def test_a_contraction_too_deep_for_int32_sums_falls_back(gemm: None) -> None:
+    depth = native.GEMM_MAX_DEPTH + 1
+    a = torch.full((1, depth), 127, dtype=torch.int8)
+    b = torch.full((depth, 2), -128, dtype=torch.int8)
+    one = torch.tensor(1.0)
+    assert native.scaled_matmul(a, b, one, one, None) is None
+    assert torch.equal(kernels.int8_scaled_matmul(a, b, one, one),
+                       torch.full((1, 2), 127.0 * -128 * depth))
+
+
 def test_eager_fallback_computes_the_same(compiled: None) -> None:
     x = activations(16, 96)
     finite = torch.isfinite(x).all(dim=-1)
-    fused = kernels.int8_row_scale(x, 1), kernels.int8_quantize(x, kernels.int8_row_scale(x, 1))
+    weight, w_scale = torch.randint(-127, 128, (24, 96), dtype=torch.int8), torch.rand(24, 1)
+
+    def steps() -> tuple[torch.Tensor, ...]:
+        scales = kernels.int8_row_scale(x, 1)
+        q = kernels.int8_quantize(x, scales)
+        return scales, q, kernels.int8_linear(q[finite], weight, scales[finite], w_scale)
+
+    fused = steps()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLANG_NATIVE", "0")
         native.library.cache_clear()
         assert native.library() is None
-        scales = kernels.int8_row_scale(x, 1)
-        q = kernels.int8_quantize(x, scales)
+        eager = steps()
     native.library.cache_clear()
-    assert torch.equal(scales, fused[0])
-    assert torch.equal(q[finite], fused[1][finite])
+    assert torch.equal(eager[0], fused[0])
+    assert torch.equal(eager[1][finite], fused[1][finite])
+    assert torch.equal(eager[2], fused[2])
 
 
 def test_layouts_the_kernels_do_not_take_fall_back(compiled: None) -> None:
@@ -86,6 +179,10 @@ def test_layouts_the_kernels_do_not_take_fall_back(compiled: None) -> None:
     assert native.rescale(product, torch.ones(6, 1), torch.ones(10, 1), None) is None
     scales = torch.ones(6, 1).requires_grad_()
     assert native.rescale(product, scales, torch.ones(1, 10), None) is None
+    a, b = torch.ones(6, 10, dtype=torch.int8), torch.ones(10, 4, dtype=torch.int8)
+    assert native.scaled_matmul(a.t(), b.t(), torch.ones(10, 1), torch.ones(6), None) is None
+    assert native.scaled_matmul(a[0], b, torch.tensor(1.0), torch.ones(4), None) is None
+    assert native.scaled_matmul(a, b, torch.ones(6, 1), torch.ones(5), None) is None
     assert torch.equal(kernels.int8_row_scale(x, 0), Q.scales_for(x.abs().amax(0, keepdim=True)))
 
 
