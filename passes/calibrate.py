@@ -5,10 +5,11 @@ In: tensor-level `model.def`s. Out: the same IR, each definition with an attribu
 
     calibration = {"fc1.weight" = 4.25 : f32, "fc2.weight" = 9.5 : f32}
 
-mapping the weight of each site of `quantize` (a matmul with a 2-d float weight) to the
-largest magnitude of that matmul's lhs over the data (`percentile=100`), or to the given
-percentile of the magnitudes (`percentile=99.9` clips outliers). Sites that share a
-weight share one range.
+mapping each site of `quantize` (a matmul with a 2-d float weight) to the largest
+magnitude of that matmul's lhs over the data (`percentile=100`), or to the given
+percentile of the magnitudes (`percentile=99.9` clips outliers). A site is named by its
+weight, and a layer called twice has two sites with ranges of their own: `fc.weight`,
+then `fc.weight#1` (`Site.key`).
 
 How: a clone of the definition whose method also returns the lhs of each site
 (`instrumented`) is compiled by a backend (`reference` or `torch`) and run on the data in
@@ -54,7 +55,7 @@ BACKENDS = ("reference", "torch")
 
 def instrumented(definition: DefOp, method: str) -> tuple[DefOp, list[str]]:
     """A clone of `definition` whose `method` also returns the lhs of each of its sites,
-    and the weight of each site, in the order of the extra results."""
+    and the key of each site, in the order of the extra results."""
     clone = definition.clone()
     f = clone.methods[method]
     sites = [s for s in find_sites(clone) if s.matmul.parent_op() is f]
@@ -66,37 +67,37 @@ def instrumented(definition: DefOp, method: str) -> tuple[DefOp, list[str]]:
     f.body.block.erase_op(ret)
     outputs = [*f.function_type.outputs.data, *(v.type for v in observed)]
     f.function_type = FunctionType.from_lists(f.function_type.inputs.data, outputs)
-    return clone, [s.param for s in sites]
+    return clone, [s.key for s in sites]
 
 
 def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
                       batches: Iterable[torch.Tensor], backend: Backend,
                       percentile: float = 100.0, method: str = "forward") -> dict[str, float]:
-    """The range of the activations at each site of `method`, by weight name."""
+    """The range of the activations at each site of `method`, by site key."""
     import numpy as np
     import torch
 
     from mlang.backends import RunOptions
 
-    clone, weights = instrumented(definition, method)
-    if not weights:
+    clone, keys = instrumented(definition, method)
+    if not keys:
         return {}
     compiled = backend.compile(clone)
     outputs = len(definition.methods[method].function_type.outputs.data)
-    seen: dict[str, list[torch.Tensor]] = {w: [] for w in weights}
+    seen: dict[str, list[torch.Tensor]] = {key: [] for key in keys}
     with torch.no_grad():
         for xb in batches:
             results = compiled.run(method, params, [xb], RunOptions())
-            for weight, value in zip(weights, results[outputs:]):
+            for key, value in zip(keys, results[outputs:]):
                 magnitudes = value.detach().abs().reshape(-1).float().cpu()  # type: ignore[union-attr]
                 if percentile >= 100.0:
                     magnitudes = magnitudes.amax().reshape(1)
-                seen[weight].append(magnitudes)
+                seen[key].append(magnitudes)
     ranges = {}
-    for weight, parts in seen.items():
+    for key, parts in seen.items():
         values = torch.cat(parts).numpy()
-        ranges[weight] = float(np.percentile(values, percentile) if percentile < 100
-                               else values.max())
+        ranges[key] = float(np.percentile(values, percentile) if percentile < 100
+                            else values.max())
     return ranges
 
 
@@ -137,7 +138,7 @@ class Calibrate(ModulePass):
     method: str = "forward"
 
     ranges_recorded: ClassVar[Statistic] = Statistic(
-        "ranges-recorded", "Number of weights given an activation range"
+        "ranges-recorded", "Number of sites given an activation range"
     )
 
     def __post_init__(self) -> None:

@@ -34,9 +34,9 @@ directly or through `tensorops.transpose [1, 0]` (what `lower-linear` emits). Ou
       %y  = tensorops.mul (tensorops.mul (tensorops.cast %p : f32), %xs), %st
 
 - `mode=static`: as dynamic, with one activation scale per site, `range / 127` as a
-  `tensorops.constant`, where `range` is the weight's entry in the definition's
-  `calibration` attribute (written by the `calibrate` pass or the runtime), which must
-  be there; a site whose weight has no entry (calibration never ran it: it is in a
+  `tensorops.constant`, where `range` is the site's entry (`Site.key`) in the
+  definition's `calibration` attribute (written by the `calibrate` pass or the runtime),
+  which must be there; a site with no entry (calibration never ran it: it is in a
   method other than the one calibrated) quantizes per row as in dynamic mode.
 
 The definition records what was done: `quantization = "dynamic"` and `granularity`. A
@@ -78,11 +78,14 @@ CALIBRATION = "calibration"
 
 @dataclass
 class Site:
-    """A matmul of an activation with a weight parameter (possibly transposed)."""
+    """A matmul of an activation with a weight parameter (possibly transposed). `key`
+    names the site in the `calibration` attribute: the weight's name for its first site
+    in IR order, `W#1`, `W#2`, ... for the later ones (a layer called twice)."""
 
     matmul: MatmulOp
     param: str
     transpose: TransposeOp | None
+    key: str
 
 
 def weight_of(value: SSAValue) -> tuple[GetParamOp, TransposeOp | None] | None:
@@ -101,7 +104,8 @@ def weight_of(value: SSAValue) -> tuple[GetParamOp, TransposeOp | None] | None:
 
 def find_sites(definition: DefOp) -> list[Site]:
     """The quantizable matmuls of every method, in order."""
-    sites = []
+    sites: list[Site] = []
+    seen: dict[str, int] = {}
     for op in definition.body.walk():
         if not isinstance(op, MatmulOp):
             continue
@@ -111,7 +115,9 @@ def find_sites(definition: DefOp) -> list[Site]:
         found = weight_of(op.rhs)
         if found is not None:
             read, transpose = found
-            sites.append(Site(op, read.param.string_value(), transpose))
+            param = read.param.string_value()
+            earlier = seen[param] = seen.get(param, -1) + 1
+            sites.append(Site(op, param, transpose, f"{param}#{earlier}" if earlier else param))
     return sites
 
 
@@ -225,7 +231,7 @@ class SiteRewriter:
     def static_scale(self) -> SSAValue:
         """The calibrated scale of this site's activations, `range / 127`."""
         assert self.ranges is not None
-        scale = self.ranges[self.site.param] / QMAX
+        scale = self.ranges[self.site.key] / QMAX
         return self.add(ConstantOp.from_values(TensorType(f32, []), [scale if scale > 0 else 1.0]),
                         "xs")
 
@@ -233,7 +239,7 @@ class SiteRewriter:
         """The rescaled int8 product that replaces the site's result."""
         mm = self.site.matmul
         x = mm.lhs
-        calibrated = self.ranges is not None and self.site.param in self.ranges
+        calibrated = self.ranges is not None and self.site.key in self.ranges
         xs = self.static_scale() if calibrated else self.row_scales(x)
         xq = self.add(QuantizeOp(x, xs), "xq")
         if self.site.transpose is not None:
@@ -296,7 +302,7 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 
 
 def activation_ranges(definition: DefOp) -> dict[str, float] | None:
-    """The `calibration` attribute of a definition, by weight name."""
+    """The `calibration` attribute of a definition, by site key."""
     attr = definition.attributes.get(CALIBRATION)
     if not isinstance(attr, DictionaryAttr):
         return None

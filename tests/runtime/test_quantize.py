@@ -212,6 +212,35 @@ def test_a_layer_called_twice_quantizes(mode: str) -> None:
     torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
 
 
+def test_each_call_of_a_layer_has_its_own_static_scale() -> None:
+    """A layer called on small and on large activations: one scale for both would round
+    the small ones to a few levels (they came out 4x too large, sign flipped)."""
+    source = """
+    model Ranges() {
+        fc = Linear(4, 4)
+        fn forward(x: f32[N, 4]) -> f32[N, 8] {
+            return concat([fc(x), fc(x * 100.0)], axis=1)
+        }
+    }
+    let net = Ranges()
+    """
+    definition = definition_of(source, "Ranges")
+    torch.manual_seed(0)
+    backend = get_backend("torch")
+    net = ModelInstance.create(definition, backend.compile(definition), "cpu")
+    x = torch.randn(16, 4)
+    q = quantize_model(net, "int8", "static", datasets.Dataset(x, torch.zeros(16)), backend)
+    assert set(activation_ranges_of(q)) == {"fc.weight", "fc.weight#1"}
+    want, got = training.predict(net, x), training.predict(q, x)
+    for half in (slice(0, 4), slice(4, 8)):
+        assert cosine(got[:, half], want[:, half]) >= 0.999
+
+
+def activation_ranges_of(model: ModelInstance) -> dict[str, object]:
+    """The `calibration` attribute of a quantized model's definition."""
+    return dict(model.definition.attributes["calibration"].data)  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("mode", ["weight", "dynamic"])
 def test_convolutions_and_embeddings_are_stored_as_int8(mode: str, tmp_path: Path) -> None:
     """Filters and tables become int8 in every mode (they stayed float32, so that a CNN's
