@@ -164,6 +164,7 @@ class Calibrate(ModulePass):
         """The ranges of one definition, from the data set and weights the options name."""
         from mlang.backends import get_backend
         from mlang.runtime.datasets import builtin_dataset, load_dataset
+        from mlang.runtime.model import features_as_input
         from mlang.runtime.names import BUILTIN_DATASETS
         from mlang.runtime.weights import assign_state_dict, read_state_dict
 
@@ -182,17 +183,20 @@ class Calibrate(ModulePass):
         params = _initial_weights(definition, self.seed)
         if self.weights:
             assign_state_dict(params, read_state_dict(self.weights))
-        x = data.x[: self.samples]
+        x = features_as_input(data.x[: self.samples],
+                              definition.methods[self.method].function_type.inputs.data)
         self._check_input(definition, x)
         batches = (x[i:i + self.batch] for i in range(0, len(x), self.batch))
         return activation_ranges(definition, params, batches, get_backend(self.backend),
                                  self.percentile, self.method)
 
     def _check_input(self, definition: DefOp, x: torch.Tensor) -> None:
-        """The data's features must fit the method's one f32 input."""
+        """The data's features must fit the method's one input: f32, or integer ids when
+        the features are whole numbers."""
         inputs = definition.methods[self.method].function_type.inputs.data
         t = inputs[0] if len(inputs) == 1 else None
-        ok = isinstance(t, TensorType) and t.element_type == f32 and t.get_num_dims() == x.dim()
+        ok = (isinstance(t, TensorType) and t.get_num_dims() == x.dim()
+              and (t.element_type == f32 or not x.is_floating_point()))
         if ok:
             assert isinstance(t, TensorType)
             ok = all(d in (DYNAMIC_INDEX, n) for d, n in zip(t.get_shape(), x.shape))

@@ -95,22 +95,26 @@ class ModelInstance:
         return results[0] if len(results) == 1 else tuple(results)  # type: ignore[return-value]
 
     def as_ids(self, x: torch.Tensor) -> torch.Tensor:
-        """A batch of features as forward takes it: float features whose values are all
-        whole numbers (a data set's `x` is f32) become the integers that a forward of
-        integer input (an `Embedding` model) takes; anything else is left as it is."""
-        inputs = self.inputs["forward"]
-        if len(inputs) != 1 or not isinstance(inputs[0], TensorType) or not x.is_floating_point():
-            return x
-        dtype = getattr(torch, _torch_name(dtype_name(inputs[0].element_type)))
-        if dtype.is_floating_point or dtype == torch.bool:
-            return x
-        whole = bool(torch.isfinite(x).all()) and torch.equal(x, torch.round(x))
-        return x.to(dtype) if whole else x
+        """A batch of features as forward takes it (see `features_as_input`)."""
+        return features_as_input(x, self.inputs["forward"])
 
     def parameter_count(self) -> int:
         """The number of parameters; the scales of int8 weights are not counted."""
         scales = scale_parameters(self.definition)
         return sum(p.numel() for name, p in self.params.items() if name not in scales)
+
+
+def features_as_input(x: torch.Tensor, inputs: Sequence[Attribute]) -> torch.Tensor:
+    """A batch of a data set's features for a method of `inputs`: float features whose
+    values are all whole numbers (a data set's `x` is f32) become the integers that a
+    method of one integer input (an `Embedding` model) takes; else `x` as it is."""
+    if len(inputs) != 1 or not isinstance(inputs[0], TensorType) or not x.is_floating_point():
+        return x
+    dtype = getattr(torch, _torch_name(dtype_name(inputs[0].element_type)))
+    if dtype.is_floating_point or dtype == torch.bool:
+        return x
+    whole = bool(torch.isfinite(x).all()) and torch.equal(x, torch.round(x))
+    return x.to(dtype) if whole else x
 
 
 def numbers_as_tensors(model: ModelInstance, method: str,
