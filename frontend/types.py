@@ -71,7 +71,7 @@ class ModelT:
     quantized: bool = False
 
     def __str__(self) -> str:
-        return f"model {self.definition or '(loaded)'}"
+        return f"model {self.definition or '(loaded)'}" + (" (int8)" if self.quantized else "")
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,9 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
     "loop_over_int": ("for i in 3 {\n    print(i)\n}\n", 1, 10, "cannot loop over int"),
     "slot_type_change": ('let a = 1\nfor i in 0..2 {\n    a = "text"\n}\n', 3, 5,
                          "'a' holds int; cannot assign str"),
+    "quantized_into_float_model": ('model M() = Linear(4, 2)\nlet net = M()\n'
+                                   'let q = quantize(net, "int8")\nnet = q\n', 4, 1,
+                                   "'net' holds model M; cannot assign model M (int8)"),
     "mixed_list": ('let d = len(dataset("iris"))\nprint([d, 1.5])\n', 2, 7,
                    "list elements must all have the same type"),
     "dataset_row_index": ('let d = dataset("iris")\nprint(d[3])\n', 2, 7,

@@ -166,7 +166,7 @@ CASES = [
     ("load_weights_into_quantized_model",
      ('+save(quantize(M(4), "int8"), "q.mpk")\nlet r = load_model("q.mpk")\n'
      '@@load_weights(r, "ok.safetensors")'),
-     "cannot load float weights into a quantized model"),
+     "load_weights cannot fill a quantized model (its weights are int8): load float weights before quantize, or read a saved quantized model with load_model"),
     # ----------------------------------------------------------------------- save
     ("save_into_missing_directory", '+@@save(M(4), "no/such/dir/m.mpk")',
      "cannot write model package 'no/such/dir/m.mpk'"),
