@@ -409,6 +409,9 @@ class IRGen:
             if any(m.name == e.name for m in owner.decl.methods):
                 return MethodRef(owner, e.name)
             raise CompileError(e.loc, f"model {owner.decl.name} has no field or method '{e.name}'")
+        if isinstance(owner, MethodRef) and isinstance(owner.owner, Dyn):
+            raise CompileError(e.loc, f"'{owner.name}.{e.name}': a model read by load_model "
+                                      "is called through its methods, not its fields")
         raise CompileError(e.loc, f"{describe(owner)} has no attribute '{e.name}'")
 
     def check_method(self, t: ModelT, name: str, loc: Loc) -> None:

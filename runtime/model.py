@@ -84,10 +84,20 @@ class ModelInstance:
     def call(self, method: str, args: Sequence[object], training: bool = False) -> list[object]:
         """Runs a method after checking its inputs against the method's signature."""
         if method not in self.inputs:
-            raise UserError(f"model {self.name} has no method '{method}'")
+            raise UserError(self.no_method(method))
         args = numbers_as_tensors(self, method, args)
         check_inputs(self, method, args)
         return self.compiled.run(method, self.params, args, RunOptions(training))
+
+    def no_method(self, method: str) -> str:
+        """Why `method` cannot be called: naming the methods, and saying so of a field
+        (which reaches here only on a model read by `load_model`)."""
+        own = sorted(m for m in self.inputs if "." not in m)  # not those made for fields
+        message = f"model {self.name} has no method '{method}' (its methods: {', '.join(own)})"
+        if any(name.startswith(f"{method}.") for name in self.params):
+            message += (f"; '{method}' is a field, and the fields of a model read by "
+                        "load_model cannot be called from the host")
+        return message
 
     def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor | tuple[torch.Tensor, ...]:
         """The forward method on one batch: its result, or a tuple of its results."""

@@ -366,6 +366,9 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
     "loop_over_int": ("for i in 3 {\n    print(i)\n}\n", 1, 10, "cannot loop over int"),
     "slot_type_change": ('let a = 1\nfor i in 0..2 {\n    a = "text"\n}\n', 3, 5,
                          "'a' holds int; cannot assign str"),
+    "loaded_model_field_method": ('let m = load_model("m.mpk")\nprint(m.enc.raw(ones([1])))\n',
+                                  2, 7, "'enc.raw': a model read by load_model is called "
+                                        "through its methods, not its fields"),
     "quantized_into_float_model": ('model M() = Linear(4, 2)\nlet net = M()\n'
                                    'let q = quantize(net, "int8")\nnet = q\n', 4, 1,
                                    "'net' holds model M; cannot assign model M (int8)"),

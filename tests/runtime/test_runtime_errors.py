@@ -94,6 +94,10 @@ CASES = [
     ("loaded_model_with_wrong_feature_count",
      '+save(M(4), "m4.mpk")\nlet r = load_model("m4.mpk")\nprint(@@r(zeros([2, 5])))',
      "M.forward expects f32[?, 4], got f32[2, 5]"),
+    ("loaded_model_field_call",
+     '+save(M(4), "m4.mpk")\nlet r = load_model("m4.mpk")\nprint(@@r.fc(zeros([2, 4])))',
+     "model M has no method 'fc' (its methods: forward); 'fc' is a field, and the fields of "
+     "a model read by load_model cannot be called from the host"),
     ("tensor_index_out_of_range", 'let d = load("five.csv")\nprint(@@d.x[10])',
      "index 10 is out of range for dimension 0 of size 2"),
     ("embedding_id_out_of_range",
