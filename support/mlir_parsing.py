@@ -1,9 +1,11 @@
 """Parsing MLIR text into a module whose every op knows the source position of its text.
 
-`LocatingParser` is xDSL's `Parser` with one change, the one MLIR makes too: an op
+`LocatingParser` is xDSL's `Parser` with two changes, both what MLIR does: an op
 written without `loc(...)` gets a `FileLineColLoc` of where its text starts (its
-result list, if any), and the implicit top-level module that of the first line. The
-verifier, passes and runtime can then report errors at `FILE:LINE:COL` of the input.
+result list, if any), and the implicit top-level module that of the first line, so
+that the verifier, passes and runtime can report errors at `FILE:LINE:COL` of the
+input; and a hexadecimal element of a float `dense<...>` literal is the float's bits
+(xDSL prints infinities and NaNs that way but reads the digits back as an integer).
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import re
 import struct
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import (
+    AnyFloat, FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import AttributeInvT
-from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.parser import AttrParser, Parser, UnresolvedOperand
 from xdsl.utils.exceptions import MultipleSpansParseError, ParseError, VerifyException
 from xdsl.utils.lexer import Span
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
@@ -29,6 +33,16 @@ from mlang.support.diagnostics import CompileError, InternalError, Loc, Note
 MLIRLexer._unescaped_characters_regex = re.compile(
     r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
 )
+
+
+class _FloatBits(AttrParser._TensorLiteralElement):
+    """A hexadecimal tensor literal element: for a float type, the float of those bits."""
+
+    def to_type(self, parser: AttrParser, type: Attribute) -> object:  # type: ignore[override]
+        """The element as a value of `type`."""
+        if isinstance(type, AnyFloat) and isinstance(self.value, int):
+            return next(type.iter_unpack(self.value.to_bytes(type.compile_time_size, "little")))
+        return super().to_type(parser, type)  # type: ignore[arg-type]
 
 
 class LocatingParser(Parser):
@@ -55,6 +69,13 @@ class LocatingParser(Parser):
         if isinstance(op.location, UnknownLoc):
             op.location = self._location(start)
         return op
+
+    def _parse_tensor_literal_element(self) -> AttrParser._TensorLiteralElement:
+        """A tensor literal element; one written in hexadecimal keeps that (`_FloatBits`)."""
+        element = super()._parse_tensor_literal_element()
+        if element.span.text.startswith(("0x", "0X")):
+            return _FloatBits(element.is_negative, element.value, element.span)
+        return element
 
     def resolve_operand(self, operand: UnresolvedOperand, type: AttributeInvT) -> SSAValue:
         """Resolves an operand, noting where a value not defined yet is first used."""
