@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    DictionaryAttr, FloatAttr, StringAttr, SymbolNameConstraint, SymbolRefAttr, TensorType, f64,
+    DYNAMIC_INDEX, DictionaryAttr, FloatAttr, StringAttr, SymbolNameConstraint, SymbolRefAttr, TensorType, f64,
 )
 from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.irdl import (
@@ -19,6 +19,17 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.dialects.model.types import ModelType
 
 INIT_KINDS = ("uniform", "normal", "ones", "zeros")
+
+
+def _agree(given: Attribute, declared: Attribute) -> bool:
+    """Whether a value of type `given` may stand for one of type `declared` in a call:
+    ranked tensors agree in rank and in the sizes both know; anything else (a host
+    number for a 0-d tensor, a tensor whose rank is known only at run time) is checked
+    when the call runs."""
+    if not (isinstance(given, TensorType) and isinstance(declared, TensorType)):
+        return True
+    return given.get_num_dims() == declared.get_num_dims() and all(
+        DYNAMIC_INDEX in (a, b) or a == b for a, b in zip(given.get_shape(), declared.get_shape()))
 
 
 @irdl_op_definition
@@ -163,6 +174,26 @@ class InstantiateOp(IRDLOperation):
                 f"model.instantiate: result type {self.result.type} must name the "
                 f"definition {self.definition}"
             )
+        if _definition(self, self.definition.root_reference.data) is None:
+            raise VerifyException(f"model.instantiate: no model.def {self.definition} in "
+                                  "this module")
+
+
+def _definition(op: IRDLOperation, name: str) -> DefOp | None:
+    """The `model.def @name` of the module around `op`; None when there is none, and
+    when `op` is in no module (a definition is checked once it is in one)."""
+    found = SymbolTable.lookup_symbol(op, name) if _in_module(op) else None
+    return found if isinstance(found, DefOp) else None
+
+
+def _in_module(op: IRDLOperation) -> bool:
+    """Whether `op` lies inside a symbol table (a module) it can look definitions up in."""
+    parent = op.parent_op()
+    while parent is not None:
+        if parent.has_trait(SymbolTable) and not isinstance(parent, DefOp):
+            return True
+        parent = parent.parent_op()
+    return False
 
 
 @irdl_op_definition
@@ -187,3 +218,27 @@ class CallOp(IRDLOperation):
             properties={"method": SymbolRefAttr(method)},
             result_types=[results],
         )
+
+    def verify_(self) -> None:
+        """The method exists in the model's definition (where the module holds it) and
+        takes and gives as many values as the call, of agreeing ranks and sizes."""
+        t = self.model.type
+        assert isinstance(t, ModelType)
+        definition = None if t.is_dynamic else _definition(self, t.model_name.data)
+        if definition is None:
+            return
+        name = self.method.root_reference.data
+        method = definition.methods.get(name)
+        if method is None:
+            raise VerifyException(f"model.call: model.def @{t.model_name.data} has no method "
+                                  f"@{name}")
+        ftype = method.function_type
+        for what, given, declared in (("argument", self.args.types, ftype.inputs.data),
+                                      ("result", self.res.types, ftype.outputs.data)):
+            if len(given) != len(declared):
+                raise VerifyException(f"model.call: the call has {len(given)} {what}(s) where "
+                                      f"@{name} has {len(declared)}")
+            for i, (a, b) in enumerate(zip(given, declared)):
+                if not _agree(a, b):
+                    raise VerifyException(f"model.call: {what} {i} of @{name} is {b}, the "
+                                          f"call's {a}")

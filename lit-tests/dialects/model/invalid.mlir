@@ -683,3 +683,57 @@ func.func @f() {
   %0 = model.instantiate @Net : !model.model<"Other">
   func.return
 }
+
+// -----
+
+// Instantiate: no such definition in the module.
+func.func @f() {
+  // expected-error@+1 {{model.instantiate: no model.def @Nope in this module}}
+  %0 = model.instantiate @Nope : !model.model<"Nope">
+  func.return
+}
+
+// -----
+
+// Call: a method the definition does not have.
+model.def @Net attributes {source = "Net", hparams = {}} {
+  func.func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    func.return %x : tensor<?x4xf32>
+  }
+}
+func.func @f(%x: tensor<2x4xf32>) {
+  %m = model.instantiate @Net : !model.model<"Net">
+  // expected-error@+1 {{model.call: model.def @Net has no method @decode}}
+  %y = model.call %m @decode(%x) : !model.model<"Net">, (tensor<2x4xf32>) -> tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+// Call: an argument whose size the method's signature refuses.
+model.def @Net attributes {source = "Net", hparams = {}} {
+  func.func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    func.return %x : tensor<?x4xf32>
+  }
+}
+func.func @f(%x: tensor<2x5xf32>) {
+  %m = model.instantiate @Net : !model.model<"Net">
+  // expected-error@+1 {{model.call: argument 0 of @forward is tensor<?x4xf32>, the call's tensor<2x5xf32>}}
+  %y = model.call %m @forward(%x) : !model.model<"Net">, (tensor<2x5xf32>) -> tensor<2x4xf32>
+  func.return
+}
+
+// -----
+
+// Call: as many results as the method gives.
+model.def @Net attributes {source = "Net", hparams = {}} {
+  func.func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    func.return %x : tensor<?x4xf32>
+  }
+}
+func.func @f(%x: tensor<2x4xf32>) {
+  %m = model.instantiate @Net : !model.model<"Net">
+  // expected-error@+1 {{model.call: the call has 2 result(s) where @forward has 1}}
+  %y:2 = model.call %m @forward(%x) : !model.model<"Net">, (tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>)
+  func.return
+}
