@@ -19,8 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType, f16, f32
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.dialects.builtin import IntegerType, TensorType, f16, f32
+from xdsl.ir import Attribute, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
 )
@@ -37,24 +37,29 @@ OpT = TypeVar("OpT", bound=Operation)
 Scalar = int | float
 
 
-def rewrite_model_methods(module: ModuleOp, patterns: Sequence[ModelOpLowering[Any]]) -> None:
-    """Applies `patterns` greedily to the body of every `model.def` in `module`, as a
+def rewrite_model_methods(root: Operation, patterns: Sequence[ModelOpLowering[Any]]) -> None:
+    """Applies `patterns` greedily to the model methods in `root`, as a
     `PatternRewriteWalker` over a `GreedyRewritePatternApplier` of them would."""
     walker = PatternRewriteWalker(GreedyRewritePatternApplier([_ByOpClass(patterns)]))
-    for definition in _model_defs(module):
-        walker.rewrite_region(definition.body)
+    for region in _method_regions(root):
+        walker.rewrite_region(region)
 
 
-def _model_defs(op: Operation) -> Iterator[DefOp]:
-    """The `model.def`s nested in `op`, found without walking their bodies (they hold
-    nearly all ops, and no `model.def`)."""
+def _method_regions(op: Operation) -> Iterator[Region]:
+    """The regions of model methods in `op`: the body of `op` itself when it is a
+    `model.def`, or a method of one (a pipeline nested as `model.def(...)` or
+    `model.def(func.func(...))`), else the bodies of the `model.def`s nested in it,
+    found without walking those bodies (they hold nearly all ops, and no `model.def`)."""
+    if isinstance(op, DefOp) or isinstance(op.parent_op(), DefOp):
+        yield op.regions[0]
+        return
     for region in op.regions:
         for block in region.blocks:
             for child in block.ops:
                 if isinstance(child, DefOp):
-                    yield child
+                    yield child.body
                 elif child.regions:
-                    yield from _model_defs(child)
+                    yield from _method_regions(child)
 
 
 def element(value: SSAValue) -> Attribute:
