@@ -13,8 +13,10 @@ Errors are `CompileError`s located in the pipeline text, registered as `PIPELINE
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -140,7 +142,7 @@ class PipelineBuilder:
             message = f"cannot load pass '{ref.name}': {type(err).__name__}: {err}"
             raise _error(where.col, message, InternalError) from err
         try:
-            return pass_type.from_spec(spec)
+            return pass_type.from_spec(_checked_options(pass_type, spec))
         except (ValueError, TypeError) as err:
             raise _error(
                 where.col, f"{_prefix(stack)}invalid options for pass '{ref.name}': {err}"
@@ -175,6 +177,44 @@ def _parse_options(ref: PassRef, where: PassRef, stack: tuple[PassRef, ...]) -> 
         raise _error(
             col, f"{_prefix(stack)}invalid options for pass '{ref.name}': {message}"
         ) from None
+
+
+_OPTION_KINDS: dict[type, tuple[str, tuple[type, ...]]] = {
+    str: ("a string", (str,)),
+    int: ("an integer", (int,)),
+    float: ("a number", (int, float)),
+    bool: ("true or false", (bool,)),
+}
+"""What an option of each Python type takes, in words, and the values that are that."""
+
+
+def _checked_options(pass_type: type[ModulePass], spec: ArgSpec) -> ArgSpec:
+    """`spec` with each value of a str, int, float or bool option checked, so that a wrong
+    one is named in words (xDSL's message prints Python's types and no option name), and
+    an integer given for a float option made a float (`percentile=50`), as MLIR reads it."""
+    given = dict(spec.normalize_parameter_names().parameters)
+    hints = typing.get_type_hints(pass_type)
+    for option in dataclasses.fields(pass_type):
+        values = given.get(option.name)
+        kind = _OPTION_KINDS.get(hints.get(option.name))  # type: ignore[arg-type]
+        if values is None or kind is None:
+            continue
+        words, accepted = kind
+        if len(values) != 1 or isinstance(values[0], bool) != (bool in accepted) \
+                or not isinstance(values[0], accepted):
+            shown = ", ".join(_spelt(v) for v in values)
+            raise ValueError(f"option '{option.name.replace('_', '-')}' takes {words}, "
+                             f"got {shown}")
+        if float in accepted:
+            given[option.name] = (float(values[0]),)  # type: ignore[arg-type]
+    return ArgSpec(spec.name, given)
+
+
+def _spelt(value: object) -> str:
+    """An option value as it is written in a pipeline."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 def _origin(ref: PassRef, stack: tuple[PassRef, ...]) -> PassRef:
