@@ -17,12 +17,13 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation
 
 from mlang.dialects.model import functions as fn
+from mlang.dialects.model import host
 from mlang.dialects.model.base import bool_attr
 from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter, check_dtype_name
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import (
-    BOOL, FLOAT, INT, ListT, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
+    BOOL, FLOAT, INT, STR, ListT, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
     scalar_dtype,
 )
 from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value, describe
@@ -92,6 +93,8 @@ def host_scalar_type(dtype: str) -> ScalarT:
 
 def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Value:
     """An elementwise binary operator or function (`add`, `lt`, `maximum`, ...)."""
+    if name in ("eq", "ne") and (is_string(lhs) or is_string(rhs)):
+        return compare_strings(em, name, lhs, rhs, loc)
     if isinstance(lhs, Static) and isinstance(rhs, Static):
         return fold_binary(name, lhs.value, rhs.value, loc)
     da, wa, sa = operand_info(lhs, loc)
@@ -111,6 +114,26 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
     a, b = em.value(lhs, loc, operand_dtype), em.value(rhs, loc, operand_dtype)
     t = TensorT(out_dtype, shape)
     return em.result(fn.BINARY_OPS[name](a.ssa, b.ssa, ir_type(t)), t, loc)
+
+
+def is_string(v: Value) -> bool:
+    """True for a string, known at compile time or only when the host program runs."""
+    return (isinstance(v, Static) and isinstance(v.value, str)) or (
+        isinstance(v, Dyn) and v.type == STR)
+
+
+def compare_strings(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Value:
+    """`a == b` or `a != b` of strings: folded when both are known at compile time."""
+    if not (is_string(lhs) and is_string(rhs)):
+        raise CompileError(loc, f"'{'==' if name == 'eq' else '!='}' compares a string with "
+                                f"a string only, got {describe(lhs)} and {describe(rhs)}")
+    if isinstance(lhs, Static) and isinstance(rhs, Static):
+        return fold_binary(name, lhs.value, rhs.value, loc)
+    a, b = em.value(lhs, loc), em.value(rhs, loc)
+    equal = em.result(host.StrEqOp(a.ssa, b.ssa), BOOL, loc)
+    if name == "eq":
+        return equal
+    return em.result(fn.UNARY_OPS["not"](em.value(equal, loc).ssa, ir_type(BOOL)), BOOL, loc)
 
 
 def fold_binary(name: str, a: StaticValue, b: StaticValue, loc: Loc) -> Static:

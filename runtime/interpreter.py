@@ -280,6 +280,11 @@ def _len(it: Interpreter, op: Operation, args: list) -> object:
     return len(args[0])
 
 
+@handles(host.StrEqOp)
+def _str_eq(it: Interpreter, op: Operation, args: list) -> object:
+    return args[0] == args[1]
+
+
 # ------------------------------------------------------------------------- models
 
 

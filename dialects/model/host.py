@@ -8,6 +8,7 @@ default of the spec, applied by the runtime.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import StringAttr, TensorType, TupleType, f64, i1, i64
+from xdsl.ir import SSAValue
 from xdsl.irdl import (
     AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def, opt_operand_def,
     prop_def, region_def, result_def, traits_def, var_operand_def,
@@ -251,6 +252,21 @@ PrintOp = _host_op(
 
 
 @irdl_op_definition
+class StrEqOp(IRDLOperation):
+    """`a == b` on host strings (`!=` is its `model.not`)."""
+
+    name = "model.str_eq"
+    lhs = operand_def(StrType)
+    rhs = operand_def(StrType)
+    result = result_def(i1)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        super().__init__(operands=[lhs, rhs], result_types=[i1])
+
+
+@irdl_op_definition
 class HostFloatOp(IRDLOperation):
     """Converts a host int or bool to a float (keyword arguments such as `lr=1`)."""
 
@@ -269,5 +285,5 @@ HOST_OPS = [
     StrOp, ListOp, TupleOp, IndexOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
     IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
     PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp, ParamsOp, SummaryOp,
-    PrintOp, HostFloatOp,
+    PrintOp, StrEqOp, HostFloatOp,
 ]

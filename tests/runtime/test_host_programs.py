@@ -83,6 +83,27 @@ def assert_same_output(a: str, b: str) -> None:
         assert float(x) == pytest.approx(float(y), rel=1e-4, abs=1e-5), (a, b)
 
 
+def test_host_strings_compare(tmp_path: Path) -> None:
+    """`==` and `!=` on strings known only at run time (a loop picks a quantize mode),
+    and on strings known at compile time."""
+    out = mrun(tmp_path, """\
+model M() = Linear(4, 3)
+let net = M()
+let data = dataset("iris")
+for mode in ["weight", "static"] {
+    if mode == "static" {
+        print(mode, evaluate(quantize(net, "int8", mode="static", calibrate=data), data) > 0.0)
+    } else {
+        print(mode, mode != "weight", mode == "dynamic")
+    }
+}
+print("a" == "a", "a" != "a")
+""", "torch")
+    assert out.splitlines() == ["weight false false", "static true", "true false"]
+    assert "'==' compares a string with a string only, got str and int" in failure(
+        tmp_path, 'for s in ["a"] {\n    print(s == 3)\n}\n', "bad.m")
+
+
 def test_method_results_unpack_into_names(tmp_path: Path) -> None:
     """`let (p, q) = net.both(x)` binds each result (the interpreter kept only the first)."""
     out = run_both(tmp_path, NET + """\

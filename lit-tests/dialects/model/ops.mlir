@@ -303,7 +303,7 @@ func.func @losses(%logits: tensor<?x10xf32>, %labels: tensor<?xi64>, %pred: tens
 }
 
 // Host values: strings, lists (also empty), tuples, indexing, row slices with each bound
-// optional, ranges, to_float.
+// optional, ranges, to_float, string equality.
 // CHECK-LABEL: func.func @values(%t: tensor<?x4xf32>, %d: !model.dataset) {
 func.func @values(%t: tensor<?x4xf32>, %d: !model.dataset) {
 // CHECK-NEXT: [[S:%[a-z0-9_]+]] = model.str "hello\0A"
@@ -340,6 +340,8 @@ func.func @values(%t: tensor<?x4xf32>, %d: !model.dataset) {
   %f = model.to_float %one : i64
 // CHECK-NEXT: [[FB:%[a-z0-9_]+]] = model.to_float [[HALF]] : f64
   %fb = model.to_float %half : f64
+// CHECK-NEXT: [[SAME:%[a-z0-9_]+]] = model.str_eq [[S]], [[FIELD]]
+  %same = model.str_eq %s, %field
 // CHECK-NEXT: func.return
   func.return
 // CHECK-NEXT: }
