@@ -79,7 +79,8 @@ POOL_FUNCTIONS: dict[type[Operation], str] = {
     MaxPool2dOp: "torch.nn.functional.max_pool2d",
     AvgPool2dOp: "torch.nn.functional.avg_pool2d",
 }
-KERNELS = ("int8_matmul", "int8_row_scale", "int8_quantize", "int8_scaled_matmul", "int8_linear")
+KERNELS = ("int8_matmul", "int8_row_scale", "int8_quantize", "int8_quantize_rows",
+           "int8_scaled_matmul", "int8_linear")
 """The helpers of `kernels.py` that generated code may call (named here so that printing
 never imports torch)."""
 RESERVED = frozenset(
@@ -134,7 +135,11 @@ class FunctionContext:
 
     def define(self, value: SSAValue, expression: str) -> None:
         """Emits `name = expression` for a new value."""
-        self.lines.append(f"{self.bind(value)} = {expression}")
+        self.define_all((value,), expression)
+
+    def define_all(self, values: Sequence[SSAValue], expression: str) -> None:
+        """Emits `a, b = expression` for new values that one call gives."""
+        self.lines.append(f"{', '.join(self.bind(v) for v in values)} = {expression}")
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,11 @@ class Statement:
     op: Operation
     idiom: Idiom | None
     reads: tuple[SSAValue, ...]
+
+    @property
+    def defines(self) -> tuple[SSAValue, ...]:
+        """The values the statement defines: its op's, and those its idiom gives too."""
+        return (*self.op.results, *(self.idiom.also if self.idiom is not None else ()))
 
 
 EFFECTS = (func.ReturnOp, func.CallOp, *RANDOM_OPS)
@@ -178,7 +188,7 @@ def dead_after(statements: Sequence[Statement]) -> list[list[SSAValue]]:
     last = {v: i for i, s in enumerate(statements) for v in s.reads}
     return [
         [*dict.fromkeys(v for v in s.reads if last[v] == i),
-         *(r for r in s.op.results if r not in last)]
+         *(r for r in s.defines if r not in last)]
         for i, s in enumerate(statements)
     ]
 
@@ -269,7 +279,8 @@ class TorchEmitter:
                 self.emit(statement.op, ctx)
             else:
                 names = [ctx.use(v) for v in statement.idiom.inputs]
-                ctx.define(statement.op.results[0], statement.idiom.expression(names))
+                ctx.define_all((statement.op.results[0], *statement.idiom.also),
+                               statement.idiom.expression(names))
             if dead and not isinstance(statement.op, func.ReturnOp):
                 ctx.lines.append(f"del {', '.join(ctx.use(v) for v in dead)}")
         return lines + [f"    {line}" for line in ctx.lines]

@@ -17,11 +17,13 @@ op, last to first: an op that ends one of these patterns is printed as the singl
     x + c, c - x, x * c, x / c for a 0-d float constant c  Python's operators and a number
     c / x                                                  torch.div(c, x)
     select(gt(m, 0), m, 1), m = max(amax(x), -amin(x))/127  int8_row_scale (`kernels.py`)
+    quantize(x, s) and s = int8_row_scale(x, d)            int8_quantize_rows (`kernels.py`)
     cast(matmul(xq, w) : i32 -> f) * xs * ws (+ b)         int8_scaled_matmul (`kernels.py`)
         ... where w and ws are transposes of matrices       int8_linear (`kernels.py`)
 
 and the other ops of the pattern are not printed. A pattern matches only when each of its
-inner values is read by the pattern alone, so nothing else needs them; constants are
+inner values is read by the pattern alone, so nothing else needs them, or is one that the
+call gives besides the root's (`also`: `int8_quantize_rows` gives the scales too); constants are
 matched by value and stay (the emitter drops them when nothing reads them any more).
 Each replacement computes what the ops compute, in float32 to within rounding (PyTorch's
 fused kernels reorder sums), and exactly for the int8 patterns, which keep the order of
@@ -42,8 +44,8 @@ from xdsl.ir import Operation, SSAValue
 
 from mlang.dialects.tensorops import (
     AddOp, CastOp, ConstantOp, DivOp, ErfOp, ExpOp, GtOp, LogOp, MatmulOp, MaximumOp, MulOp,
-    NegOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, RsqrtOp,
-    SelectOp, SigmoidOp, SubOp, TransposeOp,
+    NegOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp,
+    RsqrtOp, SelectOp, SigmoidOp, SubOp, TransposeOp,
 )
 
 
@@ -61,6 +63,9 @@ class Idiom:
     inputs: tuple[SSAValue, ...]
     template: str
     """The call, with `{0}`, `{1}`, ... for the names of `inputs`."""
+    also: tuple[SSAValue, ...] = ()
+    """Values of inner ops that the call gives too, after the root's: it returns a tuple.
+    Every op that reads one comes after the root."""
 
     def expression(self, names: Sequence[str]) -> str:
         """The call, given the Python names of the inputs."""
@@ -83,7 +88,8 @@ def _private(idiom: Idiom) -> bool:
     never as inputs of the call (`x @ transpose(x)` is no linear layer of `x`)."""
     ops = {idiom.root, *idiom.inner}
     return all(
-        use.operation in ops for op in idiom.inner for r in op.results for use in r.uses
+        use.operation in ops or r in idiom.also
+        for op in idiom.inner for r in op.results for use in r.uses
     ) and not any(v.owner in idiom.inner for v in idiom.inputs)
 
 
@@ -370,6 +376,16 @@ def _int8_row_scale(op: Operation) -> Idiom | None:
     """`quantize`'s per-row scale of `x` (absmax / 127, 1 for an all-zero row) ->
     `int8_row_scale(x, dim)`."""
     assert isinstance(op, SelectOp)
+    found = _row_scale_of(op)
+    if found is None:
+        return None
+    x, dim, inner = found
+    return Idiom(op, inner, (x,), f"int8_row_scale({{0}}, {dim})")
+
+
+def _row_scale_of(op: SelectOp) -> tuple[SSAValue, int, tuple[Operation, ...]] | None:
+    """`x`, the axis, and the ops before the select, where `op` is the per-row scale of
+    `x`; else None."""
     gt = _op(op.operands[0], GtOp)
     s0 = op.operands[1]
     div = _op(s0, DivOp)
@@ -385,8 +401,32 @@ def _int8_row_scale(op: Operation) -> Idiom | None:
     low = _reduce(neg.operands[0], ReduceMinOp, x)
     if low is None or _axis(high) != low[1]:
         return None
-    return Idiom(op, (high, low[0], neg, absmax, div, gt), (x,),
-                 f"int8_row_scale({{0}}, {low[1]})")
+    return x, low[1], (high, low[0], neg, absmax, div, gt)
+
+
+def _int8_quantize_rows(op: Operation) -> Idiom | None:
+    """`quantize(x, s)` of the per-row scale `s` of `x` -> `int8_quantize_rows(x, dim)`,
+    which gives `s` too, when everything else that reads `s` comes after the quantize."""
+    assert isinstance(op, QuantizeOp)
+    select = _op(op.scale, SelectOp)
+    found = None if select is None else _row_scale_of(select)
+    if select is None or found is None or found[0] != op.input:
+        return None
+    if not all(_comes_after(use.operation, op) for use in select.result.uses):
+        return None
+    x, dim, inner = found
+    return Idiom(op, (select, *inner), (x,), f"int8_quantize_rows({{0}}, {dim})",
+                 also=(select.result,))
+
+
+def _comes_after(op: Operation, anchor: Operation) -> bool:
+    """Whether `op` is `anchor` or follows it in its block."""
+    while op is not anchor:
+        before = op.prev_op
+        if before is None:
+            return False
+        op = before
+    return True
 
 
 def _int8_linear(op: Operation) -> Idiom | None:
@@ -423,5 +463,6 @@ MATCHERS: dict[type[Operation], tuple[Matcher, ...]] = {
     SubOp: (_log_softmax, _scalar_operand),
     MaximumOp: (_relu,),
     SelectOp: (_int8_row_scale,),
+    QuantizeOp: (_int8_quantize_rows,),
 }
 """The patterns that may end at an op of each class, tried in order."""

@@ -17,28 +17,30 @@
 #define FLOAT_MAGNITUDE 0x7fffffffu
 #define FLOAT_INFINITY 0x7f800000u
 
-/* Per row: the largest magnitude over 127, and 1 for a row of zeros or with a NaN.
+/* A row's scale: its largest magnitude over 127, and 1 for a row of zeros or with a NaN.
  * Magnitudes compare as the integers of their bits, which vectorises and spots NaN. */
+static float row_scale(const float *row, int64_t cols) {
+    uint32_t largest = 0;
+    for (int64_t k = 0; k < cols; k++) {
+        uint32_t bits;
+        memcpy(&bits, row + k, sizeof bits);
+        bits &= FLOAT_MAGNITUDE;
+        largest = bits > largest ? bits : largest;
+    }
+    float scale = 1.0f;
+    if (largest <= FLOAT_INFINITY) {
+        float magnitude;
+        memcpy(&magnitude, &largest, sizeof magnitude);
+        scale = magnitude / QMAX;
+        if (!(scale > 0.0f)) scale = 1.0f;
+    }
+    return scale;
+}
+
+/* The scale of each row. */
 void int8_row_scales(const float *x, int64_t rows, int64_t cols, float *scales, int threads) {
 #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-        const float *row = x + r * cols;
-        uint32_t largest = 0;
-        for (int64_t k = 0; k < cols; k++) {
-            uint32_t bits;
-            memcpy(&bits, row + k, sizeof bits);
-            bits &= FLOAT_MAGNITUDE;
-            largest = bits > largest ? bits : largest;
-        }
-        float scale = 1.0f;
-        if (largest <= FLOAT_INFINITY) {
-            float magnitude;
-            memcpy(&magnitude, &largest, sizeof magnitude);
-            scale = magnitude / QMAX;
-            if (!(scale > 0.0f)) scale = 1.0f;
-        }
-        scales[r] = scale;
-    }
+    for (int64_t r = 0; r < rows; r++) scales[r] = row_scale(x + r * cols, cols);
 }
 
 /* q = clamp(round_half_even(x / scale), -127, 127) for row[from, to), as eager computes it. */
@@ -90,6 +92,17 @@ void int8_quantize(const float *x, int64_t rows, int64_t cols, const float *scal
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t r = 0; r < rows; r++)
         quantize_row(x + r * cols, cols, scales[r * scale_stride], q + r * cols);
+}
+
+/* Both at once: each row's scale, then the row quantized with it while it is still in
+ * the cache (one pass over memory where the two functions above make two). */
+void int8_quantize_rows(const float *x, int64_t rows, int64_t cols, int8_t *q, float *scales,
+                        int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+        scales[r] = row_scale(x + r * cols, cols);
+        quantize_row(x + r * cols, cols, scales[r], q + r * cols);
+    }
 }
 
 /* y = float(acc) * row_scale * column_scale (+ bias), rounded after each step. */

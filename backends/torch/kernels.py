@@ -48,6 +48,17 @@ def int8_quantize(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
     return torch.div(x, scale).round_().clamp_(-127, 127).to(torch.int8)
 
 
+def int8_quantize_rows(x: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`int8_quantize(x, s), s` for `s = int8_row_scale(x, dim)`: dynamic quantization,
+    the int8 values and their scales, from one pass over `x` where the fused kernel
+    applies."""
+    fused = native.quantize_rows(x, dim)
+    if fused is not None:
+        return fused
+    scales = int8_row_scale(x, dim)
+    return int8_quantize(x, scales), scales
+
+
 def int8_scaled_matmul(xq: torch.Tensor, w: torch.Tensor, x_scale: torch.Tensor,
                        w_scale: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
     """`float(xq @ w) * x_scale * w_scale (+ bias)` for int8 `xq` and `w`: one fused

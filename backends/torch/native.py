@@ -42,6 +42,7 @@ _P, _I64, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
 _SIGNATURES = {
     "int8_row_scales": ([_P, _I64, _I64, _P, _INT], None),
     "int8_quantize": ([_P, _I64, _I64, _P, _I64, _P, _INT], None),
+    "int8_quantize_rows": ([_P, _I64, _I64, _P, _P, _INT], None),
     "int8_rescale": ([_P, _I64, _I64, _P, _I64, _P, _I64, _P, _P, _INT], None),
 }
 _GEMM_SIGNATURES = {
@@ -156,6 +157,21 @@ def quantize(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor | None:
     lib.int8_quantize(x.data_ptr(), rows, cols, scale.data_ptr(), stride, q.data_ptr(),
                       torch.get_num_threads())
     return q
+
+
+def quantize_rows(x: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """`int8_quantize(x, s)` and `s = int8_row_scale(x, dim)` along the last dimension, in
+    one pass over `x`."""
+    lib = library()
+    if (lib is None or not _fits(x, torch.float32) or x.dim() == 0 or x.shape[-1] == 0
+            or dim % x.dim() != x.dim() - 1):
+        return None
+    cols = x.shape[-1]
+    q = torch.empty(x.shape, dtype=torch.int8)
+    scales = torch.empty(*x.shape[:-1], 1)
+    lib.int8_quantize_rows(x.data_ptr(), x.numel() // cols, cols, q.data_ptr(),
+                           scales.data_ptr(), torch.get_num_threads())
+    return q, scales
 
 
 def _epilogue(rows_shape: tuple[int, ...], cols: int, x_scale: torch.Tensor,

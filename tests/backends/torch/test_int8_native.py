@@ -45,6 +45,8 @@ def test_row_scales_and_quantize_equal_the_reference(compiled: None,
     static = torch.tensor(0.05)
     assert torch.equal(kernels.int8_quantize(x, static)[finite],
                        Q.quantize(x, static)[finite])
+    both = kernels.int8_quantize_rows(x, -1)
+    assert torch.equal(both[1], scales) and torch.equal(both[0][finite], q[finite])
 
 
 def test_quantize_divides_where_a_quotient_is_near_a_half(compiled: None) -> None:
@@ -155,6 +157,8 @@ def test_eager_fallback_computes_the_same(compiled: None) -> None:
     def steps() -> tuple[torch.Tensor, ...]:
         scales = kernels.int8_row_scale(x, 1)
         q = kernels.int8_quantize(x, scales)
+        q_both, scales_both = kernels.int8_quantize_rows(x, 1)
+        assert torch.equal(scales_both, scales) and torch.equal(q_both[finite], q[finite])
         return scales, q, kernels.int8_linear(q[finite], weight, scales[finite], w_scale)
 
     fused = steps()
@@ -172,6 +176,7 @@ def test_eager_fallback_computes_the_same(compiled: None) -> None:
 def test_layouts_the_kernels_do_not_take_fall_back(compiled: None) -> None:
     x = activations(6, 10)
     assert native.row_scales(x, 0) is None  # not the last dimension
+    assert native.quantize_rows(x, 0) is None and native.quantize_rows(x.t(), 1) is None
     assert native.row_scales(x.t(), 1) is None  # not contiguous
     assert native.quantize(x.double(), torch.tensor(1.0)) is None
     assert native.quantize(x, torch.ones(3, 1)) is None  # neither per row nor one in all

@@ -525,7 +525,7 @@ def test_activation_quantization_runs_generated_int8_code(fresh_cache: Path) -> 
     # The float model and its quantized definition were each lowered and generated once.
     assert torch_backend.stats.lowerings == 2
     generated = "\n".join(p.read_text() for p in fresh_cache.glob("torch/model-*.py"))
-    assert "int8_linear(xq," in generated and "int8_row_scale(" in generated
+    assert "int8_linear(xq," in generated and "xq, xs = int8_quantize_rows(x, 1)" in generated
 
 
 @pytest.mark.parametrize("mode", ["weight", "dynamic", "static"])

@@ -232,3 +232,43 @@ def test_a_quantized_layer_called_twice_is_two_int8_linear_calls() -> None:
             assert python.count("int8_linear(") == 2 and "torch.permute" not in python
         outputs.append(quantized.compiled.run("forward", quantized.params, [x], RunOptions())[0])
     torch.testing.assert_close(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
+
+
+ROW_SCALE_THEN_QUANTIZE = """
+func.func @f(%x: tensor<?x4xf32>) -> (tensor<?x4xi8>, tensor<?x1xf32>) {
+  %hi = tensorops.reduce_max %x axes [1] keepdim : tensor<?x4xf32> -> tensor<?x1xf32>
+  %lo = tensorops.reduce_min %x axes [1] keepdim : tensor<?x4xf32> -> tensor<?x1xf32>
+  %neg = tensorops.neg %lo : tensor<?x1xf32>
+  %absmax = tensorops.maximum %hi, %neg : tensor<?x1xf32>, tensor<?x1xf32> -> tensor<?x1xf32>
+  %qmax = tensorops.constant dense<1.270000e+02> : tensor<f32>
+  %s0 = tensorops.div %absmax, %qmax : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %zero = tensorops.constant dense<0.000000e+00> : tensor<f32>
+  %positive = tensorops.gt %s0, %zero : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xi1>
+  %one = tensorops.constant dense<1.000000e+00> : tensor<f32>
+  %xs = tensorops.select %positive, %s0, %one : tensor<?x1xi1>, tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  EARLY
+  %xq = tensorops.quantize %x, %xs : tensor<?x4xf32>, tensor<?x1xf32> -> tensor<?x4xi8>
+  %late = tensorops.neg %xs : tensor<?x1xf32>
+  func.return %xq, RESULT : tensor<?x4xi8>, tensor<?x1xf32>
+}
+"""
+
+
+@pytest.mark.parametrize("early", [False, True])
+def test_a_row_scale_and_its_quantize_are_one_call_unless_the_scale_is_read_first(
+        early: bool) -> None:
+    """`xq, xs = int8_quantize_rows(x, 1)` defines the scales where the quantize was:
+    a reader of the scales before that point keeps the two calls apart."""
+    source = ROW_SCALE_THEN_QUANTIZE.replace(
+        "EARLY", "%early = tensorops.neg %xs : tensor<?x1xf32>" if early else "").replace(
+        "RESULT", "%early" if early else "%late")
+    python = codegen.generate_module(codegen._parse_functions(source))
+    fused = "xq, xs = int8_quantize_rows(x, 1)" in python
+    assert fused != early, python
+    assert ("int8_row_scale(x, 1)" in python) == early
+    x = torch.randn(5, 4)
+    x[2] = 0.0
+    xq, negated = codegen.load_module(python)["f"]({}, x)
+    scales = torch.where(x.abs().amax(1, keepdim=True) > 0, x.abs().amax(1, keepdim=True) / 127, 1.0)
+    assert torch.equal(negated, -scales)
+    assert torch.equal(xq, torch.div(x, scales).round().clamp(-127, 127).to(torch.int8))
