@@ -218,6 +218,12 @@ class IRGen:
             items = [Static(v) for v in value.value]
         elif isinstance(value, Dyn) and isinstance(value.type, TupleT):
             items = [self.tuple_get(value, i, frame, loc) for i in range(len(value.type.elements))]
+        elif isinstance(value, Dyn) and isinstance(value.type, TensorT) and value.type.shape is None:
+            # What a loaded model returns: a tuple or not is known when the program runs.
+            unpack = host.UnpackOp.create(operands=[value.ssa],
+                                          result_types=[ir_type(value.type)] * n)
+            frame.em.insert(unpack, loc)
+            return [Dyn(r, value.type) for r in unpack.results]
         else:
             raise CompileError(loc, f"cannot unpack {describe(value)} into {n} names")
         if len(items) != n:

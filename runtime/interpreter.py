@@ -189,6 +189,16 @@ def _tuple(it: Interpreter, op: Operation, args: list) -> object:
     return tuple(args)
 
 
+@handles(host.UnpackOp)
+def _unpack(it: Interpreter, op: host.UnpackOp, args: list) -> object:
+    value, n = args[0], len(op.elements)
+    if not isinstance(value, tuple):
+        raise UserError(f"cannot unpack one tensor into {n} names")
+    if len(value) != n:
+        raise UserError(f"cannot unpack {len(value)} values into {n} names")
+    return value
+
+
 @handles(host.IndexOp)
 def _index(it: Interpreter, op: Operation, args: list) -> object:
     value, i = args

@@ -7,11 +7,13 @@ default of the spec, applied by the runtime.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import StringAttr, TensorType, TupleType, f64, i1, i64
+from xdsl.dialects.builtin import (
+    StringAttr, TensorType, TupleType, UnrankedTensorType, f64, i1, i64,
+)
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
     AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def, opt_operand_def,
-    prop_def, region_def, result_def, traits_def, var_operand_def,
+    prop_def, region_def, result_def, traits_def, var_operand_def, var_result_def,
 )
 from xdsl.traits import IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
@@ -92,6 +94,22 @@ class IndexOp(IRDLOperation):
     index = operand_def(i64)
     result = result_def()
     assembly_format = "$value `[` $index `]` attr-dict `:` functional-type(operands, results)"
+
+
+@irdl_op_definition
+class UnpackOp(IRDLOperation):
+    """`let (a, b) = v` of a value whose structure is known only at run time (what a
+    model read by `load_model` returns): each result is an element of the tuple `v`
+    must then be, and any other value is an error when the program runs."""
+
+    name = "model.unpack"
+    value = operand_def(UnrankedTensorType)
+    elements = var_result_def(UnrankedTensorType)
+    assembly_format = "$value attr-dict `:` type($value) `->` type($elements)"
+
+    def verify_(self) -> None:
+        if len(self.elements) < 2:
+            raise VerifyException("model.unpack: unpacks into two values or more")
 
 
 @irdl_op_definition
@@ -282,7 +300,7 @@ class HostFloatOp(IRDLOperation):
 
 
 HOST_OPS = [
-    StrOp, ListOp, TupleOp, IndexOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
+    StrOp, ListOp, TupleOp, IndexOp, UnpackOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
     IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
     PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp, ParamsOp, SummaryOp,
     PrintOp, StrEqOp, HostFloatOp,

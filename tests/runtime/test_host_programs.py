@@ -117,6 +117,21 @@ print(sum(abs(a - p)), sum(abs(b - q)), sum(abs(t[1] - q)))
     assert out.splitlines() == ["[2, 3] [2]", "0.0 0.0", "0.0 0.0 0.0"]
 
 
+def test_a_loaded_models_results_unpack_into_names(tmp_path: Path) -> None:
+    """`let (p, q) = loaded.both(x)`: a loaded model's results have a structure known
+    only when the program runs; unpacking a single tensor is an error there."""
+    program = NET + """\
+save(net, "net.mpk")
+let loaded = load_model("net.mpk")
+let (p, q) = loaded.both(x)
+let (a, b) = net.both(x)
+print(sum(abs(p - a)), sum(abs(q - b)), shape(q))
+"""
+    assert run_both(tmp_path, program).splitlines() == ["0.0 0.0 [2]"]
+    message = failure(tmp_path, program + "let (c, d) = loaded(x)\n", "single.m")
+    assert "single.m:19:14: error: cannot unpack one tensor into 2 names" in message
+
+
 def test_tensor_functions_on_a_loaded_models_output(tmp_path: Path) -> None:
     """A loaded model's output has an unknown rank: reductions, matmul, clamp, cast,
     shape and the losses take it (its IR failed to verify, with a traceback)."""

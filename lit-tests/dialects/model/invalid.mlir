@@ -737,3 +737,12 @@ func.func @f(%x: tensor<2x4xf32>) {
   %y:2 = model.call %m @forward(%x) : !model.model<"Net">, (tensor<2x4xf32>) -> (tensor<2x4xf32>, tensor<2x4xf32>)
   func.return
 }
+
+// -----
+
+// Unpack: into one value is no unpacking.
+func.func @f(%u: tensor<*xf32>) {
+  // expected-error@+1 {{model.unpack: unpacks into two values or more}}
+  %0 = model.unpack %u : tensor<*xf32> -> tensor<*xf32>
+  func.return
+}

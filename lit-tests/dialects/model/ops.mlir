@@ -503,3 +503,12 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
   func.return
 // CHECK-NEXT: }
 }
+
+// Unpacking a value whose structure is known at run time only (a loaded model's result).
+// CHECK-LABEL: func.func @unpack(%u: tensor<*xf32>) {
+func.func @unpack(%u: tensor<*xf32>) {
+// CHECK-NEXT: {{%[a-z0-9_]+}}, {{%[a-z0-9_]+}} = model.unpack %u : tensor<*xf32> -> tensor<*xf32>, tensor<*xf32>
+  %first, %second = model.unpack %u : tensor<*xf32> -> tensor<*xf32>, tensor<*xf32>
+// CHECK-NEXT: func.return
+  func.return
+}
