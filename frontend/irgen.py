@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    DenseArrayBase, FileLineColLoc, FloatAttr, IntAttr, IntegerAttr, ModuleOp, StringAttr,
-    TensorType, f64, i32, i64,
+    ArrayAttr, DenseArrayBase, FileLineColLoc, FloatAttr, IntAttr, IntegerAttr, ModuleOp,
+    StringAttr, TensorType, f64, i32, i64,
 )
 from xdsl.ir import Block, Region
 
@@ -31,7 +31,7 @@ from mlang.frontend.tensor_functions import (
     BINARY_NAMES, FUNCTIONS, emit_binary, emit_function, emit_unary, matmul, slice_items,
     static_int,
 )
-from mlang.frontend.typecheck import declared_type, specialised_name, unify
+from mlang.frontend.typecheck import declared_type, resolve_dim, specialised_name, unify
 from mlang.frontend.types import (
     BOOL, DTYPES, FLOAT, INT, SCALAR_TENSORS, DatasetT, ListT, ModelT, MType, ScalarT, TensorT,
     TupleT, ir_type,
@@ -218,7 +218,8 @@ class IRGen:
             items = [Static(v) for v in value.value]
         elif isinstance(value, Dyn) and isinstance(value.type, TupleT):
             items = [self.tuple_get(value, i, frame, loc) for i in range(len(value.type.elements))]
-        elif isinstance(value, Dyn) and isinstance(value.type, TensorT) and value.type.shape is None:
+        elif (isinstance(value, Dyn) and isinstance(value.type, TensorT)
+              and value.type.shape is None):
             # What a loaded model returns: a tuple or not is known when the program runs.
             unpack = host.UnpackOp.create(operands=[value.ssa],
                                           result_types=[ir_type(value.type)] * n)
@@ -603,6 +604,7 @@ class IRGen:
         bound = bind(sig, e, args, kwargs)
         subst: dict[str, object] = {}
         scope = Scope(parent)
+        unranked: list[ast.Param] = []
         for p in decl.params:
             value = bound.args[p.name]
             if value is None:
@@ -610,7 +612,12 @@ class IRGen:
             if p.type is not None:
                 unify(p.type, value, subst, parent, bound.locs.get(p.name, e.loc),
                       f"argument '{p.name}' of {decl.name}")
+                if (isinstance(p.type, ast.TensorTypeExpr) and isinstance(value, Dyn)
+                        and isinstance(value.type, TensorT) and value.type.shape is None):
+                    unranked.append(p)
             scope.names[p.name] = value
+        if unranked:
+            self.expect_shapes(decl, unranked, scope, subst, parent, frame.em, e.loc)
         inner = Frame(frame.em, scope, model, depth=frame.depth + 1)
         try:
             self.block(decl.body, inner)
@@ -621,6 +628,32 @@ class IRGen:
             raise ShapeMismatch(e.loc, f"{decl.name}: {err.message}", [
                 Note(err.loc, f"in the body of {decl.name}, for the sizes of this call"),
                 *err.notes]) from None
+
+    def expect_shapes(self, decl: ast.FnDecl, params: list[ast.Param], scope: Scope,
+                      subst: dict[str, object], parent: Scope, em: Emitter, loc: Loc) -> None:
+        """Arguments whose ranks are known only at run time (a loaded model's results)
+        are checked against their declared types when the call runs, one size name
+        standing for one size in all of them, and are given those types here."""
+        dims: list[list[int | str]] = []
+        types: list[TensorT] = []
+        for p in params:
+            assert isinstance(p.type, ast.TensorTypeExpr)
+            sizes = [resolve_dim(d, subst, parent) for d in p.type.dims]
+            dims.append([d if isinstance(d, int) else d or "" for d in sizes])  # type: ignore[misc]
+            types.append(TensorT(p.type.dtype, tuple(d if isinstance(d, int) else None
+                                                     for d in sizes)))
+        op = host.ExpectShapesOp.create(
+            operands=[scope.names[p.name].ssa for p in params],  # type: ignore[union-attr]
+            result_types=[ir_type(t) for t in types],
+            properties={
+                "dims": ArrayAttr([ArrayAttr([IntegerAttr(d, i64) if isinstance(d, int)
+                                              else StringAttr(d) for d in ds]) for ds in dims]),
+                "labels": ArrayAttr([StringAttr(f"argument '{p.name}' of {decl.name}")
+                                     for p in params]),
+            })
+        em.insert(op, loc)
+        for p, result, t in zip(params, op.results, types):
+            scope.names[p.name] = Dyn(result, t)
 
     def fits_any_sizes(self, decl: ast.FnDecl, scope: Scope, model: Scope | None,
                        frame: Frame) -> bool:

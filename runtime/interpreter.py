@@ -17,16 +17,17 @@ from typing import IO
 import numpy as np
 import torch
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
+from xdsl.dialects.builtin import FileLineColLoc, IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Block, Operation, SSAValue
 
 from mlang.backends import Backend
 from mlang.backends.reference.evaluator import IMPLS, EvalContext
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
+from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, model_io, training
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import ModelInstance
+from mlang.runtime.model import ModelInstance, m_dtype
 from mlang.runtime.names import calibrate_unread
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
@@ -197,6 +198,28 @@ def _unpack(it: Interpreter, op: host.UnpackOp, args: list) -> object:
     if len(value) != n:
         raise UserError(f"cannot unpack {len(value)} values into {n} names")
     return value
+
+
+@handles(host.ExpectShapesOp)
+def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: list) -> object:
+    sizes: dict[str, int] = {}
+    for value, dims, label, checked in zip(args, op.dims, op.labels, op.checked):
+        assert isinstance(checked.type, TensorType)
+        dtype = dtype_name(checked.type.element_type)
+        names = [d.data if isinstance(d, StringAttr) else None for d in dims]
+        wanted = [d.value.data if isinstance(d, IntegerAttr) else sizes.get(d.data) for d in dims]
+        written = ", ".join(str(d.value.data) if isinstance(d, IntegerAttr) else d.data or "?"
+                            for d in dims)
+        if not isinstance(value, torch.Tensor):
+            raise UserError(f"{label.data} must be {dtype}[{written}], got a tuple")
+        got = f"{m_dtype(value.dtype)}{list(value.shape)}"
+        if value.dim() != len(wanted) or m_dtype(value.dtype) != dtype or any(
+                w is not None and w != n for w, n in zip(wanted, value.shape)):
+            bound = {n: sizes[n] for n in names if n and n in sizes}
+            where = "".join(f", {n} = {v}" for n, v in bound.items())
+            raise UserError(f"{label.data} must be {dtype}[{written}]{where}, got {got}")
+        sizes.update({n: size for n, size in zip(names, value.shape) if n})
+    return args[0] if len(args) == 1 else tuple(args)
 
 
 @handles(host.IndexOp)

@@ -157,7 +157,7 @@ def check_inputs(model: ModelInstance, method: str, args: Sequence[object]) -> N
         if not ok_dims or str(a.dtype).removeprefix("torch.") != _torch_name(dtype):
             raise UserError(
                 f"{model.name}.{method} expects {dtype}{fmt_shape(want)}, got "
-                f"{_m_dtype(a.dtype)}{list(a.shape)}"
+                f"{m_dtype(a.dtype)}{list(a.shape)}"
             )
 
 
@@ -170,7 +170,7 @@ def _torch_name(dtype: str) -> str:
     return _TORCH_NAMES[dtype]
 
 
-def _m_dtype(dtype: torch.dtype) -> str:
+def m_dtype(dtype: torch.dtype) -> str:
     """The M name of a torch dtype."""
     name = str(dtype).removeprefix("torch.")
     return next((m for m, t in _TORCH_NAMES.items() if t == name), name)

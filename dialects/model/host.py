@@ -8,7 +8,8 @@ default of the spec, applied by the runtime.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import (
-    StringAttr, TensorType, TupleType, UnrankedTensorType, f64, i1, i64,
+    DYNAMIC_INDEX, ArrayAttr, IntegerAttr, StringAttr, TensorType, TupleType, UnrankedTensorType,
+    f64, i1, i64,
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
@@ -110,6 +111,34 @@ class UnpackOp(IRDLOperation):
     def verify_(self) -> None:
         if len(self.elements) < 2:
             raise VerifyException("model.unpack: unpacks into two values or more")
+
+
+@irdl_op_definition
+class ExpectShapesOp(IRDLOperation):
+    """The arguments of one function call whose ranks are known only at run time (a
+    loaded model's results), checked when the call runs against the types the function
+    declares and given those ranks: `dims` holds each one's sizes, an integer or a size
+    name ("" for any size), and a name stands for one size in all of them; `labels` says
+    what each is (`argument 'x' of f`) for the error."""
+
+    name = "model.expect_shapes"
+    values = var_operand_def(UnrankedTensorType)
+    checked = var_result_def(TensorType)
+    dims = prop_def(ArrayAttr[ArrayAttr[IntegerAttr | StringAttr]])
+    labels = prop_def(ArrayAttr[StringAttr])
+    assembly_format = ("$values `dims` $dims `labels` $labels attr-dict `:` "
+                       "functional-type($values, $checked)")
+
+    def verify_(self) -> None:
+        if not len(self.values) == len(self.checked) == len(self.dims) == len(self.labels):
+            raise VerifyException("model.expect_shapes: one result, dims and label per value")
+        for value, result, dims in zip(self.values, self.checked, self.dims):
+            assert isinstance(value.type, UnrankedTensorType) and isinstance(result.type, TensorType)
+            want = [d.value.data if isinstance(d, IntegerAttr) else DYNAMIC_INDEX for d in dims]
+            if result.type.element_type != value.type.element_type or \
+                    list(result.type.get_shape()) != want:
+                raise VerifyException(f"model.expect_shapes: result type {result.type} does "
+                                      f"not follow its value's dtype and dims")
 
 
 @irdl_op_definition
@@ -300,7 +329,7 @@ class HostFloatOp(IRDLOperation):
 
 
 HOST_OPS = [
-    StrOp, ListOp, TupleOp, IndexOp, UnpackOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
+    StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
     IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
     PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp, ParamsOp, SummaryOp,
     PrintOp, StrEqOp, HostFloatOp,

@@ -132,6 +132,35 @@ print(sum(abs(p - a)), sum(abs(q - b)), shape(q))
     assert "single.m:19:14: error: cannot unpack one tensor into 2 names" in message
 
 
+SCALE_ROWS = """\
+fn scale_rows(x: f32[N, 3], w: f32[N, 1]) -> f32[N, 3] {
+    return x * w
+}
+save(net, "net.mpk")
+let loaded = load_model("net.mpk")
+let y = loaded(x)
+let z = loaded(randn([5, 4], seed=4))
+"""
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    ("scale_rows(sum(z, axis=1), ones([5, 1]))",
+     "argument 'x' of scale_rows must be f32[5, 3], got f32[5]"),
+    ("scale_rows(y, z[:, 0:1])", "argument 'w' of scale_rows must be f32[N, 1], N = 2, got f32[5, 1]"),
+    ("scale_rows(y, ones([5, 1]))", "argument 'x' of scale_rows must be f32[5, 3], got f32[2, 3]"),
+])
+def test_a_loaded_models_results_are_checked_against_a_functions_types(
+        tmp_path: Path, call: str, message: str) -> None:
+    """A function given a loaded model's results (whose ranks the compiler does not know)
+    checks the types it declares when it runs: a [5] tensor for f32[N, 3] used to
+    broadcast into a [5, 5] result."""
+    program = NET + SCALE_ROWS
+    out = run_both(tmp_path, program + "print(scale_rows(y, z[0:2, 0:1]) - y * z[0:2, 0:1])\n")
+    assert out.splitlines() == ["[[0. 0. 0.]", " [0. 0. 0.]]"]
+    assert f"bad.m:21:7: error: {message}" in failure(tmp_path, program + f"print({call})\n",
+                                                      "bad.m")
+
+
 def test_tensor_functions_on_a_loaded_models_output(tmp_path: Path) -> None:
     """A loaded model's output has an unknown rank: reductions, matmul, clamp, cast,
     shape and the losses take it (its IR failed to verify, with a traceback)."""

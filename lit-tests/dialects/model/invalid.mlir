@@ -746,3 +746,12 @@ func.func @f(%u: tensor<*xf32>) {
   %0 = model.unpack %u : tensor<*xf32> -> tensor<*xf32>
   func.return
 }
+
+// -----
+
+// Expect_shapes: a result type that does not follow the dims.
+func.func @f(%u: tensor<*xf32>) {
+  // expected-error@+1 {{model.expect_shapes: result type tensor<?x4xf32> does not follow its value's dtype and dims}}
+  %0 = model.expect_shapes %u dims [["N", 3 : i64]] labels ["argument 'x' of f"] : (tensor<*xf32>) -> tensor<?x4xf32>
+  func.return
+}

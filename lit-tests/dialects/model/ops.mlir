@@ -504,11 +504,14 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
 // CHECK-NEXT: }
 }
 
-// Unpacking a value whose structure is known at run time only (a loaded model's result).
+// Unpacking a value whose structure is known at run time only (a loaded model's result),
+// and checking such values against the types a function declares.
 // CHECK-LABEL: func.func @unpack(%u: tensor<*xf32>) {
 func.func @unpack(%u: tensor<*xf32>) {
 // CHECK-NEXT: {{%[a-z0-9_]+}}, {{%[a-z0-9_]+}} = model.unpack %u : tensor<*xf32> -> tensor<*xf32>, tensor<*xf32>
   %first, %second = model.unpack %u : tensor<*xf32> -> tensor<*xf32>, tensor<*xf32>
+// CHECK-NEXT: {{%[a-z0-9_]+}}, {{%[a-z0-9_]+}} = model.expect_shapes %u, %u dims {{\[}}["N", 3 : i64], ["N", ""]] labels ["argument 'x' of f", "argument 'w' of f"] : (tensor<*xf32>, tensor<*xf32>) -> (tensor<?x3xf32>, tensor<?x?xf32>)
+  %x, %w = model.expect_shapes %u, %u dims [["N", 3 : i64], ["N", ""]] labels ["argument 'x' of f", "argument 'w' of f"] : (tensor<*xf32>, tensor<*xf32>) -> (tensor<?x3xf32>, tensor<?x?xf32>)
 // CHECK-NEXT: func.return
   func.return
 }
