@@ -22,18 +22,38 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import AttributeInvT
 from xdsl.parser import AttrParser, Parser, UnresolvedOperand
 from xdsl.utils.exceptions import MultipleSpansParseError, ParseError, VerifyException
-from xdsl.utils.lexer import Span
-from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
+from xdsl.utils.lexer import Span, Token
+from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind, StringLiteral
 
 from mlang.support.diagnostics import CompileError, InternalError, Loc, Note
 
-# xDSL's string-literal pattern nests `+` inside `*`, so an unterminated string (a missing
+# Two repairs of xDSL's lexer, for every parse in the process. First, xDSL's string-literal
+# pattern nests `+` inside `*`, so an unterminated string (a missing
 # `"` on a long line) backtracks exponentially and mopt hangs. This one accepts the same
 # strings with one way to match each character, in linear time.
 MLIRLexer._unescaped_characters_regex = re.compile(
     r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"'
 )
 
+
+_lex_string_literal = MLIRLexer._lex_string_literal
+
+
+def _lex_utf8_string_literal(self: MLIRLexer, start_pos: int) -> Token:  # type: ignore[type-arg]
+    """xDSL's string lexing, except that escapes spelling UTF-8 text (xDSL prints "café" as
+    `"caf\\C3\\A9"`) make a string, not bytes, as its own docstring says they should:
+    mopt read back its own output of a program with a non-ASCII string as an error."""
+    token = _lex_string_literal(self, start_pos)
+    if token.kind is not MLIRTokenKind.BYTES_LIT:
+        return token
+    try:
+        StringLiteral.from_span(token.span).bytes_contents.decode()
+    except UnicodeDecodeError:
+        return token
+    return Token(MLIRTokenKind.STRING_LIT, token.span)
+
+
+MLIRLexer._lex_string_literal = _lex_utf8_string_literal  # type: ignore[method-assign]
 
 class _FloatBits(AttrParser._TensorLiteralElement):
     """A hexadecimal tensor literal element: for a float type, the float of those bits."""
