@@ -155,14 +155,25 @@ class PipelineBuilder:
 
 
 def format_pipeline(passes: Sequence[ModulePass], anchor: str = "builtin.module") -> str:
-    """Prints passes as MLIR's `anchor(a{opt=v},func.func(b))`, every option spelt out."""
+    """Prints passes as MLIR's `anchor(a{opt=v},func.func(b))`, every option spelt out so
+    that the text reads back as the same passes (crash reproducers replay it)."""
     inner = ",".join(
         format_pipeline(p.pipeline.passes, p.anchor)
         if isinstance(p, OpPipelinePass)
-        else str(p.spec(include_default=True))
+        else _spec_text(p.spec(include_default=True))
         for p in passes
     )
     return f"{anchor}({inner})"
+
+
+def _spec_text(spec: ArgSpec) -> str:
+    """`name{a=1 b="x"}`, as xDSL prints a spec but with quotes and backslashes in
+    strings escaped (xDSL leaves `"say "hi""`, which does not read back)."""
+    if not spec.parameters:
+        return spec.name
+    options = " ".join(f"{name}={','.join(_spelt(v) for v in values)}" if values else name
+                       for name, values in spec.parameters.items())
+    return f"{spec.name}{{{options}}}"
 
 
 def _parse_options(ref: PassRef, where: PassRef, stack: tuple[PassRef, ...]) -> ArgSpec:
@@ -214,7 +225,9 @@ def _spelt(value: object) -> str:
     """An option value as it is written in a pipeline."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return f'"{value}"' if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return str(value)
 
 
 def _origin(ref: PassRef, stack: tuple[PassRef, ...]) -> PassRef:

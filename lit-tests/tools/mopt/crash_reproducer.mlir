@@ -5,8 +5,12 @@
 // RUN:   --mlir-pass-pipeline-crash-reproducer=%t.again.mlir 2>&1 | filecheck %s
 // RUN: rm -rf %t.dir && mkdir -p %t.dir
 // RUN: env TMPDIR=%t.dir not mopt %s -p 'test-crash' 2>&1 | filecheck %s --check-prefix=TEMP
+// RUN: not mopt %s -p 'test-crash{message="say \"hi\" \\ ok"}' \
+// RUN:   --mlir-pass-pipeline-crash-reproducer=%t.quoted.mlir 2>&1 | filecheck %s --check-prefix=QUOTED
+// RUN: not mopt %t.quoted.mlir --run-reproducer 2>&1 | filecheck %s --check-prefix=QUOTED
 
-// A crashing pass is an internal error at the op it ran on. The reproducer holds the IR
+// A crashing pass is an internal error at the op it ran on; a string option with quotes
+// and backslashes replays as it was given. The reproducer holds the IR
 // before its top-level pass (here after cse), with locations, and that pass to rerun.
 
 func.func @crash(%a: i32) -> i32 {
@@ -16,7 +20,7 @@ func.func @crash(%a: i32) -> i32 {
   func.return %2 : i32
 }
 
-// CHECK:      crash_reproducer.mlir:12:1: internal error: pass 'test-crash' failed: RuntimeError: boom
+// CHECK:      crash_reproducer.mlir:16:1: internal error: pass 'test-crash' failed: RuntimeError: boom
 // CHECK-NEXT: func.func @crash(%a: i32) -> i32 {
 // CHECK-NEXT: {{^}}^
 // CHECK-NEXT: note: reproducer written to {{.*}}.mlir
@@ -25,8 +29,10 @@ func.func @crash(%a: i32) -> i32 {
 // REPRO-NEXT: "builtin.module"() ({
 // REPRO-NEXT:   "func.func"() <{sym_name = "crash"
 // REPRO-NEXT:   ^bb0(%a: i32 loc(unknown)):
-// REPRO-NEXT:     [[SUM:%.*]] = "arith.addi"(%a, %a) {{.*}} loc("{{.*}}crash_reproducer.mlir":13:3)
-// REPRO-NEXT:     [[PRODUCT:%.*]] = "arith.muli"([[SUM]], [[SUM]]) {{.*}} loc("{{.*}}crash_reproducer.mlir":15:3)
-// REPRO-NEXT:     "func.return"([[PRODUCT]]) : (i32) -> () loc("{{.*}}crash_reproducer.mlir":16:3)
+// REPRO-NEXT:     [[SUM:%.*]] = "arith.addi"(%a, %a) {{.*}} loc("{{.*}}crash_reproducer.mlir":17:3)
+// REPRO-NEXT:     [[PRODUCT:%.*]] = "arith.muli"([[SUM]], [[SUM]]) {{.*}} loc("{{.*}}crash_reproducer.mlir":19:3)
+// REPRO-NEXT:     "func.return"([[PRODUCT]]) : (i32) -> () loc("{{.*}}crash_reproducer.mlir":20:3)
 
 // TEMP: note: reproducer written to {{.*}}.dir/mopt-reproducer-{{.*}}.mlir
+
+// QUOTED: internal error: pass 'test-crash' failed: RuntimeError: say "hi" \ ok
