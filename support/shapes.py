@@ -133,7 +133,9 @@ def reshape_shape(a: Shape, target: Sequence[int]) -> Shape:
         if total is not None and fixed != total:
             raise ShapeError(f"cannot reshape {fmt_shape(a)} ({total} elements) to {list(target)}")
         return tuple(target)
-    if total is None or not fixed:
+    if fixed == 0:  # as PyTorch: any size would do
+        raise ShapeError(f"reshape: -1 is ambiguous beside a size of 0 in {list(target)}")
+    if total is None:
         return tuple(None if d == -1 else d for d in target)
     if total % fixed:
         raise ShapeError(f"cannot reshape {fmt_shape(a)} ({total} elements) to {list(target)}")

@@ -331,6 +331,8 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
     "concat_empty": ("print(concat([]))\n", 1, 14, "concat needs at least one tensor"),
     "reshape_count": ("print(reshape(zeros([2, 3]), [4, 2]))\n", 1, 30,
                       "reshape: cannot reshape [2, 3] (6 elements) to [4, 2]"),
+    "reshape_zero_beside_minus_one": ("print(reshape(zeros([2, 3]), [0, -1]))\n", 1, 30,
+                                      "reshape: -1 is ambiguous beside a size of 0 in [0, -1]"),
     "matmul_inner": ("print(zeros([2, 3]) @ zeros([4, 5]))\n", 1, 21,
                      "matrix product of [2, 3] and [4, 5]: inner sizes 3 and 4 differ"),
     "broadcast_mismatch": ("print(zeros([2, 3]) + zeros([4]))\n", 1, 21,
