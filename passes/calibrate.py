@@ -39,7 +39,7 @@ from xdsl.dialects.builtin import (
 from xdsl.passes import ModulePass
 
 from mlang.dialects.model.structure import DefOp
-from mlang.passes.check_lowered import is_tensor_level
+from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
 from mlang.passes.quantize import CALIBRATION, find_sites
 from mlang.support.diagnostics import CompileError, UserError
 from mlang.support.ir_verification import op_loc
@@ -177,7 +177,7 @@ class Calibrate(ModulePass):
         illegal = [o for o in definition.methods[self.method].body.walk()
                    if not is_tensor_level(o)]
         if illegal:
-            raise UserError(f"'{illegal[0].name}' is not a tensor op: run lower-to-tensor first")
+            raise UserError(not_tensor_level(illegal[0], "calibrate"))
         data = (builtin_dataset(self.dataset) if self.dataset in BUILTIN_DATASETS
                 else load_dataset(self.dataset))
         params = _initial_weights(definition, self.seed)

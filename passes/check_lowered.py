@@ -16,7 +16,7 @@ its operand types; the first is the error, each further one a note.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -41,19 +41,41 @@ LEVELS: dict[str, Callable[[Operation], bool]] = {"tensor": is_tensor_level}
 """What each level allows in a model method."""
 
 def illegal_ops(module: ModuleOp, legal: Callable[[Operation], bool]) -> list[Operation]:
-    """The ops in model methods that `legal` rejects, in order."""
+    """The ops in model methods that `legal` rejects, in order; not the ops inside one
+    (a fused kernel's body is its own, once the kernel is refused)."""
     return [
         op
         for model in module.walk()
         if isinstance(model, DefOp)
         for method in model.methods.values()
-        for op in method.body.walk()
-        if not legal(op)
+        for op in _illegal_in(method.body.block.ops, legal)
     ]
+
+
+def _illegal_in(ops: Iterable[Operation], legal: Callable[[Operation], bool]) -> Iterator[Operation]:
+    """The ops of `ops`, and of the regions of the legal ones, that `legal` rejects."""
+    for op in ops:
+        if not legal(op):
+            yield op
+            continue
+        for region in op.regions:
+            for block in region.blocks:
+                yield from _illegal_in(block.ops, legal)
+
+
+def not_tensor_level(op: Operation, what: str) -> str:
+    """Why `what` (a pass) cannot take an op that is not at tensor level."""
+    if op.dialect_name() == "kernel":
+        return (f"'{op.name}' is kernel IR, past tensor level: {what} runs on tensor ops, "
+                "before kernel fusion (lower-to-kernel)")
+    return f"'{op.name}' is not a tensor op: run lower-to-tensor first"
 
 
 def describe(op: Operation, level: str) -> str:
     """Why `op` is an error: its name and operand types."""
+    if op.dialect_name() == "kernel":
+        return (f"'{op.name}' op is kernel IR, past {level} level: lowering to {level} level "
+                "starts from model ops")
     types = ", ".join(str(v.type) for v in op.operands) or "no operands"
     return f"'{op.name}' op is not legal at {level} level: no lowering handles it (operands: {types})"
 

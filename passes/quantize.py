@@ -62,7 +62,7 @@ from mlang.dialects.tensorops import (
     CastOp, ConstantOp, Conv2dOp, DequantizeOp, DivOp, GatherOp, GtOp, MatmulOp, MaximumOp,
     MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
 )
-from mlang.passes.check_lowered import is_tensor_level
+from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
 from mlang.support.diagnostics import CompileError
 from mlang.support.ir_verification import op_loc
 from mlang.support.pass_statistics import Statistic
@@ -318,8 +318,7 @@ def quantize_definition(definition: DefOp, mode: str, granularity: str) -> int:
         model_level = next((o for o in method.body.walk() if not is_tensor_level(o)), None)
         if model_level is not None:
             raise CompileError(op_loc(model_level),
-                               f"quantize: '{model_level.name}' is not a tensor op: run "
-                               f"lower-to-tensor first")
+                               f"quantize: {not_tensor_level(model_level, 'quantize')}")
     ranges = activation_ranges(definition) if mode == "static" else None
     if mode == "static" and ranges is None:
         raise CompileError(op_loc(definition),

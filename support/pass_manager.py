@@ -177,10 +177,18 @@ def _spec_text(spec: ArgSpec) -> str:
 
 
 def _parse_options(ref: PassRef, where: PassRef, stack: tuple[PassRef, ...]) -> ArgSpec:
-    """Reads `name{...}` with xDSL's option parser, locating its errors in the pipeline."""
+    """Reads `name{...}` with xDSL's option parser, locating its errors in the pipeline.
+    A bare value that xDSL's parser does not take (`dataset=d.csv`, a path) is read as a
+    string, as MLIR reads it."""
     try:
         return parse_spec(ref.spec)
     except ArgSpecParseError as err:
+        quoted = _BARE_VALUE.sub(_quote_bare, ref.spec)
+        if quoted != ref.spec:
+            try:
+                return parse_spec(quoted)
+            except ArgSpecParseError:
+                pass  # report the error in the text as written
         text = str(err)
         message = text.rstrip().rsplit("\n", 1)[-1].strip()
         match = _ARG_SPEC_COLUMN.search(text)
@@ -188,6 +196,18 @@ def _parse_options(ref: PassRef, where: PassRef, stack: tuple[PassRef, ...]) -> 
         raise _error(
             col, f"{_prefix(stack)}invalid options for pass '{ref.name}': {message}"
         ) from None
+
+
+_BARE_VALUE = re.compile(r'(?<==)([^\s"{}=,]+)(?=[\s,}])')
+"""An unquoted option value (or list item after `=`), up to a space, comma or `}`."""
+_PLAIN_VALUE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+"""A bare value xDSL reads as it is: a word, or a number."""
+
+
+def _quote_bare(match: re.Match[str]) -> str:
+    """A bare value quoted, unless xDSL reads it as it is."""
+    value = match.group(1)
+    return value if _PLAIN_VALUE.fullmatch(value) else f'"{value}"'
 
 
 _OPTION_KINDS: dict[type, tuple[str, tuple[type, ...]]] = {

@@ -103,8 +103,15 @@ def build_kernel(
                 mapping[v] = constant.result
         clone = op.clone(value_mapper=mapping)
         block.add_op(clone)
-    block.add_op(YieldOp([mapping[v] for v in outputs]))
-    return kind(inputs, [v.type for v in outputs], Region(block))
+    # The kernel and its yield are where the group's last op was, so that diagnostics
+    # about them point into the program rather than at nothing.
+    where = group.ordered()[-1].location
+    yield_ = YieldOp([mapping[v] for v in outputs])
+    yield_.location = where
+    block.add_op(yield_)
+    kernel = kind(inputs, [v.type for v in outputs], Region(block))
+    kernel.location = where
+    return kernel
 
 
 def outline(kind: type[KernelOp], ops: Iterable[Operation], check: bool = True) -> KernelOp | None:

@@ -169,7 +169,9 @@ class AttentionOp(ShapedResult, IRDLOperation):
         heads = self.heads.value.data
         if len(x) != 3:
             raise VerifyException("model.attention: input must be [N, T, dim]")
-        if heads < 1 or not isinstance(dim, int) or dim % heads:
+        if heads < 1:
+            raise VerifyException(f"model.attention: heads must be positive, got {heads}")
+        if not isinstance(dim, int) or dim % heads:
             raise VerifyException(f"model.attention: dim {dim} is not divisible by {heads} heads")
         for w in (self.q_weight, self.k_weight, self.v_weight, self.out_weight):
             if shape_of(w.type) != (dim, dim):

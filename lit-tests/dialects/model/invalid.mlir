@@ -101,6 +101,15 @@ func.func @f(%x: tensor<?x5x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) {
 
 // -----
 
+// Attention: a head count below 1 (-2 divides 8, and is still no count).
+func.func @f(%x: tensor<?x5x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) {
+  // expected-error@+1 {{model.attention: heads must be positive, got -2}}
+  %0 = model.attention %x, %w, %b, %w, %b, %w, %b, %w, %b {causal = false, heads = -2 : i64} : (tensor<?x5x8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>, tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x5x8xf32>
+  func.return
+}
+
+// -----
+
 // Attention: the input is not [N, T, dim].
 func.func @f(%x: tensor<?x8xf32>, %w: tensor<8x8xf32>, %b: tensor<8xf32>) {
   // expected-error@+1 {{model.attention: input must be [N, T, dim]}}

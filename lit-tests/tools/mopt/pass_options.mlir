@@ -8,9 +8,12 @@
 // RUN: not mopt %s -p 'calibrate{percentile=ninety}' 2>&1 | filecheck %s --check-prefix=FLOAT
 // RUN: not mopt %s -p 'calibrate{samples=1,2}' 2>&1 | filecheck %s --check-prefix=LIST
 // RUN: not mopt %s -p 'calibrate{percentile=0}' 2>&1 | filecheck %s --check-prefix=WHOLE
+// RUN: not mopt %S/../../passes/calibrate.mlir -p 'calibrate{dataset=no/such.csv samples=10}' 2>&1 \
+// RUN:   | filecheck %s --check-prefix=PATH
 
 // Options in braces reach the pass; unknown or malformed ones are located errors, and a
-// value of the wrong kind is named in words. A whole number is a float option's value.
+// value of the wrong kind is named in words. A whole number is a float option's value, and
+// a bare path a string, as in MLIR.
 
 func.func @f() {
   func.return
@@ -33,3 +36,4 @@ func.func @f() {
 // FLOAT: error: invalid options for pass 'calibrate': option 'percentile' takes a number, got "ninety"
 // LIST:  error: invalid options for pass 'calibrate': option 'samples' takes an integer, got 1, 2
 // WHOLE: error: invalid options for pass 'calibrate': percentile must be in (0, 100], got 0.0
+// PATH:  error: calibrate: no such data file: 'no/such.csv'
