@@ -31,7 +31,9 @@ from mlang.frontend.tensor_functions import (
     BINARY_NAMES, FUNCTIONS, emit_binary, emit_function, emit_unary, matmul, slice_items,
     static_int,
 )
-from mlang.frontend.typecheck import declared_type, resolve_dim, specialised_name, unify
+from mlang.frontend.typecheck import (
+    declared_type, resolve_dim, specialised_name, unify, value_type,
+)
 from mlang.frontend.types import (
     BOOL, DTYPES, FLOAT, INT, SCALAR_TENSORS, DatasetT, ListT, ModelT, MType, ScalarT, TensorT,
     TupleT, ir_type,
@@ -920,6 +922,7 @@ class IRGen:
         frame = Frame(Emitter(block, True, info.params), scope, info.scope, depth=1)
         self.block(m.body, frame)
         result = self.finish(m, frame, {}, info.scope, m.loc)
+        check_input_sizes_kept(m, result, info.scope)
         self.close_method(info, m.name, result, frame.em, m.loc)
 
     def close_method(self, info: ModelInfo, name: str, result: Value, em: Emitter,
@@ -1196,6 +1199,28 @@ def assigned_names(stmts: list[ast.Stmt] | tuple[ast.Stmt, ...]) -> set[str]:
 def join(prefix: str, name: str) -> str:
     """A dotted parameter path."""
     return f"{prefix}.{name}" if prefix else name
+
+
+def check_input_sizes_kept(m: ast.FnDecl, result: Value, scope: Scope) -> None:
+    """A method is compiled once for all sizes of its inputs: where its declared result
+    names a size of the inputs (`-> f32[N, 3]` for `x: f32[N, 4]`), the result must have
+    that size, not a number or another size that fit one call only."""
+    if m.result is None:
+        return
+    sizes = {d.value for p in m.params if isinstance(p.type, ast.TensorTypeExpr)
+             for d in p.type.dims if d.kind == "name" and isinstance(resolve_dim(d, {}, scope), str)}
+    written = m.result.elts if isinstance(m.result, ast.TupleTypeExpr) else (m.result,)
+    values = result.items if isinstance(result, Seq) else (result,)
+    for t, v in zip(written, values):
+        actual = value_type(v)
+        if not (isinstance(t, ast.TensorTypeExpr) and isinstance(actual, TensorT)
+                and actual.shape is not None and len(actual.shape) == len(t.dims)):
+            continue
+        for d, a in zip(t.dims, actual.shape):
+            if d.value in sizes and a is not None and a != d.value:
+                raise CompileError(m.result.loc, f"the result of {m.name} must be "
+                                   f"{declared_type(t, {}, scope)}, got {actual}: {d.value} "
+                                   f"is a size of the inputs, whatever it is in a call")
 
 
 def frame_loc(loc: Loc):  # noqa: ANN201 - a FileLineColLoc

@@ -371,6 +371,14 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
     "loaded_model_field_method": ('let m = load_model("m.mpk")\nprint(m.enc.raw(ones([1])))\n',
                                   2, 7, "'enc.raw': a model read by load_model is called "
                                         "through its methods, not its fields"),
+    "method_result_of_one_size": (
+        "model M() {\n    fc = Linear(4, 3)\n"
+        "    fn forward(x: f32[N, 4]) -> f32[N, 3] { return fc(x[0:2]) }\n}\nlet m = M()\n",
+        3, 33, "the result of forward must be f32[N, 3], got f32[2, 3]: N is a size of the "
+               "inputs, whatever it is in a call"),
+    "method_result_sizes_swapped": (
+        "model M() {\n    fn forward(x: f32[N, K]) -> f32[K, N] { return x }\n}\nlet m = M()\n",
+        2, 33, "the result of forward must be f32[K, N], got f32[N, K]"),
     "quantized_into_float_model": ('model M() = Linear(4, 2)\nlet net = M()\n'
                                    'let q = quantize(net, "int8")\nnet = q\n', 4, 1,
                                    "'net' holds model M; cannot assign model M (int8)"),

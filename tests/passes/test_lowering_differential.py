@@ -55,7 +55,7 @@ class Arg:
 class Case:
     """A model whose `forward(args) -> result` returns `body`, with `fields` as its layers;
     `result` is written as `f32[?, ?]` (unknown sizes) and defaults to the first
-    argument's type."""
+    argument's dtype and rank, every size unknown (a layer may change them)."""
 
     id: str
     body: str
@@ -66,7 +66,8 @@ class Case:
     def source(self) -> str:
         """The M program: the model and one instance of it."""
         params = ", ".join(f"{a.name}: {a.decl}" for a in self.args)
-        result = self.result or self.args[0].decl
+        first = self.args[0]
+        result = self.result or f"{first.decl.split('[')[0]}[{', '.join('?' * len(first.shape))}]"
         lines = [
             "model M() {", *(f"    {f}" for f in self.fields),
             f"    fn forward({params}) -> {result} {{", f"        return {self.body}", "    }",
