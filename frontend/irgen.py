@@ -445,6 +445,12 @@ class IRGen:
         items = [static_item(i, v) for i, v in zip(e.items, evaluated)]
         if isinstance(value.type, TensorT) and all(i is not None for i in items):
             return slice_items(frame.em, value, items, e.loc)  # type: ignore[arg-type]
+        if isinstance(value.type, TupleT) and len(items) == 1 and isinstance(items[0], int):
+            count = len(value.type.elements)
+            if not -count <= items[0] < count:
+                raise CompileError(e.items[0].loc,
+                                   f"index {items[0]} is out of range for {count} items")
+            return self.tuple_get(value, items[0] % count, frame, e.loc)
         if frame.em.in_model:
             raise CompileError(e.loc, "indices in a model must be known at compile time")
         return self.host_index(value, e, evaluated, frame)

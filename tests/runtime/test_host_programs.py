@@ -249,7 +249,8 @@ print(colsum(ones([2, 3])), f(ones([2])), f(zeros([2])), x)
 
 def test_predict_gives_every_result_of_forward(tmp_path: Path) -> None:
     """`predict` of a forward that returns a tuple gives the tuple (it gave the first
-    value, whose rows `let (a, b) = ...` then split); `fit` and `evaluate` refuse it."""
+    value, whose rows `let (a, b) = ...` then split), which unpacks and takes literal
+    indices; `fit` and `evaluate` refuse it."""
     model = """\
 model T() {
     fc = Linear(4, 3)
@@ -257,8 +258,11 @@ model T() {
 }
 let m = T()
 """
-    out = run_both(tmp_path, model + "let (a, b) = predict(m, ones([2, 4]))\nprint(shape(a), b)\n")
-    assert out.splitlines() == ["[2, 3] [[1. 1.]", " [1. 1.]]"]
+    out = run_both(tmp_path, model + "let (a, b) = predict(m, ones([2, 4]))\nprint(shape(a), b)\n"
+                   "let r = predict(m, ones([2, 4]))\nprint(shape(r[0]), shape(r[-1]))\n")
+    assert out.splitlines() == ["[2, 3] [[1. 1.]", " [1. 1.]]", "[2, 3] [2, 2]"]
+    assert "r.m:7:9: error: index 2 is out of range for 2 items" in failure(
+        tmp_path, model + "let r = predict(m, ones([2, 4]))\nprint(r[2])\n", "r.m")
     output = failure(tmp_path, model + 'print(evaluate(m, dataset("iris")))\n', "e.m")
     assert "e.m:6:7: error: fit and evaluate need a forward method that returns one tensor; " \
            "this one returns 2 values" in output
