@@ -249,8 +249,8 @@ class IRGen:
         frame.returned = True
 
     def for_(self, s: ast.For, frame: Frame) -> None:
-        """A loop: unrolled in models, functions and over compile-time sequences,
-        `model.for` on the host."""
+        """A loop: unrolled in models, functions and over compile-time sequences (a list
+        literal), `model.for` on the host otherwise."""
         it = s.iter
         if isinstance(it, ast.Range):
             lo, hi = self.expr(it.lo, frame), self.expr(it.hi, frame)
@@ -269,7 +269,9 @@ class IRGen:
             self.unroll(s, list(seq.items), frame)  # type: ignore[arg-type]
         elif isinstance(seq, Seq):
             self.unroll(s, list(seq.items), frame)
-        elif isinstance(seq, Static) and isinstance(seq.value, (list, tuple)) and not frame.is_host:
+        elif isinstance(seq, Static) and isinstance(seq.value, (list, tuple)):
+            # Unrolled on the host too: each item is then known at compile time, and may
+            # be a model's hyper-parameter (`for h in [4, 8] { Mlp(h) }`).
             self.unroll(s, [Static(v) for v in seq.value], frame)
         elif not frame.is_host:
             raise CompileError(it.loc, f"cannot loop over {describe(seq)} in {where(frame)}")

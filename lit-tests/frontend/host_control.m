@@ -1,8 +1,9 @@
 # RUN: mopt %s | filecheck %s
 
-# Host `for` and `if` on run-time values become model.for and model.if; a name assigned
-# with `NAME = e` lives in a variable slot (model.set_var / model.get_var), while names
-# bound once stay SSA values. A compile-time condition keeps one branch, with no op.
+# Host `for` over a range and `if` on run-time values become model.for and model.if (a
+# loop over a list literal is unrolled: static_control.m); a name assigned with `NAME = e` lives in
+# a variable slot (model.set_var / model.get_var), while names bound once stay SSA values.
+# A compile-time condition keeps one branch, with no op.
 
 model Net(d: int) {
     fc = Linear(d, 2)
@@ -15,8 +16,7 @@ model Net(d: int) {
 let data = dataset("iris")
 let net = Net(4)
 let best = 0.0
-let epochs = [1, 2]
-for e in epochs {
+for e in 1..3 {
     let loss = fit(net, data, epochs=e)
     if loss < best or best == 0.0 {
         best = loss
@@ -53,9 +53,9 @@ print("best:", best)
 # CHECK-NEXT: [[F:%.*]] = arith.constant 0.000000e+00 : f64
 # CHECK-NEXT: model.set_var "best", [[F]] : f64
 # CHECK-NEXT: [[C1:%.*]] = arith.constant 1 : i64
-# CHECK-NEXT: [[C2:%.*]] = arith.constant 2 : i64
-# CHECK-NEXT: [[LIST:%.*]] = model.list [[C1]], [[C2]] : (i64, i64) -> !model.list<i64>
-# CHECK-NEXT: model.for [[LIST]] : !model.list<i64> {
+# CHECK-NEXT: [[C3:%.*]] = arith.constant 3 : i64
+# CHECK-NEXT: [[EPOCHS:%.*]] = model.range [[C1]], [[C3]] : !model.list<i64>
+# CHECK-NEXT: model.for [[EPOCHS]] : !model.list<i64> {
 # CHECK-NEXT: ^bb0(%e: i64):
 # CHECK-NEXT: [[FIT:%.*]] = model.fit [[INSTANTIATE]], [[DATASET]] epochs(%e : i64) : !model.model<"Net_4">, !model.dataset -> f64
 # CHECK-NEXT: [[GET_VAR:%.*]] = model.get_var "best" : f64

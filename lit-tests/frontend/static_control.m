@@ -1,7 +1,9 @@
 # RUN: mopt %s | filecheck %s
 
 # Inside models and tensor functions, `for i in 0..n` is unrolled and `if` on a
-# compile-time value keeps one branch; nothing of the loop or the condition remains.
+# compile-time value keeps one branch; nothing of the loop or the condition remains. On
+# the host, a loop over a list literal is unrolled too, so that its items may be
+# hyper-parameters (a sweep over widths).
 
 fn power(x: f32[N, D], n: int) -> f32[N, D] {
     let y = x
@@ -29,6 +31,9 @@ model Tower(dim: int, depth: int, residual: bool) {
 
 let a = Tower(4, 2, true)
 let b = Tower(4, 2, false)
+for depth in [1, 3] {
+    print(params(Tower(4, depth, false)))
+}
 
 # CHECK-LABEL: model.def @Tower_4_2_true attributes {source = "Tower", hparams = {dim = 4 : i64, depth = 2 : i64, residual = true}} {
 # CHECK-NEXT: model.param @layers.0.weight : tensor<4x4xf32> init "uniform"({{.*}} : f64)
@@ -65,9 +70,17 @@ let b = Tower(4, 2, false)
 # CHECK-NEXT: func.return [[MUL2]] : tensor<?x4xf32>
 # CHECK-NEXT: }
 # CHECK-NEXT: }
+# CHECK-LABEL: model.def @Tower_4_1_false
+# CHECK-LABEL: model.def @Tower_4_3_false
 # CHECK-LABEL: func.func @main() {
 # CHECK-NEXT: [[INSTANTIATE:%.*]] = model.instantiate @Tower_4_2_true : !model.model<"Tower_4_2_true">
 # CHECK-NEXT: [[INSTANTIATE2:%.*]] = model.instantiate @Tower_4_2_false : !model.model<"Tower_4_2_false">
+# CHECK-NEXT: [[ONE:%.*]] = model.instantiate @Tower_4_1_false : !model.model<"Tower_4_1_false">
+# CHECK-NEXT: [[PARAMS1:%.*]] = model.params [[ONE]]
+# CHECK-NEXT: model.print [[PARAMS1]]
+# CHECK-NEXT: [[THREE:%.*]] = model.instantiate @Tower_4_3_false : !model.model<"Tower_4_3_false">
+# CHECK-NEXT: [[PARAMS3:%.*]] = model.params [[THREE]]
+# CHECK-NEXT: model.print [[PARAMS3]]
 # CHECK-NEXT: func.return
 # CHECK-NEXT: }
 # CHECK-NEXT: }
