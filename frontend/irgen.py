@@ -124,6 +124,9 @@ class IRGen:
         self.module = ModuleOp([])
         self.statements = statements
         self.models: dict[tuple, ModelInfo] = {}
+        self.expanding: list[ast.ModelDecl] = []
+        """The models whose fields are being made, outermost first (a model may not hold
+        itself)."""
         self.by_symbol: dict[str, ModelInfo] = {}
         self.globals = Scope(None, builtin_names())
         for d in decls:
@@ -847,16 +850,20 @@ class IRGen:
         """Evaluates the fields (or sequential stages) of a model."""
         scope = Scope(self.globals, {k: Static(v) for k, v in hparams.items()})
         out: dict[str, object] = {}
-        if decl.stages is not None:
-            for i, stage in enumerate(decl.stages):
-                if self.is_layer_stage(stage, scope):
-                    out[str(i)] = self.field(stage, scope, join(prefix, str(i)))
+        self.expanding.append(decl)
+        try:
+            if decl.stages is not None:
+                for i, stage in enumerate(decl.stages):
+                    if self.is_layer_stage(stage, scope):
+                        out[str(i)] = self.field(stage, scope, join(prefix, str(i)))
+                return out
+            for f in decl.fields:
+                if f.name in out:
+                    raise CompileError(f.loc, f"field '{f.name}' is declared twice")
+                out[f.name] = self.field(f.value, scope, join(prefix, f.name))
             return out
-        for f in decl.fields:
-            if f.name in out:
-                raise CompileError(f.loc, f"field '{f.name}' is declared twice")
-            out[f.name] = self.field(f.value, scope, join(prefix, f.name))
-        return out
+        finally:
+            self.expanding.pop()
 
     def is_layer_stage(self, stage: ast.Expr, scope: Scope) -> bool:
         """True for a sequential stage that creates a layer (rather than applying a function)."""
@@ -879,6 +886,10 @@ class IRGen:
         if isinstance(callee, BuiltinRef) and callee.name in LAYER_SIGNATURES:
             return make_layer(callee.name, call, args, kwargs, path)
         if isinstance(callee, ModelClass):
+            outer = [d.name for d in self.expanding]
+            if callee.decl in self.expanding:
+                chain = " -> ".join([*outer[outer.index(callee.decl.name):], callee.decl.name])
+                raise CompileError(call.loc, f"model {callee.decl.name} contains itself: {chain}")
             hparams = self.bind_hparams(callee.decl, call, args, kwargs)
             fields = self.fields(callee.decl, hparams, path)
             return SubModel(callee.decl, hparams, path, fields, call.loc)  # type: ignore[arg-type]

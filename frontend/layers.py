@@ -153,6 +153,10 @@ def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn:
     ):
         raise CompileError(loc, f"{spec.kind} at '{spec.path}' needs a floating-point input, "
                                 f"got {inp.type}")
+    dtype = inp.type.dtype  # type: ignore[union-attr]
+    if layer_params(spec) and spec.kind != "Embedding" and dtype != "f32":
+        raise CompileError(loc, f"{spec.kind} at '{spec.path}' computes in f32, as its "
+                                f"parameters are: cast its input, got {inp.type}")
     out = EMITTERS[spec.kind](em, spec, inp, loc)
     if out.ssa is not inp.ssa:  # a Flatten with nothing to flatten gives its input back
         out.ssa.owner.attributes["layer"] = StringAttr(spec.path)

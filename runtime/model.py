@@ -155,9 +155,12 @@ def check_inputs(model: ModelInstance, method: str, args: Sequence[object]) -> N
         ok_rank = a.dim() == len(want)
         ok_dims = ok_rank and all(w is None or w == d for w, d in zip(want, a.shape))
         if not ok_dims or str(a.dtype).removeprefix("torch.") != _torch_name(dtype):
+            # A data set's features are f32; they stand for ids only when all are whole.
+            hint = ("; features become integer ids only when every one is a whole number"
+                    if a.is_floating_point() and dtype.startswith("i") and ok_dims else "")
             raise UserError(
                 f"{model.name}.{method} expects {dtype}{fmt_shape(want)}, got "
-                f"{m_dtype(a.dtype)}{list(a.shape)}"
+                f"{m_dtype(a.dtype)}{list(a.shape)}{hint}"
             )
 
 

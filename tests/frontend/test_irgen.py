@@ -379,6 +379,15 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
     "method_result_sizes_swapped": (
         "model M() {\n    fn forward(x: f32[N, K]) -> f32[K, N] { return x }\n}\nlet m = M()\n",
         2, 33, "the result of forward must be f32[K, N], got f32[N, K]"),
+    "f16_into_linear": ("model H() {\n    fc = Linear(4, 2)\n"
+                        "    fn forward(x: f16[N, 4]) -> f16[N, 2] { return fc(x) }\n}\n"
+                        "let h = H()\n", 3, 52,
+                        "Linear at 'fc' computes in f32, as its parameters are: cast its input, "
+                        "got f16[N, 4]"),
+    "models_holding_each_other": (
+        "model A() {\n    b = B()\n    fn forward(x: f32[N, 4]) -> f32[N, 4] { return b(x) }\n}\n"
+        "model B() {\n    a = A()\n    fn forward(x: f32[N, 4]) -> f32[N, 4] { return a(x) }\n}\n"
+        "let m = A()\n", 6, 9, "model A contains itself: A -> B -> A"),
     "quantized_into_float_model": ('model M() = Linear(4, 2)\nlet net = M()\n'
                                    'let q = quantize(net, "int8")\nnet = q\n', 4, 1,
                                    "'net' holds model M; cannot assign model M (int8)"),

@@ -100,6 +100,12 @@ CASES = [
     ("loaded_model_with_wrong_feature_count",
      '+save(M(4), "m4.mpk")\nlet r = load_model("m4.mpk")\nprint(@@r(zeros([2, 5])))',
      "M.forward expects f32[?, 4], got f32[2, 5]"),
+    ("ids_model_on_fractional_features",
+     'model E() {\n    e = Embedding(10, 4)\n    fc = Linear(4, 3)\n'
+     '    fn forward(ids: i64[N, T]) -> f32[N, 3] { return fc(mean(e(ids), axis=1)) }\n}\n'
+     'print(@@fit(E(), dataset("iris"), epochs=1))',
+     "E.forward expects i64[?, ?], got f32[32, 4]; features become integer ids only when "
+     "every one is a whole number"),
     ("loaded_model_field_call",
      '+save(M(4), "m4.mpk")\nlet r = load_model("m4.mpk")\nprint(@@r.fc(zeros([2, 4])))',
      "model M has no method 'fc' (its methods: forward); 'fc' is a field, and the fields of "
