@@ -7,6 +7,7 @@ default of the spec, applied by the runtime.
 
 from __future__ import annotations
 
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX, ArrayAttr, IntegerAttr, StringAttr, TensorType, TupleType, UnrankedTensorType,
     f64, i1, i64,
@@ -96,6 +97,39 @@ class IndexOp(IRDLOperation):
     result = result_def()
     assembly_format = "$value `[` $index `]` attr-dict `:` functional-type(operands, results)"
 
+    def verify_(self) -> None:
+        t, result = self.value.type, self.result.type
+        if isinstance(t, ListType):
+            expected = t.element_type
+        elif isinstance(t, TupleType):
+            types = list(t.types.data)
+            index = _constant_int(self.index)
+            if index is None:
+                if any(e != result for e in types):
+                    raise VerifyException("model.index: a tuple of mixed types needs a "
+                                          "constant index")
+                return
+            if not -len(types) <= index < len(types):
+                raise VerifyException(f"model.index: index {index} is out of range for "
+                                      f"{len(types)} elements")
+            expected = types[index]
+        elif isinstance(t, TensorType):
+            if t.get_num_dims() == 0:
+                raise VerifyException("model.index: a 0-d tensor has no rows")
+            expected = TensorType(t.element_type, t.get_shape()[1:])
+        else:
+            return  # a tensor of unknown rank: its rows are checked when the program runs
+        if result != expected:
+            raise VerifyException(f"model.index: an element of {t} is {expected}, not {result}")
+
+
+def _constant_int(value: SSAValue) -> int | None:
+    """The value of an `arith.constant` integer, or None."""
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
 
 @irdl_op_definition
 class UnpackOp(IRDLOperation):
@@ -168,6 +202,11 @@ class RangeOp(IRDLOperation):
     result = result_def(ListType)
     traits = traits_def(Pure())
     assembly_format = "$lo `,` $hi attr-dict `:` type($result)"
+
+    def verify_(self) -> None:
+        assert isinstance(self.result.type, ListType)
+        if self.result.type.element_type != i64:
+            raise VerifyException(f"model.range: gives !model.list<i64>, not {self.result.type}")
 
 
 @irdl_op_definition

@@ -764,3 +764,49 @@ func.func @f(%u: tensor<*xf32>) {
   %0 = model.expect_shapes %u dims [["N", 3 : i64]] labels ["argument 'x' of f"] : (tensor<*xf32>) -> tensor<?x4xf32>
   func.return
 }
+
+// -----
+
+// Index: the element type of a list.
+func.func @f(%l: !model.list<i64>, %n: i64) {
+  // expected-error@+1 {{model.index: an element of !model.list<i64> is i64, not f64}}
+  %0 = model.index %l[%n] : (!model.list<i64>, i64) -> f64
+  func.return
+}
+
+// -----
+
+// Index: a row of a tensor.
+func.func @f(%x: tensor<?x4xf32>, %n: i64) {
+  // expected-error@+1 {{model.index: an element of tensor<?x4xf32> is tensor<4xf32>, not tensor<5xi64>}}
+  %0 = model.index %x[%n] : (tensor<?x4xf32>, i64) -> tensor<5xi64>
+  func.return
+}
+
+// -----
+
+// Index: a constant index beyond a tuple.
+func.func @f(%t: tuple<i64, f64>) {
+  %five = arith.constant 5 : i64
+  // expected-error@+1 {{model.index: index 5 is out of range for 2 elements}}
+  %0 = model.index %t[%five] : (tuple<i64, f64>, i64) -> i64
+  func.return
+}
+
+// -----
+
+// Index: a run-time index into a tuple of mixed types.
+func.func @f(%t: tuple<i64, f64>, %n: i64) {
+  // expected-error@+1 {{model.index: a tuple of mixed types needs a constant index}}
+  %0 = model.index %t[%n] : (tuple<i64, f64>, i64) -> i64
+  func.return
+}
+
+// -----
+
+// Range: a list of integers.
+func.func @f(%n: i64) {
+  // expected-error@+1 {{model.range: gives !model.list<i64>, not !model.list<f64>}}
+  %0 = model.range %n, %n : !model.list<f64>
+  func.return
+}
