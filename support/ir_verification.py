@@ -10,6 +10,8 @@ so that verifier errors in a `.mlir` input point at the failing op's line.
 
 from __future__ import annotations
 
+import re
+
 from xdsl.dialects.builtin import FileLineColLoc
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
@@ -45,7 +47,24 @@ def verify_located(op: Operation) -> None:
     try:
         op.verify(verify_nested_ops=False)
     except Exception as err:  # xDSL verifiers raise VerifyException, ValueError and more.
-        raise CompileError(op_loc(op), _op_message(op, str(err))) from err
+        where = _redefinition(op, str(err)) or op
+        raise CompileError(op_loc(where), _op_message(op, str(err))) from err
+
+
+def _redefinition(table: Operation, message: str) -> Operation | None:
+    """The second op that defines a symbol, where `message` is a symbol table's
+    'Redefinition of symbol "w"': that op, not the table, is what is wrong."""
+    match = _REDEFINITION.search(message)
+    if match is None:
+        return None
+    defining = [child for region in table.regions for block in region.blocks
+                for child in block.ops
+                if (name := child.properties.get("sym_name")) is not None
+                and getattr(name, "data", None) == match.group(1)]
+    return defining[1] if len(defining) > 1 else None
+
+
+_REDEFINITION = re.compile(r'Redefinition of symbol "([^"]*)"')
 
 
 def _op_message(op: Operation, message: str) -> str:

@@ -810,3 +810,12 @@ func.func @f(%n: i64) {
   %0 = model.range %n, %n : !model.list<f64>
   func.return
 }
+
+// -----
+
+// Def: a parameter declared twice, reported at the second.
+model.def @Net attributes {source = "Net", hparams = {}} {
+  model.param @w : tensor<4xf32> init "zeros"(0.0 : f64)
+  // expected-error@+1 {{'model.def' op Redefinition of symbol "w"}}
+  model.param @w : tensor<4xf32> init "zeros"(0.0 : f64)
+}
