@@ -16,7 +16,7 @@ import struct
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
-    AnyFloat, FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc,
+    AnyFloat, DenseIntOrFPElementsAttr, FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import AttributeInvT
@@ -65,6 +65,11 @@ class _FloatBits(AttrParser._TensorLiteralElement):
         return super().to_type(parser, type)  # type: ignore[arg-type]
 
 
+_LITERAL_CHECKS = ("Shape mismatch in dense literal", "Expected at least one element",
+                   "Dense literal attribute should have a static shape")
+"""xDSL's checks of a whole dense literal against its type, made after reading both."""
+
+
 class LocatingParser(Parser):
     """An xDSL Parser that sets `op.location` to the op's position when the text has none."""
 
@@ -96,6 +101,17 @@ class LocatingParser(Parser):
         if element.span.text.startswith(("0x", "0X")):
             return _FloatBits(element.is_negative, element.value, element.span)
         return element
+
+    def parse_dense_int_or_fp_elements_attr(self, type: object) -> DenseIntOrFPElementsAttr:  # type: ignore[override]
+        """A `dense<...>` literal; a literal that does not fit its type is an error at the
+        literal (xDSL checks after reading the type, and pointed at the next token)."""
+        start = self.pos
+        try:
+            return super().parse_dense_int_or_fp_elements_attr(type)  # type: ignore[arg-type]
+        except ParseError as err:
+            if err.span.start > start and err.msg.startswith(_LITERAL_CHECKS):
+                raise ParseError(Span(start, start + 1, self.lexer.input), err.msg) from None
+            raise
 
     def resolve_operand(self, operand: UnresolvedOperand, type: AttributeInvT) -> SSAValue:
         """Resolves an operand, noting where a value not defined yet is first used."""
@@ -150,7 +166,11 @@ def parse_error_to_compile_error(err: ParseError) -> CompileError:
     notes: list[Note] = []
     if isinstance(err, MultipleSpansParseError):
         notes = [Note(_span_loc(span), message or "see here") for span, message in err.refs]
-    return CompileError(_span_loc(err.span), err.msg, notes)
+    message = err.msg
+    if err.span.start >= len(err.span.input.content) and not message.split(" in ")[0].strip():
+        # xDSL says only " in block definition" when the input ends inside a region.
+        message = "the input ends inside a region: a '}' is missing"
+    return CompileError(_span_loc(err.span), message, notes)
 
 
 def _span_loc(span: Span[str] | Span[bytes]) -> Loc:
