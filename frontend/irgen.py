@@ -1227,7 +1227,8 @@ def check_input_sizes_kept(m: ast.FnDecl, result: Value, scope: Scope) -> None:
     if m.result is None:
         return
     sizes = {d.value for p in m.params if isinstance(p.type, ast.TensorTypeExpr)
-             for d in p.type.dims if d.kind == "name" and isinstance(resolve_dim(d, {}, scope), str)}
+             for d in p.type.dims
+             if d.kind == "name" and isinstance(resolve_dim(d, {}, scope), str)}
     written = m.result.elts if isinstance(m.result, ast.TupleTypeExpr) else (m.result,)
     values = result.items if isinstance(result, Seq) else (result,)
     for t, v in zip(written, values):

@@ -52,7 +52,8 @@ def illegal_ops(module: ModuleOp, legal: Callable[[Operation], bool]) -> list[Op
     ]
 
 
-def _illegal_in(ops: Iterable[Operation], legal: Callable[[Operation], bool]) -> Iterator[Operation]:
+def _illegal_in(ops: Iterable[Operation],
+                legal: Callable[[Operation], bool]) -> Iterator[Operation]:
     """The ops of `ops`, and of the regions of the legal ones, that `legal` rejects."""
     for op in ops:
         if not legal(op):
@@ -77,7 +78,8 @@ def describe(op: Operation, level: str) -> str:
         return (f"'{op.name}' op is kernel IR, past {level} level: lowering to {level} level "
                 "starts from model ops")
     types = ", ".join(str(v.type) for v in op.operands) or "no operands"
-    return f"'{op.name}' op is not legal at {level} level: no lowering handles it (operands: {types})"
+    return (f"'{op.name}' op is not legal at {level} level: no lowering handles it "
+            f"(operands: {types})")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, model_io, training
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import ModelInstance, m_dtype
+from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.names import calibrate_unread
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
@@ -213,8 +213,7 @@ def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: list) -> obje
         if not isinstance(value, torch.Tensor):
             raise UserError(f"{label.data} must be {dtype}[{written}], got a tuple")
         got = f"{m_dtype(value.dtype)}{list(value.shape)}"
-        if value.dim() != len(wanted) or m_dtype(value.dtype) != dtype or any(
-                w is not None and w != n for w, n in zip(wanted, value.shape)):
+        if not sizes_fit(value, wanted) or m_dtype(value.dtype) != dtype:
             bound = {n: sizes[n] for n in names if n and n in sizes}
             where = "".join(f", {n} = {v}" for n, v in bound.items())
             raise UserError(f"{label.data} must be {dtype}[{written}]{where}, got {got}")

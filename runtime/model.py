@@ -152,9 +152,8 @@ def check_inputs(model: ModelInstance, method: str, args: Sequence[object]) -> N
             raise UserError(f"input {i + 1} of {model.name}.{method} must be a tensor")
         want = shape_of(t)
         dtype = dtype_name(t.element_type)
-        ok_rank = a.dim() == len(want)
-        ok_dims = ok_rank and all(w is None or w == d for w, d in zip(want, a.shape))
-        if not ok_dims or str(a.dtype).removeprefix("torch.") != _torch_name(dtype):
+        ok_dims = sizes_fit(a, want)
+        if not ok_dims or m_dtype(a.dtype) != dtype:
             # A data set's features are f32; they stand for ids only when all are whole.
             hint = ("; features become integer ids only when every one is a whole number"
                     if a.is_floating_point() and dtype.startswith("i") and ok_dims else "")
@@ -171,6 +170,11 @@ _TORCH_NAMES = {"f32": "float32", "f16": "float16", "bf16": "bfloat16", "f64": "
 def _torch_name(dtype: str) -> str:
     """torch's name of an M dtype."""
     return _TORCH_NAMES[dtype]
+
+
+def sizes_fit(a: torch.Tensor, sizes: Sequence[int | None]) -> bool:
+    """Whether `a` has as many dimensions as `sizes`, each of that size (None: any)."""
+    return a.dim() == len(sizes) and all(w is None or w == d for w, d in zip(sizes, a.shape))
 
 
 def m_dtype(dtype: torch.dtype) -> str:

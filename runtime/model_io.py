@@ -70,6 +70,8 @@ def parse_definition(ir_text: str, path: str) -> DefOp:
 def load_weights(model: ModelInstance, path: str) -> None:
     """Fills `model`'s parameters from a .safetensors or .pt state dict."""
     if model.quantization is not None:
-        raise UserError("load_weights cannot fill a quantized model (its weights are int8): load float weights before quantize, or read a saved quantized model with load_model")
+        raise UserError("load_weights cannot fill a quantized model (its weights are int8): "
+                        "load float weights before quantize, or read a saved quantized "
+                        "model with load_model")
     with torch.no_grad():
         assign_state_dict(model.params, read_state_dict(path))

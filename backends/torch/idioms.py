@@ -23,8 +23,9 @@ op, last to first: an op that ends one of these patterns is printed as the singl
 
 and the other ops of the pattern are not printed. A pattern matches only when each of its
 inner values is read by the pattern alone, so nothing else needs them, or is one that the
-call gives besides the root's (`also`: `int8_quantize_rows` gives the scales too); constants are
-matched by value and stay (the emitter drops them when nothing reads them any more).
+call gives besides the root's (`also`: `int8_quantize_rows` gives the scales too);
+constants are matched by value and stay (the emitter drops them when nothing reads them
+any more).
 Each replacement computes what the ops compute, in float32 to within rounding (PyTorch's
 fused kernels reorder sums), and exactly for the int8 patterns, which keep the order of
 operations.

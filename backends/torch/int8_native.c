@@ -1,8 +1,8 @@
 /* Fused int8 steps that PyTorch has no single CPU operator for, one pass over memory each
  * where eager PyTorch makes four, and (with AVX-512 VNNI) an int8 product whose epilogue
- * rescales it. `native.py` compiles this file once with the system C
- * compiler and calls it through ctypes; each function computes exactly what the eager
- * fallback in `kernels.py` computes, rounding for rounding (so it is compiled with
+ * rescales it. `native.py` compiles this file once with the system C compiler and calls
+ * it through ctypes; each function computes exactly what the eager fallback in
+ * `kernels.py` computes, rounding for rounding (so it is compiled with
  * -ffp-contract=off: a fused multiply-add would round once where eager rounds twice).
  *
  * Tensors are contiguous float32/int8/int32 buffers of `rows` x `cols`; a scale array has
@@ -149,7 +149,9 @@ void int8_rescale(const int32_t *acc, int64_t rows, int64_t cols, const float *r
 
 static int64_t k_groups(int64_t k) { return (k + 3) / 4; }
 static int64_t panel_count(int64_t n) { return (n + NR - 1) / NR; }
-static int64_t panel_bytes(int64_t k) { return k_groups(k) * 4 * NR + NR * (int64_t)sizeof(int32_t); }
+static int64_t panel_bytes(int64_t k) {
+    return k_groups(k) * 4 * NR + NR * (int64_t)sizeof(int32_t);
+}
 
 /* The size of `b` packed. */
 int64_t int8_packed_bytes(int64_t k, int64_t n) { return panel_count(n) * panel_bytes(k); }
@@ -236,7 +238,7 @@ int int8_gemm(const int8_t *a, int64_t m, int64_t k, const int8_t *packed, int64
               int64_t column_stride, const float *bias, float *y, int threads) {
     const int64_t groups = k_groups(k), width = groups * 4;
     const int64_t padded_rows = (m + MR - 1) / MR * MR;
-    /* `a` as unsigned, rows padded to whole tiles and k to whole groups with a + 128 = 128 (a zero). */
+    /* `a` as unsigned; rows padded to whole tiles, and k to whole groups, with 128 (a zero). */
     uint8_t *shifted = malloc((size_t)(padded_rows * width));
     if (shifted == NULL) return -1;
     memset(shifted, UNSIGNED_SHIFT, (size_t)(padded_rows * width));

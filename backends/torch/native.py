@@ -130,11 +130,19 @@ def _stride(scale: torch.Tensor, count: int) -> int | None:
     return 0 if scale.numel() == 1 else 1 if scale.numel() == count else None
 
 
-def row_scales(x: torch.Tensor, dim: int) -> torch.Tensor | None:
-    """`int8_row_scale(x, dim)` along the last dimension, shaped `[..., 1]`."""
+def _by_rows(x: torch.Tensor, dim: int) -> ctypes.CDLL | None:
+    """The library where its per-row kernels take `x` along `dim` (float32 rows along the
+    last dimension), else None."""
     lib = library()
     if (lib is None or not _fits(x, torch.float32) or x.dim() == 0 or x.shape[-1] == 0
             or dim % x.dim() != x.dim() - 1):
+        return None
+    return lib
+
+
+def row_scales(x: torch.Tensor, dim: int) -> torch.Tensor | None:
+    """`int8_row_scale(x, dim)` along the last dimension, shaped `[..., 1]`."""
+    if (lib := _by_rows(x, dim)) is None:
         return None
     cols = x.shape[-1]
     scales = torch.empty(*x.shape[:-1], 1)
@@ -162,9 +170,7 @@ def quantize(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor | None:
 def quantize_rows(x: torch.Tensor, dim: int) -> tuple[torch.Tensor, torch.Tensor] | None:
     """`int8_quantize(x, s)` and `s = int8_row_scale(x, dim)` along the last dimension, in
     one pass over `x`."""
-    lib = library()
-    if (lib is None or not _fits(x, torch.float32) or x.dim() == 0 or x.shape[-1] == 0
-            or dim % x.dim() != x.dim() - 1):
+    if (lib := _by_rows(x, dim)) is None:
         return None
     cols = x.shape[-1]
     q = torch.empty(x.shape, dtype=torch.int8)

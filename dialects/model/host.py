@@ -167,7 +167,8 @@ class ExpectShapesOp(IRDLOperation):
         if not len(self.values) == len(self.checked) == len(self.dims) == len(self.labels):
             raise VerifyException("model.expect_shapes: one result, dims and label per value")
         for value, result, dims in zip(self.values, self.checked, self.dims):
-            assert isinstance(value.type, UnrankedTensorType) and isinstance(result.type, TensorType)
+            assert isinstance(value.type, UnrankedTensorType)
+            assert isinstance(result.type, TensorType)
             want = [d.value.data if isinstance(d, IntegerAttr) else DYNAMIC_INDEX for d in dims]
             if result.type.element_type != value.type.element_type or \
                     list(result.type.get_shape()) != want:
@@ -368,8 +369,8 @@ class HostFloatOp(IRDLOperation):
 
 
 HOST_OPS = [
-    StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp, GetVarOp, YieldOp, ForOp,
-    IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
+    StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp,
+    GetVarOp, YieldOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
     PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp, ParamsOp, SummaryOp,
     PrintOp, StrEqOp, HostFloatOp,
 ]

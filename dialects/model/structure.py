@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    DYNAMIC_INDEX, DictionaryAttr, FloatAttr, StringAttr, SymbolNameConstraint, SymbolRefAttr, TensorType, f64,
+    DYNAMIC_INDEX, DictionaryAttr, FloatAttr, StringAttr, SymbolNameConstraint, SymbolRefAttr,
+    TensorType, f64,
 )
 from xdsl.ir import Attribute, Block, Region, SSAValue
 from xdsl.irdl import (
