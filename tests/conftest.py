@@ -10,4 +10,8 @@ from __future__ import annotations
 
 import os
 
+import checkout_shim
+
 os.environ.setdefault("TRITON_INTERPRET", "1")
+# Every test, and every mopt/mrun subprocess it starts, runs this checkout's code.
+checkout_shim.activate()

@@ -1,0 +1,1 @@
+"""What more than one backend shares: errors, generated-code caches, Python names."""
