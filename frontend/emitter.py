@@ -37,7 +37,7 @@ class Emitter:
 
     def insert(self, op: Operation, loc: Loc) -> Operation:
         """Appends `op` located at `loc`."""
-        op.location = FileLineColLoc(StringAttr(loc.file), IntAttr(loc.line), IntAttr(loc.col))
+        op.location = ir_location(loc)
         Builder(InsertPoint.at_end(self.block)).insert(op)
         return op
 
@@ -126,6 +126,11 @@ class Emitter:
     def result(self, op: Operation, t: MType, loc: Loc) -> Dyn:
         """Inserts `op` and wraps its single result with M type `t`."""
         return Dyn(self.insert(op, loc).results[0], t)
+
+
+def ir_location(loc: Loc) -> FileLineColLoc:
+    """The IR location of a source location."""
+    return FileLineColLoc(StringAttr(loc.file), IntAttr(loc.line), IntAttr(loc.col))
 
 
 def default_dtype(value: StaticValue) -> str:

@@ -1,0 +1,245 @@
+"""IR generation for expressions: names, literals, operators, attributes and subscripts.
+
+A value known at compile time stays a Python value (`Static`) until an op needs it;
+indexing a compile-time sequence picks an item, indexing a tensor with known indices is a
+`model.slice`, and the host program may index and slice its lists and tensors at run time.
+Calls are the calls part's (frontend/calls.py).
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i32
+
+from mlang.dialects.model import host
+from mlang.frontend import ast
+from mlang.frontend.models import ModelInfo, method_names
+from mlang.frontend.scopes import Frame
+from mlang.frontend.tensor_functions import (
+    BINARY_NAMES, emit_binary, emit_unary, matmul, slice_items, static_int,
+)
+from mlang.frontend.types import (
+    INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
+)
+from mlang.frontend.values import (
+    Dyn, FieldPath, LayerList, MethodRef, Seq, Static, SubModel, Value, describe,
+)
+from mlang.support.diagnostics import CompileError, Loc
+
+SubscriptValue = Value | tuple[Value | None, Value | None, Value | None]
+"""What a subscript evaluates to: a value, or a slice's (lo, hi, step) values."""
+
+
+class ExpressionGen:
+    """The expressions part of `IRGen` (frontend/irgen.py), whose other parts it calls
+    through `self` (`call`, and `tuple_get` of the statements part)."""
+
+    slots: set[str]
+    slot_types: dict[str, MType]
+    by_symbol: dict[str, ModelInfo]
+
+    def expr(self, e: ast.Expr, frame: Frame) -> Value:
+        """Evaluates an expression to a compile-time value or emits the ops computing it."""
+        if isinstance(e, ast.Name):
+            return self.name(e, frame)
+        if isinstance(e, (ast.IntLit, ast.FloatLit, ast.StrLit, ast.BoolLit)):
+            return Static(e.value)
+        if isinstance(e, (ast.ListLit, ast.TupleLit)):
+            items = [self.expr(x, frame) for x in e.elts]
+            is_tuple = isinstance(e, ast.TupleLit)
+            if all(isinstance(i, Static) for i in items):
+                values = [i.value for i in items]  # type: ignore[union-attr]
+                return Static(tuple(values) if is_tuple else values)
+            return Seq(tuple(items), is_tuple)
+        if isinstance(e, ast.BinOp):
+            return self.binop(e, frame)
+        if isinstance(e, ast.UnaryOp):
+            name = "neg" if e.op == "-" else "not"
+            return emit_unary(frame.em, name, self.expr(e.operand, frame), e.loc)
+        if isinstance(e, ast.Call):
+            return self.call(e, frame)
+        if isinstance(e, ast.Attribute):
+            return self.attribute(e, frame)
+        if isinstance(e, ast.Subscript):
+            return self.subscript(e, frame)
+        raise CompileError(e.loc, "a range 'a..b' may only follow 'for NAME in'")
+
+    def name(self, e: ast.Name, frame: Frame) -> Value:
+        """A variable, a declaration or a built-in."""
+        if frame.is_host and e.id in self.slots and e.id in self.slot_types:
+            t = self.slot_types[e.id]
+            op = host.GetVarOp.create(properties={"var": StringAttr(e.id)},
+                                      result_types=[ir_type(t)])
+            return frame.em.result(op, t, e.loc)
+        value = frame.scope.lookup(e.id)
+        if value is None:
+            raise CompileError(e.loc, f"unknown name '{e.id}'")
+        return value
+
+    def binop(self, e: ast.BinOp, frame: Frame) -> Value:
+        """A binary operator."""
+        lhs, rhs = self.expr(e.lhs, frame), self.expr(e.rhs, frame)
+        if e.op == "@":
+            return matmul(frame.em, lhs, rhs, e.loc)
+        return emit_binary(frame.em, BINARY_NAMES[e.op], lhs, rhs, e.loc)
+
+    def attribute(self, e: ast.Attribute, frame: Frame) -> Value:
+        """`data.x`, `model.method`, `sub.field`."""
+        owner = self.expr(e.value, frame)
+        if isinstance(owner, Dyn) and isinstance(owner.type, DatasetT) and e.name in ("x", "y"):
+            op = host.DataXOp if e.name == "x" else host.DataYOp
+            d = owner.type
+            t = TensorT("f32", (None, d.features)) if e.name == "x" else TensorT(d.labels, (None,))
+            created = op.create(operands=[owner.ssa], result_types=[ir_type(t)])
+            return frame.em.result(created, t, e.loc)
+        if isinstance(owner, Dyn) and isinstance(owner.type, ModelT):
+            if owner.type.definition is not None:
+                fields = self.by_symbol[owner.type.definition].fields
+                if e.name in fields:
+                    return FieldPath(owner, e.name, fields[e.name])
+            self.check_method(owner.type, e.name, e.loc)
+            return MethodRef(owner, e.name)
+        if isinstance(owner, FieldPath) and isinstance(owner.field, SubModel):
+            sub = owner.field
+            if e.name in sub.fields:
+                return FieldPath(owner.owner, f"{owner.path}.{e.name}", sub.fields[e.name])
+            if e.name in method_names(sub.decl):
+                return MethodRef(owner, e.name)
+            raise CompileError(e.loc, f"model {sub.decl.name} has no field or method '{e.name}'")
+        if isinstance(owner, SubModel):
+            if e.name in owner.fields:
+                return owner.fields[e.name]  # type: ignore[return-value]
+            if any(m.name == e.name for m in owner.decl.methods):
+                return MethodRef(owner, e.name)
+            raise CompileError(e.loc, f"model {owner.decl.name} has no field or method '{e.name}'")
+        if isinstance(owner, MethodRef) and isinstance(owner.owner, Dyn):
+            raise CompileError(e.loc, f"'{owner.name}.{e.name}': a model read by load_model "
+                                      "is called through its methods, not its fields")
+        raise CompileError(e.loc, f"{describe(owner)} has no attribute '{e.name}'")
+
+    def check_method(self, t: ModelT, name: str, loc: Loc) -> None:
+        """Checks that a model instance has a method."""
+        if t.definition is None:
+            return
+        info = self.by_symbol[t.definition]
+        if name not in method_names(info.decl):
+            raise CompileError(loc, f"model {info.decl.name} has no method '{name}'")
+
+    def subscript(self, e: ast.Subscript, frame: Frame) -> Value:
+        """`v[i]`, `v[i:j]`, `x[:, 0]`."""
+        value = self.expr(e.value, frame)
+        if isinstance(value, (LayerList, Seq)) or (
+            isinstance(value, Static) and isinstance(value.value, (list, tuple))
+        ):
+            return self.static_index(value, e, frame)
+        if not isinstance(value, Dyn):
+            raise CompileError(e.loc, f"cannot index {describe(value)}")
+        # Each subscript is evaluated once: its ops are emitted once, whatever it becomes.
+        evaluated = [self.eval_item(i, frame) for i in e.items]
+        items = [static_item(i, v) for i, v in zip(e.items, evaluated)]
+        if isinstance(value.type, TensorT) and all(i is not None for i in items):
+            return slice_items(frame.em, value, items, e.loc)  # type: ignore[arg-type]
+        if isinstance(value.type, TupleT) and len(items) == 1 and isinstance(items[0], int):
+            count = len(value.type.elements)
+            if not -count <= items[0] < count:
+                raise CompileError(e.items[0].loc,
+                                   f"index {items[0]} is out of range for {count} items")
+            return self.tuple_get(value, items[0] % count, frame, e.loc)
+        if frame.em.in_model:
+            raise CompileError(e.loc, "indices in a model must be known at compile time")
+        return self.host_index(value, e, evaluated, frame)
+
+    def eval_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> SubscriptValue:
+        """The value of one subscript: a value, or a slice's (lo, hi, step) values."""
+        if isinstance(item, ast.Slice):
+            return tuple(None if p is None else self.expr(p, frame)
+                         for p in (item.lo, item.hi, item.step))  # type: ignore[return-value]
+        return self.expr(item, frame)
+
+    def subscript_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> int | slice | None:
+        """A subscript known at compile time, or None."""
+        return static_item(item, self.eval_item(item, frame))
+
+    def static_index(self, value: Value, e: ast.Subscript, frame: Frame) -> Value:
+        """Indexing a compile-time sequence (a layer list, a literal)."""
+        if len(e.items) != 1:
+            raise CompileError(e.loc, f"{describe(value)} takes one index")
+        item = self.subscript_item(e.items[0], frame)
+        if item is None:
+            raise CompileError(e.items[0].loc, "this index must be known at compile time")
+        if isinstance(value, LayerList):
+            seq: list = list(value.items)
+        elif isinstance(value, Seq):
+            seq = list(value.items)
+        else:
+            seq = [Static(v) for v in value.value]  # type: ignore[union-attr]
+        if isinstance(item, slice):
+            return Seq(tuple(seq[item]), False)
+        if not -len(seq) <= item < len(seq):
+            raise CompileError(e.items[0].loc, f"index {item} is out of range for {len(seq)} items")
+        return seq[item]
+
+    def host_index(self, value: Dyn, e: ast.Subscript, evaluated: list[SubscriptValue],
+                   frame: Frame) -> Value:
+        """Run-time indexing on the host: one index or slice on the first dimension."""
+        if len(e.items) != 1:
+            raise CompileError(e.loc, "only the first dimension may have a run-time index")
+        item, v = e.items[0], evaluated[0]
+        em = frame.em
+        if isinstance(item, ast.Slice):
+            assert isinstance(v, tuple)
+            if item.step is not None:
+                raise CompileError(item.loc, "a run-time slice cannot have a step")
+            bounds = [None if b is None else self.int_value(b, p.loc, frame)  # type: ignore[union-attr]
+                      for b, p in zip(v[:2], (item.lo, item.hi))]
+            if isinstance(value.type, TupleT):
+                raise CompileError(e.loc, "tuples cannot be sliced")
+            t = value.type
+            if isinstance(t, TensorT) and t.shape:
+                t = TensorT(t.dtype, (None,) + t.shape[1:])
+            op = host.SliceRowsOp.create(
+                operands=[value.ssa] + [b.ssa for b in bounds if b is not None],
+                result_types=[ir_type(t)], properties=segment_sizes([1] + [int(b is not None) for b in bounds]))
+            return em.result(op, t, e.loc)
+        index = self.int_value(v, item.loc, frame)  # type: ignore[arg-type]
+        t = element_type(value.type, e.loc)
+        op = host.IndexOp.create(operands=[value.ssa, index.ssa], result_types=[ir_type(t)])
+        return em.result(op, t, e.loc)
+
+    def int_value(self, v: Value, loc: Loc, frame: Frame) -> Dyn:
+        """A host int operand."""
+        d = frame.em.value(v, loc)
+        if d.type != INT:
+            raise CompileError(loc, f"an index must be an int, got {d.type}")
+        return d
+
+
+def static_item(item: ast.Expr | ast.Slice, v: SubscriptValue) -> int | slice | None:
+    """A subscript known at compile time, or None."""
+    if isinstance(item, ast.Slice):
+        assert isinstance(v, tuple)
+        if not all(p is None or isinstance(p, Static) for p in v):
+            return None
+        ints = [None if p is None else static_int(p, item.loc, "a slice bound") for p in v]
+        if ints[2] is not None and ints[2] <= 0:
+            raise CompileError(item.loc, "slice step must be positive")
+        return slice(*ints)
+    if isinstance(v, Static):
+        return static_int(v, item.loc, "an index")
+    return None
+
+
+def element_type(t: MType, loc: Loc) -> MType:
+    """The type of `v[i]` for a host value of type `t`."""
+    if isinstance(t, ListT) and t.element is not None:
+        return t.element
+    if isinstance(t, TensorT) and t.shape:
+        return TensorT(t.dtype, t.shape[1:])
+    if isinstance(t, DatasetT):
+        raise CompileError(loc, "a data set is indexed by a slice of rows: data[i:j] (one row: "
+                                "data[i:i+1]), or through data.x and data.y")
+    raise CompileError(loc, f"cannot index {t} with a run-time index")
+
+
+def segment_sizes(sizes: list[int]) -> dict:
+    """The operandSegmentSizes property."""
+    return {"operandSegmentSizes": DenseArrayBase.from_list(i32, sizes)}

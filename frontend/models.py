@@ -1,0 +1,226 @@
+"""Specialisation of models: one `model.def` per model and hyper-parameter values,
+created when the host program first instantiates it, holding a `model.param` for every
+parameter of its fields' layers, then its methods (made by frontend/methods.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f64, i64
+from xdsl.ir import Block
+
+from mlang.dialects.model.structure import DefOp, InstantiateOp, ParamOp
+from mlang.frontend import ast
+from mlang.frontend.emitter import ir_location
+from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
+from mlang.frontend.layers import layer_params, make_layer
+from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
+from mlang.frontend.signatures import REQUIRED, Signature, bind
+from mlang.frontend.tensor_functions import static_int
+from mlang.frontend.typecheck import specialised_name
+from mlang.frontend.types import ModelT, MType, TensorT, ir_type
+from mlang.frontend.values import (
+    BuiltinRef, DType, LayerList, LayerSpec, ModelClass, Static, StaticValue, SubModel, Value,
+    describe,
+)
+from mlang.support.diagnostics import CompileError, Loc
+
+@dataclass
+class ModelInfo:
+    """A specialised model: its declaration, hyper-parameters, fields and `model.def`."""
+
+    symbol: str
+    decl: ast.ModelDecl
+    hparams: dict[str, StaticValue]
+    fields: dict[str, object]
+    scope: Scope
+    definition: DefOp
+    params: dict[str, tuple[str, TensorType]] = field(default_factory=dict)
+    results: dict[str, MType] = field(default_factory=dict)
+    field_methods: dict[str, list[ast.TypeExpr]] = field(default_factory=dict)
+    """Methods made for the host's calls of fields (`@encoder.forward`): argument types."""
+
+
+class ModelGen:
+    """The models part of `IRGen` (frontend/irgen.py), whose other parts it calls through
+    `self` (`expr`, `keywords`, and `methods` of the methods part)."""
+
+    module: ModuleOp
+    globals: Scope
+    models: dict[tuple, ModelInfo]
+    by_symbol: dict[str, ModelInfo]
+    expanding: list[ast.ModelDecl]
+
+    def instantiate(self, decl: ast.ModelDecl, e: ast.Call, args: list[Value],
+                    kwargs: dict[str, Value], frame: Frame) -> Value:
+        """`Classifier(64, 128, 10)` in the host program."""
+        hparams = self.bind_hparams(decl, e, args, kwargs)
+        info = self.specialise(decl, hparams, e.loc)
+        t = ModelT(info.symbol)
+        return frame.em.result(InstantiateOp(info.symbol), t, e.loc)
+
+    def bind_hparams(self, decl: ast.ModelDecl, e: ast.Call, args: list[Value],
+                     kwargs: dict[str, Value]) -> dict[str, StaticValue]:
+        """Binds and checks hyper-parameters, which must be known at compile time."""
+        sig = Signature(decl.name, tuple(
+            (p.name, REQUIRED if p.default is None else p.default) for p in decl.hparams))
+        bound = bind(sig, e, args, kwargs)
+        scope = Scope(self.globals)
+        out: dict[str, StaticValue] = {}
+        for p in decl.hparams:
+            v = bound.args[p.name]
+            loc = bound.locs.get(p.name, e.loc)
+            if v is None:
+                v = self.expr(p.default, Frame(ConstEmitter(Block(), True), scope))  # type: ignore[arg-type]
+                loc = p.default.loc  # type: ignore[union-attr]
+            out[p.name] = hparam_value(p, v, loc, decl.name)
+            scope.names[p.name] = Static(out[p.name])
+        return out
+
+    def specialise(self, decl: ast.ModelDecl, hparams: dict[str, StaticValue], loc: Loc) -> ModelInfo:
+        """The `model.def` of a model for these hyper-parameters, created once."""
+        key = (id(decl), tuple(hparams.items()))
+        if key in self.models:
+            return self.models[key]
+        symbol = specialised_name(decl.name, list(hparams.values()), set(self.by_symbol))
+        definition = DefOp(symbol, decl.name, hparam_attrs(hparams))
+        definition.location = ir_location(decl.loc)
+        fields = self.fields(decl, hparams, "")
+        scope = model_scope(self.globals, decl, hparams, fields)
+        info = ModelInfo(symbol, decl, hparams, fields, scope, definition)
+        self.models[key] = info
+        self.by_symbol[symbol] = info
+        self.declare_params(info)
+        self.module.body.block.add_op(definition)
+        self.methods(info)
+        return info
+
+    def fields(self, decl: ast.ModelDecl, hparams: dict[str, StaticValue],
+               prefix: str) -> dict[str, object]:
+        """Evaluates the fields (or sequential stages) of a model."""
+        scope = Scope(self.globals, {k: Static(v) for k, v in hparams.items()})
+        out: dict[str, object] = {}
+        self.expanding.append(decl)
+        try:
+            if decl.stages is not None:
+                for i, stage in enumerate(decl.stages):
+                    if self.is_layer_stage(stage, scope):
+                        out[str(i)] = self.field(stage, scope, join(prefix, str(i)))
+                return out
+            for f in decl.fields:
+                if f.name in out:
+                    raise CompileError(f.loc, f"field '{f.name}' is declared twice")
+                out[f.name] = self.field(f.value, scope, join(prefix, f.name))
+            return out
+        finally:
+            self.expanding.pop()
+
+    def is_layer_stage(self, stage: ast.Expr, scope: Scope) -> bool:
+        """True for a sequential stage that creates a layer (rather than applying a function)."""
+        callee = stage.func if isinstance(stage, ast.Call) else stage
+        if not isinstance(callee, ast.Name):
+            return False
+        value = scope.lookup(callee.id)
+        return isinstance(value, ModelClass) or (
+            isinstance(value, BuiltinRef) and value.name in LAYER_SIGNATURES)
+
+    def field(self, e: ast.Expr, scope: Scope, path: str) -> object:
+        """One field: a built-in layer, a sub-model or `repeat(n, LAYER)`."""
+        call = e if isinstance(e, ast.Call) else ast.Call(e.loc, e, (), ())
+        callee = scope.lookup(call.func.id) if isinstance(call.func, ast.Name) else None
+        const = Frame(ConstEmitter(Block(), True), scope)
+        if isinstance(callee, BuiltinRef) and callee.name == "repeat":
+            return self.repeat(call, scope, path, const)
+        args = [self.expr(a, const) for a in call.args]
+        kwargs = self.keywords(call, const)
+        if isinstance(callee, BuiltinRef) and callee.name in LAYER_SIGNATURES:
+            return make_layer(callee.name, call, args, kwargs, path)
+        if isinstance(callee, ModelClass):
+            outer = [d.name for d in self.expanding]
+            if callee.decl in self.expanding:
+                chain = " -> ".join([*outer[outer.index(callee.decl.name):], callee.decl.name])
+                raise CompileError(call.loc, f"model {callee.decl.name} contains itself: {chain}")
+            hparams = self.bind_hparams(callee.decl, call, args, kwargs)
+            fields = self.fields(callee.decl, hparams, path)
+            return SubModel(callee.decl, hparams, path, fields, call.loc)  # type: ignore[arg-type]
+        raise CompileError(e.loc, "a field must be a built-in layer, a model, or repeat(n, LAYER)")
+
+    def repeat(self, call: ast.Call, scope: Scope, path: str, const: Frame) -> LayerList:
+        """`repeat(n, LAYER)`: n independently initialised copies."""
+        if len(call.args) != 2 or call.kwargs:
+            raise CompileError(call.loc, "repeat takes two arguments: repeat(n, LAYER)")
+        n = static_int(self.expr(call.args[0], const), call.args[0].loc, "repeat count")
+        if n < 1:  # type: ignore[operator]
+            raise CompileError(call.args[0].loc, f"repeat count must be at least 1, got {n}")
+        items = tuple(self.field(call.args[1], scope, f"{path}.{i}") for i in range(n))  # type: ignore[arg-type]
+        return LayerList(items, path)  # type: ignore[arg-type]
+
+    def declare_params(self, info: ModelInfo) -> None:
+        """Adds a `model.param` for every parameter of every layer, in field order."""
+        for spec in walk_layers(info.fields):
+            for p in layer_params(spec):
+                name = f"{spec.path}.{p.suffix}"
+                t = ir_type(TensorT("f32", p.shape))
+                assert isinstance(t, TensorType)
+                op = ParamOp(name, t, p.init, p.scale)
+                op.location = ir_location(spec.loc)
+                info.definition.body.block.add_op(op)
+                info.params[name] = (p.init, t)
+
+
+def method_names(decl: ast.ModelDecl) -> set[str]:
+    """The methods of a model (a sequential model has only `forward`)."""
+    return {"forward"} if decl.stages is not None else {m.name for m in decl.methods}
+
+
+def walk_layers(fields: dict[str, object]) -> Iterator[LayerSpec]:
+    """Every built-in layer among the fields, depth first, in declaration order."""
+    for f in fields.values():
+        if isinstance(f, LayerSpec):
+            yield f
+        elif isinstance(f, SubModel):
+            yield from walk_layers(f.fields)
+        elif isinstance(f, LayerList):
+            yield from walk_layers({str(i): x for i, x in enumerate(f.items)})
+
+
+def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
+    """A hyper-parameter's value, checked against its declared kind."""
+    kind = p.type.name if isinstance(p.type, ast.ScalarTypeExpr) else None
+    if not isinstance(v, Static) or isinstance(v.value, (DType, list, tuple)) or v.value is None:
+        raise CompileError(loc, f"hyper-parameter '{p.name}' of {model} must be known at "
+                                f"compile time, got {describe(v)}")
+    value = v.value
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str),
+        None: True,
+    }[kind]
+    if not ok:
+        raise CompileError(loc, f"hyper-parameter '{p.name}' of {model} must be {kind}, "
+                                f"got {describe(v)}")
+    return float(value) if kind == "float" else value
+
+
+def hparam_attrs(hparams: dict[str, StaticValue]) -> dict:
+    """Hyper-parameters as IR attributes, for `model.def`'s `hparams` dictionary."""
+    out: dict = {}
+    for k, v in hparams.items():
+        if isinstance(v, bool):
+            out[k] = IntegerAttr(int(v), 1)
+        elif isinstance(v, int):
+            out[k] = IntegerAttr(v, i64)
+        elif isinstance(v, float):
+            out[k] = FloatAttr(v, f64)
+        else:
+            out[k] = StringAttr(str(v))
+    return out
+
+
+def join(prefix: str, name: str) -> str:
+    """A dotted parameter path."""
+    return f"{prefix}.{name}" if prefix else name
