@@ -12,8 +12,8 @@ from xdsl.dialects.builtin import ModuleOp
 
 from mlang.frontend import ast
 from mlang.frontend.irgen import IRGen
-from mlang.frontend.parser import parse_program
 from mlang.frontend.lexer import decode_source
+from mlang.frontend.parser import parse_program
 from mlang.support.collector import collector_paused
 from mlang.support.diagnostics import CompileError, InternalError, Loc, SourceManager
 from mlang.support.ir_verification import verify_located

@@ -12,11 +12,11 @@ from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i32
 
 from mlang.dialects.model import host
 from mlang.frontend import ast
+from mlang.frontend.builtin_args import static_int
 from mlang.frontend.models import ModelInfo, method_names
+from mlang.frontend.operators import BINARY_NAMES, emit_binary, emit_unary
 from mlang.frontend.scopes import Frame
-from mlang.frontend.tensor_functions import (
-    BINARY_NAMES, emit_binary, emit_unary, matmul, slice_items, static_int,
-)
+from mlang.frontend.tensor_functions import matmul, slice_items
 from mlang.frontend.types import (
     INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
 )

@@ -16,9 +16,12 @@ from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, f64, i64
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.base import bool_attr
 from mlang.frontend import ast
+from mlang.frontend.builtin_args import (
+    ranked, shape_rule, static_bool, static_int, static_number,
+)
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.signatures import Signature, bind
-from mlang.frontend.tensor_functions import flatten, ranked, shape_rule, static_bool, static_int, static_number
+from mlang.frontend.tensor_functions import flatten
 from mlang.frontend.types import TensorT, ir_type, is_float_dtype
 from mlang.frontend.values import Dyn, LayerSpec, Static, StaticValue, Value
 from mlang.support import shapes

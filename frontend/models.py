@@ -13,12 +13,12 @@ from xdsl.ir import Block
 
 from mlang.dialects.model.structure import DefOp, InstantiateOp, ParamOp
 from mlang.frontend import ast
+from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.layers import layer_params, make_layer
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
-from mlang.frontend.tensor_functions import static_int
 from mlang.frontend.typecheck import specialised_name
 from mlang.frontend.types import ModelT, MType, TensorT, ir_type
 from mlang.frontend.values import (

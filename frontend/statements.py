@@ -12,8 +12,8 @@ from xdsl.ir import Block, Region
 
 from mlang.dialects.model import host
 from mlang.frontend import ast
+from mlang.frontend.builtin_args import static_int
 from mlang.frontend.scopes import Frame, Scope, where
-from mlang.frontend.tensor_functions import static_int
 from mlang.frontend.types import BOOL, INT, ListT, MType, TensorT, TupleT, ir_type
 from mlang.frontend.values import Dyn, LayerList, Seq, Static, Value, describe
 from mlang.support.diagnostics import CompileError, Loc

@@ -1,14 +1,15 @@
-"""IR generation for M's operators and built-in tensor functions (spec sections 5 and 7).
+"""IR generation for M's built-in tensor functions (spec section 7), one registered
+emitter per function: elementwise, softmax and reductions, matrix product, layout
+(transpose, permute, reshape, flatten, concat, indexing), selection and conversion,
+creation, and losses.
 
-Each function has a `Signature` and an emitter; types and shapes are computed here with
-symbolic sizes and mismatches reported at the call. Calls whose arguments are all known
-at compile time are folded (so `1.0 / sqrt(dim)` is a constant).
+Each function has a `Signature`; its arguments are bound and checked, and its result's
+type and shape computed with symbolic sizes, a mismatch reported at the call.
 """
 
 from __future__ import annotations
 
 import math
-import operator
 from collections.abc import Callable
 
 from xdsl.dialects.builtin import (
@@ -17,253 +18,21 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation
 
 from mlang.dialects.model import functions as fn
-from mlang.dialects.model import host
 from mlang.dialects.model.base import bool_attr
 from mlang.frontend import ast
-from mlang.frontend.emitter import Emitter, check_dtype_name
-from mlang.frontend.signatures import Signature, bind
-from mlang.frontend.types import (
-    BOOL, FLOAT, INT, STR, ListT, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
-    scalar_dtype,
+from mlang.frontend.builtin_args import (
+    derived_shape, shape_rule, static_bool, static_int, static_number, static_shape, tensor_arg,
 )
-from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value, describe
+from mlang.frontend.emitter import Emitter, check_dtype_name
+from mlang.frontend.operators import (
+    FLOAT_FUNCTIONS, KEEP_DTYPE_FUNCTIONS, emit_binary, emit_unary, operand_info, result_shape,
+)
+from mlang.frontend.signatures import Signature, bind
+from mlang.frontend.types import INT, ListT, TensorT, category, ir_type, is_float_dtype, promote
+from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 from mlang.support.floats import rounded
-
-BINARY_NAMES = {
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "==": "eq", "!=": "ne",
-    "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
-}
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
-FOLD_BINARY: dict[str, Callable] = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-    "pow": operator.pow, "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
-    "le": operator.le, "gt": operator.gt, "ge": operator.ge, "maximum": max, "minimum": min,
-    "and": lambda a, b: a and b, "or": lambda a, b: a or b,
-}
-FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
-    "gelu": lambda x: 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0))),
-    "silu": lambda x: x / (1.0 + math.exp(-x)),
-    "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
-    "tanh": math.tanh, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
-    "rsqrt": lambda x: 1.0 / math.sqrt(x), "sin": math.sin, "cos": math.cos,
-}
-KEEP_DTYPE_FUNCTIONS: dict[str, Callable] = {"relu": lambda x: max(x, 0), "abs": abs}
-
-
-# ------------------------------------------------------------------------ operands
-
-
-def operand_info(v: Value, loc: Loc) -> tuple[str, bool, shapes.Shape | None]:
-    """dtype, weakness (a Python-like scalar) and shape of an arithmetic operand."""
-    if isinstance(v, Static) and isinstance(v.value, (bool, int, float)):
-        return scalar_dtype(v.type.kind), True, ()  # type: ignore[union-attr]
-    if isinstance(v, Dyn) and isinstance(v.type, TensorT):
-        return v.type.dtype, False, v.type.shape
-    if isinstance(v, Dyn) and isinstance(v.type, ScalarT) and v.type.kind != "str":
-        return scalar_dtype(v.type.kind), True, ()
-    raise CompileError(loc, f"expected a tensor or a number, got {describe(v)}")
-
-
-def result_shape(a: shapes.Shape | None, b: shapes.Shape | None, loc: Loc, what: str):
-    """The broadcast shape of two operands (None when a rank is unknown)."""
-    if a is None or b is None:
-        return None
-    try:
-        return shapes.broadcast_shapes(a, b)
-    except shapes.ShapeError as err:
-        raise ShapeMismatch(loc, f"{what}: {err}") from None
-
-
-def is_scalar(v: Value) -> bool:
-    """True for compile-time numbers and host scalars."""
-    return (isinstance(v, Static) and isinstance(v.value, (bool, int, float))) or (
-        isinstance(v, Dyn) and isinstance(v.type, ScalarT)
-    )
-
-
-def host_scalar_type(dtype: str) -> ScalarT:
-    """The host scalar type of a scalar dtype."""
-    return BOOL if dtype == "bool" else INT if dtype.startswith("i") else FLOAT
-
-
-# ------------------------------------------------------------------------ operators
-
-
-def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Value:
-    """An elementwise binary operator or function (`add`, `lt`, `maximum`, ...)."""
-    if name in ("eq", "ne") and (is_string(lhs) or is_string(rhs)):
-        return compare_strings(em, name, lhs, rhs, loc)
-    if isinstance(lhs, Static) and isinstance(rhs, Static):
-        return fold_binary(name, lhs.value, rhs.value, loc)
-    da, wa, sa = operand_info(lhs, loc)
-    db, wb, sb = operand_info(rhs, loc)
-    if name in ("and", "or") and (da != "bool" or db != "bool"):
-        raise CompileError(loc, f"'{name}' needs booleans, got {describe(lhs)} and {describe(rhs)}")
-    common = promote(da, wa, db, wb)
-    out_dtype = "bool" if name in COMPARISONS else common
-    if name == "div" and category(common) < 2:
-        out_dtype = common = "f32" if not (wa and wb) else "f64"
-    shape = result_shape(sa, sb, loc, f"operator '{name}'")
-    if is_scalar(lhs) and is_scalar(rhs):
-        t = host_scalar_type(out_dtype)
-        a, b = em.value(lhs, loc), em.value(rhs, loc)
-        return em.result(fn.BINARY_OPS[name](a.ssa, b.ssa, ir_type(t)), t, loc)
-    operand_dtype = common if category(common) >= category(da) else da
-    a, b = em.value(lhs, loc, operand_dtype), em.value(rhs, loc, operand_dtype)
-    t = TensorT(out_dtype, shape)
-    return em.result(fn.BINARY_OPS[name](a.ssa, b.ssa, ir_type(t)), t, loc)
-
-
-def is_string(v: Value) -> bool:
-    """True for a string, known at compile time or only when the host program runs."""
-    return (isinstance(v, Static) and isinstance(v.value, str)) or (
-        isinstance(v, Dyn) and v.type == STR)
-
-
-def compare_strings(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Value:
-    """`a == b` or `a != b` of strings: folded when both are known at compile time."""
-    if not (is_string(lhs) and is_string(rhs)):
-        raise CompileError(loc, f"'{'==' if name == 'eq' else '!='}' compares a string with "
-                                f"a string only, got {describe(lhs)} and {describe(rhs)}")
-    if isinstance(lhs, Static) and isinstance(rhs, Static):
-        return fold_binary(name, lhs.value, rhs.value, loc)
-    a, b = em.value(lhs, loc), em.value(rhs, loc)
-    equal = em.result(host.StrEqOp(a.ssa, b.ssa), BOOL, loc)
-    if name == "eq":
-        return equal
-    return em.result(fn.UNARY_OPS["not"](em.value(equal, loc).ssa, ir_type(BOOL)), BOOL, loc)
-
-
-def fold_binary(name: str, a: StaticValue, b: StaticValue, loc: Loc) -> Static:
-    """Evaluates an operator on compile-time values."""
-    ok = (bool, int, float)
-    if not isinstance(a, ok) or not isinstance(b, ok):
-        if name in ("eq", "ne"):
-            return Static(FOLD_BINARY[name](a, b))
-        if name == "add" and isinstance(a, str) and isinstance(b, str):
-            return Static(a + b)
-        raise CompileError(loc, f"operator '{name}' does not apply to "
-                                f"{describe(Static(a))} and {describe(Static(b))}")
-    try:
-        return Static(FOLD_BINARY[name](a, b))
-    except ZeroDivisionError as err:
-        raise CompileError(loc, f"cannot evaluate '{name}' at compile time: {err}") from None
-    except OverflowError:
-        raise CompileError(loc, f"cannot evaluate '{name}' at compile time: the result is "
-                                "too large for a float") from None
-
-
-def emit_unary(em: Emitter, name: str, x: Value, loc: Loc) -> Value:
-    """`-x`, `not x` and the elementwise functions."""
-    if isinstance(x, Static) and isinstance(x.value, (bool, int, float)):
-        return fold_unary(name, x.value, loc)
-    dtype, _, shape = operand_info(x, loc)
-    if name == "not" and dtype != "bool":
-        raise CompileError(loc, f"'not' needs a boolean, got {describe(x)}")
-    out = dtype
-    if name in FLOAT_FUNCTIONS and not is_float_dtype(dtype):
-        out = "f32" if isinstance(x.type, TensorT) else "f64"  # type: ignore[union-attr]
-    if isinstance(x.type, ScalarT):  # type: ignore[union-attr]
-        t = host_scalar_type(out)
-    else:
-        t = TensorT(out, shape)
-    xv = em.value(x, loc)
-    return em.result(fn.UNARY_OPS[name](xv.ssa, ir_type(t)), t, loc)
-
-
-def fold_unary(name: str, v: bool | int | float, loc: Loc) -> Static:
-    """Evaluates a unary function on a compile-time number."""
-    try:
-        if name == "neg":
-            return Static(-v)
-        if name == "not":
-            return Static(not v)
-        if name in KEEP_DTYPE_FUNCTIONS:
-            return Static(KEEP_DTYPE_FUNCTIONS[name](v))
-        return Static(FLOAT_FUNCTIONS[name](float(v)))
-    except (ValueError, OverflowError, ZeroDivisionError) as err:
-        raise CompileError(loc, f"cannot evaluate {name}({v}) at compile time: {err}") from None
-
-
-# ------------------------------------------------------------------ static arguments
-
-
-def static_int(v: Value | None, loc: Loc, what: str, allow_none: bool = False) -> int | None:
-    """A compile-time integer argument (an integral float is accepted, as `dim / heads`)."""
-    if v is None or (isinstance(v, Static) and v.value is None):
-        if allow_none:
-            return None
-        raise CompileError(loc, f"{what} must be an integer known at compile time")
-    if isinstance(v, Static) and isinstance(v.value, float) and v.value.is_integer():
-        return int(v.value)
-    if isinstance(v, Static) and isinstance(v.value, int) and not isinstance(v.value, bool):
-        return v.value
-    raise CompileError(loc, f"{what} must be an integer known at compile time, got {describe(v)}")
-
-
-def static_number(v: Value | None, loc: Loc, what: str) -> float:
-    """A compile-time number argument."""
-    if isinstance(v, Static) and isinstance(v.value, (int, float)) and not isinstance(
-        v.value, bool
-    ):
-        return float(v.value)
-    raise CompileError(loc, f"{what} must be a number known at compile time")
-
-
-def static_bool(v: Value | None, loc: Loc, what: str) -> bool:
-    """A compile-time boolean argument."""
-    if isinstance(v, Static) and isinstance(v.value, bool):
-        return v.value
-    raise CompileError(loc, f"{what} must be true or false")
-
-
-def static_shape(v: Value | None, loc: Loc, what: str = "shape") -> tuple[int, ...]:
-    """A shape written as a list of compile-time integers."""
-    if isinstance(v, Static) and isinstance(v.value, (list, tuple)):
-        return tuple(static_int(Static(d), loc, f"each size in {what}") for d in v.value)  # type: ignore[misc]
-    raise CompileError(loc, f"{what} must be a list of integers known at compile time")
-
-
-def tensor_arg(em: Emitter, v: Value | None, loc: Loc) -> Dyn:
-    """A tensor argument, numbers becoming 0-d tensors."""
-    assert v is not None
-    return em.tensor(v, loc)
-
-
-def ranked(t: TensorT, loc: Loc, what: str) -> shapes.Shape:
-    """The shape of a tensor whose rank must be known."""
-    if t.shape is None:
-        raise CompileError(loc, f"{what} needs a tensor of known rank")
-    return t.shape
-
-
-def derived_shape(x: TensorT, loc: Loc, what: str, rule: Callable[[shapes.Shape], shapes.Shape],
-                  rank: int | None = None) -> shapes.Shape | None:
-    """The result shape of a function of `x`: `rule` applied to its shape. For a tensor of
-    unknown rank (a loaded model's output), whose shape only the run reveals, the rule is
-    applied to `rank` unknown sizes when the result's rank is known, else nothing is."""
-    if x.shape is not None:
-        return shape_rule(loc, what, lambda: rule(x.shape))  # type: ignore[arg-type]
-    if rank is None:
-        return None
-    return shape_rule(loc, what, lambda: rule((None,) * rank))
-
-
-def shape_rule(loc: Loc, what: str, rule: Callable[[], shapes.Shape]) -> shapes.Shape:
-    """Applies a shape rule, reporting a mismatch at `loc` (prefixed by `what` unless the
-    rule's message already starts with it, as in `concat: sizes ... differ`)."""
-    try:
-        return rule()
-    except shapes.ShapeError as err:
-        message = str(err)
-        if not message.startswith(what):
-            message = f"{what}: {message}"
-        raise ShapeMismatch(loc, message) from None
-
-
-# ---------------------------------------------------------------------- functions
 
 Emit = Callable[[Emitter, dict[str, Value | None], dict[str, Loc], Loc], Value]
 FUNCTIONS: dict[str, tuple[Signature, Emit]] = {}
