@@ -26,7 +26,8 @@ def compile_source(text: str, file: str, sources: SourceManager | None = None) -
     sources.add(file, text)
     program = parse_program(text, file)
     decls = collect_declarations(program, sources, [str(Path(file).resolve())])
-    statements = [i for i in program.items if not isinstance(i, (ast.ModelDecl, ast.FnDecl, ast.Import))]
+    statements = [i for i in program.items
+                  if not isinstance(i, (ast.ModelDecl, ast.FnDecl, ast.Import))]
     module = IRGen(decls, statements).generate(end_loc(text, file))
     try:
         verify_located(module)

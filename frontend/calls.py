@@ -34,6 +34,7 @@ from mlang.frontend.values import (
 from mlang.support.diagnostics import CompileError, Loc, Note, ShapeMismatch
 
 MAX_INLINE_DEPTH = 64
+"""How deeply inlined calls may nest: a deeper chain is taken for recursion."""
 
 
 class CallGen:
@@ -85,7 +86,8 @@ class CallGen:
     def single_arg(self, e: ast.Call, args: list[Value], kwargs: dict, what: str) -> Value:
         """The one positional argument of a layer call."""
         if len(args) != 1 or kwargs:
-            raise CompileError(e.loc, f"{what} takes exactly one input, got {len(args) + len(kwargs)}")
+            raise CompileError(e.loc, f"{what} takes exactly one input, "
+                                      f"got {len(args) + len(kwargs)}")
         return args[0]
 
     def builtin_call(self, name: str, e: ast.Call, args: list[Value], kwargs: dict[str, Value],

@@ -198,7 +198,8 @@ class ExpressionGen:
                 t = TensorT(t.dtype, (None,) + t.shape[1:])
             op = host.SliceRowsOp.create(
                 operands=[value.ssa] + [b.ssa for b in bounds if b is not None],
-                result_types=[ir_type(t)], properties=segment_sizes([1] + [int(b is not None) for b in bounds]))
+                result_types=[ir_type(t)],
+                properties=segment_sizes([1] + [int(b is not None) for b in bounds]))
             return em.result(op, t, e.loc)
         index = self.int_value(v, item.loc, frame)  # type: ignore[arg-type]
         t = element_type(value.type, e.loc)

@@ -1,8 +1,9 @@
 """The built-in layers (spec section 6): their signatures, parameters with PyTorch's names,
 shapes and default initialisation, and the IR of a call.
 
-A layer used as a field is a `LayerSpec`; calling it emits one `model` layer op whose
-parameters are read with `model.get_param` at the layer's path.
+A layer used as a field is a `LayerSpec`; calling it emits one `model` layer op (none
+for a `Flatten` with nothing to flatten) whose parameters are read with `model.get_param`
+at the layer's path.
 """
 
 from __future__ import annotations

@@ -234,7 +234,8 @@ def field_input(f: Field, loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
 
     def t(dtype: str, *dims: int | str) -> ast.TensorTypeExpr:
         return ast.TensorTypeExpr(loc, dtype, tuple(
-            ast.Dim(loc, "int", d) if isinstance(d, int) else ast.Dim(loc, "name", d) for d in dims))
+            ast.Dim(loc, "int", d) if isinstance(d, int) else ast.Dim(loc, "name", d)
+            for d in dims))
 
     if isinstance(f, LayerList):
         return field_input(f.items[0], loc, rank) if f.items else None

@@ -79,7 +79,8 @@ class ModelGen:
             scope.names[p.name] = Static(out[p.name])
         return out
 
-    def specialise(self, decl: ast.ModelDecl, hparams: dict[str, StaticValue], loc: Loc) -> ModelInfo:
+    def specialise(self, decl: ast.ModelDecl, hparams: dict[str, StaticValue],
+                   loc: Loc) -> ModelInfo:
         """The `model.def` of a model for these hyper-parameters, created once."""
         key = (id(decl), tuple(hparams.items()))
         if key in self.models:

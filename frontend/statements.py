@@ -190,8 +190,8 @@ class StatementGen:
         elem = items.type.element or INT
         body = Block(arg_types=[ir_type(elem)])
         body.args[0].name_hint = s.var.id
-        inner = Frame(frame.em.nested(body), Scope(frame.scope, {s.var.id: Dyn(body.args[0], elem)}),
-                      depth=frame.depth)
+        scope = Scope(frame.scope, {s.var.id: Dyn(body.args[0], elem)})
+        inner = Frame(frame.em.nested(body), scope, depth=frame.depth)
         self.block(s.body, inner)
         inner.em.insert(host.YieldOp(), s.loc)
         frame.em.insert(host.ForOp.create(operands=[items.ssa], regions=[Region(body)]), s.loc)

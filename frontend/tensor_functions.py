@@ -1,7 +1,7 @@
 """IR generation for M's built-in tensor functions (spec section 7), one registered
 emitter per function: elementwise, softmax and reductions, matrix product, layout
-(transpose, permute, reshape, flatten, concat, indexing), selection and conversion,
-creation, and losses.
+(transpose, permute, reshape, flatten, concat), selection and conversion, creation, and
+losses; and the IR of indexing a tensor with indices known at compile time (`x[:, 0]`).
 
 Each function has a `Signature`; its arguments are bound and checked, and its result's
 type and shape computed with symbolic sizes, a mismatch reported at the call.

@@ -125,7 +125,8 @@ class BuiltinRef:
     name: str
 
 
-Value = Static | Dyn | Seq | LayerSpec | SubModel | LayerList | ModelClass | FnRef | MethodRef | BuiltinRef
+Value = (Static | Dyn | Seq | LayerSpec | SubModel | LayerList | ModelClass | FnRef | MethodRef
+         | BuiltinRef)
 
 
 def static_type(v: StaticValue) -> MType:
