@@ -2,8 +2,9 @@
 `model.def`: the declared methods, the forward of a sequential model (its stages applied
 in order), and a method made for the host program's call of a field (`m.encoder(x)`).
 
-A method is generated once for all sizes of its inputs; where a model does not declare
-its input (a sequential model, a field), the input type is inferred from its first layer.
+A method is generated once for all sizes of its inputs. Where no declared method gives
+the input's type (a sequential model, a layer field), the first layer that implies one
+gives it.
 """
 
 from __future__ import annotations
