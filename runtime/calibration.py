@@ -17,8 +17,8 @@ How: a clone of the definition whose method also returns the lhs of each site
 batches; the numbers are computed on the host. Two callers hold weights and data:
 
 - the runtime's `quantize(model, "int8", mode="static", calibrate=DATA)`
-  (`runtime/quantize.py`) calls `activation_ranges` with the model's own weights, its
-  backend and the data set, writes the attribute with `record`, then runs
+  (`runtime/quantize.py`) calls `model_ranges` (`activation_ranges` with the model's own
+  weights, its backend and the data set), writes the attribute with `record`, then runs
   `quantize{mode=static}`;
 - `mopt -p calibrate` runs the `Calibrate` pass, registered with the runtime's passes
   (`runtime/passes.py`): it reads the data set named by `dataset` (a bundled name, or a
@@ -55,7 +55,12 @@ from mlang.support.pass_statistics import Statistic
 if TYPE_CHECKING:
     import torch
 
+    from mlang.runtime.datasets import Dataset
+    from mlang.runtime.model import ModelInstance
+
 BACKENDS = ("reference", "torch")
+MODEL_BATCH = 256
+"""The batch size of `model_ranges`."""
 
 
 def instrumented(definition: DefOp, method: str) -> tuple[DefOp, list[str]]:
@@ -92,7 +97,8 @@ def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
         for xb in batches:
             results = compiled.run(method, params, [xb], RunOptions())
             for key, value in zip(keys, results[outputs:]):
-                magnitudes = value.detach().abs().reshape(-1).float().cpu()  # type: ignore[union-attr]
+                assert isinstance(value, torch.Tensor)
+                magnitudes = value.detach().abs().reshape(-1).float().cpu()
                 if percentile >= 100.0:
                     magnitudes = magnitudes.amax().reshape(1)
                 seen[key].append(magnitudes)
@@ -102,6 +108,22 @@ def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
         ranges[key] = float(np.percentile(values, percentile) if percentile < 100
                             else values.max())
     return ranges
+
+
+def model_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
+                 backend: Backend) -> dict[str, float]:
+    """The ranges of `model`'s activations over `data`, running `definition` (the model's,
+    lowered) with the model's float weights."""
+    from mlang.runtime.model import check_inputs
+
+    # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
+    device = next((p.device for p in model.params.values()), data.x.device)
+    batches = []
+    for lo in range(0, len(data), MODEL_BATCH):
+        xb = model.as_ids(data.x[lo:lo + MODEL_BATCH].to(device))
+        check_inputs(model, "forward", [xb])
+        batches.append(xb)
+    return activation_ranges(definition, model.params, batches, backend)
 
 
 def record(definition: DefOp, ranges: Mapping[str, float]) -> None:

@@ -20,15 +20,14 @@ from mlang.backends import Backend
 from mlang.backends.common.pipeline import run_passes
 from mlang.backends.reference.quantization import quantize_weight
 from mlang.dialects.model.structure import DefOp
-from mlang.runtime.calibration import activation_ranges, record
+from mlang.runtime.calibration import model_ranges, record
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import SCALE_SUFFIX, ModelInstance, check_inputs
+from mlang.runtime.model import SCALE_SUFFIX, ModelInstance
 from mlang.runtime.summary import LAYERS, layer_table
 from mlang.support.diagnostics import CompileError, InternalError, UserError
 from mlang.support.language_options import QUANT_MODES
 
 LOWERING = "lower-to-tensor"
-CALIBRATION_BATCH = 256
 
 
 def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Dataset | None,
@@ -50,25 +49,12 @@ def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Datas
     definition = next(op for op in module.ops if isinstance(op, DefOp))
     definition.attributes[LAYERS] = layer_table(model.definition)
     if mode == "static":
-        record(definition, calibrated_ranges(model, definition, calibrate, backend))  # type: ignore[arg-type]
+        assert calibrate is not None
+        record(definition, model_ranges(model, definition, calibrate, backend))
     run_pipeline(module, f"quantize{{mode={mode}}},cse")
     definition.detach()
     params = quantized_params(model, definition)
     return ModelInstance(definition, backend.compile(definition), params, model.loss_name)
-
-
-def calibrated_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
-                      backend: Backend) -> dict[str, float]:
-    """The largest input magnitude of each matmul weight's products over `data`, running
-    the lowered `definition` with the model's float weights."""
-    # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
-    device = next((p.device for p in model.params.values()), data.x.device)
-    batches = []
-    for lo in range(0, len(data), CALIBRATION_BATCH):
-        xb = model.as_ids(data.x[lo:lo + CALIBRATION_BATCH].to(device))
-        check_inputs(model, "forward", [xb])
-        batches.append(xb)
-    return activation_ranges(definition, model.params, batches, backend)
 
 
 def quantized_params(model: ModelInstance, definition: DefOp) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FunctionType
 
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import identifier, python_names
