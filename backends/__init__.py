@@ -30,14 +30,10 @@ class CompiledModel(Protocol):
 
 @dataclass
 class RunOptions:
-    """Per-call settings: training behaviour (dropout).
-
-    `quant` is always None: int8 activations are part of a quantized model's IR (see the
-    `quantize` pass), so every backend runs them as it runs any other op. The field stays
-    until the backends that still test it stop reading it."""
+    """Per-call settings: training behaviour (dropout). Int8 activations are no option: they
+    are part of a quantized model's IR (see the `quantize` pass)."""
 
     training: bool = False
-    quant: object | None = None
 
 
 class Backend(Protocol):

@@ -22,10 +22,10 @@ from mlang.frontend.types import (
     TensorT, TupleT, ir_type,
 )
 from mlang.frontend.values import Dyn, Seq, Static, Value, describe
-from mlang.runtime.names import (
+from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.language_options import (
     BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES, calibrate_unread,
 )
-from mlang.support.diagnostics import CompileError, Loc
 
 
 class HostContext(Protocol):

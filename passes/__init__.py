@@ -37,7 +37,6 @@ def _xdsl(module: str, cls: str) -> type[ModulePass]:
 
 
 _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
-    "calibrate": lambda: _load("calibrate", "Calibrate"),
     "canonicalize": lambda: _xdsl("canonicalize", "CanonicalizePass"),
     "cse": lambda: _xdsl("common_subexpression_elimination", "CommonSubexpressionElimination"),
     "dce": lambda: _xdsl("dead_code_elimination", "DeadCodeElimination"),

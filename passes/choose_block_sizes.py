@@ -13,10 +13,10 @@ matmul and attention kernel with `block_sizes` set (existing ones are kept):
 
 Unknown (`?`) sizes count as large. With `interpreter=true` blocks are several times
 larger, which the Triton interpreter runs much faster (the Triton backend sets it when it
-interprets). With `autotune=true` each tiled kernel is also
-marked `autotune`: on a CUDA device its wrapper then times a few neighbouring
-configurations on the first call for each shape and keeps the fastest. Autotuning is
-GPU-only: under the Triton interpreter the heuristic choice is used as it is.
+interprets). With `autotune=true` each tiled kernel is also marked `autotune`: on a CUDA
+device its wrapper then times a few neighbouring configurations
+(`dialects/kernel/autotune.py`) on the first call for each shape and keeps the fastest.
+Autotuning is GPU-only: under the Triton interpreter the heuristic choice is used as it is.
 """
 
 from __future__ import annotations
@@ -99,16 +99,3 @@ class ChooseBlockSizes(ModulePass):
             if self.autotune:
                 kernel.properties["autotune"] = UnitAttr()
 
-
-def autotune_candidates(op: TiledKernelOp, chosen: list[int]) -> list[list[int]]:
-    """The configurations a kernel marked `autotune` tries: the heuristic choice first,
-    then each tuned size halved and doubled (within what the kernel allows; a reduction
-    is given its BLOCK_R only, since whole rows fix BLOCK_C)."""
-    low = 16 if isinstance(op, (MatmulOp, AttentionOp)) else 1
-    tunable = 2 if isinstance(op, AttentionOp) else len(chosen)  # not BLOCK_Z
-    out = [list(chosen)]
-    for i, size in enumerate(chosen[:tunable]):
-        for other in (size // 2, size * 2):
-            if low <= other <= 256:
-                out.append([*chosen[:i], other, *chosen[i + 1:]])
-    return out

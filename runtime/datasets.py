@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from mlang.runtime.names import BUILTIN_DATASETS
 from mlang.support.diagnostics import UserError
+from mlang.support.language_options import BUILTIN_DATASETS
 
 
 

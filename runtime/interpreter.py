@@ -28,11 +28,11 @@ from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, model_io, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
-from mlang.runtime.names import calibrate_unread
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
 from mlang.runtime.summary import summary_table
 from mlang.support.diagnostics import CompileError, InternalError, Loc, UserError
+from mlang.support.language_options import calibrate_unread
 
 Handler = Callable[["Interpreter", Operation, list], object]
 HANDLERS: dict[type[Operation], Handler] = {}

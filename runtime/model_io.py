@@ -20,10 +20,10 @@ from mlang.dialects import make_context
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import ModelInstance
-from mlang.runtime.names import LOSSES
 from mlang.runtime.packages import load_package, save_package
 from mlang.runtime.weights import assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
+from mlang.support.language_options import LOSSES
 
 def save_model(model: ModelInstance, path: str) -> None:
     """Writes `model` as a package at `path`, atomically."""

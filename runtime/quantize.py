@@ -3,7 +3,7 @@
 The new model's definition is made by passes, so that its IR says what runs:
 
     model.def --lower-to-tensor--> tensorops
-              [--calibrate (here, with the model's weights and the data set)-->]
+              [--calibration (`runtime/calibration.py`: the model's weights, the data set)-->]
               --quantize{mode=M}, cse--> int8 weights and scales as parameters
 
 and its weights are quantized once, here, per output channel, with the reference
@@ -17,16 +17,17 @@ from __future__ import annotations
 from xdsl.dialects.builtin import ModuleOp, TensorType, i8
 
 from mlang.backends import Backend
+from mlang.backends.common.pipeline import run_passes
 from mlang.backends.reference.quantization import quantize_weight
 from mlang.dialects.model.structure import DefOp
+from mlang.runtime.calibration import model_ranges, record
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import SCALE_SUFFIX, ModelInstance, check_inputs
-from mlang.runtime.names import QUANT_MODES
+from mlang.runtime.model import SCALE_SUFFIX, ModelInstance
 from mlang.runtime.summary import LAYERS, layer_table
-from mlang.support.diagnostics import InternalError, UserError
+from mlang.support.diagnostics import CompileError, InternalError, UserError
+from mlang.support.language_options import QUANT_MODES
 
 LOWERING = "lower-to-tensor"
-CALIBRATION_BATCH = 256
 
 
 def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Dataset | None,
@@ -48,29 +49,12 @@ def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Datas
     definition = next(op for op in module.ops if isinstance(op, DefOp))
     definition.attributes[LAYERS] = layer_table(model.definition)
     if mode == "static":
-        from mlang.passes.calibrate import record
-
-        record(definition, calibrated_ranges(model, definition, calibrate, backend))  # type: ignore[arg-type]
+        assert calibrate is not None
+        record(definition, model_ranges(model, definition, calibrate, backend))
     run_pipeline(module, f"quantize{{mode={mode}}},cse")
     definition.detach()
     params = quantized_params(model, definition)
     return ModelInstance(definition, backend.compile(definition), params, model.loss_name)
-
-
-def calibrated_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
-                      backend: Backend) -> dict[str, float]:
-    """The largest input magnitude of each matmul weight's products over `data`, running
-    the lowered `definition` with the model's float weights."""
-    from mlang.passes.calibrate import activation_ranges
-
-    # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
-    device = next((p.device for p in model.params.values()), data.x.device)
-    batches = []
-    for lo in range(0, len(data), CALIBRATION_BATCH):
-        xb = model.as_ids(data.x[lo:lo + CALIBRATION_BATCH].to(device))
-        check_inputs(model, "forward", [xb])
-        batches.append(xb)
-    return activation_ranges(definition, model.params, batches, backend)
 
 
 def quantized_params(model: ModelInstance, definition: DefOp) -> dict:
@@ -95,12 +79,9 @@ def quantized_params(model: ModelInstance, definition: DefOp) -> dict:
 def run_pipeline(module: ModuleOp, pipeline: str) -> None:
     """Runs a pass pipeline (`-p` syntax) on `module`. A pass that reports an error in the
     model (an op that has no tensor-level form) makes it a `UserError` at the caller; any
-    other failure is an internal error (see `backends/lowering.py`)."""
-    from mlang.backends.lowering import lower
-    from mlang.support.diagnostics import CompileError
-
+    other failure is an internal error (see `backends/common/pipeline.py`)."""
     try:
-        lower(module, pipeline, "quantize")
+        run_passes(module, pipeline, "quantize")
     except InternalError:
         raise
     except CompileError as err:

@@ -17,8 +17,8 @@ from tqdm import tqdm
 
 from mlang.backends.reference import functional
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.names import LOSSES, METRICS, OPTIMIZERS
 from mlang.support.diagnostics import UserError
+from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS
 
 
 _OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {

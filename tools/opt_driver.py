@@ -25,7 +25,8 @@ from xdsl.passes import PassPipeline
 from xdsl.utils.exceptions import DiagnosticException
 
 from mlang.dialects import make_context
-from mlang.passes import get_all_passes, get_all_pipelines
+from mlang.passes import get_all_pipelines
+from mlang.runtime.passes import get_all_passes
 from mlang.support.crash_reproducer import (
     Crash,
     RunningPasses,

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from xdsl.passes import ModulePass, get_pass_option_infos
 
-from mlang.passes import PASS_SUMMARIES, get_all_passes, get_all_pipelines
+from mlang.passes import PASS_SUMMARIES, get_all_pipelines
+from mlang.runtime.passes import get_all_passes
 
 # Under `from __future__ import annotations`, xDSL shows an option's type as "'int'".
 _QUOTES = "'\""

@@ -35,7 +35,8 @@ from xdsl.ir import Operation
 from xdsl.printer import Printer
 
 from mlang.backends import RunOptions
-from mlang.backends.lowering import functions_in, lower
+from mlang.backends.common.errors import CodegenError
+from mlang.backends.common.pipeline import functions_in, run_passes
 from mlang.backends.torch import codegen
 from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
 from mlang.support.cache_files import read_cached, sources_digest, write_atomically
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 LOWERING = "lower-to-tensor"
 """The named pipeline that takes a `model.def` to tensorops."""
 
-_VERSIONED = ("passes", "dialects", "backends/torch", "backends/lowering.py")
+_VERSIONED = ("passes", "dialects", "backends/torch", "backends/common")
 """Folders whose Python sources decide the generated code: part of every cache key."""
 
 
@@ -143,15 +144,15 @@ def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
 
 
 def lower_to_tensor(module: ModuleOp, ctx: Context | None = None) -> None:
-    """Runs the `lower-to-tensor` pipeline on `module` (see `backends/lowering.py`)."""
-    lower(module, LOWERING, "torch backend", ctx)
+    """Runs the `lower-to-tensor` pipeline on `module` (see `backends/common/pipeline.py`)."""
+    run_passes(module, LOWERING, "torch backend", ctx)
 
 
 def _generate(functions: Iterable[func.FuncOp], what: str) -> str:
     """Generated source; an op the printer cannot handle is an internal error."""
     try:
         return codegen.generate_module(functions)
-    except codegen.CodegenError as err:
+    except CodegenError as err:
         raise InternalError(None, f"torch backend: cannot generate {what}: {err}") from err
 
 

@@ -49,6 +49,8 @@ from mlang.dialects.tensorops import (
     ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp,
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
+from mlang.backends.common.errors import CodegenError
+from mlang.backends.common.names import identifier, python_names
 from mlang.backends.torch.idioms import Idiom
 from mlang.backends.torch.idioms import match as match_idiom
 from mlang.dialects.tensorops.layout import format_slice
@@ -90,18 +92,6 @@ RESERVED = frozenset(
 """Names that generated code refers to, which values and functions must not shadow."""
 
 
-class CodegenError(Exception):
-    """IR that the torch backend cannot print."""
-
-
-def _identifier(hint: str | None) -> str | None:
-    """A Python identifier close to `hint` (`sum` becomes `sum_`), or None without one."""
-    name = re.sub(r"\W", "_", hint or "")
-    if not name or name[0].isdigit():
-        return None
-    return f"{name}_" if name in RESERVED else name
-
-
 @dataclass
 class FunctionContext:
     """What the emitter knows while printing one function: names and lines so far."""
@@ -120,7 +110,7 @@ class FunctionContext:
 
     def bind(self, value: SSAValue) -> str:
         """Gives `value` a fresh name: its name hint if usable, else `v0`, `v1`, ..."""
-        name = _identifier(value.name_hint)
+        name = identifier(value.name_hint, RESERVED)
         while name is None or name in self.taken:
             name, self.anonymous = f"v{self.anonymous}", self.anonymous + 1
         self.names[value] = name
@@ -459,24 +449,10 @@ def _kernels(text: str) -> list[str]:
     return [name for name in KERNELS if re.search(rf"\b{name}\(", text)]
 
 
-def _python_names(functions: Sequence[func.FuncOp]) -> dict[str, str]:
-    """A distinct Python identifier for each function, by IR symbol."""
-    names: dict[str, str] = {}
-    for f in functions:
-        symbol = f.sym_name.data
-        if symbol in names:
-            raise CodegenError(f"two functions are named @{symbol}")
-        name = _identifier(symbol) or f"function{len(names)}"
-        while name in names.values():
-            name = f"{name}_"
-        names[symbol] = name
-    return names
-
-
 def generate_module(functions: Iterable[func.FuncOp]) -> str:
     """The source of a Python module with one torch function per `func.func`."""
     functions = list(functions)
-    names = _python_names(functions)
+    names = python_names(functions, RESERVED)
     emitter = TorchEmitter()
     body: list[str] = []
     for f in functions:
@@ -510,7 +486,7 @@ def cache_dir() -> Path:
     return Path(xdg) / "mlang" / "torch"
 
 
-_GENERATOR_HASH = sources_digest(["backends/torch"])
+_GENERATOR_HASH = sources_digest(["backends/torch", "backends/common"])
 """Part of every cache key, so that a changed generator never reuses stale code."""
 _compiled: dict[str, Functions] = {}
 

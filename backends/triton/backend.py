@@ -8,12 +8,12 @@ kernels and host wrappers, and executed.
 compiler's sources (`cache.version()`), in memory and on disk (`cache.cache_dir()`), so a
 warm start neither lowers nor generates. Inference (`evaluate`, `predict`, calls) runs the
 Triton kernels. Training needs gradients, which Triton kernels do not have: calls with
-`training=True` run the same definition on the torch backend (PyTorch autograd), as do
-calls with activation quantization. Parameters are shared, so a model trained through
-torch is then evaluated through Triton.
+`training=True` run the same definition on the torch backend (PyTorch autograd).
+Parameters are shared, so a model trained through torch is then evaluated through Triton.
 
 `emit_triton` is `mopt -t triton`: the generated module of every `model.def` (lowered
-with O2 first while it holds model or tensor ops) and of the module's functions.
+with O2 first while it holds model or tensor ops; kernels without block sizes get
+`choose-block-sizes`) and of the module's functions.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from xdsl.ir import Operation
 from xdsl.printer import Printer
 
 from mlang.backends import RunOptions
-from mlang.backends.lowering import functions_in, lower
+from mlang.backends.common.errors import CodegenError
+from mlang.backends.common.pipeline import functions_in, run_passes
 from mlang.backends.triton import cache, interpreting
-from mlang.backends.triton.device import CodegenError
 from mlang.dialects.model.structure import DefOp
 from mlang.support.diagnostics import InternalError
 
@@ -67,7 +67,7 @@ class TritonModel:
     def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
             options: RunOptions) -> list[object]:
         """Evaluates `method`: Triton kernels for inference, torch for training."""
-        if options.training or options.quant is not None:
+        if options.training:
             torch_model = self.torch_model()
             return torch_model.run(method, params, args, options)  # type: ignore[attr-defined]
         import numpy as np
@@ -112,8 +112,8 @@ def generate_definition(definition: DefOp, ctx: Context | None = None,
 
 
 def lower_to_kernel(module: ModuleOp, ctx: Context | None = None, pipeline: str = PIPELINE) -> None:
-    """Runs `pipeline` (O2) on `module` (see `backends/lowering.py`)."""
-    lower(module, pipeline, "triton backend", ctx)
+    """Runs `pipeline` (O2) on `module` (see `backends/common/pipeline.py`)."""
+    run_passes(module, pipeline, "triton backend", ctx)
 
 
 def _generate(functions: Sequence[func.FuncOp], what: str) -> str:
@@ -124,19 +124,6 @@ def _generate(functions: Sequence[func.FuncOp], what: str) -> str:
         return generate_module(functions)
     except CodegenError as err:
         raise InternalError(None, f"triton backend: cannot generate {what}: {err}") from err
-
-
-def compile_module(source: str) -> cache.Functions:
-    """Functions from kernel-level IR text, through the disk cache keyed by its hash."""
-    from xdsl.parser import Parser
-
-    from mlang.dialects import make_context
-
-    def generate() -> str:
-        module = Parser(make_context(), source).parse_module()
-        return _generate(functions_in(module), "the module")
-
-    return cache.load(cache.key_of(source), generate)[0]
 
 
 # ----------------------------------------------------------------------- mopt -t triton
@@ -150,17 +137,22 @@ def emit_triton(module: ModuleOp, ctx: Context, out: IO[str]) -> None:
     for op in module.ops:
         if isinstance(op, DefOp):
             clone = ModuleOp([op.clone()])
-            if _needs_lowering(clone):
-                lower_to_kernel(clone, ctx)
+            _lower_for_printing(clone, ctx, PIPELINE)
             parts.append(f"# model.def @{op.sym_name.data}\n"
                          f"{_generate(functions_in(clone), 'model.def @' + op.sym_name.data)}")
     functions = [op for op in module.ops if isinstance(op, func.FuncOp) and not _is_host(op)]
     if functions:
         clone = ModuleOp([f.clone() for f in functions])
-        if _needs_lowering(clone):
-            lower_to_kernel(clone, ctx, "lower-to-kernel")
+        _lower_for_printing(clone, ctx, "lower-to-kernel")
         parts.append(f"# functions\n{_generate(functions_in(clone), 'the module functions')}")
     out.write("\n\n".join(parts))
+
+
+def _lower_for_printing(module: ModuleOp, ctx: Context, pipeline: str) -> None:
+    """Runs `pipeline` on `module` while it holds model or tensor ops outside kernels; on
+    kernel-level IR, only `choose-block-sizes`, which gives block sizes to kernels that
+    lack them (the printer prints the sizes it finds, and chooses none)."""
+    lower_to_kernel(module, ctx, pipeline if _needs_lowering(module) else "choose-block-sizes")
 
 
 def _needs_lowering(root: Operation) -> bool:
@@ -184,4 +176,4 @@ def _is_host(f: func.FuncOp) -> bool:
     )
 
 
-__all__ = ["TritonBackend", "TritonModel", "compile_module", "emit_triton", "interpreting"]
+__all__ = ["TritonBackend", "TritonModel", "emit_triton", "interpreting"]

@@ -24,7 +24,7 @@ from mlang.support.cache_files import sources_digest, write_atomically
 
 Functions = dict[str, Callable[..., Any]]
 
-_VERSIONED = ("passes", "dialects", "backends/triton", "backends/torch", "backends/lowering.py")
+_VERSIONED = ("passes", "dialects", "backends/triton", "backends/torch", "backends/common")
 _loaded: dict[str, ModuleType] = {}
 
 

@@ -1,10 +1,11 @@
 """The Triton code generator: a printer over kernel-level IR.
 
-Each `func.func` (its tensorops already grouped into kernel ops by `lower-to-kernel`)
-becomes a host function `def name(params, *args, training=False)` with the torch
-backend's conventions: `model.get_param`, calls and returns are printed by the torch
-printer, each `kernel.extern` as the torch code of its one op, and every other kernel op
-as a call of its host wrapper, which launches its `@triton.jit` function:
+Each `func.func` (its tensorops already grouped into kernel ops by `lower-to-kernel`,
+whose `choose-block-sizes` gives each tiled kernel the block sizes printed here) becomes
+a host function `def name(params, *args, training=False)` with the torch backend's
+conventions: `model.get_param`, calls and returns are printed by the torch printer, each
+`kernel.extern` as the torch code of its one op, and every other kernel op as a call of
+its host wrapper, which launches its `@triton.jit` function:
 
     @triton.jit
     def forward_pointwise0_kernel(in0, out0, numel, size1, ..., BLOCK: tl.constexpr):
@@ -32,10 +33,9 @@ from functools import singledispatchmethod
 from xdsl.dialects import func
 from xdsl.ir import Operation
 
-from mlang.backends.torch.codegen import (
-    FunctionContext, TorchEmitter, _python_names,  # pyright: ignore[reportPrivateUsage]
-)
-from mlang.backends.triton.device import CodegenError
+from mlang.backends.common.errors import CodegenError
+from mlang.backends.common.names import python_names
+from mlang.backends.torch.codegen import RESERVED, FunctionContext, TorchEmitter
 from mlang.backends.triton.kernels import (
     KernelPrinter, KernelSource, MatmulPrinter, PointwisePrinter, ReductionPrinter,
 )
@@ -43,7 +43,7 @@ from mlang.dialects.kernel import (
     AttentionOp, ExternOp, KernelOp, MatmulOp, PointwiseOp, ReductionOp, TiledKernelOp, YieldOp,
 )
 
-__all__ = ["CodegenError", "generate_module", "kernel_summary"]
+__all__ = ["generate_module", "kernel_summary"]
 
 PRINTERS: dict[type[KernelOp], type[KernelPrinter]] = {
     PointwiseOp: PointwisePrinter,
@@ -118,18 +118,13 @@ class HostEmitter(TorchEmitter):
         name = f"{self.prefix}_{op.KIND}{self.count}"
         self.count += 1
         self.taken[f"#{name}"] = name  # no value may take the wrapper's name
-        sizes = op.sizes() or default_block_sizes(op)
+        sizes = op.sizes()
+        if sizes is None:
+            raise CodegenError(f"'{op.name}' has no block sizes: run choose-block-sizes first")
         self.module.kernels.append(_printer(op)(op, name, sizes).print())
         args = ", ".join(["device", *(ctx.use(v) for v in op.inputs)])
         names = ", ".join(ctx.bind(r) for r in op.outputs)
         ctx.lines.append(f"{names} = {name}({args})" if names else f"{name}({args})")
-
-
-def default_block_sizes(op: TiledKernelOp) -> dict[str, int]:
-    """The heuristic block sizes, for a kernel that `choose-block-sizes` has not seen."""
-    from mlang.passes.choose_block_sizes import heuristic_block_sizes
-
-    return dict(zip(op.BLOCK_SIZE_NAMES, heuristic_block_sizes(op)))
 
 
 def kernel_summary(f: func.FuncOp) -> str:
@@ -151,7 +146,7 @@ def generate_module(functions: Iterable[func.FuncOp]) -> str:
     """The source of a Python module with one host function per `func.func` and the
     Triton kernels they launch."""
     functions = list(functions)
-    names = _python_names(functions)
+    names = python_names(functions, RESERVED)
     module = ModuleContext()
     emitter = HostEmitter(module)
     hosts = [emitter.function(f, names) for f in functions]

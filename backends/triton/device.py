@@ -16,16 +16,13 @@ from functools import singledispatchmethod
 from xdsl.dialects.builtin import IntegerType, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
+from mlang.backends.common.errors import CodegenError
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, BinaryOp, BroadcastToOp, CastOp, ConstantOp, CosOp, DequantizeOp,
     DivOp, DropoutOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MaximumOp,
     MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp,
     SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp, UnaryOp,
 )
-
-
-class CodegenError(Exception):
-    """IR that the Triton backend cannot print."""
 
 
 TL_DTYPES = {

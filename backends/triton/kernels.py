@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerType, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
+from mlang.backends.common.errors import CodegenError
 from mlang.backends.torch.codegen import TORCH_DTYPES, FunctionContext, TorchEmitter
-from mlang.backends.triton.device import (
-    CodegenError, DeviceEmitter, Tile, compute_type, element,
-)
+from mlang.backends.triton.device import DeviceEmitter, Tile, compute_type, element
 from mlang.dialects.kernel import Body, KernelOp, MatmulOp, PointwiseOp, ReductionOp, Role
+from mlang.dialects.kernel.autotune import autotune_candidates
 from mlang.dialects.kernel.body import Output, value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, row_levels
 from mlang.dialects.tensorops import (
@@ -197,8 +197,6 @@ class KernelPrinter:
             h += [f"    {n} = {e}" for n, e in derived.items()]
             h.append(f"    {self.name}_kernel[{grid}]({call})")
             return
-        from mlang.passes.choose_block_sizes import autotune_candidates
-
         chosen = list(self.block_sizes.values())
         candidates = [tuple(c) for c in autotune_candidates(self.op, chosen)]
         h.append(f"    def run({', '.join(tuned)}):")

@@ -14,8 +14,8 @@ from xdsl.dialects.builtin import i8
 from mlang.backends import Backend, get_backend
 from mlang.dialects.model.structure import DefOp
 from mlang.frontend import compile_source
-from mlang.passes.calibrate import activation_ranges
 from mlang.runtime import datasets, training
+from mlang.runtime.calibration import activation_ranges
 from mlang.runtime.model import ModelInstance
 from mlang.runtime.model_io import load_model, save_model
 from mlang.runtime.quantize import quantize_model

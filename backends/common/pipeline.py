@@ -1,5 +1,5 @@
-"""What the compiling backends share: running their lowering pipeline on a module, and
-finding the functions that their code generators print."""
+"""What the compiling backends (torch, Triton) do before printing: run their pass
+pipeline on a module (`run_passes`), and find the functions to print (`functions_in`)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from xdsl.context import Context
 
 
-def lower(module: ModuleOp, pipeline: str, backend: str, ctx: Context | None = None) -> None:
+def run_passes(module: ModuleOp, pipeline: str, backend: str,
+               ctx: Context | None = None) -> None:
     """Runs `pipeline` (`-p` syntax) on `module` for `backend` (a name for messages). A
     pass that reports a diagnostic is a `CompileError`, any other failure an internal error;
     both name the pass and stand at the op it was working on."""

@@ -1,4 +1,6 @@
-"""The names of options that the language accepts, shared by the checker and the runtime."""
+"""The names that the language's built-in functions accept: data sets, losses, optimizers,
+metrics and quantization modes. The checker (`frontend/`) and the runtime share them, so
+they sit below both."""
 
 BUILTIN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
 # Feature counts of the bundled data sets; all their labels are integral (i64).

@@ -1,7 +1,8 @@
-"""`calibrate`: records the activation range of every quantizable matmul, for
-`quantize{mode=static}`.
+"""Calibration: running a model on data to record the activation range of every
+quantizable matmul, which `quantize{mode=static}` reads.
 
-In: tensor-level `model.def`s. Out: the same IR, each definition with an attribute
+Running a model is runtime work, so calibration lives here, not in `passes/`: the IR
+pass that consumes the ranges (`quantize`) only reads the attribute that `record` writes,
 
     calibration = {"fc1.weight" = 4.25 : f32, "fc2.weight" = 9.5 : f32}
 
@@ -13,16 +14,20 @@ then `fc.weight#1` (`Site.key`).
 
 How: a clone of the definition whose method also returns the lhs of each site
 (`instrumented`) is compiled by a backend (`reference` or `torch`) and run on the data in
-batches; the numbers are computed on the host. This needs weights and data, which IR does
-not hold, so the work is split:
+batches; the numbers are computed on the host. Two callers hold weights and data:
 
-- the runtime's `quantize(model, "int8", mode="static", calibrate=DATA)` calls
-  `activation_ranges` with the model's own weights, its backend and the data set, writes
-  the attribute with `record`, then runs `quantize{mode=static}`;
-- the pass, run from `mopt`, reads the data set named by `dataset` (a bundled name, or a
+- the runtime's `quantize(model, "int8", mode="static", calibrate=DATA)`
+  (`runtime/quantize.py`) calls `model_ranges` (`activation_ranges` with the model's own
+  weights, its backend and the data set), writes the attribute with `record`, then runs
+  `quantize{mode=static}`;
+- `mopt -p calibrate` runs the `Calibrate` pass, registered with the runtime's passes
+  (`runtime/passes.py`): it reads the data set named by `dataset` (a bundled name, or a
   `.csv` / `.npz` path) and the weights from `weights` (a `.safetensors` / `.pt` file with
   the definition's float parameter names), or, without one, initialises them as
   `instantiate` does after `seed(seed)`.
+
+torch, a backend's code and the data sets are imported only when a model runs, so that
+listing passes (`mopt --list-passes`) stays cheap.
 """
 
 from __future__ import annotations
@@ -38,19 +43,24 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.passes import ModulePass
 
+from mlang.backends import Backend, RunOptions, get_backend
 from mlang.dialects.model.structure import DefOp
 from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
 from mlang.passes.quantize import CALIBRATION, find_sites
 from mlang.support.diagnostics import CompileError, UserError
 from mlang.support.ir_verification import op_loc
+from mlang.support.language_options import BUILTIN_DATASETS
 from mlang.support.pass_statistics import Statistic
 
 if TYPE_CHECKING:
     import torch
 
-    from mlang.backends import Backend
+    from mlang.runtime.datasets import Dataset
+    from mlang.runtime.model import ModelInstance
 
 BACKENDS = ("reference", "torch")
+MODEL_BATCH = 256
+"""The batch size of `model_ranges`."""
 
 
 def instrumented(definition: DefOp, method: str) -> tuple[DefOp, list[str]]:
@@ -77,8 +87,6 @@ def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
     import numpy as np
     import torch
 
-    from mlang.backends import RunOptions
-
     clone, keys = instrumented(definition, method)
     if not keys:
         return {}
@@ -89,7 +97,8 @@ def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
         for xb in batches:
             results = compiled.run(method, params, [xb], RunOptions())
             for key, value in zip(keys, results[outputs:]):
-                magnitudes = value.detach().abs().reshape(-1).float().cpu()  # type: ignore[union-attr]
+                assert isinstance(value, torch.Tensor)
+                magnitudes = value.detach().abs().reshape(-1).float().cpu()
                 if percentile >= 100.0:
                     magnitudes = magnitudes.amax().reshape(1)
                 seen[key].append(magnitudes)
@@ -99,6 +108,22 @@ def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
         ranges[key] = float(np.percentile(values, percentile) if percentile < 100
                             else values.max())
     return ranges
+
+
+def model_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
+                 backend: Backend) -> dict[str, float]:
+    """The ranges of `model`'s activations over `data`, running `definition` (the model's,
+    lowered) with the model's float weights."""
+    from mlang.runtime.model import check_inputs
+
+    # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
+    device = next((p.device for p in model.params.values()), data.x.device)
+    batches = []
+    for lo in range(0, len(data), MODEL_BATCH):
+        xb = model.as_ids(data.x[lo:lo + MODEL_BATCH].to(device))
+        check_inputs(model, "forward", [xb])
+        batches.append(xb)
+    return activation_ranges(definition, model.params, batches, backend)
 
 
 def record(definition: DefOp, ranges: Mapping[str, float]) -> None:
@@ -162,10 +187,8 @@ class Calibrate(ModulePass):
 
     def calibrate(self, definition: DefOp) -> dict[str, float]:
         """The ranges of one definition, from the data set and weights the options name."""
-        from mlang.backends import get_backend
         from mlang.runtime.datasets import builtin_dataset, load_dataset
         from mlang.runtime.model import features_as_input
-        from mlang.runtime.names import BUILTIN_DATASETS
         from mlang.runtime.weights import assign_state_dict, read_state_dict
 
         if not self.dataset:
