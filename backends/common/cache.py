@@ -113,8 +113,6 @@ class Loaded(Generic[T]):
     value: T
     text: str
     """The generated module's source."""
-    path: Path | None
-    """The file that holds `text` (with its trailer); None where the cache is unwritable."""
     hit: bool
     """Whether `text` came from the disk."""
 
@@ -122,13 +120,13 @@ class Loaded(Generic[T]):
 def load_or_generate(path: Path, generate: Callable[[], str],
                      load: Callable[[str, Path | None], T]) -> Loaded[T]:
     """`load(text, path)` of the entry at `path`, or of `generate()` (then stored there)
-    where the entry is missing, damaged or fails to load."""
+    where the entry is missing, damaged or fails to load; `load` is given no path where
+    the cache cannot be written."""
     text = read_entry(path)
     if text is not None:
         try:
-            return Loaded(load(text, path), text, path, True)
+            return Loaded(load(text, path), text, True)
         except Exception:  # noqa: BLE001 -- an entry that fails to load is a miss
             pass  # overwritten below
     text = generate()
-    written = path if write_entry(path, text) else None
-    return Loaded(load(text, written), text, written, False)
+    return Loaded(load(text, path if write_entry(path, text) else None), text, False)
