@@ -4,11 +4,12 @@ calling PyTorch, and executed.
     definition (model level) --lower-to-tensor--> tensorops --codegen--> Python source --exec
 
 `TorchBackend.compile` caches its result by a sha256 of the definition's model-level IR
-text and of `version()` (the sources of the passes, dialects and code generator), in
-memory and on disk beside `codegen.compile_module`'s entries (`codegen.cache_dir()`,
-files `model-KEY.py`, written atomically). A disk hit neither lowers nor generates: it
-reads the generated source and executes it, so that a second `mrun` of the same program
-starts in milliseconds. `stats` counts what each compile did, for tests and benchmarks.
+text and of the compiler's sources, in memory and on disk beside
+`codegen.compile_module`'s entries (`cache_dir("torch")`, files `model-KEY.py`; see
+`backends/common/cache.py`). A disk hit neither lowers nor generates: it reads the
+generated source, checks it against its hash and executes it, so that a second `mrun` of
+the same program starts in milliseconds. `stats` counts what each compile did, for tests
+and benchmarks.
 
 Methods run as `fn(params, *args, training=...)`; training goes through the generated
 code and PyTorch autograd. A quantized model is a tensor-level `model.def` already (int8
@@ -21,10 +22,8 @@ when it still holds model-level ops) and of the module's tensor-level functions.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
 from io import StringIO
 from typing import IO, TYPE_CHECKING
 
@@ -35,11 +34,11 @@ from xdsl.ir import Operation
 from xdsl.printer import Printer
 
 from mlang.backends import RunOptions
+from mlang.backends.common.cache import cache_dir, key_of, load_or_generate
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.pipeline import functions_in, run_passes
 from mlang.backends.torch import codegen
 from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
-from mlang.support.cache_files import read_cached, sources_digest, write_atomically
 from mlang.support.collector import collector_paused
 from mlang.support.diagnostics import CompileError, InternalError
 from mlang.support.ir_verification import op_loc
@@ -49,9 +48,6 @@ if TYPE_CHECKING:
 
 LOWERING = "lower-to-tensor"
 """The named pipeline that takes a `model.def` to tensorops."""
-
-_VERSIONED = ("passes", "dialects", "backends/torch", "backends/common")
-"""Folders whose Python sources decide the generated code: part of every cache key."""
 
 
 @dataclass
@@ -78,7 +74,7 @@ class TorchModel:
         self.definition = definition
         self.functions = functions
         self.key = key
-        """The cache key: `model-KEY.py` under `codegen.cache_dir()` holds the source."""
+        """The cache key: `model-KEY.py` under `cache_dir("torch")` holds the source."""
         self.arity = {
             name: len(f.function_type.outputs.data) for name, f in definition.methods.items()
         }
@@ -104,16 +100,12 @@ class TorchBackend:
         if functions is not None:
             stats.memory_hits += 1
             return TorchModel(definition, functions, key)
-        path = codegen.cache_dir() / f"model-{key}.py"
-        python = read_cached(path)
-        if python is None:
-            python = generate_definition(definition)
-            write_atomically(path, python)
-        else:
-            stats.disk_hits += 1
-        functions = codegen.load_module(python, str(path))
-        _compiled[key] = functions
-        return TorchModel(definition, functions, key)
+        loaded = load_or_generate(
+            cache_dir("torch") / f"model-{key}.py", lambda: generate_definition(definition),
+            lambda python, path: codegen.load_module(python, str(path or "<mlang-torch>")))
+        stats.disk_hits += loaded.hit
+        _compiled[key] = loaded.value
+        return TorchModel(definition, loaded.value, key)
 
 
 def forget_compiled() -> None:
@@ -122,16 +114,10 @@ def forget_compiled() -> None:
 
 
 def cache_key(definition: DefOp) -> str:
-    """A sha256 of the definition's model-level IR text and of the compiler's version."""
+    """A sha256 of the definition's model-level IR text and of the compiler's sources."""
     text = StringIO()
     Printer(text).print_op(definition)
-    return hashlib.sha256(f"{version()}\n{text.getvalue()}".encode()).hexdigest()
-
-
-@cache
-def version() -> str:
-    """A sha256 of the sources that lowering and code generation run (and xDSL's version)."""
-    return sources_digest(_VERSIONED)
+    return key_of(text.getvalue())
 
 
 @collector_paused()  # lowering and printing build IR and text, and free little of it

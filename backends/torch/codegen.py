@@ -14,23 +14,21 @@ giving the IR signature):
 `generate_module` returns the source of a Python module holding one function per
 `func.func` and a `FUNCTIONS` table by IR name. `compile_module` parses IR text, generates,
 and executes that module; its result is cached by a sha256 of the IR in memory and on
-disk (see `cache_dir`), so that a warm start neither parses nor generates. Every op maps to
-the PyTorch operator with its semantics, so float32 results are those of PyTorch eager.
+disk (see `backends/common/cache.py`), so that a warm start neither parses nor generates.
+Every op maps to the PyTorch operator with its semantics, so float32 results are those of
+PyTorch eager.
 """
 
 from __future__ import annotations
 
 import builtins
-import hashlib
 import json
 import keyword
 import math
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,12 +47,12 @@ from mlang.dialects.tensorops import (
     ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp,
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
+from mlang.backends.common.cache import cache_dir, key_of, load_or_generate
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import identifier, python_names
 from mlang.backends.torch.idioms import Idiom
 from mlang.backends.torch.idioms import match as match_idiom
 from mlang.dialects.tensorops.layout import format_slice
-from mlang.support.cache_files import read_cached, sources_digest, write_atomically
 
 Functions = dict[str, Callable[..., Any]]
 
@@ -477,35 +475,22 @@ def load_module(python: str, filename: str = "<mlang-torch>") -> Functions:
     return dict(namespace["FUNCTIONS"])
 
 
-def cache_dir() -> Path:
-    """Where generated modules are kept: `$MLANG_CACHE_DIR/torch`, else
-    `$XDG_CACHE_HOME/mlang/torch`, else `~/.cache/mlang/torch`."""
-    if root := os.environ.get("MLANG_CACHE_DIR"):
-        return Path(root) / "torch"
-    xdg = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(xdg) / "mlang" / "torch"
-
-
-_GENERATOR_HASH = sources_digest(["backends/torch", "backends/common"])
-"""Part of every cache key, so that a changed generator never reuses stale code."""
 _compiled: dict[str, Functions] = {}
 
 
 def compile_module(source: str) -> Functions:
     """Compiles the `func.func`s of an IR module to torch functions, by IR name.
 
-    The result is cached in memory and on disk by a sha256 of the IR text; a disk hit
-    skips parsing and generation. Functions are found wherever they are nested (for
-    example inside a `model.def`), and their names must be distinct.
+    The result is cached in memory and on disk (`cache_dir("torch")/KEY.py`, see
+    `backends/common/cache.py`) by a sha256 of the IR text; a disk hit skips parsing and
+    generation. Functions are found wherever they are nested (for example inside a
+    `model.def`), and their names must be distinct.
     """
-    key = hashlib.sha256(f"{_GENERATOR_HASH}\n{source}".encode()).hexdigest()
+    key = key_of(source)
     if key not in _compiled:
-        path = cache_dir() / f"{key}.py"
-        python = read_cached(path)
-        if python is None:
-            python = generate_module(_parse_functions(source))
-            write_atomically(path, python)
-        _compiled[key] = load_module(python, str(path))
+        _compiled[key] = load_or_generate(
+            cache_dir("torch") / f"{key}.py", lambda: generate_module(_parse_functions(source)),
+            lambda python, path: load_module(python, str(path or "<mlang-torch>"))).value
     return dict(_compiled[key])
 
 

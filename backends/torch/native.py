@@ -10,33 +10,52 @@ layout it does not take, no compiler or no VNNI at hand), and `kernels.py` then 
 eager operators and `torch._int_mm`, which compute the same values bit for bit (the tests
 compare the two).
 
-The library is built at first use into `codegen.cache_dir()`, named by a hash of the
-source, the flags and the machine, with OpenMP if the compiler has it. `$CC` chooses the
-compiler (default `cc`); `MLANG_NATIVE=0` turns the kernels off.
+The library is built at first use into `cache_dir("native")`, with OpenMP if the compiler
+has it, named by a hash of the source, the compiler, its flags and the instruction sets
+that `-march=native` selects (the compiler's predefined macros and the CPU's flags), so that
+a cache shared between machines never hands one a library built for another. One process
+builds while the others wait on a file lock; a failed build is remembered beside it (a
+`.failed.json` with the compiler's message), so that later processes do not build again.
+`$CC` chooses the compiler (default `cc`); `MLANG_NATIVE=0` turns the kernels off, and
+`MLANG_NATIVE=1` asks for them: where they are not in use, why is printed once per process
+on standard error.
 """
 
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import hashlib
+import json
 import math
 import os
 import platform
+import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import torch
 
+from mlang.backends.common.cache import cache_dir, write_atomically
+
 SOURCE = Path(__file__).with_name("int8_native.c")
 FLAGS = ("-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-shared", "-fPIC")
 """`-ffp-contract=off`: no fused multiply-adds, which would round once where eager rounds
-twice. `-march=native` is why the machine is part of the library's name."""
+twice. `-march=native` is why the instruction sets are part of the library's name."""
 OPENMP = ("-fopenmp",)
 BUILD_SECONDS = 120
+PROBE_SECONDS = 20
+"""How long asking the compiler for its predefined macros may take."""
+MESSAGE_CHARS = 4000
+"""How much of a failed build's message is remembered (its end)."""
 
 _P, _I64, _INT = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int
 _SIGNATURES = {
@@ -56,54 +75,106 @@ GEMM_MAX_DEPTH = 65792
 65792 < 2**31."""
 
 
-@cache
+NATIVE_CACHE = "native"
+"""The folder of `cache_dir` that holds built libraries and remembered failures."""
+
+
+class BuildError(Exception):
+    """Why the library is not at hand."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    """The library, or why there is none."""
+
+    lib: ctypes.CDLL | None
+    reason: str
+    """Why `lib` is None: empty where it is not, or where the kernels are turned off."""
+
+
 def library() -> ctypes.CDLL | None:
     """The compiled kernels, built at first use; None when they are off or cannot be built."""
+    return availability().lib
+
+
+@cache
+def availability() -> Availability:
+    """The library, looked up (and built) once per process; where it is missing and the
+    user asked for it (`MLANG_NATIVE=1`), the reason is printed on standard error."""
     if os.environ.get("MLANG_NATIVE") == "0":
-        return None
-    compiler = shutil.which(os.environ.get("CC", "cc"))
-    if compiler is None:
-        return None
-    for extra in (OPENMP, ()):
-        path = _built(compiler, extra)
-        if path is None:
-            continue
-        try:
-            lib = ctypes.CDLL(str(path))
-        except OSError:
-            continue
-        signatures = _SIGNATURES | (_GEMM_SIGNATURES if hasattr(lib, "int8_gemm") else {})
-        for name, (argtypes, restype) in signatures.items():
-            getattr(lib, name).argtypes = argtypes
-            getattr(lib, name).restype = restype
-        return lib
-    return None
-
-
-def _built(compiler: str, extra: tuple[str, ...]) -> Path | None:
-    """The library built with `extra` flags, from the cache or compiled now (atomically,
-    so that concurrent first uses do not see half a file)."""
-    from mlang.backends.torch.codegen import cache_dir
-
-    key = hashlib.sha256(SOURCE.read_bytes())
-    for part in (compiler, *FLAGS, *extra, platform.machine(), _cpu_flags()):
-        key.update(part.encode())
-    path = cache_dir() / f"int8-native-{key.hexdigest()[:32]}.so"
-    if path.is_file():
-        return path
+        return Availability(None, "")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".so")
-        os.close(fd)
-        done = subprocess.run([compiler, *FLAGS, *extra, str(SOURCE), "-o", tmp],
-                              capture_output=True, timeout=BUILD_SECONDS, check=False)
-        if done.returncode != 0:
-            os.unlink(tmp)
-            return None
-        os.replace(tmp, path)
-    except (OSError, subprocess.SubprocessError):
-        return None
+        found = Availability(_loaded(), "")
+    except BuildError as err:
+        found = Availability(None, str(err))
+    if found.lib is None and os.environ.get("MLANG_NATIVE") == "1":
+        print(f"mlang: the int8 C kernels are not in use: {found.reason}", file=sys.stderr)
+    return found
+
+
+def _loaded() -> ctypes.CDLL:
+    """The library with OpenMP where that builds, else without; raises `BuildError`."""
+    name = os.environ.get("CC", "cc")
+    compiler = shutil.which(name)
+    if compiler is None:
+        raise BuildError(f"no C compiler: '{name}' is not on the PATH (set $CC)")
+    try:
+        path = _built(compiler, OPENMP)
+    except BuildError:
+        path = _built(compiler, ())
+    try:
+        lib = ctypes.CDLL(str(path))
+    except OSError as err:
+        path.unlink(missing_ok=True)  # damaged: the next process builds it again
+        raise BuildError(f"cannot load {path}: {err}") from err
+    signatures = _SIGNATURES | (_GEMM_SIGNATURES if hasattr(lib, "int8_gemm") else {})
+    for function, (argtypes, restype) in signatures.items():
+        getattr(lib, function).argtypes = argtypes
+        getattr(lib, function).restype = restype
+    return lib
+
+
+def _built(compiler: str, extra: tuple[str, ...]) -> Path:
+    """The library built with `extra` flags: from the cache, or compiled now by this
+    process alone (under a lock); raises `BuildError` where it does not build, now or
+    in an earlier process."""
+    folder = cache_dir(NATIVE_CACHE)
+    stem = f"int8-native-{_key(compiler, extra)}"
+    path, failure = folder / f"{stem}.so", folder / f"{stem}.failed.json"
+    try:
+        if not path.is_file() and not failure.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            with _locked(folder / f"{stem}.lock"):
+                if not path.is_file() and not failure.is_file():  # nobody built it meanwhile
+                    _compile([compiler, *FLAGS, *extra, str(SOURCE)], path, failure)
+    except OSError as err:
+        raise BuildError(f"cannot write the cache {folder}: {err}") from err
+    if failure.is_file():
+        raise BuildError(_failure_reason(failure))
     return path
+
+
+def _key(compiler: str, extra: tuple[str, ...]) -> str:
+    """The library's name: a hash of the source, the compiler and its flags, and the
+    instruction sets they target on this machine."""
+    key = hashlib.sha256(SOURCE.read_bytes())
+    for part in (compiler, *FLAGS, *extra, platform.machine(), _cpu_flags(),
+                 _predefined_macros([compiler, *FLAGS, *extra])):
+        key.update(part.encode() + b"\0")
+    return key.hexdigest()[:32]
+
+
+def _predefined_macros(command: list[str]) -> str:
+    """The macros that `command` predefines: the compiler's version and the instruction
+    sets it targets (`__AVX512VNNI__`, ...), which `-march=native` decides; '' where the
+    compiler does not say."""
+    try:
+        done = subprocess.run([*command, "-dM", "-E", "-x", "c", os.devnull],
+                              capture_output=True, text=True, timeout=PROBE_SECONDS,
+                              check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout if done.returncode == 0 else ""
 
 
 def _cpu_flags() -> str:
@@ -113,6 +184,46 @@ def _cpu_flags() -> str:
             return next((line for line in info if line.startswith("flags")), "")
     except OSError:
         return ""
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Holds an exclusive lock on the file `path` (created where missing)."""
+    with open(path, "a") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _compile(command: list[str], path: Path, failure: Path) -> None:
+    """Runs `command` to build `path` (through a temporary file and a rename); where it
+    fails, records why in `failure`."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, suffix=".so")
+    os.close(fd)
+    try:
+        done = subprocess.run([*command, "-o", temporary], capture_output=True, text=True,
+                              timeout=BUILD_SECONDS, check=False)
+        message, status = done.stderr, done.returncode
+    except subprocess.TimeoutExpired:
+        message, status = f"timed out after {BUILD_SECONDS} s", None
+    except (OSError, subprocess.SubprocessError) as err:
+        message, status = str(err), None
+    if status == 0:
+        os.replace(temporary, path)
+        return
+    os.unlink(temporary)
+    record = {"command": command, "status": status, "message": message[-MESSAGE_CHARS:]}
+    write_atomically(failure, json.dumps(record, indent=1).encode())
+
+
+def _failure_reason(failure: Path) -> str:
+    """What a remembered failure says, and how to try again."""
+    try:
+        record = json.loads(failure.read_text())
+        said = (f"{shlex.join(record['command'])} failed (status {record['status']}):\n"
+                f"{record['message'].rstrip()}")
+    except (OSError, ValueError, KeyError, TypeError):
+        said = "an earlier build failed"
+    return f"{said}\n(remembered in {failure}; remove it to build again)"
 
 
 def _fits(t: torch.Tensor, dtype: torch.dtype) -> bool:
@@ -236,22 +347,26 @@ def scaled_matmul(a: torch.Tensor, b: torch.Tensor, x_scale: torch.Tensor,
     return None if failed else y
 
 
-_PACKED: dict[tuple[object, ...], tuple[weakref.ref[torch.Tensor], int, torch.Tensor]] = {}
-"""Packed copies of int8 matrices, by the identity of the tensor whose memory they view
-and the view's place in it; an entry goes when that tensor does."""
+_PACKED: dict[tuple[int, ...], tuple[weakref.ref[torch.UntypedStorage], int, torch.Tensor]] = {}
+"""Packed copies of int8 matrices, by the memory they view (their storage's address and
+their place in it); an entry goes when that storage does."""
 
 
 def _packed(lib: ctypes.CDLL, b: torch.Tensor) -> torch.Tensor:
     """`b` in the layout of `int8_gemm`, packed at its first use and again whenever it
-    has changed in place (its version counter moved): weights are packed once."""
-    owner = b if b._base is None else b._base
-    key = (id(owner), b.storage_offset(), tuple(b.shape), b.stride())
+    has changed in place: weights are packed once.
+
+    In-place changes are seen by the tensor's version counter (`_version`), which every
+    in-place operation on a storage's tensors and views moves; PyTorch has no public name
+    for it (autograd reads it to refuse a modified saved tensor)."""
+    storage = b.untyped_storage()  # one Python object per storage, for as long as it lives
+    key = (storage.data_ptr(), b.storage_offset(), *b.shape, *b.stride())
     known = _PACKED.get(key)
-    if known is not None and known[0]() is owner and known[1] == b._version:
+    if known is not None and known[0]() is storage and known[1] == b._version:
         return known[2]
     k, n = b.shape
     packed = torch.empty(lib.int8_packed_bytes(k, n), dtype=torch.int8)
     lib.int8_pack(b.data_ptr(), k, n, b.stride(0), b.stride(1), packed.data_ptr(),
                   torch.get_num_threads())
-    _PACKED[key] = (weakref.ref(owner, lambda _: _PACKED.pop(key, None)), b._version, packed)
+    _PACKED[key] = (weakref.ref(storage, lambda _: _PACKED.pop(key, None)), b._version, packed)
     return packed

@@ -5,7 +5,7 @@ kernels and host wrappers, and executed.
                --codegen--> Python module of @triton.jit functions --import
 
 `TritonBackend.compile` caches by a sha256 of the definition's model-level IR and the
-compiler's sources (`cache.version()`), in memory and on disk (`cache.cache_dir()`), so a
+compiler's sources (`key_of`), in memory and on disk (`cache_dir("triton")`), so a
 warm start neither lowers nor generates. Inference (`evaluate`, `predict`, calls) runs the
 Triton kernels. Training needs gradients, which Triton kernels do not have: calls with
 `training=True` run the same definition on the torch backend (PyTorch autograd).
@@ -28,6 +28,7 @@ from xdsl.ir import Operation
 from xdsl.printer import Printer
 
 from mlang.backends import RunOptions
+from mlang.backends.common.cache import key_of
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.pipeline import functions_in, run_passes
 from mlang.backends.triton import cache, interpreting
@@ -98,7 +99,7 @@ class TritonBackend:
         text = StringIO()
         Printer(text).print_op(definition)
         chosen = pipeline()
-        key = cache.key_of(f"model {chosen}\n{text.getvalue()}")
+        key = key_of(f"model {chosen}\n{text.getvalue()}")
         functions, source = cache.load(key, lambda: generate_definition(definition, None, chosen))
         return TritonModel(definition, functions, source)
 

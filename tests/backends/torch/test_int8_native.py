@@ -5,6 +5,8 @@ int8 product with its epilogue on every kind of tile edge."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +19,12 @@ from mlang.backends.torch import kernels, native
 
 @pytest.fixture
 def compiled() -> None:
-    """The kernels must build wherever a C compiler is (CI has one)."""
-    if native.library() is None:
-        pytest.skip("no C compiler: the eager fallback is what runs")
+    """The kernels must build wherever a C compiler is (CI has one): a build that fails
+    there fails the test, with the compiler's message."""
+    compiler = os.environ.get("CC", "cc")
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ('{compiler}'): the eager fallback is what runs")
+    assert native.library() is not None, native.availability().reason
 
 
 def activations(rows: int, cols: int) -> torch.Tensor:
@@ -82,11 +87,25 @@ def test_rescale_equals_eager(compiled: None, bias: bool, column: str) -> None:
     assert torch.equal(kernels.int8_scaled_matmul(xq, w, x_scale, w_scale, b), expected)
 
 
+def missing_vnni() -> str | None:
+    """Why the fused int8 product cannot be compiled here (the CPU or the compiler lacks
+    AVX-512 VNNI, F or BW), or None where it can."""
+    flags = native._cpu_flags().split()
+    if flags and not {"avx512f", "avx512bw", "avx512_vnni"} <= set(flags):
+        return "the CPU has no AVX-512 VNNI"
+    compiler = shutil.which(os.environ.get("CC", "cc")) or "cc"
+    macros = native._predefined_macros([compiler, "-march=native"])
+    if not all(f"__AVX512{name}__" in macros for name in ("F", "BW", "VNNI")):
+        return f"{compiler} does not target AVX-512 VNNI with -march=native"
+    return None
+
+
 @pytest.fixture
 def gemm(compiled: None) -> None:
     """The fused int8 product is compiled where the CPU has AVX-512 VNNI (CI's does)."""
-    if not hasattr(native.library(), "int8_gemm"):
-        pytest.skip("no AVX-512 VNNI: torch._int_mm and int8_rescale are what run")
+    if reason := missing_vnni():
+        pytest.skip(f"{reason}: torch._int_mm and int8_rescale are what run")
+    assert hasattr(native.library(), "int8_gemm"), "the fused int8 product was not compiled"
 
 
 def scaled_product(a: torch.Tensor, b: torch.Tensor, x_scale: torch.Tensor,
@@ -164,10 +183,10 @@ def test_eager_fallback_computes_the_same(compiled: None) -> None:
     fused = steps()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLANG_NATIVE", "0")
-        native.library.cache_clear()
+        native.availability.cache_clear()
         assert native.library() is None
         eager = steps()
-    native.library.cache_clear()
+    native.availability.cache_clear()
     assert torch.equal(eager[0], fused[0])
     assert torch.equal(eager[1][finite], fused[1][finite])
     assert torch.equal(eager[2], fused[2])
@@ -194,9 +213,9 @@ def test_layouts_the_kernels_do_not_take_fall_back(compiled: None) -> None:
 @pytest.fixture
 def fresh_library() -> Iterator[None]:
     """The library looked up anew, and again after the test."""
-    native.library.cache_clear()
+    native.availability.cache_clear()
     yield
-    native.library.cache_clear()
+    native.availability.cache_clear()
 
 
 def test_no_compiler_means_no_kernels(fresh_library: None, monkeypatch: pytest.MonkeyPatch,
