@@ -122,7 +122,7 @@ def _find_match(
         and e.message in diagnostic.message
     ]
     unmatched = [index for index in candidates if index not in matched]
-    return (unmatched or candidates or [None])[0]
+    return next(iter(unmatched or candidates), None)
 
 
 def _target_line(designator: str | None, line: int, last_plain_line: int, at: Loc) -> int:

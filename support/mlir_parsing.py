@@ -16,14 +16,14 @@ import struct
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
-    AnyFloat, DenseIntOrFPElementsAttr, FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc,
+    AnyDenseElement, AnyFloat, ComplexType, DenseIntOrFPElementsAttr, FileLineColLoc, IndexType,
+    IntAttr, IntegerType, ModuleOp, RankedStructure, StringAttr, UnknownLoc,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
-from xdsl.irdl import AttributeInvT
+from xdsl.ir import AttributeInvT, Operation, SSAValue
 from xdsl.parser import AttrParser, Parser, UnresolvedOperand
 from xdsl.utils.exceptions import MultipleSpansParseError, ParseError, VerifyException
 from xdsl.utils.lexer import Span, Token
-from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind, StringLiteral
+from xdsl.utils.mlir_lexer import MLIRLexer, MLIRToken, MLIRTokenKind, StringLiteral
 
 from mlang.support.diagnostics import CompileError, InternalError, Loc, Note
 
@@ -39,7 +39,7 @@ MLIRLexer._unescaped_characters_regex = re.compile(
 _lex_string_literal = MLIRLexer._lex_string_literal
 
 
-def _lex_utf8_string_literal(self: MLIRLexer, start_pos: int) -> Token:  # type: ignore[type-arg]
+def _lex_utf8_string_literal(self: MLIRLexer, start_pos: int) -> MLIRToken:
     """xDSL's string lexing, except that escapes spelling UTF-8 text (xDSL prints "café" as
     `"caf\\C3\\A9"`) make a string, not bytes, as its own docstring says they should:
     mopt read back its own output of a program with a non-ASCII string as an error."""
@@ -58,11 +58,13 @@ MLIRLexer._lex_string_literal = _lex_utf8_string_literal  # type: ignore[method-
 class _FloatBits(AttrParser._TensorLiteralElement):
     """A hexadecimal tensor literal element: for a float type, the float of those bits."""
 
-    def to_type(self, parser: AttrParser, type: Attribute) -> object:  # type: ignore[override]
+    def to_type(
+        self, parser: AttrParser, type: AnyFloat | IntegerType | IndexType | ComplexType
+    ) -> object:
         """The element as a value of `type`."""
         if isinstance(type, AnyFloat) and isinstance(self.value, int):
             return next(type.iter_unpack(self.value.to_bytes(type.compile_time_size, "little")))
-        return super().to_type(parser, type)  # type: ignore[arg-type]
+        return super().to_type(parser, type)
 
 
 _LITERAL_CHECKS = ("Shape mismatch in dense literal", "Expected at least one element",
@@ -102,18 +104,22 @@ class LocatingParser(Parser):
             return _FloatBits(element.is_negative, element.value, element.span)
         return element
 
-    def parse_dense_int_or_fp_elements_attr(self, type: object) -> DenseIntOrFPElementsAttr:  # type: ignore[override]
+    def parse_dense_int_or_fp_elements_attr(
+        self, type: RankedStructure[AnyDenseElement] | None
+    ) -> DenseIntOrFPElementsAttr:
         """A `dense<...>` literal; a literal that does not fit its type is an error at the
         literal (xDSL checks after reading the type, and pointed at the next token)."""
         start = self.pos
         try:
-            return super().parse_dense_int_or_fp_elements_attr(type)  # type: ignore[arg-type]
+            return super().parse_dense_int_or_fp_elements_attr(type)
         except ParseError as err:
             if err.span.start > start and err.msg.startswith(_LITERAL_CHECKS):
                 raise ParseError(Span(start, start + 1, self.lexer.input), err.msg) from None
             raise
 
-    def resolve_operand(self, operand: UnresolvedOperand, type: AttributeInvT) -> SSAValue:
+    def resolve_operand(
+        self, operand: UnresolvedOperand, type: AttributeInvT
+    ) -> SSAValue[AttributeInvT]:
         """Resolves an operand, noting where a value not defined yet is first used."""
         if operand.operand_name not in self.ssa_values:
             self._early_uses.setdefault(operand.operand_name, operand.span)

@@ -210,7 +210,7 @@ def _quote_bare(match: re.Match[str]) -> str:
     return value if _PLAIN_VALUE.fullmatch(value) else f'"{value}"'
 
 
-_OPTION_KINDS: dict[type, tuple[str, tuple[type, ...]]] = {
+_OPTION_KINDS: dict[object, tuple[str, tuple[type, ...]]] = {
     str: ("a string", (str,)),
     int: ("an integer", (int,)),
     float: ("a number", (int, float)),
@@ -227,7 +227,7 @@ def _checked_options(pass_type: type[ModulePass], spec: ArgSpec) -> ArgSpec:
     hints = typing.get_type_hints(pass_type)
     for option in dataclasses.fields(pass_type):
         values = given.get(option.name)
-        kind = _OPTION_KINDS.get(hints.get(option.name))  # type: ignore[arg-type]
+        kind = _OPTION_KINDS.get(hints.get(option.name))
         if values is None or kind is None:
             continue
         words, accepted = kind
@@ -237,7 +237,7 @@ def _checked_options(pass_type: type[ModulePass], spec: ArgSpec) -> ArgSpec:
             raise ValueError(f"option '{option.name.replace('_', '-')}' takes {words}, "
                              f"got {shown}")
         if float in accepted:
-            given[option.name] = (float(values[0]),)  # type: ignore[arg-type]
+            given[option.name] = (float(values[0]),)
     return ArgSpec(spec.name, given)
 
 

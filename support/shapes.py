@@ -7,6 +7,7 @@ shape or raises `ShapeError`; callers attach the source location.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 Dim = int | str | None
@@ -128,7 +129,7 @@ def reshape_shape(a: Shape, target: Sequence[int]) -> Shape:
     if any(d < -1 for d in target):
         raise ShapeError(f"reshape: invalid size in {list(target)}")
     total = known_numel(a)
-    fixed = known_numel([d for d in target if d != -1])
+    fixed = math.prod(d for d in target if d != -1)
     if -1 not in target:
         if total is not None and fixed != total:
             raise ShapeError(f"cannot reshape {fmt_shape(a)} ({total} elements) to {list(target)}")
@@ -168,7 +169,8 @@ def concat_shape(shapes: Sequence[Shape], axis: int) -> Shape:
                 raise ShapeError(f"concat: sizes {out[i]} and {d} differ in dimension {i}")
             out[i] = merge_dim(out[i], d)
     sizes = [s[ax] for s in shapes]
-    out[ax] = sum(sizes) if all(isinstance(d, int) for d in sizes) else None  # type: ignore
+    known = [d for d in sizes if isinstance(d, int)]
+    out[ax] = sum(known) if len(known) == len(sizes) else None
     return tuple(out)
 
 
@@ -203,9 +205,9 @@ def conv2d_shape(x: Shape, weight: Shape, stride: int, padding: int) -> Shape:
         raise ShapeError(f"conv2d expects {weight[1]} input channels, got {fmt_shape(x)}")
     kh, kw = weight[2], weight[3]
     assert isinstance(kh, int) and isinstance(kw, int)
-    return (
-        x[0], weight[0], window_out(x[2], kh, stride, padding), window_out(x[3], kw, stride, padding)
-    )
+    height = window_out(x[2], kh, stride, padding)
+    width = window_out(x[3], kw, stride, padding)
+    return (x[0], weight[0], height, width)
 
 
 def pool2d_shape(x: Shape, kernel: int, stride: int) -> Shape:

@@ -60,3 +60,7 @@ def activate() -> None:
     stale = [name for name in sys.modules if name == "mlang" or name.startswith("mlang.")]
     if stale:
         raise RuntimeError(f"mlang was imported before the checkout shim: {stale[:3]}")
+
+
+if __name__ == "__main__":
+    print(lay_out())

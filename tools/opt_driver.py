@@ -227,8 +227,8 @@ class _Driver:
         except CompileError as err:
             errors.append(err)
         if not self.options.verify_diagnostics:
-            for err in errors:
-                self.report(err)
+            for error in errors:
+                self.report(error)
             return not errors, output
         return self._verify_diagnostics(chunk, errors), output
 

@@ -388,10 +388,6 @@ def test_the_command_line_imports_nothing_heavy() -> None:
 
 
 def test_m_input_goes_through_the_frontend(tmp_path: Path) -> None:
-    import mlang.frontend
-
-    if not hasattr(mlang.frontend, "compile_source"):
-        pytest.skip("mlang.frontend has no compile_source yet")
     path = tmp_path / "bad.m"
     path.write_text("model X = @@@\n")
     stderr = StringIO()

@@ -51,19 +51,14 @@ def test_runs_a_program_with_the_default_backend(tmp_path: Path) -> None:
     assert proc.stderr == ""
 
 
-def test_triton_backend_runs_or_fails_cleanly(tmp_path: Path) -> None:
-    """Without triton installed, `--backend triton` is a plain error; with it but without a
-    GPU, the program runs under Triton's interpreter, with a warning."""
+def test_triton_backend_runs(tmp_path: Path) -> None:
+    """triton is a dev dependency, so `--backend triton` must run here: on a GPU, or without
+    one under Triton's interpreter, with a warning."""
     proc = mrun(tmp_path, "--backend", "triton", write(tmp_path, 'print("hi")\n'))
-    assert "Traceback" not in proc.stderr, proc.stderr
-    if proc.returncode == 0:
-        assert proc.stdout == "hi\n"
-        if not torch.cuda.is_available():
-            assert proc.stderr.startswith("warning: "), proc.stderr
-    else:
-        assert_clean_error(proc, 1, "backend 'triton' is not available")
-        assert proc.stderr.startswith("error: ")
-        assert proc.stdout == ""
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "hi\n"
+    if not torch.cuda.is_available():
+        assert proc.stderr.startswith("warning: "), proc.stderr
 
 
 def test_unknown_backend_name_is_a_usage_error(tmp_path: Path) -> None:
