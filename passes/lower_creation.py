@@ -24,7 +24,7 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model.base import int_prop
 from mlang.dialects.tensorops import ConstantOp, EqOp, RandomOp
-from mlang.dialects.tensorops.base import tensor_type
+from mlang.dialects.tensorops.base import tensor_type_of
 from mlang.passes.lower_layout import emit_unsqueeze_last
 from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
 
@@ -67,7 +67,7 @@ class LowerCreation(ModelOpLowering[fn.CreationBase]):
     source = (fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp, fn.RandnOp, fn.RandOp)
 
     def lower(self, op: fn.CreationBase, b: Lowering) -> SSAValue:
-        t = tensor_type(op.result)
+        t = tensor_type_of(op.result)
         if isinstance(op, (fn.RandnOp, fn.RandOp)):
             distribution = "normal" if isinstance(op, fn.RandnOp) else "uniform"
             return b(RandomOp(t, distribution, int_prop(op.seed)))

@@ -18,9 +18,9 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, i8
 
 from mlang.backends import Backend
 from mlang.backends.reference.quantization import quantize_weight
-from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import SCALE_SUFFIX, ModelInstance, check_inputs
+from mlang.runtime.model import ModelInstance, check_inputs
 from mlang.runtime.names import QUANT_MODES
 from mlang.runtime.summary import LAYERS, layer_table
 from mlang.support.diagnostics import InternalError, UserError

@@ -21,14 +21,14 @@ from mlang.backends.triton.device import literal
 from mlang.backends.triton.kernels import (
     KernelPrinter, KernelSource, _decompose, _offsets, static_shape,
 )
-from mlang.dialects.kernel import AttentionOp
+from mlang.dialects.kernel import AttentionKernelOp
 from mlang.dialects.kernel.body import value_shape
 
 
 class AttentionPrinter(KernelPrinter):
     """Prints one attention kernel and its wrapper."""
 
-    op: AttentionOp
+    op: AttentionKernelOp
 
     def print(self) -> KernelSource:
         """The kernel's jit function and wrapper."""

@@ -22,7 +22,9 @@ from mlang.backends.torch.codegen import TORCH_DTYPES, FunctionContext, TorchEmi
 from mlang.backends.triton.device import (
     CodegenError, DeviceEmitter, Tile, compute_type, element,
 )
-from mlang.dialects.kernel import Body, KernelOp, MatmulOp, PointwiseOp, ReductionOp, Role
+from mlang.dialects.kernel import (
+    Body, KernelOp, MatmulKernelOp, PointwiseKernelOp, ReductionKernelOp, Role,
+)
 from mlang.dialects.kernel.body import Output, value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, row_levels
 from mlang.dialects.tensorops import (
@@ -260,7 +262,7 @@ def _offsets(terms: Sequence[tuple[str, str]]) -> str:
 class PointwisePrinter(KernelPrinter):
     """One program per BLOCK elements of the output, indices decomposed per dimension."""
 
-    op: PointwiseOp
+    op: PointwiseKernelOp
 
     def print(self) -> KernelSource:
         """The kernel's jit function and wrapper."""
@@ -321,7 +323,7 @@ class PointwisePrinter(KernelPrinter):
 class ReductionPrinter(KernelPrinter):
     """BLOCK_R rows per program, each row whole in BLOCK_C columns."""
 
-    op: ReductionOp
+    op: ReductionKernelOp
 
     def print(self) -> KernelSource:
         """The kernel's jit function and wrapper."""
@@ -439,7 +441,7 @@ class MatmulPrinter(KernelPrinter):
     are folded into the rows when nothing on the rhs side varies over them (a linear
     layer on `[N, T, in]`: N * T rows), else they are grid axis 1."""
 
-    op: MatmulOp
+    op: MatmulKernelOp
 
     def print(self) -> KernelSource:
         """The kernel's jit function and wrapper."""
