@@ -36,9 +36,10 @@ from mlang.backends.torch.codegen import (
     FunctionContext, TorchEmitter, _python_names,  # pyright: ignore[reportPrivateUsage]
 )
 from mlang.backends.triton.device import CodegenError
-from mlang.backends.triton.kernels import (
-    KernelPrinter, KernelSource, MatmulPrinter, PointwisePrinter, ReductionPrinter,
-)
+from mlang.backends.triton.kernels import KernelPrinter, KernelSource
+from mlang.backends.triton.matmul import MatmulPrinter
+from mlang.backends.triton.pointwise import PointwisePrinter
+from mlang.backends.triton.reduction import ReductionPrinter
 from mlang.dialects.kernel import (
     AttentionKernelOp, ExternKernelOp, KernelOp, MatmulKernelOp, PointwiseKernelOp,
     ReductionKernelOp, TiledKernelOp, YieldOp,
