@@ -50,11 +50,14 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "merge-qkv": lambda: _load("merge_qkv", "MergeQkv"),
     "quantize": lambda: _load("quantize", "Quantize"),
     "lower-activations": lambda: _load("lower_activations", "LowerActivationsPass"),
+    "lower-arithmetic": lambda: _load("lower_arithmetic", "LowerArithmeticPass"),
     "lower-attention": lambda: _load("lower_attention", "LowerAttentionPass"),
     "lower-conv-pool": lambda: _load("lower_conv_pool", "LowerConvPoolPass"),
+    "lower-creation": lambda: _load("lower_creation", "LowerCreationPass"),
     "lower-layout": lambda: _load("lower_layout", "LowerLayoutPass"),
     "lower-linear": lambda: _load("lower_linear", "LowerLinearPass"),
     "lower-norms": lambda: _load("lower_norms", "LowerNormsPass"),
+    "lower-reductions": lambda: _load("lower_reductions", "LowerReductionsPass"),
     "wrap-kernels": lambda: _load("wrap_kernels", "WrapKernels"),
     "test-crash": lambda: _load("test_crash", "TestCrash"),
     "test-statistics": lambda: _load("test_statistics", "TestStatistics"),
@@ -77,8 +80,9 @@ _PIPELINES: dict[str, tuple[str, str]] = {
     ),
     "lower-to-tensor": (
         "Lowers every model op in model methods to tensor ops, then checks that none is left.",
-        "lower-attention,lower-linear,lower-norms,lower-activations,lower-conv-pool,"
-        "lower-layout,canonicalize,cse,check-lowered{level=tensor}",
+        "lower-attention,lower-linear,lower-norms,lower-activations,lower-arithmetic,"
+        "lower-conv-pool,lower-layout,lower-creation,lower-reductions,canonicalize,cse,"
+        "check-lowered{level=tensor}",
     ),
 }
 

@@ -28,7 +28,9 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.passes import ModulePass
 
-from mlang.dialects.kernel import AttentionOp, MatmulOp, PointwiseOp, ReductionOp, TiledKernelOp
+from mlang.dialects.kernel import (
+    AttentionKernelOp, MatmulKernelOp, PointwiseKernelOp, ReductionKernelOp, TiledKernelOp,
+)
 from mlang.dialects.kernel.body import value_shape
 from mlang.dialects.tensorops.base import int_array
 
@@ -52,22 +54,22 @@ def heuristic_block_sizes(op: TiledKernelOp, interpreter: bool = False) -> list[
     For the interpreter, blocks are as large as the shapes allow: it pays per program
     and per op, not per element."""
     scale = 8 if interpreter else 1
-    if isinstance(op, PointwiseOp):
+    if isinstance(op, PointwiseKernelOp):
         shape = op.iteration_shape()
         return [_pow2(prod(_size(d) for d in shape), 16, 1024 * scale)]
-    if isinstance(op, ReductionOp):
+    if isinstance(op, ReductionKernelOp):
         shape = op.iteration_shape()
         cols = _pow2(_size(shape[-1]), 16, 1 << 16)
         rows = prod(_size(d) for d in shape[:-1])
         return [_pow2(rows, 1, max(1, 4096 * scale // cols)), cols]
-    if isinstance(op, MatmulOp):
+    if isinstance(op, MatmulKernelOp):
         mm = op.product().matmul
         lhs, rhs = value_shape(mm.lhs), value_shape(mm.rhs)
         rows = prod(_size(d) for d in lhs[:-1]) if len(rhs) <= 2 else _size(lhs[-2])
         tile = 64 * (4 if interpreter else 1)
         return [_pow2(rows, 16, tile), _pow2(_size(rhs[-1]), 16, tile),
                 _pow2(_size(lhs[-1]), 16, 32 * scale)]
-    if isinstance(op, AttentionOp):
+    if isinstance(op, AttentionKernelOp):
         pattern = op.pattern()
         queries, keys = pattern.sizes()
         tile = 64 * (2 if interpreter else 1)

@@ -20,7 +20,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from mlang.dialects.kernel import AttentionOp
+from mlang.dialects.kernel import AttentionKernelOp
 from mlang.dialects.kernel.outline import (
     absorb_input_views, absorb_output_views, function_bodies, outline, producer,
 )
@@ -83,7 +83,7 @@ def fuse_block(block: Block, formed: Statistic) -> None:
             continue
         absorb_input_views(members, block)
         absorb_output_views(members, mm2.result, block)
-        if outline(AttentionOp, members) is not None:
+        if outline(AttentionKernelOp, members) is not None:
             formed.add()
 
 

@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from mlang.dialects.kernel import MatmulOp
+from mlang.dialects.kernel import MatmulKernelOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, is_splat, value_shape
 from mlang.dialects.kernel.ops import fits
 from mlang.dialects.kernel.outline import (
@@ -166,12 +166,12 @@ def fuse_block(block: Block, formed: Statistic) -> None:
         outputs = Group(members).outputs()
         if len(outputs) == 1:
             absorb_output_views(members, outputs[0], block)
-        if outline(MatmulOp, members) is not None:
+        if outline(MatmulKernelOp, members) is not None:
             formed.add()
             continue
         members = {mm}
         absorb_input_views(members, block)
-        if outline(MatmulOp, members) is not None:
+        if outline(MatmulKernelOp, members) is not None:
             formed.add()
 
 

@@ -19,7 +19,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 
-from mlang.dialects.kernel import PointwiseOp
+from mlang.dialects.kernel import PointwiseKernelOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, value_shape
 from mlang.dialects.kernel.ops import fits
 from mlang.dialects.kernel.outline import (
@@ -53,7 +53,7 @@ def fuse_block(block: Block, formed: Statistic) -> None:
             continue
         members = pointwise_group(op, block)
         absorb_output_views(members, op.results[0], block)
-        if outline(PointwiseOp, members) is None and outline(PointwiseOp, [op]) is None:
+        if outline(PointwiseKernelOp, members) is None and outline(PointwiseKernelOp, [op]) is None:
             continue
         formed.add()
 

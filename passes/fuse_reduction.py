@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 
-from mlang.dialects.kernel import ReductionOp
+from mlang.dialects.kernel import ReductionKernelOp
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS, value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, fits
 from mlang.dialects.kernel.outline import (
@@ -138,11 +138,11 @@ def fuse_block(block: Block, formed: Statistic) -> None:
             outputs = Group(members).outputs()
             if len(outputs) == 1:
                 absorb_output_views(members, outputs[0], block)
-            if outline(ReductionOp, members) is not None:
+            if outline(ReductionKernelOp, members) is not None:
                 formed.add()
                 break
         else:
-            if outline(ReductionOp, [seed]) is not None:
+            if outline(ReductionKernelOp, [seed]) is not None:
                 formed.add()
 
 

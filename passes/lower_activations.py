@@ -1,81 +1,36 @@
-"""`lower-activations`: elementwise functions, operators and softmax to tensor ops.
+"""`lower-activations`: activation functions, softmax and dropout to tensor ops.
 
-In: model methods with the elementwise ops of the `model` dialect (activations, unary
-functions, arithmetic, comparisons and logic, `where`, `clamp`, `cast`, `dropout`) and
-`model.softmax`/`model.log_softmax`.
-Out: tensorops, one pattern per kind of op:
+In: model methods with `model.relu gelu silu softmax log_softmax dropout`.
+Out: tensorops, one pattern per op:
 
-- functions with a tensorops twin (`tanh exp log sqrt rsqrt abs sin cos neg not sigmoid`)
-  map one to one; `relu(x) = maximum(x, 0)`; `silu(x) = x * sigmoid(x)`;
+- `relu(x) = maximum(x, 0)`; `silu(x) = x * sigmoid(x)`;
   `gelu(x) = (x * 0.5) * (1 + erf(x * (1/sqrt(2))))`, the exact form;
 - `softmax` along an axis, numerically stable: `m = reduce_max(x)` (kept), `e = exp(x - m)`,
   `e / reduce_sum(e)`; `log_softmax` is `(x - m) - log(reduce_sum(e))`;
-- binary arithmetic and logic compute in the result's element type, comparisons in the
-  operands' common type (torch's promotion), their operands cast first where they differ;
-- `where` is `select`; `clamp(x, lo, hi) = minimum(maximum(x, lo), hi)`, bounds converted
-  to the element type (rounded inwards for integers); `cast` is `cast`;
 - `model.dropout` is `tensorops.dropout`, which reads the run-time training flag.
 
-Integer inputs of float functions are cast to the result's float type first, as PyTorch
-does. Ops whose types the tensorops cannot express (booleans in arithmetic, integer
-`pow`) are left for `check-lowered` to report.
+Integer inputs are cast to the result's float type first, as PyTorch does. `tanh` and
+`sigmoid`, which have tensorops twins, are lowered with the other functions by
+`lower-arithmetic`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import AnyFloat, IntegerType, ModuleOp, f32
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
 from mlang.dialects.tensorops import (
-    AbsOp, AddOp, AndOp, CosOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, LeOp, LogOp,
-    LtOp, MaximumOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, ReduceMaxOp,
-    ReduceSumOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp,
+    AddOp, DivOp, DropoutOp, ErfOp, ExpOp, LogOp, MaximumOp, MulOp, ReduceMaxOp, ReduceSumOp,
+    SigmoidOp, SubOp,
 )
 from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
-
-Unary = Callable[[SSAValue], Operation]
-Binary = Callable[[SSAValue, SSAValue], Operation]
-
-UNARY: dict[type[Operation], Unary] = {
-    fn.TanhOp: TanhOp, fn.ExpOp: ExpOp, fn.LogOp: LogOp, fn.SqrtOp: SqrtOp,
-    fn.RsqrtOp: RsqrtOp, fn.AbsOp: AbsOp, fn.SinOp: SinOp, fn.CosOp: CosOp, fn.NegOp: NegOp,
-    fn.NotOp: NotOp, fn.SigmoidOp: SigmoidOp,
-}
-ARITHMETIC: dict[type[Operation], Binary] = {
-    fn.AddOp: AddOp, fn.SubOp: SubOp, fn.MulOp: MulOp, fn.DivOp: DivOp, fn.PowOp: PowOp,
-    fn.MaximumOp: MaximumOp, fn.MinimumOp: MinimumOp, fn.AndOp: AndOp, fn.OrOp: OrOp,
-}
-COMPARISONS: dict[type[Operation], Binary] = {
-    fn.EqOp: EqOp, fn.NeOp: NeOp, fn.LtOp: LtOp, fn.LeOp: LeOp, fn.GtOp: GtOp, fn.GeOp: GeOp,
-}
-
-
-def common_element(a: Attribute, b: Attribute) -> Attribute:
-    """The type in which torch compares two tensors of element types `a` and `b`: the
-    higher kind (bool < integer < float), then the wider; f16 with bf16 gives f32."""
-    if a == b:
-        return a
-    ka, kb = _kind(a), _kind(b)
-    if ka != kb:
-        return a if ka > kb else b
-    if {str(a), str(b)} == {"f16", "bf16"}:
-        return f32
-    return a if a.bitwidth >= b.bitwidth else b  # type: ignore[attr-defined]
-
-
-def _kind(t: Attribute) -> int:
-    """0 for booleans, 1 for integers, 2 for floats."""
-    if isinstance(t, AnyFloat):
-        return 2
-    return 1 if isinstance(t, IntegerType) and t.width.data > 1 else 0
 
 
 def emit_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
@@ -94,15 +49,6 @@ def emit_log_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
 def _input_as_result_type(b: Lowering, op: Operation) -> SSAValue:
     """The one operand of `op`, cast to the element type of its result."""
     return b.cast(op.operands[0], element(op.results[0]))
-
-
-class LowerUnaryFunction(ModelOpLowering[fn.UnaryBase]):
-    """A function with a tensorops twin -> that op (`model.exp` -> `tensorops.exp`)."""
-
-    source = tuple(UNARY)
-
-    def lower(self, op: fn.UnaryBase, b: Lowering) -> SSAValue:
-        return b(UNARY[type(op)](_input_as_result_type(b, op)))
 
 
 class LowerRelu(ModelOpLowering[fn.UnaryBase]):
@@ -155,58 +101,6 @@ class LowerLogSoftmax(ModelOpLowering[fn.LogSoftmaxOp]):
         return emit_log_softmax(b, _input_as_result_type(b, op), op.axis.value.data)
 
 
-class LowerArithmetic(ModelOpLowering[fn.BinaryBase]):
-    """Binary arithmetic and logic -> its tensorops twin, in the result's element type."""
-
-    source = tuple(ARITHMETIC)
-
-    def lower(self, op: fn.BinaryBase, b: Lowering) -> SSAValue:
-        t = element(op.result)
-        return b(ARITHMETIC[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))
-
-
-class LowerComparison(ModelOpLowering[fn.BinaryBase]):
-    """A comparison -> its tensorops twin, in the operands' common element type."""
-
-    source = tuple(COMPARISONS)
-
-    def lower(self, op: fn.BinaryBase, b: Lowering) -> SSAValue:
-        t = common_element(element(op.lhs), element(op.rhs))
-        return b(COMPARISONS[type(op)](b.cast(op.lhs, t), b.cast(op.rhs, t)))
-
-
-class LowerWhere(ModelOpLowering[fn.WhereOp]):
-    """`where(c, a, b)` -> `select(c, a, b)`, both values in the result's element type."""
-
-    source = fn.WhereOp
-
-    def lower(self, op: fn.WhereOp, b: Lowering) -> SSAValue:
-        t = element(op.result)
-        return b(SelectOp(op.cond, b.cast(op.lhs, t), b.cast(op.rhs, t)))
-
-
-class LowerClamp(ModelOpLowering[fn.ClampOp]):
-    """`clamp(x, lo, hi)` -> `minimum(maximum(x, lo), hi)`."""
-
-    source = fn.ClampOp
-
-    def lower(self, op: fn.ClampOp, b: Lowering) -> SSAValue:
-        t = element(op.input)
-        lo, hi = op.lo.value.data, op.hi.value.data
-        if isinstance(t, IntegerType):
-            lo, hi = math.ceil(lo), math.floor(hi)
-        return b(MinimumOp(b(MaximumOp(op.input, b.constant(lo, t))), b.constant(hi, t)))
-
-
-class LowerCast(ModelOpLowering[fn.CastOp]):
-    """`model.cast` -> `tensorops.cast` (nothing when the type does not change)."""
-
-    source = fn.CastOp
-
-    def lower(self, op: fn.CastOp, b: Lowering) -> SSAValue:
-        return b.cast(op.input, element(op.result))
-
-
 class LowerDropout(ModelOpLowering[layers.DropoutOp]):
     """`model.dropout` -> `tensorops.dropout`."""
 
@@ -218,14 +112,13 @@ class LowerDropout(ModelOpLowering[layers.DropoutOp]):
 
 @dataclass(frozen=True)
 class LowerActivationsPass(ModulePass):
-    """Lowers elementwise model ops and softmax in model methods to tensor ops."""
+    """Lowers activation functions, softmax and dropout in model methods to tensor ops."""
 
     name = "lower-activations"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         patterns = [
-            LowerUnaryFunction(), LowerRelu(), LowerGelu(), LowerSilu(), LowerSoftmax(),
-            LowerLogSoftmax(), LowerArithmetic(), LowerComparison(), LowerWhere(),
-            LowerClamp(), LowerCast(), LowerDropout(),
+            LowerRelu(), LowerGelu(), LowerSilu(), LowerSoftmax(), LowerLogSoftmax(),
+            LowerDropout(),
         ]
         rewrite_model_methods(op, patterns)

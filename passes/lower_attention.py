@@ -52,7 +52,7 @@ from mlang.dialects.model import layers
 from mlang.dialects.tensorops import (
     GtOp, IotaOp, MatmulOp, MulOp, ReshapeTailOp, SelectOp, TransposeOp,
 )
-from mlang.dialects.tensorops.base import tensor_type
+from mlang.dialects.tensorops.base import tensor_type_of
 from mlang.passes.lower_activations import emit_softmax
 from mlang.passes.lower_linear import emit_linear
 from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
@@ -81,7 +81,7 @@ class LowerAttention(ModelOpLowering[layers.AttentionOp]):
 
     def lower(self, op: layers.AttentionOp, b: Lowering) -> SSAValue:
         x, heads = op.input, op.heads.value.data
-        dim = tensor_type(op.q_weight).get_shape()[0]  # parameters have static shapes
+        dim = tensor_type_of(op.q_weight).get_shape()[0]  # parameters have static shapes
         size = dim // heads
         q = emit_linear(b, x, op.q_weight, op.q_bias)
         k = emit_linear(b, x, op.k_weight, op.k_bias)

@@ -29,7 +29,7 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name
 from mlang.dialects.tensorops import CastOp, ConstantOp
-from mlang.dialects.tensorops.base import shape_of, tensor_type
+from mlang.dialects.tensorops.base import shape_of, tensor_type_of
 from mlang.support.floats import rounded
 from mlang.support.shapes import Shape, ShapeError
 
@@ -64,17 +64,17 @@ def _method_regions(op: Operation) -> Iterator[Region]:
 
 def element(value: SSAValue) -> Attribute:
     """The element type of a tensor value."""
-    return tensor_type(value).element_type
+    return tensor_type_of(value).element_type
 
 
 def shape(value: SSAValue) -> Shape:
     """The shape of a tensor value, `?` as None."""
-    return shape_of(tensor_type(value))
+    return shape_of(tensor_type_of(value))
 
 
 def rank(value: SSAValue) -> int:
     """The number of dimensions of a tensor value."""
-    return len(tensor_type(value).get_shape())
+    return len(tensor_type_of(value).get_shape())
 
 
 @dataclass

@@ -57,10 +57,10 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from mlang.dialects.model.structure import DefOp, GetParamOp, ParamOp
+from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp, GetParamOp, ParamOp
 from mlang.dialects.tensorops import (
-    CastOp, ConstantOp, Conv2dOp, DequantizeOp, DivOp, GatherOp, GtOp, MatmulOp, MaximumOp,
-    MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
+    QMAX, CastOp, ConstantOp, Conv2dOp, DequantizeOp, DivOp, GatherOp, GtOp, MatmulOp,
+    MaximumOp, MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
 )
 from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
 from mlang.support.diagnostics import CompileError
@@ -69,9 +69,6 @@ from mlang.support.pass_statistics import Statistic
 
 MODES = ("weight", "dynamic", "static")
 GRANULARITIES = ("channel", "tensor")
-QMAX = 127.0
-SCALE_SUFFIX = ".scale"
-"""The companion parameter of int8 weight `W` is `W.scale`."""
 CALIBRATION = "calibration"
 """The `model.def` attribute of activation ranges: `{"fc1.weight" = 4.5 : f32}`."""
 
@@ -372,4 +369,4 @@ class Quantize(ModulePass):
             self.sites_quantized.add(quantize_definition(definition, self.mode, self.granularity))
 
 
-__all__ = ["CALIBRATION", "SCALE_SUFFIX", "Quantize", "Site", "find_sites", "weight_of"]
+__all__ = ["CALIBRATION", "Quantize", "Site", "find_sites", "weight_of"]

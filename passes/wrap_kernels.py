@@ -22,7 +22,8 @@ from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 
 from mlang.dialects.kernel import (
-    AttentionOp, ExternOp, KernelOp, MatmulOp, PointwiseOp, ReductionOp,
+    AttentionKernelOp, ExternKernelOp, KernelOp, MatmulKernelOp, PointwiseKernelOp,
+    ReductionKernelOp,
 )
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS
@@ -35,12 +36,12 @@ from mlang.support.pass_statistics import Statistic
 def kernel_kinds(op: Operation) -> list[type[KernelOp]]:
     """The kernel kinds to try for a lone op, best first (extern always fits)."""
     if isinstance(op, (*ELEMENTWISE_OPS, BroadcastToOp, IotaOp)):
-        return [PointwiseOp, ExternOp]
+        return [PointwiseKernelOp, ExternKernelOp]
     if isinstance(op, ROW_REDUCTIONS):
-        return [ReductionOp, ExternOp]
+        return [ReductionKernelOp, ExternKernelOp]
     if isinstance(op, TensorMatmulOp):
-        return [MatmulOp, ExternOp]
-    return [ExternOp]
+        return [MatmulKernelOp, ExternKernelOp]
+    return [ExternKernelOp]
 
 
 def wrap_block(block: Block) -> None:
@@ -83,8 +84,9 @@ class WrapKernels(ModulePass):
         for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
             if not f.is_declaration:
                 wrap_block(f.body.block)
-        counters = {PointwiseOp: self.pointwise, ReductionOp: self.reduction,
-                    MatmulOp: self.matmul, AttentionOp: self.attention, ExternOp: self.extern}
+        counters = {PointwiseKernelOp: self.pointwise, ReductionKernelOp: self.reduction,
+                    MatmulKernelOp: self.matmul, AttentionKernelOp: self.attention,
+                    ExternKernelOp: self.extern}
         for kernel in op.walk():
             if type(kernel) in counters:
                 counters[type(kernel)].add()

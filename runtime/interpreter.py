@@ -17,7 +17,7 @@ from typing import IO
 import numpy as np
 import torch
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FileLineColLoc, IntegerAttr, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Block, Operation, SSAValue
 
 from mlang.backends import Backend
@@ -31,7 +31,8 @@ from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
 from mlang.runtime.summary import summary_table
-from mlang.support.diagnostics import CompileError, InternalError, Loc, UserError
+from mlang.support.diagnostics import CompileError, InternalError, UserError
+from mlang.support.ir_verification import op_loc
 from mlang.support.language_options import calibrate_unread
 
 Handler = Callable[["Interpreter", Operation, list], object]
@@ -47,14 +48,6 @@ def handles(*ops: type[Operation]) -> Callable[[Handler], Handler]:
         return f
 
     return register
-
-
-def op_loc(op: Operation) -> Loc | None:
-    """The source location recorded on an op."""
-    loc = op.location
-    if isinstance(loc, FileLineColLoc):
-        return Loc(loc.filename.data, loc.line.data, loc.column.data)
-    return None
 
 
 class Interpreter:

@@ -18,14 +18,10 @@ from xdsl.ir import Attribute
 
 from mlang.backends import CompiledModel, RunOptions
 from mlang.backends.reference.init import init_parameter
-from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp
 from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.support.diagnostics import UserError
 from mlang.support.shapes import fmt_shape
-
-
-SCALE_SUFFIX = ".scale"
-"""The scale of int8 weight `W` is the parameter `W.scale` (see `passes/quantize.py`)."""
 
 
 def scale_parameters(definition: DefOp) -> set[str]:

@@ -19,10 +19,10 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, i8
 from mlang.backends import Backend
 from mlang.backends.common.pipeline import run_passes
 from mlang.backends.reference.quantization import quantize_weight
-from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp
 from mlang.runtime.calibration import model_ranges, record
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import SCALE_SUFFIX, ModelInstance
+from mlang.runtime.model import ModelInstance
 from mlang.runtime.summary import LAYERS, layer_table
 from mlang.support.diagnostics import CompileError, InternalError, UserError
 from mlang.support.language_options import QUANT_MODES

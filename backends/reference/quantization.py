@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import torch
 
-QMAX = 127
+from mlang.dialects.tensorops import QMAX
 
 
 def scales_for(absmax: torch.Tensor) -> torch.Tensor:

@@ -19,16 +19,16 @@ from xdsl.dialects.builtin import f32
 
 from mlang.backends.triton.device import literal
 from mlang.backends.triton.kernels import (
-    KernelPrinter, KernelSource, _decompose, _offsets, static_shape,
+    KernelPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
-from mlang.dialects.kernel import AttentionOp
+from mlang.dialects.kernel import AttentionKernelOp
 from mlang.dialects.kernel.body import value_shape
 
 
 class AttentionPrinter(KernelPrinter):
     """Prints one attention kernel and its wrapper."""
 
-    op: AttentionOp
+    op: AttentionKernelOp
 
     def print(self) -> KernelSource:
         """The kernel's jit function and wrapper."""
@@ -55,7 +55,7 @@ class AttentionPrinter(KernelPrinter):
             t.line("rz = tl.program_id(1) * BLOCK_Z + tl.arange(0, BLOCK_Z)")
             t.line(f"zmask = (rz < Z){zz}")
         if zs:
-            _decompose(t, "rz" if batched else "tl.program_id(1)", zsizes, zs)
+            decompose_index(t, "rz" if batched else "tl.program_id(1)", zsizes, zs)
         self.sig.ints += ["TQ", "D", "TK", "DV", "Z", *zsizes]
         stride_args, strides = [], {}
         for name, value, space in (("q", pattern.q, "(tq, d)"), ("kt", pattern.kt, "(d, tk)"),
@@ -69,7 +69,7 @@ class AttentionPrinter(KernelPrinter):
         def offsets(name: str, second: str, last: str) -> str:
             st = strides[name]
             terms = [(f"{z}{zz}", s) for z, s in zip(zs, st[:nbatch])]
-            return _offsets([*terms, (second, st[-2]), (last, st[-1])])
+            return strided_offsets([*terms, (second, st[-2]), (last, st[-1])])
 
         zmask = "zmask & " if batched else ""
         lead = "BLOCK_Z, " if batched else ""

@@ -36,25 +36,27 @@ from xdsl.ir import Operation
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import python_names
 from mlang.backends.torch.codegen import RESERVED, FunctionContext, TorchEmitter
-from mlang.backends.triton.kernels import (
-    KernelPrinter, KernelSource, MatmulPrinter, PointwisePrinter, ReductionPrinter,
-)
+from mlang.backends.triton.kernels import KernelPrinter, KernelSource
+from mlang.backends.triton.matmul import MatmulPrinter
+from mlang.backends.triton.pointwise import PointwisePrinter
+from mlang.backends.triton.reduction import ReductionPrinter
 from mlang.dialects.kernel import (
-    AttentionOp, ExternOp, KernelOp, MatmulOp, PointwiseOp, ReductionOp, TiledKernelOp, YieldOp,
+    AttentionKernelOp, ExternKernelOp, KernelOp, MatmulKernelOp, PointwiseKernelOp,
+    ReductionKernelOp, TiledKernelOp, YieldOp,
 )
 
 __all__ = ["generate_module", "kernel_summary"]
 
 PRINTERS: dict[type[KernelOp], type[KernelPrinter]] = {
-    PointwiseOp: PointwisePrinter,
-    ReductionOp: ReductionPrinter,
-    MatmulOp: MatmulPrinter,
+    PointwiseKernelOp: PointwisePrinter,
+    ReductionKernelOp: ReductionPrinter,
+    MatmulKernelOp: MatmulPrinter,
 }
 
 
 def _printer(op: KernelOp) -> type[KernelPrinter]:
     """The printer of a kernel kind (attention's lives in its own module)."""
-    if isinstance(op, AttentionOp):
+    if isinstance(op, AttentionKernelOp):
         from mlang.backends.triton.attention import AttentionPrinter
 
         return AttentionPrinter
@@ -102,7 +104,7 @@ class HostEmitter(TorchEmitter):
         super().emit(op, ctx)
 
     @emit.register
-    def _extern(self, op: ExternOp, ctx: FunctionContext) -> None:
+    def _extern(self, op: ExternKernelOp, ctx: FunctionContext) -> None:
         for arg, value in zip(op.block.args, op.inputs):
             ctx.names[arg] = ctx.use(value)
         for inner in op.block.ops:
@@ -134,7 +136,7 @@ def kernel_summary(f: func.FuncOp) -> str:
     for op in f.body.block.ops:
         if isinstance(op, KernelOp):
             kinds[op.KIND] += 1
-        if isinstance(op, ExternOp):
+        if isinstance(op, ExternKernelOp):
             extern[op.payload().name] += 1
     counts = ", ".join(f"{kinds[k]} {k}" for k in sorted(kinds)) or "none"
     torch_ops = ", ".join(f"{name} x{n}" if n > 1 else name for name, n in sorted(extern.items()))

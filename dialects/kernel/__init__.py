@@ -21,13 +21,15 @@ from xdsl.ir import Dialect
 
 from mlang.dialects.kernel.body import Body, Output, Role, split_body
 from mlang.dialects.kernel.ops import (
-    KERNEL_OPS, AttentionOp, ExternOp, KernelOp, MatmulOp, PointwiseOp, ReductionOp,
+    KERNEL_OPS, AttentionKernelOp, ExternKernelOp, KernelOp, MatmulKernelOp, PointwiseKernelOp,
+    ReductionKernelOp,
     TiledKernelOp, YieldOp,
 )
 
 __all__ = [
-    "KERNEL_OPS", "AttentionOp", "Body", "ExternOp", "Kernel", "KernelOp", "MatmulOp",
-    "Output", "PointwiseOp", "ReductionOp", "Role", "TiledKernelOp", "YieldOp", "split_body",
+    "KERNEL_OPS", "AttentionKernelOp", "Body", "ExternKernelOp", "Kernel", "KernelOp",
+    "MatmulKernelOp", "Output", "PointwiseKernelOp", "ReductionKernelOp", "Role", "TiledKernelOp",
+    "YieldOp", "split_body",
 ]
 
 Kernel = Dialect("kernel", [*KERNEL_OPS, YieldOp], [])

@@ -7,7 +7,7 @@ around the kernel's `block_sizes`, and keeps the fastest.
 
 from __future__ import annotations
 
-from mlang.dialects.kernel.ops import AttentionOp, MatmulOp, TiledKernelOp
+from mlang.dialects.kernel.ops import AttentionKernelOp, MatmulKernelOp, TiledKernelOp
 
 MAX_BLOCK = 256
 """No tuned block size exceeds this."""
@@ -17,8 +17,8 @@ def autotune_candidates(op: TiledKernelOp, chosen: list[int]) -> list[list[int]]
     """The configurations a kernel marked `autotune` tries: the chosen block sizes first,
     then each tuned size halved and doubled (within what the kernel allows; a reduction
     is given its BLOCK_R only, since whole rows fix BLOCK_C)."""
-    low = 16 if isinstance(op, (MatmulOp, AttentionOp)) else 1
-    tunable = 2 if isinstance(op, AttentionOp) else len(chosen)  # not BLOCK_Z
+    low = 16 if isinstance(op, (MatmulKernelOp, AttentionKernelOp)) else 1
+    tunable = 2 if isinstance(op, AttentionKernelOp) else len(chosen)  # not BLOCK_Z
     out = [list(chosen)]
     for i, size in enumerate(chosen[:tunable]):
         for other in (size // 2, size * 2):

@@ -37,10 +37,9 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.dialects.kernel.body import (
     ELEMENTWISE_OPS, Body, Role, is_splat, split_body, value_shape,
 )
-from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
 from mlang.dialects.tensorops import (
-    BroadcastToOp, ConstantOp, IotaOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp,
-    TensorOp,
+    BroadcastToOp, ConstantOp, IotaOp, MatmulOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
+    ReduceSumOp, TensorOp,
 )
 from mlang.support.shapes import Shape, dims_conflict, fmt_shape
 
@@ -181,7 +180,7 @@ def _device_roots(op: KernelOp, body: Body) -> list[SSAValue]:
 
 
 @irdl_op_definition
-class PointwiseOp(TiledKernelOp):
+class PointwiseKernelOp(TiledKernelOp):
     """Elementwise ops (with broadcasting) fused into one kernel over the output shape."""
 
     name = "kernel.pointwise"
@@ -205,7 +204,7 @@ class PointwiseOp(TiledKernelOp):
 
 
 @irdl_op_definition
-class ReductionOp(TiledKernelOp):
+class ReductionKernelOp(TiledKernelOp):
     """Row-wise reductions over the last axis with their elementwise prologue and
     epilogue (softmax, layer and RMS norm, log-softmax, means and sums)."""
 
@@ -239,7 +238,7 @@ class ReductionOp(TiledKernelOp):
         self._check_stored(_device_roots(self, body), [shape, (*shape[:-1], 1), shape[:-1]])
 
 
-def row_levels(op: ReductionOp, body: Body) -> dict[SSAValue, str]:
+def row_levels(op: ReductionKernelOp, body: Body) -> dict[SSAValue, str]:
     """The level of each device value, and of each host value device ops read, in a
     reduction kernel: `full` (`[*rows, C]`), `row` (`[*rows, 1]`: one value per row),
     `flat` (`[*rows]`, what a reduction without keepdim leaves) or `scalar`."""
@@ -278,7 +277,7 @@ def row_levels(op: ReductionOp, body: Body) -> dict[SSAValue, str]:
 
 
 @irdl_op_definition
-class MatmulOp(TiledKernelOp):
+class MatmulKernelOp(TiledKernelOp):
     """A tiled matrix product with a fused elementwise prologue on each operand (such as
     dequantize) and an elementwise epilogue (bias, activation, residual add)."""
 
@@ -291,7 +290,7 @@ class MatmulOp(TiledKernelOp):
         return matmul_parts(self, body or self.split())
 
     def verify_body(self, body: Body) -> None:
-        self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, TensorMatmulOp))
+        self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, MatmulOp))
         parts = matmul_parts(self, body)
         mm = parts.matmul
         types = [value.type.element_type for value in (mm.lhs, mm.rhs)
@@ -310,7 +309,7 @@ class MatmulOp(TiledKernelOp):
 class MatmulProduct:
     """A matmul kernel's device ops: the lhs and rhs prologues, the product, the epilogue."""
 
-    def __init__(self, lhs: list[Operation], rhs: list[Operation], matmul: TensorMatmulOp,
+    def __init__(self, lhs: list[Operation], rhs: list[Operation], matmul: MatmulOp,
                  epilogue: list[Operation]):
         self.lhs = lhs
         self.rhs = rhs
@@ -333,7 +332,7 @@ def _ancestors(value: SSAValue, body: Body) -> list[Operation]:
 
 def matmul_parts(op: KernelOp, body: Body) -> MatmulProduct:
     """Splits the device ops of a matmul kernel around its one product."""
-    products = [d for d in body.device if isinstance(d, TensorMatmulOp)]
+    products = [d for d in body.device if isinstance(d, MatmulOp)]
     if len(products) != 1:
         raise op._error(f"must hold exactly one tensorops.matmul, found {len(products)}")
     mm = products[0]
@@ -361,7 +360,7 @@ def _ancestors_ops(op: Operation, body: Body) -> set[Operation]:
 
 
 @irdl_op_definition
-class AttentionOp(TiledKernelOp):
+class AttentionKernelOp(TiledKernelOp):
     """Scaled dot-product attention in one kernel: scores, scale, optional causal mask,
     softmax and the product with V, streamed over keys so scores never reach memory."""
 
@@ -384,7 +383,7 @@ class AttentionOp(TiledKernelOp):
 
 
 @irdl_op_definition
-class ExternOp(KernelOp):
+class ExternKernelOp(KernelOp):
     """One tensor op handed to PyTorch (ops without a Triton template)."""
 
     name = "kernel.extern"
@@ -426,5 +425,5 @@ class YieldOp(IRDLOperation):
 
 
 KERNEL_OPS: tuple[type[KernelOp], ...] = (
-    PointwiseOp, ReductionOp, MatmulOp, AttentionOp, ExternOp,
+    PointwiseKernelOp, ReductionKernelOp, MatmulKernelOp, AttentionKernelOp, ExternKernelOp,
 )

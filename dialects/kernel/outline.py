@@ -1,7 +1,7 @@
 """Building kernel ops: outlining a group of tensorops into one kernel's body.
 
-`outline(PointwiseOp, ops)` moves `ops` (in one block, a convex group) into the body of a
-new kernel: values they read from outside become the kernel's inputs (constants are
+`outline(PointwiseKernelOp, ops)` moves `ops` (in one block, a convex group) into the body
+of a new kernel: values they read from outside become the kernel's inputs (constants are
 cloned in instead), values used outside become its results. The fusion passes and
 `wrap-kernels` build every kernel through it, so that bodies always have one shape.
 """

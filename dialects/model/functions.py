@@ -49,27 +49,103 @@ class UnaryBase(ShapedResult, IRDLOperation):
         super().verify_()
 
 
-def _unary(op_name: str, doc: str) -> type[UnaryBase]:
-    """Declares one elementwise unary op; they differ only in name and meaning."""
-    cls = type(op_name.title().replace("_", "") + "Op", (UnaryBase,), {"name": f"model.{op_name}"})
-    cls.__doc__ = doc
-    return irdl_op_definition(cls)
+@irdl_op_definition
+class ReluOp(UnaryBase):
+    """max(x, 0)."""
+
+    name = "model.relu"
 
 
-ReluOp = _unary("relu", "max(x, 0).")
-GeluOp = _unary("gelu", "x * Phi(x), the exact form with erf.")
-SiluOp = _unary("silu", "x * sigmoid(x).")
-SigmoidOp = _unary("sigmoid", "1 / (1 + exp(-x)).")
-TanhOp = _unary("tanh", "Hyperbolic tangent.")
-ExpOp = _unary("exp", "e ** x.")
-LogOp = _unary("log", "Natural logarithm.")
-SqrtOp = _unary("sqrt", "Square root.")
-RsqrtOp = _unary("rsqrt", "1 / sqrt(x).")
-AbsOp = _unary("abs", "Absolute value.")
-SinOp = _unary("sin", "Sine.")
-CosOp = _unary("cos", "Cosine.")
-NegOp = _unary("neg", "-x.")
-NotOp = _unary("not", "Logical negation of booleans.")
+@irdl_op_definition
+class GeluOp(UnaryBase):
+    """x * Phi(x), the exact form with erf."""
+
+    name = "model.gelu"
+
+
+@irdl_op_definition
+class SiluOp(UnaryBase):
+    """x * sigmoid(x)."""
+
+    name = "model.silu"
+
+
+@irdl_op_definition
+class SigmoidOp(UnaryBase):
+    """1 / (1 + exp(-x))."""
+
+    name = "model.sigmoid"
+
+
+@irdl_op_definition
+class TanhOp(UnaryBase):
+    """Hyperbolic tangent."""
+
+    name = "model.tanh"
+
+
+@irdl_op_definition
+class ExpOp(UnaryBase):
+    """e ** x."""
+
+    name = "model.exp"
+
+
+@irdl_op_definition
+class LogOp(UnaryBase):
+    """Natural logarithm."""
+
+    name = "model.log"
+
+
+@irdl_op_definition
+class SqrtOp(UnaryBase):
+    """Square root."""
+
+    name = "model.sqrt"
+
+
+@irdl_op_definition
+class RsqrtOp(UnaryBase):
+    """1 / sqrt(x)."""
+
+    name = "model.rsqrt"
+
+
+@irdl_op_definition
+class AbsOp(UnaryBase):
+    """Absolute value."""
+
+    name = "model.abs"
+
+
+@irdl_op_definition
+class SinOp(UnaryBase):
+    """Sine."""
+
+    name = "model.sin"
+
+
+@irdl_op_definition
+class CosOp(UnaryBase):
+    """Cosine."""
+
+    name = "model.cos"
+
+
+@irdl_op_definition
+class NegOp(UnaryBase):
+    """-x."""
+
+    name = "model.neg"
+
+
+@irdl_op_definition
+class NotOp(UnaryBase):
+    """Logical negation of booleans."""
+
+    name = "model.not"
+
 
 UNARY_OPS: dict[str, type[UnaryBase]] = {
     c.name.removeprefix("model."): c
@@ -99,13 +175,6 @@ class BinaryBase(ShapedResult, IRDLOperation):
         super().verify_()
 
 
-def _binary(op_name: str, doc: str, base: type[BinaryBase] = BinaryBase) -> type[BinaryBase]:
-    """Declares one elementwise binary op."""
-    cls = type(op_name.title().replace("_", "") + "Op", (base,), {"name": f"model.{op_name}"})
-    cls.__doc__ = doc
-    return irdl_op_definition(cls)
-
-
 class CompareBase(BinaryBase):
     """An elementwise comparison; the result is boolean."""
 
@@ -114,21 +183,110 @@ class CompareBase(BinaryBase):
         expect_element(self, self.result.type, i1, "the result")
 
 
-AddOp = _binary("add", "a + b.")
-SubOp = _binary("sub", "a - b.")
-MulOp = _binary("mul", "a * b.")
-DivOp = _binary("div", "a / b, true division as in PyTorch.")
-PowOp = _binary("pow", "a ** b.")
-MaximumOp = _binary("maximum", "Elementwise maximum.")
-MinimumOp = _binary("minimum", "Elementwise minimum.")
-AndOp = _binary("and", "Logical and.")
-OrOp = _binary("or", "Logical or.")
-EqOp = _binary("eq", "a == b.", CompareBase)
-NeOp = _binary("ne", "a != b.", CompareBase)
-LtOp = _binary("lt", "a < b.", CompareBase)
-LeOp = _binary("le", "a <= b.", CompareBase)
-GtOp = _binary("gt", "a > b.", CompareBase)
-GeOp = _binary("ge", "a >= b.", CompareBase)
+@irdl_op_definition
+class AddOp(BinaryBase):
+    """a + b."""
+
+    name = "model.add"
+
+
+@irdl_op_definition
+class SubOp(BinaryBase):
+    """a - b."""
+
+    name = "model.sub"
+
+
+@irdl_op_definition
+class MulOp(BinaryBase):
+    """a * b."""
+
+    name = "model.mul"
+
+
+@irdl_op_definition
+class DivOp(BinaryBase):
+    """a / b, true division as in PyTorch."""
+
+    name = "model.div"
+
+
+@irdl_op_definition
+class PowOp(BinaryBase):
+    """a ** b."""
+
+    name = "model.pow"
+
+
+@irdl_op_definition
+class MaximumOp(BinaryBase):
+    """Elementwise maximum."""
+
+    name = "model.maximum"
+
+
+@irdl_op_definition
+class MinimumOp(BinaryBase):
+    """Elementwise minimum."""
+
+    name = "model.minimum"
+
+
+@irdl_op_definition
+class AndOp(BinaryBase):
+    """Logical and."""
+
+    name = "model.and"
+
+
+@irdl_op_definition
+class OrOp(BinaryBase):
+    """Logical or."""
+
+    name = "model.or"
+
+
+@irdl_op_definition
+class EqOp(CompareBase):
+    """a == b."""
+
+    name = "model.eq"
+
+
+@irdl_op_definition
+class NeOp(CompareBase):
+    """a != b."""
+
+    name = "model.ne"
+
+
+@irdl_op_definition
+class LtOp(CompareBase):
+    """a < b."""
+
+    name = "model.lt"
+
+
+@irdl_op_definition
+class LeOp(CompareBase):
+    """a <= b."""
+
+    name = "model.le"
+
+
+@irdl_op_definition
+class GtOp(CompareBase):
+    """a > b."""
+
+    name = "model.gt"
+
+
+@irdl_op_definition
+class GeOp(CompareBase):
+    """a >= b."""
+
+    name = "model.ge"
+
 
 BINARY_OPS: dict[str, type[BinaryBase]] = {
     c.name.removeprefix("model."): c
@@ -228,18 +386,40 @@ class ReductionBase(ShapedResult, IRDLOperation):
             shape_of(self.input.type), int_prop(self.axis), bool_prop(self.keepdim))
 
 
-def _reduction(op_name: str, doc: str) -> type[ReductionBase]:
-    """Declares one reduction op."""
-    cls = type(op_name.title() + "Op", (ReductionBase,), {"name": f"model.{op_name}"})
-    cls.__doc__ = doc
-    return irdl_op_definition(cls)
+@irdl_op_definition
+class SumOp(ReductionBase):
+    """Sum of elements."""
+
+    name = "model.sum"
 
 
-SumOp = _reduction("sum", "Sum of elements.")
-MeanOp = _reduction("mean", "Mean of elements.")
-MaxOp = _reduction("max", "Largest element.")
-MinOp = _reduction("min", "Smallest element.")
-ArgmaxOp = _reduction("argmax", "Index of the largest element (i64).")
+@irdl_op_definition
+class MeanOp(ReductionBase):
+    """Mean of elements."""
+
+    name = "model.mean"
+
+
+@irdl_op_definition
+class MaxOp(ReductionBase):
+    """Largest element."""
+
+    name = "model.max"
+
+
+@irdl_op_definition
+class MinOp(ReductionBase):
+    """Smallest element."""
+
+    name = "model.min"
+
+
+@irdl_op_definition
+class ArgmaxOp(ReductionBase):
+    """Index of the largest element (i64)."""
+
+    name = "model.argmax"
+
 
 REDUCTION_OPS: dict[str, type[ReductionBase]] = {
     c.name.removeprefix("model."): c for c in (SumOp, MeanOp, MaxOp, MinOp, ArgmaxOp)

@@ -14,8 +14,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
-    AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def, opt_operand_def,
-    prop_def, region_def, result_def, traits_def, var_operand_def, var_result_def,
+    AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def,
+    opt_operand_def, prop_def, region_def, result_def, traits_def, var_operand_def,
+    var_result_def,
 )
 from xdsl.traits import IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
@@ -276,66 +277,209 @@ class IfOp(IRDLOperation):
 # ------------------------------------------------------------------ data and models
 
 
-def _host_op(op_name: str, doc: str, fields: dict, fmt: str, segments: bool = False) -> type:
-    """Declares a host op from its operand/result fields and assembly format."""
-    body = {"name": f"model.{op_name}", "assembly_format": fmt, **fields}
-    if segments:
-        body["irdl_options"] = SEGMENTS
-    cls = type("".join(w.title() for w in op_name.split("_")) + "Op", (IRDLOperation,), body)
-    cls.__doc__ = doc
-    return irdl_op_definition(cls)
-
-
-def _call(op_name: str, doc: str, positional: dict, keywords: dict, result=None) -> type:  # noqa: ANN001
-    """Declares a host call op: required operands, optional keyword operands, one result."""
-    fields = {k: operand_def(t) for k, t in positional.items()}
-    fields |= {k: opt_operand_def(t) for k, t in keywords.items()}
-    if result is not None:
-        fields["result"] = result_def(result)
-    fmt = host_format(list(positional), list(keywords), result is not None)
-    return _host_op(op_name, doc, fields, fmt, segments=bool(keywords))
-
-
 ANY = AnyAttr()  # an operand whose type the frontend checks (several types are allowed)
 
-SeedOp = _call("seed", "Fixes every random source.", {"value": i64}, {})
-DatasetOp = _call("dataset", "A bundled data set by name.", {"dataset_name": StrType}, {},
-                  DatasetType)
-LoadOp = _call("load", "A data set from a .csv or .npz file.", {"path": StrType},
-               {"target": StrType}, DatasetType)
-SplitOp = _call("split", "`(first, rest)`: a shuffled split, `fraction` of the rows first.",
-                {"data": DatasetType, "fraction": f64}, {"seed": i64}, TupleType)
-DataXOp = _call("data_x", "The features of a data set (f32).", {"data": DatasetType}, {},
-                TensorType)
-DataYOp = _call("data_y", "The labels of a data set.", {"data": DatasetType}, {}, TensorType)
-LenOp = _call("len", "The length of a data set, list, tuple or tensor.", {"value": ANY}, {}, i64)
-FitOp = _call(
-    "fit", "Trains a model in place; returns the last epoch's mean loss.",
-    {"model": ModelType, "data": DatasetType},
-    {"loss": StrType, "optimizer": StrType, "lr": f64, "epochs": i64, "batch": i64,
-     "freeze": ListType, "weight_decay": f64},
-    f64,
-)
-EvaluateOp = _call("evaluate", "Scores a model on a data set with a metric.",
-                   {"model": ModelType, "data": DatasetType}, {"metric": StrType}, f64)
-PredictOp = _call("predict", "The model's output for a tensor or a data set, not training.",
-                  {"model": ModelType, "input": ANY}, {}, ANY)
-QuantizeOp = _call("quantize", "A new model with int8 weights; the original is unchanged.",
-                   {"model": ModelType, "dtype": StrType},
-                   {"mode": StrType, "calibrate": DatasetType}, ModelType)
-SaveOp = _call("save", "Writes a model package.", {"model": ModelType, "path": StrType}, {})
-LoadModelOp = _call("load_model", "Reads a model package.", {"path": StrType}, {}, ModelType)
-LoadWeightsOp = _call("load_weights", "Fills a model from .safetensors or a .pt state dict.",
-                      {"model": ModelType, "path": StrType}, {})
-FileSizeOp = _call("file_size", "The size of a file in bytes (an implementation addition).",
-                   {"path": StrType}, {}, i64)
-ParamsOp = _call("params", "The number of parameters of a model.", {"model": ModelType}, {}, i64)
-SummaryOp = _call("summary", "Prints each layer, its output shape and parameter count.",
-                  {"model": ModelType}, {})
-PrintOp = _host_op(
-    "print", "Writes its arguments separated by spaces, then a newline.",
-    {"values": var_operand_def()}, "($values^ `:` type($values))? attr-dict",
-)
+
+@irdl_op_definition
+class SeedOp(IRDLOperation):
+    """Fixes every random source."""
+
+    name = "model.seed"
+    value = operand_def(i64)
+    assembly_format = host_format(["value"], [], result=False)
+
+
+@irdl_op_definition
+class DatasetOp(IRDLOperation):
+    """A bundled data set by name."""
+
+    name = "model.dataset"
+    dataset_name = operand_def(StrType)
+    result = result_def(DatasetType)
+    assembly_format = host_format(["dataset_name"], [])
+
+
+@irdl_op_definition
+class LoadOp(IRDLOperation):
+    """A data set from a .csv or .npz file."""
+
+    name = "model.load"
+    path = operand_def(StrType)
+    target = opt_operand_def(StrType)
+    result = result_def(DatasetType)
+    irdl_options = SEGMENTS
+    assembly_format = host_format(["path"], ["target"])
+
+
+@irdl_op_definition
+class SplitOp(IRDLOperation):
+    """`(first, rest)`: a shuffled split, `fraction` of the rows first."""
+
+    name = "model.split"
+    data = operand_def(DatasetType)
+    fraction = operand_def(f64)
+    seed = opt_operand_def(i64)
+    result = result_def(TupleType)
+    irdl_options = SEGMENTS
+    assembly_format = host_format(["data", "fraction"], ["seed"])
+
+
+@irdl_op_definition
+class DataXOp(IRDLOperation):
+    """The features of a data set (f32)."""
+
+    name = "model.data_x"
+    data = operand_def(DatasetType)
+    result = result_def(TensorType)
+    assembly_format = host_format(["data"], [])
+
+
+@irdl_op_definition
+class DataYOp(IRDLOperation):
+    """The labels of a data set."""
+
+    name = "model.data_y"
+    data = operand_def(DatasetType)
+    result = result_def(TensorType)
+    assembly_format = host_format(["data"], [])
+
+
+@irdl_op_definition
+class LenOp(IRDLOperation):
+    """The length of a data set, list, tuple or tensor."""
+
+    name = "model.len"
+    value = operand_def(ANY)
+    result = result_def(i64)
+    assembly_format = host_format(["value"], [])
+
+
+@irdl_op_definition
+class FitOp(IRDLOperation):
+    """Trains a model in place; returns the last epoch's mean loss."""
+
+    name = "model.fit"
+    model = operand_def(ModelType)
+    data = operand_def(DatasetType)
+    loss = opt_operand_def(StrType)
+    optimizer = opt_operand_def(StrType)
+    lr = opt_operand_def(f64)
+    epochs = opt_operand_def(i64)
+    batch = opt_operand_def(i64)
+    freeze = opt_operand_def(ListType)
+    weight_decay = opt_operand_def(f64)
+    result = result_def(f64)
+    irdl_options = SEGMENTS
+    assembly_format = host_format(
+        ["model", "data"],
+        ["loss", "optimizer", "lr", "epochs", "batch", "freeze", "weight_decay"],
+    )
+
+
+@irdl_op_definition
+class EvaluateOp(IRDLOperation):
+    """Scores a model on a data set with a metric."""
+
+    name = "model.evaluate"
+    model = operand_def(ModelType)
+    data = operand_def(DatasetType)
+    metric = opt_operand_def(StrType)
+    result = result_def(f64)
+    irdl_options = SEGMENTS
+    assembly_format = host_format(["model", "data"], ["metric"])
+
+
+@irdl_op_definition
+class PredictOp(IRDLOperation):
+    """The model's output for a tensor or a data set, not training."""
+
+    name = "model.predict"
+    model = operand_def(ModelType)
+    input = operand_def(ANY)
+    result = result_def(ANY)
+    assembly_format = host_format(["model", "input"], [])
+
+
+@irdl_op_definition
+class QuantizeOp(IRDLOperation):
+    """A new model with int8 weights; the original is unchanged."""
+
+    name = "model.quantize"
+    model = operand_def(ModelType)
+    dtype = operand_def(StrType)
+    mode = opt_operand_def(StrType)
+    calibrate = opt_operand_def(DatasetType)
+    result = result_def(ModelType)
+    irdl_options = SEGMENTS
+    assembly_format = host_format(["model", "dtype"], ["mode", "calibrate"])
+
+
+@irdl_op_definition
+class SaveOp(IRDLOperation):
+    """Writes a model package."""
+
+    name = "model.save"
+    model = operand_def(ModelType)
+    path = operand_def(StrType)
+    assembly_format = host_format(["model", "path"], [], result=False)
+
+
+@irdl_op_definition
+class LoadModelOp(IRDLOperation):
+    """Reads a model package."""
+
+    name = "model.load_model"
+    path = operand_def(StrType)
+    result = result_def(ModelType)
+    assembly_format = host_format(["path"], [])
+
+
+@irdl_op_definition
+class LoadWeightsOp(IRDLOperation):
+    """Fills a model from .safetensors or a .pt state dict."""
+
+    name = "model.load_weights"
+    model = operand_def(ModelType)
+    path = operand_def(StrType)
+    assembly_format = host_format(["model", "path"], [], result=False)
+
+
+@irdl_op_definition
+class FileSizeOp(IRDLOperation):
+    """The size of a file in bytes (an implementation addition)."""
+
+    name = "model.file_size"
+    path = operand_def(StrType)
+    result = result_def(i64)
+    assembly_format = host_format(["path"], [])
+
+
+@irdl_op_definition
+class ParamsOp(IRDLOperation):
+    """The number of parameters of a model."""
+
+    name = "model.params"
+    model = operand_def(ModelType)
+    result = result_def(i64)
+    assembly_format = host_format(["model"], [])
+
+
+@irdl_op_definition
+class SummaryOp(IRDLOperation):
+    """Prints each layer, its output shape and parameter count."""
+
+    name = "model.summary"
+    model = operand_def(ModelType)
+    assembly_format = host_format(["model"], [], result=False)
+
+
+@irdl_op_definition
+class PrintOp(IRDLOperation):
+    """Writes its arguments separated by spaces, then a newline."""
+
+    name = "model.print"
+    values = var_operand_def()
+    assembly_format = "($values^ `:` type($values))? attr-dict"
 
 
 @irdl_op_definition
@@ -370,7 +514,7 @@ class HostFloatOp(IRDLOperation):
 
 HOST_OPS = [
     StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp,
-    GetVarOp, YieldOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp, FitOp, EvaluateOp,
-    PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp, ParamsOp, SummaryOp,
-    PrintOp, StrEqOp, HostFloatOp,
+    GetVarOp, YieldOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp,
+    FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
+    ParamsOp, SummaryOp, PrintOp, StrEqOp, HostFloatOp,
 ]

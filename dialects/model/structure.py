@@ -96,6 +96,10 @@ class DefOp(IRDLOperation):
                 )
 
 
+SCALE_SUFFIX = ".scale"
+"""The scale of int8 weight `W` is the parameter `W.scale` (written by the `quantize` pass)."""
+
+
 @irdl_op_definition
 class ParamOp(IRDLOperation):
     """Declares a parameter of a model, its shape and its initialiser.

@@ -15,7 +15,7 @@ from mlang.dialects.tensorops.base import TensorOp
 from mlang.dialects.tensorops.constant import ConstantOp, IotaOp, RandomOp
 from mlang.dialects.tensorops.contraction import Conv2dOp, MatmulOp
 from mlang.dialects.tensorops.elementwise import (
-    AbsOp, AddOp, AndOp, BinaryOp, CastOp, CompareOp, CosOp, DequantizeOp, DivOp, DropoutOp,
+    QMAX, AbsOp, AddOp, AndOp, BinaryOp, CastOp, CompareOp, CosOp, DequantizeOp, DivOp, DropoutOp,
     EqOp, ErfOp, ExpOp, GeOp, GtOp, LeOp, LogOp, LtOp, MaximumOp, MinimumOp, MulOp, NegOp,
     NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp,
     TanhOp, UnaryOp, channel_axis, is_row_scale,
@@ -44,8 +44,8 @@ ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS
 RANDOM_OPS = (DropoutOp, RandomOp)
 
 __all__ = [
-    "ALL_OPS", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp", "AvgPool2dOp",
-    "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp",
+    "ALL_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp",
+    "AvgPool2dOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp",
     "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp",
     "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
     "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",

@@ -59,7 +59,7 @@ def _tensor_type(element: Attribute, sizes: tuple[int, ...]) -> TensorType:
     return TensorType(element, sizes)
 
 
-def tensor_type(value: SSAValue) -> TensorType:
+def tensor_type_of(value: SSAValue) -> TensorType:
     """The type of a tensor value."""
     if not isinstance(value.type, TensorType):
         raise VerifyException(f"expected a tensor, got {value.type}")

@@ -25,7 +25,7 @@ from xdsl.traits import ConstantLike, Pure
 
 from mlang.dialects.tensorops.base import (
     AnyElement, IndexElement, TensorOp, checked, normalize_axes, shape_of, tensor_of,
-    tensor_type,
+    tensor_type_of,
 )
 from mlang.support.shapes import ShapeError
 
@@ -127,9 +127,10 @@ class IotaOp(TensorOp):
 
     def __init__(self, reference: SSAValue, axis: int, element: Attribute = i64):
         """Indices along `axis` (negative counts from the end) of `element` type."""
-        rank = len(tensor_type(reference).get_shape())
+        rank = len(tensor_type_of(reference).get_shape())
         (norm,) = checked(self.name, normalize_axes, [axis], rank)
-        result = checked(self.name, self.infer_result_type, tensor_type(reference), norm, element)
+        reference_type = tensor_type_of(reference)
+        result = checked(self.name, self.infer_result_type, reference_type, norm, element)
         super().__init__(
             operands=[reference], properties={"axis": IntegerAttr(norm, i64)},
             result_types=[result],
@@ -147,8 +148,8 @@ class IotaOp(TensorOp):
         return tensor_of(element, [d if i == axis else 1 for i, d in enumerate(shape)])
 
     def inferred_type(self) -> TensorType:
-        element = tensor_type(self.result).element_type
-        return self.infer_result_type(tensor_type(self.reference), self.axis.value.data, element)
+        element = tensor_type_of(self.result).element_type
+        return self.infer_result_type(tensor_type_of(self.reference), self.axis.value.data, element)
 
 
 DISTRIBUTIONS = ("normal", "uniform")
@@ -178,7 +179,7 @@ class RandomOp(TensorOp):
         super().__init__(properties=properties, result_types=[result])
 
     def inferred_type(self) -> TensorType:
-        result = tensor_type(self.result)
+        result = tensor_type_of(self.result)
         if self.distribution.data not in DISTRIBUTIONS:
             raise ShapeError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, "
                              f"got '{self.distribution.data}'")

@@ -13,7 +13,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (
-    FloatElement, NumberElement, TensorOp, checked, int_array, shape_of, tensor_of, tensor_type,
+    FloatElement, NumberElement, TensorOp, checked, int_array, shape_of, tensor_of, tensor_type_of,
 )
 from mlang.dialects.tensorops.reduction import window_shape
 from mlang.support.shapes import ShapeError, dims_conflict, fmt_shape, matmul_shape
@@ -37,7 +37,7 @@ class MatmulOp(TensorOp):
     )
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
-        types = (tensor_type(lhs), tensor_type(rhs))
+        types = (tensor_type_of(lhs), tensor_type_of(rhs))
         result = checked(self.name, self.infer_result_type, *types)
         super().__init__(operands=[lhs, rhs], result_types=[result])
 
@@ -49,7 +49,7 @@ class MatmulOp(TensorOp):
         return tensor_of(element, matmul_shape(shape_of(lhs), shape_of(rhs)))
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type(self.lhs), tensor_type(self.rhs))
+        return self.infer_result_type(tensor_type_of(self.lhs), tensor_type_of(self.rhs))
 
 
 @irdl_op_definition
@@ -76,7 +76,7 @@ class Conv2dOp(TensorOp):
         stride: Sequence[int] = (1, 1),
         padding: Sequence[int] = (0, 0),
     ):
-        types = (tensor_type(input), tensor_type(weight))
+        types = (tensor_type_of(input), tensor_type_of(weight))
         result = checked(self.name, self.infer_result_type, *types, stride, padding)
         super().__init__(
             operands=[input, weight],
@@ -106,6 +106,6 @@ class Conv2dOp(TensorOp):
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(
-            tensor_type(self.input), tensor_type(self.weight),
+            tensor_type_of(self.input), tensor_type_of(self.weight),
             self.stride.get_values(), self.padding.get_values(),
         )

@@ -17,7 +17,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
     AnyElement, BoolElement, FloatElement, NumberElement, TensorOp,
-    TensorOpsCanonicalization, checked, shape_of, tensor_of, tensor_type,
+    TensorOpsCanonicalization, checked, shape_of, tensor_of, tensor_type_of,
 )
 from mlang.support.shapes import ShapeError, broadcast_shapes, fmt_shape
 
@@ -31,7 +31,7 @@ class UnaryOp(TensorOp, ABC):
     assembly_format = "$input attr-dict `:` type($input)"
 
     def __init__(self, input: SSAValue):
-        super().__init__(operands=[input], result_types=[tensor_type(input)])
+        super().__init__(operands=[input], result_types=[tensor_type_of(input)])
 
     @classmethod
     def infer_result_type(cls, input: TensorType) -> TensorType:
@@ -39,7 +39,7 @@ class UnaryOp(TensorOp, ABC):
         return input
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type(self.operands[0]))
+        return self.infer_result_type(tensor_type_of(self.operands[0]))
 
 
 class FloatUnaryOp(UnaryOp, ABC):
@@ -157,7 +157,8 @@ class BinaryOp(TensorOp, ABC):
     )
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
-        result = checked(self.name, self.infer_result_type, tensor_type(lhs), tensor_type(rhs))
+        lhs_type, rhs_type = tensor_type_of(lhs), tensor_type_of(rhs)
+        result = checked(self.name, self.infer_result_type, lhs_type, rhs_type)
         super().__init__(operands=[lhs, rhs], result_types=[result])
 
     @classmethod
@@ -172,7 +173,7 @@ class BinaryOp(TensorOp, ABC):
         return tensor_of(cls.result_element(lhs.element_type), shape)
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(*(tensor_type(v) for v in self.operands))
+        return self.infer_result_type(*(tensor_type_of(v) for v in self.operands))
 
 
 class NumberBinaryOp(BinaryOp, ABC):
@@ -339,7 +340,7 @@ class SelectOp(TensorOp):
     )
 
     def __init__(self, cond: SSAValue, lhs: SSAValue, rhs: SSAValue):
-        types = (tensor_type(cond), tensor_type(lhs), tensor_type(rhs))
+        types = (tensor_type_of(cond), tensor_type_of(lhs), tensor_type_of(rhs))
         result = checked(self.name, self.infer_result_type, *types)
         super().__init__(operands=[cond, lhs, rhs], result_types=[result])
 
@@ -353,7 +354,7 @@ class SelectOp(TensorOp):
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(
-            tensor_type(self.cond), tensor_type(self.lhs), tensor_type(self.rhs)
+            tensor_type_of(self.cond), tensor_type_of(self.lhs), tensor_type_of(self.rhs)
         )
 
 
@@ -368,7 +369,7 @@ class CastOp(TensorOp):
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, input: SSAValue, element: Attribute):
-        result = self.infer_result_type(tensor_type(input), element)
+        result = self.infer_result_type(tensor_type_of(input), element)
         super().__init__(operands=[input], result_types=[result])
 
     @classmethod
@@ -377,8 +378,8 @@ class CastOp(TensorOp):
         return TensorType(element, input.get_shape())
 
     def inferred_type(self) -> TensorType:
-        result = tensor_type(self.result)
-        return self.infer_result_type(tensor_type(self.input), result.element_type)
+        result = tensor_type_of(self.result)
+        return self.infer_result_type(tensor_type_of(self.input), result.element_type)
 
 
 @irdl_op_definition
@@ -400,7 +401,7 @@ class DropoutOp(TensorOp):
     def __init__(self, input: SSAValue, p: float):
         super().__init__(
             operands=[input], properties={"p": FloatAttr(p, f64)},
-            result_types=[tensor_type(input)],
+            result_types=[tensor_type_of(input)],
         )
 
     @classmethod
@@ -409,7 +410,7 @@ class DropoutOp(TensorOp):
         return input
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type(self.input))
+        return self.infer_result_type(tensor_type_of(self.input))
 
     def verify_(self) -> None:
         if not 0.0 <= self.p.value.data < 1.0:
@@ -433,7 +434,7 @@ class ScaledOp(TensorOp, ABC):
     )
 
     def __init__(self, input: SSAValue, scale: SSAValue):
-        types = (tensor_type(input), tensor_type(scale))
+        types = (tensor_type_of(input), tensor_type_of(scale))
         result = checked(self.name, self.infer_result_type, *types)
         super().__init__(operands=[input, scale], result_types=[result])
 
@@ -456,11 +457,16 @@ class ScaledOp(TensorOp, ABC):
         return TensorType(cls.result_element(scale), input.get_shape())
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type(self.operands[0]), tensor_type(self.operands[1]))
+        lhs, rhs = self.operands
+        return self.infer_result_type(tensor_type_of(lhs), tensor_type_of(rhs))
 
     def channel_axis(self) -> int | None:
         """The input axis along which the scale varies; None for a per-tensor scale."""
-        return channel_axis(tensor_type(self.operands[0]), tensor_type(self.operands[1]))
+        return channel_axis(tensor_type_of(self.operands[0]), tensor_type_of(self.operands[1]))
+
+
+QMAX = 127
+"""The largest int8 magnitude that quantization produces: values lie in [-QMAX, QMAX]."""
 
 
 @irdl_op_definition

@@ -23,7 +23,7 @@ from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (
     AnyElement, IndexElement, TensorOp, TensorOpsCanonicalization, checked, int_array,
-    normalize_axes, shape_of, tensor_of, tensor_type,
+    normalize_axes, shape_of, tensor_of, tensor_type_of,
 )
 from mlang.support.shapes import (
     Dim, ShapeError, concat_shape, fmt_shape, permute_shape, reshape_shape,
@@ -54,9 +54,9 @@ class TransposeOp(TensorOp):
 
     def __init__(self, input: SSAValue, permutation: Sequence[int]):
         """Transposes by `permutation`, whose negative entries count from the end."""
-        rank = len(tensor_type(input).get_shape())
+        rank = len(tensor_type_of(input).get_shape())
         norm = checked(self.name, normalize_axes, permutation, rank)
-        result = checked(self.name, self.infer_result_type, tensor_type(input), norm)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), norm)
         super().__init__(
             operands=[input], properties={"permutation": int_array(norm)},
             result_types=[result],
@@ -70,7 +70,7 @@ class TransposeOp(TensorOp):
         return tensor_of(input.element_type, permute_shape(shape_of(input), permutation))
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type(self.input), self.permutation.get_values())
+        return self.infer_result_type(tensor_type_of(self.input), self.permutation.get_values())
 
 
 @irdl_op_definition
@@ -89,7 +89,7 @@ class ReshapeOp(TensorOp):
 
     def __init__(self, input: SSAValue, shape: Sequence[int]):
         """Reshapes to `shape`, in which -1 marks the one dimension that is inferred."""
-        result = checked(self.name, self.infer_result_type, tensor_type(input), shape)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), shape)
         super().__init__(operands=[input], result_types=[result])
 
     @classmethod
@@ -98,8 +98,8 @@ class ReshapeOp(TensorOp):
         return tensor_of(input.element_type, reshape_shape(shape_of(input), shape))
 
     def inferred_type(self) -> TensorType:
-        target = _sizes(tensor_type(self.result).get_shape())
-        return self.infer_result_type(tensor_type(self.input), target)
+        target = _sizes(tensor_type_of(self.result).get_shape())
+        return self.infer_result_type(tensor_type_of(self.input), target)
 
 
 @irdl_op_definition
@@ -122,7 +122,7 @@ class ReshapeTailOp(TensorOp):
 
     def __init__(self, input: SSAValue, start: int, tail: Sequence[int]):
         """Reshapes dimensions `start..` to `tail`, in which -1 marks an inferred size."""
-        result = checked(self.name, self.infer_result_type, tensor_type(input), start, tail)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), start, tail)
         super().__init__(
             operands=[input], properties={"start": IntegerAttr(start, i64)},
             result_types=[result],
@@ -141,8 +141,8 @@ class ReshapeTailOp(TensorOp):
 
     def inferred_type(self) -> TensorType:
         start = self.start.value.data
-        tail = _sizes(tensor_type(self.result).get_shape())[max(start, 0):]
-        return self.infer_result_type(tensor_type(self.input), start, tail)
+        tail = _sizes(tensor_type_of(self.result).get_shape())[max(start, 0):]
+        return self.infer_result_type(tensor_type_of(self.input), start, tail)
 
 
 @irdl_op_definition
@@ -161,7 +161,7 @@ class BroadcastToOp(TensorOp):
 
     def __init__(self, input: SSAValue, shape: Sequence[int]):
         """Broadcasts to `shape`, in which -1 keeps the size of the input's dimension."""
-        result = checked(self.name, self.infer_result_type, tensor_type(input), shape)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), shape)
         super().__init__(operands=[input], result_types=[result])
 
     @classmethod
@@ -179,8 +179,8 @@ class BroadcastToOp(TensorOp):
         return tensor_of(input.element_type, out)
 
     def inferred_type(self) -> TensorType:
-        target = _sizes(tensor_type(self.result).get_shape())
-        return self.infer_result_type(tensor_type(self.input), target)
+        target = _sizes(tensor_type_of(self.result).get_shape())
+        return self.infer_result_type(tensor_type_of(self.input), target)
 
 
 def _broadcast_into(d: Dim, t: int, source: Sequence[Dim], shape: Sequence[int]) -> int:
@@ -205,7 +205,7 @@ class GatherOp(TensorOp):
     )
 
     def __init__(self, table: SSAValue, ids: SSAValue):
-        types = (tensor_type(table), tensor_type(ids))
+        types = (tensor_type_of(table), tensor_type_of(ids))
         result = checked(self.name, self.infer_result_type, *types)
         super().__init__(operands=[table, ids], result_types=[result])
 
@@ -218,7 +218,7 @@ class GatherOp(TensorOp):
         return tensor_of(table.element_type, shape_of(ids) + rows[1:])
 
     def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type(self.table), tensor_type(self.ids))
+        return self.infer_result_type(tensor_type_of(self.table), tensor_type_of(self.ids))
 
 
 @irdl_op_definition
@@ -236,7 +236,7 @@ class ConcatOp(TensorOp):
     )
 
     def __init__(self, inputs: Sequence[SSAValue], axis: int):
-        types = [tensor_type(v) for v in inputs]
+        types = [tensor_type_of(v) for v in inputs]
         result = checked(self.name, self.infer_result_type, types, axis)
         rank = len(types[0].get_shape())
         super().__init__(
@@ -254,7 +254,7 @@ class ConcatOp(TensorOp):
         return tensor_of(inputs[0].element_type, shape)
 
     def inferred_type(self) -> TensorType:
-        types = [tensor_type(v) for v in self.inputs]
+        types = [tensor_type_of(v) for v in self.inputs]
         return self.infer_result_type(types, self.axis.value.data)
 
 
@@ -320,10 +320,10 @@ class SliceOp(TensorOp):
 
     def __init__(self, input: SSAValue, slices: Sequence[slice]):
         """Slices `input`; missing trailing dimensions are taken whole."""
-        rank = len(tensor_type(input).get_shape())
+        rank = len(tensor_type_of(input).get_shape())
         full = [*slices, *[slice(None)] * (rank - len(slices))]
         ranges = [_range_of(s) for s in full]
-        result = checked(self.name, self.infer_result_type, tensor_type(input), ranges)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), ranges)
         super().__init__(
             operands=[input],
             properties={
@@ -358,7 +358,7 @@ class SliceOp(TensorOp):
         parts = (self.starts, self.stops, self.steps)
         if len({len(p) for p in parts}) != 1:
             raise ShapeError("starts, stops and steps must have one entry per dimension")
-        return self.infer_result_type(tensor_type(self.input), self.ranges())
+        return self.infer_result_type(tensor_type_of(self.input), self.ranges())
 
 
 def _range_of(s: slice) -> tuple[int, int, int]:

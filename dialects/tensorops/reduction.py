@@ -16,7 +16,7 @@ from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (
     FloatElement, NumberElement, TensorOp, checked, int_array, normalize_axes, shape_of,
-    tensor_of, tensor_type,
+    tensor_of, tensor_type_of,
 )
 from mlang.support.shapes import Dim, ShapeError, fmt_shape, window_out
 
@@ -47,10 +47,10 @@ class ReductionOp(TensorOp, ABC):
         self, input: SSAValue, axes: int | Sequence[int] | None = None, keepdim: bool = False
     ):
         """Reduces the given axes (negative ones count from the end; None: all of them)."""
-        rank = len(tensor_type(input).get_shape())
+        rank = len(tensor_type_of(input).get_shape())
         axes = range(rank) if axes is None else [axes] if isinstance(axes, int) else axes
         norm = sorted(set(checked(self.name, normalize_axes, axes, rank)))
-        result = checked(self.name, self.infer_result_type, tensor_type(input), norm, keepdim)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), norm, keepdim)
         properties: dict[str, Attribute] = {"axes": int_array(norm)}
         if keepdim:
             properties["keepdim"] = UnitAttr()
@@ -70,7 +70,7 @@ class ReductionOp(TensorOp, ABC):
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(
-            tensor_type(self.input), self.axes.get_values(), self.keepdim is not None
+            tensor_type_of(self.input), self.axes.get_values(), self.keepdim is not None
         )
 
 
@@ -121,9 +121,9 @@ class ArgmaxOp(TensorOp):
     )
 
     def __init__(self, input: SSAValue, axis: int, keepdim: bool = False):
-        rank = len(tensor_type(input).get_shape())
+        rank = len(tensor_type_of(input).get_shape())
         (norm,) = checked(self.name, normalize_axes, [axis], rank)
-        result = checked(self.name, self.infer_result_type, tensor_type(input), norm, keepdim)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), norm, keepdim)
         properties: dict[str, Attribute] = {"axis": IntegerAttr(norm, i64)}
         if keepdim:
             properties["keepdim"] = UnitAttr()
@@ -139,7 +139,7 @@ class ArgmaxOp(TensorOp):
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(
-            tensor_type(self.input), self.axis.value.data, self.keepdim is not None
+            tensor_type_of(self.input), self.axis.value.data, self.keepdim is not None
         )
 
 
@@ -180,7 +180,7 @@ class Pool2dOp(TensorOp, ABC):
         """Pools with a `kernel` window; the stride defaults to the kernel."""
         stride = kernel if stride is None else stride
         params = (kernel, stride, padding)
-        result = checked(self.name, self.infer_result_type, tensor_type(input), *params)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), *params)
         super().__init__(
             operands=[input],
             properties={
@@ -211,7 +211,7 @@ class Pool2dOp(TensorOp, ABC):
 
     def inferred_type(self) -> TensorType:
         params = (p.get_values() for p in (self.kernel, self.stride, self.padding))
-        return self.infer_result_type(tensor_type(self.input), *params)
+        return self.infer_result_type(tensor_type_of(self.input), *params)
 
 
 @irdl_op_definition

@@ -6,7 +6,7 @@ from xdsl.dialects import func
 from xdsl.parser import Parser
 
 from mlang.dialects import make_context
-from mlang.dialects.kernel import PointwiseOp, Role, split_body
+from mlang.dialects.kernel import PointwiseKernelOp, Role, split_body
 from mlang.dialects.kernel.outline import Group, outline
 
 SOURCE = """
@@ -30,7 +30,7 @@ def parse() -> func.FuncOp:
 def test_outline_makes_inputs_outputs_and_clones_constants() -> None:
     f = parse()
     ops = list(f.body.block.ops)
-    kernel = outline(PointwiseOp, [ops[0], ops[2], ops[3], ops[4]])
+    kernel = outline(PointwiseKernelOp, [ops[0], ops[2], ops[3], ops[4]])
     assert kernel is not None
     kernel.verify()
     assert [v.name_hint for v in kernel.inputs] == ["y", "x"]
@@ -50,5 +50,5 @@ def test_a_group_that_would_make_a_cycle_is_refused() -> None:
     ops = list(f.body.block.ops)
     # mul and exp without the add and reshape between them: not convex.
     assert not Group([ops[2], ops[5]]).is_convex()
-    assert outline(PointwiseOp, [ops[2], ops[5]]) is None
+    assert outline(PointwiseKernelOp, [ops[2], ops[5]]) is None
     assert len(list(f.body.block.ops)) == len(ops)
