@@ -21,7 +21,7 @@ from xdsl.ir import Block, Region
 
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp, ParamOp
-from mlang.frontend import ast
+from mlang.frontend import ast, limits
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.host_functions import HOST_FUNCTIONS, emit_host_function
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
@@ -133,6 +133,7 @@ class IRGen:
             self.globals.names[d.name] = ModelClass(d) if isinstance(d, ast.ModelDecl) else FnRef(d)
         self.slots = assigned_names(statements)
         self.slot_types: dict[str, MType] = {}
+        self.budget = limits.Budget()
 
     # ------------------------------------------------------------------ program
 
@@ -156,11 +157,14 @@ class IRGen:
 
     def stmt(self, s: ast.Stmt, frame: Frame) -> None:
         """Generates one statement; an expression too deep for Python's stack is an error."""
+        self.budget.statement(s.loc)
         try:
             self.stmt_kind(s, frame)
         except RecursionError:
             # Operator chains (`1 + 1 + ...`, `- - x`) parse in loops but nest in the tree.
             raise CompileError(s.loc, "expression is too deeply nested to compile") from None
+        except MemoryError:
+            raise limits.out_of_memory(s.loc) from None
 
     def stmt_kind(self, s: ast.Stmt, frame: Frame) -> None:
         """Dispatches on the statement kind."""
@@ -260,7 +264,8 @@ class IRGen:
             if isinstance(lo, Static) and isinstance(hi, Static) and not frame.is_host:
                 start = static_int(lo, it.lo.loc, "range start")
                 stop = static_int(hi, it.hi.loc, "range end")
-                self.unroll(s, [Static(i) for i in range(start, stop)], frame)  # type: ignore[arg-type]
+                steps = self.budget.unrolled_range(start, stop, it.loc)  # type: ignore[arg-type]
+                self.unroll(s, [Static(i) for i in steps], frame)
                 return
             if not frame.is_host:
                 raise CompileError(it.loc, f"loop bounds in {where(frame)} must be known at "
@@ -902,6 +907,7 @@ class IRGen:
         n = static_int(self.expr(call.args[0], const), call.args[0].loc, "repeat count")
         if n < 1:  # type: ignore[operator]
             raise CompileError(call.args[0].loc, f"repeat count must be at least 1, got {n}")
+        self.budget.repeat(n, call.args[0].loc)  # type: ignore[arg-type]
         items = tuple(self.field(call.args[1], scope, f"{path}.{i}") for i in range(n))  # type: ignore[arg-type]
         return LayerList(items, path)  # type: ignore[arg-type]
 
