@@ -59,7 +59,8 @@ def parse_definition(ir_text: str, path: str) -> DefOp:
         module = Parser(make_context(), ir_text, path).parse_module()
         module.verify()
     except (ParseError, VerifyException) as err:
-        raise UserError(f"model package '{path}' holds invalid IR: {str(err).splitlines()[0]}") from None
+        first = str(err).splitlines()[0]
+        raise UserError(f"model package '{path}' holds invalid IR: {first}") from None
     defs = [op for op in module.ops if isinstance(op, DefOp)]
     if len(defs) != 1:
         raise UserError(f"model package '{path}' must hold exactly one model definition")

@@ -112,8 +112,9 @@ def test_quantize_refuses_nan_weights(data: Path) -> None:
     safetensors.torch.save_file(weights, data / "w.safetensors")
     program = MODEL + 'let m = M()\nload_weights(m, "w.safetensors")\nlet q = quantize(m, "int8")\n'
     result = mrun(data, program, expect=1)
-    assert result.stderr.startswith("prog.m:6:9: error: cannot quantize weight '0.weight': "
-                                    "it holds nan (6 of its 6 values are not finite)"), result.stderr
+    expected = ("prog.m:6:9: error: cannot quantize weight '0.weight': it holds nan (6 of its "
+                "6 values are not finite)")
+    assert result.stderr.startswith(expected), result.stderr
 
 
 def test_a_diverging_fit_earns_a_note(data: Path) -> None:
