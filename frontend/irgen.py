@@ -19,7 +19,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region
 
-from mlang.frontend import ast
+from mlang.frontend import ast, limits
 from mlang.frontend.calls import CallGen
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.expressions import ExpressionGen
@@ -48,6 +48,7 @@ class IRGen(StatementGen, ExpressionGen, CallGen, ModelGen, MethodGen):
             self.globals.names[d.name] = ModelClass(d) if isinstance(d, ast.ModelDecl) else FnRef(d)
         self.slots = assigned_names(statements)
         self.slot_types: dict[str, MType] = {}
+        self.budget = limits.Budget()
 
     def generate(self, end: Loc) -> ModuleOp:
         """Builds the module: models as they are instantiated, then `func.func @main`."""

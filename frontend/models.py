@@ -12,7 +12,7 @@ from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr, 
 from xdsl.ir import Block
 
 from mlang.dialects.model.structure import DefOp, InstantiateOp, ParamOp
-from mlang.frontend import ast
+from mlang.frontend import ast, limits
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
@@ -52,6 +52,7 @@ class ModelGen:
     models: dict[tuple, ModelInfo]
     by_symbol: dict[str, ModelInfo]
     expanding: list[ast.ModelDecl]
+    budget: limits.Budget
 
     def instantiate(self, decl: ast.ModelDecl, e: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], frame: Frame) -> Value:
@@ -155,6 +156,7 @@ class ModelGen:
         n = static_int(self.expr(call.args[0], const), call.args[0].loc, "repeat count")
         if n < 1:  # type: ignore[operator]
             raise CompileError(call.args[0].loc, f"repeat count must be at least 1, got {n}")
+        self.budget.repeat(n, call.args[0].loc)  # type: ignore[arg-type]
         items = tuple(self.field(call.args[1], scope, f"{path}.{i}") for i in range(n))  # type: ignore[arg-type]
         return LayerList(items, path)  # type: ignore[arg-type]
 

@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Block, Region
 
 from mlang.dialects.model import host
-from mlang.frontend import ast
+from mlang.frontend import ast, limits
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.scopes import Frame, Scope, where
 from mlang.frontend.types import BOOL, INT, ListT, MType, TensorT, TupleT, ir_type
@@ -25,6 +25,7 @@ class StatementGen:
 
     slots: set[str]
     slot_types: dict[str, MType]
+    budget: limits.Budget
 
     def block(self, stmts: tuple[ast.Stmt, ...] | list[ast.Stmt], frame: Frame) -> None:
         """Generates statements in order, stopping after a `return`."""
@@ -35,11 +36,14 @@ class StatementGen:
 
     def stmt(self, s: ast.Stmt, frame: Frame) -> None:
         """Generates one statement; an expression too deep for Python's stack is an error."""
+        self.budget.statement(s.loc)
         try:
             self.stmt_kind(s, frame)
         except RecursionError:
             # Operator chains (`1 + 1 + ...`, `- - x`) parse in loops but nest in the tree.
             raise CompileError(s.loc, "expression is too deeply nested to compile") from None
+        except MemoryError:
+            raise limits.out_of_memory(s.loc) from None
 
     def stmt_kind(self, s: ast.Stmt, frame: Frame) -> None:
         """Dispatches on the statement kind."""
@@ -139,7 +143,8 @@ class StatementGen:
             if isinstance(lo, Static) and isinstance(hi, Static) and not frame.is_host:
                 start = static_int(lo, it.lo.loc, "range start")
                 stop = static_int(hi, it.hi.loc, "range end")
-                self.unroll(s, [Static(i) for i in range(start, stop)], frame)  # type: ignore[arg-type]
+                steps = self.budget.unrolled_range(start, stop, it.loc)  # type: ignore[arg-type]
+                self.unroll(s, [Static(i) for i in steps], frame)
                 return
             if not frame.is_host:
                 raise CompileError(it.loc, f"loop bounds in {where(frame)} must be known at "

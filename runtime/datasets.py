@@ -17,9 +17,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mlang.runtime.notes import note
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import BUILTIN_DATASETS
 
+# The largest magnitude an f32 holds; a value beyond it would become infinity.
+_F32_MAX = float(np.finfo(np.float32).max)
+# Integral labels become i64 class ids only while f64 holds them exactly (|v| <= 2**53);
+# larger ones (1e23) stay numbers (f32), never wrap around to -9223372036854775808.
+_EXACT_INTEGERS = 2.0**53
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,8 +103,11 @@ def _parse_csv(text: str, name: str, target: str | None) -> Dataset:
         raise UserError(f"'{name}' needs at least one feature column and a target column")
     column = _target_column(header, target, name)
     values = np.array([_parse_row(row, header, name, line) for line, row in _numbered(body)])
+    if text and not text.endswith(("\n", "\r")):
+        note(f"'{name}' does not end with a line break: its last row (line {len(rows)}) "
+             "may be cut short")
     features = np.delete(values, column, axis=1)
-    return _make_dataset(features, values[:, column])
+    return _make_dataset(features, values[:, column], name)
 
 
 def _numbered(body: list[list[str]]) -> list[tuple[int, list[str]]]:
@@ -129,11 +138,15 @@ def _parse_row(row: list[str], header: list[str], name: str, line: int) -> list[
 def _parse_cell(cell: str, column: str, name: str, line: int) -> float:
     """One cell as a float, or a `UserError` naming its line and column."""
     try:
-        return float(cell)
+        value = float(cell)
     except ValueError:
         raise UserError(
             f"'{name}' line {line}, column '{column}': '{cell}' is not a number"
         ) from None
+    if abs(value) > _F32_MAX and np.isfinite(value):
+        raise UserError(f"'{name}' line {line}, column '{column}': {cell.strip()} is too "
+                        f"large for f32 (at most {_F32_MAX:.7g})")
+    return value
 
 
 # ---------------------------------------------------------------------------- NPZ
@@ -151,24 +164,46 @@ def _load_npz(path: Path) -> Dataset:
         raise UserError(f"'{path}' lacks the array(s) {', '.join(missing)}; it needs x and y")
     x, y = arrays["x"], arrays["y"]
     for key, array in (("x", x), ("y", y)):
-        if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
-            raise UserError(f"array {key} in '{path}' is not numeric ({array.dtype})")
+        _check_npz_array(key, array, path)
     if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0]:
         raise UserError(
             f"'{path}' must hold x of shape [rows, features] and y of shape [rows], "
             f"got x {list(x.shape)} and y {list(y.shape)}"
         )
-    return _make_dataset(x.astype(np.float64), y.astype(np.float64))
+    return _make_dataset(x.astype(np.float64), y.astype(np.float64), str(path))
 
 
-def _make_dataset(features: np.ndarray, labels: np.ndarray) -> Dataset:
+def _check_npz_array(key: str, array: np.ndarray, path: Path) -> None:
+    """Refuses an array that f32 features or labels cannot hold without changing it."""
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise UserError(f"array {key} in '{path}' is not numeric ({array.dtype})")
+    if np.issubdtype(array.dtype, np.complexfloating):
+        raise UserError(f"array {key} in '{path}' is complex ({array.dtype}); features and "
+                        "labels must be real (store the real and imaginary parts as columns)")
+    if array.dtype == np.bool_ or array.size == 0:
+        return
+    with np.errstate(invalid="ignore"):  # NaN compares false: it is kept, as in a CSV
+        too_large = np.abs(array.astype(np.float64)) > _F32_MAX
+    too_large &= np.isfinite(array)
+    if too_large.any():
+        where = tuple(int(i) for i in np.argwhere(too_large)[0])
+        raise UserError(f"array {key} in '{path}' holds {array[where]} at {list(where)}, "
+                        f"too large for f32 (at most {_F32_MAX:.7g})")
+
+
+def _make_dataset(features: np.ndarray, labels: np.ndarray, name: str) -> Dataset:
     """Converts to tensors: features f32; labels i64 when all integral, else f32."""
     x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
     if _all_integral(labels):
         return Dataset(x, torch.from_numpy(labels.astype(np.int64)))
+    whole = labels[np.isfinite(labels)]
+    if whole.size and np.abs(whole).max() > _EXACT_INTEGERS and np.all(whole == np.floor(whole)):
+        note(f"'{name}': label {np.abs(whole).max():.7g} is too large for a class id; "
+             "the labels are kept as f32 numbers")
     return Dataset(x, torch.from_numpy(labels.astype(np.float32)))
 
 
 def _all_integral(values: np.ndarray) -> bool:
-    """True when every value is a finite whole number."""
-    return bool(np.all(np.isfinite(values)) and np.all(values == np.floor(values)))
+    """True when every value is a whole number that an i64 (and an f64) holds exactly."""
+    finite = np.all(np.isfinite(values)) and np.all(np.abs(values) <= _EXACT_INTEGERS)
+    return bool(finite and np.all(values == np.floor(values)))

@@ -28,6 +28,7 @@ from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, model_io, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
+from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
 from mlang.runtime.summary import summary_table
@@ -78,9 +79,11 @@ class Interpreter:
             self.execute(op, env)
 
     def execute(self, op: Operation, env: dict[SSAValue, object]) -> None:
-        """Executes one op, converting any failure into an error at its location."""
+        """Executes one op, converting any failure into an error at its location, and
+        any note that library code makes into a note there."""
         try:
-            value = self.dispatch(op, env)
+            with notes_to(lambda message: self.note(op, message)):
+                value = self.dispatch(op, env)
         except CompileError:
             raise
         except UserError as err:
@@ -91,6 +94,8 @@ class Interpreter:
             raise CompileError(op_loc(op), runtime_message(err)) from None
         except (KeyboardInterrupt, BrokenPipeError):
             raise  # mrun exits 130, or quietly when its output pipe closed
+        except MemoryError:
+            raise CompileError(op_loc(op), OUT_OF_MEMORY) from None
         except Exception as err:  # noqa: BLE001 - anything else is a bug of ours
             raise InternalError(
                 op_loc(op), f"{op.name} failed: {type(err).__name__}: {runtime_message(err)}"
@@ -101,6 +106,12 @@ class Interpreter:
             # A multi-result op (a method returning a tuple) yields one value per result.
             for result, item in zip(op.results, value, strict=True):  # type: ignore[call-overload]
                 env[result] = item
+
+    def note(self, op: Operation, message: str) -> None:
+        """Writes a one-line note located at `op` to standard error."""
+        self.out.flush()  # what the program printed before comes first
+        loc = op_loc(op)
+        sys.stderr.write(f"{loc}: note: {message}\n" if loc else f"note: {message}\n")
 
     def dispatch(self, op: Operation, env: dict[SSAValue, object]) -> object:
         """Finds what an op means and does it."""
@@ -135,6 +146,8 @@ class Interpreter:
             self.compiled[symbol] = self.backend.compile(definition)
         return definition, self.compiled[symbol]
 
+
+OUT_OF_MEMORY = "out of memory running this statement (its data or model is too large)"
 
 TORCH_MESSAGES = {
     "index out of range in self": "an id is out of range for the table it looks up "
@@ -234,7 +247,7 @@ def _slice_rows(it: Interpreter, op: host.SliceRowsOp, args: list) -> object:
 
 @handles(host.RangeOp)
 def _range(it: Interpreter, op: Operation, args: list) -> object:
-    return list(range(args[0], args[1]))
+    return range(args[0], args[1])  # lazy: `for i in 0..1000000000` holds no list
 
 
 @handles(host.SetVarOp)

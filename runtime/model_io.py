@@ -10,7 +10,8 @@ and scales, and the metadata names the mode.
 from __future__ import annotations
 
 import torch
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr, SymbolRefAttr
+from xdsl.ir import Attribute
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
@@ -19,7 +20,7 @@ from mlang.backends.reference.functional import DTYPES
 from mlang.dialects import make_context
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime.model import ModelInstance
+from mlang.runtime.model import ModelInstance, m_dtype
 from mlang.runtime.packages import load_package, save_package
 from mlang.runtime.weights import assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
@@ -38,18 +39,17 @@ def save_model(model: ModelInstance, path: str) -> None:
 
 
 def load_model(path: str, backend: Backend, device: str) -> ModelInstance:
-    """Reads a package written by `save_model`."""
+    """Reads a package written by `save_model`: its IR verified, its names identifiers,
+    and each tensor of the dtype and shape that the IR declares, before anything is
+    compiled from it."""
     ir_text, tensors, metadata = load_package(path)
     definition = parse_definition(ir_text, path)
-    declared = {p.sym_name.data: p.param_type for p in definition.params}
-    mismatched = [n for n, t in declared.items()
-                  if n not in tensors or tensors[n].dtype != DTYPES[dtype_name(t.element_type)]]
-    if mismatched or set(tensors) - set(declared):
-        raise UserError(f"model package '{path}' does not match its architecture")
+    check_symbols(definition, path)
+    check_tensors(definition, tensors, path)
     loss = metadata.get("loss", "cross_entropy")
     if loss not in LOSSES:
         raise UserError(f"model package '{path}' names an unknown loss '{loss}'")
-    params = {n: tensors[n].to(device) for n in declared}
+    params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params}
     return ModelInstance(definition, backend.compile(definition), params, loss)
 
 
@@ -59,12 +59,60 @@ def parse_definition(ir_text: str, path: str) -> DefOp:
         module = Parser(make_context(), ir_text, path).parse_module()
         module.verify()
     except (ParseError, VerifyException) as err:
-        raise UserError(f"model package '{path}' holds invalid IR: {str(err).splitlines()[0]}") from None
+        first = str(err).splitlines()[0]
+        raise UserError(f"model package '{path}' holds invalid IR: {first}") from None
     defs = [op for op in module.ops if isinstance(op, DefOp)]
     if len(defs) != 1:
         raise UserError(f"model package '{path}' must hold exactly one model definition")
     defs[0].detach()
     return defs[0]
+
+
+def check_symbols(definition: DefOp, path: str) -> None:
+    """Refuses a symbol (model, method, parameter) that is not a dotted path of Python
+    identifiers and indices: backends write these names into the code they generate."""
+    for op in definition.walk():
+        for name, value in op.properties.items():
+            symbol = _symbol_text(name, value)
+            if symbol is not None and not _is_dotted_identifier(symbol):
+                raise UserError(f"model package '{path}' holds invalid IR: {op.name} has "
+                                f"{name} {symbol!r}, which is not an identifier")
+
+
+def _symbol_text(name: str, value: Attribute) -> str | None:
+    """The text of a symbol name or reference, or None for any other property."""
+    if name == "sym_name" and isinstance(value, StringAttr):
+        return value.data
+    if isinstance(value, SymbolRefAttr):
+        return ".".join([value.root_reference.data, *(r.data for r in value.nested_references)])
+    return None
+
+
+def _is_dotted_identifier(symbol: str) -> bool:
+    """`fc1.weight`, `layers.0.fc.weight`: identifiers or decimal indices between dots."""
+    return all(part.isidentifier() or (part.isascii() and part.isdigit())
+               for part in symbol.split("."))
+
+
+def check_tensors(definition: DefOp, tensors: dict[str, torch.Tensor], path: str) -> None:
+    """Refuses tensors that are missing, extra, or of another dtype or shape than the
+    parameters that the IR declares, naming the first few."""
+    declared = {p.sym_name.data: p.param_type for p in definition.params}
+    problems = [f"it has a tensor '{n}' that the IR does not declare"
+                for n in tensors if n not in declared]
+    for name, t in declared.items():
+        want = f"{dtype_name(t.element_type)}{list(t.get_shape())}"
+        if name not in tensors:
+            problems.append(f"it lacks the tensor '{name}' ({want})")
+            continue
+        tensor = tensors[name]
+        if tensor.dtype != DTYPES[dtype_name(t.element_type)] or \
+                list(tensor.shape) != list(t.get_shape()):
+            got = f"{m_dtype(tensor.dtype)}{list(tensor.shape)}"
+            problems.append(f"tensor '{name}' is {got} but the IR declares {want}")
+    if problems:
+        listed = "; ".join(problems[:3]) + ("; ..." if len(problems) > 3 else "")
+        raise UserError(f"model package '{path}' does not match its architecture: {listed}")
 
 
 def load_weights(model: ModelInstance, path: str) -> None:

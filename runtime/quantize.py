@@ -14,6 +14,8 @@ original model is unchanged.
 
 from __future__ import annotations
 
+import torch
+from torch import Tensor
 from xdsl.dialects.builtin import ModuleOp, TensorType, i8
 
 from mlang.backends import Backend
@@ -71,9 +73,20 @@ def quantized_params(model: ModelInstance, definition: DefOp) -> dict:
         scale_type = next(s.param_type for s in definition.params
                           if s.sym_name.data == name + SCALE_SUFFIX)
         assert isinstance(scale_type, TensorType)
+        _check_finite(name, model.params[name])
         q, s = quantize_weight(model.params[name], tuple(scale_type.get_shape()))
         params[name], params[name + SCALE_SUFFIX] = q, s
     return params
+
+
+def _check_finite(name: str, weight: Tensor) -> None:
+    """Refuses a weight holding NaN or infinity: int8 has neither, and rounding them to a
+    number would silently change what the model computes."""
+    bad = ~torch.isfinite(weight)
+    if bad.any():
+        value = weight[bad][0].item()
+        raise UserError(f"cannot quantize weight '{name}': it holds {value} "
+                        f"({int(bad.sum())} of its {weight.numel()} values are not finite)")
 
 
 def run_pipeline(module: ModuleOp, pipeline: str) -> None:

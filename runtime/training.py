@@ -17,9 +17,14 @@ from tqdm import tqdm
 
 from mlang.backends.reference import functional
 from mlang.runtime.datasets import Dataset
+from mlang.runtime.notes import note
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS
 
+
+LOSS_GROWTH_NOTE = 100.0
+"""A loss this many times its first batch's value at the end of `fit` earns a note: training
+that diverges (a learning rate far too high) rarely stops at a non-finite value."""
 
 _OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
     "adam": torch.optim.Adam,
@@ -77,11 +82,15 @@ def fit(
     try:
         for name, p in params.items():
             p.requires_grad_(name in trainable)
-        return _train(model, data, _LOSS_FUNCTIONS[loss], optim, epochs, batch)
+        final, first = _train(model, data, _LOSS_FUNCTIONS[loss], optim, epochs, batch)
     finally:
         for name, p in params.items():
             p.requires_grad_(saved_flags[name])
             p.grad = None
+    if final > LOSS_GROWTH_NOTE * first > 0:
+        note(f"the loss grew from {first:.4g} (first batch) to {final:.4g} (last epoch): "
+             f"training diverged; try a smaller lr (now {lr:g})")
+    return final
 
 
 def evaluate(model: Trainable, data: Dataset, metric: str = "accuracy", batch: int = 256) -> float:
@@ -115,16 +124,17 @@ def _train(
     optim: torch.optim.Optimizer,
     epochs: int,
     batch: int,
-) -> float:
-    """The epoch loop; returns the last epoch's mean loss."""
+) -> tuple[float, float]:
+    """The epoch loop; returns the last epoch's mean loss and the first batch's loss."""
     steps = -(-len(data) // batch)
     bar = tqdm(total=epochs * steps, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
-    mean_loss = math.nan
+    mean_loss = first = math.nan
     with bar:
         for epoch in range(1, epochs + 1):
-            mean_loss = _train_epoch(model, data, loss_fn, optim, epoch, batch, bar)
+            mean_loss, start = _train_epoch(model, data, loss_fn, optim, epoch, batch, bar)
+            first = start if epoch == 1 else first
             bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4g}")
-    return mean_loss
+    return mean_loss, first
 
 
 def _train_epoch(
@@ -135,11 +145,12 @@ def _train_epoch(
     epoch: int,
     batch: int,
     bar: tqdm,
-) -> float:
-    """One pass over the shuffled data; returns the mean loss per sample."""
+) -> tuple[float, float]:
+    """One pass over the shuffled data; returns the mean loss per sample and the loss of
+    the first batch."""
     # The global generator, so that `seed(n)` makes the order reproducible.
     order = torch.randperm(len(data))
-    total = 0.0
+    total, first = 0.0, math.nan
     for number, (xb, yb) in enumerate(_batches(data, batch, order), start=1):
         value = loss_fn(_forward(model, xb, True), yb)
         if not torch.isfinite(value):
@@ -148,8 +159,9 @@ def _train_epoch(
         value.backward()
         optim.step()
         total += value.item() * len(xb)
+        first = value.item() if number == 1 else first
         bar.update(1)
-    return total / len(data)
+    return total / len(data), first
 
 
 def _batches(
@@ -273,6 +285,12 @@ def _predicted_classes(output: torch.Tensor, labels: torch.Tensor, metric: str) 
             f'metric "{metric}": the model\'s output {list(output.shape)} does not give '
             f"one class per label {list(labels.shape)}"
         )
+    classes = output.shape[-1]
+    outside = labels[(labels < 0) | (labels >= classes)]
+    if outside.numel():
+        # fit refuses such labels too; scoring them would count every one as wrong.
+        raise UserError(f'metric "{metric}": label {int(outside[0])} is out of range '
+                        f"[0, {classes}) for the model's {classes} classes")
     return predicted
 
 

@@ -78,5 +78,11 @@ def main(program: str, backend: str, device: str, seed: int | None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except MemoryError:
+        # Where no statement could be blamed (reading the source, say); the interpreter
+        # and the frontend report one at the statement they were running.
+        sys.stdout.flush()
+        sys.stderr.write("error: out of memory\n")
+        sys.exit(1)
     except BrokenPipeError:
         os._exit(0)

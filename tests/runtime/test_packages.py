@@ -163,3 +163,87 @@ def test_bad_metadata_is_a_programming_error(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         save_package(tmp_path / "p.mpk", IR, {}, metadata)
+
+
+# ----------------------------------------------------------------- hostile packages
+
+
+def forged(path: Path, ir_field: str, tensors: dict[str, torch.Tensor]) -> Path:
+    """A version 2 package with the header field `ir` as given and a valid checksum."""
+    header = {"format": "mlang-package", "version": "2", "ir": ir_field}
+    header["sha256"] = _digest(header, tensors)
+    safetensors.torch.save_file(tensors, path, metadata=header)
+    return path
+
+
+def test_a_decompression_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
+    """IR followed by megabytes of spaces: a small file whose checksum is valid."""
+    expanded = packages.MIN_IR_LIMIT + 4 * (1 << 20)
+    bomb = zlib.compress(IR.encode() + b" " * expanded, 9)
+    path = forged(tmp_path / "bomb.mpk", base64.b64encode(bomb).decode(), {"w": torch.ones(2)})
+    assert path.stat().st_size * packages.IR_EXPANSION < expanded
+    with pytest.raises(UserError, match=r"bomb.mpk' is damaged: its IR expands to more than"):
+        load_package(path)
+
+
+def test_the_ir_limit_grows_with_the_file(tmp_path: Path) -> None:
+    """Large weights allow a proportionally large IR (a quantized model's text)."""
+    big_ir = IR + " " * (2 * packages.MIN_IR_LIMIT)
+    path = tmp_path / "big.mpk"
+    save_package(path, big_ir, {"w": torch.zeros(packages.MIN_IR_LIMIT // 64)}, {})
+    assert load_package(path)[0] == big_ir
+
+
+def test_trailing_bytes_after_the_compressed_ir_are_damage(tmp_path: Path) -> None:
+    stored = base64.b64encode(zlib.compress(IR.encode()) + b"junk").decode()
+    with pytest.raises(UserError, match="its IR cannot be read"):
+        load_package(forged(tmp_path / "tail.mpk", stored, {"w": torch.ones(2)}))
+
+
+def test_saving_twice_gives_the_same_bytes(tmp_path: Path) -> None:
+    """Header keys sorted, tensors in name order: a package is a function of its contents."""
+    metadata = {f"key{i}": str(i) for i in range(20)}
+    save_package(tmp_path / "a.mpk", IR, tensors(), metadata)
+    save_package(tmp_path / "b.mpk", IR, dict(reversed(tensors().items())),
+                 dict(reversed(metadata.items())))
+    assert (tmp_path / "a.mpk").read_bytes() == (tmp_path / "b.mpk").read_bytes()
+    header = safetensors.safe_open(str(tmp_path / "a.mpk"), framework="pt").metadata()
+    assert set(header) == {*metadata, "format", "version", "ir", "sha256"}
+
+
+def test_saving_is_reproducible_across_processes(tmp_path: Path) -> None:
+    """safetensors orders metadata by a hash map seeded per process; ours must not."""
+    import subprocess
+    import sys
+
+    script = ("import sys, torch; from mlang.runtime.packages import save_package; "
+              "save_package(sys.argv[1], 'ir', {'w': torch.ones(2)}, "
+              "{f'k{i}': str(i) for i in range(20)})")
+    for name in ("a.mpk", "b.mpk"):
+        subprocess.run([sys.executable, "-c", script, str(tmp_path / name)], check=True)
+    assert (tmp_path / "a.mpk").read_bytes() == (tmp_path / "b.mpk").read_bytes()
+
+
+def dead_pid() -> int:
+    """The id of a process that has exited."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_a_save_removes_what_killed_saves_left(saved: Path) -> None:
+    folder = saved.parent
+    stale = folder / f".net.mpk.{dead_pid()}-0123abcd.tmp"
+    reused = folder / f".other.mpk.{os.getppid()}-89abcdef.tmp"  # a live pid, older file
+    live = folder / f".net.mpk.{os.getpid()}-deadbeef.tmp"  # a save in progress
+    foreign = folder / ".net.mpk.123-notours.tmp"
+    for path in (stale, reused, live, foreign):
+        path.write_bytes(b"partial")
+    os.utime(reused, (0, 0))  # written before the process that now has its id started
+    save_package(saved, IR, tensors(), {})
+    assert not stale.exists() and not reused.exists()
+    assert live.exists() and foreign.exists()
+    assert load_package(saved)[0] == IR

@@ -219,6 +219,42 @@ def test_package_with_mismatched_tensors(saved: tuple[Path, str], tmp_path: Path
         model_io.load_model(str(tmp_path / "ir.mpk"), backend(), "cpu")
 
 
+def test_a_tensor_of_another_shape_is_refused_at_load(saved: tuple[Path, str],
+                                                     tmp_path: Path) -> None:
+    """Not at the first call, in torch's words: the statement that loads it is located."""
+    ir, tensors, metadata = packages.load_package(saved[0] / "mlp.mpk")
+    tensors["0.weight"] = torch.zeros(5, 7)
+    packages.save_package(tmp_path / "bad.mpk", ir, tensors, metadata)
+    result = mrun(tmp_path, 'let m = load_model("bad.mpk")\nprint(m(zeros([1, 64])))\n',
+                  expect=1)
+    assert result.stderr.startswith(
+        "prog.m:1:9: error: model package 'bad.mpk' does not match its architecture: "
+        "tensor '0.weight' is f32[5, 7] but the IR declares f32[32, 64]"), result.stderr
+
+
+@pytest.mark.parametrize("symbol", ['"fc\\22\\22\\22 + __import__(\\22os\\22)"', '"a b"',
+                                    '"0x"', '"x..y"'])
+def test_a_symbol_that_is_not_an_identifier_is_refused(saved: tuple[Path, str], tmp_path: Path,
+                                                       symbol: str) -> None:
+    """Backends write symbols into generated code; a package cannot choose them freely."""
+    ir, tensors, metadata = packages.load_package(saved[0] / "mlp.mpk")
+    ir = ir.replace("@Mlp_64", f"@{symbol}")
+    packages.save_package(tmp_path / "names.mpk", ir, tensors, metadata)
+    with pytest.raises(UserError, match="model.def has sym_name .*, which is not an identifier"):
+        model_io.load_model(str(tmp_path / "names.mpk"), backend(), "cpu")
+
+
+def test_a_renamed_parameter_must_still_be_an_identifier(saved: tuple[Path, str],
+                                                         tmp_path: Path) -> None:
+    ir, tensors, metadata = packages.load_package(saved[0] / "mlp.mpk")
+    evil = '"0.weight\\0A"'
+    ir = ir.replace("@\"0.weight\"", f"@{evil}")
+    tensors["0.weight\n"] = tensors.pop("0.weight")
+    packages.save_package(tmp_path / "param.mpk", ir, tensors, metadata)
+    with pytest.raises(UserError, match="'0.weight\\\\n', which is not an identifier"):
+        model_io.load_model(str(tmp_path / "param.mpk"), backend(), "cpu")
+
+
 # -------------------------------------------------------------- interrupted saves
 
 
