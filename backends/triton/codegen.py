@@ -32,9 +32,9 @@ from functools import singledispatchmethod
 from xdsl.dialects import func
 from xdsl.ir import Operation
 
-from mlang.backends.torch.codegen import (
-    FunctionContext, TorchEmitter, _python_names,  # pyright: ignore[reportPrivateUsage]
-)
+from mlang.backends.torch.codegen import _python_names  # pyright: ignore[reportPrivateUsage]
+from mlang.backends.torch.context import FunctionContext
+from mlang.backends.torch.emitter import TorchEmitter
 from mlang.backends.triton.device import CodegenError
 from mlang.backends.triton.kernels import (
     KernelPrinter, KernelSource, MatmulPrinter, PointwisePrinter, ReductionPrinter,

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import DYNAMIC_INDEX, IntegerType, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from mlang.backends.torch.codegen import TORCH_DTYPES, FunctionContext, TorchEmitter
+from mlang.backends.torch.context import FunctionContext
+from mlang.backends.torch.emitter import TORCH_DTYPES, TorchEmitter
 from mlang.backends.triton.device import (
     CodegenError, DeviceEmitter, Tile, compute_type, element,
 )
