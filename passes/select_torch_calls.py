@@ -202,6 +202,13 @@ def _read_only_by(op: Operation, reader: Operation) -> bool:
     return all(use.operation is reader for r in op.results for use in r.uses)
 
 
+def _float(x: float, like: SSAValue) -> FloatAttr:
+    """`x` as an attribute of the element type of the tensor value `like`."""
+    element = _element(like)
+    assert isinstance(element, AnyFloat)
+    return FloatAttr(x, element)
+
+
 def _dim(axis: int) -> dict[str, Attribute]:
     """The `dim` property of a call."""
     return {"dim": IntegerAttr(axis, i64)}
@@ -327,7 +334,7 @@ class SelectLayerNorm(SelectionPattern):
             return None
         call = tc.LayerNormOp(
             operands=[x, weight, bias], result_types=[op.result.type],
-            properties={"eps": FloatAttr(eps, _element(plus_eps.rhs))},  # type: ignore[arg-type]
+            properties={"eps": _float(eps, plus_eps.rhs)},
         )
         return Selection((mean[0], centred, square, var, plus_eps, r, normed, mul_w), call)
 
@@ -403,8 +410,7 @@ class SelectScalarArith(SelectionPattern):
                     or constant.type != TensorType(element, [])
                     or _shape(tensor) != _shape(op.results[0])):
                 continue
-            properties = {"operator": StringAttr(symbol),
-                          "scalar": FloatAttr(value, element)}  # type: ignore[arg-type]
+            properties = {"operator": StringAttr(symbol), "scalar": _float(value, constant)}
             return Selection((), kind(operands=[tensor], properties=properties,
                                       result_types=[tensor.type]))
         return None
@@ -423,7 +429,7 @@ def _row_scale_of(op: SelectOp) -> tuple[SSAValue, int, tuple[Operation, ...]] |
     absmax = _op(div.lhs, MaximumOp)
     neg = None if absmax is None else _op(absmax.rhs, NegOp)
     high = None if absmax is None else _op(absmax.lhs, ReduceMaxOp)
-    if neg is None or high is None:
+    if absmax is None or neg is None or high is None:
         return None
     x = high.input
     low = _reduce(neg.input, ReduceMinOp, x)
@@ -451,7 +457,9 @@ class SelectInt8QuantizeRows(SelectionPattern):
     quantize."""
 
     def match(self, op: Operation) -> Selection | None:
-        select = _op(op.scale, SelectOp) if isinstance(op, QuantizeOp) else None
+        if not isinstance(op, QuantizeOp):
+            return None
+        select = _op(op.scale, SelectOp)
         found = None if select is None else _row_scale_of(select)
         if select is None or found is None or found[0] != op.input:
             return None
@@ -480,17 +488,18 @@ class SelectInt8Linear(SelectionPattern):
     weight."""
 
     def match(self, op: Operation) -> Selection | None:
-        bias, scaled = None, op
+        bias, scaled = None, op if isinstance(op, MulOp) else None
         if isinstance(op, AddOp):
             scaled, bias = _op(op.lhs, MulOp), op.rhs
-        by_row = _op(scaled.operands[0], MulOp) if isinstance(scaled, MulOp) else None
+        by_row = None if scaled is None else _op(scaled.lhs, MulOp)
         cast = None if by_row is None else _op(by_row.lhs, CastOp)
         matmul = None if cast is None else _op(cast.input, MatmulOp)
         if (scaled is None or by_row is None or cast is None or matmul is None
                 or _element(matmul.lhs) != i8 or op.results[0].type != cast.result.type):
             return None
-        w, xs, ws = matmul.rhs, by_row.rhs, scaled.operands[1]
-        inner = tuple(o for o in (scaled, by_row, cast, matmul) if o is not op)
+        w, xs, ws = matmul.rhs, by_row.rhs, scaled.rhs
+        inner: tuple[Operation, ...] = tuple(
+            o for o in (scaled, by_row, cast, matmul) if o is not op)
         kind: type[tc.Int8MatmulFamilyOp] = tc.Int8ScaledMatmulOp
         wt, st = _transposed(w), _transposed(ws)
         if wt is not None and st is not None:

@@ -63,7 +63,7 @@ CALL_FUNCTIONS: dict[type[Operation], str] = {
     tc.ReluOp: "torch.relu", tc.SoftmaxOp: "torch.softmax",
     tc.LogSoftmaxOp: "torch.log_softmax", tc.Int8RowScaleOp: "int8_row_scale",
     tc.Int8QuantizeRowsOp: "int8_quantize_rows", tc.Int8ScaledMatmulOp: "int8_scaled_matmul",
-    tc.Int8LinearOp: "int8_linear",
+    tc.Int8LinearOp: "int8_linear", tc.LinearOp: "torch.nn.functional.linear",
 }
 """The function that each `torchcall` op of the simple forms (its operands, then `dim`)
 calls."""
@@ -282,6 +282,7 @@ class TorchEmitter:
     # ---------------------------------------------------------------- torchcall
 
     @emit.register(tc.UnaryCallOp)
+    @emit.register(tc.LinearOp)
     @emit.register(tc.SoftmaxFamilyOp)
     @emit.register(tc.Int8RowScaleOp)
     @emit.register(tc.Int8QuantizeRowsOp)
@@ -293,11 +294,6 @@ class TorchEmitter:
             args.append(f"dim={dim.value.data}" if isinstance(op, tc.SoftmaxFamilyOp)
                         else dim.value.data)
         ctx.define_all(op.results, _call(CALL_FUNCTIONS[type(op)], *args))
-
-    @emit.register
-    def _linear(self, op: tc.LinearOp, ctx: FunctionContext) -> None:
-        args = [ctx.use(v) for v in op.operands]
-        ctx.define(op.result, _call("torch.nn.functional.linear", *args))
 
     @emit.register
     def _layer_norm(self, op: tc.LayerNormOp, ctx: FunctionContext) -> None:
