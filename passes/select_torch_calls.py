@@ -21,9 +21,10 @@ over memory and an allocation. This pass is the torch backend's instruction sele
 In: tensorops (the output of `lower-to-tensor`). Out: the same, with each pattern's last
 op (its root) replaced by the call and its other ops erased. A pattern matches only when
 each of its inner values is read by the pattern alone, or is one that the call gives
-besides the root's (`int8_quantize_rows` gives the scales too); constants are matched by
-value and stay, for `dce` or the printer to drop. The walk goes from the last op to the
-first, so that the widest pattern ending at an op is tried before those inside it.
+besides the root's (`int8_quantize_rows` gives the scales too). Constants are matched by
+value; they, and any other op without effects that nothing reads any more, are erased as
+the walk reaches them. The walk goes once from the last op to the first, so that the
+widest pattern ending at an op is tried before those inside it.
 Each call computes what the ops compute, in float32 to within rounding (PyTorch's fused
 kernels reorder sums), and exactly for the int8 patterns, which keep the order of
 operations.
@@ -109,6 +110,7 @@ def _erase_all(rewriter: PatternRewriter, ops: Iterable[Operation]) -> None:
     left = list(ops)
     while left:
         unread = [op for op in left if not any(r.uses for r in op.results)]
+        assert unread, "an inner op of a selected pattern is read from outside it"
         for op in unread:
             rewriter.erase(op)
         left = [op for op in left if op not in unread]

@@ -59,7 +59,7 @@ def main_both(params, x, training=False):
 FUNCTIONS = {"forward": forward, "main.both": main_both}
 '''
 """`SOURCE` printed: the transpose, matmul and add as one `linear` and `maximum(x, 0)` as
-`relu` (see `idioms.py`), each value deleted after its last use."""
+`relu` (see `passes/select_torch_calls.py`), each value deleted after its last use."""
 
 PARAMS = {"fc1.weight": torch.randn(3, 4), "fc1.bias": torch.randn(3)}
 
