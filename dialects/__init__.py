@@ -34,6 +34,7 @@ _DIALECTS: dict[str, Callable[[], Dialect]] = {
     "model": lambda: _load("mlang.dialects.model", "Model"),
     "tensorops": lambda: _load("mlang.dialects.tensorops", "TensorOps"),
     "kernel": lambda: _load("mlang.dialects.kernel", "Kernel"),
+    "torchcall": lambda: _load("mlang.dialects.torchcall", "TorchCall"),
 }
 
 

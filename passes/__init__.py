@@ -58,6 +58,7 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-linear": lambda: _load("lower_linear", "LowerLinearPass"),
     "lower-norms": lambda: _load("lower_norms", "LowerNormsPass"),
     "lower-reductions": lambda: _load("lower_reductions", "LowerReductionsPass"),
+    "select-torch-calls": lambda: _load("select_torch_calls", "SelectTorchCalls"),
     "wrap-kernels": lambda: _load("wrap_kernels", "WrapKernels"),
     "test-crash": lambda: _load("test_crash", "TestCrash"),
     "test-statistics": lambda: _load("test_statistics", "TestStatistics"),

@@ -1,7 +1,8 @@
 """The torch backend as a `Backend`: a `model.def` lowered to tensorops, printed as Python
 calling PyTorch, and executed.
 
-    definition (model level) --lower-to-tensor--> tensorops --codegen--> Python source --exec
+    definition (model level) --lower-to-tensor--> tensorops --select-torch-calls-->
+        tensorops and torchcall ops --codegen--> Python source --exec
 
 `TorchBackend.compile` caches its result by a sha256 of the definition's model-level IR
 text and of the compiler's sources, in memory and on disk beside
@@ -126,7 +127,9 @@ def generate_definition(definition: DefOp, ctx: Context | None = None) -> str:
     stats.lowerings += 1
     module = ModuleOp([definition.clone()])
     lower_to_tensor(module, ctx)
-    return _generate(functions_in(module), f"model.def @{definition.sym_name.data}")
+    run_passes(module, codegen.SELECTION, "torch backend", ctx)
+    return _generate(functions_in(module), f"model.def @{definition.sym_name.data}",
+                     select=False)
 
 
 def lower_to_tensor(module: ModuleOp, ctx: Context | None = None) -> None:
@@ -134,10 +137,11 @@ def lower_to_tensor(module: ModuleOp, ctx: Context | None = None) -> None:
     run_passes(module, LOWERING, "torch backend", ctx)
 
 
-def _generate(functions: Iterable[func.FuncOp], what: str) -> str:
-    """Generated source; an op the printer cannot handle is an internal error."""
+def _generate(functions: Iterable[func.FuncOp], what: str, select: bool = True) -> str:
+    """Generated source (`select`: after `select-torch-calls`); an op the printer cannot
+    handle is an internal error."""
     try:
-        return codegen.generate_module(functions)
+        return codegen.generate_module(functions, select)
     except CodegenError as err:
         raise InternalError(None, f"torch backend: cannot generate {what}: {err}") from err
 

@@ -35,7 +35,8 @@ from xdsl.ir import Operation
 
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import python_names
-from mlang.backends.torch.codegen import RESERVED, FunctionContext, TorchEmitter
+from mlang.backends.torch.context import RESERVED, FunctionContext
+from mlang.backends.torch.emitter import TorchEmitter
 from mlang.backends.triton.kernels import KernelPrinter, KernelSource
 from mlang.backends.triton.matmul import MatmulPrinter
 from mlang.backends.triton.pointwise import PointwisePrinter

@@ -21,7 +21,8 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
 from xdsl.ir import Operation, SSAValue
 
 from mlang.backends.common.errors import CodegenError
-from mlang.backends.torch.codegen import TORCH_DTYPES, FunctionContext, TorchEmitter
+from mlang.backends.torch.context import FunctionContext
+from mlang.backends.torch.emitter import TORCH_DTYPES, TorchEmitter
 from mlang.backends.triton.device import DeviceEmitter, Tile, compute_type, element
 from mlang.dialects.kernel import Body, KernelOp, Role
 from mlang.dialects.kernel.autotune import autotune_candidates

@@ -9,7 +9,7 @@ import pytest
 import torch
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import f32
-from xdsl.ir import Block, Region
+from xdsl.ir import Block, Operation, Region
 
 from mlang.backends.common.cache import read_entry
 from mlang.backends.torch import codegen
@@ -60,7 +60,7 @@ def main_both(params, x, training=False):
 FUNCTIONS = {"forward": forward, "main.both": main_both}
 '''
 """`SOURCE` printed: the transpose, matmul and add as one `linear` and `maximum(x, 0)` as
-`relu` (see `idioms.py`), each value deleted after its last use."""
+`relu` (see `passes/select_torch_calls.py`), each value deleted after its last use."""
 
 PARAMS = {"fc1.weight": torch.randn(3, 4), "fc1.bias": torch.randn(3)}
 
@@ -159,6 +159,14 @@ def test_unsupported_op_is_named() -> None:
     f = func.FuncOp("scalar", ([f32, f32], [f32]), Region(block))
     with pytest.raises(CodegenError, match="cannot handle 'arith.addf'"):
         generate_module([f])
+
+
+def test_every_torchcall_op_has_a_printer() -> None:
+    from mlang.backends.torch.emitter import TorchEmitter
+    from mlang.dialects.torchcall import TorchCall
+
+    dispatch = TorchEmitter.__dict__["emit"].dispatcher.dispatch
+    assert not [op.name for op in TorchCall.operations if dispatch(op) is dispatch(Operation)]
 
 
 def test_call_to_a_missing_function() -> None:

@@ -1,6 +1,7 @@
-"""Instruction selection in the torch backend (`backends/torch/idioms.py`): which patterns
-become one PyTorch call, that they compute what the ops they replace compute, and that a
-pattern whose inner values are read elsewhere stays as it is."""
+"""Instruction selection in the torch backend (`passes/select_torch_calls.py`): which
+patterns become one `torchcall` op and so one PyTorch call, that they compute what the
+ops they replace compute, and that a pattern whose inner values are read elsewhere stays
+as it is."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import textwrap
 
 import pytest
 import torch
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 
 from mlang.backends import RunOptions, get_backend
 from mlang.backends.torch import backend, codegen
+from mlang.backends.torch.context import KERNELS
+from mlang.dialects import make_context
 from mlang.dialects.model.structure import DefOp
 from mlang.frontend import compile_source
+from mlang.passes.select_torch_calls import SelectTorchCalls
 
 PROGRAM = textwrap.dedent("""
     model Block() {
@@ -45,25 +50,42 @@ def _definition(source: str) -> DefOp:
     return next(op for op in lowered.ops if isinstance(op, DefOp))
 
 
+def _selected_ops(functions: list[func.FuncOp]) -> list[str]:
+    """The names of the ops of `functions` after `select-torch-calls`, on copies."""
+    module = ModuleOp([f.clone() for f in functions])
+    SelectTorchCalls().apply(make_context(), module)
+    return [op.name for op in module.walk()]
+
+
 def _params(definition: DefOp) -> dict[str, torch.Tensor]:
     """Random values for every parameter."""
     torch.manual_seed(0)
     return {p.sym_name.data: torch.randn(p.param_type.get_shape()) for p in definition.params}
 
 
+SELECTED = [
+    "torchcall.linear", "torchcall.gelu", "torchcall.layer_norm", "torchcall.softmax",
+    "torchcall.log_softmax", "torchcall.silu", "torchcall.relu", "torchcall.tensor_scalar",
+    "torchcall.scalar_tensor",
+]
+
+
 def test_each_pattern_becomes_one_call() -> None:
-    python = codegen.generate_module(backend.functions_in(_definition(PROGRAM)))
+    functions = backend.functions_in(_definition(PROGRAM))
+    ops = _selected_ops(functions)
+    assert set(SELECTED) <= set(ops), ops
+    assert not {"tensorops.erf", "tensorops.reduce_max", "tensorops.reduce_mean"} & set(ops)
+    python = codegen.generate_module(functions)
     for call in CALLS:
         assert call in python, f"{call} not in\n{python}"
     assert "torch.erf" not in python and "torch.amax" not in python and "torch.tensor(" not in python
 
 
-def test_selected_code_computes_what_the_ops_compute(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_selected_code_computes_what_the_ops_compute() -> None:
     definition = _definition(PROGRAM)
     functions = backend.functions_in(definition)
     selected = codegen.load_module(codegen.generate_module(functions))["forward"]
-    monkeypatch.setattr(codegen, "match_idiom", lambda op: None)
-    primitive_source = codegen.generate_module(functions)
+    primitive_source = codegen.generate_module(functions, select=False)
     assert "torch.nn.functional" not in primitive_source
     primitive = codegen.load_module(primitive_source)["forward"]
     params, x = _params(definition), torch.randn(5, 6)
@@ -99,6 +121,7 @@ func.func @f(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
 
 
 def test_a_pattern_whose_inner_value_escapes_stays_as_ops() -> None:
+    assert "torchcall.softmax" not in _selected_ops(codegen._parse_functions(SHARED_EXP))
     python = codegen.generate_module(codegen._parse_functions(SHARED_EXP))
     assert "torch.softmax" not in python and "torch.exp(" in python
     y, e = codegen.load_module(python)["f"]({}, x := torch.randn(3, 8))
@@ -133,7 +156,7 @@ def test_values_are_deleted_after_their_last_use_and_dead_ops_dropped() -> None:
 def test_every_kernel_named_by_the_printer_exists() -> None:
     from mlang.backends.torch import kernels
 
-    assert all(callable(getattr(kernels, name)) for name in codegen.KERNELS)
+    assert all(callable(getattr(kernels, name)) for name in KERNELS)
 
 
 def test_an_input_of_the_call_is_never_an_inner_value() -> None:
@@ -144,6 +167,7 @@ def test_an_input_of_the_call_is_never_an_inner_value() -> None:
       func.return %y : tensor<3x3xf32>
     }
     """
+    assert "torchcall.linear" not in _selected_ops(codegen._parse_functions(source))
     python = codegen.generate_module(codegen._parse_functions(source))
     assert "linear" not in python
     x = torch.randn(3, 3)
@@ -201,6 +225,7 @@ def test_maximum_with_negative_zero_is_no_relu() -> None:
       func.return %y : tensor<3xf32>
     }
     """
+    assert "torchcall.relu" not in _selected_ops(codegen._parse_functions(source))
     python = codegen.generate_module(codegen._parse_functions(source))
     assert "torch.relu" not in python
     y = codegen.load_module(python)["f"]({}, torch.tensor([-1.0, 0.0, 2.0]))
@@ -262,7 +287,10 @@ def test_a_row_scale_and_its_quantize_are_one_call_unless_the_scale_is_read_firs
     source = ROW_SCALE_THEN_QUANTIZE.replace(
         "EARLY", "%early = tensorops.neg %xs : tensor<?x1xf32>" if early else "").replace(
         "RESULT", "%early" if early else "%late")
-    python = codegen.generate_module(codegen._parse_functions(source))
+    functions = codegen._parse_functions(source)
+    ops = _selected_ops(functions)
+    assert ("torchcall.int8_quantize_rows" in ops) != early and "tensorops.select" not in ops
+    python = codegen.generate_module(functions)
     fused = "xq, xs = int8_quantize_rows(x, 1)" in python
     assert fused != early, python
     assert ("int8_row_scale(x, 1)" in python) == early
