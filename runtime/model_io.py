@@ -48,7 +48,7 @@ def load_model(path: str, backend: Backend, device: str) -> ModelInstance:
     check_tensors(definition, tensors, path)
     loss = metadata.get("loss", "cross_entropy")
     if loss not in LOSSES:
-        raise UserError(f"model package '{path}' names an unknown loss '{loss}'")
+        raise UserError(f"model package '{path}' names an unknown loss {loss!r}")
     params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params}
     return ModelInstance(definition, backend.compile(definition), params, loss)
 
@@ -98,7 +98,7 @@ def check_tensors(definition: DefOp, tensors: dict[str, torch.Tensor], path: str
     """Refuses tensors that are missing, extra, or of another dtype or shape than the
     parameters that the IR declares, naming the first few."""
     declared = {p.sym_name.data: p.param_type for p in definition.params}
-    problems = [f"it has a tensor '{n}' that the IR does not declare"
+    problems = [f"it has a tensor {n!r} that the IR does not declare"
                 for n in tensors if n not in declared]
     for name, t in declared.items():
         want = f"{dtype_name(t.element_type)}{list(t.get_shape())}"
