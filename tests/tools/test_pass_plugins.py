@@ -15,6 +15,7 @@ import torch
 
 from mlang.passes import PassRegistrationError, get_all_passes, register_pass
 from mlang.runtime.packages import FORMAT, save_package
+from mlang.support.crash_reproducer import ReproducerConfiguration, read_reproducer_configuration
 from mlang.support.source_input import PACKAGE_FORMAT
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "div_to_mul.py"
@@ -101,6 +102,23 @@ def test_a_crash_reproducer_loads_the_plugin_again(work: Path) -> None:
     elsewhere.mkdir()
     status, _, stderr = _mopt(str(work / "repro.mlir"), "--run-reproducer", cwd=elsewhere)
     assert status == 1 and "pass 'crash-me' failed: RuntimeError: boom" in stderr
+
+
+@pytest.mark.parametrize(
+    ("line", "configuration"),
+    [
+        ("// configuration: --pass-pipeline='builtin.module(cse)'",
+         ReproducerConfiguration("builtin.module(cse)")),
+        ("// configuration: --load-pass-plugin='/a b/p.py' --load-pass-plugin=/q.py "
+         "--pass-pipeline='builtin.module(x{s=\"it's\"})'",
+         ReproducerConfiguration('builtin.module(x{s="it\'s"})', ("/a b/p.py", "/q.py"))),
+        ("// configuration: --other=1 --pass-pipeline='builtin.module(cse)'", None),
+    ],
+)
+def test_reproducer_configurations_read_back(
+    line: str, configuration: ReproducerConfiguration | None
+) -> None:
+    assert read_reproducer_configuration(f"{line}\nbuiltin.module {{\n}}\n") == configuration
 
 
 def test_the_example_plugin_keeps_inexact_divisions_unless_asked(

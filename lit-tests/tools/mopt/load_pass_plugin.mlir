@@ -6,6 +6,9 @@
 // RUN: mopt %s --load-pass-plugin=%S/../../../examples/plugins/div_to_mul.py \
 // RUN:   -p div-to-mul,canonicalize --mlir-print-ir-after-all 2>&1 >/dev/null \
 // RUN:   | filecheck %s --check-prefix=AFTER
+// RUN: mopt %s --load-pass-plugin=%S/../../../examples/plugins/div_to_mul.py \
+// RUN:   -p canonicalize,div-to-mul --mlir-print-ir-after=div-to-mul 2>&1 >/dev/null \
+// RUN:   | filecheck %s --check-prefix=AFTER-ONE
 // RUN: mopt --load-pass-plugin=%S/../../../examples/plugins/div_to_mul.py --list-passes \
 // RUN:   | filecheck %s --check-prefix=LIST
 
@@ -52,6 +55,9 @@ func.func @by_tensor(%x: tensor<2x3xf32>, %d: tensor<3xf32>) -> tensor<2x3xf32> 
 // AFTER:      // -----// IR Dump After DivToMul (div-to-mul) //----- //
 // AFTER:      tensorops.mul
 // AFTER:      // -----// IR Dump After Canonicalize (canonicalize) //----- //
+
+// AFTER-ONE-NOT: IR Dump After Canonicalize
+// AFTER-ONE:     // -----// IR Dump After DivToMul (div-to-mul) //----- //
 
 // LIST:      div-to-mul {{ +}}Rewrites division by a float constant as multiplication by its reciprocal. (from plugin {{.*}}div_to_mul.py)
 // LIST-NEXT:   --exact=<bool> (default: true)
