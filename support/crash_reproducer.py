@@ -13,7 +13,6 @@ them too:
 
     // configuration: --load-pass-plugin=/abs/div_to_mul.py --pass-pipeline='...'
 
-
 Nothing is copied while passes run (a `clone()` per pass would cost more than most
 passes): `RunningPasses` only tracks which passes are running. After a crash, the driver
 rebuilds the module from its input and replays the top-level passes that had finished
