@@ -14,13 +14,23 @@ the passes a pipeline names are ever imported:
 A named pipeline is one line in `_PIPELINES`: its name mapped to a one-line description
 and a pipeline in `-p` syntax (`a,b{opt=1},func.func(c)`). It may be used wherever a pass
 may, and expands to its passes; it may name other pipelines.
+
+Code outside mlang (a pass plugin, loaded by `mopt --load-pass-plugin=FILE`) adds its
+passes to the same registry with `register_pass`, which decorates a pass class:
+
+    @register_pass
+    @dataclass(frozen=True)
+    class DivToMul(ModulePass):
+        name = "div-to-mul"
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+from mlang.support.pass_pipeline import is_pass_name
 
 if TYPE_CHECKING:
     from xdsl.passes import ModulePass
@@ -102,3 +112,39 @@ def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 def get_all_pipelines() -> dict[str, tuple[str, str]]:
     """Returns every named pipeline mapped to (one-line description, pipeline text)."""
     return dict(_PIPELINES)
+
+
+_BUILT_IN: frozenset[str] = frozenset(_PASSES)
+
+PassType = TypeVar("PassType", bound="type[ModulePass]")
+
+
+class PassRegistrationError(ValueError):
+    """A pass that cannot be registered: not a pass class, no valid name, or a name taken."""
+
+
+def register_pass(pass_type: PassType) -> PassType:
+    """Registers a `ModulePass` subclass under its `name`, beside the built-in passes, and
+    returns it, so that it may decorate the class. Names are unique across passes and
+    named pipelines."""
+    from xdsl.passes import ModulePass  # Here: importing the registry must stay cheap.
+
+    if not (isinstance(pass_type, type) and issubclass(pass_type, ModulePass)):
+        raise PassRegistrationError(f"register_pass takes a ModulePass class, not {pass_type!r}")
+    name = getattr(pass_type, "name", None)
+    if not isinstance(name, str) or not is_pass_name(name):
+        raise PassRegistrationError(
+            f"pass class '{pass_type.__name__}' needs a `name` of letters, digits, '_', "
+            f"'-' and '.', not {name!r}"
+        )
+    if name in _PASSES or name in _PIPELINES:
+        raise PassRegistrationError(f"cannot register pass '{name}': {_holder(name)} has that name")
+    _PASSES[name] = lambda: pass_type
+    return pass_type
+
+
+def _holder(name: str) -> str:
+    """What already holds the registered `name`, in words."""
+    if name in _PIPELINES:
+        return "a named pipeline"
+    return "a built-in pass" if name in _BUILT_IN else "another registered pass"

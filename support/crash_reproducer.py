@@ -7,7 +7,11 @@ reproducers), under a first line that says how to rerun it:
     // configuration: --pass-pipeline='builtin.module(test-crash{message="boom"})'
 
 `mopt --run-reproducer FILE` reads that line and reruns that pipeline, which crashes the
-same way. A crash inside `func.func(a,b)` reruns that whole nested pipeline.
+same way. A crash inside `func.func(a,b)` reruns that whole nested pipeline. When pass
+plugins were loaded, the line names them first, by absolute path, and the rerun loads
+them too:
+
+    // configuration: --load-pass-plugin=/abs/div_to_mul.py --pass-pipeline='...'
 
 Nothing is copied while passes run (a `clone()` per pass would cost more than most
 passes): `RunningPasses` only tracks which passes are running. After a crash, the driver
@@ -18,6 +22,7 @@ rebuilds the module from its input and replays the top-level passes that had fin
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -30,7 +35,18 @@ from mlang.support.ir_printing import IRPrinter
 from mlang.support.pass_instrumentation import PassInstrumentation
 from mlang.support.pass_manager import OpPipelinePass, format_pipeline
 
-_CONFIGURATION = re.compile(r"^// configuration: --pass-pipeline='(.*)'$", re.MULTILINE)
+_CONFIGURATION = re.compile(
+    r"^// configuration: (?P<plugins>.*?)--pass-pipeline='(?P<pipeline>.*)'$", re.MULTILINE
+)
+_PLUGIN_FLAG = "--load-pass-plugin="
+
+
+@dataclass(frozen=True)
+class ReproducerConfiguration:
+    """What a reproducer's `// configuration:` line asks for."""
+
+    pipeline: str
+    plugins: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,16 +89,29 @@ def replay_before(
     PassPipeline(_without_callbacks(passes[:index])).apply(ctx, module)
 
 
-def reproducer_text(crash: Crash, module_before: ModuleOp) -> str:
-    """The reproducer: the pipeline to rerun, then the IR to rerun it on."""
+def reproducer_text(
+    crash: Crash, module_before: ModuleOp, plugins: Sequence[str] = ()
+) -> str:
+    """The reproducer: the plugins to load and the pipeline to rerun, then the IR."""
     ir = IRPrinter(generic=True, debuginfo=True).to_text(module_before)
-    return f"// configuration: --pass-pipeline='{format_pipeline([crash.top_pass])}'\n{ir}"
+    flags = "".join(f"{_PLUGIN_FLAG}{shlex.quote(path)} " for path in plugins)
+    pipeline = format_pipeline([crash.top_pass])
+    return f"// configuration: {flags}--pass-pipeline='{pipeline}'\n{ir}"
 
 
-def read_reproducer_pipeline(text: str) -> str | None:
-    """The pipeline on a reproducer's `// configuration:` line, or None if it has none."""
+def read_reproducer_configuration(text: str) -> ReproducerConfiguration | None:
+    """The plugins and pipeline on a reproducer's `// configuration:` line, if it has one."""
     match = _CONFIGURATION.search(text)
-    return match.group(1) if match else None
+    if match is None:
+        return None
+    try:
+        words = shlex.split(match.group("plugins"))
+    except ValueError:
+        return None
+    if not all(word.startswith(_PLUGIN_FLAG) for word in words):
+        return None
+    plugins = tuple(word.removeprefix(_PLUGIN_FLAG) for word in words)
+    return ReproducerConfiguration(match.group("pipeline"), plugins)
 
 
 def _without_callbacks(passes: Sequence[ModulePass]) -> tuple[ModulePass, ...]:

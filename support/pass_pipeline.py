@@ -77,6 +77,11 @@ def parse_pass_list(text: str) -> tuple[PipelineElement, ...]:
     return elements
 
 
+def is_pass_name(text: str) -> bool:
+    """Whether `text` can name a pass in a pipeline."""
+    return _NAME.fullmatch(text) is not None
+
+
 def format_elements(anchor: str, elements: tuple[PipelineElement, ...]) -> str:
     """Prints `anchor(elements)` in MLIR's syntax; the inverse of `parse_pass_pipeline`."""
     inner = ",".join(

@@ -1,5 +1,8 @@
 """Reading an input file: bytes to UTF-8 text, and `--split-input-file` chunks.
 
+A file that is not text at all (a model package, anything holding a NUL byte) is named
+as such, rather than read as text that fails to parse somewhere inside the bytes.
+
 Chunks are padded with the newlines of the lines before them, so that every line and
 column inside a chunk, as the parser, the verifier and `expected-error` annotations see
 them, is that of the original file: nothing downstream needs to know about splitting.
@@ -7,12 +10,16 @@ them, is that of the original file: nothing downstream needs to know about split
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
 
 from mlang.support.diagnostics import CompileError, Loc
 
 STDIN_NAME = "<stdin>"
+PACKAGE_FORMAT = "mlang-package"
+"""The `format` in a model package's header (runtime/packages.py writes it)."""
+_TEXT_INPUTS = "mopt reads M (.m) and MLIR (.mlir) text"
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,39 @@ def read_input(path: str) -> tuple[str, bytes]:
             return path, stream.read()
     except OSError as err:
         raise CompileError(None, f"cannot read input file '{path}': {err.strerror}") from None
+
+
+def check_text(data: bytes, file: str) -> None:
+    """Rejects input that is not text: a safetensors file (a model package or not), or
+    bytes holding a NUL, at the first one. Such an error quotes no source line."""
+    kind = _safetensors_kind(data)
+    if kind is not None:
+        raise CompileError(Loc(file, 1, 1), f"not a text file: this is {kind}; {_TEXT_INPUTS}")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        col = len(data[data.rfind(b"\n", 0, nul) + 1 : nul].decode("utf-8", errors="replace"))
+        message = f"not a text file: it holds a NUL byte; {_TEXT_INPUTS}"
+        raise CompileError(Loc(file, line, col + 1), message)
+
+
+def _safetensors_kind(data: bytes) -> str | None:
+    """`an mlang model package` or `a safetensors file` if `data` is one, else None.
+    A safetensors file starts with its header's length (8 bytes, little-endian), then
+    the header, a JSON object whose `__metadata__` holds a package's `format`."""
+    size = int.from_bytes(data[:8], "little")
+    if len(data) < 10 or data[8:9] != b"{" or size > len(data) - 8:
+        return None
+    try:
+        header = json.loads(data[8 : 8 + size])
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(header, dict):
+        return None
+    metadata = header.get("__metadata__")
+    if isinstance(metadata, dict) and metadata.get("format") == PACKAGE_FORMAT:
+        return "an mlang model package"
+    return "a safetensors file"
 
 
 def decode_utf8(data: bytes, file: str) -> str:

@@ -3,6 +3,7 @@
     mopt input.mlir -p canonicalize,cse
     mopt input.mlir --pass-pipeline='builtin.module(func.func(cse))' --mlir-timing
     mopt invalid.mlir --split-input-file --verify-diagnostics
+    mopt input.mlir --load-pass-plugin=my_passes.py -p my-pass
 
 This file is the command line only; `opt_driver` does the work. Nothing heavy is imported
 before the options are parsed, so that `mopt --help` stays fast.
@@ -45,6 +46,13 @@ from mlang.tools.targets import get_all_targets
     "--pass-pipeline",
     metavar="PIPELINE",
     help="MLIR's pipeline syntax: 'builtin.module(a,func.func(b))'.",
+)
+@click.option(
+    "--load-pass-plugin",
+    "pass_plugins",
+    metavar="FILE",
+    multiple=True,
+    help="Load a Python file that registers passes (repeatable).",
 )
 @click.option("--list-passes", is_flag=True, help="List passes and named pipelines, then exit.")
 @click.option(
@@ -116,10 +124,9 @@ def cli(
 ) -> None:
     """Parses INPUT (.mlir or .m; '-' or nothing: stdin), runs passes, prints the result."""
     if list_passes:
-        from mlang.tools.pass_listing import format_pass_list
+        from mlang.tools.pass_listing import list_passes as list_all
 
-        click.echo(format_pass_list(), nl=False)
-        return
+        sys.exit(list_all(options["pass_plugins"], sys.stdout, sys.stderr))
     from mlang.support.ir_printing import IRPrinter, PrintIRConfig
     from mlang.tools.opt_driver import OptOptions, run_opt
 

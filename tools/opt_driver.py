@@ -30,7 +30,7 @@ from mlang.runtime.passes import get_all_passes
 from mlang.support.crash_reproducer import (
     Crash,
     RunningPasses,
-    read_reproducer_pipeline,
+    read_reproducer_configuration,
     replay_before,
     reproducer_text,
 )
@@ -55,7 +55,10 @@ from mlang.support.pass_pipeline import (
 )
 from mlang.support.pass_statistics import PassStatistics
 from mlang.support.pass_timing import PassTiming
-from mlang.support.source_input import SourceChunk, decode_utf8, read_input, split_source
+from mlang.support.source_input import (
+    SourceChunk, check_text, decode_utf8, read_input, split_source,
+)
+from mlang.tools.pass_plugins import PassPlugin, load_pass_plugins
 from mlang.tools.targets import MlirTarget, Target, get_all_targets
 
 _SPLIT_MARKERS = {"mlir": "// -----", "m": "# -----"}
@@ -71,6 +74,7 @@ class OptOptions:
     target: str = "mlir"
     pass_pipeline: str | None = None
     passes: str | None = None
+    pass_plugins: tuple[str, ...] = ()
     dump_pass_pipeline: bool = False
     split_input_file: bool = False
     verify_diagnostics: bool = False
@@ -112,6 +116,7 @@ class _Driver:
         self.timing = PassTiming() if options.timing else None
         self.statistics = PassStatistics() if options.statistics else None
         self.pipeline = PassPipeline(())
+        self.plugins: tuple[PassPlugin, ...] = ()
 
     def run(self, stdout: IO[str]) -> int:
         """Processes every chunk of the input; 0 if all succeeded (or verified)."""
@@ -137,13 +142,19 @@ class _Driver:
     def _read(self) -> tuple[str, str]:
         """Reads and decodes the input file."""
         file, data = read_input(self.options.input)
+        # Bytes that are not text are not quoted under an error: registered as no lines.
+        self.sources.add(file, "")
+        check_text(data, file)
         # Remembered before decoding, so that an encoding error can quote its line.
         self.sources.add(file, data.decode("utf-8", errors="replace"))
         return file, decode_utf8(data, file)
 
     def _build_pipeline(self, input_text: str) -> PassPipeline:
-        """Parses and builds the pipeline given by -p, --pass-pipeline or a reproducer."""
-        top = self._parse_pipeline(input_text)
+        """Loads the pass plugins, then parses and builds the pipeline given by -p,
+        --pass-pipeline or a reproducer."""
+        text, plugins = self._requested_pipeline(input_text)
+        self.plugins = load_pass_plugins(plugins)
+        top = self._parse_pipeline(text)
         self._check_print_ir_names()
         instrumentations = self._instrumentations()
         builder = PipelineBuilder(
@@ -157,27 +168,34 @@ class _Driver:
             )
         return pipeline
 
-    def _parse_pipeline(self, input_text: str) -> NestedPipeline:
-        """The pipeline's tree; its text is remembered as PIPELINE_FILE for diagnostics."""
+    def _requested_pipeline(self, input_text: str) -> tuple[str | None, tuple[str, ...]]:
+        """The --pass-pipeline text (None: take -p's list) and the plugins to load, from
+        the command line or, with --run-reproducer, also from the input."""
         options = self.options
         if options.pass_pipeline is not None and options.passes is not None:
             raise CompileError(None, "-p and --pass-pipeline cannot be used together")
-        text = options.pass_pipeline
-        if options.run_reproducer:
-            if text is not None or options.passes is not None:
-                raise CompileError(None, "--run-reproducer takes the pipeline from the input")
-            text = read_reproducer_pipeline(input_text)
-            if text is None:
-                raise CompileError(
-                    None,
-                    "--run-reproducer: the input has no "
-                    "'// configuration: --pass-pipeline=...' line",
-                )
-        self.sources.add(PIPELINE_FILE, text if text is not None else options.passes or "")
+        if not options.run_reproducer:
+            return options.pass_pipeline, options.pass_plugins
+        if options.pass_pipeline is not None or options.passes is not None:
+            raise CompileError(None, "--run-reproducer takes the pipeline from the input")
+        configuration = read_reproducer_configuration(input_text)
+        if configuration is None:
+            raise CompileError(
+                None,
+                "--run-reproducer: the input has no "
+                "'// configuration: --pass-pipeline=...' line",
+            )
+        return configuration.pipeline, (*options.pass_plugins, *configuration.plugins)
+
+    def _parse_pipeline(self, text: str | None) -> NestedPipeline:
+        """The pipeline's tree, from `text` (None: -p's list); the text parsed is
+        remembered as PIPELINE_FILE for diagnostics."""
+        passes = self.options.passes
+        self.sources.add(PIPELINE_FILE, text if text is not None else passes or "")
         try:
             if text is not None:
                 return parse_pass_pipeline(text)
-            return NestedPipeline("builtin.module", parse_pass_list(options.passes or ""), 1)
+            return NestedPipeline("builtin.module", parse_pass_list(passes or ""), 1)
         except PipelineSyntaxError as err:
             raise CompileError(Loc(PIPELINE_FILE, 1, err.col), err.message) from None
 
@@ -292,11 +310,11 @@ class _Driver:
             # The IR before the crashed pass: the input again, through the passes before it.
             module = self._parse(chunk)
             replay_before(crash, self.pipeline.passes, self.ctx, module)
-            text = reproducer_text(crash, module)
+            plugins = [str(plugin.resolved) for plugin in self.plugins]
+            text = reproducer_text(crash, module, plugins)
         except Exception as err:
-            return Note(
-                None, f"no reproducer written: replaying the pipeline failed: {describe_exception(err)}"
-            )
+            reason = describe_exception(err)
+            return Note(None, f"no reproducer written: replaying the pipeline failed: {reason}")
         try:
             path = self._reproducer_path()
             path.write_text(text, encoding="utf-8")

@@ -1,20 +1,37 @@
-"""`mopt --list-passes`: each pass with its summary and options, then the named pipelines."""
+"""`mopt --list-passes`: each pass with its summary and options, then the named pipelines.
+A pass that a plugin registered says so after its summary."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO
 
 from xdsl.passes import ModulePass, get_pass_option_infos
 
 from mlang.passes import PASS_SUMMARIES, get_all_pipelines
 from mlang.runtime.passes import get_all_passes
+from mlang.support.diagnostics import CompileError, SourceManager, render
+from mlang.tools.pass_plugins import load_pass_plugins, plugin_of_pass
 
 # Under `from __future__ import annotations`, xDSL shows an option's type as "'int'".
 _QUOTES = "'\""
 
 
-def format_pass_list() -> str:
-    """Lists registered passes (summary, options) and named pipelines (summary, passes)."""
+def list_passes(plugins: Sequence[str], stdout: IO[str], stderr: IO[str]) -> int:
+    """Loads the plugins and prints the list; returns the exit status."""
+    try:
+        loaded = load_pass_plugins(plugins)
+    except CompileError as err:
+        stderr.write(render(err, SourceManager()))
+        return 1
+    stdout.write(format_pass_list(plugin_of_pass(loaded)))
+    return 0
+
+
+def format_pass_list(plugin_of: Mapping[str, str] | None = None) -> str:
+    """Lists registered passes (summary, options) and named pipelines (summary, passes);
+    `plugin_of` maps the name of each plugin pass to its plugin's path."""
+    plugin_of = plugin_of or {}
     passes = sorted(get_all_passes().items())
     pipelines = sorted(get_all_pipelines().items())
     width = max(len(name) for name, _ in [*passes, *pipelines]) + 2
@@ -22,7 +39,7 @@ def format_pass_list() -> str:
     for name, factory in passes:
         lines += [
             f"  {name:<{width}}{line}" if i == 0 else f"  {'':<{width}}  {line}"
-            for i, line in enumerate(_describe_pass(name, factory))
+            for i, line in enumerate(_describe_pass(name, factory, plugin_of.get(name)))
         ]
     lines.append("Pipelines:")
     for name, (summary, text) in pipelines:
@@ -31,13 +48,17 @@ def format_pass_list() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _describe_pass(name: str, factory: Callable[[], type[ModulePass]]) -> list[str]:
-    """The summary of a pass, then its options; a pass that fails to load says why."""
+def _describe_pass(
+    name: str, factory: Callable[[], type[ModulePass]], plugin: str | None
+) -> list[str]:
+    """The summary of a pass (and its plugin), then its options; a pass that fails to
+    load says why."""
     try:
         pass_type = factory()
     except Exception as err:  # One broken pass module must not hide the others.
         return [f"<cannot load: {type(err).__name__}: {err}>"]
-    return [_summary(name, pass_type), *_options(pass_type)]
+    origin = f" (from plugin {plugin})" if plugin is not None else ""
+    return [_summary(name, pass_type) + origin, *_options(pass_type)]
 
 
 def _summary(name: str, pass_type: type[ModulePass]) -> str:
