@@ -244,6 +244,10 @@ class _Driver:
             output = self._compile(chunk, target)
         except CompileError as err:
             errors.append(err)
+        except MemoryError:
+            # Whatever was being built is garbage now: the chunk is blamed, not mopt.
+            errors.append(CompileError(Loc(chunk.file, chunk.first_line, 1),
+                                       "out of memory processing this input"))
         if not self.options.verify_diagnostics:
             for error in errors:
                 self.report(error)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import warnings
 from pathlib import Path
 
@@ -155,10 +154,9 @@ def test_host_ranges_are_lazy() -> None:
     assert isinstance(steps, range) and len(steps) == 10**6
     module = compile_source("for i in 0..1000000000 {\n    print(i)\n}\n", "prog.m")
     out = StopAfter(3)
-    start = time.monotonic()
     with pytest.raises(KeyboardInterrupt):
         Interpreter(module, get_backend("reference"), out=out).run()  # type: ignore[arg-type]
-    assert out.lines == ["0", "1", "2"] and time.monotonic() - start < 5
+    assert out.lines == ["0", "1", "2"]
 
 
 def test_memory_error_at_run_time_is_located(tmp_path: Path,

@@ -395,6 +395,22 @@ def test_m_input_goes_through_the_frontend(tmp_path: Path) -> None:
     assert stderr.getvalue().startswith(f"{path}:1:")
 
 
+@pytest.mark.parametrize("name", ["in.mlir", "in.m"])
+def test_memory_error_is_located_not_internal(tmp_path: Path, name: str,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Memory running out while mopt builds IR is blamed on the input, with no traceback."""
+    def exhausted(*args: object) -> object:
+        raise MemoryError
+
+    monkeypatch.setattr(opt_driver._Driver, "_parse", exhausted)
+    path = tmp_path / name
+    path.write_text("\n\nbuiltin.module {}\n")
+    stderr = StringIO()
+    assert run_opt(OptOptions(input=str(path), split_input_file=True), StringIO(), stderr) == 1
+    assert stderr.getvalue().startswith(f"{path}:1:1: error: out of memory processing this input")
+    assert "Traceback" not in stderr.getvalue() and "internal error" not in stderr.getvalue()
+
+
 # ----------------------------------------------------------------------------- fuzzing
 
 _TOKENS = [
