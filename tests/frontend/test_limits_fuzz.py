@@ -5,9 +5,10 @@ never with another exception. Run with `-s` to see the counts."""
 from __future__ import annotations
 
 import re
-import time
+import signal
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,9 @@ EXTRA = ["for i in 0..{n} {{\n    print(i)\n}}\n",
          "fn f(x: f32[N, 2]) -> f32[N, 2] {{\n    let y = x\n    for i in 0..{n} {{\n"
          "        y = y + 1.0\n    }}\n    return y\n}}\nprint(f(ones([1, 2])))\n"]
 OUTCOMES: Counter[str] = Counter()
-SECONDS_PER_CASE = 20  # generous: the machine is shared; a hang takes minutes
+HANG_SECONDS = 120
+"""A case still compiling after this long hangs: a guard, not a speed test (a limit is
+met in well under a second; a hang, as before the limits, runs for many minutes)."""
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,12 +61,27 @@ def huge_program(draw: st.DrawFn) -> str:
     return text
 
 
+@contextmanager
+def hang_guard(seconds: int) -> Iterator[None]:
+    """Fails the case that runs `seconds` without finishing, rather than hanging the suite."""
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError(f"still compiling after {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
 @given(huge_program())
-def test_huge_programs_fail_fast_with_a_location(text: str) -> None:
-    start = time.monotonic()
+def test_huge_programs_compile_or_fail_with_a_location(text: str) -> None:
     try:
-        compile_source(text, "prog.m")
+        with hang_guard(HANG_SECONDS):
+            compile_source(text, "prog.m")
         OUTCOMES["compiled"] += 1
     except CompileError as err:
         assert err.loc is not None and err.loc.line >= 1, err.message
@@ -72,4 +90,3 @@ def test_huge_programs_fail_fast_with_a_location(text: str) -> None:
     except BaseException:
         OUTCOMES["other"] += 1
         raise
-    assert time.monotonic() - start < SECONDS_PER_CASE
