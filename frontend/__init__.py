@@ -50,7 +50,7 @@ def collect_declarations(program: ast.Program, sources: SourceManager,
                          stack: list[str]) -> list[ast.ModelDecl | ast.FnDecl]:
     """The models and functions of a program and of everything it imports."""
     out: list[ast.ModelDecl | ast.FnDecl] = []
-    seen: dict[str, ast.Loc] = {}
+    seen: dict[str, Loc] = {}
     for item in program.items:
         if isinstance(item, ast.Import):
             for d in load_import(item, program.file, sources, stack):

@@ -13,18 +13,28 @@ from mlang.frontend.values import Dyn, Static, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
+Args = dict[str, Value | None]
+"""A built-in's arguments by parameter name, None where the default applies."""
+Locs = dict[str, Loc]
+"""Where each argument of a built-in's call is written (the call's location if not)."""
 
-def static_int(v: Value | None, loc: Loc, what: str, allow_none: bool = False) -> int | None:
+
+def static_int(v: Value | None, loc: Loc, what: str) -> int:
     """A compile-time integer argument (an integral float is accepted, as `dim / heads`)."""
     if v is None or (isinstance(v, Static) and v.value is None):
-        if allow_none:
-            return None
         raise CompileError(loc, f"{what} must be an integer known at compile time")
     if isinstance(v, Static) and isinstance(v.value, float) and v.value.is_integer():
         return int(v.value)
     if isinstance(v, Static) and isinstance(v.value, int) and not isinstance(v.value, bool):
         return v.value
     raise CompileError(loc, f"{what} must be an integer known at compile time, got {describe(v)}")
+
+
+def optional_int(v: Value | None, loc: Loc, what: str) -> int | None:
+    """A compile-time integer argument that may be left out or `none`."""
+    if v is None or (isinstance(v, Static) and v.value is None):
+        return None
+    return static_int(v, loc, what)
 
 
 def static_number(v: Value | None, loc: Loc, what: str) -> float:
@@ -46,13 +56,20 @@ def static_bool(v: Value | None, loc: Loc, what: str) -> bool:
 def static_shape(v: Value | None, loc: Loc, what: str = "shape") -> tuple[int, ...]:
     """A shape written as a list of compile-time integers."""
     if isinstance(v, Static) and isinstance(v.value, (list, tuple)):
-        return tuple(static_int(Static(d), loc, f"each size in {what}") for d in v.value)  # type: ignore[misc]
+        return tuple(static_int(Static(d), loc, f"each size in {what}") for d in v.value)
     raise CompileError(loc, f"{what} must be a list of integers known at compile time")
 
 
-def tensor_arg(em: Emitter, v: Value | None, loc: Loc) -> Dyn:
-    """A tensor argument, numbers becoming 0-d tensors."""
+def required(a: Args, name: str) -> Value:
+    """A required argument, which `bind` has checked is given."""
+    v = a[name]
     assert v is not None
+    return v
+
+
+def tensor_arg(em: Emitter, v: Value | None, loc: Loc) -> Dyn[TensorT]:
+    """A tensor argument, numbers becoming 0-d tensors."""
+    assert v is not None  # a required argument, which `bind` has checked is given
     return em.tensor(v, loc)
 
 
@@ -69,7 +86,8 @@ def derived_shape(x: TensorT, loc: Loc, what: str, rule: Callable[[shapes.Shape]
     unknown rank (a loaded model's output), whose shape only the run reveals, the rule is
     applied to `rank` unknown sizes when the result's rank is known, else nothing is."""
     if x.shape is not None:
-        return shape_rule(loc, what, lambda: rule(x.shape))  # type: ignore[arg-type]
+        shape = x.shape
+        return shape_rule(loc, what, lambda: rule(shape))
     if rank is None:
         return None
     return shape_rule(loc, what, lambda: rule((None,) * rank))

@@ -11,7 +11,7 @@ from the host program is a `model.call`; creating a model is the models part's
 from __future__ import annotations
 
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, i64
-from xdsl.ir import Block
+from xdsl.ir import Block, SSAValue
 
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp
@@ -21,11 +21,11 @@ from mlang.frontend.host_functions import emit_host_function
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.layers import emit_layer
 from mlang.frontend.methods import method_params
-from mlang.frontend.models import ModelInfo
+from mlang.frontend.generator import IRGenBase
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
 from mlang.frontend.tensor_functions import FUNCTIONS, emit_function
-from mlang.frontend.typecheck import declared_type, resolve_dim, unify
+from mlang.frontend.typecheck import Subst, declared_type, resolve_dim, unify
 from mlang.frontend.types import BOOL, FLOAT, INT, ModelT, MType, TensorT, TupleT, ir_type
 from mlang.frontend.values import (
     BuiltinRef, Dyn, FieldPath, FnRef, LayerSpec, MethodRef, ModelClass, Seq, Static,
@@ -37,12 +37,9 @@ MAX_INLINE_DEPTH = 64
 """How deeply inlined calls may nest: a deeper chain is taken for recursion."""
 
 
-class CallGen:
+class CallGen(IRGenBase):
     """The calls part of `IRGen` (frontend/irgen.py), whose other parts it calls through
     `self` (`expr`, `block`, and the models' and methods' parts)."""
-
-    globals: Scope
-    by_symbol: dict[str, ModelInfo]
 
     def call(self, e: ast.Call, frame: Frame) -> Value:
         """Any call: built-ins, layers, models, methods and functions."""
@@ -54,25 +51,31 @@ class CallGen:
             return self.builtin_call(callee.name, e, args, kwargs, frame)
         if isinstance(callee, FieldPath):
             return self.field_call(callee, "forward", e, args, kwargs, frame)
-        if isinstance(callee, MethodRef) and isinstance(callee.owner, FieldPath):
-            return self.field_call(callee.owner, callee.name, e, args, kwargs, frame)
+        if isinstance(callee, MethodRef):
+            return self.method_call(callee, e, args, kwargs, frame)
         if isinstance(callee, LayerSpec):
             return emit_layer(em, callee, self.single_arg(e, args, kwargs, callee.kind), e.loc)
         if isinstance(callee, SubModel):
             return self.inline_method(MethodRef(callee, "forward"), e, args, kwargs, frame)
-        if isinstance(callee, MethodRef) and not isinstance(callee.owner, Dyn):
-            return self.inline_method(callee, e, args, kwargs, frame)
         if isinstance(callee, FnRef):
             return self.inline(callee.decl, self.globals, e, args, kwargs, frame, None)
         if isinstance(callee, ModelClass):
             if em.in_model:
                 raise CompileError(e.loc, "models are created as fields of a model, not in methods")
             return self.instantiate(callee.decl, e, args, kwargs, frame)
-        if isinstance(callee, MethodRef):
-            return self.host_method_call(callee.owner, callee.name, e, args, kwargs, frame)  # type: ignore[arg-type]
         if isinstance(callee, Dyn) and isinstance(callee.type, ModelT):
             return self.host_method_call(callee, "forward", e, args, kwargs, frame)
         raise CompileError(e.func.loc, f"{describe(callee)} is not callable")
+
+    def method_call(self, ref: MethodRef, e: ast.Call, args: list[Value],
+                    kwargs: dict[str, Value], frame: Frame) -> Value:
+        """A method of a field of a host model instance, of a host model instance, or of
+        the enclosing model or a sub-model (inlined)."""
+        if isinstance(ref.owner, FieldPath):
+            return self.field_call(ref.owner, ref.name, e, args, kwargs, frame)
+        if isinstance(ref.owner, Dyn):
+            return self.host_method_call(ref.owner, ref.name, e, args, kwargs, frame)
+        return self.inline_method(ref, e, args, kwargs, frame)
 
     def keywords(self, e: ast.Call, frame: Frame) -> dict[str, Value]:
         """The keyword arguments of a call, each named once."""
@@ -83,7 +86,8 @@ class CallGen:
             out[kw.name] = self.expr(kw.value, frame)
         return out
 
-    def single_arg(self, e: ast.Call, args: list[Value], kwargs: dict, what: str) -> Value:
+    def single_arg(self, e: ast.Call, args: list[Value], kwargs: dict[str, Value],
+                   what: str) -> Value:
         """The one positional argument of a layer call."""
         if len(args) != 1 or kwargs:
             raise CompileError(e.loc, f"{what} takes exactly one input, "
@@ -121,7 +125,8 @@ class CallGen:
 
     def enclosing_decl(self, frame: Frame) -> ast.ModelDecl:
         """The declaration of the model whose method is being generated."""
-        decl = frame.model_scope.lookup("__model__")  # type: ignore[union-attr]
+        assert frame.model_scope is not None  # only a method's frame asks
+        decl = frame.model_scope.lookup("__model__")
         assert isinstance(decl, ModelClass)
         return decl.decl
 
@@ -134,13 +139,14 @@ class CallGen:
         sig = Signature(decl.name, tuple(
             (p.name, REQUIRED if p.default is None else p.default) for p in decl.params))
         bound = bind(sig, e, args, kwargs)
-        subst: dict[str, object] = {}
+        subst: Subst = {}
         scope = Scope(parent)
         unranked: list[ast.Param] = []
         for p in decl.params:
             value = bound.args[p.name]
             if value is None:
-                value = self.expr(p.default, Frame(ConstEmitter(Block(), True), parent))  # type: ignore[arg-type]
+                assert p.default is not None  # `bind` leaves unset only what has a default
+                value = self.expr(p.default, Frame(ConstEmitter(Block(), True), parent))
             if p.type is not None:
                 unify(p.type, value, subst, parent, bound.locs.get(p.name, e.loc),
                       f"argument '{p.name}' of {decl.name}")
@@ -155,27 +161,31 @@ class CallGen:
             self.block(decl.body, inner)
             return self.finish(decl, inner, subst, parent, e.loc)
         except ShapeMismatch as err:
-            if not self.fits_any_sizes(decl, scope, model, frame):
+            if not self.fits_any_sizes(decl, scope, parent, model, frame):
                 raise  # the body is wrong whatever the sizes: the error is its own
             raise ShapeMismatch(e.loc, f"{decl.name}: {err.message}", [
                 Note(err.loc, f"in the body of {decl.name}, for the sizes of this call"),
                 *err.notes]) from None
 
     def expect_shapes(self, decl: ast.FnDecl, params: list[ast.Param], scope: Scope,
-                      subst: dict[str, object], parent: Scope, em: Emitter, loc: Loc) -> None:
+                      subst: Subst, parent: Scope, em: Emitter, loc: Loc) -> None:
         """Arguments whose ranks are known only at run time (a loaded model's results)
         are checked against their declared types when the call runs, one size name
         standing for one size in all of them, and are given those types here."""
         dims: list[list[int | str]] = []
         types: list[TensorT] = []
+        operands: list[SSAValue] = []
         for p in params:
             assert isinstance(p.type, ast.TensorTypeExpr)
             sizes = [resolve_dim(d, subst, parent) for d in p.type.dims]
-            dims.append([d if isinstance(d, int) else d or "" for d in sizes])  # type: ignore[misc]
+            dims.append([d if isinstance(d, int) else d or "" for d in sizes])
             types.append(TensorT(p.type.dtype, tuple(d if isinstance(d, int) else None
                                                      for d in sizes)))
+            argument = scope.names[p.name]
+            assert isinstance(argument, Dyn)  # the caller found it a tensor of unknown rank
+            operands.append(argument.ssa)
         op = host.ExpectShapesOp.create(
-            operands=[scope.names[p.name].ssa for p in params],  # type: ignore[union-attr]
+            operands=operands,
             result_types=[ir_type(t) for t in types],
             properties={
                 "dims": ArrayAttr([ArrayAttr([IntegerAttr(d, i64) if isinstance(d, int)
@@ -187,17 +197,17 @@ class CallGen:
         for p, result, t in zip(params, op.results, types):
             scope.names[p.name] = Dyn(result, t)
 
-    def fits_any_sizes(self, decl: ast.FnDecl, scope: Scope, model: Scope | None,
+    def fits_any_sizes(self, decl: ast.FnDecl, scope: Scope, parent: Scope, model: Scope | None,
                        frame: Frame) -> bool:
         """Whether a body generates (into a scratch block) for tensors of its declared
         types with their size names left symbolic: then a shape mismatch it met came from
         the sizes of one call, and is reported there (M-LANGUAGE.md section 3)."""
-        generic = Scope(scope.parent)
+        generic = Scope(parent)
         for p in decl.params:
-            declared = None if p.type is None else declared_type(p.type, {}, scope.parent)
+            declared = None if p.type is None else declared_type(p.type, {}, parent)
             value = scope.names[p.name]
             if isinstance(declared, TensorT):
-                value = Dyn(Block(arg_types=[ir_type(declared)]).args[0], declared)
+                value = stand_in(declared)
             generic.names[p.name] = value
         scratch = Frame(frame.em.nested(Block()), generic, model, depth=frame.depth + 1)
         try:
@@ -208,7 +218,8 @@ class CallGen:
             pass  # something else than sizes stops it: leave the mismatch to the call
         return True
 
-    def finish(self, decl: ast.FnDecl, frame: Frame, subst: dict, scope: Scope, loc: Loc) -> Value:
+    def finish(self, decl: ast.FnDecl, frame: Frame, subst: Subst, scope: Scope,
+               loc: Loc) -> Value:
         """The value a function body returned, checked against its declared result."""
         if not frame.returned:
             if decl.result is not None:
@@ -221,7 +232,7 @@ class CallGen:
                   f"the result of {decl.name}")
         return result
 
-    def host_method_call(self, owner: Dyn, method: str, e: ast.Call, args: list[Value],
+    def host_method_call(self, owner: Dyn[MType], method: str, e: ast.Call, args: list[Value],
                          kwargs: dict[str, Value], frame: Frame) -> Value:
         """`net(x)` or `net.encode(x)` in the host program: a `model.call`."""
         if kwargs:
@@ -230,7 +241,8 @@ class CallGen:
         for v, n in zip(values, e.args):
             if not isinstance(v.type, TensorT) and v.type not in (INT, FLOAT, BOOL):
                 raise CompileError(n.loc, f"model inputs must be tensors or numbers, got {v.type}")
-        t = self.method_result(owner.type, method, [v.type for v in values], e.loc)  # type: ignore[arg-type]
+        assert isinstance(owner.type, ModelT)  # only model values are given methods
+        t = self.method_result(owner.type, method, [v.type for v in values], e.loc)
         results = list(t.elements) if isinstance(t, TupleT) else [t]
         op = CallOp(owner.ssa, method, [v.ssa for v in values], [ir_type(r) for r in results])
         frame.em.insert(op, e.loc)
@@ -247,10 +259,10 @@ class CallGen:
         if len(args) != len(params):
             raise CompileError(loc, f"{method} of {info.decl.name} takes {len(params)} "
                                     f"arguments, got {len(args)}")
-        subst: dict[str, object] = {}
+        subst: Subst = {}
         for i, (p, a) in enumerate(zip(params, args)):
             if p is not None:
-                unify(p, Dyn(None, a), subst, info.scope, loc,  # type: ignore[arg-type]
+                unify(p, stand_in(a), subst, info.scope, loc,
                       f"argument {i + 1} of {info.decl.name}.{method}")
         return substitute(info.results[method], subst)
 
@@ -263,11 +275,17 @@ class CallGen:
         return first.dtype if isinstance(first, ast.TensorTypeExpr) else None
 
 
-def substitute(t: MType, subst: dict) -> MType:
+def stand_in(t: MType) -> Dyn[MType]:
+    """A value of type `t` that no op computes (a scratch block's argument), for checking
+    types alone."""
+    return Dyn(Block(arg_types=[ir_type(t)]).args[0], t)
+
+
+def substitute(t: MType, subst: Subst) -> MType:
     """`t` with the size names bound in `subst` replaced (in tuple elements too)."""
     if isinstance(t, TensorT) and t.shape is not None:
         return TensorT(t.dtype, tuple(subst.get(d, d) if isinstance(d, str) else d
-                                      for d in t.shape))  # type: ignore[misc]
+                                      for d in t.shape))
     if isinstance(t, TupleT):
         return TupleT(tuple(substitute(e, subst) for e in t.elements))
     return t

@@ -8,6 +8,7 @@ in the host program numbers stay host scalars (`i64`, `f64`, `i1`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from xdsl.builder import Builder
 from xdsl.dialects import arith
@@ -21,9 +22,13 @@ from xdsl.rewriter import InsertPoint
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import GetParamOp
 from mlang.frontend.types import DTYPES, ListT, MType, TensorT, TupleT, ir_type
-from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value, describe
+from mlang.frontend.values import (
+    DType, Dyn, Seq, Static, StaticValue, Value, describe, is_tensor,
+)
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.floats import rounded
+
+T = TypeVar("T", bound=MType)
 
 
 @dataclass
@@ -52,24 +57,25 @@ class Emitter:
             self._param_cache[name] = self.insert(GetParamOp(name, t), loc).results[0]
         return self._param_cache[name]
 
-    def tensor(self, v: Value, loc: Loc, dtype: str | None = None) -> Dyn:
+    def tensor(self, v: Value, loc: Loc, dtype: str | None = None) -> Dyn[TensorT]:
         """`v` as a tensor: a number becomes a 0-d tensor (of `dtype` if given)."""
-        if isinstance(v, Dyn):
-            if not isinstance(v.type, TensorT):
-                raise CompileError(loc, f"expected a tensor, got {v.type}")
+        if is_tensor(v):
             return v
+        if isinstance(v, Dyn):
+            raise CompileError(loc, f"expected a tensor, got {v.type}")
         if isinstance(v, Static) and isinstance(v.value, (bool, int, float)):
             return self.tensor_constant(v.value, (), dtype or default_dtype(v.value), loc)
         raise CompileError(loc, f"expected a tensor, got {describe(v)}")
 
     def tensor_constant(
         self, value: StaticValue, shape: tuple[int, ...], dtype: str, loc: Loc
-    ) -> Dyn:
+    ) -> Dyn[TensorT]:
         """A dense tensor constant from a (nested) Python list or a scalar splat."""
         t = TensorT(dtype, shape)
         ir = ir_type(t)
         assert isinstance(ir, TensorType)
         flat = _flatten(value)
+        data: list[int] | list[float]
         if dtype == "bool" or dtype.startswith("i"):
             data = [int(x) if dtype == "bool" else _wrapped(int(x), dtype) for x in flat]
         else:
@@ -78,7 +84,7 @@ class Emitter:
         op = self.insert(arith.ConstantOp(attr, ir), loc)
         return Dyn(op.results[0], t)
 
-    def value(self, v: Value, loc: Loc, dtype: str | None = None) -> Dyn:
+    def value(self, v: Value, loc: Loc, dtype: str | None = None) -> Dyn[MType]:
         """`v` as an SSA value of the current mode (host scalars stay scalars on the host)."""
         if isinstance(v, Dyn):
             return v
@@ -90,9 +96,10 @@ class Emitter:
             raise CompileError(loc, f"{describe(v)} cannot be used as a value here")
         return self.host_constant(v.value, loc)
 
-    def host_constant(self, value: StaticValue, loc: Loc) -> Dyn:
+    def host_constant(self, value: StaticValue, loc: Loc) -> Dyn[MType]:
         """A compile-time value materialised in the host program."""
         t = Static(value).type
+        op: Operation
         if isinstance(value, bool):
             op = arith.ConstantOp(IntegerAttr(int(value), i1))
         elif isinstance(value, int):
@@ -110,12 +117,13 @@ class Emitter:
             raise CompileError(loc, "'none' cannot be used as a value here")
         return Dyn(self.insert(op, loc).results[0], t)
 
-    def host_sequence(self, items: list[Dyn], is_tuple: bool, loc: Loc) -> Dyn:
+    def host_sequence(self, items: list[Dyn[MType]], is_tuple: bool, loc: Loc) -> Dyn[MType]:
         """A host tuple, or a host list whose elements all have one type."""
         if is_tuple:
             tt = TupleT(tuple(i.type for i in items))
-            op = host.TupleOp.create(operands=[i.ssa for i in items], result_types=[ir_type(tt)])
-            return self.result(op, tt, loc)
+            tuple_op = host.TupleOp.create(operands=[i.ssa for i in items],
+                                           result_types=[ir_type(tt)])
+            return self.result(tuple_op, tt, loc)
         types = {i.type for i in items}
         if len(types) > 1:
             raise CompileError(loc, "list elements must all have the same type")
@@ -123,7 +131,7 @@ class Emitter:
         op = host.ListOp.create(operands=[i.ssa for i in items], result_types=[ir_type(t)])
         return self.result(op, t, loc)
 
-    def result(self, op: Operation, t: MType, loc: Loc) -> Dyn:
+    def result(self, op: Operation, t: T, loc: Loc) -> Dyn[T]:
         """Inserts `op` and wraps its single result with M type `t`."""
         return Dyn(self.insert(op, loc).results[0], t)
 
@@ -147,10 +155,11 @@ def _wrapped(x: int, dtype: str) -> int:
     return (x + half) % (2 * half) - half
 
 
-def _flatten(value: StaticValue) -> list:
-    """The scalars of a nested list, row-major."""
+def _flatten(value: StaticValue) -> list[int | float]:
+    """The numbers of a nested list, row-major."""
     if isinstance(value, (list, tuple)):
         return [x for v in value for x in _flatten(v)]
+    assert isinstance(value, (int, float))  # a tensor's elements, numbers (nested_shape)
     return [value]
 
 

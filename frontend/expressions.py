@@ -9,11 +9,13 @@ Calls are the calls part's (frontend/calls.py).
 from __future__ import annotations
 
 from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i32
+from xdsl.ir import Attribute
 
 from mlang.dialects.model import host
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
-from mlang.frontend.models import ModelInfo, method_names
+from mlang.frontend.generator import IRGenBase
+from mlang.frontend.models import method_names
 from mlang.frontend.operators import BINARY_NAMES, emit_binary, emit_unary
 from mlang.frontend.scopes import Frame
 from mlang.frontend.tensor_functions import matmul, slice_items
@@ -21,7 +23,7 @@ from mlang.frontend.types import (
     INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
 )
 from mlang.frontend.values import (
-    Dyn, FieldPath, LayerList, MethodRef, Seq, Static, SubModel, Value, describe,
+    Dyn, FieldPath, LayerList, MethodRef, Seq, Static, SubModel, Value, describe, is_tensor,
 )
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -29,13 +31,9 @@ SubscriptValue = Value | tuple[Value | None, Value | None, Value | None]
 """What a subscript evaluates to: a value, or a slice's (lo, hi, step) values."""
 
 
-class ExpressionGen:
+class ExpressionGen(IRGenBase):
     """The expressions part of `IRGen` (frontend/irgen.py), whose other parts it calls
     through `self` (`call`, and `tuple_get` of the statements part)."""
-
-    slots: set[str]
-    slot_types: dict[str, MType]
-    by_symbol: dict[str, ModelInfo]
 
     def expr(self, e: ast.Expr, frame: Frame) -> Value:
         """Evaluates an expression to a compile-time value or emits the ops computing it."""
@@ -46,8 +44,8 @@ class ExpressionGen:
         if isinstance(e, (ast.ListLit, ast.TupleLit)):
             items = [self.expr(x, frame) for x in e.elts]
             is_tuple = isinstance(e, ast.TupleLit)
-            if all(isinstance(i, Static) for i in items):
-                values = [i.value for i in items]  # type: ignore[union-attr]
+            values = [i.value for i in items if isinstance(i, Static)]
+            if len(values) == len(items):
                 return Static(tuple(values) if is_tuple else values)
             return Seq(tuple(items), is_tuple)
         if isinstance(e, ast.BinOp):
@@ -107,7 +105,7 @@ class ExpressionGen:
             raise CompileError(e.loc, f"model {sub.decl.name} has no field or method '{e.name}'")
         if isinstance(owner, SubModel):
             if e.name in owner.fields:
-                return owner.fields[e.name]  # type: ignore[return-value]
+                return owner.fields[e.name]
             if any(m.name == e.name for m in owner.decl.methods):
                 return MethodRef(owner, e.name)
             raise CompileError(e.loc, f"model {owner.decl.name} has no field or method '{e.name}'")
@@ -127,17 +125,17 @@ class ExpressionGen:
     def subscript(self, e: ast.Subscript, frame: Frame) -> Value:
         """`v[i]`, `v[i:j]`, `x[:, 0]`."""
         value = self.expr(e.value, frame)
-        if isinstance(value, (LayerList, Seq)) or (
-            isinstance(value, Static) and isinstance(value.value, (list, tuple))
-        ):
-            return self.static_index(value, e, frame)
+        seq = static_items(value)
+        if seq is not None:
+            return self.static_index(value, seq, e, frame)
         if not isinstance(value, Dyn):
             raise CompileError(e.loc, f"cannot index {describe(value)}")
         # Each subscript is evaluated once: its ops are emitted once, whatever it becomes.
         evaluated = [self.eval_item(i, frame) for i in e.items]
         items = [static_item(i, v) for i, v in zip(e.items, evaluated)]
-        if isinstance(value.type, TensorT) and all(i is not None for i in items):
-            return slice_items(frame.em, value, items, e.loc)  # type: ignore[arg-type]
+        known = [i for i in items if i is not None]
+        if is_tensor(value) and len(known) == len(items):
+            return slice_items(frame.em, value, known, e.loc)
         if isinstance(value.type, TupleT) and len(items) == 1 and isinstance(items[0], int):
             count = len(value.type.elements)
             if not -count <= items[0] < count:
@@ -151,34 +149,30 @@ class ExpressionGen:
     def eval_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> SubscriptValue:
         """The value of one subscript: a value, or a slice's (lo, hi, step) values."""
         if isinstance(item, ast.Slice):
-            return tuple(None if p is None else self.expr(p, frame)
-                         for p in (item.lo, item.hi, item.step))  # type: ignore[return-value]
+            lo, hi, step = (None if p is None else self.expr(p, frame)
+                            for p in (item.lo, item.hi, item.step))
+            return lo, hi, step
         return self.expr(item, frame)
 
     def subscript_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> int | slice | None:
         """A subscript known at compile time, or None."""
         return static_item(item, self.eval_item(item, frame))
 
-    def static_index(self, value: Value, e: ast.Subscript, frame: Frame) -> Value:
-        """Indexing a compile-time sequence (a layer list, a literal)."""
+    def static_index(self, value: Value, seq: list[Value], e: ast.Subscript,
+                     frame: Frame) -> Value:
+        """Indexing a compile-time sequence (a layer list, a literal) of items `seq`."""
         if len(e.items) != 1:
             raise CompileError(e.loc, f"{describe(value)} takes one index")
         item = self.subscript_item(e.items[0], frame)
         if item is None:
             raise CompileError(e.items[0].loc, "this index must be known at compile time")
-        if isinstance(value, LayerList):
-            seq: list = list(value.items)
-        elif isinstance(value, Seq):
-            seq = list(value.items)
-        else:
-            seq = [Static(v) for v in value.value]  # type: ignore[union-attr]
         if isinstance(item, slice):
             return Seq(tuple(seq[item]), False)
         if not -len(seq) <= item < len(seq):
             raise CompileError(e.items[0].loc, f"index {item} is out of range for {len(seq)} items")
         return seq[item]
 
-    def host_index(self, value: Dyn, e: ast.Subscript, evaluated: list[SubscriptValue],
+    def host_index(self, value: Dyn[MType], e: ast.Subscript, evaluated: list[SubscriptValue],
                    frame: Frame) -> Value:
         """Run-time indexing on the host: one index or slice on the first dimension."""
         if len(e.items) != 1:
@@ -189,29 +183,39 @@ class ExpressionGen:
             assert isinstance(v, tuple)
             if item.step is not None:
                 raise CompileError(item.loc, "a run-time slice cannot have a step")
-            bounds = [None if b is None else self.int_value(b, p.loc, frame)  # type: ignore[union-attr]
+            bounds = [None if b is None or p is None else self.int_value(b, p.loc, frame)
                       for b, p in zip(v[:2], (item.lo, item.hi))]
             if isinstance(value.type, TupleT):
                 raise CompileError(e.loc, "tuples cannot be sliced")
             t = value.type
             if isinstance(t, TensorT) and t.shape:
                 t = TensorT(t.dtype, (None,) + t.shape[1:])
-            op = host.SliceRowsOp.create(
+            rows = host.SliceRowsOp.create(
                 operands=[value.ssa] + [b.ssa for b in bounds if b is not None],
                 result_types=[ir_type(t)],
                 properties=segment_sizes([1] + [int(b is not None) for b in bounds]))
-            return em.result(op, t, e.loc)
-        index = self.int_value(v, item.loc, frame)  # type: ignore[arg-type]
-        t = element_type(value.type, e.loc)
-        op = host.IndexOp.create(operands=[value.ssa, index.ssa], result_types=[ir_type(t)])
-        return em.result(op, t, e.loc)
+            return em.result(rows, t, e.loc)
+        assert not isinstance(v, tuple)  # a slice's parts are a tuple, an index is a value
+        index = self.int_value(v, item.loc, frame)
+        elem = element_type(value.type, e.loc)
+        op = host.IndexOp.create(operands=[value.ssa, index.ssa], result_types=[ir_type(elem)])
+        return em.result(op, elem, e.loc)
 
-    def int_value(self, v: Value, loc: Loc, frame: Frame) -> Dyn:
+    def int_value(self, v: Value, loc: Loc, frame: Frame) -> Dyn[MType]:
         """A host int operand."""
         d = frame.em.value(v, loc)
         if d.type != INT:
             raise CompileError(loc, f"an index must be an int, got {d.type}")
         return d
+
+
+def static_items(value: Value) -> list[Value] | None:
+    """The items of a sequence known at compile time (a layer list, a literal), or None."""
+    if isinstance(value, (LayerList, Seq)):
+        return list(value.items)
+    if isinstance(value, Static) and isinstance(value.value, (list, tuple)):
+        return [Static(v) for v in value.value]
+    return None
 
 
 def static_item(item: ast.Expr | ast.Slice, v: SubscriptValue) -> int | slice | None:
@@ -241,6 +245,6 @@ def element_type(t: MType, loc: Loc) -> MType:
     raise CompileError(loc, f"cannot index {t} with a run-time index")
 
 
-def segment_sizes(sizes: list[int]) -> dict:
+def segment_sizes(sizes: list[int]) -> dict[str, Attribute]:
     """The operandSegmentSizes property."""
     return {"operandSegmentSizes": DenseArrayBase.from_list(i32, sizes)}

@@ -7,21 +7,22 @@ before anything runs. What only the data can tell is checked by the runtime.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from xdsl.dialects.builtin import DenseArrayBase, i32
-from xdsl.ir import Operation
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from mlang.dialects.model import host
 from mlang.frontend import ast
+from mlang.frontend.builtin_args import Args, Locs, required
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import (
     BOOL, FLOAT, FLOAT_DTYPES, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, ScalarT,
     TensorT, TupleT, ir_type,
 )
-from mlang.frontend.values import Dyn, Seq, Static, Value, describe
+from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.language_options import (
     BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES, calibrate_unread,
@@ -40,12 +41,11 @@ class HostContext(Protocol):
         ...
 
 
-Args = dict[str, Value | None]
-HostEmit = Callable[[HostContext, Emitter, Args, dict[str, Loc], Loc], Value]
-HOST_FUNCTIONS: dict[str, tuple[Signature, HostEmit]] = {}
+HostEmit = Callable[[HostContext, Emitter, Args, Locs, Loc], Value]
+HOST_FUNCTIONS: dict[str, tuple[Signature[StaticValue], HostEmit]] = {}
 
 
-def host_function(sig: Signature) -> Callable[[HostEmit], HostEmit]:
+def host_function(sig: Signature[StaticValue]) -> Callable[[HostEmit], HostEmit]:
     """Registers an emitter for the host function of signature `sig`."""
 
     def register(emit: HostEmit) -> HostEmit:
@@ -69,7 +69,7 @@ def emit_host_function(ctx: HostContext, em: Emitter, call: ast.Call, name: str,
 # ------------------------------------------------------------------- argument checks
 
 
-def arg(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str) -> Dyn:
+def arg(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str) -> Dyn[MType]:
     """An argument as an SSA value of M type `t` (ints are accepted where floats are)."""
     if v is None:
         raise CompileError(loc, f"{what} is missing")
@@ -113,7 +113,7 @@ def positive(v: Value | None, loc: Loc, what: str, strict: bool = True) -> None:
                                     f"got {v.value}")
 
 
-def optional(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str):  # noqa: ANN201
+def optional(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str) -> SSAValue | None:
     """An optional keyword operand: None when the default applies."""
     if v is None or (isinstance(v, Static) and v.value is None):
         return None
@@ -122,14 +122,18 @@ def optional(em: Emitter, v: Value | None, t: MType, loc: Loc, what: str):  # no
     return arg(em, v, t, loc, what).ssa
 
 
-def model_arg(em: Emitter, v: Value | None, loc: Loc) -> Dyn:
+def model_arg(em: Emitter, v: Value | None, loc: Loc) -> Dyn[ModelT]:
     """A model argument."""
     d = arg(em, v, ModelT(None), loc, "the first argument")
-    assert isinstance(d.type, ModelT)
-    return d
+    assert isinstance(d.type, ModelT)  # what `arg` accepts for a model
+    return Dyn(d.ssa, d.type)
 
 
-def _call(em: Emitter, op: type[Operation], operands: dict, result: MType | None,
+Operands = Mapping[str, SSAValue | None]
+"""A host op's operands by name, None for an optional one left out."""
+
+
+def _call(em: Emitter, op: type[Operation], operands: Operands, result: MType | None,
           loc: Loc) -> Value:
     """Inserts a host call op with named (possibly absent) operands."""
     created = op.create(
@@ -146,7 +150,7 @@ def _has_optional(op: type[Operation]) -> bool:
     return bool(getattr(op, "irdl_options", ()))
 
 
-def _segments(op: type[Operation], operands: dict) -> dict:
+def _segments(op: type[Operation], operands: Operands) -> dict[str, Attribute]:
     """The operandSegmentSizes property of an op with optional operands."""
     if not _has_optional(op):
         return {}
@@ -158,24 +162,25 @@ def _segments(op: type[Operation], operands: dict) -> dict:
 
 
 @host_function(Signature.of("seed", "n"))
-def emit_seed(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_seed(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Fixes every random source."""
     return _call(em, host.SeedOp, {"value": arg(em, a["n"], INT, locs["n"], "seed").ssa}, None,
                  loc)
 
 
 @host_function(Signature.of("dataset", "name"))
-def emit_dataset(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_dataset(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """A bundled data set."""
     choice(a["name"], BUILTIN_DATASETS, locs["name"], "data set")
     name = arg(em, a["name"], STR, locs["name"], "the data set name")
-    known = a["name"].value if isinstance(a["name"], Static) else None  # type: ignore[union-attr]
+    name_arg = a["name"]
+    known = name_arg.value if isinstance(name_arg, Static) else None
     t = DatasetT(BUILTIN_FEATURES[known], "i64") if known in BUILTIN_FEATURES else DatasetT()
     return _call(em, host.DatasetOp, {"dataset_name": name.ssa}, t, loc)
 
 
 @host_function(Signature.of("load", "path", ("target", None)))
-def emit_load(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_load(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """A data set from a file."""
     path = arg(em, a["path"], STR, locs["path"], "the path")
     target = optional(em, a["target"], STR, locs["target"], "target")
@@ -183,7 +188,7 @@ def emit_load(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> V
 
 
 @host_function(Signature.of("split", "data", "fraction", ("seed", 0)))
-def emit_split(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_split(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """A shuffled split of a data set."""
     f = a["fraction"]
     if isinstance(f, Static) and isinstance(f.value, (int, float)) and not 0 < f.value < 1:
@@ -198,14 +203,14 @@ def emit_split(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> 
 
 
 @host_function(Signature.of("len", "x"))
-def emit_len(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_len(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """The length of a data set, list, tuple or tensor."""
     v = a["x"]
     if isinstance(v, Static) and isinstance(v.value, (list, tuple, str)):
         return Static(len(v.value))
     if isinstance(v, Seq):
         return Static(len(v.items))
-    d = em.value(v, locs["x"])  # type: ignore[arg-type]
+    d = em.value(required(a, "x"), locs["x"])
     if not isinstance(d.type, (DatasetT, ListT, TupleT, TensorT)) and d.type != STR:
         raise CompileError(locs["x"], f"len needs a data set, list, tuple or tensor, got {d.type}")
     if isinstance(d.type, TensorT) and d.type.shape == ():
@@ -216,7 +221,7 @@ def emit_len(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Va
 @host_function(Signature.of(
     "fit", "model", "data", ("loss", "cross_entropy"), ("optimizer", "adam"), ("lr", 0.001),
     ("epochs", 10), ("batch", 32), ("freeze", []), ("weight_decay", 0.0)))
-def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Trains a model in place."""
     choice(a["loss"], LOSSES, locs["loss"], "loss")
     choice(a["optimizer"], OPTIMIZERS, locs["optimizer"], "optimizer")
@@ -224,7 +229,7 @@ def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Va
         positive(a[name], locs[name], name)
     positive(a["weight_decay"], locs["weight_decay"], "weight_decay", strict=False)
     m = model_arg(em, a["model"], locs["model"])
-    if isinstance(m.type, ModelT) and m.type.quantized:
+    if m.type.quantized:
         raise CompileError(locs["model"], "a quantized model cannot be trained")
     operands = {
         "model": m.ssa,
@@ -242,7 +247,7 @@ def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Va
 
 
 @host_function(Signature.of("evaluate", "model", "data", ("metric", "accuracy")))
-def emit_evaluate(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_evaluate(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Scores a model."""
     choice(a["metric"], METRICS, locs["metric"], "metric")
     operands = {
@@ -254,26 +259,27 @@ def emit_evaluate(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) 
 
 
 @host_function(Signature.of("predict", "model", "x"))
-def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """The model's output, computed without training behaviour."""
     m = model_arg(em, a["model"], locs["model"])
-    x = em.value(a["x"], locs["x"])  # type: ignore[arg-type]
+    x = em.value(required(a, "x"), locs["x"])
     # Features are f32; whole numbers become the ids of a forward that takes integers.
     ids = ctx.input_dtype(m.type, loc)
     if isinstance(x.type, DatasetT):
         x_type: MType = TensorT(ids if ids in INT_DTYPES else "f32", (None, None))
     elif isinstance(x.type, TensorT):
-        floats = x.type.dtype in FLOAT_DTYPES and ids in INT_DTYPES
-        x_type = TensorT(ids, x.type.shape) if floats else x.type  # type: ignore[arg-type]
+        x_type = x.type
+        if ids is not None and ids in INT_DTYPES and x.type.dtype in FLOAT_DTYPES:
+            x_type = TensorT(ids, x.type.shape)
     else:
         raise CompileError(locs["x"], f"predict needs a tensor or a data set, got {x.type}")
-    out = ctx.method_result(m.type, "forward", [x_type], loc)  # type: ignore[arg-type]
+    out = ctx.method_result(m.type, "forward", [x_type], loc)
     return _call(em, host.PredictOp, {"model": m.ssa, "input": x.ssa}, out, loc)
 
 
 @host_function(Signature.of("quantize", "model", "dtype", ("mode", "weight"),
                             ("calibrate", None)))
-def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """A quantized copy of a model."""
     choice(a["dtype"], ("int8",), locs["dtype"], "quantization type")
     choice(a["mode"], QUANT_MODES, locs["mode"], "quantization mode")
@@ -285,7 +291,6 @@ def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) 
     if not no_calib and (unread := calibrate_unread(written)):
         raise CompileError(locs["calibrate"], unread)
     m = model_arg(em, a["model"], locs["model"])
-    assert isinstance(m.type, ModelT)
     if m.type.quantized:
         raise CompileError(locs["model"], "this model is already quantized")
     operands = {
@@ -298,7 +303,7 @@ def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) 
 
 
 @host_function(Signature.of("save", "model", "path"))
-def emit_save(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_save(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Writes a model package."""
     operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
                 "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
@@ -306,14 +311,14 @@ def emit_save(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> V
 
 
 @host_function(Signature.of("load_model", "path"))
-def emit_load_model(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_load_model(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Reads a model package."""
     path = arg(em, a["path"], STR, locs["path"], "the path")
     return _call(em, host.LoadModelOp, {"path": path.ssa}, ModelT(None), loc)
 
 
 @host_function(Signature.of("load_weights", "model", "path"))
-def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Fills a model from a weights file."""
     operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
                 "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
@@ -321,21 +326,21 @@ def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: L
 
 
 @host_function(Signature.of("file_size", "path"))
-def emit_file_size(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_file_size(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """The size of a file in bytes (an addition to the spec: comparing package sizes)."""
     path = arg(em, a["path"], STR, locs["path"], "the path")
     return _call(em, host.FileSizeOp, {"path": path.ssa}, INT, loc)
 
 
 @host_function(Signature.of("params", "model"))
-def emit_params(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_params(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """The number of parameters."""
     return _call(em, host.ParamsOp, {"model": model_arg(em, a["model"], locs["model"]).ssa},
                  INT, loc)
 
 
 @host_function(Signature.of("summary", "model"))
-def emit_summary(ctx: HostContext, em: Emitter, a: Args, locs: dict, loc: Loc) -> Value:
+def emit_summary(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Prints a table of layers."""
     return _call(em, host.SummaryOp, {"model": model_arg(em, a["model"], locs["model"]).ssa},
                  None, loc)

@@ -10,7 +10,9 @@ inlined; `for` and `if` inside them are resolved at compile time.
 `IRGen` is assembled from one part per job, each in its own module: statements
 (frontend/statements.py), expressions (frontend/expressions.py), calls and built-ins
 (frontend/calls.py), specialisation of models (frontend/models.py) and their methods
-(frontend/methods.py); the scopes and frames they share are in frontend/scopes.py.
+(frontend/methods.py), each deriving from `IRGenBase` (frontend/generator.py), which
+declares the state they share and the methods one calls on another; the scopes and frames
+they share are in frontend/scopes.py.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from mlang.frontend.calls import CallGen
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.expressions import ExpressionGen
 from mlang.frontend.methods import MethodGen
-from mlang.frontend.models import ModelGen, ModelInfo
+from mlang.frontend.generator import ModelInfo, ModelKey
+from mlang.frontend.models import ModelGen
 from mlang.frontend.scopes import Frame, Scope, builtin_names
 from mlang.frontend.statements import StatementGen, assigned_names
 from mlang.frontend.types import MType
@@ -38,10 +41,8 @@ class IRGen(StatementGen, ExpressionGen, CallGen, ModelGen, MethodGen):
     def __init__(self, decls: list[ast.ModelDecl | ast.FnDecl], statements: list[ast.Stmt]):
         self.module = ModuleOp([])
         self.statements = statements
-        self.models: dict[tuple, ModelInfo] = {}
+        self.models: dict[ModelKey, ModelInfo] = {}
         self.expanding: list[ast.ModelDecl] = []
-        """The models whose fields are being made, outermost first (a model may not hold
-        itself)."""
         self.by_symbol: dict[str, ModelInfo] = {}
         self.globals = Scope(None, builtin_names())
         for d in decls:
@@ -55,8 +56,8 @@ class IRGen(StatementGen, ExpressionGen, CallGen, ModelGen, MethodGen):
         block = Block()
         frame = Frame(Emitter(block, in_model=False), Scope(self.globals))
         self.block(self.statements, frame)
-        frame.em.insert(func.ReturnOp(), end)
+        ret = frame.em.insert(func.ReturnOp(), end)
         main = func.FuncOp("main", ((), ()), Region(block))
-        main.location = block.last_op.location if block.last_op else None  # type: ignore[assignment]
+        main.location = ret.location
         self.module.body.block.add_op(main)
         return self.module

@@ -9,10 +9,11 @@ at the layer's path.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, f64, i64
+from xdsl.ir import Attribute, OpResult, Operation, SSAValue
 
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.base import bool_attr
@@ -21,7 +22,7 @@ from mlang.frontend.builtin_args import (
     ranked, shape_rule, static_bool, static_int, static_number,
 )
 from mlang.frontend.emitter import Emitter
-from mlang.frontend.signatures import Signature, bind
+from mlang.frontend.signatures import Required, Signature, bind
 from mlang.frontend.tensor_functions import flatten
 from mlang.frontend.types import TensorT, ir_type, is_float_dtype
 from mlang.frontend.values import Dyn, LayerSpec, Static, StaticValue, Value
@@ -39,7 +40,7 @@ class ParamSpec:
     scale: float
 
 
-SIGNATURES: dict[str, Signature] = {
+SIGNATURES: dict[str, Signature[StaticValue]] = {
     s.name: s for s in (
         Signature.of("Linear", "in", "out", ("bias", True)),
         Signature.of("Conv2d", "in_ch", "out_ch", "kernel", ("stride", 1), ("padding", 0),
@@ -66,14 +67,17 @@ def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, V
     values: dict[str, StaticValue] = {}
     for name, default in sig.params:
         v = bound.args[name]
-        loc = bound.locs.get(name, call.loc)
-        values[name] = _static_arg(kind, name, v if v is not None else Static(default), loc)
+        if v is None:
+            assert not isinstance(default, Required)  # `bind` reported it missing
+            v = Static(default)
+        values[name] = _static_arg(kind, name, v, bound.locs.get(name, call.loc))
     if kind in ("MaxPool2d", "AvgPool2d") and values["stride"] is None:
         values["stride"] = values["kernel"]
-    if kind == "Attention" and values["dim"] % values["heads"]:  # type: ignore[operator]
+    spec = LayerSpec(kind, values, path, call.loc)
+    if kind == "Attention" and spec.int_arg("dim") % spec.int_arg("heads"):
         raise CompileError(call.loc, f"Attention: dim {values['dim']} is not divisible by "
                                      f"{values['heads']} heads")
-    return LayerSpec(kind, values, path, call.loc)
+    return spec
 
 
 def _static_arg(kind: str, name: str, v: Value, loc: Loc) -> StaticValue:
@@ -104,23 +108,23 @@ def _is_none(v: Value) -> bool:
 
 def layer_params(spec: LayerSpec) -> list[ParamSpec]:
     """The parameters of a layer in PyTorch's state_dict order."""
-    a = spec.args
+    n = spec.int_arg
     if spec.kind == "Linear":
-        return _linear(a["in"], a["out"], bool(a["bias"]))  # type: ignore[arg-type]
+        return _linear(n("in"), n("out"), bool(spec.args["bias"]))
     if spec.kind == "Conv2d":
-        k, cin, cout = a["kernel"], a["in_ch"], a["out_ch"]
-        return _weight_and_bias((cout, cin, k, k), cin * k * k, bool(a["bias"]))  # type: ignore[arg-type, operator]
+        k, cin, cout = n("kernel"), n("in_ch"), n("out_ch")
+        return _weight_and_bias((cout, cin, k, k), cin * k * k, bool(spec.args["bias"]))
     if spec.kind == "Embedding":
-        return [ParamSpec("weight", (a["count"], a["dim"]), "normal", 1.0)]  # type: ignore[arg-type]
+        return [ParamSpec("weight", (n("count"), n("dim")), "normal", 1.0)]
     if spec.kind == "LayerNorm":
-        return [ParamSpec("weight", (a["dim"],), "ones", 1.0),  # type: ignore[arg-type]
-                ParamSpec("bias", (a["dim"],), "zeros", 0.0)]  # type: ignore[arg-type]
+        return [ParamSpec("weight", (n("dim"),), "ones", 1.0),
+                ParamSpec("bias", (n("dim"),), "zeros", 0.0)]
     if spec.kind == "RMSNorm":
-        return [ParamSpec("weight", (a["dim"],), "ones", 1.0)]  # type: ignore[arg-type]
+        return [ParamSpec("weight", (n("dim"),), "ones", 1.0)]
     if spec.kind == "Attention":
-        d = a["dim"]
+        d = n("dim")
         return [ParamSpec(f"{proj}.{p.suffix}", p.shape, p.init, p.scale)
-                for proj in ("q", "k", "v", "out") for p in _linear(d, d, True)]  # type: ignore[arg-type]
+                for proj in ("q", "k", "v", "out") for p in _linear(d, d, True)]
     return []
 
 
@@ -146,28 +150,27 @@ def kaiming_bound(fan_in: int) -> float:
 
 # ------------------------------------------------------------------------ calls
 
-LayerEmit = Callable[[Emitter, LayerSpec, Dyn, Loc], Dyn]
+LayerEmit = Callable[[Emitter, LayerSpec, Dyn[TensorT], Loc], Dyn[TensorT]]
 
 
-def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn:
+def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn[TensorT]:
     """Emits a call of a layer on `x`, checking the input's dtype and shape."""
     inp = em.tensor(x, loc)
-    if spec.kind not in ("Embedding", "Flatten", "MaxPool2d") and not is_float_dtype(
-        inp.type.dtype  # type: ignore[union-attr]
-    ):
+    dtype = inp.type.dtype
+    if spec.kind not in ("Embedding", "Flatten", "MaxPool2d") and not is_float_dtype(dtype):
         raise CompileError(loc, f"{spec.kind} at '{spec.path}' needs a floating-point input, "
                                 f"got {inp.type}")
-    dtype = inp.type.dtype  # type: ignore[union-attr]
     if layer_params(spec) and spec.kind != "Embedding" and dtype != "f32":
         raise CompileError(loc, f"{spec.kind} at '{spec.path}' computes in f32, as its "
                                 f"parameters are: cast its input, got {inp.type}")
     out = EMITTERS[spec.kind](em, spec, inp, loc)
-    if out.ssa is not inp.ssa:  # a Flatten with nothing to flatten gives its input back
-        out.ssa.owner.attributes["layer"] = StringAttr(spec.path)
+    # A Flatten with nothing to flatten gives its input back: no op of its own to name.
+    if isinstance(out.ssa, OpResult) and out.ssa is not inp.ssa:
+        out.ssa.op.attributes["layer"] = StringAttr(spec.path)
     return out
 
 
-def _params(em: Emitter, spec: LayerSpec, loc: Loc) -> list:
+def _params(em: Emitter, spec: LayerSpec, loc: Loc) -> list[SSAValue]:
     """The SSA values of a layer's parameters, in declaration order."""
     return [em.param(f"{spec.path}.{p.suffix}", loc) for p in layer_params(spec)]
 
@@ -177,72 +180,81 @@ def _checked(loc: Loc, spec: LayerSpec, rule: Callable[[], shapes.Shape]) -> sha
     return shape_rule(loc, f"{spec.kind} at '{spec.path}'", rule)
 
 
-def _emit(em: Emitter, op: type, spec: LayerSpec, operands: list, t: TensorT, props: dict,
-          loc: Loc) -> Dyn:
+def _check_last_dim(loc: Loc, spec: LayerSpec, shape: shapes.Shape, what: str) -> None:
+    """Checks that the last dimension of the input is the layer's `dim`."""
+
+    def rule() -> shapes.Shape:
+        shapes.check_last_dim(shape, spec.int_arg("dim"), what)
+        return shape
+
+    _checked(loc, spec, rule)
+
+
+def _emit(em: Emitter, op: type[Operation], spec: LayerSpec, operands: list[SSAValue],
+          t: TensorT, props: Mapping[str, Attribute], loc: Loc) -> Dyn[TensorT]:
     """Inserts a layer op."""
     return em.result(op.create(operands=operands, result_types=[ir_type(t)], properties=props),
                      t, loc)
 
 
-def _linear_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    a = spec.args
-    shape = ranked(x.type, loc, "Linear")  # type: ignore[arg-type]
-    out = _checked(loc, spec, lambda: shapes.linear_shape(shape, (a["out"], a["in"])))  # type: ignore[arg-type]
+def _linear_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    shape = ranked(x.type, loc, "Linear")
+    weight = (spec.int_arg("out"), spec.int_arg("in"))
+    out = _checked(loc, spec, lambda: shapes.linear_shape(shape, weight))
     return _emit(em, L.LinearOp, spec, [x.ssa, *_params(em, spec, loc)],
-                 TensorT(x.type.dtype, out), {}, loc)  # type: ignore[union-attr]
+                 TensorT(x.type.dtype, out), {}, loc)
 
 
-def _conv_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    a = spec.args
-    shape = ranked(x.type, loc, "Conv2d")  # type: ignore[arg-type]
-    w = (a["out_ch"], a["in_ch"], a["kernel"], a["kernel"])
-    out = _checked(loc, spec, lambda: shapes.conv2d_shape(shape, w, a["stride"], a["padding"]))  # type: ignore[arg-type]
-    props = {"stride": IntegerAttr(a["stride"], i64), "padding": IntegerAttr(a["padding"], i64)}
+def _conv_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    n = spec.int_arg
+    shape = ranked(x.type, loc, "Conv2d")
+    w = (n("out_ch"), n("in_ch"), n("kernel"), n("kernel"))
+    out = _checked(loc, spec, lambda: shapes.conv2d_shape(shape, w, n("stride"), n("padding")))
+    props = {"stride": IntegerAttr(n("stride"), i64), "padding": IntegerAttr(n("padding"), i64)}
     return _emit(em, L.Conv2dOp, spec, [x.ssa, *_params(em, spec, loc)],
-                 TensorT(x.type.dtype, out), props, loc)  # type: ignore[union-attr]
+                 TensorT(x.type.dtype, out), props, loc)
 
 
-def _embedding_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    if x.type.dtype not in ("i64", "i32", "i8"):  # type: ignore[union-attr]
+def _embedding_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    if x.type.dtype not in ("i64", "i32", "i8"):
         raise CompileError(loc, f"Embedding at '{spec.path}' needs integer ids, got {x.type}")
-    shape = ranked(x.type, loc, "Embedding") + (spec.args["dim"],)  # type: ignore[operator]
+    shape = ranked(x.type, loc, "Embedding") + (spec.int_arg("dim"),)
     return _emit(em, L.EmbeddingOp, spec, [x.ssa, *_params(em, spec, loc)],
                  TensorT("f32", shape), {}, loc)
 
 
-def _norm_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    shape = ranked(x.type, loc, spec.kind)  # type: ignore[arg-type]
-    _checked(loc, spec, lambda: (shapes.check_last_dim(shape, spec.args["dim"], spec.kind), shape)[1])  # type: ignore[arg-type]
+def _norm_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    _check_last_dim(loc, spec, ranked(x.type, loc, spec.kind), spec.kind)
     op = L.LayerNormOp if spec.kind == "LayerNorm" else L.RmsNormOp
-    props = {"eps": FloatAttr(spec.args["eps"], f64)}  # type: ignore[arg-type]
-    return _emit(em, op, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)  # type: ignore[arg-type]
+    props = {"eps": FloatAttr(spec.float_arg("eps"), f64)}
+    return _emit(em, op, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)
 
 
-def _attention_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    shape = ranked(x.type, loc, "Attention")  # type: ignore[arg-type]
+def _attention_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    shape = ranked(x.type, loc, "Attention")
     if len(shape) != 3:
         raise ShapeMismatch(loc, f"Attention at '{spec.path}' expects [N, T, dim], got {x.type}")
-    _checked(loc, spec, lambda: (shapes.check_last_dim(shape, spec.args["dim"], "Attention"), shape)[1])  # type: ignore[arg-type]
-    props = {"heads": IntegerAttr(spec.args["heads"], i64),
-             "causal": bool_attr(bool(spec.args["causal"]))}
-    return _emit(em, L.AttentionOp, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)  # type: ignore[arg-type]
+    _check_last_dim(loc, spec, shape, "Attention")
+    props: dict[str, Attribute] = {"heads": IntegerAttr(spec.int_arg("heads"), i64),
+                                   "causal": bool_attr(bool(spec.args["causal"]))}
+    return _emit(em, L.AttentionOp, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)
 
 
-def _dropout_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    return em.result(L.DropoutOp(x.ssa, spec.args["p"]), x.type, loc)  # type: ignore[arg-type]
+def _dropout_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    return em.result(L.DropoutOp(x.ssa, spec.float_arg("p")), x.type, loc)
 
 
-def _pool_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    k, s = spec.args["kernel"], spec.args["stride"]
-    shape = ranked(x.type, loc, spec.kind)  # type: ignore[arg-type]
-    out = _checked(loc, spec, lambda: shapes.pool2d_shape(shape, k, s))  # type: ignore[arg-type]
+def _pool_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    k, s = spec.int_arg("kernel"), spec.int_arg("stride")
+    shape = ranked(x.type, loc, spec.kind)
+    out = _checked(loc, spec, lambda: shapes.pool2d_shape(shape, k, s))
     op = L.MaxPool2dOp if spec.kind == "MaxPool2d" else L.AvgPool2dOp
-    props = {"kernel": IntegerAttr(k, i64), "stride": IntegerAttr(s, i64)}  # type: ignore[arg-type]
-    return _emit(em, op, spec, [x.ssa], TensorT(x.type.dtype, out), props, loc)  # type: ignore[union-attr]
+    props = {"kernel": IntegerAttr(k, i64), "stride": IntegerAttr(s, i64)}
+    return _emit(em, op, spec, [x.ssa], TensorT(x.type.dtype, out), props, loc)
 
 
-def _flatten_call(em: Emitter, spec: LayerSpec, x: Dyn, loc: Loc) -> Dyn:
-    return flatten(em, x, spec.args["start"], loc)  # type: ignore[arg-type]
+def _flatten_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+    return flatten(em, x, spec.int_arg("start"), loc)
 
 
 EMITTERS: dict[str, LayerEmit] = {

@@ -9,7 +9,7 @@ gives it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from xdsl.dialects import func
 from xdsl.ir import Block, Region
@@ -17,10 +17,11 @@ from xdsl.ir import Block, Region
 from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter, ir_location
 from mlang.frontend.layers import emit_layer
-from mlang.frontend.models import ModelInfo, method_names
+from mlang.frontend.generator import IRGenBase, ModelInfo
+from mlang.frontend.models import method_names
 from mlang.frontend.scopes import Frame, Scope, model_scope
 from mlang.frontend.typecheck import declared_type, resolve_dim, value_type
-from mlang.frontend.types import SCALAR_TENSORS, ScalarT, TensorT, TupleT, ir_type
+from mlang.frontend.types import SCALAR_TENSORS, ModelT, ScalarT, TensorT, TupleT, ir_type
 from mlang.frontend.values import (
     BuiltinRef, Dyn, Field, FieldPath, FnRef, LayerList, LayerSpec, MethodRef, Seq,
     StaticValue, SubModel, Value, describe,
@@ -28,12 +29,9 @@ from mlang.frontend.values import (
 from mlang.support.diagnostics import CompileError, Loc
 
 
-class MethodGen:
+class MethodGen(IRGenBase):
     """The methods part of `IRGen` (frontend/irgen.py), whose other parts it calls through
     `self` (`block`, `expr`, and the calls part to inline what a method calls)."""
-
-    globals: Scope
-    by_symbol: dict[str, ModelInfo]
 
     def methods(self, info: ModelInfo) -> None:
         """Generates every method of a specialised model as a `func.func`."""
@@ -51,7 +49,8 @@ class MethodGen:
         for p in m.params:
             if p.type is None:
                 raise CompileError(p.loc, f"parameter '{p.name}' needs a type")
-        block, values = self.arguments([p.type for p in m.params], info.scope, m.loc)  # type: ignore[misc]
+        types = [p.type for p in m.params if p.type is not None]
+        block, values = self.arguments(types, info.scope, m.loc)
         scope = Scope(info.scope)
         for value, p in zip(values, m.params):
             value.ssa.name_hint = p.name
@@ -121,7 +120,9 @@ class MethodGen:
         """`m.encoder(x)` or `m.encoder.embed(x)` in the host program: a method of `m`'s
         definition made once to run that field's method (`@encoder.forward`), called like
         any other method."""
-        info = self.by_symbol[fp.owner.type.definition]  # type: ignore[union-attr]
+        owner = fp.owner.type
+        assert isinstance(owner, ModelT) and owner.definition is not None  # it has fields
+        info = self.by_symbol[owner.definition]
         first = args[0] if args else None
         rank = len(first.type.shape) if isinstance(first, Dyn) and isinstance(
             first.type, TensorT) and first.type.shape is not None else 2
@@ -145,20 +146,21 @@ class MethodGen:
         else:
             raise CompileError(e.loc, f"'{fp.path}' is a list of layers: call one of them "
                                       "inside a method")
-        if any(t is None for t in types):
+        known = [t for t in types if t is not None]
+        if len(known) != len(types):
             raise CompileError(e.loc, f"the input of '{fp.path}' is not known: call it inside "
                                       "a method")
-        block, values = self.arguments(types, scope, e.loc)  # type: ignore[arg-type]
+        block, values = self.arguments(known, scope, e.loc)
         frame = Frame(Emitter(block, True, info.params), Scope(scope), scope, depth=1)
         if isinstance(f, LayerSpec):
             result: Value = emit_layer(frame.em, f, values[0], e.loc)
         else:
-            result = self.inline_method(MethodRef(f, method), e, values, {}, frame)  # type: ignore[arg-type]
+            result = self.inline_method(MethodRef(f, method), e, list(values), {}, frame)
         self.close_method(info, symbol, result, frame.em, e.loc)
-        info.field_methods[symbol] = types  # type: ignore[assignment]
+        info.field_methods[symbol] = known
 
     def arguments(self, types: list[ast.TypeExpr], scope: Scope,
-                  loc: Loc) -> tuple[Block, list[Dyn]]:
+                  loc: Loc) -> tuple[Block, list[Dyn[TensorT]]]:
         """The block of a method taking arguments of these declared types, and its
         arguments as values; a number (`float`) is a 0-d tensor that the host fills."""
         resolved_types: list[TensorT] = []
@@ -199,7 +201,7 @@ def check_input_sizes_kept(m: ast.FnDecl, result: Value, scope: Scope) -> None:
 def method_params(info: ModelInfo, method: str, loc: Loc) -> list[ast.TypeExpr | None]:
     """The declared argument types of a method (a sequential model's forward has one)."""
     if method in info.field_methods:
-        return info.field_methods[method]  # type: ignore[return-value]
+        return list(info.field_methods[method])
     decl = next((m for m in info.decl.methods if m.name == method), None)
     if decl is not None:
         return [p.type for p in decl.params]
@@ -234,6 +236,7 @@ def field_input(f: Field, loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
     layer of the last dimension (Linear, a norm) takes `rank` dimensions."""
 
     def t(dtype: str, *dims: int | str) -> ast.TensorTypeExpr:
+        """A tensor type written at `loc`."""
         return ast.TensorTypeExpr(loc, dtype, tuple(
             ast.Dim(loc, "int", d) if isinstance(d, int) else ast.Dim(loc, "name", d)
             for d in dims))
@@ -242,15 +245,14 @@ def field_input(f: Field, loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
         return field_input(f.items[0], loc, rank) if f.items else None
     if isinstance(f, SubModel):
         return sub_model_input(f, loc, rank)
-    a = f.args
     leading = ("N", *(f"D{i}" for i in range(1, rank - 1)))
-    table = {
-        "Linear": lambda: t("f32", *leading, a["in"]),
-        "Conv2d": lambda: t("f32", "N", a["in_ch"], "H", "W"),
+    table: dict[str, Callable[[], ast.TypeExpr]] = {
+        "Linear": lambda: t("f32", *leading, f.int_arg("in")),
+        "Conv2d": lambda: t("f32", "N", f.int_arg("in_ch"), "H", "W"),
         "Embedding": lambda: t("i64", "N", "T"),
-        "LayerNorm": lambda: t("f32", *leading, a["dim"]),
-        "RMSNorm": lambda: t("f32", *leading, a["dim"]),
-        "Attention": lambda: t("f32", "N", "T", a["dim"]),
+        "LayerNorm": lambda: t("f32", *leading, f.int_arg("dim")),
+        "RMSNorm": lambda: t("f32", *leading, f.int_arg("dim")),
+        "Attention": lambda: t("f32", "N", "T", f.int_arg("dim")),
     }
     return table[f.kind]() if f.kind in table else None
 
@@ -270,8 +272,10 @@ def resolved(t: ast.TypeExpr | None, hparams: dict[str, StaticValue]) -> ast.Typ
     values, so that it means the same outside the model."""
     if not isinstance(t, ast.TensorTypeExpr):
         return t
-    dims = tuple(
-        ast.Dim(d.loc, "int", hparams[d.value])  # type: ignore[index]
-        if d.kind == "name" and isinstance(hparams.get(d.value), int) else d  # type: ignore[arg-type]
-        for d in t.dims)
-    return ast.TensorTypeExpr(t.loc, t.dtype, dims)
+    return ast.TensorTypeExpr(t.loc, t.dtype, tuple(resolved_dim(d, hparams) for d in t.dims))
+
+
+def resolved_dim(d: ast.Dim, hparams: dict[str, StaticValue]) -> ast.Dim:
+    """A written dimension, given as its value where it names an int hyper-parameter."""
+    value = hparams.get(str(d.value)) if d.kind == "name" else None
+    return ast.Dim(d.loc, "int", value) if isinstance(value, int) else d

@@ -5,54 +5,32 @@ parameter of its fields' layers, then its methods (made by frontend/methods.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f64, i64
-from xdsl.ir import Block
+from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, TensorType, f64, i64
+from xdsl.ir import Attribute, Block
 
 from mlang.dialects.model.structure import DefOp, InstantiateOp, ParamOp
-from mlang.frontend import ast, limits
+from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
+from mlang.frontend.generator import IRGenBase, ModelInfo
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.layers import layer_params, make_layer
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
 from mlang.frontend.typecheck import specialised_name
-from mlang.frontend.types import ModelT, MType, TensorT, ir_type
+from mlang.frontend.types import ModelT, TensorT, ir_type
 from mlang.frontend.values import (
-    BuiltinRef, DType, LayerList, LayerSpec, ModelClass, Static, StaticValue, SubModel, Value,
-    describe,
+    BuiltinRef, DType, Field, LayerList, LayerSpec, ModelClass, Static, StaticValue, SubModel,
+    Value, describe,
 )
 from mlang.support.diagnostics import CompileError, Loc
 
-@dataclass
-class ModelInfo:
-    """A specialised model: its declaration, hyper-parameters, fields and `model.def`."""
 
-    symbol: str
-    decl: ast.ModelDecl
-    hparams: dict[str, StaticValue]
-    fields: dict[str, object]
-    scope: Scope
-    definition: DefOp
-    params: dict[str, tuple[str, TensorType]] = field(default_factory=dict)
-    results: dict[str, MType] = field(default_factory=dict)
-    field_methods: dict[str, list[ast.TypeExpr]] = field(default_factory=dict)
-    """Methods made for the host's calls of fields (`@encoder.forward`): argument types."""
-
-
-class ModelGen:
+class ModelGen(IRGenBase):
     """The models part of `IRGen` (frontend/irgen.py), whose other parts it calls through
     `self` (`expr`, `keywords`, and `methods` of the methods part)."""
-
-    module: ModuleOp
-    globals: Scope
-    models: dict[tuple, ModelInfo]
-    by_symbol: dict[str, ModelInfo]
-    expanding: list[ast.ModelDecl]
-    budget: limits.Budget
 
     def instantiate(self, decl: ast.ModelDecl, e: ast.Call, args: list[Value],
                     kwargs: dict[str, Value], frame: Frame) -> Value:
@@ -74,8 +52,9 @@ class ModelGen:
             v = bound.args[p.name]
             loc = bound.locs.get(p.name, e.loc)
             if v is None:
-                v = self.expr(p.default, Frame(ConstEmitter(Block(), True), scope))  # type: ignore[arg-type]
-                loc = p.default.loc  # type: ignore[union-attr]
+                assert p.default is not None  # `bind` leaves unset only what has a default
+                v = self.expr(p.default, Frame(ConstEmitter(Block(), True), scope))
+                loc = p.default.loc
             out[p.name] = hparam_value(p, v, loc, decl.name)
             scope.names[p.name] = Static(out[p.name])
         return out
@@ -100,10 +79,10 @@ class ModelGen:
         return info
 
     def fields(self, decl: ast.ModelDecl, hparams: dict[str, StaticValue],
-               prefix: str) -> dict[str, object]:
+               prefix: str) -> dict[str, Field]:
         """Evaluates the fields (or sequential stages) of a model."""
         scope = Scope(self.globals, {k: Static(v) for k, v in hparams.items()})
-        out: dict[str, object] = {}
+        out: dict[str, Field] = {}
         self.expanding.append(decl)
         try:
             if decl.stages is not None:
@@ -128,7 +107,7 @@ class ModelGen:
         return isinstance(value, ModelClass) or (
             isinstance(value, BuiltinRef) and value.name in LAYER_SIGNATURES)
 
-    def field(self, e: ast.Expr, scope: Scope, path: str) -> object:
+    def field(self, e: ast.Expr, scope: Scope, path: str) -> Field:
         """One field: a built-in layer, a sub-model or `repeat(n, LAYER)`."""
         call = e if isinstance(e, ast.Call) else ast.Call(e.loc, e, (), ())
         callee = scope.lookup(call.func.id) if isinstance(call.func, ast.Name) else None
@@ -146,7 +125,7 @@ class ModelGen:
                 raise CompileError(call.loc, f"model {callee.decl.name} contains itself: {chain}")
             hparams = self.bind_hparams(callee.decl, call, args, kwargs)
             fields = self.fields(callee.decl, hparams, path)
-            return SubModel(callee.decl, hparams, path, fields, call.loc)  # type: ignore[arg-type]
+            return SubModel(callee.decl, hparams, path, fields, call.loc)
         raise CompileError(e.loc, "a field must be a built-in layer, a model, or repeat(n, LAYER)")
 
     def repeat(self, call: ast.Call, scope: Scope, path: str, const: Frame) -> LayerList:
@@ -154,15 +133,15 @@ class ModelGen:
         if len(call.args) != 2 or call.kwargs:
             raise CompileError(call.loc, "repeat takes two arguments: repeat(n, LAYER)")
         n = static_int(self.expr(call.args[0], const), call.args[0].loc, "repeat count")
-        if n < 1:  # type: ignore[operator]
+        if n < 1:
             raise CompileError(call.args[0].loc, f"repeat count must be at least 1, got {n}")
-        self.budget.repeat(n, call.args[0].loc)  # type: ignore[arg-type]
-        items = tuple(self.field(call.args[1], scope, f"{path}.{i}") for i in range(n))  # type: ignore[arg-type]
-        return LayerList(items, path)  # type: ignore[arg-type]
+        self.budget.repeat(n, call.args[0].loc)
+        items = tuple(self.field(call.args[1], scope, f"{path}.{i}") for i in range(n))
+        return LayerList(items, path)
 
     def declare_params(self, info: ModelInfo) -> None:
         """Adds a `model.param` for every parameter of every layer, in field order."""
-        for spec in walk_layers(info.fields):
+        for spec in walk_layers(info.fields.values()):
             for p in layer_params(spec):
                 name = f"{spec.path}.{p.suffix}"
                 t = ir_type(TensorT("f32", p.shape))
@@ -178,15 +157,15 @@ def method_names(decl: ast.ModelDecl) -> set[str]:
     return {"forward"} if decl.stages is not None else {m.name for m in decl.methods}
 
 
-def walk_layers(fields: dict[str, object]) -> Iterator[LayerSpec]:
+def walk_layers(fields: Iterable[Field]) -> Iterator[LayerSpec]:
     """Every built-in layer among the fields, depth first, in declaration order."""
-    for f in fields.values():
+    for f in fields:
         if isinstance(f, LayerSpec):
             yield f
         elif isinstance(f, SubModel):
-            yield from walk_layers(f.fields)
-        elif isinstance(f, LayerList):
-            yield from walk_layers({str(i): x for i, x in enumerate(f.items)})
+            yield from walk_layers(f.fields.values())
+        else:
+            yield from walk_layers(f.items)
 
 
 def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
@@ -209,9 +188,9 @@ def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
     return float(value) if kind == "float" else value
 
 
-def hparam_attrs(hparams: dict[str, StaticValue]) -> dict:
+def hparam_attrs(hparams: dict[str, StaticValue]) -> dict[str, Attribute]:
     """Hyper-parameters as IR attributes, for `model.def`'s `hparams` dictionary."""
-    out: dict = {}
+    out: dict[str, Attribute] = {}
     for k, v in hparams.items():
         if isinstance(v, bool):
             out[k] = IntegerAttr(int(v), 1)

@@ -17,7 +17,7 @@ from mlang.dialects.model import functions as fn
 from mlang.dialects.model import host
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import (
-    BOOL, FLOAT, INT, STR, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
+    BOOL, FLOAT, INT, STR, MType, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
     scalar_dtype,
 )
 from mlang.frontend.values import Dyn, Static, StaticValue, Value, describe
@@ -29,7 +29,7 @@ BINARY_NAMES = {
     "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
 }
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
-FOLD_BINARY: dict[str, Callable] = {
+FOLD_BINARY: dict[str, Callable[[float, float], StaticValue]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
     "pow": operator.pow, "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
     "le": operator.le, "gt": operator.gt, "ge": operator.ge, "maximum": max, "minimum": min,
@@ -42,7 +42,9 @@ FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
     "tanh": math.tanh, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
     "rsqrt": lambda x: 1.0 / math.sqrt(x), "sin": math.sin, "cos": math.cos,
 }
-KEEP_DTYPE_FUNCTIONS: dict[str, Callable] = {"relu": lambda x: max(x, 0), "abs": abs}
+KEEP_DTYPE_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "relu": lambda x: max(x, 0), "abs": abs,
+}
 
 
 # ------------------------------------------------------------------------ operands
@@ -50,16 +52,16 @@ KEEP_DTYPE_FUNCTIONS: dict[str, Callable] = {"relu": lambda x: max(x, 0), "abs":
 
 def operand_info(v: Value, loc: Loc) -> tuple[str, bool, shapes.Shape | None]:
     """dtype, weakness (a Python-like scalar) and shape of an arithmetic operand."""
-    if isinstance(v, Static) and isinstance(v.value, (bool, int, float)):
-        return scalar_dtype(v.type.kind), True, ()  # type: ignore[union-attr]
-    if isinstance(v, Dyn) and isinstance(v.type, TensorT):
-        return v.type.dtype, False, v.type.shape
-    if isinstance(v, Dyn) and isinstance(v.type, ScalarT) and v.type.kind != "str":
-        return scalar_dtype(v.type.kind), True, ()
+    t = v.type if isinstance(v, (Static, Dyn)) else None
+    if isinstance(t, TensorT):
+        return t.dtype, False, t.shape
+    if isinstance(t, ScalarT) and t.kind != "str":  # a number, known at compile time or not
+        return scalar_dtype(t.kind), True, ()
     raise CompileError(loc, f"expected a tensor or a number, got {describe(v)}")
 
 
-def result_shape(a: shapes.Shape | None, b: shapes.Shape | None, loc: Loc, what: str):
+def result_shape(a: shapes.Shape | None, b: shapes.Shape | None, loc: Loc,
+                 what: str) -> shapes.Shape | None:
     """The broadcast shape of two operands (None when a rank is unknown)."""
     if a is None or b is None:
         return None
@@ -100,7 +102,7 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
         out_dtype = common = "f32" if not (wa and wb) else "f64"
     shape = result_shape(sa, sb, loc, f"operator '{name}'")
     if is_scalar(lhs) and is_scalar(rhs):
-        t = host_scalar_type(out_dtype)
+        t: MType = host_scalar_type(out_dtype)
         a, b = em.value(lhs, loc), em.value(rhs, loc)
         return em.result(fn.BINARY_OPS[name](a.ssa, b.ssa, ir_type(t)), t, loc)
     operand_dtype = common if category(common) >= category(da) else da
@@ -134,7 +136,7 @@ def fold_binary(name: str, a: StaticValue, b: StaticValue, loc: Loc) -> Static:
     ok = (bool, int, float)
     if not isinstance(a, ok) or not isinstance(b, ok):
         if name in ("eq", "ne"):
-            return Static(FOLD_BINARY[name](a, b))
+            return Static(a == b if name == "eq" else a != b)
         if name == "add" and isinstance(a, str) and isinstance(b, str):
             return Static(a + b)
         raise CompileError(loc, f"operator '{name}' does not apply to "
@@ -155,13 +157,11 @@ def emit_unary(em: Emitter, name: str, x: Value, loc: Loc) -> Value:
     dtype, _, shape = operand_info(x, loc)
     if name == "not" and dtype != "bool":
         raise CompileError(loc, f"'not' needs a boolean, got {describe(x)}")
+    host_number = isinstance(x, Dyn) and isinstance(x.type, ScalarT)
     out = dtype
     if name in FLOAT_FUNCTIONS and not is_float_dtype(dtype):
-        out = "f32" if isinstance(x.type, TensorT) else "f64"  # type: ignore[union-attr]
-    if isinstance(x.type, ScalarT):  # type: ignore[union-attr]
-        t = host_scalar_type(out)
-    else:
-        t = TensorT(out, shape)
+        out = "f64" if host_number else "f32"
+    t: MType = host_scalar_type(out) if host_number else TensorT(out, shape)
     xv = em.value(x, loc)
     return em.result(fn.UNARY_OPS[name](xv.ssa, ir_type(t)), t, loc)
 

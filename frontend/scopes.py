@@ -3,7 +3,10 @@ generated, and the names that every program starts with."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from xdsl.ir import Operation
 
 from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter
@@ -12,9 +15,9 @@ from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.tensor_functions import FUNCTIONS
 from mlang.frontend.types import DTYPES
 from mlang.frontend.values import (
-    BuiltinRef, DType, MethodRef, ModelClass, Static, StaticValue, Value,
+    BuiltinRef, DType, Field, MethodRef, ModelClass, Static, StaticValue, Value,
 )
-from mlang.support.diagnostics import CompileError
+from mlang.support.diagnostics import CompileError, Loc
 
 
 class Scope:
@@ -67,7 +70,8 @@ class Frame:
 class ConstEmitter(Emitter):
     """An emitter for expressions that must be known at compile time (fields, defaults)."""
 
-    def insert(self, op, loc):  # noqa: ANN001, ANN201 - same signature as Emitter.insert
+    def insert(self, op: Operation, loc: Loc) -> Operation:
+        """Refuses: nothing is computed at run time here."""
         raise CompileError(loc, "this value must be known at compile time")
 
 
@@ -81,11 +85,11 @@ def builtin_names() -> dict[str, Value]:
 
 
 def model_scope(parent: Scope, decl: ast.ModelDecl, hparams: dict[str, StaticValue],
-                fields: dict[str, object]) -> Scope:
+                fields: Mapping[str, Field]) -> Scope:
     """The names visible in a model's methods: hyper-parameters, fields and methods."""
     names: dict[str, Value] = {k: Static(v) for k, v in hparams.items()}
-    names.update({m.name: MethodRef(None, m.name) for m in decl.methods})  # type: ignore[arg-type]
-    names.update(fields)  # type: ignore[arg-type]
+    names.update({m.name: MethodRef(None, m.name) for m in decl.methods})
+    names.update(fields)
     names["__model__"] = ModelClass(decl)
     return Scope(parent, names)
 

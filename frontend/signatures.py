@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from mlang.frontend import ast
-from mlang.support.diagnostics import CompileError
+from mlang.frontend.values import StaticValue
+from mlang.support.diagnostics import CompileError, Loc
 
 T = TypeVar("T")
+D = TypeVar("D")
 
 
 class Required:
@@ -27,15 +29,16 @@ REQUIRED = Required()
 
 
 @dataclass(frozen=True)
-class Signature:
-    """Parameter names in order, each with a default value or REQUIRED."""
+class Signature(Generic[D]):
+    """Parameter names in order, each with a default (of type `D`) or REQUIRED."""
 
     name: str
-    params: tuple[tuple[str, object], ...]
+    params: tuple[tuple[str, D | Required], ...]
 
     @staticmethod
-    def of(name: str, *params: str | tuple[str, object]) -> Signature:
-        """`Signature.of("fit", "model", "data", ("lr", 0.001))`."""
+    def of(name: str, *params: str | tuple[str, StaticValue]) -> Signature[StaticValue]:
+        """A built-in's signature, whose defaults are compile-time values:
+        `Signature.of("fit", "model", "data", ("lr", 0.001))`."""
         return Signature(name, tuple(p if isinstance(p, tuple) else (p, REQUIRED) for p in params))
 
     @property
@@ -49,10 +52,10 @@ class Bound(Generic[T]):
     """The result of binding: each parameter's argument (or None when defaulted)."""
 
     args: dict[str, T | None]
-    locs: dict[str, ast.Loc]
+    locs: dict[str, Loc]
 
 
-def bind(sig: Signature, call: ast.Call, args: list[T], kwargs: dict[str, T]) -> Bound[T]:
+def bind(sig: Signature[D], call: ast.Call, args: list[T], kwargs: dict[str, T]) -> Bound[T]:
     """Matches evaluated arguments to `sig`; a defaulted parameter maps to None."""
     if len(args) > len(sig.params):
         extra = call.args[len(sig.params)] if len(call.args) > len(sig.params) else call
@@ -60,7 +63,7 @@ def bind(sig: Signature, call: ast.Call, args: list[T], kwargs: dict[str, T]) ->
             extra.loc, f"{sig.name} takes at most {len(sig.params)} arguments, got {len(args)}"
         )
     out: dict[str, T | None] = {n: None for n in sig.names}
-    locs: dict[str, ast.Loc] = {}
+    locs: dict[str, Loc] = {}
     for i, ((name, _), value) in enumerate(zip(sig.params, args)):
         out[name] = value
         # Sequential stages pass their input without an AST node: use the call's location.
@@ -79,8 +82,3 @@ def bind(sig: Signature, call: ast.Call, args: list[T], kwargs: dict[str, T]) ->
         if default is REQUIRED and out[name] is None:
             raise CompileError(call.loc, f"{sig.name} is missing its argument '{name}'")
     return Bound(out, locs)
-
-
-def default_of(sig: Signature, name: str) -> object:
-    """The default of one parameter."""
-    return dict(sig.params)[name]

@@ -13,19 +13,16 @@ from xdsl.ir import Block, Region
 from mlang.dialects.model import host
 from mlang.frontend import ast, limits
 from mlang.frontend.builtin_args import static_int
+from mlang.frontend.generator import IRGenBase
 from mlang.frontend.scopes import Frame, Scope, where
 from mlang.frontend.types import BOOL, INT, ListT, MType, TensorT, TupleT, ir_type
 from mlang.frontend.values import Dyn, LayerList, Seq, Static, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 
 
-class StatementGen:
+class StatementGen(IRGenBase):
     """The statements part of `IRGen` (frontend/irgen.py), whose other parts it calls
     through `self` (`expr` for the expressions that statements hold)."""
-
-    slots: set[str]
-    slot_types: dict[str, MType]
-    budget: limits.Budget
 
     def block(self, stmts: tuple[ast.Stmt, ...] | list[ast.Stmt], frame: Frame) -> None:
         """Generates statements in order, stopping after a `return`."""
@@ -119,7 +116,7 @@ class StatementGen:
             raise CompileError(loc, f"cannot unpack {len(items)} values into {n} names")
         return items
 
-    def tuple_get(self, value: Dyn, i: int, frame: Frame, loc: Loc) -> Dyn:
+    def tuple_get(self, value: Dyn[MType], i: int, frame: Frame, loc: Loc) -> Dyn[MType]:
         """Element `i` of a host tuple."""
         assert isinstance(value.type, TupleT)
         index = frame.em.host_constant(i, loc)
@@ -143,7 +140,7 @@ class StatementGen:
             if isinstance(lo, Static) and isinstance(hi, Static) and not frame.is_host:
                 start = static_int(lo, it.lo.loc, "range start")
                 stop = static_int(hi, it.hi.loc, "range end")
-                steps = self.budget.unrolled_range(start, stop, it.loc)  # type: ignore[arg-type]
+                steps = self.budget.unrolled_range(start, stop, it.loc)
                 self.unroll(s, [Static(i) for i in steps], frame)
                 return
             if not frame.is_host:
@@ -152,9 +149,7 @@ class StatementGen:
             self.host_loop(s, self.host_range(lo, hi, it, frame), frame)
             return
         seq = self.expr(it, frame)
-        if isinstance(seq, LayerList):
-            self.unroll(s, list(seq.items), frame)  # type: ignore[arg-type]
-        elif isinstance(seq, Seq):
+        if isinstance(seq, (LayerList, Seq)):
             self.unroll(s, list(seq.items), frame)
         elif isinstance(seq, Static) and isinstance(seq.value, (list, tuple)):
             # Unrolled on the host too: each item is then known at compile time, and may
@@ -178,7 +173,7 @@ class StatementGen:
                 frame.result, frame.returned = inner.result, True
                 return
 
-    def host_range(self, lo: Value, hi: Value, it: ast.Range, frame: Frame) -> Dyn:
+    def host_range(self, lo: Value, hi: Value, it: ast.Range, frame: Frame) -> Dyn[MType]:
         """`lo..hi` as a host list of ints."""
         a = frame.em.value(lo, it.lo.loc)
         b = frame.em.value(hi, it.hi.loc)
@@ -189,7 +184,7 @@ class StatementGen:
         return frame.em.result(
             host.RangeOp.create(operands=[a.ssa, b.ssa], result_types=[ir_type(t)]), t, it.loc)
 
-    def host_loop(self, s: ast.For, items: Dyn, frame: Frame) -> None:
+    def host_loop(self, s: ast.For, items: Dyn[MType], frame: Frame) -> None:
         """A host `model.for` over a list."""
         assert isinstance(items.type, ListT)
         elem = items.type.element or INT

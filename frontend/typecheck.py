@@ -8,6 +8,7 @@ certain mismatch at the argument (or `return`) that causes it.
 from __future__ import annotations
 
 import re
+from typing import Protocol
 
 from mlang.frontend import ast
 from mlang.frontend.types import FLOAT, INT, SCALAR_TENSORS, MType, ScalarT, TensorT, TupleT
@@ -15,19 +16,21 @@ from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.shapes import Dim, dims_conflict
 
+Subst = dict[str, int | str]
+"""The sizes that the size names of one signature are bound to."""
 
-class _Scope:
+
+class _Scope(Protocol):
     """What `unify` needs of a scope: looking names up."""
 
-    def lookup(self, name: str) -> Value | None:  # pragma: no cover - protocol
+    def lookup(self, name: str) -> Value | None:
         """The value bound to `name`."""
-        ...
 
 
-def resolve_dim(d: ast.Dim, subst: dict, scope: _Scope) -> Dim:
+def resolve_dim(d: ast.Dim, subst: Subst, scope: _Scope) -> Dim:
     """The size a written dimension stands for: a literal, a hyper-parameter, or a symbol."""
     if d.kind == "int":
-        return d.value  # type: ignore[return-value]
+        return d.value
     if d.kind == "any":
         return None
     name = str(d.value)
@@ -39,7 +42,7 @@ def resolve_dim(d: ast.Dim, subst: dict, scope: _Scope) -> Dim:
     return subst.get(name, name)
 
 
-def declared_type(t: ast.TypeExpr, subst: dict, scope: _Scope) -> MType:
+def declared_type(t: ast.TypeExpr, subst: Subst, scope: _Scope) -> MType:
     """The M type a written type stands for, symbols replaced by what they are bound to."""
     if isinstance(t, ast.TensorTypeExpr):
         return TensorT(t.dtype, tuple(resolve_dim(d, subst, scope) for d in t.dims))
@@ -54,11 +57,12 @@ def value_type(v: Value) -> MType | None:
         return v.type
     if isinstance(v, Seq) and v.is_tuple:
         items = [value_type(i) for i in v.items]
-        return None if None in items else TupleT(tuple(items))  # type: ignore[arg-type]
+        known = [t for t in items if t is not None]
+        return TupleT(tuple(known)) if len(known) == len(items) else None
     return None
 
 
-def unify(t: ast.TypeExpr, v: Value, subst: dict, scope: _Scope, loc: Loc, what: str) -> None:
+def unify(t: ast.TypeExpr, v: Value, subst: Subst, scope: _Scope, loc: Loc, what: str) -> None:
     """Checks `v` against the written type `t`, binding size names in `subst`."""
     actual = value_type(v)
     expected = declared_type(t, subst, scope)
@@ -86,7 +90,7 @@ def unify(t: ast.TypeExpr, v: Value, subst: dict, scope: _Scope, loc: Loc, what:
         _unify_dim(d, a, subst, scope, loc, what, expected, actual)
 
 
-def _unify_dim(d: ast.Dim, a: Dim, subst: dict, scope: _Scope, loc: Loc, what: str,
+def _unify_dim(d: ast.Dim, a: Dim, subst: Subst, scope: _Scope, loc: Loc, what: str,
                expected: MType, actual: MType) -> None:
     """Unifies one written dimension with an actual size."""
     want = resolve_dim(d, subst, scope)
@@ -96,7 +100,7 @@ def _unify_dim(d: ast.Dim, a: Dim, subst: dict, scope: _Scope, loc: Loc, what: s
         subst[want] = a
 
 
-def _unify_tuple(t: ast.TupleTypeExpr, v: Value, subst: dict, scope: _Scope, loc: Loc,
+def _unify_tuple(t: ast.TupleTypeExpr, v: Value, subst: Subst, scope: _Scope, loc: Loc,
                  what: str) -> None:
     """Unifies a tuple result element by element."""
     items: list[Value]

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import (
-    BFloat16Type, Float16Type, Float32Type, Float64Type, IntegerType, NoneType, StringAttr,
-    TensorType, TupleType, UnrankedTensorType, bf16, f16, f32, f64, i1, i8, i32, i64,
+    ArrayAttr, BFloat16Type, Float16Type, Float32Type, Float64Type, IntegerType, NoneType,
+    StringAttr, TensorType, TupleType, UnrankedTensorType, bf16, f16, f32, f64, i1, i8, i32, i64,
 )
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, TypeAttribute
 
 from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType, tensor_type
 from mlang.support.shapes import Shape, fmt_shape
 
-DTYPES: dict[str, Attribute] = {
+DTYPES: dict[str, TypeAttribute] = {
     "f32": f32, "f16": f16, "bf16": bf16, "f64": f64, "i64": i64, "i32": i32, "i8": i8,
     "bool": i1,
 }
@@ -105,16 +105,20 @@ class NoneT:
 MType = TensorT | ScalarT | DatasetT | ModelT | ListT | TupleT | NoneT
 
 INT, FLOAT, BOOL, STR = ScalarT("int"), ScalarT("float"), ScalarT("bool"), ScalarT("str")
+SCALAR_IR_TYPES: dict[str, TypeAttribute] = {
+    "int": i64, "float": f64, "bool": i1, "str": StrType(),
+}
+"""The IR types of host scalars."""
 
 
-def ir_type(t: MType) -> Attribute:
+def ir_type(t: MType) -> TypeAttribute:
     """The IR type that carries values of M type `t`."""
     if isinstance(t, TensorT):
         if t.shape is None:
             return UnrankedTensorType(DTYPES[t.dtype])
         return tensor_type(DTYPES[t.dtype], t.shape)
     if isinstance(t, ScalarT):
-        return {"int": i64, "float": f64, "bool": i1, "str": StrType()}[t.kind]
+        return SCALAR_IR_TYPES[t.kind]
     if isinstance(t, DatasetT):
         return DatasetType()
     if isinstance(t, ModelT):
@@ -122,9 +126,7 @@ def ir_type(t: MType) -> Attribute:
     if isinstance(t, ListT):
         return ListType(NoneType() if t.element is None else ir_type(t.element))
     if isinstance(t, TupleT):
-        # A tuple, not a list: xDSL keeps a list as the ArrayAttr's data, and then the type
-        # cannot be hashed (cse hashes result types).
-        return TupleType(tuple(ir_type(e) for e in t.elements))
+        return TupleType(ArrayAttr(ir_type(e) for e in t.elements))
     return NoneType()
 
 

@@ -8,14 +8,13 @@ with their M type. Layers, models and functions are handles that calls resolve.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Generic, TypeAlias, TypeGuard, TypeVar
 
 from xdsl.ir import SSAValue
 
 from mlang.frontend import ast
-from mlang.frontend.types import BOOL, FLOAT, INT, STR, ListT, MType, NoneT, TupleT
-
-StaticValue = Union[int, float, bool, str, None, "DType", list, tuple]
+from mlang.frontend.types import BOOL, FLOAT, INT, STR, ListT, MType, NoneT, TensorT, TupleT
+from mlang.support.diagnostics import Loc
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,11 @@ class DType:
     """A dtype name used as a value, as in `cast(x, f32)`."""
 
     name: str
+
+
+StaticValue: TypeAlias = (int | float | bool | str | DType | list["StaticValue"]
+                          | tuple["StaticValue", ...] | None)
+"""A compile-time value: a number, a string, a dtype, `none`, or a list or tuple of them."""
 
 
 @dataclass(frozen=True)
@@ -37,12 +41,16 @@ class Static:
         return static_type(self.value)
 
 
+T_co = TypeVar("T_co", bound=MType, covariant=True)
+
+
 @dataclass(frozen=True)
-class Dyn:
-    """A value computed at run time: an SSA value and its M type."""
+class Dyn(Generic[T_co]):
+    """A value computed at run time: an SSA value and its M type (`Dyn[TensorT]`, a tensor,
+    where the type is known to be one)."""
 
     ssa: SSAValue
-    type: MType
+    type: T_co
 
 
 @dataclass(frozen=True)
@@ -60,7 +68,19 @@ class LayerSpec:
     kind: str
     args: dict[str, StaticValue]
     path: str
-    loc: ast.Loc
+    loc: Loc
+
+    def int_arg(self, name: str) -> int:
+        """An integer argument (`make_layer` checked its kind)."""
+        value = self.args[name]
+        assert isinstance(value, int)
+        return value
+
+    def float_arg(self, name: str) -> float:
+        """A number argument (`make_layer` checked its kind)."""
+        value = self.args[name]
+        assert isinstance(value, (int, float))
+        return float(value)
 
 
 @dataclass(frozen=True)
@@ -71,7 +91,7 @@ class SubModel:
     hparams: dict[str, StaticValue]
     path: str
     fields: dict[str, Field]
-    loc: ast.Loc
+    loc: Loc
 
 
 @dataclass(frozen=True)
@@ -101,9 +121,10 @@ class FnRef:
 
 @dataclass(frozen=True)
 class MethodRef:
-    """A method of a model, bound to the model it is called on."""
+    """A method of a model, bound to the model it is called on (None: the model whose
+    method is being generated)."""
 
-    owner: Value
+    owner: Value | None
     name: str
 
 
@@ -113,9 +134,9 @@ class FieldPath:
     `m.encoder.head`): calling it, or one of its methods, runs that field's method on the
     instance's parameters."""
 
-    owner: Dyn
+    owner: Dyn[MType]
     path: str
-    field: object
+    field: Field
 
 
 @dataclass(frozen=True)
@@ -125,8 +146,13 @@ class BuiltinRef:
     name: str
 
 
-Value = (Static | Dyn | Seq | LayerSpec | SubModel | LayerList | ModelClass | FnRef | MethodRef
-         | BuiltinRef)
+Value: TypeAlias = (Static | Dyn[MType] | Seq | LayerSpec | SubModel | LayerList | ModelClass
+                    | FnRef | MethodRef | FieldPath | BuiltinRef)
+
+
+def is_tensor(v: Value | None) -> TypeGuard[Dyn[TensorT]]:
+    """True for a run-time tensor."""
+    return isinstance(v, Dyn) and isinstance(v.type, TensorT)
 
 
 def static_type(v: StaticValue) -> MType:
