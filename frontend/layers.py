@@ -70,7 +70,11 @@ def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, V
         if v is None:
             assert not isinstance(default, Required)  # `bind` reported it missing
             v = Static(default)
-        values[name] = _static_arg(kind, name, v, bound.locs.get(name, call.loc))
+        loc = bound.locs.get(name, call.loc)
+        if _is_none(v) and default is not None:
+            # `none` means "the default" only where the default is none (a pool's stride).
+            raise CompileError(loc, f"{kind} argument '{name}' cannot be none")
+        values[name] = _static_arg(kind, name, v, loc)
     if kind in ("MaxPool2d", "AvgPool2d") and values["stride"] is None:
         values["stride"] = values["kernel"]
     spec = LayerSpec(kind, values, path, call.loc)

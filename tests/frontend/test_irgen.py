@@ -440,6 +440,13 @@ ERRORS: dict[str, tuple[str, int, int, str]] = {
         model("attn = Attention(10, 4)", "(x: f32[N, T, 10]) -> f32[N, T, 10]",
               "return attn(x)"),
         2, 12, "Attention: dim 10 is not divisible by 4 heads"),
+    "conv_stride_none": (
+        model("conv = Conv2d(3, 8, 3, stride=none)", "(x: f32[N, 3, 8, 8]) -> f32[N, 8, 6, 6]",
+              "return conv(x)"),
+        2, 28, "Conv2d argument 'stride' cannot be none"),
+    "flatten_start_none": (
+        model("f = Flatten(start=none)", "(x: f32[N, 3, 4]) -> f32[N, 12]", "return f(x)"),
+        2, 17, "Flatten argument 'start' cannot be none"),
     "repeat_zero": (
         model("blocks = repeat(0, Linear(4, 4))", "(x: f32[N, 4]) -> f32[N, 4]", "return x"),
         2, 21, "repeat count must be at least 1, got 0"),
