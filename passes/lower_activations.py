@@ -117,8 +117,7 @@ class LowerActivationsPass(ModulePass):
     name = "lower-activations"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [
+        rewrite_model_methods(op, [
             LowerRelu(), LowerGelu(), LowerSilu(), LowerSoftmax(), LowerLogSoftmax(),
             LowerDropout(),
-        ]
-        rewrite_model_methods(op, patterns)
+        ])

@@ -84,5 +84,4 @@ class LowerCreationPass(ModulePass):
     name = "lower-creation"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerOneHot(), LowerTensorConstant(), LowerCreation()]
-        rewrite_model_methods(op, patterns)
+        rewrite_model_methods(op, [LowerOneHot(), LowerTensorConstant(), LowerCreation()])

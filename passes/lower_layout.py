@@ -24,7 +24,9 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
-from mlang.dialects.tensorops import ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp, TransposeOp
+from mlang.dialects.tensorops import (
+    ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp, TransposeOp,
+)
 from mlang.dialects.tensorops.base import normalize_axes
 from mlang.passes.lowering import (
     Lowering, ModelOpLowering, element, rank, rewrite_model_methods, shape,
@@ -137,8 +139,7 @@ class LowerLayoutPass(ModulePass):
     name = "lower-layout"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [
+        rewrite_model_methods(op, [
             LowerTranspose(), LowerPermute(), LowerReshape(), LowerFlatten(), LowerConcat(),
             LowerSlice(), LowerEmbedding(),
-        ]
-        rewrite_model_methods(op, patterns)
+        ])

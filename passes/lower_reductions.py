@@ -102,5 +102,6 @@ class LowerReductionsPass(ModulePass):
     name = "lower-reductions"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerReduction(), LowerArgmax(), LowerCrossEntropy(), LowerMse()]
-        rewrite_model_methods(op, patterns)
+        rewrite_model_methods(
+            op, [LowerReduction(), LowerArgmax(), LowerCrossEntropy(), LowerMse()]
+        )

@@ -29,9 +29,9 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name
 from mlang.dialects.tensorops import CastOp, ConstantOp
-from mlang.dialects.tensorops.base import shape_of, tensor_type_of
+from mlang.dialects.tensorops.base import Sizes, shape_of, tensor_type_of
 from mlang.support.floats import rounded
-from mlang.support.shapes import Shape, ShapeError
+from mlang.support.shapes import ShapeError
 
 OpT = TypeVar("OpT", bound=Operation)
 Scalar = int | float
@@ -67,7 +67,7 @@ def element(value: SSAValue) -> Attribute:
     return tensor_type_of(value).element_type
 
 
-def shape(value: SSAValue) -> Shape:
+def shape(value: SSAValue) -> Sizes:
     """The shape of a tensor value, `?` as None."""
     return shape_of(tensor_type_of(value))
 

@@ -84,9 +84,11 @@ class WrapKernels(ModulePass):
         for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
             if not f.is_declaration:
                 wrap_block(f.body.block)
-        counters = {PointwiseKernelOp: self.pointwise, ReductionKernelOp: self.reduction,
-                    MatmulKernelOp: self.matmul, AttentionKernelOp: self.attention,
-                    ExternKernelOp: self.extern}
+        counters: dict[type[Operation], Statistic] = {
+            PointwiseKernelOp: self.pointwise, ReductionKernelOp: self.reduction,
+            MatmulKernelOp: self.matmul, AttentionKernelOp: self.attention,
+            ExternKernelOp: self.extern,
+        }
         for kernel in op.walk():
             if type(kernel) in counters:
                 counters[type(kernel)].add()

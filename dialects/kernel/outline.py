@@ -152,11 +152,11 @@ def _erase_dead_constants(block: Block) -> None:
 
 def _needs_sort(block: Block) -> bool:
     """Whether some op of `block` reads a value defined after it."""
-    position = {op: i for i, op in enumerate(block.ops)}
+    position: dict[Operation, int] = {op: i for i, op in enumerate(block.ops)}
     for op in block.ops:
         for v in _operands_deep(op):
-            owner = v.owner
-            if position.get(owner, -1) > position[op]:  # type: ignore[arg-type]
+            owner = v.owner  # A block argument (owner a Block) is defined before every op.
+            if isinstance(owner, Operation) and position.get(owner, -1) > position[op]:
                 return True
     return False
 

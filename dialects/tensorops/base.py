@@ -22,7 +22,7 @@ from xdsl.pattern_rewriter import RewritePattern
 from xdsl.traits import HasCanonicalizationPatternsTrait
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.support.shapes import Shape, ShapeError, dims_conflict
+from mlang.support.shapes import ShapeError, dims_conflict
 
 FLOAT_TYPES = (f16, bf16, f32, f64)
 INTEGER_TYPES = (i8, i32, i64)
@@ -40,8 +40,12 @@ IndexElement = AttrSetConstraint.get(i32, i64)
 
 _T = TypeVar("_T")
 
+Sizes = tuple[int | None, ...]
+"""The sizes of a tensor type: an int per dimension, None for `?` (a `Shape` without
+the frontend's symbolic sizes)."""
 
-def shape_of(t: Attribute) -> Shape:
+
+def shape_of(t: Attribute) -> Sizes:
     """The shape of a tensor type, `?` as None."""
     assert isinstance(t, TensorType)
     return tuple(None if d == DYNAMIC_INDEX else d for d in t.get_shape())

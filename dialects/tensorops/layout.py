@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
-    VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
+    IRDLOperation, VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
     var_operand_def,
 )
 from xdsl.irdl.declarative_assembly_format import (
@@ -273,7 +273,8 @@ class SliceRanges(CustomDirective):
         for i, variable in enumerate((self.starts, self.stops, self.steps)):
             variable.set(state, int_array([r[i] for r in ranges]))
 
-    def print(self, printer: Printer, state: PrintingState, op: SliceOp) -> None:  # type: ignore[override]
+    def print(self, printer: Printer, state: PrintingState, op: IRDLOperation) -> None:
+        assert isinstance(op, SliceOp)  # The directive appears in no other op's format.
         text = ", ".join(format_slice(*r) for r in op.ranges())
         printer.print_string(f"[{text}]")
         state.last_was_punctuation = False
