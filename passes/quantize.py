@@ -64,7 +64,7 @@ from mlang.dialects.tensorops import (
     QMAX, CastOp, ConstantOp, Conv2dOp, DequantizeOp, DivOp, GatherOp, GtOp, MatmulOp,
     MaximumOp, MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
 )
-from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
+from mlang.passes.lowering import is_tensor_level, not_tensor_level
 from mlang.support.diagnostics import CompileError
 from mlang.support.ir_verification import op_loc
 from mlang.support.pass_statistics import Statistic
