@@ -67,9 +67,9 @@ from mlang.dialects.tensorops import (
 from mlang.passes.lowering import is_tensor_level, not_tensor_level
 from mlang.support.diagnostics import CompileError
 from mlang.support.ir_verification import op_loc
+from mlang.support.language_options import QUANT_MODES
 from mlang.support.pass_statistics import Statistic
 
-MODES = ("weight", "dynamic", "static")
 GRANULARITIES = ("channel", "tensor")
 CALIBRATION = "calibration"
 """The `model.def` attribute of activation ranges: `{"fc1.weight" = 4.5 : f32}`."""
@@ -362,8 +362,10 @@ class Quantize(ModulePass):
     )
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode '{self.mode}', expected one of {', '.join(MODES)}")
+        if self.mode not in QUANT_MODES:
+            raise ValueError(
+                f"unknown mode '{self.mode}', expected one of {', '.join(QUANT_MODES)}"
+            )
         if self.granularity not in GRANULARITIES:
             raise ValueError(f"unknown granularity '{self.granularity}', expected one of "
                              f"{', '.join(GRANULARITIES)}")
