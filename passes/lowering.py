@@ -37,7 +37,7 @@ from mlang.dialects.tensorops import (
     AddOp, CastOp, ConstantOp, DivOp, EqOp, ExpOp, LogOp, MatmulOp, ReduceMaxOp, ReduceSumOp,
     ReshapeOp, ReshapeTailOp, SubOp, TransposeOp,
 )
-from mlang.dialects.tensorops.base import Sizes, shape_of, tensor_type_of
+from mlang.dialects.tensorops.base import Sizes, sizes_of, tensor_type_of
 from mlang.support.floats import rounded
 from mlang.support.shapes import ShapeError
 
@@ -77,7 +77,7 @@ def element(value: SSAValue) -> Attribute:
 
 def shape(value: SSAValue) -> Sizes:
     """The shape of a tensor value, `?` as None."""
-    return shape_of(tensor_type_of(value))
+    return sizes_of(tensor_type_of(value))
 
 
 def rank(value: SSAValue) -> int:

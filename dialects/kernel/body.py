@@ -30,7 +30,7 @@ from mlang.dialects.tensorops import (
     BinaryOp, BroadcastToOp, CastOp, ConcatOp, ConstantOp, DequantizeOp, DropoutOp, IotaOp,
     QuantizeOp, ReshapeOp, ReshapeTailOp, SelectOp, SliceOp, TransposeOp, UnaryOp,
 )
-from mlang.dialects.tensorops.base import Sizes, shape_of
+from mlang.dialects.tensorops.base import Sizes, sizes_of
 
 VIEW_OPS = (ReshapeOp, ReshapeTailOp, TransposeOp, SliceOp, BroadcastToOp)
 """Layout ops: the host computes them on block arguments as (strided) tensors."""
@@ -99,7 +99,7 @@ def is_elementwise(op: Operation) -> bool:
 def value_shape(value: SSAValue) -> Sizes:
     """The shape of a tensor value, `?` as None."""
     assert isinstance(value.type, TensorType)
-    return shape_of(value.type)
+    return sizes_of(value.type)
 
 
 def _is_host_op(op: Operation, roles: dict[SSAValue, Role]) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 
-from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
@@ -201,14 +200,6 @@ def sort_block(block: Block) -> None:
         block.detach_op(op)
     for op in order:
         block.add_op(op)
-
-
-def tensor_shape(value: SSAValue) -> tuple[int | None, ...]:
-    """The shape of a tensor value, `?` as None."""
-    assert isinstance(value.type, TensorType)
-    from mlang.dialects.tensorops.base import shape_of
-
-    return shape_of(value.type)
 
 
 def function_bodies(root: Operation) -> list[Block]:

@@ -45,8 +45,9 @@ Sizes = tuple[int | None, ...]
 the frontend's symbolic sizes)."""
 
 
-def shape_of(t: Attribute) -> Sizes:
-    """The shape of a tensor type, `?` as None."""
+def sizes_of(t: Attribute) -> Sizes:
+    """The sizes of a tensor type, `?` as None (unlike `model.types.shape_of`, which also
+    takes host scalars, as 0-d)."""
     assert isinstance(t, TensorType)
     return tuple(None if d == DYNAMIC_INDEX else d for d in t.get_shape())
 
@@ -87,7 +88,7 @@ def is_compatible(actual: Attribute, expected: TensorType) -> bool:
     """Whether a declared result type agrees with the inferred one (`?` matches any size)."""
     if not isinstance(actual, TensorType) or actual.element_type != expected.element_type:
         return False
-    a, e = shape_of(actual), shape_of(expected)
+    a, e = sizes_of(actual), sizes_of(expected)
     return len(a) == len(e) and not any(dims_conflict(x, y) for x, y in zip(a, e))
 
 

@@ -26,7 +26,7 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
-    AnyElement, IndexElement, TensorOp, checked, normalize_axes, shape_of, tensor_of,
+    AnyElement, IndexElement, TensorOp, checked, normalize_axes, sizes_of, tensor_of,
     tensor_type_of,
 )
 from mlang.support.shapes import ShapeError
@@ -156,7 +156,7 @@ class IotaOp(TensorOp):
         cls, reference: TensorType, axis: int, element: Attribute
     ) -> TensorType:
         """Size 1 everywhere but along `axis`, where the reference's size is kept."""
-        shape = shape_of(reference)
+        shape = sizes_of(reference)
         normalize_axes([axis], len(shape))
         if axis < 0:
             raise ShapeError(f"axis {axis} must not be negative")
@@ -198,6 +198,6 @@ class RandomOp(TensorOp):
         if self.distribution.data not in DISTRIBUTIONS:
             raise ShapeError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, "
                              f"got '{self.distribution.data}'")
-        if result.element_type != f32 or any(not isinstance(d, int) for d in shape_of(result)):
+        if result.element_type != f32 or any(not isinstance(d, int) for d in sizes_of(result)):
             raise ShapeError(f"samples must be an f32 tensor of static shape, got {result}")
         return result
