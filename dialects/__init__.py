@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 def _load(module: str, name: str) -> Dialect:
     """Imports `module` and returns its dialect object `name`."""
-    return getattr(import_module(module), name)
+    from xdsl.ir import Dialect
+
+    dialect = getattr(import_module(module), name)
+    assert isinstance(dialect, Dialect), f"{module}.{name} is not a Dialect"
+    return dialect
 
 
 _DIALECTS: dict[str, Callable[[], Dialect]] = {

@@ -39,6 +39,11 @@ def _rank(t: Attribute) -> int:
     return t.get_num_dims()
 
 
+def _is_vector(t: Attribute, size: int) -> bool:
+    """Whether `t` is a 1-d tensor type of `size` elements."""
+    return isinstance(t, TensorType) and t == TensorType(t.element_type, [size])
+
+
 def _check_dim(op: IRDLOperation, dim: IntegerAttr, t: Attribute) -> None:
     """Raises unless `dim` is an axis of tensor type `t` (non-negative)."""
     if not 0 <= dim.value.data < _rank(t):
@@ -52,7 +57,8 @@ def _check_dim(op: IRDLOperation, dim: IntegerAttr, t: Attribute) -> None:
 class UnaryCallOp(IRDLOperation, ABC):
     """An elementwise function of a float tensor: `torchcall.gelu %x : tensor<4xf32>`."""
 
-    T: ClassVar = VarConstraint("T", FloatTensor)
+    # Typed wide enough for `relu`, which widens it to every number type.
+    T: ClassVar[VarConstraint[TensorType]] = VarConstraint("T", FloatTensor)
     input = operand_def(T)
     result = result_def(T)
     traits = traits_def(Pure())
@@ -159,8 +165,7 @@ class LayerNormOp(IRDLOperation):
     def verify_(self) -> None:
         assert isinstance(self.input.type, TensorType)
         size = self.input.type.get_shape()[-1]
-        if size < 0 or any(v.type != TensorType(v.type.element_type, [size])  # type: ignore
-                           for v in (self.weight, self.bias)):
+        if size < 0 or not all(_is_vector(v.type, size) for v in (self.weight, self.bias)):
             raise VerifyException(f"'{self.name}': weight and bias must be of shape [n], n "
                                   "the static size of the input's last axis")
 

@@ -38,12 +38,21 @@ if TYPE_CHECKING:
 
 def _load(module: str, cls: str) -> type[ModulePass]:
     """Imports the pass class `cls` from `mlang.passes.<module>`."""
-    return getattr(import_module(f"mlang.passes.{module}"), cls)
+    return _pass_class(f"mlang.passes.{module}", cls)
 
 
 def _xdsl(module: str, cls: str) -> type[ModulePass]:
     """Imports the pass class `cls` from `xdsl.transforms.<module>`."""
-    return getattr(import_module(f"xdsl.transforms.{module}"), cls)
+    return _pass_class(f"xdsl.transforms.{module}", cls)
+
+
+def _pass_class(module: str, cls: str) -> type[ModulePass]:
+    """Imports `module` and returns its class `cls`, checked to be a pass."""
+    from xdsl.passes import ModulePass
+
+    found = getattr(import_module(module), cls)
+    assert isinstance(found, type) and issubclass(found, ModulePass), f"{module}.{cls}"
+    return found
 
 
 _PASSES: dict[str, Callable[[], type[ModulePass]]] = {

@@ -20,21 +20,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from mlang.dialects.model.structure import DefOp, GetParamOp
+from mlang.dialects.model.structure import DefOp
+from mlang.passes.lowering import is_tensor_level
 from mlang.support.diagnostics import CompileError, Note
 from mlang.support.ir_verification import op_loc
-
-
-def is_tensor_level(op: Operation) -> bool:
-    """Whether `op` may appear in a model method after `lower-to-tensor`."""
-    if op.dialect_name() == "tensorops":
-        return True
-    return isinstance(op, (GetParamOp, arith.ConstantOp, func.ReturnOp, func.CallOp))
 
 
 LEVELS: dict[str, Callable[[Operation], bool]] = {"tensor": is_tensor_level}
@@ -62,14 +55,6 @@ def _illegal_in(ops: Iterable[Operation],
         for region in op.regions:
             for block in region.blocks:
                 yield from _illegal_in(block.ops, legal)
-
-
-def not_tensor_level(op: Operation, what: str) -> str:
-    """Why `what` (a pass) cannot take an op that is not at tensor level."""
-    if op.dialect_name() == "kernel":
-        return (f"'{op.name}' is kernel IR, past tensor level: {what} runs on tensor ops, "
-                "before kernel fusion (lower-to-kernel)")
-    return f"'{op.name}' is not a tensor op: run lower-to-tensor first"
 
 
 def describe(op: Operation, level: str) -> str:

@@ -13,7 +13,7 @@ pattern's single-use values; see `dialects/kernel/attention.py` for the exact fo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -30,8 +30,10 @@ from mlang.dialects.tensorops import (
 )
 from mlang.support.pass_statistics import Statistic
 
+OpT = TypeVar("OpT", bound=Operation)
 
-def _op(value: SSAValue, kind: type[Operation], block: Block) -> Operation | None:
+
+def _op(value: SSAValue, kind: type[OpT], block: Block) -> OpT | None:
     """The op of `kind` in `block` that defines `value`, else None."""
     p = producer(value, block)
     return p if isinstance(p, kind) else None
@@ -54,10 +56,10 @@ def attention_ops(mm2: MatmulOp, block: Block) -> set[Operation] | None:
         compare = producer(select.cond, block)
         if not isinstance(compare, (GtOp, LtOp)):
             return None
-        iotas = [producer(v, block) for v in compare.operands]
-        if not all(isinstance(i, IotaOp) for i in iotas):
+        iotas = [i for i in (producer(v, block) for v in compare.operands) if isinstance(i, IotaOp)]
+        if len(iotas) != len(compare.operands):
             return None
-        ops |= {select, compare, *iotas}  # type: ignore[arg-type]
+        ops |= {select, compare, *iotas}
         scores = select.rhs
     if (mul := _op(scores, MulOp, block)) is not None:
         ops.add(mul)

@@ -35,9 +35,8 @@ from mlang.dialects.kernel.outline import (
 )
 from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import (
-    BroadcastToOp, CastOp, ConstantOp, DequantizeOp, ReshapeOp, TransposeOp,
+    BroadcastToOp, CastOp, ConstantOp, DequantizeOp, MatmulOp, ReshapeOp, TransposeOp,
 )
-from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
 from mlang.support.pass_statistics import Statistic
 
 LHS_PROLOGUE = (DequantizeOp, CastOp)
@@ -110,7 +109,7 @@ def _is_leaf(value: SSAValue) -> bool:
     return not isinstance(owner, Operation) or isinstance(owner, (GetParamOp, ConstantOp))
 
 
-def epilogue(mm: TensorMatmulOp, members: set[Operation], block: Block) -> None:
+def epilogue(mm: MatmulOp, members: set[Operation], block: Block) -> None:
     """Adds the elementwise ops after the product, grown downwards."""
     shape = value_shape(mm.result)
     tail: set[Operation] = {mm}
@@ -154,7 +153,7 @@ def fuse_block(block: Block, formed: Statistic) -> None:
     for t in [op for op in block.ops if isinstance(op, TransposeOp)]:
         if t.parent_block() is block:
             sink_transpose(t, block)
-    for mm in [op for op in block.ops if isinstance(op, TensorMatmulOp)]:
+    for mm in [op for op in block.ops if isinstance(op, MatmulOp)]:
         if min(len(value_shape(mm.lhs)), len(value_shape(mm.rhs))) < 2:
             continue
         members: set[Operation] = {mm}

@@ -31,7 +31,7 @@ from mlang.dialects.kernel.outline import (
     Group, absorb_input_views, absorb_output_views, function_bodies, grow_upwards, outline,
 )
 from mlang.dialects.tensorops import BroadcastToOp, IotaOp, ReshapeOp, TransposeOp
-from mlang.dialects.tensorops.base import FLOAT_TYPES
+from mlang.dialects.tensorops.base import FLOAT_TYPES, tensor_type_of
 from mlang.support.pass_statistics import Statistic
 from mlang.support.shapes import Shape
 
@@ -44,8 +44,7 @@ def _reduced_axis(op: Operation) -> int | None:
     """The one axis a float row reduction reduces, else None."""
     if not isinstance(op, ROW_REDUCTIONS):
         return None
-    t = op.results[0].type
-    if t.element_type not in FLOAT_TYPES:  # type: ignore[attr-defined]
+    if tensor_type_of(op.result).element_type not in FLOAT_TYPES:
         return None
     axes = list(op.axes.get_values())
     return axes[0] if len(axes) == 1 else None
@@ -54,12 +53,14 @@ def _reduced_axis(op: Operation) -> int | None:
 def move_axis_last(op: Operation, block: Block) -> Operation:
     """Rewrites a reduction of axis `a` as one of the last axis of a transposed view."""
     axis = _reduced_axis(op)
-    rank = len(value_shape(op.operands[0]))
-    if axis is None or axis == rank - 1:
+    if axis is None or not isinstance(op, ROW_REDUCTIONS):
+        return op
+    rank = len(value_shape(op.input))
+    if axis == rank - 1:
         return op
     perm = [d for d in range(rank) if d != axis] + [axis]
-    transpose = TransposeOp(op.operands[0], perm)
-    keep = op.keepdim is not None  # type: ignore[attr-defined]
+    transpose = TransposeOp(op.input, perm)
+    keep = op.keepdim is not None
     reduction = type(op)(transpose.result, rank - 1, keep)
     block.insert_ops_before([transpose, reduction], op)
     result = reduction.results[0]

@@ -33,9 +33,11 @@ class RefineResultShape(RewritePattern):
     refined: ClassVar[Statistic] = Statistic("num-refined", "Number of result types refined")
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        if not isinstance(op, ShapedResult) or not isinstance(op.results[0].type, TensorType):
+        if not isinstance(op, ShapedResult):
             return
         result = op.results[0]
+        if not isinstance(result.type, TensorType):
+            return
         try:
             inferred = op.result_shape()
         except ShapeError:

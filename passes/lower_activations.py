@@ -26,24 +26,10 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
-from mlang.dialects.tensorops import (
-    AddOp, DivOp, DropoutOp, ErfOp, ExpOp, LogOp, MaximumOp, MulOp, ReduceMaxOp, ReduceSumOp,
-    SigmoidOp, SubOp,
+from mlang.dialects.tensorops import AddOp, DropoutOp, ErfOp, MaximumOp, MulOp, SigmoidOp
+from mlang.passes.lowering import (
+    Lowering, ModelOpLowering, element, emit_log_softmax, emit_softmax, rewrite_model_methods,
 )
-from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
-
-
-def emit_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
-    """Stable softmax along `axis`: exp(x - max) / sum(exp(x - max))."""
-    e = b(ExpOp(b(SubOp(x, b(ReduceMaxOp(x, axis, keepdim=True))))))
-    return b(DivOp(e, b(ReduceSumOp(e, axis, keepdim=True))))
-
-
-def emit_log_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
-    """Stable log-softmax along `axis`: (x - max) - log(sum(exp(x - max)))."""
-    shifted = b(SubOp(x, b(ReduceMaxOp(x, axis, keepdim=True))))
-    total = b(ReduceSumOp(b(ExpOp(shifted)), axis, keepdim=True))
-    return b(SubOp(shifted, b(LogOp(total))))
 
 
 def _input_as_result_type(b: Lowering, op: Operation) -> SSAValue:
@@ -117,8 +103,7 @@ class LowerActivationsPass(ModulePass):
     name = "lower-activations"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [
+        rewrite_model_methods(op, [
             LowerRelu(), LowerGelu(), LowerSilu(), LowerSoftmax(), LowerLogSoftmax(),
             LowerDropout(),
-        ]
-        rewrite_model_methods(op, patterns)
+        ])

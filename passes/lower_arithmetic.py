@@ -24,9 +24,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import AnyFloat, IntegerType, ModuleOp, f32
+from xdsl.dialects.builtin import AnyFloat, FixedBitwidthType, IntegerType, ModuleOp, f32
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.tensorops import (
@@ -63,7 +64,9 @@ def common_element(a: Attribute, b: Attribute) -> Attribute:
         return a if ka > kb else b
     if {str(a), str(b)} == {"f16", "bf16"}:
         return f32
-    return a if a.bitwidth >= b.bitwidth else b  # type: ignore[attr-defined]
+    if not (isinstance(a, FixedBitwidthType) and isinstance(b, FixedBitwidthType)):
+        raise VerifyException(f"no common element type of {a} and {b}")
+    return a if a.bitwidth >= b.bitwidth else b
 
 
 def _kind(t: Attribute) -> int:
@@ -146,8 +149,7 @@ class LowerArithmeticPass(ModulePass):
     name = "lower-arithmetic"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [
+        rewrite_model_methods(op, [
             LowerUnaryFunction(), LowerArithmeticAndLogic(), LowerComparison(), LowerWhere(),
             LowerClamp(), LowerCast(),
-        ]
-        rewrite_model_methods(op, patterns)
+        ])

@@ -53,9 +53,9 @@ from mlang.dialects.tensorops import (
     GtOp, IotaOp, MatmulOp, MulOp, ReshapeTailOp, SelectOp, TransposeOp,
 )
 from mlang.dialects.tensorops.base import tensor_type_of
-from mlang.passes.lower_activations import emit_softmax
-from mlang.passes.lower_linear import emit_linear
-from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
+from mlang.passes.lowering import (
+    Lowering, ModelOpLowering, element, emit_linear, emit_softmax, rewrite_model_methods,
+)
 
 SEQUENCE_AXIS, KEY_AXIS = 2, 3
 """Axes of the `[N, H, T, T]` scores: queries, then keys."""

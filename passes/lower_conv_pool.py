@@ -56,5 +56,4 @@ class LowerConvPoolPass(ModulePass):
     name = "lower-conv-pool"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerConv2d(), LowerPool2d()]
-        rewrite_model_methods(op, patterns)
+        rewrite_model_methods(op, [LowerConv2d(), LowerPool2d()])

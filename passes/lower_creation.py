@@ -23,19 +23,14 @@ from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model.base import int_prop
-from mlang.dialects.tensorops import ConstantOp, EqOp, RandomOp
+from mlang.dialects.tensorops import ConstantOp, RandomOp
 from mlang.dialects.tensorops.base import tensor_type_of
-from mlang.passes.lower_layout import emit_unsqueeze_last
-from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
+from mlang.passes.lowering import (
+    Lowering, ModelOpLowering, element, emit_one_hot_mask, rewrite_model_methods,
+)
 
 FILLS: dict[type[Operation], float] = {fn.ZerosOp: 0.0, fn.OnesOp: 1.0}
 """The value of each creation op without a `value` property."""
-
-
-def emit_one_hot_mask(b: Lowering, ids: SSAValue, classes: SSAValue) -> SSAValue:
-    """`[*ids] -> [*ids, n]` booleans, true at each id, given `classes`, the i64 indices
-    `[0, ..., n-1]` along a last dimension that broadcasts against `ids`."""
-    return b(EqOp(emit_unsqueeze_last(b, b.cast(ids, i64)), classes))
 
 
 class LowerOneHot(ModelOpLowering[fn.OneHotOp]):
@@ -84,5 +79,4 @@ class LowerCreationPass(ModulePass):
     name = "lower-creation"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerOneHot(), LowerTensorConstant(), LowerCreation()]
-        rewrite_model_methods(op, patterns)
+        rewrite_model_methods(op, [LowerOneHot(), LowerTensorConstant(), LowerCreation()])

@@ -14,7 +14,6 @@ Out:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -24,27 +23,12 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
-from mlang.dialects.tensorops import ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp, TransposeOp
+from mlang.dialects.tensorops import ConcatOp, GatherOp, ReshapeOp, SliceOp, TransposeOp
 from mlang.dialects.tensorops.base import normalize_axes
 from mlang.passes.lowering import (
-    Lowering, ModelOpLowering, element, rank, rewrite_model_methods, shape,
+    Lowering, ModelOpLowering, element, emit_reshape_from, rank, rewrite_model_methods, shape,
 )
 from mlang.support.shapes import known_numel
-
-
-def emit_reshape_from(b: Lowering, x: SSAValue, start: int, tail: Sequence[int]) -> SSAValue:
-    """`x` with the dimensions from `start` reshaped to `tail` (-1: inferred), the leading
-    ones kept: a `tensorops.reshape` if that can say it (one unknown size at most), else a
-    `tensorops.reshape_tail`."""
-    lead = [-1 if d is None else d for d in shape(x)[:start]]
-    if [*lead, *tail].count(-1) <= 1:
-        return b(ReshapeOp(x, [*lead, *tail]))
-    return b(ReshapeTailOp(x, start, tail))
-
-
-def emit_unsqueeze_last(b: Lowering, x: SSAValue) -> SSAValue:
-    """`x` with a trailing dimension of size 1."""
-    return emit_reshape_from(b, x, rank(x), [1])
 
 
 class LowerTranspose(ModelOpLowering[fn.TransposeOp]):
@@ -137,8 +121,7 @@ class LowerLayoutPass(ModulePass):
     name = "lower-layout"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [
+        rewrite_model_methods(op, [
             LowerTranspose(), LowerPermute(), LowerReshape(), LowerFlatten(), LowerConcat(),
             LowerSlice(), LowerEmbedding(),
-        ]
-        rewrite_model_methods(op, patterns)
+        ])

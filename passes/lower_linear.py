@@ -21,14 +21,8 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
-from mlang.dialects.tensorops import AddOp, MatmulOp, TransposeOp
-from mlang.passes.lowering import Lowering, ModelOpLowering, rewrite_model_methods
-
-
-def emit_linear(b: Lowering, x: SSAValue, weight: SSAValue, bias: SSAValue | None) -> SSAValue:
-    """`x @ weight^T (+ bias)` on the last dimension of `x`."""
-    y = b(MatmulOp(x, b(TransposeOp(weight, [1, 0]))))
-    return y if bias is None else b(AddOp(y, bias))
+from mlang.dialects.tensorops import MatmulOp
+from mlang.passes.lowering import Lowering, ModelOpLowering, emit_linear, rewrite_model_methods
 
 
 class LowerLinear(ModelOpLowering[layers.LinearOp]):

@@ -63,5 +63,4 @@ class LowerNormsPass(ModulePass):
     name = "lower-norms"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerLayerNorm(), LowerRmsNorm()]
-        rewrite_model_methods(op, patterns)
+        rewrite_model_methods(op, [LowerLayerNorm(), LowerRmsNorm()])

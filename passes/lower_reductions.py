@@ -27,9 +27,10 @@ from mlang.dialects.tensorops import (
     ArgmaxOp, IotaOp, MulOp, NegOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp,
     ReshapeOp, SelectOp, SubOp,
 )
-from mlang.passes.lower_activations import emit_log_softmax
-from mlang.passes.lower_creation import emit_one_hot_mask
-from mlang.passes.lowering import Lowering, ModelOpLowering, element, rank, rewrite_model_methods
+from mlang.passes.lowering import (
+    Lowering, ModelOpLowering, element, emit_log_softmax, emit_one_hot_mask, rank,
+    rewrite_model_methods,
+)
 
 Reduce = Callable[[SSAValue, int | None, bool], Operation]
 """A reduction's builder: input, axis (None: all of them), keepdim."""
@@ -102,5 +103,6 @@ class LowerReductionsPass(ModulePass):
     name = "lower-reductions"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        patterns = [LowerReduction(), LowerArgmax(), LowerCrossEntropy(), LowerMse()]
-        rewrite_model_methods(op, patterns)
+        rewrite_model_methods(
+            op, [LowerReduction(), LowerArgmax(), LowerCrossEntropy(), LowerMse()]
+        )

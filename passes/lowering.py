@@ -10,6 +10,10 @@ Lowering is all or nothing. Each op built is verified at once; when the model op
 types are ones the tensor ops cannot express (`tensorops.maximum` of booleans, say), the
 `VerifyException` abandons the rewrite, the ops built so far are dropped, and the model op
 stays for `check-lowered` to report with its location.
+
+Emitters that several lowerings use (`emit_linear`, `emit_softmax`, ...) live here, and so
+does tensor-level legality (`is_tensor_level`), which `check-lowered` and `quantize` share:
+no pass imports another pass.
 """
 
 from __future__ import annotations
@@ -19,19 +23,23 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from xdsl.dialects.builtin import IntegerType, TensorType, f16, f32
+from xdsl.dialects import arith, func
+from xdsl.dialects.builtin import IntegerType, TensorType, f16, f32, i64
 from xdsl.ir import Attribute, Operation, Region, SSAValue
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
 )
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.structure import DefOp, GetParamOp
 from mlang.dialects.model.types import dtype_name
-from mlang.dialects.tensorops import CastOp, ConstantOp
-from mlang.dialects.tensorops.base import shape_of, tensor_type_of
+from mlang.dialects.tensorops import (
+    AddOp, CastOp, ConstantOp, DivOp, EqOp, ExpOp, LogOp, MatmulOp, ReduceMaxOp, ReduceSumOp,
+    ReshapeOp, ReshapeTailOp, SubOp, TransposeOp,
+)
+from mlang.dialects.tensorops.base import Sizes, sizes_of, tensor_type_of
 from mlang.support.floats import rounded
-from mlang.support.shapes import Shape, ShapeError
+from mlang.support.shapes import ShapeError
 
 OpT = TypeVar("OpT", bound=Operation)
 Scalar = int | float
@@ -67,9 +75,9 @@ def element(value: SSAValue) -> Attribute:
     return tensor_type_of(value).element_type
 
 
-def shape(value: SSAValue) -> Shape:
+def shape(value: SSAValue) -> Sizes:
     """The shape of a tensor value, `?` as None."""
-    return shape_of(tensor_type_of(value))
+    return sizes_of(tensor_type_of(value))
 
 
 def rank(value: SSAValue) -> int:
@@ -185,3 +193,64 @@ def _unname_all_but(value: SSAValue, ops: Sequence[Operation]) -> None:
     result, except from `value`, which does replace it."""
     for result in (r for op in ops for r in op.results if r is not value):
         result.name_hint = None
+
+
+# ----------------------------------------------------------------- shared emitters
+
+
+def emit_linear(b: Lowering, x: SSAValue, weight: SSAValue, bias: SSAValue | None) -> SSAValue:
+    """`x @ weight^T (+ bias)` on the last dimension of `x`."""
+    y = b(MatmulOp(x, b(TransposeOp(weight, [1, 0]))))
+    return y if bias is None else b(AddOp(y, bias))
+
+
+def emit_reshape_from(b: Lowering, x: SSAValue, start: int, tail: Sequence[int]) -> SSAValue:
+    """`x` with the dimensions from `start` reshaped to `tail` (-1: inferred), the leading
+    ones kept: a `tensorops.reshape` if that can say it (one unknown size at most), else a
+    `tensorops.reshape_tail`."""
+    lead = [-1 if d is None else d for d in shape(x)[:start]]
+    if [*lead, *tail].count(-1) <= 1:
+        return b(ReshapeOp(x, [*lead, *tail]))
+    return b(ReshapeTailOp(x, start, tail))
+
+
+def emit_unsqueeze_last(b: Lowering, x: SSAValue) -> SSAValue:
+    """`x` with a trailing dimension of size 1."""
+    return emit_reshape_from(b, x, rank(x), [1])
+
+
+def emit_one_hot_mask(b: Lowering, ids: SSAValue, classes: SSAValue) -> SSAValue:
+    """`[*ids] -> [*ids, n]` booleans, true at each id, given `classes`, the i64 indices
+    `[0, ..., n-1]` along a last dimension that broadcasts against `ids`."""
+    return b(EqOp(emit_unsqueeze_last(b, b.cast(ids, i64)), classes))
+
+
+def emit_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
+    """Stable softmax along `axis`: exp(x - max) / sum(exp(x - max))."""
+    e = b(ExpOp(b(SubOp(x, b(ReduceMaxOp(x, axis, keepdim=True))))))
+    return b(DivOp(e, b(ReduceSumOp(e, axis, keepdim=True))))
+
+
+def emit_log_softmax(b: Lowering, x: SSAValue, axis: int) -> SSAValue:
+    """Stable log-softmax along `axis`: (x - max) - log(sum(exp(x - max)))."""
+    shifted = b(SubOp(x, b(ReduceMaxOp(x, axis, keepdim=True))))
+    total = b(ReduceSumOp(b(ExpOp(shifted)), axis, keepdim=True))
+    return b(SubOp(shifted, b(LogOp(total))))
+
+
+# ------------------------------------------------------------------------ legality
+
+
+def is_tensor_level(op: Operation) -> bool:
+    """Whether `op` may appear in a model method after `lower-to-tensor`."""
+    if op.dialect_name() == "tensorops":
+        return True
+    return isinstance(op, (GetParamOp, arith.ConstantOp, func.ReturnOp, func.CallOp))
+
+
+def not_tensor_level(op: Operation, what: str) -> str:
+    """Why `what` (a pass) cannot take an op that is not at tensor level."""
+    if op.dialect_name() == "kernel":
+        return (f"'{op.name}' is kernel IR, past tensor level: {what} runs on tensor ops, "
+                "before kernel fusion (lower-to-kernel)")
+    return f"'{op.name}' is not a tensor op: run lower-to-tensor first"

@@ -27,6 +27,7 @@ from xdsl.passes import ModulePass
 from mlang.dialects.kernel.body import value_shape
 from mlang.dialects.kernel.outline import function_bodies, sort_block
 from mlang.dialects.tensorops import AddOp, ConcatOp, MatmulOp, SliceOp, TransposeOp
+from mlang.dialects.tensorops.base import tensor_type_of
 from mlang.support.pass_statistics import Statistic
 
 
@@ -110,7 +111,7 @@ def merge_block(block: Block, merged: Statistic) -> None:
             continue
         if len({value_shape(p.weight)[1] for p in group}) != 1:
             continue
-        if len({p.weight.type.element_type for p in group}) != 1:  # type: ignore[attr-defined]
+        if len({tensor_type_of(p.weight).element_type for p in group}) != 1:
             continue
         merge(group, block)
         merged.add(len(group))

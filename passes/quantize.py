@@ -57,17 +57,19 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp, GetParamOp, ParamOp
+from mlang.dialects.model.structure import (
+    SCALE_SUFFIX, DefOp, GetParamOp, ParamOp, symbol_name,
+)
 from mlang.dialects.tensorops import (
     QMAX, CastOp, ConstantOp, Conv2dOp, DequantizeOp, DivOp, GatherOp, GtOp, MatmulOp,
     MaximumOp, MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMinOp, SelectOp, TransposeOp,
 )
-from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
+from mlang.passes.lowering import is_tensor_level, not_tensor_level
 from mlang.support.diagnostics import CompileError
 from mlang.support.ir_verification import op_loc
+from mlang.support.language_options import QUANT_MODES
 from mlang.support.pass_statistics import Statistic
 
-MODES = ("weight", "dynamic", "static")
 GRANULARITIES = ("channel", "tensor")
 CALIBRATION = "calibration"
 """The `model.def` attribute of activation ranges: `{"fc1.weight" = 4.5 : f32}`."""
@@ -112,7 +114,7 @@ def find_sites(definition: DefOp) -> list[Site]:
         found = weight_of(op.rhs)
         if found is not None:
             read, transpose = found
-            param = read.param.string_value()
+            param = symbol_name(read.param)
             earlier = seen[param] = seen.get(param, -1) + 1
             sites.append(Site(op, param, transpose, f"{param}#{earlier}" if earlier else param))
     return sites
@@ -141,8 +143,8 @@ def stored_weights(definition: DefOp) -> dict[str, int]:
         if isinstance(op, (Conv2dOp, GatherOp)):
             weight = op.weight if isinstance(op, Conv2dOp) else op.table
             read = weight.owner
-            if isinstance(read, GetParamOp) and read.result.type.element_type == f32:  # type: ignore[attr-defined]
-                axes[read.param.string_value()] = 0
+            if isinstance(read, GetParamOp) and read.result.type.element_type == f32:
+                axes[symbol_name(read.param)] = 0
     return axes
 
 
@@ -176,7 +178,7 @@ def dequantize_reads(definition: DefOp, names: set[str]) -> dict[GetParamOp, Deq
     declared = {p.sym_name.data: p for p in definition.params}
     out: dict[GetParamOp, DequantizeOp] = {}
     for read in [op for op in definition.body.walk() if isinstance(op, GetParamOp)]:
-        name = read.param.string_value()
+        name = symbol_name(read.param)
         if name not in names:
             continue
         q = GetParamOp(name, declared[name].param_type)
@@ -327,7 +329,9 @@ def quantize_definition(definition: DefOp, mode: str, granularity: str) -> int:
     dequantized = dequantize_reads(definition, set(axes))
     for d in dequantized.values():
         gather_rows_first(d)
-    by_value = {d.result: (read, d) for read, d in dequantized.items()}
+    by_value: dict[SSAValue, tuple[GetParamOp, DequantizeOp]] = {
+        d.result: (read, d) for read, d in dequantized.items()
+    }
     if mode != "weight":
         for site in sites:
             weight = site.transpose.input if site.transpose else site.matmul.rhs
@@ -335,8 +339,9 @@ def quantize_definition(definition: DefOp, mode: str, granularity: str) -> int:
             rewrite_site(site, d, ranges)
         dead: list[Operation] = [s.transpose for s in sites if s.transpose is not None]
         for read, d in dequantized.items():
-            dead += [read, d]
-            dead.append(d.scale.owner)  # type: ignore[arg-type]
+            scale_read = d.scale.owner
+            assert isinstance(scale_read, GetParamOp)  # as `dequantize_reads` built it
+            dead += [read, d, scale_read]
         erase_dead(dead)
     definition.attributes["quantization"] = StringAttr(mode)
     definition.attributes["granularity"] = StringAttr(granularity)
@@ -357,8 +362,10 @@ class Quantize(ModulePass):
     )
 
     def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ValueError(f"unknown mode '{self.mode}', expected one of {', '.join(MODES)}")
+        if self.mode not in QUANT_MODES:
+            raise ValueError(
+                f"unknown mode '{self.mode}', expected one of {', '.join(QUANT_MODES)}"
+            )
         if self.granularity not in GRANULARITIES:
             raise ValueError(f"unknown granularity '{self.granularity}', expected one of "
                              f"{', '.join(GRANULARITIES)}")

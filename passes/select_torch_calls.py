@@ -56,6 +56,7 @@ from mlang.dialects.tensorops import (
     NegOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp,
     RsqrtOp, SelectOp, SigmoidOp, SubOp, TransposeOp,
 )
+from mlang.dialects.tensorops.base import tensor_type_of
 
 OpT = TypeVar("OpT", bound=Operation)
 ReductionT = TypeVar("ReductionT", bound=ReductionOp)
@@ -159,9 +160,7 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 
 def _element(value: SSAValue) -> Attribute:
     """A tensor value's element type."""
-    t = value.type
-    assert isinstance(t, TensorType)
-    return t.element_type
+    return tensor_type_of(value).element_type
 
 
 def _is_float(value: SSAValue) -> bool:
@@ -356,11 +355,13 @@ class SelectGelu(SelectionPattern):
                 continue
             for erf_value, one in _both(add):
                 erf = _op(erf_value, ErfOp)
-                scaled = None if erf is None else _op(erf.input, MulOp)
+                if erf is None:
+                    continue
+                scaled = _op(erf.input, MulOp)
                 if (scaled is not None and _is_f32_of(one, 1.0) and scaled.lhs == x
                         and _is_f32_of(scaled.rhs, math.sqrt(0.5))):
                     call = tc.GeluOp(operands=[x], result_types=[op.result.type])
-                    return Selection((mul_half, scaled, erf, add), call)  # type: ignore
+                    return Selection((mul_half, scaled, erf, add), call)
         return None
 
 

@@ -28,8 +28,7 @@ from mlang.dialects.kernel import (
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS
 from mlang.dialects.kernel.outline import outline
-from mlang.dialects.tensorops import BroadcastToOp, ConstantOp, IotaOp, TensorOp
-from mlang.dialects.tensorops import MatmulOp as TensorMatmulOp
+from mlang.dialects.tensorops import BroadcastToOp, ConstantOp, IotaOp, MatmulOp, TensorOp
 from mlang.support.pass_statistics import Statistic
 
 
@@ -39,7 +38,7 @@ def kernel_kinds(op: Operation) -> list[type[KernelOp]]:
         return [PointwiseKernelOp, ExternKernelOp]
     if isinstance(op, ROW_REDUCTIONS):
         return [ReductionKernelOp, ExternKernelOp]
-    if isinstance(op, TensorMatmulOp):
+    if isinstance(op, MatmulOp):
         return [MatmulKernelOp, ExternKernelOp]
     return [ExternKernelOp]
 
@@ -84,9 +83,11 @@ class WrapKernels(ModulePass):
         for f in [f for f in op.walk() if isinstance(f, func.FuncOp)]:
             if not f.is_declaration:
                 wrap_block(f.body.block)
-        counters = {PointwiseKernelOp: self.pointwise, ReductionKernelOp: self.reduction,
-                    MatmulKernelOp: self.matmul, AttentionKernelOp: self.attention,
-                    ExternKernelOp: self.extern}
+        counters: dict[type[Operation], Statistic] = {
+            PointwiseKernelOp: self.pointwise, ReductionKernelOp: self.reduction,
+            MatmulKernelOp: self.matmul, AttentionKernelOp: self.attention,
+            ExternKernelOp: self.extern,
+        }
         for kernel in op.walk():
             if type(kernel) in counters:
                 counters[type(kernel)].add()

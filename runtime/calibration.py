@@ -45,7 +45,7 @@ from xdsl.passes import ModulePass
 
 from mlang.backends import Backend, RunOptions, get_backend
 from mlang.dialects.model.structure import DefOp
-from mlang.passes.check_lowered import is_tensor_level, not_tensor_level
+from mlang.passes.lowering import is_tensor_level, not_tensor_level
 from mlang.passes.quantize import CALIBRATION, find_sites
 from mlang.support.diagnostics import CompileError, UserError
 from mlang.support.ir_verification import op_loc

@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 from xdsl.ir import Operation, SSAValue
 
 from mlang.dialects.kernel.body import Body, Role, value_shape
 from mlang.dialects.tensorops import (
     ConstantOp, DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
-    SelectOp, SubOp,
+    ReductionOp, SelectOp, SubOp,
 )
-from mlang.support.shapes import Dim
+
+OpT = TypeVar("OpT", bound=Operation)
 
 
 @dataclass
@@ -49,12 +51,12 @@ class AttentionPattern:
     """The result, `[*B, Tq, dv]`."""
     ops: list[Operation]
 
-    def sizes(self) -> tuple[Dim, Dim]:
+    def sizes(self) -> tuple[int | None, int | None]:
         """The numbers of queries and keys (None if unknown)."""
         return value_shape(self.q)[-2], value_shape(self.kt)[-1]
 
 
-def _owner(value: SSAValue, kind: type[Operation]) -> Operation | None:
+def _owner(value: SSAValue, kind: type[OpT]) -> OpT | None:
     """The op of type `kind` that defines `value`, else None."""
     owner = value.owner
     return owner if isinstance(owner, kind) else None
@@ -66,11 +68,10 @@ def _splat(value: SSAValue) -> float | int | None:
     return owner.splat_value() if isinstance(owner, ConstantOp) else None
 
 
-def _last_axis_keepdim(op: Operation) -> bool:
+def _last_axis_keepdim(op: ReductionOp) -> bool:
     """Whether a reduction reduces only the last axis, keeping it."""
-    rank = len(value_shape(op.operands[0]))
-    axes = list(op.axes.get_values())  # type: ignore[attr-defined]
-    return axes == [rank - 1] and op.keepdim is not None  # type: ignore[attr-defined]
+    rank = len(value_shape(op.input))
+    return list(op.axes.get_values()) == [rank - 1] and op.keepdim is not None
 
 
 def _causal_mask(select: SelectOp, scores: SSAValue, ops: list[Operation]) -> bool:
@@ -88,7 +89,7 @@ def _causal_mask(select: SelectOp, scores: SSAValue, ops: list[Operation]) -> bo
     ki, qi = _owner(key, IotaOp), _owner(query, IotaOp)
     if ki is None or qi is None:
         return False
-    if (ki.axis.value.data, qi.axis.value.data) != (rank - 1, rank - 2):  # type: ignore[attr-defined]
+    if (ki.axis.value.data, qi.axis.value.data) != (rank - 1, rank - 2):
         return False
     ops += [qi, ki, compare, select]
     return True

@@ -30,8 +30,7 @@ from mlang.dialects.tensorops import (
     BinaryOp, BroadcastToOp, CastOp, ConcatOp, ConstantOp, DequantizeOp, DropoutOp, IotaOp,
     QuantizeOp, ReshapeOp, ReshapeTailOp, SelectOp, SliceOp, TransposeOp, UnaryOp,
 )
-from mlang.dialects.tensorops.base import shape_of
-from mlang.support.shapes import Shape
+from mlang.dialects.tensorops.base import Sizes, sizes_of
 
 VIEW_OPS = (ReshapeOp, ReshapeTailOp, TransposeOp, SliceOp, BroadcastToOp)
 """Layout ops: the host computes them on block arguments as (strided) tensors."""
@@ -97,10 +96,10 @@ def is_elementwise(op: Operation) -> bool:
     return isinstance(op, ELEMENTWISE_OPS)
 
 
-def value_shape(value: SSAValue) -> Shape:
+def value_shape(value: SSAValue) -> Sizes:
     """The shape of a tensor value, `?` as None."""
     assert isinstance(value.type, TensorType)
-    return shape_of(value.type)
+    return sizes_of(value.type)
 
 
 def _is_host_op(op: Operation, roles: dict[SSAValue, Role]) -> bool:

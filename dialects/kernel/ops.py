@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from abc import ABC
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerType, TensorType, UnitAttr, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -39,9 +39,13 @@ from mlang.dialects.kernel.body import (
 )
 from mlang.dialects.tensorops import (
     BroadcastToOp, ConstantOp, IotaOp, MatmulOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
-    ReduceSumOp, TensorOp,
+    ReduceSumOp, ReductionOp, TensorOp,
 )
+from mlang.dialects.tensorops.base import Sizes
 from mlang.support.shapes import Shape, dims_conflict, fmt_shape
+
+if TYPE_CHECKING:
+    from mlang.dialects.kernel.attention import AttentionPattern
 
 ROW_REDUCTIONS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp)
 """Reductions a `kernel.reduction` computes over the last axis."""
@@ -187,7 +191,7 @@ class PointwiseKernelOp(TiledKernelOp):
     KIND: ClassVar[str] = "pointwise"
     BLOCK_SIZE_NAMES: ClassVar[tuple[str, ...]] = ("BLOCK",)
 
-    def iteration_shape(self, body: Body | None = None) -> Shape:
+    def iteration_shape(self, body: Body | None = None) -> Sizes:
         """The shape every device value broadcasts to: that of the stored values."""
         body = body or self.split()
         return value_shape(_device_roots(self, body)[0])
@@ -212,27 +216,27 @@ class ReductionKernelOp(TiledKernelOp):
     KIND: ClassVar[str] = "reduction"
     BLOCK_SIZE_NAMES: ClassVar[tuple[str, ...]] = ("BLOCK_R", "BLOCK_C")
 
-    def reductions(self, body: Body | None = None) -> list[Operation]:
+    def reductions(self, body: Body | None = None) -> list[ReductionOp]:
         """The reduction ops of the body, in order."""
         body = body or self.split()
         return [op for op in body.device if isinstance(op, ROW_REDUCTIONS)]
 
-    def iteration_shape(self, body: Body | None = None) -> Shape:
+    def iteration_shape(self, body: Body | None = None) -> Sizes:
         """`[*rows, C]`: the shape of what the reductions reduce."""
-        return value_shape(self.reductions(body)[0].operands[0])
+        return value_shape(self.reductions(body)[0].input)
 
     def verify_body(self, body: Body) -> None:
         self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, *ROW_REDUCTIONS))
         reductions = self.reductions(body)
         if not reductions:
             raise self._error("has no reduction")
-        shape = value_shape(reductions[0].operands[0])
+        shape = value_shape(reductions[0].input)
         for op in reductions:
-            rank = len(value_shape(op.operands[0]))
-            if list(op.axes.get_values()) != [rank - 1]:  # type: ignore[attr-defined]
+            rank = len(value_shape(op.input))
+            if list(op.axes.get_values()) != [rank - 1]:
                 raise self._error("reductions must reduce the last axis only")
-            self._check_fit([op.operands[0]], shape, "iteration")
-            if len(value_shape(op.operands[0])) != len(shape):
+            self._check_fit([op.input], shape, "iteration")
+            if len(value_shape(op.input)) != len(shape):
                 raise self._error("every reduction must reduce a tensor of the same rank")
         row_levels(self, body)
         self._check_stored(_device_roots(self, body), [shape, (*shape[:-1], 1), shape[:-1]])
@@ -263,7 +267,7 @@ def row_levels(op: ReductionKernelOp, body: Body) -> dict[SSAValue, str]:
             if body.is_host(v) and not is_splat(v):
                 levels[v] = level(v)
         if isinstance(d, ROW_REDUCTIONS):
-            keep = d.keepdim is not None  # type: ignore[attr-defined]
+            keep = d.keepdim is not None
             levels[d.results[0]] = "row" if keep else "flat"
             continue
         found = {level(v) for v in d.operands} - {"scalar"}
@@ -368,7 +372,7 @@ class AttentionKernelOp(TiledKernelOp):
     KIND: ClassVar[str] = "attention"
     BLOCK_SIZE_NAMES: ClassVar[tuple[str, ...]] = ("BLOCK_M", "BLOCK_N", "BLOCK_Z")
 
-    def pattern(self, body: Body | None = None):
+    def pattern(self, body: Body | None = None) -> AttentionPattern:
         """The matched attention computation."""
         from mlang.dialects.kernel.attention import match_attention
 
@@ -392,7 +396,10 @@ class ExternKernelOp(KernelOp):
 
     def payload(self) -> Operation:
         """The one op the kernel computes."""
-        ops = [op for op in self.block.ops if not isinstance(op, (YieldOp, ConstantOp))]
+        # Annotated: xDSL leaves `BlockOps.__iter__` untyped, so its items would be Any.
+        ops: list[Operation] = [
+            op for op in self.block.ops if not isinstance(op, (YieldOp, ConstantOp))
+        ]
         if not ops:
             ops = [op for op in self.block.ops if isinstance(op, ConstantOp)]
         return ops[-1]

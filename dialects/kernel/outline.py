@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Sequence
 
-from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
@@ -152,11 +151,11 @@ def _erase_dead_constants(block: Block) -> None:
 
 def _needs_sort(block: Block) -> bool:
     """Whether some op of `block` reads a value defined after it."""
-    position = {op: i for i, op in enumerate(block.ops)}
+    position: dict[Operation, int] = {op: i for i, op in enumerate(block.ops)}
     for op in block.ops:
         for v in _operands_deep(op):
-            owner = v.owner
-            if position.get(owner, -1) > position[op]:  # type: ignore[arg-type]
+            owner = v.owner  # A block argument (owner a Block) is defined before every op.
+            if isinstance(owner, Operation) and position.get(owner, -1) > position[op]:
                 return True
     return False
 
@@ -201,14 +200,6 @@ def sort_block(block: Block) -> None:
         block.detach_op(op)
     for op in order:
         block.add_op(op)
-
-
-def tensor_shape(value: SSAValue) -> tuple[int | None, ...]:
-    """The shape of a tensor value, `?` as None."""
-    assert isinstance(value.type, TensorType)
-    from mlang.dialects.tensorops.base import shape_of
-
-    return shape_of(value.type)
 
 
 def function_bodies(root: Operation) -> list[Block]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from xdsl.dialects.builtin import BoolAttr, IntegerAttr, UnrankedTensorType
 from xdsl.ir import Attribute, Operation
+from xdsl.irdl import IRDLOperation
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model.types import element_of, shape_of
@@ -35,7 +36,7 @@ def expect_shape(op: Operation, compute: Callable[[], Shape], result: Attribute)
         )
 
 
-class ShapedResult:
+class ShapedResult(IRDLOperation):
     """The shape-inference interface: the shape of the op's one result follows from its
     operands and properties. `verify_` checks the declared result against it, and the
     `infer-shapes` pass uses it to refine unknown sizes."""
@@ -45,7 +46,7 @@ class ShapedResult:
         raise NotImplementedError
 
     def verify_(self) -> None:
-        expect_shape(self, self.result_shape, self.results[0].type)  # type: ignore[arg-type, attr-defined]
+        expect_shape(self, self.result_shape, self.results[0].type)
 
 
 def expect_element(op: Operation, value_type: Attribute, expected: Attribute, what: str) -> None:
@@ -66,4 +67,4 @@ def bool_prop(attr: IntegerAttr | None) -> bool:
 
 def bool_attr(value: bool) -> IntegerAttr:
     """A builtin boolean attribute (`true`/`false`)."""
-    return BoolAttr(1 if value else 0, 1)  # type: ignore[arg-type]
+    return BoolAttr(1 if value else 0, 1)

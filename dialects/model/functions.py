@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import (
     ArrayAttr, DenseArrayBase, FloatAttr, IntegerAttr, StringAttr, TensorType,
-    UnrankedTensorType, i1, i64,
+    I64, UnrankedTensorType, i1, i64,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
@@ -29,7 +29,7 @@ ANY_TENSOR = base(TensorType) | base(UnrankedTensorType)
 # ------------------------------------------------------------------------ elementwise
 
 
-class UnaryBase(ShapedResult, IRDLOperation):
+class UnaryBase(ShapedResult):
     """An elementwise function of one tensor (or host scalar)."""
 
     input = operand_def()
@@ -154,7 +154,7 @@ UNARY_OPS: dict[str, type[UnaryBase]] = {
 }
 
 
-class BinaryBase(ShapedResult, IRDLOperation):
+class BinaryBase(ShapedResult):
     """An elementwise function of two operands with NumPy broadcasting."""
 
     lhs = operand_def()
@@ -296,7 +296,7 @@ BINARY_OPS: dict[str, type[BinaryBase]] = {
 
 
 @irdl_op_definition
-class MatmulOp(ShapedResult, IRDLOperation):
+class MatmulOp(ShapedResult):
     """Matrix product, batched and broadcast like `torch.matmul`."""
 
     name = "model.matmul"
@@ -311,7 +311,7 @@ class MatmulOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class WhereOp(ShapedResult, IRDLOperation):
+class WhereOp(ShapedResult):
     """Selects `a` where `cond` is true, else `b`, with broadcasting."""
 
     name = "model.where"
@@ -332,7 +332,7 @@ class WhereOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class ClampOp(ShapedResult, IRDLOperation):
+class ClampOp(ShapedResult):
     """Limits values to `[lo, hi]`."""
 
     name = "model.clamp"
@@ -354,7 +354,7 @@ class ClampOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class CastOp(ShapedResult, IRDLOperation):
+class CastOp(ShapedResult):
     """Converts the element type; the result type says to what."""
 
     name = "model.cast"
@@ -370,11 +370,11 @@ class CastOp(ShapedResult, IRDLOperation):
 # ------------------------------------------------------------------------ reductions
 
 
-class ReductionBase(ShapedResult, IRDLOperation):
+class ReductionBase(ShapedResult):
     """A reduction over one axis, or over all axes when `axis` is absent."""
 
     input = operand_def(ANY_TENSOR)
-    axis = opt_prop_def(IntegerAttr[i64])
+    axis = opt_prop_def(IntegerAttr[I64])
     keepdim = opt_prop_def(IntegerAttr)
     result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
@@ -426,11 +426,11 @@ REDUCTION_OPS: dict[str, type[ReductionBase]] = {
 }
 
 
-class SoftmaxBase(ShapedResult, IRDLOperation):
+class SoftmaxBase(ShapedResult):
     """A normalisation along one axis that keeps the shape."""
 
     input = operand_def(ANY_TENSOR)
-    axis = prop_def(IntegerAttr[i64])
+    axis = prop_def(IntegerAttr[I64])
     result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -460,13 +460,13 @@ class LogSoftmaxOp(SoftmaxBase):
 
 
 @irdl_op_definition
-class TransposeOp(ShapedResult, IRDLOperation):
+class TransposeOp(ShapedResult):
     """Swaps two dimensions."""
 
     name = "model.transpose"
     input = operand_def(ANY_TENSOR)
-    dim0 = prop_def(IntegerAttr[i64])
-    dim1 = prop_def(IntegerAttr[i64])
+    dim0 = prop_def(IntegerAttr[I64])
+    dim1 = prop_def(IntegerAttr[I64])
     result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -478,7 +478,7 @@ class TransposeOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class PermuteOp(ShapedResult, IRDLOperation):
+class PermuteOp(ShapedResult):
     """Reorders dimensions: result dimension i is input dimension dims[i]."""
 
     name = "model.permute"
@@ -493,7 +493,7 @@ class PermuteOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class ReshapeOp(ShapedResult, IRDLOperation):
+class ReshapeOp(ShapedResult):
     """Gives a tensor a new shape with the same elements; one size may be -1."""
 
     name = "model.reshape"
@@ -508,12 +508,12 @@ class ReshapeOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class FlattenOp(ShapedResult, IRDLOperation):
+class FlattenOp(ShapedResult):
     """Flattens dimensions `start..` into one."""
 
     name = "model.flatten"
     input = operand_def(ANY_TENSOR)
-    start = prop_def(IntegerAttr[i64])
+    start = prop_def(IntegerAttr[I64])
     result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -524,12 +524,12 @@ class FlattenOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class ConcatOp(ShapedResult, IRDLOperation):
+class ConcatOp(ShapedResult):
     """Joins tensors along `axis`."""
 
     name = "model.concat"
     inputs = var_operand_def(ANY_TENSOR)
-    axis = prop_def(IntegerAttr[i64])
+    axis = prop_def(IntegerAttr[I64])
     result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -540,7 +540,7 @@ class ConcatOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class SliceOp(ShapedResult, IRDLOperation):
+class SliceOp(ShapedResult):
     """NumPy basic indexing with static subscripts, one string per indexed dimension.
 
     `"2"` or `"-1"` picks one position and drops the dimension; `"lo:hi:step"` with any
@@ -656,7 +656,7 @@ class ArangeOp(CreationBase):
 class RandomBase(CreationBase):
     """Random values from the global generator, or from one seeded with `seed`."""
 
-    seed = opt_prop_def(IntegerAttr[i64])
+    seed = opt_prop_def(IntegerAttr[I64])
     irdl_options = (ParsePropInAttrDict(),)
 
 
@@ -675,12 +675,12 @@ class RandOp(RandomBase):
 
 
 @irdl_op_definition
-class OneHotOp(ShapedResult, IRDLOperation):
+class OneHotOp(ShapedResult):
     """`[*ids] -> [*ids, n]` with a 1 at each id (i64)."""
 
     name = "model.one_hot"
     ids = operand_def(ANY_TENSOR)
-    n = prop_def(IntegerAttr[i64])
+    n = prop_def(IntegerAttr[I64])
     result = result_def(ANY_TENSOR)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -693,7 +693,7 @@ class OneHotOp(ShapedResult, IRDLOperation):
 # ---------------------------------------------------------------------------- losses
 
 
-class LossBase(ShapedResult, IRDLOperation):
+class LossBase(ShapedResult):
     """A mean loss over a batch; the result is a 0-d float tensor."""
 
     lhs = operand_def(ANY_TENSOR)
@@ -758,7 +758,7 @@ class ShapeOp(IRDLOperation):
             raise VerifyException("model.shape: the result must be a list of i64")
 
 
-FUNCTION_OPS = [
+FUNCTION_OPS: list[type[IRDLOperation]] = [
     *UNARY_OPS.values(), *BINARY_OPS.values(), MatmulOp, WhereOp, ClampOp, CastOp,
     *REDUCTION_OPS.values(), SoftmaxOp, LogSoftmaxOp, TransposeOp, PermuteOp, ReshapeOp,
     FlattenOp, ConcatOp, SliceOp, ZerosOp, OnesOp, FullOp, ArangeOp, RandnOp, RandOp, OneHotOp,

@@ -512,7 +512,7 @@ class HostFloatOp(IRDLOperation):
             raise VerifyException("model.to_float: operand must be a host number")
 
 
-HOST_OPS = [
+HOST_OPS: list[type[IRDLOperation]] = [
     StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp,
     GetVarOp, YieldOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp,
     FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,

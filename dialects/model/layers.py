@@ -7,7 +7,8 @@ Each op may carry a discardable `layer` attribute naming the field it came from
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, TensorType, f64, i64
+from xdsl.dialects.builtin import I64, FloatAttr, IntegerAttr, TensorType, f64
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_operand_def,
     prop_def, result_def, traits_def,
@@ -23,7 +24,7 @@ FORMAT = "operands attr-dict `:` functional-type(operands, results)"
 
 
 @irdl_op_definition
-class LinearOp(ShapedResult, IRDLOperation):
+class LinearOp(ShapedResult):
     """`x @ weight^T + bias` on the last dimension of `x`."""
 
     name = "model.linear"
@@ -32,7 +33,9 @@ class LinearOp(ShapedResult, IRDLOperation):
     bias = opt_operand_def(TensorType)
     result = result_def(TensorType)
     traits = traits_def(Pure())
-    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    assembly_format = (
+        "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    )
 
     def result_shape(self) -> shapes.Shape:
         return shapes.linear_shape(shape_of(self.input.type), shape_of(self.weight.type))
@@ -45,19 +48,21 @@ class LinearOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class Conv2dOp(ShapedResult, IRDLOperation):
+class Conv2dOp(ShapedResult):
     """NCHW convolution with an OIHW weight, square stride and padding."""
 
     name = "model.conv2d"
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
-    stride = prop_def(IntegerAttr[i64])
-    padding = prop_def(IntegerAttr[i64])
+    stride = prop_def(IntegerAttr[I64])
+    padding = prop_def(IntegerAttr[I64])
     result = result_def(TensorType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    assembly_format = (
+        "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+    )
 
     def result_shape(self) -> shapes.Shape:
         return shapes.conv2d_shape(shape_of(self.input.type), shape_of(self.weight.type),
@@ -73,7 +78,7 @@ class Conv2dOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class EmbeddingOp(ShapedResult, IRDLOperation):
+class EmbeddingOp(ShapedResult):
     """Rows of `weight` for integer ids: `[*ids] -> [*ids, dim]`."""
 
     name = "model.embedding"
@@ -93,7 +98,7 @@ class EmbeddingOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class LayerNormOp(ShapedResult, IRDLOperation):
+class LayerNormOp(ShapedResult):
     """Normalises the last dimension, then scales by `weight` and shifts by `bias`."""
 
     name = "model.layer_norm"
@@ -117,7 +122,7 @@ class LayerNormOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class RmsNormOp(ShapedResult, IRDLOperation):
+class RmsNormOp(ShapedResult):
     """Root-mean-square norm of the last dimension, scaled by `weight`."""
 
     name = "model.rms_norm"
@@ -139,7 +144,7 @@ class RmsNormOp(ShapedResult, IRDLOperation):
 
 
 @irdl_op_definition
-class AttentionOp(ShapedResult, IRDLOperation):
+class AttentionOp(ShapedResult):
     """Multi-head self-attention on `[N, T, dim]` with q, k, v and out projections.
 
     Heads split the last dimension contiguously; scores are scaled by
@@ -156,7 +161,7 @@ class AttentionOp(ShapedResult, IRDLOperation):
     v_bias = operand_def(TensorType)
     out_weight = operand_def(TensorType)
     out_bias = operand_def(TensorType)
-    heads = prop_def(IntegerAttr[i64])
+    heads = prop_def(IntegerAttr[I64])
     causal = prop_def(IntegerAttr)
     result = result_def(TensorType)
     traits = traits_def(Pure())
@@ -201,7 +206,7 @@ class DropoutOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def __init__(self, x, p: float):  # noqa: ANN001 - an SSAValue
+    def __init__(self, x: SSAValue, p: float):
         super().__init__(operands=[x], properties={"p": FloatAttr(p, f64)}, result_types=[x.type])
 
     def verify_(self) -> None:
@@ -211,12 +216,12 @@ class DropoutOp(IRDLOperation):
             raise VerifyException("model.dropout: result type must equal input type")
 
 
-class Pool2dBase(ShapedResult, IRDLOperation):
+class Pool2dBase(ShapedResult):
     """NCHW pooling with a square window."""
 
     input = operand_def(TensorType)
-    kernel = prop_def(IntegerAttr[i64])
-    stride = prop_def(IntegerAttr[i64])
+    kernel = prop_def(IntegerAttr[I64])
+    stride = prop_def(IntegerAttr[I64])
     result = result_def(TensorType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -246,14 +251,14 @@ class AvgPool2dOp(Pool2dBase):
     name = "model.avg_pool2d"
 
 
-def _same(t, dim, what: str) -> shapes.Shape:  # noqa: ANN001 - a TensorType
+def _same(t: Attribute, dim: shapes.Dim, what: str) -> shapes.Shape:
     """The input shape, after checking that its last dimension is `dim`."""
     x = shape_of(t)
     shapes.check_last_dim(x, dim, what)
     return x
 
 
-LAYER_OPS = [
+LAYER_OPS: list[type[IRDLOperation]] = [
     LinearOp, Conv2dOp, EmbeddingOp, LayerNormOp, RmsNormOp, AttentionOp, DropoutOp,
     MaxPool2dOp, AvgPool2dOp,
 ]

@@ -19,6 +19,15 @@ from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model.types import ModelType
 
+
+def symbol_name(ref: SymbolRefAttr) -> str:
+    """The dotted name a symbol reference stands for: `fc1.weight` for `@fc1.weight`.
+
+    What xDSL's `SymbolRefAttr.string_value()` returns, typed (xDSL leaves it unannotated).
+    """
+    return ".".join([ref.root_reference.data, *(r.data for r in ref.nested_references)])
+
+
 INIT_KINDS = ("uniform", "normal", "ones", "zeros")
 
 
@@ -87,9 +96,11 @@ class DefOp(IRDLOperation):
         for op in self.body.walk():
             if not isinstance(op, GetParamOp):
                 continue
-            name = op.param.string_value()
+            name = symbol_name(op.param)
             if name not in declared:
-                raise VerifyException(f"model.get_param: no parameter @{name} in @{self.sym_name.data}")
+                raise VerifyException(
+                    f"model.get_param: no parameter @{name} in @{self.sym_name.data}"
+                )
             if declared[name] != op.result.type:
                 raise VerifyException(
                     f"model.get_param: @{name} has type {declared[name]}, not {op.result.type}"

@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import (
     UnrankedTensorType, f64, i1, i64,
 )
 from xdsl.ir import Attribute, ParametrizedAttribute, TypeAttribute
-from xdsl.irdl import irdl_attr_definition, param_def
+from xdsl.irdl import base, irdl_attr_definition, param_def
 
 from mlang.support.shapes import Shape
 
@@ -25,7 +25,7 @@ class ModelType(ParametrizedAttribute, TypeAttribute):
     """
 
     name = "model.model"
-    model_name: StringAttr = param_def()
+    model_name: StringAttr = param_def(base(StringAttr))
 
     @property
     def is_dynamic(self) -> bool:

@@ -22,7 +22,7 @@ from xdsl.pattern_rewriter import RewritePattern
 from xdsl.traits import HasCanonicalizationPatternsTrait
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.support.shapes import Shape, ShapeError, dims_conflict
+from mlang.support.shapes import ShapeError, dims_conflict
 
 FLOAT_TYPES = (f16, bf16, f32, f64)
 INTEGER_TYPES = (i8, i32, i64)
@@ -40,9 +40,14 @@ IndexElement = AttrSetConstraint.get(i32, i64)
 
 _T = TypeVar("_T")
 
+Sizes = tuple[int | None, ...]
+"""The sizes of a tensor type: an int per dimension, None for `?` (a `Shape` without
+the frontend's symbolic sizes)."""
 
-def shape_of(t: Attribute) -> Shape:
-    """The shape of a tensor type, `?` as None."""
+
+def sizes_of(t: Attribute) -> Sizes:
+    """The sizes of a tensor type, `?` as None (unlike `model.types.shape_of`, which also
+    takes host scalars, as 0-d)."""
     assert isinstance(t, TensorType)
     return tuple(None if d == DYNAMIC_INDEX else d for d in t.get_shape())
 
@@ -83,7 +88,7 @@ def is_compatible(actual: Attribute, expected: TensorType) -> bool:
     """Whether a declared result type agrees with the inferred one (`?` matches any size)."""
     if not isinstance(actual, TensorType) or actual.element_type != expected.element_type:
         return False
-    a, e = shape_of(actual), shape_of(expected)
+    a, e = sizes_of(actual), sizes_of(expected)
     return len(a) == len(e) and not any(dims_conflict(x, y) for x, y in zip(a, e))
 
 

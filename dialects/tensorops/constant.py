@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import ClassVar, cast
+from typing import ClassVar, TypeGuard, cast
 
 from xdsl.dialects.builtin import (
-    I64, DenseIntOrFPElementsAttr, IntegerAttr, StringAttr, TensorType, f32, i1, i64,
+    I64, AnyFloat, DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, StringAttr, TensorType,
+    f32, i1, i64,
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    AnyAttr, ParamAttrConstraint, VarConstraint, irdl_op_definition, operand_def, opt_prop_def,
-    prop_def, result_def, traits_def,
+    AnyAttr, IRDLOperation, ParamAttrConstraint, VarConstraint, irdl_op_definition, operand_def,
+    opt_prop_def, prop_def, result_def, traits_def,
 )
 from xdsl.irdl.declarative_assembly_format import (
     AttributeVariable, CustomDirective, ParsingState, PrintingState, irdl_custom_directive,
@@ -22,14 +23,25 @@ from xdsl.irdl.declarative_assembly_format import (
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
-    AnyElement, IndexElement, TensorOp, checked, normalize_axes, shape_of, tensor_of,
+    AnyElement, IndexElement, TensorOp, checked, normalize_axes, sizes_of, tensor_of,
     tensor_type_of,
 )
 from mlang.support.shapes import ShapeError
 
 Scalar = int | float
+
+
+def _holds_floats(type: TensorType) -> TypeGuard[TensorType[AnyFloat]]:
+    """Whether `type` has floating-point elements, as `from_list`'s typing asks."""
+    return isinstance(type.element_type, AnyFloat)
+
+
+def _holds_integers(type: TensorType) -> TypeGuard[TensorType[IntegerType]]:
+    """Whether `type` has integer (or `i1`) elements, as `from_list`'s typing asks."""
+    return isinstance(type.element_type, IntegerType)
 
 
 @irdl_custom_directive
@@ -42,9 +54,8 @@ class ElementsValue(CustomDirective):
     def parse(self, parser: Parser, state: ParsingState) -> None:
         self.value.set(state, parser.parse_attribute())
 
-    def print(  # type: ignore[override]
-        self, printer: Printer, state: PrintingState, op: ConstantOp
-    ) -> None:
+    def print(self, printer: Printer, state: PrintingState, op: IRDLOperation) -> None:
+        assert isinstance(op, ConstantOp)  # The directive appears in no other op's format.
         state.print_whitespace(printer)
         splat = op.splat_value()
         values = op.values() if splat is None else (splat,)
@@ -76,8 +87,11 @@ class ConstantOp(TensorOp):
     @classmethod
     def from_values(cls, type: TensorType, values: Sequence[Scalar]) -> ConstantOp:
         """A constant of `type` from its elements in row-major order (one value: a splat)."""
-        dense = DenseIntOrFPElementsAttr.from_list(type, values)  # type: ignore[arg-type]
-        return cls(dense)
+        if _holds_floats(type):
+            return cls(DenseIntOrFPElementsAttr.from_list(type, values))
+        if _holds_integers(type):
+            return cls(DenseIntOrFPElementsAttr.from_list(type, [int(v) for v in values]))
+        raise VerifyException(f"{cls.name}: no literal of element type {type.element_type}")
 
     @classmethod
     def infer_result_type(cls, value: DenseIntOrFPElementsAttr) -> TensorType:
@@ -102,10 +116,11 @@ class ConstantOp(TensorOp):
     def _decode(self, data: bytes, count: int) -> tuple[Scalar, ...]:
         """`count` elements packed in `data`."""
         element = self.value.get_element_type()
-        values = element.unpack(data, count)  # type: ignore[union-attr]
-        if element == i1:
-            return tuple(v & 1 for v in values)
-        return values
+        if isinstance(element, IntegerType):
+            values = element.unpack(data, count)
+            return tuple(v & 1 for v in values) if element == i1 else values
+        assert isinstance(element, AnyFloat)  # The verifier allows only AnyElement.
+        return element.unpack(data, count)
 
 
 @irdl_op_definition
@@ -141,7 +156,7 @@ class IotaOp(TensorOp):
         cls, reference: TensorType, axis: int, element: Attribute
     ) -> TensorType:
         """Size 1 everywhere but along `axis`, where the reference's size is kept."""
-        shape = shape_of(reference)
+        shape = sizes_of(reference)
         normalize_axes([axis], len(shape))
         if axis < 0:
             raise ShapeError(f"axis {axis} must not be negative")
@@ -183,6 +198,6 @@ class RandomOp(TensorOp):
         if self.distribution.data not in DISTRIBUTIONS:
             raise ShapeError(f"distribution must be one of {', '.join(DISTRIBUTIONS)}, "
                              f"got '{self.distribution.data}'")
-        if result.element_type != f32 or any(not isinstance(d, int) for d in shape_of(result)):
+        if result.element_type != f32 or any(not isinstance(d, int) for d in sizes_of(result)):
             raise ShapeError(f"samples must be an f32 tensor of static shape, got {result}")
         return result

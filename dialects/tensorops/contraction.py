@@ -13,7 +13,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (
-    FloatElement, NumberElement, TensorOp, checked, int_array, shape_of, tensor_of, tensor_type_of,
+    FloatElement, NumberElement, TensorOp, checked, int_array, sizes_of, tensor_of, tensor_type_of,
 )
 from mlang.dialects.tensorops.reduction import window_shape
 from mlang.support.shapes import ShapeError, dims_conflict, fmt_shape, matmul_shape
@@ -46,7 +46,7 @@ class MatmulOp(TensorOp):
         """Broadcast batch dimensions, then the rows of `lhs` and the columns of `rhs`;
         int32 elements for int8 operands."""
         element = i32 if lhs.element_type == i8 else lhs.element_type
-        return tensor_of(element, matmul_shape(shape_of(lhs), shape_of(rhs)))
+        return tensor_of(element, matmul_shape(sizes_of(lhs), sizes_of(rhs)))
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(tensor_type_of(self.lhs), tensor_type_of(self.rhs))
@@ -93,7 +93,7 @@ class Conv2dOp(TensorOp):
         padding: Sequence[int],
     ) -> TensorType:
         """Batch kept, channels from the weight, spatial sizes slid over by the kernel."""
-        x, w = shape_of(input), shape_of(weight)
+        x, w = sizes_of(input), sizes_of(weight)
         if len(x) not in (3, 4) or len(w) != 4:
             raise ShapeError(
                 f"expected a CHW or NCHW input and an OIHW weight, got {fmt_shape(x)} "

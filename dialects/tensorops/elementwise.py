@@ -17,7 +17,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
     AnyElement, BoolElement, FloatElement, NumberElement, TensorOp,
-    TensorOpsCanonicalization, checked, shape_of, tensor_of, tensor_type_of,
+    TensorOpsCanonicalization, checked, sizes_of, tensor_of, tensor_type_of,
 )
 from mlang.support.shapes import ShapeError, broadcast_shapes, fmt_shape
 
@@ -169,7 +169,7 @@ class BinaryOp(TensorOp, ABC):
     @classmethod
     def infer_result_type(cls, lhs: TensorType, rhs: TensorType) -> TensorType:
         """The broadcast shape of both operands."""
-        shape = broadcast_shapes(shape_of(lhs), shape_of(rhs))
+        shape = broadcast_shapes(sizes_of(lhs), sizes_of(rhs))
         return tensor_of(cls.result_element(lhs.element_type), shape)
 
     def inferred_type(self) -> TensorType:
@@ -349,7 +349,7 @@ class SelectOp(TensorOp):
         cls, cond: TensorType, lhs: TensorType, rhs: TensorType
     ) -> TensorType:
         """The broadcast shape of all three operands, with the element type of `lhs`."""
-        shape = broadcast_shapes(broadcast_shapes(shape_of(cond), shape_of(lhs)), shape_of(rhs))
+        shape = broadcast_shapes(broadcast_shapes(sizes_of(cond), sizes_of(lhs)), sizes_of(rhs))
         return tensor_of(lhs.element_type, shape)
 
     def inferred_type(self) -> TensorType:
@@ -446,12 +446,12 @@ class ScaledOp(TensorOp, ABC):
     @classmethod
     def infer_result_type(cls, input: TensorType, scale: TensorType) -> TensorType:
         """The input's shape, after checking that the scale fits it."""
-        shape = shape_of(input)
+        shape = sizes_of(input)
         if not is_row_scale(input, scale):
             channel_axis(input, scale)
-        if broadcast_shapes(shape, shape_of(scale)) != shape:
+        if broadcast_shapes(shape, sizes_of(scale)) != shape:
             raise ShapeError(
-                f"scale of shape {fmt_shape(shape_of(scale))} does not broadcast to "
+                f"scale of shape {fmt_shape(sizes_of(scale))} does not broadcast to "
                 f"{fmt_shape(shape)}"
             )
         return TensorType(cls.result_element(scale), input.get_shape())
@@ -508,5 +508,5 @@ def channel_axis(input: TensorType, scale: TensorType) -> int | None:
     offset = len(input.get_shape()) - len(scale.get_shape())
     axes = [offset + i for i, d in enumerate(scale.get_shape()) if d != 1]
     if len(axes) > 1:
-        raise ShapeError(f"scale of shape {fmt_shape(shape_of(scale))} varies along several axes")
+        raise ShapeError(f"scale of shape {fmt_shape(sizes_of(scale))} varies along several axes")
     return axes[0] if axes else None

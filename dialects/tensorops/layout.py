@@ -11,7 +11,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
-    VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
+    IRDLOperation, VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
     var_operand_def,
 )
 from xdsl.irdl.declarative_assembly_format import (
@@ -23,7 +23,7 @@ from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (
     AnyElement, IndexElement, TensorOp, TensorOpsCanonicalization, checked, int_array,
-    normalize_axes, shape_of, tensor_of, tensor_type_of,
+    normalize_axes, sizes_of, tensor_of, tensor_type_of,
 )
 from mlang.support.shapes import (
     Dim, ShapeError, concat_shape, fmt_shape, permute_shape, reshape_shape,
@@ -67,7 +67,7 @@ class TransposeOp(TensorOp):
         """The input's dimensions in the order of `permutation`."""
         if any(p < 0 for p in permutation):
             raise ShapeError(f"{list(permutation)} is not a permutation")
-        return tensor_of(input.element_type, permute_shape(shape_of(input), permutation))
+        return tensor_of(input.element_type, permute_shape(sizes_of(input), permutation))
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(tensor_type_of(self.input), self.permutation.get_values())
@@ -95,7 +95,7 @@ class ReshapeOp(TensorOp):
     @classmethod
     def infer_result_type(cls, input: TensorType, shape: Sequence[int]) -> TensorType:
         """`shape`, its -1 resolved when the input's size is known."""
-        return tensor_of(input.element_type, reshape_shape(shape_of(input), shape))
+        return tensor_of(input.element_type, reshape_shape(sizes_of(input), shape))
 
     def inferred_type(self) -> TensorType:
         target = _sizes(tensor_type_of(self.result).get_shape())
@@ -133,7 +133,7 @@ class ReshapeTailOp(TensorOp):
         cls, input: TensorType, start: int, tail: Sequence[int]
     ) -> TensorType:
         """The input's first `start` dimensions, then `tail` with its -1 resolved."""
-        shape = shape_of(input)
+        shape = sizes_of(input)
         if not 0 <= start <= len(shape):
             raise ShapeError(f"start {start} is out of range for rank {len(shape)}")
         kept = reshape_shape(shape[start:], tail)
@@ -167,7 +167,7 @@ class BroadcastToOp(TensorOp):
     @classmethod
     def infer_result_type(cls, input: TensorType, shape: Sequence[int]) -> TensorType:
         """`shape`, where -1 takes the aligned input size; new leading sizes must be known."""
-        source = shape_of(input)
+        source = sizes_of(input)
         lead = len(shape) - len(source)
         if lead < 0:
             raise ShapeError(f"cannot broadcast {fmt_shape(source)} to lower rank {len(shape)}")
@@ -212,10 +212,10 @@ class GatherOp(TensorOp):
     @classmethod
     def infer_result_type(cls, table: TensorType, ids: TensorType) -> TensorType:
         """The ids' shape followed by the shape of one row."""
-        rows = shape_of(table)
+        rows = sizes_of(table)
         if not rows:
             raise ShapeError("the table must have rank 1 or more")
-        return tensor_of(table.element_type, shape_of(ids) + rows[1:])
+        return tensor_of(table.element_type, sizes_of(ids) + rows[1:])
 
     def inferred_type(self) -> TensorType:
         return self.infer_result_type(tensor_type_of(self.table), tensor_type_of(self.ids))
@@ -250,7 +250,7 @@ class ConcatOp(TensorOp):
         if not inputs:
             raise ShapeError("concat needs at least one tensor")
         normalize_axes([axis], len(inputs[0].get_shape()))
-        shape = concat_shape([shape_of(t) for t in inputs], axis)
+        shape = concat_shape([sizes_of(t) for t in inputs], axis)
         return tensor_of(inputs[0].element_type, shape)
 
     def inferred_type(self) -> TensorType:
@@ -273,7 +273,8 @@ class SliceRanges(CustomDirective):
         for i, variable in enumerate((self.starts, self.stops, self.steps)):
             variable.set(state, int_array([r[i] for r in ranges]))
 
-    def print(self, printer: Printer, state: PrintingState, op: SliceOp) -> None:  # type: ignore[override]
+    def print(self, printer: Printer, state: PrintingState, op: IRDLOperation) -> None:
+        assert isinstance(op, SliceOp)  # The directive appears in no other op's format.
         text = ", ".join(format_slice(*r) for r in op.ranges())
         printer.print_string(f"[{text}]")
         state.last_was_punctuation = False
@@ -343,7 +344,7 @@ class SliceOp(TensorOp):
         cls, input: TensorType, ranges: Sequence[tuple[int, int, int]]
     ) -> TensorType:
         """The length of each slice, `?` where the dimension is unknown."""
-        shape = shape_of(input)
+        shape = sizes_of(input)
         if len(ranges) != len(shape):
             raise ShapeError(f"{len(ranges)} slices given for a tensor of rank {len(shape)}")
         if any(step < 1 for _, _, step in ranges):

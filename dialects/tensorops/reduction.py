@@ -15,7 +15,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 
 from mlang.dialects.tensorops.base import (
-    FloatElement, NumberElement, TensorOp, checked, int_array, normalize_axes, shape_of,
+    FloatElement, NumberElement, TensorOp, checked, int_array, normalize_axes, sizes_of,
     tensor_of, tensor_type_of,
 )
 from mlang.support.shapes import Dim, ShapeError, fmt_shape, window_out
@@ -61,7 +61,7 @@ class ReductionOp(TensorOp, ABC):
         cls, input: TensorType, axes: Sequence[int], keepdim: bool
     ) -> TensorType:
         """The input's shape without `axes`, or with them as size 1."""
-        shape = shape_of(input)
+        shape = sizes_of(input)
         if not axes or list(axes) != sorted(set(axes)) or not 0 <= axes[0] <= axes[-1] < len(shape):
             raise ShapeError(
                 f"axes {list(axes)} must be sorted, unique, not empty and in 0..{len(shape) - 1}"
@@ -132,7 +132,7 @@ class ArgmaxOp(TensorOp):
     @classmethod
     def infer_result_type(cls, input: TensorType, axis: int, keepdim: bool) -> TensorType:
         """The input's shape without `axis` (or with it as size 1), of `i64` indices."""
-        shape = shape_of(input)
+        shape = sizes_of(input)
         if not 0 <= axis < len(shape):
             raise ShapeError(f"axis {axis} is out of range for rank {len(shape)}")
         return tensor_of(i64, _reduced(shape, [axis], keepdim))
@@ -199,7 +199,7 @@ class Pool2dOp(TensorOp, ABC):
         padding: Sequence[int],
     ) -> TensorType:
         """Leading dimensions unchanged, the last two slid over by the window."""
-        shape = shape_of(input)
+        shape = sizes_of(input)
         if len(shape) not in (3, 4):
             raise ShapeError(f"expected a CHW or NCHW input, got {fmt_shape(shape)}")
         if len(kernel) != 2 or min(kernel) < 1:

@@ -160,15 +160,16 @@ class FoldConstantElementwise(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: TensorOp, rewriter: PatternRewriter) -> None:
         function = EXACT_FUNCTIONS.get(type(op))
-        constants = [v.owner for v in op.operands]
+        constants = [
+            c for v in op.operands
+            if isinstance(c := v.owner, ConstantOp) and c.value.get_element_type() != bf16
+        ]
         result = op.results[0].type
         assert isinstance(result, TensorType)
         numel = _numel(result)
-        if function is None or numel is None or not all(
-            isinstance(c, ConstantOp) and c.value.get_element_type() != bf16 for c in constants
-        ):
+        if function is None or numel is None or len(constants) != len(op.operands):
             return
-        folded = _evaluate(function, constants, result, numel)  # type: ignore[arg-type]
+        folded = _evaluate(function, constants, result, numel)
         if folded is not None:
             rewriter.replace(op, folded)
 
