@@ -64,7 +64,7 @@ def parse_definition(ir_text: str, path: str) -> DefOp:
     defs = [op for op in module.ops if isinstance(op, DefOp)]
     if len(defs) != 1:
         raise UserError(f"model package '{path}' must hold exactly one model definition")
-    defs[0].detach()
+    module.body.block.detach_op(defs[0])
     return defs[0]
 
 

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import torch
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
-    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, TensorType, UnrankedTensorType,
+    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, IntegerType, TensorType,
+    UnrankedTensorType,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
@@ -128,7 +129,8 @@ def _constant(op: arith.ConstantOp, args: Args, ctx: EvalContext) -> object:
         return torch.tensor(data, dtype=dtype).reshape(static_shape(t))
     if isinstance(value, IntegerAttr):
         v = value.value.data
-        return bool(v) if value.type.width.data == 1 else v  # type: ignore[union-attr]
+        is_bool = isinstance(value.type, IntegerType) and value.type.width.data == 1
+        return bool(v) if is_bool else v
     assert isinstance(value, FloatAttr)
     return float(value.value.data)
 
