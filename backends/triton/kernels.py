@@ -231,7 +231,7 @@ class KernelPrinter(ABC):
         return f"({ins}) -> ({outs})"
 
 
-class IndexedPrinter(KernelPrinter, ABC):
+class IndexedPrinter(KernelPrinter):
     """A printer whose tile names one index per dimension of the kernel's iteration space
     (`index`, set while printing), so that an iota is the index of its axis."""
 

@@ -60,4 +60,3 @@ class PointwisePrinter(IndexedPrinter):
         self.launch("n > 0", "(triton.cdiv(n, BLOCK),)", args, "space")
         self.returns(buffers)
         return self.source()
-

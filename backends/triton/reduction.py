@@ -94,7 +94,6 @@ class ReductionPrinter(IndexedPrinter):
         self.returns(buffers)
         return self.source()
 
-
     def _reduce(self, op: Operation, levels: dict[SSAValue, str]) -> None:
         """Prints one reduction over the columns (a row value reduces to itself)."""
         x = self.tile.use(op.operands[0])
