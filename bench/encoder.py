@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Before torch is imported: inductor's caches go to a private folder, never a warm one.
 _INDUCTOR_CACHE = tempfile.mkdtemp(prefix="mlang-bench-inductor-")
@@ -44,6 +45,12 @@ os.environ["TORCHINDUCTOR_CACHE_DIR"] = _INDUCTOR_CACHE
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from mlang.backends import CompiledModel
+
+Forward = Callable[[torch.Tensor], torch.Tensor]
+"""What the benchmarks time: a one-argument forward, mlang's or PyTorch's."""
 
 HIDDEN, HEADS, FFN, SEQ, BATCH = 768, 12, 3072, 128, 1
 
@@ -144,7 +151,7 @@ def fresh_mlang_caches(cache: str) -> None:
     codegen.forget_compiled()
 
 
-def mlang_compile(depth: int) -> tuple[object, dict[str, float]]:
+def mlang_compile(depth: int) -> tuple[CompiledModel, dict[str, float]]:
     """Compiles the encoder from source: the compiled model and the time of each phase
     (a cold cache does all four; `total` is what `TorchBackend.compile` plus the
     frontend take together, timed separately)."""
@@ -178,20 +185,24 @@ def mlang_params(model: Encoder) -> dict[str, torch.Tensor]:
     return {k: v.detach() for k, v in model.state_dict().items()}
 
 
-def mlang_forward(compiled: object, params: dict[str, torch.Tensor]) -> Callable[
-        [torch.Tensor], torch.Tensor]:
+def mlang_forward(compiled: CompiledModel, params: dict[str, torch.Tensor]) -> Forward:
     """A one-argument forward through `TorchModel.run`, as the runtime calls it."""
     from mlang.backends import RunOptions
 
     options = RunOptions()
-    return lambda x: compiled.run("forward", params, [x], options)[0]  # type: ignore[attr-defined]
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        output = compiled.run("forward", params, [x], options)[0]
+        assert isinstance(output, torch.Tensor)  # the encoder's forward returns a tensor
+        return output
+
+    return forward
 
 
 # --------------------------------------------------------------------------- timing
 
 
-def median_latency(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
-                   warmup: int, runs: int) -> float:
+def median_latency(fn: Forward, x: torch.Tensor, warmup: int, runs: int) -> float:
     """Median seconds per call after `warmup` calls, under no_grad."""
     with torch.no_grad():
         for _ in range(warmup):
@@ -204,8 +215,8 @@ def median_latency(fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor,
     return statistics.median(times)
 
 
-def interleaved_latency(fns: dict[str, Callable[[torch.Tensor], torch.Tensor]],
-                        x: torch.Tensor, warmup: int, runs: int) -> dict[str, float]:
+def interleaved_latency(fns: dict[str, Forward], x: torch.Tensor, warmup: int,
+                        runs: int) -> dict[str, float]:
     """Median latency of each function, calls interleaved so that drift hits all alike."""
     times: dict[str, list[float]] = {name: [] for name in fns}
     with torch.no_grad():
@@ -295,7 +306,7 @@ def main() -> None:
     # objects for the collector to walk, compile workers) weighs on its timings.
     cold: dict[int, dict[str, float]] = {}
     warm: dict[int, dict[str, float]] = {}
-    compiled_12: object = None
+    compiled_12: CompiledModel | None = None
     for depth in depths:
         fresh_mlang_caches(mlang_cache)
         backend.stats.reset()
@@ -343,9 +354,10 @@ def main() -> None:
     # (a) forward latency, 12 layers.
     eager = eager_12 if eager_12 is not None else Encoder(12).eval()
     params = mlang_params(eager)
-    fns = {"mlang torch": mlang_forward(compiled_12, params), "eager": eager}
+    assert compiled_12 is not None  # `depths` holds 12
+    fns: dict[str, Forward] = {"mlang torch": mlang_forward(compiled_12, params), "eager": eager}
     if compiled_tc_12 is not None:
-        fns["torch.compile"] = compiled_tc_12  # type: ignore[assignment]
+        fns["torch.compile"] = compiled_tc_12
     with torch.no_grad():
         want = eager(x)
         for name, fn in fns.items():
@@ -354,7 +366,7 @@ def main() -> None:
     base = ours = float("nan")
     for count in dict.fromkeys((threads, 1)):  # one thread: less sensitive to other load
         torch.set_num_threads(count)
-        latency = interleaved_latency(fns, x, warmup, runs)  # type: ignore[arg-type]
+        latency = interleaved_latency(fns, x, warmup, runs)
         print(f"\n(a) forward latency, 12 layers, {count} thread(s), median of {runs} after "
               f"{warmup} warm-up (ms)")
         for name, seconds in latency.items():

@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -37,10 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import encoder as E  # noqa: E402 - the encoder benchmark's M program and PyTorch model
 
 
-def mlang_models(depth: int, eager: torch.nn.Module) -> dict[str, Callable[[torch.Tensor],
-                                                                          torch.Tensor]]:
+def mlang_models(depth: int, eager: torch.nn.Module) -> dict[str, E.Forward]:
     """Forward functions of the encoder on the torch backend: float32 and int8 modes."""
-    from mlang.backends import RunOptions
     from mlang.backends.torch.backend import TorchBackend
     from mlang.dialects.model.structure import DefOp
     from mlang.frontend import compile_source
@@ -56,11 +53,7 @@ def mlang_models(depth: int, eager: torch.nn.Module) -> dict[str, Callable[[torc
         "mlang int8 w": quantize_model(f32, "int8", "weight", None, backend),
         "mlang int8 dyn": quantize_model(f32, "int8", "dynamic", None, backend),
     }
-
-    def forward(model: ModelInstance) -> Callable[[torch.Tensor], torch.Tensor]:
-        return lambda x: model.compiled.run("forward", model.params, [x], RunOptions())[0]  # type: ignore[return-value]
-
-    return {name: forward(m) for name, m in models.items()}
+    return {name: E.mlang_forward(m.compiled, m.params) for name, m in models.items()}
 
 
 def eager_int8(eager: torch.nn.Module) -> torch.nn.Module:
@@ -118,7 +111,7 @@ def main() -> None:
     with torch.no_grad():
         outputs = {name: fn(x) for name, fn in fns.items()}
     torch.testing.assert_close(outputs["mlang f32"], outputs["eager f32"], rtol=1e-4, atol=1e-4)
-    latency = E.interleaved_latency(fns, x, args.warmup, args.runs)  # type: ignore[arg-type]
+    latency = E.interleaved_latency(fns, x, args.warmup, args.runs)
 
     base, eager_base = latency["mlang f32"], latency["eager f32"]
     print(f"\nforward latency, median of {args.runs} after {args.warmup} warm-up")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import random
 import sys
-from collections.abc import Callable
-from typing import IO
+from collections.abc import Callable, Iterable
+from typing import IO, Any, TypeVar
 
 import numpy as np
 import torch
@@ -20,7 +20,8 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Block, Operation, SSAValue
 
-from mlang.backends import Backend
+from mlang.backends import Backend, CompiledModel
+from mlang.dialects.model.structure import symbol_name
 from mlang.backends.reference.evaluator import IMPLS, EvalContext
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
@@ -36,16 +37,28 @@ from mlang.support.diagnostics import CompileError, InternalError, UserError
 from mlang.support.ir_verification import op_loc
 from mlang.support.language_options import calibrate_unread
 
-Handler = Callable[["Interpreter", Operation, list], object]
+Args = list[Any]
+"""An op's operand values. Host values are dynamically typed; the frontend's type check
+and each op's verifier fix which types an op's operands have, so its handler reads them
+as those types."""
+
+Handler = Callable[["Interpreter", Operation, Args], object]
 HANDLERS: dict[type[Operation], Handler] = {}
 
+OpT = TypeVar("OpT", bound=Operation)
+OpHandler = Callable[["Interpreter", OpT, Args], object]
 
-def handles(*ops: type[Operation]) -> Callable[[Handler], Handler]:
+
+def handles(*ops: type[OpT]) -> Callable[[OpHandler[OpT]], OpHandler[OpT]]:
     """Registers the handler of one or more host op classes."""
 
-    def register(f: Handler) -> Handler:
+    def register(f: OpHandler[OpT]) -> OpHandler[OpT]:
+        def typed(it: Interpreter, op: Operation, args: Args) -> object:
+            assert isinstance(op, ops)  # the table is keyed by the op's class
+            return f(it, op, args)
+
         for op in ops:
-            HANDLERS[op] = f
+            HANDLERS[op] = typed
         return f
 
     return register
@@ -61,7 +74,7 @@ class Interpreter:
         self.device = device
         self.out = out or sys.stdout
         self.definitions = {op.sym_name.data: op for op in module.ops if isinstance(op, DefOp)}
-        self.compiled: dict[str, object] = {}
+        self.compiled: dict[str, CompiledModel] = {}
         self.variables: dict[str, object] = {}
         self.tensor_ctx = EvalContext({})
 
@@ -104,7 +117,8 @@ class Interpreter:
             env[op.results[0]] = value
         elif op.results:
             # A multi-result op (a method returning a tuple) yields one value per result.
-            for result, item in zip(op.results, value, strict=True):  # type: ignore[call-overload]
+            assert isinstance(value, tuple)
+            for result, item in zip(op.results, value, strict=True):
                 env[result] = item
 
     def note(self, op: Operation, message: str) -> None:
@@ -116,9 +130,11 @@ class Interpreter:
     def dispatch(self, op: Operation, env: dict[SSAValue, object]) -> object:
         """Finds what an op means and does it."""
         if isinstance(op, host.ForOp):
-            return self.for_(op, env)
+            self.for_(op, env)
+            return None
         if isinstance(op, host.IfOp):
-            return self.if_(op, env)
+            self.if_(op, env)
+            return None
         args = [env[v] for v in op.operands]
         handler = HANDLERS.get(type(op))
         if handler is not None:
@@ -130,7 +146,9 @@ class Interpreter:
 
     def for_(self, op: host.ForOp, env: dict[SSAValue, object]) -> None:
         """Runs the loop body once per element."""
-        for item in env[op.iterable]:  # type: ignore[attr-defined]
+        items = env[op.iterable]
+        assert isinstance(items, Iterable)  # a list value: a list or a range
+        for item in items:
             env[op.body.block.args[0]] = item
             self.block(op.body.block, env)
 
@@ -139,7 +157,7 @@ class Interpreter:
         region = op.then_region if env[op.cond] else op.else_region
         self.block(region.block, env)
 
-    def model_definition(self, symbol: str) -> tuple[DefOp, object]:
+    def model_definition(self, symbol: str) -> tuple[DefOp, CompiledModel]:
         """A model definition and its compiled form (compiled once)."""
         definition = self.definitions[symbol]
         if symbol not in self.compiled:
@@ -163,8 +181,8 @@ def runtime_message(err: Exception) -> str:
     return TORCH_MESSAGES.get(first, first)
 
 
-def option(args: list, op: Operation, name: str, default: object) -> object:
-    """The value of an optional keyword operand, or its default."""
+def option(args: Args, op: Operation, name: str, default: object) -> Any:
+    """The value of an optional keyword operand, or its default (a host value, as `Args`)."""
     operand = getattr(op, name)
     if operand is None:
         return default
@@ -182,22 +200,22 @@ def model_value(v: object) -> ModelInstance:
 
 
 @handles(host.StrOp)
-def _str(it: Interpreter, op: host.StrOp, args: list) -> object:
+def _str(it: Interpreter, op: host.StrOp, args: Args) -> object:
     return op.value.data
 
 
 @handles(host.ListOp)
-def _list(it: Interpreter, op: Operation, args: list) -> object:
+def _list(it: Interpreter, op: Operation, args: Args) -> object:
     return list(args)
 
 
 @handles(host.TupleOp)
-def _tuple(it: Interpreter, op: Operation, args: list) -> object:
+def _tuple(it: Interpreter, op: Operation, args: Args) -> object:
     return tuple(args)
 
 
 @handles(host.UnpackOp)
-def _unpack(it: Interpreter, op: host.UnpackOp, args: list) -> object:
+def _unpack(it: Interpreter, op: host.UnpackOp, args: Args) -> object:
     value, n = args[0], len(op.elements)
     if not isinstance(value, tuple):
         raise UserError(f"cannot unpack one tensor into {n} names")
@@ -207,7 +225,7 @@ def _unpack(it: Interpreter, op: host.UnpackOp, args: list) -> object:
 
 
 @handles(host.ExpectShapesOp)
-def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: list) -> object:
+def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: Args) -> object:
     sizes: dict[str, int] = {}
     for value, dims, label, checked in zip(args, op.dims, op.labels, op.checked):
         assert isinstance(checked.type, TensorType)
@@ -228,7 +246,7 @@ def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: list) -> obje
 
 
 @handles(host.IndexOp)
-def _index(it: Interpreter, op: Operation, args: list) -> object:
+def _index(it: Interpreter, op: Operation, args: Args) -> object:
     value, i = args
     n = len(value)
     if not -n <= i < n:
@@ -237,7 +255,7 @@ def _index(it: Interpreter, op: Operation, args: list) -> object:
 
 
 @handles(host.SliceRowsOp)
-def _slice_rows(it: Interpreter, op: host.SliceRowsOp, args: list) -> object:
+def _slice_rows(it: Interpreter, op: host.SliceRowsOp, args: Args) -> object:
     value = args[0]
     lo, hi = option(args, op, "lo", None), option(args, op, "hi", None)
     if isinstance(value, Dataset):
@@ -246,28 +264,28 @@ def _slice_rows(it: Interpreter, op: host.SliceRowsOp, args: list) -> object:
 
 
 @handles(host.RangeOp)
-def _range(it: Interpreter, op: Operation, args: list) -> object:
+def _range(it: Interpreter, op: Operation, args: Args) -> object:
     return range(args[0], args[1])  # lazy: `for i in 0..1000000000` holds no list
 
 
 @handles(host.SetVarOp)
-def _set_var(it: Interpreter, op: host.SetVarOp, args: list) -> object:
+def _set_var(it: Interpreter, op: host.SetVarOp, args: Args) -> object:
     it.variables[op.var.data] = args[0]
     return None
 
 
 @handles(host.GetVarOp)
-def _get_var(it: Interpreter, op: host.GetVarOp, args: list) -> object:
+def _get_var(it: Interpreter, op: host.GetVarOp, args: Args) -> object:
     return it.variables[op.var.data]
 
 
 @handles(host.HostFloatOp)
-def _to_float(it: Interpreter, op: Operation, args: list) -> object:
+def _to_float(it: Interpreter, op: Operation, args: Args) -> object:
     return float(args[0])
 
 
 @handles(host.PrintOp)
-def _print(it: Interpreter, op: Operation, args: list) -> object:
+def _print(it: Interpreter, op: Operation, args: Args) -> object:
     print(" ".join(format_value(v) for v in args), file=it.out, flush=True)
     return None
 
@@ -276,7 +294,7 @@ def _print(it: Interpreter, op: Operation, args: list) -> object:
 
 
 @handles(host.SeedOp)
-def _seed(it: Interpreter, op: Operation, args: list) -> object:
+def _seed(it: Interpreter, op: Operation, args: Args) -> object:
     seed_everything(args[0])
     return None
 
@@ -289,37 +307,37 @@ def seed_everything(n: int) -> None:
 
 
 @handles(host.DatasetOp)
-def _dataset(it: Interpreter, op: Operation, args: list) -> object:
+def _dataset(it: Interpreter, op: Operation, args: Args) -> object:
     return datasets.builtin_dataset(args[0])
 
 
 @handles(host.LoadOp)
-def _load(it: Interpreter, op: host.LoadOp, args: list) -> object:
+def _load(it: Interpreter, op: host.LoadOp, args: Args) -> object:
     return datasets.load_dataset(args[0], option(args, op, "target", None))
 
 
 @handles(host.SplitOp)
-def _split(it: Interpreter, op: host.SplitOp, args: list) -> object:
+def _split(it: Interpreter, op: host.SplitOp, args: Args) -> object:
     return datasets.split(args[0], args[1], option(args, op, "seed", 0))
 
 
 @handles(host.DataXOp)
-def _data_x(it: Interpreter, op: Operation, args: list) -> object:
+def _data_x(it: Interpreter, op: Operation, args: Args) -> object:
     return args[0].x
 
 
 @handles(host.DataYOp)
-def _data_y(it: Interpreter, op: Operation, args: list) -> object:
+def _data_y(it: Interpreter, op: Operation, args: Args) -> object:
     return args[0].y
 
 
 @handles(host.LenOp)
-def _len(it: Interpreter, op: Operation, args: list) -> object:
+def _len(it: Interpreter, op: Operation, args: Args) -> object:
     return len(args[0])
 
 
 @handles(host.StrEqOp)
-def _str_eq(it: Interpreter, op: Operation, args: list) -> object:
+def _str_eq(it: Interpreter, op: Operation, args: Args) -> object:
     return args[0] == args[1]
 
 
@@ -327,69 +345,74 @@ def _str_eq(it: Interpreter, op: Operation, args: list) -> object:
 
 
 @handles(InstantiateOp)
-def _instantiate(it: Interpreter, op: InstantiateOp, args: list) -> object:
-    definition, compiled = it.model_definition(op.definition.string_value())
-    return ModelInstance.create(definition, compiled, it.device)  # type: ignore[arg-type]
+def _instantiate(it: Interpreter, op: InstantiateOp, args: Args) -> object:
+    definition, compiled = it.model_definition(symbol_name(op.definition))
+    return ModelInstance.create(definition, compiled, it.device)
 
 
 @handles(CallOp)
-def _call(it: Interpreter, op: CallOp, args: list) -> object:
+def _call(it: Interpreter, op: CallOp, args: Args) -> object:
     model = model_value(args[0])
     with torch.no_grad():
-        results = model.call(op.method.string_value(), args[1:])
+        results = model.call(symbol_name(op.method), args[1:])
     return results[0] if len(results) == 1 else tuple(results)
 
 
 @handles(host.FitOp)
-def _fit(it: Interpreter, op: host.FitOp, args: list) -> object:
+def _fit(it: Interpreter, op: host.FitOp, args: Args) -> object:
     model = model_value(args[0])
     if model.quantization is not None:
         raise UserError("a quantized model cannot be trained")
-    defaults = {"loss": "cross_entropy", "optimizer": "adam", "lr": 0.001, "epochs": 10,
-                "batch": 32, "freeze": [], "weight_decay": 0.0}
-    kwargs = {k: option(args, op, k, v) for k, v in defaults.items()}
-    return training.fit(model, args[1], **kwargs)  # type: ignore[arg-type]
+    return training.fit(
+        model, args[1],
+        loss=option(args, op, "loss", "cross_entropy"),
+        optimizer=option(args, op, "optimizer", "adam"),
+        lr=option(args, op, "lr", 0.001),
+        epochs=option(args, op, "epochs", 10),
+        batch=option(args, op, "batch", 32),
+        freeze=option(args, op, "freeze", []),
+        weight_decay=option(args, op, "weight_decay", 0.0),
+    )
 
 
 @handles(host.EvaluateOp)
-def _evaluate(it: Interpreter, op: host.EvaluateOp, args: list) -> object:
+def _evaluate(it: Interpreter, op: host.EvaluateOp, args: Args) -> object:
     return training.evaluate(model_value(args[0]), args[1], option(args, op, "metric", "accuracy"))
 
 
 @handles(host.PredictOp)
-def _predict(it: Interpreter, op: Operation, args: list) -> object:
+def _predict(it: Interpreter, op: Operation, args: Args) -> object:
     return training.predict(model_value(args[0]), args[1])
 
 
 @handles(host.QuantizeOp)
-def _quantize(it: Interpreter, op: host.QuantizeOp, args: list) -> object:
+def _quantize(it: Interpreter, op: host.QuantizeOp, args: Args) -> object:
     mode = option(args, op, "mode", "weight")
     calibrate = option(args, op, "calibrate", None)
     if calibrate is not None and (unread := calibrate_unread(mode)):  # a mode known only now
         raise UserError(unread)
-    return quantize_model(model_value(args[0]), args[1], mode, calibrate,  # type: ignore[arg-type]
-                          it.backend)
+    return quantize_model(model_value(args[0]), args[1], mode, calibrate, it.backend)
 
 
 @handles(host.SaveOp)
-def _save(it: Interpreter, op: Operation, args: list) -> object:
+def _save(it: Interpreter, op: Operation, args: Args) -> object:
     model_io.save_model(model_value(args[0]), args[1])
     return None
 
 
 @handles(host.LoadModelOp)
-def _load_model(it: Interpreter, op: Operation, args: list) -> object:
+def _load_model(it: Interpreter, op: Operation, args: Args) -> object:
     return model_io.load_model(args[0], it.backend, it.device)
 
 
 @handles(host.LoadWeightsOp)
-def _load_weights(it: Interpreter, op: Operation, args: list) -> object:
+def _load_weights(it: Interpreter, op: Operation, args: Args) -> object:
     model_io.load_weights(model_value(args[0]), args[1])
     return None
 
 
 @handles(host.FileSizeOp)
-def _file_size(it: Interpreter, op: Operation, args: list) -> object:
+def _file_size(it: Interpreter, op: Operation, args: Args) -> object:
     try:
         return os.path.getsize(args[0])
     except OSError:
@@ -397,11 +420,11 @@ def _file_size(it: Interpreter, op: Operation, args: list) -> object:
 
 
 @handles(host.ParamsOp)
-def _params(it: Interpreter, op: Operation, args: list) -> object:
+def _params(it: Interpreter, op: Operation, args: Args) -> object:
     return model_value(args[0]).parameter_count()
 
 
 @handles(host.SummaryOp)
-def _summary(it: Interpreter, op: Operation, args: list) -> object:
+def _summary(it: Interpreter, op: Operation, args: Args) -> object:
     print(summary_table(model_value(args[0])), file=it.out, flush=True)
     return None

@@ -21,7 +21,7 @@ from mlang.backends.reference.init import init_parameter
 from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp
 from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.support.diagnostics import UserError
-from mlang.support.shapes import fmt_shape
+from mlang.support.shapes import Dim, fmt_shape
 
 
 def scale_parameters(definition: DefOp) -> set[str]:
@@ -59,7 +59,7 @@ class ModelInstance:
     def name(self) -> str:
         """The user-facing model name (its declaration's)."""
         source = self.definition.attributes.get("source")
-        return source.data if source is not None else self.definition.sym_name.data  # type: ignore[union-attr]
+        return source.data if isinstance(source, StringAttr) else self.definition.sym_name.data
 
     @property
     def quantization(self) -> str | None:
@@ -98,7 +98,10 @@ class ModelInstance:
     def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor | tuple[torch.Tensor, ...]:
         """The forward method on one batch: its result, or a tuple of its results."""
         results = self.call("forward", [self.as_ids(x)], training)
-        return results[0] if len(results) == 1 else tuple(results)  # type: ignore[return-value]
+        tensors = tuple(r for r in results if isinstance(r, torch.Tensor))
+        if len(tensors) != len(results):
+            raise UserError(f"{self.name}.forward must return tensors")
+        return tensors[0] if len(tensors) == 1 else tensors
 
     def as_ids(self, x: torch.Tensor) -> torch.Tensor:
         """A batch of features as forward takes it (see `features_as_input`)."""
@@ -168,7 +171,7 @@ def _torch_name(dtype: str) -> str:
     return _TORCH_NAMES[dtype]
 
 
-def sizes_fit(a: torch.Tensor, sizes: Sequence[int | None]) -> bool:
+def sizes_fit(a: torch.Tensor, sizes: Sequence[Dim]) -> bool:
     """Whether `a` has as many dimensions as `sizes`, each of that size (None: any)."""
     return a.dim() == len(sizes) and all(w is None or w == d for w, d in zip(sizes, a.shape))
 

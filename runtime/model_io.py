@@ -18,7 +18,7 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 from mlang.backends import Backend
 from mlang.backends.reference.functional import DTYPES
 from mlang.dialects import make_context
-from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.structure import DefOp, symbol_name
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import ModelInstance, m_dtype
 from mlang.runtime.packages import load_package, save_package
@@ -64,7 +64,7 @@ def parse_definition(ir_text: str, path: str) -> DefOp:
     defs = [op for op in module.ops if isinstance(op, DefOp)]
     if len(defs) != 1:
         raise UserError(f"model package '{path}' must hold exactly one model definition")
-    defs[0].detach()
+    module.body.block.detach_op(defs[0])
     return defs[0]
 
 
@@ -84,7 +84,7 @@ def _symbol_text(name: str, value: Attribute) -> str | None:
     if name == "sym_name" and isinstance(value, StringAttr):
         return value.data
     if isinstance(value, SymbolRefAttr):
-        return ".".join([value.root_reference.data, *(r.data for r in value.nested_references)])
+        return symbol_name(value)
     return None
 
 

@@ -167,7 +167,7 @@ def _digest(header: Mapping[str, str], tensors: Mapping[str, torch.Tensor]) -> s
         tensor = tensors[name].contiguous()
         _update(digest, f"{name} {tensor.dtype} {list(tensor.shape)}".encode())
         # A flat byte view hashes any dtype (bf16, bool, int8) without copying it.
-        _update(digest, tensor.reshape(-1).view(torch.uint8).numpy())
+        _update(digest, tensor.reshape(-1).view(torch.uint8).numpy().data)
     return digest.hexdigest()
 
 
@@ -208,7 +208,7 @@ def _remove_stale_temporaries(directory: Path) -> None:
                     os.unlink(entry.path)
 
 
-def _is_stale(entry: os.DirEntry, pid: int) -> bool:
+def _is_stale(entry: os.DirEntry[str], pid: int) -> bool:
     """Whether the temporary file `entry`, written by process `pid`, outlived its writer."""
     if pid == os.getpid():
         return False  # ours: a save in progress on another thread

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
-from typing import TYPE_CHECKING
+
+from xdsl.passes import ModulePass
 
 from mlang import passes
-
-if TYPE_CHECKING:
-    from xdsl.passes import ModulePass
 
 
 def _load(module: str, cls: str) -> type[ModulePass]:
     """Imports the pass class `cls` from `mlang.runtime.<module>`."""
-    return getattr(import_module(f"mlang.runtime.{module}"), cls)
+    pass_class = getattr(import_module(f"mlang.runtime.{module}"), cls)
+    assert isinstance(pass_class, type) and issubclass(pass_class, ModulePass)
+    return pass_class
 
 
 _PASSES: dict[str, Callable[[], type[ModulePass]]] = {

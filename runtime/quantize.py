@@ -42,27 +42,33 @@ def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Datas
                         + ", ".join(QUANT_MODES))
     if model.quantization is not None:
         raise UserError("this model is already quantized")
-    if mode == "static" and calibrate is None:
-        raise UserError('mode="static" needs calibrate=DATASET')
-    if mode == "static" and len(calibrate) == 0:  # type: ignore[arg-type]
-        raise UserError("the calibration data set is empty")
+    if mode == "static":
+        _check_calibration(calibrate)
     module = ModuleOp([model.definition.clone()])
     run_pipeline(module, LOWERING)
     definition = next(op for op in module.ops if isinstance(op, DefOp))
     definition.attributes[LAYERS] = layer_table(model.definition)
     if mode == "static":
-        assert calibrate is not None
+        assert calibrate is not None  # checked above
         record(definition, model_ranges(model, definition, calibrate, backend))
     run_pipeline(module, f"quantize{{mode={mode}}},cse")
-    definition.detach()
+    module.body.block.detach_op(definition)
     params = quantized_params(model, definition)
     return ModelInstance(definition, backend.compile(definition), params, model.loss_name)
 
 
-def quantized_params(model: ModelInstance, definition: DefOp) -> dict:
+def _check_calibration(calibrate: Dataset | None) -> None:
+    """Raises a `UserError` unless static quantization has calibration data."""
+    if calibrate is None:
+        raise UserError('mode="static" needs calibrate=DATASET')
+    if len(calibrate) == 0:
+        raise UserError("the calibration data set is empty")
+
+
+def quantized_params(model: ModelInstance, definition: DefOp) -> dict[str, Tensor]:
     """The float parameters of `model` that stay float, and for each int8 parameter of
     `definition` its quantized tensor and scale."""
-    params = {}
+    params: dict[str, Tensor] = {}
     for p in definition.params:
         name = p.sym_name.data
         if name in model.params and p.param_type.element_type != i8:

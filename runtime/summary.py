@@ -32,7 +32,7 @@ def layer_rows(definition: DefOp) -> list[tuple[str, str, str, str]]:
     """Path, type, output shape and output dtype of each layer of `forward`."""
     kept = definition.attributes.get(LAYERS)
     if isinstance(kept, ArrayAttr):
-        return [tuple(s.data for s in row.data) for row in kept.data]  # type: ignore[misc]
+        return [tuple(s.data for s in row.data) for row in kept.data]
     rows = []
     seen: set[str] = set()
     for op in definition.methods["forward"].walk():

@@ -26,7 +26,16 @@ LOSS_GROWTH_NOTE = 100.0
 """A loss this many times its first batch's value at the end of `fit` earns a note: training
 that diverges (a learning rate far too high) rarely stops at a non-finite value."""
 
-_OPTIMIZER_CLASSES: dict[str, type[torch.optim.Optimizer]] = {
+class _OptimizerClass(Protocol):
+    """A torch optimizer's constructor, called with the options `fit` takes."""
+
+    def __call__(self, params: list[torch.Tensor], *, lr: float,
+                 weight_decay: float) -> torch.optim.Optimizer:
+        """An optimizer of `params`."""
+        ...
+
+
+_OPTIMIZER_CLASSES: dict[str, _OptimizerClass] = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
@@ -156,7 +165,7 @@ def _train_epoch(
         if not torch.isfinite(value):
             raise UserError(f"loss became {value.item()} at epoch {epoch}, batch {number}")
         optim.zero_grad()
-        value.backward()
+        torch.autograd.backward(value)
         optim.step()
         total += value.item() * len(xb)
         first = value.item() if number == 1 else first
@@ -250,7 +259,7 @@ def _accuracy(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> f
 def _f1(model: Trainable, output: torch.Tensor, labels: torch.Tensor) -> float:
     """Macro F1 over every class present in the labels or the predictions."""
     predicted = _predicted_classes(output, labels, "f1")
-    scores = []
+    scores: list[float] = []
     for cls in torch.unique(torch.cat([labels, predicted])):
         tp = ((predicted == cls) & (labels == cls)).sum().item()
         fp = ((predicted == cls) & (labels != cls)).sum().item()
@@ -320,9 +329,9 @@ def _check_choice(option: str, value: object, allowed: Sequence[str]) -> None:
 
 def _check_number(option: str, value: object, positive: bool) -> None:
     """Raises a `UserError` unless `value` is a finite number, > 0 or >= 0."""
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    finite = is_number and math.isfinite(value)
-    if not (finite and (value > 0 if positive else value >= 0)):
+    in_range = (isinstance(value, (int, float)) and not isinstance(value, bool)
+                and math.isfinite(value) and (value > 0 if positive else value >= 0))
+    if not in_range:
         bound = "> 0" if positive else ">= 0"
         raise UserError(f"{option} must be a number {bound}, got {value!r}")
 

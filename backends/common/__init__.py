@@ -1,1 +1,2 @@
-"""What more than one backend shares: errors, generated-code caches, Python names."""
+"""What more than one backend shares: errors, generated-code caches, Python names,
+symbol references."""

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import torch
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
-    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, TensorType, UnrankedTensorType,
+    DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, IntegerType, TensorType,
+    UnrankedTensorType,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
+from mlang.dialects.model.structure import symbol_name
 from mlang.backends.reference import functional as F
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers as L
@@ -36,16 +39,27 @@ class EvalContext:
     training: bool = False
 
 
-Impl = Callable[[Operation, list, EvalContext], object]
+Args = list[Any]
+"""An op's operand values: tensors, and in `@main` host numbers and lists too. Each op's
+verifier fixes which its operands are, so its function reads them as those types."""
+
+Impl = Callable[[Operation, Args, EvalContext], object]
 IMPLS: dict[type[Operation], Impl] = {}
 
+OpT = TypeVar("OpT", bound=Operation)
+OpImpl = Callable[[OpT, Args, EvalContext], object]
 
-def impl(*ops: type[Operation]) -> Callable[[Impl], Impl]:
+
+def impl(*ops: type[OpT]) -> Callable[[OpImpl[OpT]], OpImpl[OpT]]:
     """Registers the meaning of one or more op classes."""
 
-    def register(f: Impl) -> Impl:
+    def register(f: OpImpl[OpT]) -> OpImpl[OpT]:
+        def typed(op: Operation, args: Args, ctx: EvalContext) -> object:
+            assert isinstance(op, ops)  # the table is keyed by the op's class
+            return f(op, args, ctx)
+
         for op in ops:
-            IMPLS[op] = f
+            IMPLS[op] = typed
         return f
 
     return register
@@ -90,7 +104,8 @@ def evaluate(op: Operation, env: dict[SSAValue, object], ctx: EvalContext) -> No
     if len(op.results) == 1:
         env[op.results[0]] = value
     elif op.results:
-        for r, v in zip(op.results, value):  # type: ignore[call-overload]
+        assert isinstance(value, tuple | list)  # a multi-result op's function returns one
+        for r, v in zip(op.results, value):
             env[r] = v
 
 
@@ -98,12 +113,12 @@ def evaluate(op: Operation, env: dict[SSAValue, object], ctx: EvalContext) -> No
 
 
 @impl(GetParamOp)
-def _get_param(op: GetParamOp, args: list, ctx: EvalContext) -> object:
-    return ctx.params[op.param.string_value()]
+def _get_param(op: GetParamOp, args: Args, ctx: EvalContext) -> object:
+    return ctx.params[symbol_name(op.param)]
 
 
 @impl(arith.ConstantOp)
-def _constant(op: arith.ConstantOp, args: list, ctx: EvalContext) -> object:
+def _constant(op: arith.ConstantOp, args: Args, ctx: EvalContext) -> object:
     value = op.value
     if isinstance(value, DenseIntOrFPElementsAttr):
         data = list(value.get_values())
@@ -114,7 +129,8 @@ def _constant(op: arith.ConstantOp, args: list, ctx: EvalContext) -> object:
         return torch.tensor(data, dtype=dtype).reshape(static_shape(t))
     if isinstance(value, IntegerAttr):
         v = value.value.data
-        return bool(v) if value.type.width.data == 1 else v  # type: ignore[union-attr]
+        is_bool = isinstance(value.type, IntegerType) and value.type.width.data == 1
+        return bool(v) if is_bool else v
     assert isinstance(value, FloatAttr)
     return float(value.value.data)
 
@@ -123,45 +139,49 @@ def _constant(op: arith.ConstantOp, args: list, ctx: EvalContext) -> object:
 
 
 @impl(L.LinearOp)
-def _linear(op: Operation, args: list, ctx: EvalContext) -> object:
+def _linear(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.linear(args[0], args[1], args[2] if len(args) > 2 else None)
 
 
 @impl(L.Conv2dOp)
-def _conv2d(op: L.Conv2dOp, args: list, ctx: EvalContext) -> object:
+def _conv2d(op: L.Conv2dOp, args: Args, ctx: EvalContext) -> object:
     bias = args[2] if len(args) > 2 else None
-    return F.conv2d(args[0], args[1], bias, int_prop(op.stride), int_prop(op.padding))
+    return F.conv2d(args[0], args[1], bias, op.stride.value.data, op.padding.value.data)
 
 
 @impl(L.EmbeddingOp)
-def _embedding(op: Operation, args: list, ctx: EvalContext) -> object:
+def _embedding(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.embedding(*args)
 
 
 @impl(L.LayerNormOp)
-def _layer_norm(op: L.LayerNormOp, args: list, ctx: EvalContext) -> object:
-    return F.layer_norm(*args, eps=op.eps.value.data)
+def _layer_norm(op: L.LayerNormOp, args: Args, ctx: EvalContext) -> object:
+    x, weight, bias = args
+    return F.layer_norm(x, weight, bias, eps=op.eps.value.data)
 
 
 @impl(L.RmsNormOp)
-def _rms_norm(op: L.RmsNormOp, args: list, ctx: EvalContext) -> object:
-    return F.rms_norm(*args, eps=op.eps.value.data)
+def _rms_norm(op: L.RmsNormOp, args: Args, ctx: EvalContext) -> object:
+    x, weight = args
+    return F.rms_norm(x, weight, eps=op.eps.value.data)
 
 
 @impl(L.AttentionOp)
-def _attention(op: L.AttentionOp, args: list, ctx: EvalContext) -> object:
-    return F.attention(*args, heads=int_prop(op.heads), causal=op.is_causal)
+def _attention(op: L.AttentionOp, args: Args, ctx: EvalContext) -> object:
+    x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b = args
+    return F.attention(x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b,
+                       heads=op.heads.value.data, causal=op.is_causal)
 
 
 @impl(L.DropoutOp)
-def _dropout(op: L.DropoutOp, args: list, ctx: EvalContext) -> object:
+def _dropout(op: L.DropoutOp, args: Args, ctx: EvalContext) -> object:
     return F.dropout(args[0], op.p.value.data, ctx.training)
 
 
 @impl(L.MaxPool2dOp, L.AvgPool2dOp)
-def _pool(op: L.Pool2dBase, args: list, ctx: EvalContext) -> object:
+def _pool(op: L.Pool2dBase, args: Args, ctx: EvalContext) -> object:
     f = F.max_pool2d if isinstance(op, L.MaxPool2dOp) else F.avg_pool2d
-    return f(args[0], int_prop(op.kernel), int_prop(op.stride))
+    return f(args[0], op.kernel.value.data, op.stride.value.data)
 
 
 # ---------------------------------------------------------------------- functions
@@ -179,7 +199,8 @@ def on_host_scalars(f: Callable[..., object]) -> Callable[..., object]:
             return f(*args)
         result = f(*[torch.tensor(a, dtype=torch.float64 if isinstance(a, float) else None)
                      for a in args])
-        return result.item()  # type: ignore[union-attr]
+        assert isinstance(result, torch.Tensor)  # tensors in, a tensor out
+        return result.item()
 
     return wrapped
 
@@ -196,17 +217,17 @@ def _binary_impl(name: str) -> Impl:
 
 for _name, _cls in fn.UNARY_OPS.items():
     IMPLS[_cls] = _unary_impl(_name)
-for _name, _cls in fn.BINARY_OPS.items():
-    IMPLS[_cls] = _binary_impl(_name)
+for _name, _binary_cls in fn.BINARY_OPS.items():
+    IMPLS[_binary_cls] = _binary_impl(_name)
 
 
 @impl(fn.MatmulOp)
-def _matmul(op: Operation, args: list, ctx: EvalContext) -> object:
+def _matmul(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.matmul(*args)
 
 
 @impl(*fn.REDUCTION_OPS.values())
-def _reduce(op: fn.ReductionBase, args: list, ctx: EvalContext) -> object:
+def _reduce(op: fn.ReductionBase, args: Args, ctx: EvalContext) -> object:
     name = op.name.removeprefix("model.")
     if name == "argmax":
         return F.argmax(args[0], int_prop(op.axis))
@@ -214,38 +235,38 @@ def _reduce(op: fn.ReductionBase, args: list, ctx: EvalContext) -> object:
 
 
 @impl(fn.SoftmaxOp, fn.LogSoftmaxOp)
-def _softmax(op: fn.SoftmaxBase, args: list, ctx: EvalContext) -> object:
+def _softmax(op: fn.SoftmaxBase, args: Args, ctx: EvalContext) -> object:
     f = F.softmax if isinstance(op, fn.SoftmaxOp) else F.log_softmax
-    return f(args[0], int_prop(op.axis))
+    return f(args[0], op.axis.value.data)
 
 
 @impl(fn.TransposeOp)
-def _transpose(op: fn.TransposeOp, args: list, ctx: EvalContext) -> object:
-    return F.transpose(args[0], int_prop(op.dim0), int_prop(op.dim1))
+def _transpose(op: fn.TransposeOp, args: Args, ctx: EvalContext) -> object:
+    return F.transpose(args[0], op.dim0.value.data, op.dim1.value.data)
 
 
 @impl(fn.PermuteOp)
-def _permute(op: fn.PermuteOp, args: list, ctx: EvalContext) -> object:
+def _permute(op: fn.PermuteOp, args: Args, ctx: EvalContext) -> object:
     return F.permute(args[0], list(op.dims.get_values()))
 
 
 @impl(fn.ReshapeOp)
-def _reshape(op: fn.ReshapeOp, args: list, ctx: EvalContext) -> object:
+def _reshape(op: fn.ReshapeOp, args: Args, ctx: EvalContext) -> object:
     return F.reshape(args[0], list(op.shape.get_values()))
 
 
 @impl(fn.FlattenOp)
-def _flatten(op: fn.FlattenOp, args: list, ctx: EvalContext) -> object:
-    return F.flatten(args[0], int_prop(op.start))
+def _flatten(op: fn.FlattenOp, args: Args, ctx: EvalContext) -> object:
+    return F.flatten(args[0], op.start.value.data)
 
 
 @impl(fn.ConcatOp)
-def _concat(op: fn.ConcatOp, args: list, ctx: EvalContext) -> object:
-    return F.concat(args, int_prop(op.axis))
+def _concat(op: fn.ConcatOp, args: Args, ctx: EvalContext) -> object:
+    return F.concat(args, op.axis.value.data)
 
 
 @impl(fn.SliceOp)
-def _slice(op: fn.SliceOp, args: list, ctx: EvalContext) -> object:
+def _slice(op: fn.SliceOp, args: Args, ctx: EvalContext) -> object:
     x = args[0]
     items = op.items()
     for dim, (size, item) in enumerate(zip(x.shape, items)):
@@ -255,27 +276,27 @@ def _slice(op: fn.SliceOp, args: list, ctx: EvalContext) -> object:
 
 
 @impl(fn.WhereOp)
-def _where(op: Operation, args: list, ctx: EvalContext) -> object:
+def _where(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.where(*args)
 
 
 @impl(fn.ClampOp)
-def _clamp(op: fn.ClampOp, args: list, ctx: EvalContext) -> object:
+def _clamp(op: fn.ClampOp, args: Args, ctx: EvalContext) -> object:
     return F.clamp(args[0], op.lo.value.data, op.hi.value.data)
 
 
 @impl(fn.CastOp)
-def _cast(op: fn.CastOp, args: list, ctx: EvalContext) -> object:
+def _cast(op: fn.CastOp, args: Args, ctx: EvalContext) -> object:
     return args[0].to(torch_dtype(op.result.type))
 
 
 @impl(fn.OneHotOp)
-def _one_hot(op: fn.OneHotOp, args: list, ctx: EvalContext) -> object:
-    return F.one_hot(args[0], int_prop(op.n))
+def _one_hot(op: fn.OneHotOp, args: Args, ctx: EvalContext) -> object:
+    return F.one_hot(args[0], op.n.value.data)
 
 
 @impl(fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp, fn.RandnOp, fn.RandOp)
-def _create(op: fn.CreationBase, args: list, ctx: EvalContext) -> object:
+def _create(op: fn.CreationBase, args: Args, ctx: EvalContext) -> object:
     t = op.result.type
     shape = static_shape(t)
     if isinstance(op, fn.FullOp):
@@ -283,24 +304,24 @@ def _create(op: fn.CreationBase, args: list, ctx: EvalContext) -> object:
     if isinstance(op, fn.ArangeOp):
         return F.arange(shape[0])
     if isinstance(op, (fn.RandnOp, fn.RandOp)):
-        f = F.randn if isinstance(op, fn.RandnOp) else F.rand
-        return f(shape, int_prop(op.seed))
-    f = F.zeros if isinstance(op, fn.ZerosOp) else F.ones
-    return f(shape).to(torch_dtype(t))
+        sample = F.randn if isinstance(op, fn.RandnOp) else F.rand
+        return sample(shape, int_prop(op.seed))
+    fill = F.zeros if isinstance(op, fn.ZerosOp) else F.ones
+    return fill(shape).to(torch_dtype(t))
 
 
 @impl(fn.CrossEntropyOp)
-def _cross_entropy(op: Operation, args: list, ctx: EvalContext) -> object:
+def _cross_entropy(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.cross_entropy(*args)
 
 
 @impl(fn.MseOp)
-def _mse(op: Operation, args: list, ctx: EvalContext) -> object:
+def _mse(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.mse(*args)
 
 
 @impl(fn.ShapeOp)
-def _shape(op: Operation, args: list, ctx: EvalContext) -> object:
+def _shape(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.shape(args[0])
 
 

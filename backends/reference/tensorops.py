@@ -11,29 +11,44 @@ int32.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol
+
 import torch
 from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
 from xdsl.ir import Operation
 
 from mlang.backends.reference import functional as F
 from mlang.backends.reference import quantization as Q
-from mlang.backends.reference.evaluator import EvalContext, impl, static_shape, torch_dtype
+from mlang.backends.reference.evaluator import (
+    Args, EvalContext, impl, static_shape, torch_dtype,
+)
 from mlang.dialects import tensorops as T
 from mlang.dialects.model.base import int_prop
 
-UNARY = {
+
+
+class Reduction(Protocol):
+    """A torch reduction over some axes."""
+
+    def __call__(self, x: torch.Tensor, /, *, dim: tuple[int, ...], keepdim: bool) -> torch.Tensor:
+        """Reduces `x` over `dim`."""
+        ...
+
+
+UNARY: dict[type[T.UnaryOp], Callable[[torch.Tensor], torch.Tensor]] = {
     T.ExpOp: torch.exp, T.LogOp: torch.log, T.SqrtOp: torch.sqrt, T.RsqrtOp: torch.rsqrt,
     T.SinOp: torch.sin, T.CosOp: torch.cos, T.TanhOp: torch.tanh, T.ErfOp: torch.erf,
     T.SigmoidOp: torch.sigmoid, T.NegOp: torch.neg, T.AbsOp: torch.abs,
     T.NotOp: torch.logical_not,
 }
-BINARY = {
+BINARY: dict[type[T.BinaryOp], Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     T.AddOp: torch.add, T.SubOp: torch.sub, T.MulOp: torch.mul, T.DivOp: torch.div,
     T.PowOp: torch.pow, T.MaximumOp: torch.maximum, T.MinimumOp: torch.minimum,
     T.AndOp: torch.logical_and, T.OrOp: torch.logical_or, T.EqOp: torch.eq, T.NeOp: torch.ne,
     T.LtOp: torch.lt, T.LeOp: torch.le, T.GtOp: torch.gt, T.GeOp: torch.ge,
 }
-REDUCTIONS = {
+REDUCTIONS: dict[type[T.ReductionOp], Reduction] = {
     T.ReduceSumOp: torch.sum, T.ReduceMeanOp: torch.mean, T.ReduceMaxOp: torch.amax,
     T.ReduceMinOp: torch.amin,
 }
@@ -47,42 +62,42 @@ def _sizes(op: Operation) -> list[int]:
 
 
 @impl(*UNARY)
-def _unary(op: Operation, args: list, ctx: EvalContext) -> object:
+def _unary(op: T.UnaryOp, args: Args, ctx: EvalContext) -> object:
     return UNARY[type(op)](args[0])
 
 
 @impl(*BINARY)
-def _binary(op: Operation, args: list, ctx: EvalContext) -> object:
+def _binary(op: T.BinaryOp, args: Args, ctx: EvalContext) -> object:
     return BINARY[type(op)](args[0], args[1])
 
 
 @impl(T.SelectOp)
-def _select(op: Operation, args: list, ctx: EvalContext) -> object:
+def _select(op: Operation, args: Args, ctx: EvalContext) -> object:
     return torch.where(*args)
 
 
 @impl(T.CastOp)
-def _cast(op: T.CastOp, args: list, ctx: EvalContext) -> object:
+def _cast(op: T.CastOp, args: Args, ctx: EvalContext) -> object:
     return args[0].to(torch_dtype(op.result.type))
 
 
 @impl(T.DropoutOp)
-def _dropout(op: T.DropoutOp, args: list, ctx: EvalContext) -> object:
+def _dropout(op: T.DropoutOp, args: Args, ctx: EvalContext) -> object:
     return torch.nn.functional.dropout(args[0], op.p.value.data, ctx.training)
 
 
 @impl(T.QuantizeOp)
-def _quantize(op: Operation, args: list, ctx: EvalContext) -> object:
+def _quantize(op: Operation, args: Args, ctx: EvalContext) -> object:
     return Q.quantize(args[0], args[1])
 
 
 @impl(T.DequantizeOp)
-def _dequantize(op: T.DequantizeOp, args: list, ctx: EvalContext) -> object:
+def _dequantize(op: T.DequantizeOp, args: Args, ctx: EvalContext) -> object:
     return args[0].to(args[1].dtype) * args[1]
 
 
 @impl(T.MatmulOp)
-def _matmul(op: Operation, args: list, ctx: EvalContext) -> object:
+def _matmul(op: Operation, args: Args, ctx: EvalContext) -> object:
     a, b = args
     if a.dtype == torch.int8:
         return Q.int8_matmul(a, b)
@@ -90,20 +105,20 @@ def _matmul(op: Operation, args: list, ctx: EvalContext) -> object:
 
 
 @impl(T.Conv2dOp)
-def _conv2d(op: T.Conv2dOp, args: list, ctx: EvalContext) -> object:
+def _conv2d(op: T.Conv2dOp, args: Args, ctx: EvalContext) -> object:
     stride, padding = op.stride.get_values(), op.padding.get_values()
     return torch.nn.functional.conv2d(args[0], args[1], stride=stride, padding=padding)
 
 
 @impl(T.MaxPool2dOp, T.AvgPool2dOp)
-def _pool(op: T.Pool2dOp, args: list, ctx: EvalContext) -> object:
+def _pool(op: T.Pool2dOp, args: Args, ctx: EvalContext) -> object:
     f = (torch.nn.functional.max_pool2d if isinstance(op, T.MaxPool2dOp)
          else torch.nn.functional.avg_pool2d)
     return f(args[0], op.kernel.get_values(), op.stride.get_values(), op.padding.get_values())
 
 
 @impl(*REDUCTIONS)
-def _reduce(op: T.ReductionOp, args: list, ctx: EvalContext) -> object:
+def _reduce(op: T.ReductionOp, args: Args, ctx: EvalContext) -> object:
     axes, keep = tuple(op.axes.get_values()), op.keepdim is not None
     x = args[0]
     if isinstance(op, T.ReduceSumOp):
@@ -112,60 +127,60 @@ def _reduce(op: T.ReductionOp, args: list, ctx: EvalContext) -> object:
 
 
 @impl(T.ArgmaxOp)
-def _argmax(op: T.ArgmaxOp, args: list, ctx: EvalContext) -> object:
+def _argmax(op: T.ArgmaxOp, args: Args, ctx: EvalContext) -> object:
     return torch.argmax(args[0], dim=op.axis.value.data, keepdim=op.keepdim is not None)
 
 
 @impl(T.TransposeOp)
-def _transpose(op: T.TransposeOp, args: list, ctx: EvalContext) -> object:
+def _transpose(op: T.TransposeOp, args: Args, ctx: EvalContext) -> object:
     return args[0].permute(*op.permutation.get_values())
 
 
 @impl(T.ReshapeOp)
-def _reshape(op: Operation, args: list, ctx: EvalContext) -> object:
+def _reshape(op: Operation, args: Args, ctx: EvalContext) -> object:
     return args[0].reshape(_sizes(op))
 
 
 @impl(T.ReshapeTailOp)
-def _reshape_tail(op: T.ReshapeTailOp, args: list, ctx: EvalContext) -> object:
+def _reshape_tail(op: T.ReshapeTailOp, args: Args, ctx: EvalContext) -> object:
     start = op.start.value.data
     return args[0].reshape(*args[0].shape[:start], *_sizes(op)[start:])
 
 
 @impl(T.BroadcastToOp)
-def _broadcast_to(op: Operation, args: list, ctx: EvalContext) -> object:
+def _broadcast_to(op: Operation, args: Args, ctx: EvalContext) -> object:
     return args[0].broadcast_to(_sizes(op))
 
 
 @impl(T.GatherOp)
-def _gather(op: Operation, args: list, ctx: EvalContext) -> object:
+def _gather(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.gather(args[0], args[1])
 
 
 @impl(T.ConcatOp)
-def _concat(op: T.ConcatOp, args: list, ctx: EvalContext) -> object:
+def _concat(op: T.ConcatOp, args: Args, ctx: EvalContext) -> object:
     return torch.cat(args, dim=op.axis.value.data)
 
 
 @impl(T.SliceOp)
-def _slice(op: T.SliceOp, args: list, ctx: EvalContext) -> object:
+def _slice(op: T.SliceOp, args: Args, ctx: EvalContext) -> object:
     return args[0][tuple(slice(*r) for r in op.ranges())]
 
 
 @impl(T.ConstantOp)
-def _constant(op: T.ConstantOp, args: list, ctx: EvalContext) -> object:
+def _constant(op: T.ConstantOp, args: Args, ctx: EvalContext) -> object:
     t = op.result.type
     return torch.tensor(op.values(), dtype=torch_dtype(t)).reshape(static_shape(t))
 
 
 @impl(T.RandomOp)
-def _random(op: T.RandomOp, args: list, ctx: EvalContext) -> object:
+def _random(op: T.RandomOp, args: Args, ctx: EvalContext) -> object:
     sample = F.randn if op.distribution.data == "normal" else F.rand
     return sample(static_shape(op.result.type), int_prop(op.seed))
 
 
 @impl(T.IotaOp)
-def _iota(op: T.IotaOp, args: list, ctx: EvalContext) -> object:
+def _iota(op: T.IotaOp, args: Args, ctx: EvalContext) -> object:
     axis, ref = op.axis.value.data, args[0]
     sizes = [-1 if i == axis else 1 for i in range(ref.dim())]
     indices = torch.arange(ref.shape[axis], dtype=torch_dtype(op.result.type), device=ref.device)

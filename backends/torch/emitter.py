@@ -23,9 +23,10 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Operation
 
 from mlang.backends.common.errors import CodegenError
+from mlang.dialects.model.structure import symbol_name
 from mlang.backends.torch.context import FunctionContext
 from mlang.dialects import torchcall as tc
-from mlang.dialects.model import GetParamOp
+from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BinaryOp, BroadcastToOp, CastOp, ConcatOp,
     ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
@@ -102,12 +103,21 @@ def _nested(values: Sequence[str], shape: Sequence[int]) -> str:
     return f"[{', '.join(rows)}]"
 
 
+def _real_elements(value: DenseIntOrFPElementsAttr) -> list[int | float]:
+    """The elements of a constant; xDSL's may be complex pairs, which mlang never makes."""
+    elements = value.get_values()
+    reals = [v for v in elements if not isinstance(v, tuple)]
+    if len(reals) != len(elements):
+        raise CodegenError("the torch printer cannot print complex constants")
+    return reals
+
+
 def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
     """A torch expression that builds a constant on `device`."""
     t = value.get_type()
     assert isinstance(t, TensorType)
     shape, kwargs = t.get_shape(), f"dtype={_dtype(t)}, device=device"
-    values = [_literal(v, t.element_type) for v in value.get_values()]  # type: ignore[arg-type]
+    values = [_literal(v, t.element_type) for v in _real_elements(value)]
     if not values:
         return f"torch.zeros({_tuple(shape)}, {kwargs})"
     if not shape:
@@ -119,7 +129,7 @@ def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
 
 def param(op: GetParamOp) -> str:
     """The expression that reads a parameter: `params["fc1.weight"]`."""
-    return f"params[{json.dumps(op.param.string_value())}]"
+    return f"params[{json.dumps(symbol_name(op.param))}]"
 
 
 def _call(function: str, *args: object) -> str:
@@ -321,7 +331,7 @@ class TorchEmitter:
 
     @emit.register
     def _func_call(self, op: func.CallOp, ctx: FunctionContext) -> None:
-        callee = op.callee.string_value()
+        callee = symbol_name(op.callee)
         if callee not in ctx.functions:
             raise CodegenError(f"call to @{callee}, which is not in the module")
         args = ", ".join(["params", *(ctx.use(v) for v in op.arguments), "training=training"])

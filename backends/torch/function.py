@@ -24,7 +24,7 @@ from xdsl.ir import Operation, SSAValue
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.torch.context import FunctionContext
 from mlang.backends.torch.emitter import TorchEmitter, param
-from mlang.dialects.model import GetParamOp
+from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import RANDOM_OPS, ConstantOp, RandomOp
 
 EFFECTS = (func.ReturnOp, func.CallOp, *RANDOM_OPS)

@@ -27,7 +27,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.printer import Printer
 
-from mlang.backends import RunOptions
+from mlang.backends import CompiledModel, RunOptions
 from mlang.backends.common.cache import key_of
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.pipeline import functions_in, run_passes
@@ -63,14 +63,14 @@ class TritonModel:
         self.arity = {
             name: len(f.function_type.outputs.data) for name, f in definition.methods.items()
         }
-        self._torch: object | None = None
+        self._torch: CompiledModel | None = None
 
     def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
             options: RunOptions) -> list[object]:
         """Evaluates `method`: Triton kernels for inference, torch for training."""
         if options.training:
             torch_model = self.torch_model()
-            return torch_model.run(method, params, args, options)  # type: ignore[attr-defined]
+            return torch_model.run(method, params, args, options)
         import numpy as np
         import torch
 
@@ -80,7 +80,7 @@ class TritonModel:
             return [result]
         return [] if result is None else list(result)
 
-    def torch_model(self) -> object:
+    def torch_model(self) -> CompiledModel:
         """The same definition compiled by the torch backend (for training)."""
         if self._torch is None:
             from mlang.backends.torch.backend import TorchBackend

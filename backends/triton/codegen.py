@@ -48,14 +48,14 @@ from mlang.dialects.kernel import (
 
 __all__ = ["generate_module", "kernel_summary"]
 
-PRINTERS: dict[type[KernelOp], type[KernelPrinter]] = {
+PRINTERS: dict[type[TiledKernelOp], type[KernelPrinter]] = {
     PointwiseKernelOp: PointwisePrinter,
     ReductionKernelOp: ReductionPrinter,
     MatmulKernelOp: MatmulPrinter,
 }
 
 
-def _printer(op: KernelOp) -> type[KernelPrinter]:
+def _printer(op: TiledKernelOp) -> type[KernelPrinter]:
     """The printer of a kernel kind (attention's lives in its own module)."""
     if isinstance(op, AttentionKernelOp):
         from mlang.backends.triton.attention import AttentionPrinter

@@ -15,6 +15,7 @@ from functools import singledispatchmethod
 
 from xdsl.dialects.builtin import IntegerType, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.utils.hints import isa
 
 from mlang.backends.common.errors import CodegenError
 from mlang.dialects.tensorops import (
@@ -47,7 +48,7 @@ BINARY_OPERATORS: dict[type[Operation], str] = {
 
 def element(value: SSAValue) -> Attribute:
     """The element type of a tensor value."""
-    assert isinstance(value.type, TensorType)
+    assert isa(value.type, TensorType[Attribute])
     return value.type.element_type
 
 

@@ -1,6 +1,10 @@
 """Device functions that generated kernels call (`dl.tanh(x)`), for what `triton.language`
 lacks or what its interpreter cannot run (libdevice). All compute in the input's type."""
 
+# Triton functions stay unannotated: `triton.jit` reads parameter annotations as Triton
+# types (`tl.constexpr`, `*fp32`), and triton ships no type hints for mypy to check them by.
+# mypy: disallow-untyped-defs=False
+
 import triton
 import triton.language as tl
 

@@ -14,6 +14,7 @@ Wrappers take `(device, *inputs)` and return the kernel's results (a tuple if se
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,9 +25,9 @@ from mlang.backends.common.errors import CodegenError
 from mlang.backends.torch.context import FunctionContext
 from mlang.backends.torch.emitter import TORCH_DTYPES, TorchEmitter
 from mlang.backends.triton.device import DeviceEmitter, Tile, compute_type, element
-from mlang.dialects.kernel import Body, KernelOp, Role
+from mlang.dialects.kernel import Body, Role, TiledKernelOp
 from mlang.dialects.kernel.autotune import autotune_candidates
-from mlang.dialects.kernel.body import Output
+from mlang.dialects.kernel.body import Output, value_shape
 from mlang.dialects.tensorops import ConcatOp, IotaOp, ReshapeOp, ReshapeTailOp, TransposeOp
 from mlang.support.shapes import Shape
 
@@ -93,10 +94,10 @@ def output_views(out: Output) -> str:
     return f"[{', '.join(views)}]"
 
 
-class KernelPrinter:
+class KernelPrinter(ABC):
     """What every kind shares: the wrapper's prologue, loads, stores and the launch."""
 
-    def __init__(self, op: KernelOp, name: str, block_sizes: dict[str, int]):
+    def __init__(self, op: TiledKernelOp, name: str, block_sizes: dict[str, int]):
         self.op = op
         self.name = name
         self.body: Body = op.split()
@@ -108,6 +109,10 @@ class KernelPrinter:
         self.device = DeviceEmitter()
         self.pointer_of: dict[SSAValue, str] = {}
         self.args = [self.host.bind(a) for a in op.block.args]
+
+    @abstractmethod
+    def print(self) -> KernelSource:
+        """Prints the kernel: its jit function and its host wrapper."""
 
     # ---------------------------------------------------------------- wrapper pieces
 
@@ -128,7 +133,7 @@ class KernelPrinter:
 
         if value not in self.op.block.args:
             return False
-        operand = self.op.inputs[self.op.block.args.index(value)]  # type: ignore[arg-type]
+        operand = self.op.inputs[self.op.block.args.index(value)]
         return isinstance(operand.owner, GetParamOp)
 
     def device_outputs(self) -> list[Output]:
@@ -224,6 +229,18 @@ class KernelPrinter:
         ins = ", ".join(str(v.type) for v in self.op.inputs)
         outs = ", ".join(str(r.type) for r in self.op.outputs)
         return f"({ins}) -> ({outs})"
+
+
+class IndexedPrinter(KernelPrinter):
+    """A printer whose tile names one index per dimension of the kernel's iteration space
+    (`index`, set while printing), so that an iota is the index of its axis."""
+
+    index: list[str]
+
+    def iota(self, op: IotaOp) -> str:
+        """Indices along an axis: the index of that dimension, counted from the last."""
+        rank = len(value_shape(op.result))
+        return self.index[len(self.index) - rank + op.axis.value.data]
 
 
 def _tl(t: object) -> str:

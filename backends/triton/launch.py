@@ -23,10 +23,16 @@ def broadcast_shape(
     """The iteration shape: the inputs' shapes broadcast together with the static one
     (whose unknown sizes the inputs decide)."""
     known = [1 if d is None else d for d in static]
-    shape = torch.broadcast_shapes(*(tuple(s) for s in shapes), tuple(known))
+    shape = _broadcast(*shapes, known)
     if len(shape) != len(static):
-        raise ValueError(f"iteration shape {tuple(shape)} does not have rank {len(static)}")
-    return tuple(shape)
+        raise ValueError(f"iteration shape {shape} does not have rank {len(static)}")
+    return shape
+
+
+def _broadcast(*shapes: Sequence[int]) -> tuple[int, ...]:
+    """Sizes broadcast together, as torch broadcasts them."""
+    # torch leaves `broadcast_shapes` unannotated.
+    return tuple(torch.broadcast_shapes(*map(tuple, shapes)))  # type: ignore[no-untyped-call]
 
 
 def strides(t: torch.Tensor, shape: Sequence[int]) -> tuple[int, ...]:
@@ -120,7 +126,7 @@ def _inverse(t: torch.Tensor | None, view: View, before: tuple[int, ...]) -> tor
 def matmul_spaces(a_shape: Sequence[int], b_shape: Sequence[int]) -> tuple[
         tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
     """The lhs, rhs and result shapes of a batched matmul, batch dims broadcast."""
-    batch = tuple(torch.broadcast_shapes(tuple(a_shape[:-2]), tuple(b_shape[:-2])))
+    batch = _broadcast(a_shape[:-2], b_shape[:-2])
     (m, k), n = a_shape[-2:], b_shape[-1]
     return (*batch, m, k), (*batch, k, n), (*batch, m, n)
 
@@ -175,8 +181,7 @@ def autotune(name: str, key: object, candidates: Sequence[tuple[int, ...]],
         for sizes in candidates:
             try:
                 run(*sizes)  # compile and warm up
-                start = torch.cuda.Event(enable_timing=True)
-                end = torch.cuda.Event(enable_timing=True)
+                start, end = _timing_event(), _timing_event()
                 start.record()
                 for _ in range(3):
                     run(*sizes)
@@ -188,3 +193,9 @@ def autotune(name: str, key: object, candidates: Sequence[tuple[int, ...]],
         best = min(timings)[1] if timings else tuple(candidates[0])
         _TUNED[(name, key)] = best
     run(*best)
+
+
+def _timing_event() -> torch.cuda.Event:
+    """A CUDA event that records the time."""
+    # torch leaves `torch.cuda.Event`'s constructor unannotated.
+    return torch.cuda.Event(enable_timing=True)  # type: ignore[no-untyped-call]

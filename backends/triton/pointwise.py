@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from mlang.backends.triton.kernels import (
-    KernelPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
+    IndexedPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
 from mlang.dialects.kernel import PointwiseKernelOp
-from mlang.dialects.kernel.body import value_shape
-from mlang.dialects.tensorops import IotaOp
 
 
-class PointwisePrinter(KernelPrinter):
+class PointwisePrinter(IndexedPrinter):
     """One program per BLOCK elements of the output, indices decomposed per dimension."""
 
     op: PointwiseKernelOp
@@ -62,7 +60,3 @@ class PointwisePrinter(KernelPrinter):
         self.launch("n > 0", "(triton.cdiv(n, BLOCK),)", args, "space")
         self.returns(buffers)
         return self.source()
-
-    def iota(self, op: IotaOp) -> str:
-        rank = len(value_shape(op.result))
-        return self.index[len(self.index) - rank + op.axis.value.data]

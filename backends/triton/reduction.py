@@ -7,15 +7,14 @@ from xdsl.ir import Attribute, Operation, SSAValue
 
 from mlang.backends.triton.device import element
 from mlang.backends.triton.kernels import (
-    KernelPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
+    IndexedPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
 from mlang.dialects.kernel import ReductionKernelOp
-from mlang.dialects.kernel.body import value_shape
 from mlang.dialects.kernel.ops import ROW_REDUCTIONS, row_levels
-from mlang.dialects.tensorops import IotaOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp
+from mlang.dialects.tensorops import ReduceMaxOp, ReduceMeanOp, ReduceMinOp
 
 
-class ReductionPrinter(KernelPrinter):
+class ReductionPrinter(IndexedPrinter):
     """BLOCK_R rows per program, each row whole in BLOCK_C columns."""
 
     op: ReductionKernelOp
@@ -94,10 +93,6 @@ class ReductionPrinter(KernelPrinter):
                     {"BLOCK_C": f"launch.row_block(cols, {bc})"})
         self.returns(buffers)
         return self.source()
-
-    def iota(self, op: IotaOp) -> str:
-        rank = len(value_shape(op.result))
-        return self.index[len(self.index) - rank + op.axis.value.data]
 
     def _reduce(self, op: Operation, levels: dict[SSAValue, str]) -> None:
         """Prints one reduction over the columns (a row value reduces to itself)."""
