@@ -1,7 +1,8 @@
 """The M frontend: lexing, parsing, import resolution, checking and IR generation.
 
 `compile_source` and `compile_file` turn M source into a verified `builtin.module` at the
-model level; every error is a located `CompileError`.
+model level; every error is a located `CompileError`. Every model is checked for its
+names (frontend/resolution.py) before the host program specialises the ones it uses.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from mlang.frontend import ast
 from mlang.frontend.irgen import IRGen
 from mlang.frontend.lexer import decode_source
 from mlang.frontend.parser import parse_program
+from mlang.frontend.resolution import check_declarations
 from mlang.support.collector import collector_paused
 from mlang.support.diagnostics import CompileError, InternalError, Loc, SourceManager
 from mlang.support.ir_verification import verify_located
@@ -26,6 +28,7 @@ def compile_source(text: str, file: str, sources: SourceManager | None = None) -
     sources.add(file, text)
     program = parse_program(text, file)
     decls = collect_declarations(program, sources, [str(Path(file).resolve())])
+    check_declarations(decls)
     statements = [i for i in program.items
                   if not isinstance(i, (ast.ModelDecl, ast.FnDecl, ast.Import))]
     module = IRGen(decls, statements).generate(end_loc(text, file))

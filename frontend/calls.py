@@ -21,6 +21,7 @@ from mlang.frontend.host_functions import emit_host_function
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.layers import emit_layer
 from mlang.frontend.methods import method_params
+from mlang.frontend.models import no_method
 from mlang.frontend.generator import IRGenBase
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
@@ -120,7 +121,7 @@ class CallGen(IRGenBase):
             return self.apply_stages(decl, scope, x, frame.em, e.loc)
         method = next((m for m in decl.methods if m.name == ref.name), None)
         if method is None:
-            raise CompileError(e.loc, f"model {decl.name} has no method '{ref.name}'")
+            raise CompileError(e.loc, no_method(decl, ref.name))
         return self.inline(method, scope, e, args, kwargs, frame, scope)
 
     def enclosing_decl(self, frame: Frame) -> ast.ModelDecl:

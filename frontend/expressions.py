@@ -15,9 +15,9 @@ from mlang.dialects.model import host
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.generator import IRGenBase
-from mlang.frontend.models import method_names
+from mlang.frontend.models import method_names, no_method
 from mlang.frontend.operators import BINARY_NAMES, emit_binary, emit_unary
-from mlang.frontend.scopes import Frame
+from mlang.frontend.scopes import Frame, unknown_name
 from mlang.frontend.tensor_functions import matmul, slice_items
 from mlang.frontend.types import (
     INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
@@ -25,7 +25,7 @@ from mlang.frontend.types import (
 from mlang.frontend.values import (
     Dyn, FieldPath, LayerList, MethodRef, Seq, Static, SubModel, Value, describe, is_tensor,
 )
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, did_you_mean
 
 SubscriptValue = Value | tuple[Value | None, Value | None, Value | None]
 """What a subscript evaluates to: a value, or a slice's (lo, hi, step) values."""
@@ -70,7 +70,7 @@ class ExpressionGen(IRGenBase):
             return frame.em.result(op, t, e.loc)
         value = frame.scope.lookup(e.id)
         if value is None:
-            raise CompileError(e.loc, f"unknown name '{e.id}'")
+            raise CompileError(e.loc, unknown_name(e.id, frame.scope.visible()))
         return value
 
     def binop(self, e: ast.BinOp, frame: Frame) -> Value:
@@ -102,13 +102,13 @@ class ExpressionGen(IRGenBase):
                 return FieldPath(owner.owner, f"{owner.path}.{e.name}", sub.fields[e.name])
             if e.name in method_names(sub.decl):
                 return MethodRef(owner, e.name)
-            raise CompileError(e.loc, f"model {sub.decl.name} has no field or method '{e.name}'")
+            raise no_member(sub, e)
         if isinstance(owner, SubModel):
             if e.name in owner.fields:
                 return owner.fields[e.name]
             if any(m.name == e.name for m in owner.decl.methods):
                 return MethodRef(owner, e.name)
-            raise CompileError(e.loc, f"model {owner.decl.name} has no field or method '{e.name}'")
+            raise no_member(owner, e)
         if isinstance(owner, MethodRef) and isinstance(owner.owner, Dyn):
             raise CompileError(e.loc, f"'{owner.name}.{e.name}': a model read by load_model "
                                       "is called through its methods, not its fields")
@@ -120,7 +120,7 @@ class ExpressionGen(IRGenBase):
             return
         info = self.by_symbol[t.definition]
         if name not in method_names(info.decl):
-            raise CompileError(loc, f"model {info.decl.name} has no method '{name}'")
+            raise CompileError(loc, no_method(info.decl, name))
 
     def subscript(self, e: ast.Subscript, frame: Frame) -> Value:
         """`v[i]`, `v[i:j]`, `x[:, 0]`."""
@@ -207,6 +207,12 @@ class ExpressionGen(IRGenBase):
         if d.type != INT:
             raise CompileError(loc, f"an index must be an int, got {d.type}")
         return d
+
+
+def no_member(sub: SubModel, e: ast.Attribute) -> CompileError:
+    """The error for `sub.name` where a sub-model has no such field or method."""
+    return CompileError(e.loc, f"model {sub.decl.name} has no field or method '{e.name}'"
+                        + did_you_mean(e.name, [*sub.fields, *method_names(sub.decl)]))
 
 
 def static_items(value: Value) -> list[Value] | None:

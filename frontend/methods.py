@@ -18,7 +18,7 @@ from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter, ir_location
 from mlang.frontend.layers import emit_layer
 from mlang.frontend.generator import IRGenBase, ModelInfo
-from mlang.frontend.models import method_names
+from mlang.frontend.models import method_names, no_method
 from mlang.frontend.scopes import Frame, Scope, model_scope
 from mlang.frontend.typecheck import declared_type, resolve_dim, value_type
 from mlang.frontend.types import SCALAR_TENSORS, ModelT, ScalarT, TensorT, TupleT, ir_type
@@ -206,7 +206,7 @@ def method_params(info: ModelInfo, method: str, loc: Loc) -> list[ast.TypeExpr |
     if decl is not None:
         return [p.type for p in decl.params]
     if info.decl.stages is None or method != "forward":
-        raise CompileError(loc, f"model {info.decl.name} has no method '{method}'")
+        raise CompileError(loc, no_method(info.decl, method))
     return [sequential_input(info)]
 
 

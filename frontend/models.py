@@ -25,7 +25,7 @@ from mlang.frontend.values import (
     BuiltinRef, DType, Field, LayerList, LayerSpec, ModelClass, Static, StaticValue, SubModel,
     Value, describe,
 )
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, did_you_mean
 
 
 class ModelGen(IRGenBase):
@@ -126,7 +126,7 @@ class ModelGen(IRGenBase):
             hparams = self.bind_hparams(callee.decl, call, args, kwargs)
             fields = self.fields(callee.decl, hparams, path)
             return SubModel(callee.decl, hparams, path, fields, call.loc)
-        raise CompileError(e.loc, "a field must be a built-in layer, a model, or repeat(n, LAYER)")
+        raise CompileError(e.loc, not_a_field(call, scope))
 
     def repeat(self, call: ast.Call, scope: Scope, path: str, const: Frame) -> LayerList:
         """`repeat(n, LAYER)`: n independently initialised copies."""
@@ -155,6 +155,29 @@ class ModelGen(IRGenBase):
 def method_names(decl: ast.ModelDecl) -> set[str]:
     """The methods of a model (a sequential model has only `forward`)."""
     return {"forward"} if decl.stages is not None else {m.name for m in decl.methods}
+
+
+def no_method(decl: ast.ModelDecl, name: str) -> str:
+    """The message for a call of a method that a model does not have."""
+    return (f"model {decl.name} has no method '{name}'"
+            + did_you_mean(name, method_names(decl)))
+
+
+def not_a_field(call: ast.Call, scope: Scope) -> str:
+    """The message for a field that does not create a layer: a misspelt layer or model
+    is named, with the closest layer or model in sight."""
+    fields = "a field must be a built-in layer, a model, or repeat(n, LAYER)"
+    if not isinstance(call.func, ast.Name) or scope.lookup(call.func.id) is not None:
+        return fields
+    makers = [n for n in scope.visible() if makes_field(scope.lookup(n))]
+    hint = did_you_mean(call.func.id, makers)
+    return f"unknown layer '{call.func.id}'" + (hint or f"; {fields}")
+
+
+def makes_field(value: Value | None) -> bool:
+    """Whether a name's value makes a field: a built-in layer, a model or `repeat`."""
+    return isinstance(value, ModelClass) or (
+        isinstance(value, BuiltinRef) and (value.name in LAYER_SIGNATURES or value.name == "repeat"))
 
 
 def walk_layers(fields: Iterable[Field]) -> Iterator[LayerSpec]:

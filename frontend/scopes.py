@@ -3,7 +3,7 @@ generated, and the names that every program starts with."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from xdsl.ir import Operation
@@ -17,7 +17,7 @@ from mlang.frontend.types import DTYPES
 from mlang.frontend.values import (
     BuiltinRef, DType, Field, MethodRef, ModelClass, Static, StaticValue, Value,
 )
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, did_you_mean
 
 
 class Scope:
@@ -35,6 +35,15 @@ class Scope:
                 return scope.names[name]
             scope = scope.parent
         return None
+
+    def visible(self) -> set[str]:
+        """The names a program may write here (not the numbered stages nor `__model__`)."""
+        out: set[str] = set()
+        scope: Scope | None = self
+        while scope is not None:
+            out.update(n for n in scope.names if n.isidentifier() and not n.startswith("__"))
+            scope = scope.parent
+        return out
 
     def assign(self, name: str, value: Value) -> bool:
         """Rebinds `name` where it is defined; False when it is not defined."""
@@ -92,6 +101,11 @@ def model_scope(parent: Scope, decl: ast.ModelDecl, hparams: dict[str, StaticVal
     names.update(fields)
     names["__model__"] = ModelClass(decl)
     return Scope(parent, names)
+
+
+def unknown_name(name: str, visible: Iterable[str]) -> str:
+    """The message for a name that nothing binds, with the closest visible name."""
+    return f"unknown name '{name}'" + did_you_mean(name, visible)
 
 
 def where(frame: Frame) -> str:

@@ -12,7 +12,7 @@ from typing import Generic, TypeVar
 
 from mlang.frontend import ast
 from mlang.frontend.values import StaticValue
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, did_you_mean
 
 T = TypeVar("T")
 D = TypeVar("D")
@@ -72,7 +72,8 @@ def bind(sig: Signature[D], call: ast.Call, args: list[T], kwargs: dict[str, T])
         if kw.name not in out:
             raise CompileError(
                 kw.loc,
-                f"{sig.name} has no parameter '{kw.name}'; it takes: " + ", ".join(sig.names),
+                f"{sig.name} has no parameter '{kw.name}'; it takes: " + ", ".join(sig.names)
+                + did_you_mean(kw.name, sig.names),
             )
         if kw.name in locs:
             raise CompileError(kw.loc, f"{sig.name} got two values for '{kw.name}'")

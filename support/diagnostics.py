@@ -7,6 +7,8 @@ render it with `render()` and exit with status 1.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +43,14 @@ class CompileError(Exception):
         self.loc = loc
         self.message = message
         self.notes = notes or []
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """`; did you mean 'X'?` for the candidate closest to a misspelt `name`, or "" when
+    none is close: every "unknown name" message ends with it, worded the same way."""
+    others = sorted({c for c in candidates if c != name})
+    matches = difflib.get_close_matches(name, others, n=1)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
 
 
 class ShapeMismatch(CompileError):
