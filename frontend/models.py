@@ -176,8 +176,8 @@ def not_a_field(call: ast.Call, scope: Scope) -> str:
 
 def makes_field(value: Value | None) -> bool:
     """Whether a name's value makes a field: a built-in layer, a model or `repeat`."""
-    return isinstance(value, ModelClass) or (
-        isinstance(value, BuiltinRef) and (value.name in LAYER_SIGNATURES or value.name == "repeat"))
+    return isinstance(value, ModelClass) or (isinstance(value, BuiltinRef) and (
+        value.name in LAYER_SIGNATURES or value.name == "repeat"))
 
 
 def walk_layers(fields: Iterable[Field]) -> Iterator[LayerSpec]:
