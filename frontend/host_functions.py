@@ -366,7 +366,8 @@ def emit_print(em: Emitter, call: ast.Call, args: list[Value], kwargs: dict[str,
     """Prints values separated by spaces; `full=true` shows every number of a tensor."""
     for kw in call.kwargs:
         if kw.name != "full":
-            raise CompileError(kw.loc, f"print takes one keyword argument, full, not '{kw.name}'")
+            raise CompileError(kw.loc, f"print takes no keyword arguments but full, "
+                                       f"not '{kw.name}'")
     full = kwargs.get("full", Static(False))
     if not (isinstance(full, Static) and isinstance(full.value, bool)):
         raise CompileError(call.kwargs[0].loc, "full must be true or false, known at compile "
