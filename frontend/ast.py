@@ -248,7 +248,15 @@ class If:
     orelse: tuple[Stmt, ...]
 
 
-Stmt = Union[Let, Assign, ExprStmt, Return, For, If]
+@dataclass(frozen=True)
+class Jump:
+    """`break` or `continue` (`kind`), inside a loop."""
+
+    loc: Loc
+    kind: str
+
+
+Stmt = Union[Let, Assign, ExprStmt, Return, For, If, Jump]
 
 # --------------------------------------------------------------------- declarations
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from xdsl.dialects.builtin import DenseArrayBase, i32
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, StringAttr, UnitAttr, i32
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from mlang.dialects.model import host
@@ -60,6 +60,8 @@ def emit_host_function(ctx: HostContext, em: Emitter, call: ast.Call, name: str,
     """Emits a call of host function `name`."""
     if name == "print":
         return emit_print(em, call, args, kwargs)
+    if name == "write":
+        return emit_write(em, call, args, kwargs)
     sig, emit = HOST_FUNCTIONS[name]
     bound = bind(sig, call, args, kwargs)
     locs = {k: bound.locs.get(k, call.loc) for k in sig.names}
@@ -346,12 +348,60 @@ def emit_summary(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -
                  None, loc)
 
 
+@host_function(Signature.of("str", "x"))
+def emit_str(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
+    """A number, boolean, string or tensor as `print` shows it."""
+    x = required(a, "x")
+    if isinstance(x, Static) and isinstance(x.value, str):
+        return x
+    d = em.value(x, locs["x"])
+    if d.type not in (INT, FLOAT, BOOL, STR) and not isinstance(d.type, TensorT):
+        raise CompileError(locs["x"], f"str takes a number, boolean, string or tensor, "
+                                      f"got {describe(x)}")
+    return em.result(host.ToStrOp.create(operands=[d.ssa], result_types=[ir_type(STR)]), STR,
+                     loc)
+
+
 def emit_print(em: Emitter, call: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
-    """Prints values separated by spaces."""
-    if call.kwargs:
-        raise CompileError(call.kwargs[0].loc, "print takes no keyword arguments")
+    """Prints values separated by spaces; `full=true` shows every number of a tensor."""
+    for kw in call.kwargs:
+        if kw.name != "full":
+            raise CompileError(kw.loc, f"print takes no keyword arguments but full, "
+                                       f"not '{kw.name}'")
+    full = kwargs.get("full", Static(False))
+    if not (isinstance(full, Static) and isinstance(full.value, bool)):
+        raise CompileError(call.kwargs[0].loc, "full must be true or false, known at compile "
+                                               "time")
     values = [em.value(v, node.loc).ssa for v, node in zip(args, call.args)]
-    em.insert(host.PrintOp.create(operands=values), call.loc)
+    properties = {"full": UnitAttr()} if full.value else {}
+    em.insert(host.PrintOp.create(operands=values, properties=properties), call.loc)
+    return Static(None)
+
+
+WRITE_FORMATS = (".safetensors", ".npz")
+
+
+def emit_write(em: Emitter, call: ast.Call, args: list[Value], kwargs: dict[str, Value]) -> Value:
+    """`write(PATH, name=tensor, ...)`: writes named tensors to a .safetensors or .npz file."""
+    if len(args) != 1:
+        raise CompileError(call.loc, f"write takes one path and named tensors, got "
+                                     f"{len(args)} positional arguments")
+    path = args[0]
+    if isinstance(path, Static) and isinstance(path.value, str) and \
+            not path.value.endswith(WRITE_FORMATS):
+        raise CompileError(call.args[0].loc, f"write makes a .safetensors or .npz file, not "
+                                             f"'{path.value}'")
+    if not kwargs:
+        raise CompileError(call.loc, "write needs tensors to write, as name=tensor")
+    tensors = []
+    for kw in call.kwargs:
+        d = em.value(kwargs[kw.name], kw.loc)
+        if not isinstance(d.type, TensorT):
+            raise CompileError(kw.loc, f"write writes tensors; '{kw.name}' is {d.type}")
+        tensors.append(d.ssa)
+    operands = [arg(em, path, STR, call.args[0].loc, "the path").ssa, *tensors]
+    names = ArrayAttr([StringAttr(kw.name) for kw in call.kwargs])
+    em.insert(host.WriteOp.create(operands=operands, properties={"names": names}), call.loc)
     return Static(None)
 
 

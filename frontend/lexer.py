@@ -22,7 +22,8 @@ STRING = "STRING"
 NEWLINE = "NEWLINE"
 EOF = "EOF"
 
-KEYWORDS = frozenset("model fn let return for in if else true false and or not import".split())
+KEYWORDS = frozenset(
+    "model fn let return for in if else true false and or not import break continue".split())
 
 # Longest first, so that `**` is never read as two `*` nor `..` as two `.`.
 OPERATORS = tuple("|> ** == != <= >= .. -> @ + - * / < > = ( ) [ ] { } , : ; . ?".split())

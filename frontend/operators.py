@@ -90,6 +90,8 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
     """An elementwise binary operator or function (`add`, `lt`, `maximum`, ...)."""
     if name in ("eq", "ne") and (is_string(lhs) or is_string(rhs)):
         return compare_strings(em, name, lhs, rhs, loc)
+    if name == "add" and (is_string(lhs) or is_string(rhs)):
+        return join_strings(em, lhs, rhs, loc)
     if isinstance(lhs, Static) and isinstance(rhs, Static):
         return fold_binary(name, lhs.value, rhs.value, loc)
     da, wa, sa = operand_info(lhs, loc)
@@ -129,6 +131,21 @@ def compare_strings(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) ->
     if name == "eq":
         return equal
     return em.result(fn.UNARY_OPS["not"](em.value(equal, loc).ssa, ir_type(BOOL)), BOOL, loc)
+
+
+def join_strings(em: Emitter, lhs: Value, rhs: Value, loc: Loc) -> Value:
+    """`a + b` of strings: folded when both are known at compile time."""
+    if not (is_string(lhs) and is_string(rhs)):
+        other = rhs if is_string(lhs) else lhs
+        shown = "..."
+        if isinstance(other, Static) and isinstance(other.value, (bool, int, float)):
+            shown = str(other.value).lower() if isinstance(other.value, bool) else repr(other.value)
+        raise CompileError(loc, f"'+' joins a string with a string only, got {describe(lhs)} "
+                                f"and {describe(rhs)}; convert with str({shown})")
+    if isinstance(lhs, Static) and isinstance(rhs, Static):
+        return fold_binary("add", lhs.value, rhs.value, loc)
+    a, b = em.value(lhs, loc), em.value(rhs, loc)
+    return em.result(host.StrConcatOp(a.ssa, b.ssa), STR, loc)
 
 
 def fold_binary(name: str, a: StaticValue, b: StaticValue, loc: Loc) -> Static:

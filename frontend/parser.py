@@ -16,7 +16,7 @@ from typing import TypeVar, cast
 
 from mlang.frontend.ast import (
     Assign, Attribute, BinOp, BoolLit, Call, Dim, Expr, ExprStmt, Field, FloatLit, FnDecl, For,
-    If, Import, IntLit, Item, Keyword, Let, ListLit, ModelDecl, Name, Param, Program, Range,
+    If, Import, IntLit, Item, Jump, Keyword, Let, ListLit, ModelDecl, Name, Param, Program, Range,
     Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, TupleLit,
     TupleTypeExpr, TypeExpr, UnaryOp,
 )
@@ -99,6 +99,7 @@ class _Parser:
         self.file = file
         self.pos = 0
         self.in_function = False
+        self.loops = 0  # how many loops enclose the statement being parsed
 
     # ------------------------------------------------------------------ token access
 
@@ -318,6 +319,8 @@ class _Parser:
             return self.parse_if()
         if tok.kind == "return":
             return self.parse_return()
+        if tok.kind in ("break", "continue"):
+            return self.parse_jump()
         return self.parse_assign_or_expr()
 
     def parse_let(self) -> Let:
@@ -345,7 +348,10 @@ class _Parser:
         iterable = self.parse_expr()
         if self.accept(".."):
             iterable = Range(start, iterable, self.parse_expr())
-        return For(tok.loc, var, iterable, self.parse_braced(self.parse_statement))
+        self.loops += 1
+        body = self.parse_braced(self.parse_statement)
+        self.loops -= 1
+        return For(tok.loc, var, iterable, body)
 
     def parse_if(self) -> If:
         """Parses `if C { } else if C { } else { }`, looping over the `else if` chain."""
@@ -375,6 +381,13 @@ class _Parser:
         if self.at(*_TERMINATORS, "}", EOF):
             return Return(tok.loc, None)
         return Return(tok.loc, self.parse_expr())
+
+    def parse_jump(self) -> Jump:
+        """Parses `break` or `continue`, only inside a loop."""
+        tok = self.advance()
+        if not self.loops:
+            raise CompileError(tok.loc, f"'{tok.kind}' outside a loop")
+        return Jump(tok.loc, tok.kind)
 
     def parse_assign_or_expr(self) -> Assign | ExprStmt:
         """Parses `NAME = EXPR` or an expression statement."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 from xdsl.ir import Operation
 
@@ -56,6 +57,12 @@ class Scope:
         return False
 
 
+LoopKind = Literal["host", "unrolled", "unrolled_runtime_if", None]
+"""How `break` and `continue` leave the innermost loop around a frame's statements: as
+`model.break`/`model.continue` (a host `model.for`), at compile time (a loop unrolled), or
+not at all (under a run-time condition in an unrolled loop); None outside a loop."""
+
+
 @dataclass
 class Frame:
     """The state of one function body being generated (a method, an inlined call, main)."""
@@ -66,6 +73,8 @@ class Frame:
     result: Value | None = None
     returned: bool = False
     depth: int = 0
+    loop: LoopKind = None
+    jump: str | None = None  # "break" or "continue" when one ended these statements
 
     @property
     def is_host(self) -> bool:
@@ -86,8 +95,9 @@ class ConstEmitter(Emitter):
 
 def builtin_names() -> dict[str, Value]:
     """The names every program sees: built-in functions, layers, dtypes and `none`."""
+    special = ("repeat", "print", "write")
     names: dict[str, Value] = {n: BuiltinRef(n) for n in
-                               (*FUNCTIONS, *HOST_FUNCTIONS, *LAYER_SIGNATURES, "repeat", "print")}
+                               (*FUNCTIONS, *HOST_FUNCTIONS, *LAYER_SIGNATURES, *special)}
     names.update({d: Static(DType(d)) for d in DTYPES})
     names["none"] = Static(None)
     return names

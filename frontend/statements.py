@@ -1,4 +1,5 @@
-"""IR generation for statements: `let`, assignment, `return`, `for` and `if`.
+"""IR generation for statements: `let`, assignment, `return`, `for`, `break`, `continue`
+and `if`.
 
 In a model or a function body a loop is unrolled and a condition decided at compile time;
 in the host program they may become `model.for` and `model.if`, and a name assigned more
@@ -25,9 +26,9 @@ class StatementGen(IRGenBase):
     through `self` (`expr` for the expressions that statements hold)."""
 
     def block(self, stmts: tuple[ast.Stmt, ...] | list[ast.Stmt], frame: Frame) -> None:
-        """Generates statements in order, stopping after a `return`."""
+        """Generates statements in order, stopping after a `return`, `break` or `continue`."""
         for s in stmts:
-            if frame.returned:
+            if frame.returned or frame.jump:
                 return
             self.stmt(s, frame)
 
@@ -56,6 +57,8 @@ class StatementGen(IRGenBase):
             self.for_(s, frame)
         elif isinstance(s, ast.If):
             self.if_(s, frame)
+        elif isinstance(s, ast.Jump):
+            self.jump(s, frame)
         else:
             raise CompileError(s.loc, f"{type(s).__name__.lower()} is not allowed here")
 
@@ -164,13 +167,15 @@ class StatementGen(IRGenBase):
             self.host_loop(s, d, frame)
 
     def unroll(self, s: ast.For, items: list[Value], frame: Frame) -> None:
-        """Generates the body once per item."""
+        """Generates the body once per item, up to a `break` decided at compile time."""
         for item in items:
             inner = Frame(frame.em, Scope(frame.scope, {s.var.id: item}), frame.model_scope,
-                          depth=frame.depth)
+                          depth=frame.depth, loop="unrolled")
             self.block(s.body, inner)
             if inner.returned:
                 frame.result, frame.returned = inner.result, True
+                return
+            if inner.jump == "break":
                 return
 
     def host_range(self, lo: Value, hi: Value, it: ast.Range, frame: Frame) -> Dyn[MType]:
@@ -191,9 +196,10 @@ class StatementGen(IRGenBase):
         body = Block(arg_types=[ir_type(elem)])
         body.args[0].name_hint = s.var.id
         scope = Scope(frame.scope, {s.var.id: Dyn(body.args[0], elem)})
-        inner = Frame(frame.em.nested(body), scope, depth=frame.depth)
+        inner = Frame(frame.em.nested(body), scope, depth=frame.depth, loop="host")
         self.block(s.body, inner)
-        inner.em.insert(host.YieldOp(), s.loc)
+        if not inner.jump:
+            inner.em.insert(host.YieldOp(), s.loc)
         frame.em.insert(host.ForOp.create(operands=[items.ssa], regions=[Region(body)]), s.loc)
 
     def if_(self, s: ast.If, frame: Frame) -> None:
@@ -211,20 +217,40 @@ class StatementGen(IRGenBase):
         if c.type != BOOL:
             raise CompileError(s.cond.loc, f"condition must be a boolean, got {c.type}")
         regions = []
+        # A jump out of a loop unrolled at compile time cannot hang on a run-time condition.
+        loop = "unrolled_runtime_if" if frame.loop == "unrolled" else frame.loop
         for stmts in (s.then, s.orelse):
             block = Block()
-            inner = Frame(frame.em.nested(block), Scope(frame.scope), depth=frame.depth)
+            inner = Frame(frame.em.nested(block), Scope(frame.scope), depth=frame.depth,
+                          loop=loop)
             self.block(stmts, inner)
-            inner.em.insert(host.YieldOp(), s.loc)
+            if not inner.jump:
+                inner.em.insert(host.YieldOp(), s.loc)
             regions.append(Region(block))
         frame.em.insert(host.IfOp.create(operands=[c.ssa], regions=regions), s.loc)
 
     def branch(self, stmts: tuple[ast.Stmt, ...], frame: Frame) -> None:
         """A branch chosen at compile time, in its own scope."""
-        inner = Frame(frame.em, Scope(frame.scope), frame.model_scope, depth=frame.depth)
+        inner = Frame(frame.em, Scope(frame.scope), frame.model_scope, depth=frame.depth,
+                      loop=frame.loop)
         self.block(stmts, inner)
         if inner.returned:
             frame.result, frame.returned = inner.result, True
+        frame.jump = inner.jump
+
+    def jump(self, s: ast.Jump, frame: Frame) -> None:
+        """`break` or `continue`: `model.break`/`model.continue` in a host `model.for`; in a
+        loop unrolled at compile time, the end of this copy of the body (and of the loop)."""
+        if frame.loop is None:
+            raise CompileError(s.loc, f"'{s.kind}' outside a loop")
+        if frame.loop == "unrolled_runtime_if":
+            raise CompileError(s.loc, f"'{s.kind}' under a run-time condition cannot leave a "
+                                      "loop unrolled at compile time (over a list literal or "
+                                      "layers); loop over a range instead")
+        if frame.loop == "host":
+            op = host.BreakOp() if s.kind == "break" else host.ContinueOp()
+            frame.em.insert(op, s.loc)
+        frame.jump = s.kind
 
 
 def assigned_names(stmts: list[ast.Stmt] | tuple[ast.Stmt, ...]) -> set[str]:

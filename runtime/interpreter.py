@@ -33,6 +33,7 @@ from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
 from mlang.runtime.summary import summary_table
+from mlang.runtime.tensor_files import write_tensors
 from mlang.support.diagnostics import CompileError, InternalError, UserError
 from mlang.support.ir_verification import op_loc
 from mlang.support.language_options import calibrate_unread
@@ -64,6 +65,14 @@ def handles(*ops: type[OpT]) -> Callable[[OpHandler[OpT]], OpHandler[OpT]]:
     return register
 
 
+class LoopJump(Exception):
+    """Raised by `model.break` (`leave`) and `model.continue`, caught by its `model.for`."""
+
+    def __init__(self, leave: bool):
+        super().__init__()
+        self.leave = leave
+
+
 class Interpreter:
     """Executes a module's host program."""
 
@@ -89,6 +98,8 @@ class Interpreter:
         for op in block.ops:
             if isinstance(op, (func.ReturnOp, host.YieldOp)):
                 return
+            if isinstance(op, host.LoopJumpOp):
+                raise LoopJump(isinstance(op, host.BreakOp))
             self.execute(op, env)
 
     def execute(self, op: Operation, env: dict[SSAValue, object]) -> None:
@@ -97,7 +108,7 @@ class Interpreter:
         try:
             with notes_to(lambda message: self.note(op, message)):
                 value = self.dispatch(op, env)
-        except CompileError:
+        except (CompileError, LoopJump):
             raise
         except UserError as err:
             raise CompileError(op_loc(op), str(err)) from None
@@ -150,7 +161,11 @@ class Interpreter:
         assert isinstance(items, Iterable)  # a list value: a list or a range
         for item in items:
             env[op.body.block.args[0]] = item
-            self.block(op.body.block, env)
+            try:
+                self.block(op.body.block, env)
+            except LoopJump as jump:
+                if jump.leave:
+                    return
 
     def if_(self, op: host.IfOp, env: dict[SSAValue, object]) -> None:
         """Runs one branch."""
@@ -285,8 +300,25 @@ def _to_float(it: Interpreter, op: Operation, args: Args) -> object:
 
 
 @handles(host.PrintOp)
-def _print(it: Interpreter, op: Operation, args: Args) -> object:
-    print(" ".join(format_value(v) for v in args), file=it.out, flush=True)
+def _print(it: Interpreter, op: host.PrintOp, args: Args) -> object:
+    full = op.full is not None
+    print(" ".join(format_value(v, full) for v in args), file=it.out, flush=True)
+    return None
+
+
+@handles(host.ToStrOp)
+def _to_str(it: Interpreter, op: Operation, args: Args) -> object:
+    return format_value(args[0])
+
+
+@handles(host.StrConcatOp)
+def _str_concat(it: Interpreter, op: Operation, args: Args) -> object:
+    return args[0] + args[1]
+
+
+@handles(host.WriteOp)
+def _write(it: Interpreter, op: host.WriteOp, args: Args) -> object:
+    write_tensors(args[0], {name.data: t for name, t in zip(op.names, args[1:], strict=True)})
     return None
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
+import numpy as np
 import torch
 
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance
 
 
-def format_value(value: object) -> str:
-    """The text `print` writes for one value, following section 8 of the language."""
+def format_value(value: object, full: bool = False) -> str:
+    """The text `print` writes for one value, following section 8 of the language; `full`
+    shows every number of a tensor, where a large one is elided by default."""
     # bool before int: True is an int in Python but prints as `true` in M.
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -22,11 +26,11 @@ def format_value(value: object) -> str:
     if value is None:
         return "none"
     if isinstance(value, torch.Tensor):
-        return _format_tensor(value)
+        return _format_tensor(value, full)
     if isinstance(value, list):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
+        return "[" + ", ".join(format_value(v, full) for v in value) + "]"
     if isinstance(value, tuple):
-        return _format_tuple(value)
+        return _format_tuple(value, full)
     if isinstance(value, Dataset):
         return f"<dataset rows={len(value)} features={value.features}>"
     if isinstance(value, ModelInstance):
@@ -34,12 +38,16 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-def _format_tensor(tensor: torch.Tensor) -> str:
-    """A tensor as NumPy prints it; bf16, which NumPy lacks, is shown as f32."""
+def _format_tensor(tensor: torch.Tensor, full: bool) -> str:
+    """A tensor as NumPy prints it (eliding over 1000 numbers unless `full`); bf16, which
+    NumPy lacks, is shown as f32."""
     tensor = tensor.detach().cpu()
     if tensor.dtype == torch.bfloat16:
         tensor = tensor.float()
-    return str(tensor.numpy())
+    if not full:
+        return str(tensor.numpy())
+    with np.printoptions(threshold=sys.maxsize):
+        return str(tensor.numpy())
 
 
 def _format_model(model: ModelInstance) -> str:
@@ -48,7 +56,7 @@ def _format_model(model: ModelInstance) -> str:
     return f"<model {model.name} params={model.parameter_count()}{quantized}>"
 
 
-def _format_tuple(values: tuple[object, ...]) -> str:
+def _format_tuple(values: tuple[object, ...], full: bool) -> str:
     """`(a, b)`, and `(a,)` for one element, as Python writes tuples."""
-    inner = ", ".join(format_value(v) for v in values)
+    inner = ", ".join(format_value(v, full) for v in values)
     return f"({inner},)" if len(values) == 1 else f"({inner})"

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
-    DYNAMIC_INDEX, ArrayAttr, IntegerAttr, StringAttr, TensorType, TupleType, UnrankedTensorType,
-    f64, i1, i64,
+    DYNAMIC_INDEX, ArrayAttr, IntegerAttr, StringAttr, TensorType, TupleType, UnitAttr,
+    UnrankedTensorType, f64, i1, i64,
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
     AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def,
-    opt_operand_def, prop_def, region_def, result_def, traits_def, var_operand_def,
+    opt_operand_def, opt_prop_def, prop_def, region_def, result_def, traits_def, var_operand_def,
     var_result_def,
 )
 from xdsl.traits import IsTerminator, Pure
@@ -263,6 +263,39 @@ class ForOp(IRDLOperation):
             )
 
 
+class LoopJumpOp(IRDLOperation):
+    """What `model.break` and `model.continue` share: each ends a block inside a
+    `model.for` body, directly or in branches of `model.if`."""
+
+    traits = traits_def(IsTerminator())
+    assembly_format = "attr-dict"
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def verify_(self) -> None:
+        parent = self.parent_op()
+        while isinstance(parent, IfOp):
+            parent = parent.parent_op()
+        if not isinstance(parent, ForOp):
+            raise VerifyException(f"{self.name}: must be inside a model.for, through "
+                                  "model.if only")
+
+
+@irdl_op_definition
+class BreakOp(LoopJumpOp):
+    """Leaves the innermost `model.for`."""
+
+    name = "model.break"
+
+
+@irdl_op_definition
+class ContinueOp(LoopJumpOp):
+    """Goes on with the next element of the innermost `model.for`."""
+
+    name = "model.continue"
+
+
 @irdl_op_definition
 class IfOp(IRDLOperation):
     """Runs one of two regions depending on a host boolean."""
@@ -479,7 +512,60 @@ class PrintOp(IRDLOperation):
 
     name = "model.print"
     values = var_operand_def()
-    assembly_format = "($values^ `:` type($values))? attr-dict"
+    full = opt_prop_def(UnitAttr)  # never elide a tensor's numbers
+    assembly_format = "(`full` $full^)? ($values^ `:` type($values))? attr-dict"
+
+
+@irdl_op_definition
+class WriteOp(IRDLOperation):
+    """Writes named tensors to a `.safetensors` or `.npz` file."""
+
+    name = "model.write"
+    path = operand_def(StrType)
+    tensors = var_operand_def()
+    names = prop_def(ArrayAttr[StringAttr])
+    assembly_format = "$path `,` $names $tensors attr-dict `:` type($tensors)"
+
+    def verify_(self) -> None:
+        names = [n.data for n in self.names]
+        if not names or len(names) != len(self.tensors):
+            raise VerifyException("model.write: one name per tensor, at least one")
+        if len(set(names)) != len(names):
+            raise VerifyException("model.write: the names must differ")
+        if not all(isinstance(v.type, (TensorType, UnrankedTensorType)) for v in self.tensors):
+            raise VerifyException("model.write: writes tensors only")
+
+
+@irdl_op_definition
+class ToStrOp(IRDLOperation):
+    """`str(x)`: a host number, boolean, string or tensor as `model.print` shows it."""
+
+    name = "model.to_str"
+    input = operand_def()
+    result = result_def(StrType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def verify_(self) -> None:
+        t = self.input.type
+        if t not in (i64, f64, i1) and not isinstance(t, (StrType, TensorType,
+                                                          UnrankedTensorType)):
+            raise VerifyException(f"model.to_str: cannot show {t}")
+
+
+@irdl_op_definition
+class StrConcatOp(IRDLOperation):
+    """`a + b` on host strings."""
+
+    name = "model.str_concat"
+    lhs = operand_def(StrType)
+    rhs = operand_def(StrType)
+    result = result_def(StrType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        super().__init__(operands=[lhs, rhs], result_types=[StrType()])
 
 
 @irdl_op_definition
@@ -514,7 +600,7 @@ class HostFloatOp(IRDLOperation):
 
 HOST_OPS: list[type[IRDLOperation]] = [
     StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp,
-    GetVarOp, YieldOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp, DataXOp, DataYOp, LenOp,
-    FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
-    ParamsOp, SummaryOp, PrintOp, StrEqOp, HostFloatOp,
+    GetVarOp, YieldOp, BreakOp, ContinueOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp,
+    DataXOp, DataYOp, LenOp, FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
+    ParamsOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
 ]
