@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from mlang.frontend import ast
-from mlang.frontend.host_functions import HOST_FUNCTIONS
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.models import method_names, not_a_field
 from mlang.frontend.scopes import Scope, builtin_names, unknown_name
