@@ -13,17 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
-from xdsl.dialects.builtin import IntegerType, TensorType
+import numpy as np
+import torch
+from xdsl.dialects.builtin import IntegerType, TensorType, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.utils.hints import isa
 
 from mlang.backends.common.errors import CodegenError
+from mlang.backends.torch.emitter import TORCH_DTYPES
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, BinaryOp, BroadcastToOp, CastOp, ConstantOp, CosOp, DequantizeOp,
     DivOp, DropoutOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MaximumOp,
     MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp,
     SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp, UnaryOp,
 )
+from mlang.dialects.tensorops.constant import Scalar
 
 
 TL_DTYPES = {
@@ -64,15 +68,40 @@ def compute_type(t: Attribute) -> str:
     return TL_DTYPES[str(t)]
 
 
-def literal(value: float, t: Attribute) -> str:
-    """A Python literal for one element of type `t` inside a kernel."""
+def literal(value: Scalar, t: Attribute) -> str:
+    """A Python literal that denotes, in `t`'s compute type, exactly `value` rounded to
+    `t`: float16 and bfloat16 values are float32 values, printed as float32 decimals."""
     if isinstance(t, IntegerType):
         return str(bool(value)) if t.width.data == 1 else str(int(value))
-    if math.isnan(value):
+    exact = float(converted(value, f64, t))
+    if math.isnan(exact):
         return 'float("nan")'
-    if math.isinf(value):
-        return 'float("inf")' if value > 0 else 'float("-inf")'
-    return repr(float(value))
+    if math.isinf(exact):
+        return 'float("inf")' if exact > 0 else 'float("-inf")'
+    return repr(exact) if t == f64 else str(np.float32(exact))
+
+
+def constant(value: Scalar, t: Attribute) -> str:
+    """A constant element of type `t` as a Triton expression of its compute type.
+
+    Always typed: a bare literal takes Triton's type for Python scalars (int32 or int64
+    by magnitude, float32 for any float), and an integer literal does not parse as the
+    receiver of a method call (`8.to(...)`)."""
+    return f"tl.full([], {literal(value, t)}, {compute_type(t)})"
+
+
+def converted(value: Scalar, source: Attribute, target: Attribute) -> Scalar:
+    """An element of type `source` cast to `target`, as PyTorch casts it."""
+    tensor = torch.tensor(value, dtype=torch_dtype(source))
+    result: Scalar = tensor.to(torch_dtype(target)).item()
+    return result
+
+
+def torch_dtype(t: Attribute) -> torch.dtype:
+    """The PyTorch dtype of elements of type `t`."""
+    dtype = getattr(torch, TORCH_DTYPES[str(t)].removeprefix("torch."))
+    assert isinstance(dtype, torch.dtype)
+    return dtype
 
 
 @dataclass
@@ -107,11 +136,11 @@ class Tile:
             return self.names[value]
         owner = value.owner
         if isinstance(owner, ConstantOp) and (splat := owner.splat_value()) is not None:
-            return literal(splat, element(value))
+            return constant(splat, element(value))
         raise CodegenError(f"value {value.name_hint or value} is not available in the kernel")
 
 
-def _splat_of(value: SSAValue) -> float | int | None:
+def _splat_of(value: SSAValue) -> Scalar | None:
     """The value of a splat constant operand, else None."""
     owner = value.owner
     return owner.splat_value() if isinstance(owner, ConstantOp) else None
@@ -168,7 +197,11 @@ class DeviceEmitter:
 
     @emit.register
     def _cast(self, op: CastOp, tile: Tile) -> None:
-        x, target = tile.use(op.input), element(op.result)
+        target = element(op.result)
+        if (splat := _splat_of(op.input)) is not None:
+            tile.bind(op.result, constant(converted(splat, element(op.input), target), target))
+            return
+        x = tile.use(op.input)
         if str(target) == "i1":
             tile.bind(op.result, f"({x} != 0)")
         else:
