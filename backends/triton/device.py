@@ -14,13 +14,11 @@ from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
 import numpy as np
-import torch
 from xdsl.dialects.builtin import IntegerType, TensorType, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.utils.hints import isa
 
 from mlang.backends.common.errors import CodegenError
-from mlang.backends.torch.emitter import TORCH_DTYPES
 from mlang.dialects.tensorops import (
     AbsOp, AddOp, AndOp, BinaryOp, BroadcastToOp, CastOp, ConstantOp, CosOp, DequantizeOp,
     DivOp, DropoutOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MaximumOp,
@@ -73,7 +71,7 @@ def literal(value: Scalar, t: Attribute) -> str:
     `t`: float16 and bfloat16 values are float32 values, printed as float32 decimals."""
     if isinstance(t, IntegerType):
         return str(bool(value)) if t.width.data == 1 else str(int(value))
-    exact = float(converted(value, f64, t))
+    exact = rounded(float(value), t)
     if math.isnan(exact):
         return 'float("nan")'
     if math.isinf(exact):
@@ -90,18 +88,33 @@ def constant(value: Scalar, t: Attribute) -> str:
     return f"tl.full([], {literal(value, t)}, {compute_type(t)})"
 
 
-def converted(value: Scalar, source: Attribute, target: Attribute) -> Scalar:
-    """An element of type `source` cast to `target`, as PyTorch casts it."""
-    tensor = torch.tensor(value, dtype=torch_dtype(source))
-    result: Scalar = tensor.to(torch_dtype(target)).item()
-    return result
+def converted(value: Scalar, target: Attribute) -> Scalar | None:
+    """An element cast to type `target` as PyTorch casts it; None where the result is
+    undefined (a float that is not finite, cast to an integer type)."""
+    if not isinstance(target, IntegerType):
+        return rounded(float(value), target)
+    if target.width.data == 1:
+        return int(value != 0)
+    if not math.isfinite(value):
+        return None
+    bits: int = target.width.data
+    wrapped = math.trunc(value) % 2**bits
+    return wrapped - 2**bits if wrapped >= 2 ** (bits - 1) else wrapped
 
 
-def torch_dtype(t: Attribute) -> torch.dtype:
-    """The PyTorch dtype of elements of type `t`."""
-    dtype = getattr(torch, TORCH_DTYPES[str(t)].removeprefix("torch."))
-    assert isinstance(dtype, torch.dtype)
-    return dtype
+def rounded(value: float, t: Attribute) -> float:
+    """`value` rounded to the nearest float of type `t` (ties to even; past the largest
+    finite value, infinity)."""
+    if t == f64:
+        return value
+    with np.errstate(over="ignore"):
+        single = np.array([value], dtype=np.float16 if str(t) == "f16" else np.float32)
+    if str(t) != "bf16" or np.isnan(single[0]):
+        return float(single[0])
+    # bfloat16 is the top half of a float32: round the bottom half away, ties to even.
+    bits = single.view(np.uint32)
+    bits = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1)))
+    return float((bits & np.uint32(0xFFFF0000)).view(np.float32)[0])
 
 
 @dataclass
@@ -198,8 +211,9 @@ class DeviceEmitter:
     @emit.register
     def _cast(self, op: CastOp, tile: Tile) -> None:
         target = element(op.result)
-        if (splat := _splat_of(op.input)) is not None:
-            tile.bind(op.result, constant(converted(splat, element(op.input), target), target))
+        splat = _splat_of(op.input)
+        if splat is not None and (value := converted(splat, target)) is not None:
+            tile.bind(op.result, constant(value, target))
             return
         x = tile.use(op.input)
         if str(target) == "i1":

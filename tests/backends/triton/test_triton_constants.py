@@ -22,7 +22,8 @@ from mlang.backends.reference.backend import ReferenceBackend
 from mlang.backends.reference.init import init_parameter
 from mlang.backends.triton.backend import TritonBackend
 from mlang.backends.triton.cache import load_source
-from mlang.backends.triton.device import compute_type, constant, torch_dtype
+from mlang.backends.torch.emitter import TORCH_DTYPES
+from mlang.backends.triton.device import compute_type, constant
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.tensorops import ConstantOp
 from mlang.frontend import compile_file
@@ -65,6 +66,13 @@ def probe(out):
 FUNCTIONS = {{"probe": probe}}
 """
 """A kernel that checks the printed constant's Triton type and stores its value."""
+
+
+def torch_dtype(t: Attribute) -> torch.dtype:
+    """The PyTorch dtype of elements of type `t`."""
+    dtype = getattr(torch, TORCH_DTYPES[str(t)].removeprefix("torch."))
+    assert isinstance(dtype, torch.dtype)
+    return dtype
 
 
 def compute_dtype(t: Attribute) -> torch.dtype:
