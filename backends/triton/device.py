@@ -97,9 +97,10 @@ def converted(value: Scalar, target: Attribute) -> Scalar | None:
         return int(value != 0)
     if not math.isfinite(value):
         return None
-    bits: int = target.width.data
-    wrapped = math.trunc(value) % 2**bits
-    return wrapped - 2**bits if wrapped >= 2 ** (bits - 1) else wrapped
+    width: int = target.width.data
+    size = 1 << width  # integers wrap modulo 2**width, in two's complement
+    wrapped = math.trunc(value) % size
+    return wrapped - size if wrapped >= size >> 1 else wrapped
 
 
 def rounded(value: float, t: Attribute) -> float:
