@@ -15,9 +15,11 @@ heads per program, which it needs for short sequences (it pays per program).
 
 from __future__ import annotations
 
+import math
+
 from xdsl.dialects.builtin import f32
 
-from mlang.backends.triton.device import literal
+from mlang.backends.triton.device import constant, literal
 from mlang.backends.triton.kernels import (
     KernelPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
@@ -78,12 +80,12 @@ class AttentionPrinter(KernelPrinter):
         q_mask = f"{zmask}(rm < TQ){row} & (rd < D){col}"
         t.line(f"q_tile = tl.load(q + {offsets('q', f'rm{row}', f'rd{col}')}, mask={q_mask}, "
                "other=0).to(tl.float32)")
-        t.line(f'm_i = tl.full(({lead}BLOCK_M,), float("-inf"), dtype=tl.float32)')
+        t.line(f"m_i = tl.full(({lead}BLOCK_M,), {literal(-math.inf, f32)}, dtype=tl.float32)")
         t.line(f"l_i = tl.zeros(({lead}BLOCK_M,), dtype=tl.float32)")
         t.line(f"acc = tl.zeros(({lead}BLOCK_M, BLOCK_DV), dtype=tl.float32)")
         hi = "tl.minimum(TK, (tl.program_id(0) + 1) * BLOCK_M)" if pattern.causal else "TK"
         t.line(f"for n0 in range(0, {hi}, BLOCK_N):")
-        scale = literal(pattern.scale, f32)
+        scale, minus_inf = constant(pattern.scale, f32), constant(-math.inf, f32)
         k_mask = f"{zmask}(rd < D){row} & (rn < TK){col}"
         v_mask = f"{zmask}(rn < TK){row} & (rv < DV){col}"
         loop = [
@@ -91,10 +93,10 @@ class AttentionPrinter(KernelPrinter):
             (f"k_tile = tl.load(kt + {offsets('kt', f'rd{row}', f'rn{col}')}, mask={k_mask}, "
              "other=0).to(tl.float32)"),
             f's = tl.dot(q_tile, k_tile, input_precision="ieee") * {scale}',
-            f's = tl.where((rn < TK){col}, s, float("-inf"))',
+            f"s = tl.where((rn < TK){col}, s, {minus_inf})",
         ]
         if pattern.causal:
-            loop.append(f's = tl.where(rn{col} > rm{row}, float("-inf"), s)')
+            loop.append(f"s = tl.where(rn{col} > rm{row}, {minus_inf}, s)")
         loop += [
             f"m_new = tl.maximum(m_i, tl.max(s, axis={red}))",
             "alpha = tl.exp(m_i - m_new)",

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 
-from xdsl.dialects.builtin import IntegerType, TensorType
+import numpy as np
+from xdsl.dialects.builtin import IntegerType, TensorType, f64
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.utils.hints import isa
 
@@ -24,6 +25,7 @@ from mlang.dialects.tensorops import (
     MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp,
     SigmoidOp, SinOp, SqrtOp, SubOp, TanhOp, UnaryOp,
 )
+from mlang.dialects.tensorops.constant import Scalar
 
 
 TL_DTYPES = {
@@ -64,15 +66,56 @@ def compute_type(t: Attribute) -> str:
     return TL_DTYPES[str(t)]
 
 
-def literal(value: float, t: Attribute) -> str:
-    """A Python literal for one element of type `t` inside a kernel."""
+def literal(value: Scalar, t: Attribute) -> str:
+    """A Python literal that denotes, in `t`'s compute type, exactly `value` rounded to
+    `t`: float16 and bfloat16 values are float32 values, printed as float32 decimals."""
     if isinstance(t, IntegerType):
         return str(bool(value)) if t.width.data == 1 else str(int(value))
-    if math.isnan(value):
+    exact = rounded(float(value), t)
+    if math.isnan(exact):
         return 'float("nan")'
-    if math.isinf(value):
-        return 'float("inf")' if value > 0 else 'float("-inf")'
-    return repr(float(value))
+    if math.isinf(exact):
+        return 'float("inf")' if exact > 0 else 'float("-inf")'
+    return repr(exact) if t == f64 else str(np.float32(exact))
+
+
+def constant(value: Scalar, t: Attribute) -> str:
+    """A constant element of type `t` as a Triton expression of its compute type.
+
+    Always typed: a bare literal takes Triton's type for Python scalars (int32 or int64
+    by magnitude, float32 for any float), and an integer literal does not parse as the
+    receiver of a method call (`8.to(...)`)."""
+    return f"tl.full([], {literal(value, t)}, {compute_type(t)})"
+
+
+def converted(value: Scalar, target: Attribute) -> Scalar | None:
+    """An element cast to type `target` as PyTorch casts it; None where the result is
+    undefined (a float that is not finite, cast to an integer type)."""
+    if not isinstance(target, IntegerType):
+        return rounded(float(value), target)
+    if target.width.data == 1:
+        return int(value != 0)
+    if not math.isfinite(value):
+        return None
+    width: int = target.width.data
+    size = 1 << width  # integers wrap modulo 2**width, in two's complement
+    wrapped = math.trunc(value) % size
+    return wrapped - size if wrapped >= size >> 1 else wrapped
+
+
+def rounded(value: float, t: Attribute) -> float:
+    """`value` rounded to the nearest float of type `t` (ties to even; past the largest
+    finite value, infinity)."""
+    if t == f64:
+        return value
+    with np.errstate(over="ignore"):
+        single = np.array([value], dtype=np.float16 if str(t) == "f16" else np.float32)
+    if str(t) != "bf16" or np.isnan(single[0]):
+        return float(single[0])
+    # bfloat16 is the top half of a float32: round the bottom half away, ties to even.
+    bits = single.view(np.uint32)
+    bits = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1)))
+    return float((bits & np.uint32(0xFFFF0000)).view(np.float32)[0])
 
 
 @dataclass
@@ -107,11 +150,11 @@ class Tile:
             return self.names[value]
         owner = value.owner
         if isinstance(owner, ConstantOp) and (splat := owner.splat_value()) is not None:
-            return literal(splat, element(value))
+            return constant(splat, element(value))
         raise CodegenError(f"value {value.name_hint or value} is not available in the kernel")
 
 
-def _splat_of(value: SSAValue) -> float | int | None:
+def _splat_of(value: SSAValue) -> Scalar | None:
     """The value of a splat constant operand, else None."""
     owner = value.owner
     return owner.splat_value() if isinstance(owner, ConstantOp) else None
@@ -168,7 +211,12 @@ class DeviceEmitter:
 
     @emit.register
     def _cast(self, op: CastOp, tile: Tile) -> None:
-        x, target = tile.use(op.input), element(op.result)
+        target = element(op.result)
+        splat = _splat_of(op.input)
+        if splat is not None and (value := converted(splat, target)) is not None:
+            tile.bind(op.result, constant(value, target))
+            return
+        x = tile.use(op.input)
         if str(target) == "i1":
             tile.bind(op.result, f"({x} != 0)")
         else:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from xdsl.dialects.builtin import IntegerType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from mlang.backends.triton.device import element
+from mlang.backends.triton.device import constant, element
 from mlang.backends.triton.kernels import (
     IndexedPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
@@ -115,9 +117,16 @@ class ReductionPrinter(IndexedPrinter):
 def _reduce_identity(op: Operation, t: Attribute) -> str:
     """The value masked-off columns take in a row reduction of elements of type `t`: the
     lowest (max), highest (min) or zero (sum), so that it never changes the result."""
-    bound = 2 ** (t.width.data - 1) if isinstance(t, IntegerType) else None
-    if isinstance(op, ReduceMaxOp):
-        return 'float("-inf")' if bound is None else str(-bound)
-    if isinstance(op, ReduceMinOp):
-        return 'float("inf")' if bound is None else str(bound - 1)
-    return "0.0" if bound is None else "0"
+    if isinstance(op, (ReduceMaxOp, ReduceMinOp)):
+        return constant(_extreme(t, lowest=isinstance(op, ReduceMaxOp)), t)
+    return constant(0, t)
+
+
+def _extreme(t: Attribute, lowest: bool) -> int | float:
+    """The lowest or highest value of element type `t` (infinite for floats)."""
+    if not isinstance(t, IntegerType):
+        return -math.inf if lowest else math.inf
+    if t.width.data == 1:
+        return 0 if lowest else 1
+    bound: int = 2 ** (t.width.data - 1)
+    return -bound if lowest else bound - 1

@@ -23,7 +23,7 @@ let net = Mlp(10, 24)
 # CHECK-LABEL: def forward_reduction0_kernel(in0, in1, in2, out0, rows, cols,
 # CHECK-SAME:      BLOCK_R: tl.constexpr, BLOCK_C: tl.constexpr):
 # CHECK:         mask = rmask & cmask
-# CHECK:         tl.sum(tl.where(cmask, {{.*}}, 0.0), axis=1)[:, None] / cols
+# CHECK:         tl.sum(tl.where(cmask, {{.*}}, tl.full([], 0.0, tl.float32)), axis=1)[:, None] / cols
 # CHECK:         tl.sqrt_rn
 # CHECK:         tl.store(out0 + {{.*}}, mask=mask)
 # CHECK-LABEL: def forward_reduction0(device, x, {{.*}}):
@@ -43,7 +43,7 @@ let net = Mlp(10, 24)
 # fc2 with its bias and the scaling by 2 as epilogue.
 # CHECK-LABEL: def forward_matmul2_kernel(
 # CHECK:         acc += tl.dot
-# CHECK:         * 2.0)
+# CHECK:         * tl.full([], 2.0, tl.float32))
 # CHECK-LABEL: def forward(params, x, training=False):
 # CHECK-NEXT:    """@forward: (tensor<?x10xf32>) -> tensor<?x3xf32>"""
 # CHECK-NEXT:    device = launch.device_of(params, x)

@@ -41,7 +41,7 @@ let b = AttnRes(32, 4)
 # CHECK:         launch.concat_parameters(
 # CHECK:       def forward_attention2_kernel(
 # CHECK:         for n0 in range(0, tl.minimum(TK, (tl.program_id(0) + 1) * BLOCK_M), BLOCK_N):
-# CHECK:           s = tl.where(rn[None, :] > rm[:, None], float("-inf"), s)
+# CHECK:           s = tl.where(rn[None, :] > rm[:, None], tl.full([], float("-inf"), tl.float32), s)
 # CHECK:       def forward_attention2(device,
 # CHECK:         launch.OutputBuffer(shape, [("permute", (0, 2, 1, 3), 0), ("reshape_tail", (32,), 2)]
 # CHECK:       def forward_matmul3(device,
