@@ -31,8 +31,8 @@ import safetensors
 import torch
 
 from mlang.support.diagnostics import UserError
+from mlang.support.source_input import PACKAGE_FORMAT
 
-FORMAT = "mlang-package"
 VERSION = "2"
 READABLE_VERSIONS = ("1", VERSION)
 _RESERVED_KEYS = frozenset({"format", "version", "ir", "sha256"})
@@ -62,7 +62,7 @@ def save_package(
     if not Path(path).name or str(path).endswith(("/", os.sep)):
         raise UserError(f"cannot write model package '{path}': it is not a file name")
     cpu = {name: t.detach().to("cpu", copy=True).contiguous() for name, t in tensors.items()}
-    header = {**metadata, "format": FORMAT, "version": VERSION, "ir": _compress(ir_text)}
+    header = {**metadata, "format": PACKAGE_FORMAT, "version": VERSION, "ir": _compress(ir_text)}
     header["sha256"] = _digest(header, cpu)
     _write_atomically(Path(path), _serialize(cpu, header))
 
@@ -75,7 +75,7 @@ def load_package(path: str | Path) -> tuple[str, dict[str, torch.Tensor], dict[s
     if not path.is_file():
         raise UserError(f"no such model package: '{path}'")
     header, tensors = _read_safetensors(path)
-    if header.get("format") != FORMAT:
+    if header.get("format") != PACKAGE_FORMAT:
         raise UserError(f"'{path}' is not an mlang model package")
     if header.get("version") not in READABLE_VERSIONS:
         raise UserError(

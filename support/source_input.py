@@ -18,7 +18,8 @@ from mlang.support.diagnostics import CompileError, Loc
 
 STDIN_NAME = "<stdin>"
 PACKAGE_FORMAT = "mlang-package"
-"""The `format` in a model package's header (runtime/packages.py writes it)."""
+"""The `format` in a model package's header: runtime/packages.py writes it, and mopt
+recognises a package by it."""
 _TEXT_INPUTS = "mopt reads M (.m) and MLIR (.mlir) text"
 
 

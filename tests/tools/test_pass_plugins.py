@@ -14,9 +14,8 @@ import pytest
 import torch
 
 from mlang.passes import PassRegistrationError, get_all_passes, register_pass
-from mlang.runtime.packages import FORMAT, save_package
+from mlang.runtime.packages import save_package
 from mlang.support.crash_reproducer import ReproducerConfiguration, read_reproducer_configuration
-from mlang.support.source_input import PACKAGE_FORMAT
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "div_to_mul.py"
 VALID = "func.func @f(%a: i32) -> i32 {\n  func.return %a : i32\n}\n"
@@ -210,6 +209,3 @@ def test_a_nul_byte_is_not_text(tmp_path: Path) -> None:
     assert (status, stderr) == (1, "in.mlir:2:3: error: not a text file: it holds a NUL byte; "
                                 + NOT_TEXT)
 
-
-def test_the_package_format_is_the_runtimes() -> None:
-    assert PACKAGE_FORMAT == FORMAT

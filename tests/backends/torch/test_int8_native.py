@@ -18,15 +18,18 @@ from mlang.backends.torch import kernels, native
 
 
 @pytest.fixture
-def compiled() -> None:
+def compiled(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The kernels must build wherever a C compiler is (CI has one): a build that fails
-    there fails the test, with the compiler's message."""
-    if os.environ.get("MLANG_NATIVE") == "0":
-        pytest.skip("MLANG_NATIVE=0: the eager fallback is what runs")
+    there fails the test, with the compiler's message. They are tested even where the
+    user's environment turns them off (`MLANG_NATIVE=0`)."""
+    monkeypatch.delenv("MLANG_NATIVE", raising=False)
+    native.availability.cache_clear()
     compiler = os.environ.get("CC", "cc")
     if shutil.which(compiler) is None:
         pytest.skip(f"no C compiler ('{compiler}'): the eager fallback is what runs")
     assert native.library() is not None, native.availability().reason
+    yield
+    native.availability.cache_clear()  # the next test sees the user's MLANG_NATIVE again
 
 
 def activations(rows: int, cols: int) -> torch.Tensor:
