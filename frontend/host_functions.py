@@ -25,7 +25,8 @@ from mlang.frontend.types import (
 from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.language_options import (
-    BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, QUANT_MODES, calibrate_unread,
+    BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, PRECISIONS, QUANT_MODES,
+    SCHEDULES, calibrate_unread,
 )
 
 
@@ -220,32 +221,54 @@ def emit_len(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Va
     return _call(em, host.LenOp, {"value": d.ssa}, INT, loc)
 
 
+_FIT_OPTIONS: dict[str, MType] = {
+    "loss": STR, "optimizer": STR, "lr": FLOAT, "epochs": INT, "batch": INT, "freeze": ListT(STR),
+    "weight_decay": FLOAT, "val": DatasetT(), "metric": STR, "patience": INT, "schedule": STR,
+    "warmup": INT, "clip": FLOAT, "accumulate": INT, "log": STR, "precision": STR,
+    "checkpoint": STR, "checkpoint_every": INT, "resume": BOOL,
+}
+"""The keyword options of `fit` and their types; absent ones take the runtime's defaults."""
+
+
 @host_function(Signature.of(
     "fit", "model", "data", ("loss", "cross_entropy"), ("optimizer", "adam"), ("lr", 0.001),
-    ("epochs", 10), ("batch", 32), ("freeze", []), ("weight_decay", 0.0)))
+    ("epochs", 10), ("batch", 32), ("freeze", []), ("weight_decay", 0.0), ("val", None),
+    ("metric", None), ("patience", None), ("schedule", "constant"), ("warmup", 0),
+    ("clip", None), ("accumulate", 1), ("log", None), ("precision", "fp32"),
+    ("checkpoint", None), ("checkpoint_every", None), ("resume", False)))
 def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Trains a model in place."""
-    choice(a["loss"], LOSSES, locs["loss"], "loss")
-    choice(a["optimizer"], OPTIMIZERS, locs["optimizer"], "optimizer")
-    for name in ("lr", "epochs", "batch"):
-        positive(a[name], locs[name], name)
-    positive(a["weight_decay"], locs["weight_decay"], "weight_decay", strict=False)
+    _check_fit_options(a, locs)
     m = model_arg(em, a["model"], locs["model"])
     if m.type.quantized:
         raise CompileError(locs["model"], "a quantized model cannot be trained")
     operands = {
         "model": m.ssa,
         "data": arg(em, a["data"], DatasetT(), locs["data"], "data").ssa,
-        "loss": optional(em, a["loss"], STR, locs["loss"], "loss"),
-        "optimizer": optional(em, a["optimizer"], STR, locs["optimizer"], "optimizer"),
-        "lr": optional(em, a["lr"], FLOAT, locs["lr"], "lr"),
-        "epochs": optional(em, a["epochs"], INT, locs["epochs"], "epochs"),
-        "batch": optional(em, a["batch"], INT, locs["batch"], "batch"),
-        "freeze": optional(em, a["freeze"], ListT(STR), locs["freeze"], "freeze"),
-        "weight_decay": optional(em, a["weight_decay"], FLOAT, locs["weight_decay"],
-                                 "weight_decay"),
     }
+    for name, t in _FIT_OPTIONS.items():
+        operands[name] = optional(em, a[name], t, locs[name], name)
     return _call(em, host.FitOp, operands, FLOAT, loc)
+
+
+def _check_fit_options(a: Args, locs: Locs) -> None:
+    """The checks of `fit`'s options that compile-time values allow."""
+    for name, allowed in (("loss", LOSSES), ("optimizer", OPTIMIZERS), ("metric", METRICS),
+                          ("schedule", SCHEDULES), ("precision", PRECISIONS)):
+        choice(a[name], allowed, locs[name], name)
+    for name in ("lr", "epochs", "batch", "patience", "clip", "accumulate", "checkpoint_every"):
+        positive(a[name], locs[name], name)
+    for name in ("weight_decay", "warmup"):
+        positive(a[name], locs[name], name, strict=False)
+    for name, needs in (("patience", "val"), ("metric", "val"), ("resume", "checkpoint"),
+                        ("checkpoint_every", "checkpoint")):
+        if _given(a[name]) and not _given(a[needs]):
+            raise CompileError(locs[name], f"{name} needs {needs}=")
+
+
+def _given(v: Value | None) -> bool:
+    """Whether an optional keyword was written with a value other than none or false."""
+    return v is not None and not (isinstance(v, Static) and v.value in (None, False))
 
 
 @host_function(Signature.of("evaluate", "model", "data", ("metric", "accuracy")))
@@ -332,6 +355,14 @@ def emit_file_size(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc)
     """The size of a file in bytes (an addition to the spec: comparing package sizes)."""
     path = arg(em, a["path"], STR, locs["path"], "the path")
     return _call(em, host.FileSizeOp, {"path": path.ssa}, INT, loc)
+
+
+@host_function(Signature.of("plot", "log", "path"))
+def emit_plot(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
+    """Draws a `fit` log's columns against the epoch into an image file."""
+    operands = {"log": arg(em, a["log"], STR, locs["log"], "the log").ssa,
+                "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
+    return _call(em, host.PlotOp, operands, None, loc)
 
 
 @host_function(Signature.of("params", "model"))

@@ -8,6 +8,7 @@ re-raised as a `CompileError` at the location of the op being executed.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import sys
@@ -26,7 +27,7 @@ from mlang.backends.reference.evaluator import IMPLS, EvalContext
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime import datasets, model_io, training
+from mlang.runtime import datasets, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.notes import notes_to
@@ -395,16 +396,19 @@ def _fit(it: Interpreter, op: host.FitOp, args: Args) -> object:
     model = model_value(args[0])
     if model.quantization is not None:
         raise UserError("a quantized model cannot be trained")
-    return training.fit(
-        model, args[1],
-        loss=option(args, op, "loss", "cross_entropy"),
-        optimizer=option(args, op, "optimizer", "adam"),
-        lr=option(args, op, "lr", 0.001),
-        epochs=option(args, op, "epochs", 10),
-        batch=option(args, op, "batch", 32),
-        freeze=option(args, op, "freeze", []),
-        weight_decay=option(args, op, "weight_decay", 0.0),
-    )
+    options = {name: value for name in _FIT_OPTIONS
+               if (value := option(args, op, name, None)) is not None}
+    return training.fit(model, args[1], **options)
+
+
+_FIT_OPTIONS = tuple(f.name for f in dataclasses.fields(training.FitOptions))
+"""The keyword operands of `model.fit`, named as `training.FitOptions` names them."""
+
+
+@handles(host.PlotOp)
+def _plot(it: Interpreter, op: Operation, args: Args) -> object:
+    plotting.plot_log(args[0], args[1])
+    return None
 
 
 @handles(host.EvaluateOp)

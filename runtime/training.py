@@ -7,19 +7,28 @@ losses, metrics, the progress bar) lives here.
 
 from __future__ import annotations
 
+import csv
 import math
+import random
 import sys
+import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
-from typing import Protocol
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
+import numpy as np
 import torch
 from tqdm import tqdm
 
 from mlang.backends.reference import functional
+from mlang.runtime.checkpoints import Checkpoint, load_newest, save_checkpoint
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.notes import note
+from mlang.runtime.schedules import SCHEDULES
 from mlang.support.diagnostics import UserError
-from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS
+from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS, PRECISIONS
 
 
 LOSS_GROWTH_NOTE = 100.0
@@ -62,43 +71,64 @@ class Trainable(Protocol):
         ...
 
 
-def fit(
-    model: Trainable,
-    data: Dataset,
-    loss: str = "cross_entropy",
-    optimizer: str = "adam",
-    lr: float = 0.001,
-    epochs: int = 10,
-    batch: int = 32,
-    freeze: Sequence[str] = (),
-    weight_decay: float = 0.0,
-) -> float:
-    """Trains `model` in place on `data` and returns the last epoch's mean loss per sample."""
-    _check_choice("loss", loss, LOSSES)
-    _check_choice("optimizer", optimizer, OPTIMIZERS)
-    _check_number("lr", lr, positive=True)
-    _check_number("weight_decay", weight_decay, positive=False)
-    _check_count("epochs", epochs)
-    _check_count("batch", batch)
+@dataclass(frozen=True)
+class FitOptions:
+    """The options of `fit` (M-LANGUAGE-0.2.md section 6), with the spec's defaults."""
+
+    loss: str = "cross_entropy"
+    optimizer: str = "adam"
+    lr: float = 0.001
+    epochs: int = 10
+    batch: int = 32
+    freeze: Sequence[str] = ()
+    weight_decay: float = 0.0
+    val: Dataset | None = None
+    metric: str | None = None
+    """The validation metric; None picks accuracy for cross_entropy, else the loss."""
+    patience: int | None = None
+    schedule: str = "constant"
+    warmup: int = 0
+    clip: float | None = None
+    accumulate: int = 1
+    log: str | None = None
+    precision: str = "fp32"
+    checkpoint: str | None = None
+    checkpoint_every: int | None = None
+    resume: bool = False
+
+    @property
+    def val_metric(self) -> str:
+        """The metric that `val` is scored with."""
+        if self.metric is not None:
+            return self.metric
+        return "accuracy" if self.loss == "cross_entropy" else "loss"
+
+
+def fit(model: Trainable, data: Dataset, **options: Any) -> float:
+    """Trains `model` in place on `data` with the keyword `options` of `FitOptions` and
+    returns the last epoch's mean loss per sample."""
+    opts = FitOptions(**options)
+    _check_options(opts)
     _check_data(data)
     params = model.parameters()
-    trainable = _trainable_names(params, freeze)
-    model.loss_name = loss
-    optim = _OPTIMIZER_CLASSES[optimizer](
-        [params[name] for name in trainable], lr=lr, weight_decay=weight_decay
-    )
+    trainable = _trainable_names(params, opts.freeze)
+    model.loss_name = opts.loss
+    optim = _optimizer(model, data, params, trainable, opts)
     saved_flags = {name: p.requires_grad for name, p in params.items()}
     try:
         for name, p in params.items():
             p.requires_grad_(name in trainable)
-        final, first = _train(model, data, _LOSS_FUNCTIONS[loss], optim, epochs, batch)
+        run = _Run(model, data, opts, optim,
+                   [p for name, p in params.items() if name in trainable])
+        final, first = run.train()
     finally:
         for name, p in params.items():
             p.requires_grad_(saved_flags[name])
             p.grad = None
+    _keep_optimizer_state(model, data, trainable, opts, optim)
     if final > LOSS_GROWTH_NOTE * first > 0:
         note(f"the loss grew from {first:.4g} (first batch) to {final:.4g} (last epoch): "
-             f"training diverged; try a smaller lr (now {lr:g})")
+             f"training diverged; try a smaller lr (now {opts.lr:g})")
     return final
 
 
@@ -126,51 +156,299 @@ def predict(model: Trainable, x: torch.Tensor | Dataset) -> Output:
 # --------------------------------------------------------------------- training loop
 
 
-def _train(
-    model: Trainable,
-    data: Dataset,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    optim: torch.optim.Optimizer,
-    epochs: int,
-    batch: int,
-) -> tuple[float, float]:
-    """The epoch loop; returns the last epoch's mean loss and the first batch's loss."""
-    steps = -(-len(data) // batch)
-    bar = tqdm(total=epochs * steps, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
-    mean_loss = first = math.nan
-    with bar:
-        for epoch in range(1, epochs + 1):
-            mean_loss, start = _train_epoch(model, data, loss_fn, optim, epoch, batch, bar)
-            first = start if epoch == 1 else first
-            bar.set_postfix(epoch=epoch, loss=f"{mean_loss:.4g}")
-    return mean_loss, first
+@dataclass
+class _Progress:
+    """Where a run stands, as its checkpoints record it (besides tensors)."""
+
+    epoch: int = 0
+    """Epochs completed."""
+    step: int = 0
+    """Optimizer steps taken, over every epoch (the schedule's position)."""
+    batch: int = 0
+    """Batches done in the current epoch."""
+    epoch_total: float = 0.0
+    """The current epoch's sum of loss times rows so far."""
+    first: float = math.nan
+    last: float = math.nan
+    best: float | None = None
+    bad_epochs: int = 0
+    stopped: bool = False
 
 
-def _train_epoch(
-    model: Trainable,
-    data: Dataset,
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
-    optim: torch.optim.Optimizer,
-    epoch: int,
-    batch: int,
-    bar: tqdm,
-) -> tuple[float, float]:
-    """One pass over the shuffled data; returns the mean loss per sample and the loss of
-    the first batch."""
-    # The global generator, so that `seed(n)` makes the order reproducible.
-    order = torch.randperm(len(data))
-    total, first = 0.0, math.nan
-    for number, (xb, yb) in enumerate(_batches(data, batch, order), start=1):
-        value = loss_fn(_forward(model, xb, True), yb)
+class _Run:
+    """One `fit` call's loop: epochs of batches, optimizer steps, validation, early
+    stopping, the log and checkpoints."""
+
+    def __init__(self, model: Trainable, data: Dataset, opts: FitOptions,
+                 optim: torch.optim.Optimizer, params: list[torch.Tensor]) -> None:
+        self.model, self.data, self.opts, self.optim, self.params = model, data, opts, optim, params
+        self.loss_fn = _LOSS_FUNCTIONS[opts.loss]
+        self.batches = -(-len(data) // opts.batch)
+        self.total_steps = opts.epochs * -(-self.batches // opts.accumulate)
+        self.progress = _Progress()
+        self.order: torch.Tensor | None = None
+        self.best_weights: dict[str, torch.Tensor] | None = None
+        self.lr = opts.lr
+
+    def train(self) -> tuple[float, float]:
+        """Runs the remaining epochs; returns the last epoch's mean loss and the first
+        batch's loss."""
+        if self.opts.resume:
+            self._resume()
+        done = self.progress.epoch * self.batches + self.progress.batch
+        bar = tqdm(total=self.opts.epochs * self.batches, initial=done, file=sys.stderr,
+                   disable=not sys.stderr.isatty(), leave=False)
+        with bar:
+            while self.progress.epoch < self.opts.epochs and not self.progress.stopped:
+                started = time.perf_counter()
+                self._epoch(bar)
+                self._end_epoch(time.perf_counter() - started)
+                bar.set_postfix(epoch=self.progress.epoch, loss=f"{self.progress.last:.4g}")
+        self._restore_best()
+        return self.progress.last, self.progress.first
+
+    def _epoch(self, bar: tqdm) -> None:
+        """The rest of the current epoch's batches, in its shuffled order."""
+        if self.order is None:
+            # The global generator, so that `seed(n)` makes the order reproducible.
+            self.order = torch.randperm(len(self.data))
+        acc, progress = self.opts.accumulate, self.progress
+        for index in range(progress.batch, self.batches):
+            group_start = index - index % acc
+            group_end = min(group_start + acc, self.batches)
+            if index == group_start:
+                self.optim.zero_grad()
+            value = self._backward(index, self._rows(group_start, group_end))
+            progress.epoch_total += value * len(self._batch_rows(index))
+            if progress.epoch == 0 and index == 0:
+                progress.first = value
+            progress.batch = index + 1
+            bar.update(1)
+            if index + 1 == group_end:
+                self._step()
+                if self._checkpoint_due() and index + 1 < self.batches:
+                    self._save()
+
+    def _batch_rows(self, index: int) -> torch.Tensor:
+        """The data rows of batch `index` of the current epoch."""
+        assert self.order is not None
+        return self.order[index * self.opts.batch : (index + 1) * self.opts.batch]
+
+    def _rows(self, start: int, end: int) -> int:
+        """The number of rows in batches `start` to `end` (exclusive)."""
+        return min(end * self.opts.batch, len(self.data)) - start * self.opts.batch
+
+    def _backward(self, index: int, group_rows: int) -> float:
+        """Adds batch `index`'s gradient, weighted by its share of the accumulated rows;
+        returns its mean loss."""
+        rows = self._batch_rows(index)
+        xb, yb = self.data.x[rows], self.data.y[rows]
+        device = next((p.device for p in self.params), xb.device)
+        with torch.autocast(device.type, dtype=torch.bfloat16,
+                            enabled=self.opts.precision == "bf16"):
+            out = _forward(self.model, xb, True)
+        value = self.loss_fn(out.float(), yb)
         if not torch.isfinite(value):
-            raise UserError(f"loss became {value.item()} at epoch {epoch}, batch {number}")
-        optim.zero_grad()
-        torch.autograd.backward(value)
-        optim.step()
-        total += value.item() * len(xb)
-        first = value.item() if number == 1 else first
-        bar.update(1)
-    return total / len(data), first
+            raise UserError(f"loss became {value.item()} at epoch {self.progress.epoch + 1}, "
+                            f"batch {index + 1}")
+        scaled = value if self.opts.accumulate == 1 else value * (len(rows) / group_rows)
+        torch.autograd.backward(scaled)
+        return value.item()
+
+    def _step(self) -> None:
+        """One optimizer step at the scheduled learning rate, the gradient clipped."""
+        multiplier = SCHEDULES[self.opts.schedule](self.progress.step, self.opts.warmup,
+                                                   self.total_steps)
+        self.lr = self.opts.lr * multiplier
+        for group in self.optim.param_groups:
+            group["lr"] = self.lr
+        if self.opts.clip is not None:
+            torch.nn.utils.clip_grad_norm_(self.params, self.opts.clip)
+        self.optim.step()
+        self.progress.step += 1
+
+    def _checkpoint_due(self) -> bool:
+        """Whether `checkpoint_every` asks for a checkpoint after this step."""
+        every = self.opts.checkpoint_every
+        return every is not None and self.progress.step % every == 0
+
+    def _end_epoch(self, seconds: float) -> None:
+        """Closes an epoch: its mean loss, validation, early stopping, log row, checkpoint."""
+        progress = self.progress
+        progress.epoch += 1
+        progress.last = progress.epoch_total / len(self.data)
+        progress.batch, progress.epoch_total, self.order = 0, 0.0, None
+        score = None
+        if self.opts.val is not None:
+            score = evaluate(self.model, self.opts.val, self.opts.val_metric)
+            self._judge(score)
+        if self.opts.log is not None:
+            _append_log(self.opts.log, self.opts.val_metric,
+                        [progress.epoch, progress.last, score, self.lr, seconds])
+        self._save()
+
+    def _judge(self, score: float) -> None:
+        """Early stopping: remembers the best epoch and stops after `patience` worse ones."""
+        progress, patience = self.progress, self.opts.patience
+        higher = self.opts.val_metric in _HIGHER_IS_BETTER
+        best = progress.best
+        if best is None or (score > best if higher else score < best):
+            progress.best, progress.bad_epochs = score, 0
+            if patience is not None:
+                self.best_weights = {name: p.detach().clone()
+                                     for name, p in self.model.parameters().items()}
+            return
+        progress.bad_epochs += 1
+        progress.stopped = patience is not None and progress.bad_epochs >= patience
+
+    def _restore_best(self) -> None:
+        """Puts back the best epoch's weights when early stopping kept them."""
+        if self.best_weights is None:
+            return
+        with torch.no_grad():
+            for name, p in self.model.parameters().items():
+                p.copy_(self.best_weights[name])
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def _save(self) -> None:
+        """Writes a checkpoint when `fit` was given a folder."""
+        if self.opts.checkpoint is None:
+            return
+        tensors, values = training_state(self.optim)
+        if self.order is not None:
+            tensors["order"] = self.order
+        for name, t in (self.best_weights or {}).items():
+            tensors[f"best/{name}"] = t
+        values["progress"] = asdict(self.progress)
+        values["lr"] = self.lr
+        save_checkpoint(self.opts.checkpoint, self.progress.step, self.progress.epoch,
+                        Checkpoint(self.model.parameters(), tensors, values))
+
+    def _resume(self) -> None:
+        """Continues from the newest complete checkpoint, if the folder holds one."""
+        assert self.opts.checkpoint is not None
+        checkpoint = load_newest(self.opts.checkpoint)
+        if checkpoint is None:
+            note(f"no complete checkpoint in '{self.opts.checkpoint}': training from the start")
+            return
+        params = self.model.parameters()
+        shapes = {name: list(p.shape) for name, p in params.items()}
+        if {name: list(t.shape) for name, t in checkpoint.model.items()} != shapes:
+            raise UserError(f"the checkpoint in '{self.opts.checkpoint}' holds another "
+                            f"model's weights")
+        order = checkpoint.tensors.get("order")
+        if order is not None and len(order) != len(self.data):
+            raise UserError(f"the checkpoint in '{self.opts.checkpoint}' was written for a "
+                            f"data set of {len(order)} rows, not {len(self.data)}")
+        with torch.no_grad():
+            for name, p in params.items():
+                p.copy_(checkpoint.model[name])
+        restore_training_state(self.optim, checkpoint.tensors, checkpoint.values)
+        self.progress = _Progress(**checkpoint.values["progress"])
+        self.lr = checkpoint.values["lr"]
+        self.order = order
+        best = {name[len("best/"):]: t for name, t in checkpoint.tensors.items()
+                if name.startswith("best/")}
+        self.best_weights = best or None
+
+
+def training_state(optim: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor],
+                                                          dict[str, Any]]:
+    """The optimizer's state and every random generator's state, as tensors and JSON
+    values (no pickle)."""
+    state = optim.state_dict()
+    tensors: dict[str, torch.Tensor] = {}
+    values: dict[str, dict[str, Any]] = {}
+    for index, entries in state["state"].items():
+        for key, value in entries.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optimizer/{index}/{key}"] = value
+            else:
+                values.setdefault(str(index), {})[key] = value
+    tensors["rng/torch"] = torch.get_rng_state()
+    if torch.cuda.is_available():
+        for device, rng in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng/cuda/{device}"] = rng
+    kind, keys, position, has_gauss, gauss = np.random.get_state(legacy=True)
+    tensors["rng/numpy"] = torch.from_numpy(keys.astype(np.int64))
+    return tensors, {
+        "optimizer": {"state": values, "param_groups": state["param_groups"]},
+        "rng": {"python": random.getstate(), "numpy": [kind, position, has_gauss, gauss]},
+    }
+
+
+def restore_training_state(optim: torch.optim.Optimizer, tensors: dict[str, torch.Tensor],
+                           values: dict[str, Any]) -> None:
+    """Puts back what `training_state` recorded."""
+    state: dict[int, dict[str, Any]] = {}
+    for index, entries in values["optimizer"]["state"].items():
+        state.setdefault(int(index), {}).update(entries)
+    for name, t in tensors.items():
+        if name.startswith("optimizer/"):
+            _, index, key = name.split("/", 2)
+            state.setdefault(int(index), {})[key] = t
+    optim.load_state_dict({"state": state, "param_groups": values["optimizer"]["param_groups"]})
+    torch.set_rng_state(tensors["rng/torch"])
+    cuda = [tensors[f"rng/cuda/{d}"] for d in range(torch.cuda.device_count())
+            if f"rng/cuda/{d}" in tensors]
+    if cuda:
+        torch.cuda.set_rng_state_all(cuda)
+    version, internal, gauss_next = values["rng"]["python"]
+    random.setstate((version, tuple(internal), gauss_next))
+    kind, position, has_gauss, gauss = values["rng"]["numpy"]
+    keys = tensors["rng/numpy"].numpy().astype(np.uint32)
+    np.random.set_state((kind, keys, position, has_gauss, gauss))
+
+
+def _append_log(path: str, metric: str, row: list[float | int | None]) -> None:
+    """Appends one epoch's row to the CSV log, with a header when the file is new."""
+    target = Path(path)
+    try:
+        new = not target.exists() or target.stat().st_size == 0
+        with target.open("a", newline="") as f:
+            writer = csv.writer(f)
+            if new:
+                writer.writerow(["epoch", "loss", f"val_{metric}", "lr", "seconds"])
+            writer.writerow(["" if v is None else v for v in row])
+    except OSError as err:
+        raise UserError(f"cannot write the log '{path}': {err.strerror}") from None
+
+
+_HIGHER_IS_BETTER = ("accuracy", "f1")
+"""The validation metrics that improve upwards; the others are errors."""
+
+
+# The optimizer state that `fit` keeps between calls on one model and data set, with the
+# optimizer's name and trained fields it belongs to; dropped when either object goes.
+_KEPT: dict[tuple[int, int], tuple[str, frozenset[str], dict[str, Any]]] = {}
+
+
+def _optimizer(model: Trainable, data: Dataset, params: dict[str, torch.Tensor],
+               trainable: set[str], opts: FitOptions) -> torch.optim.Optimizer:
+    """The optimizer of this `fit`, carrying on the state of the previous `fit` on the
+    same model and data set with the same optimizer and trained fields."""
+    optim = _OPTIMIZER_CLASSES[opts.optimizer](
+        [p for name, p in params.items() if name in trainable],
+        lr=opts.lr, weight_decay=opts.weight_decay,
+    )
+    kept = _KEPT.get((id(model), id(data)))
+    if kept is not None and kept[:2] == (opts.optimizer, frozenset(trainable)):
+        optim.load_state_dict(kept[2])
+        for group in optim.param_groups:  # this call's options, not the last call's
+            group["lr"], group["weight_decay"] = opts.lr, opts.weight_decay
+    return optim
+
+
+def _keep_optimizer_state(model: Trainable, data: Dataset, trainable: set[str],
+                          opts: FitOptions, optim: torch.optim.Optimizer) -> None:
+    """Records the optimizer's state for the next `fit` on this model and data set."""
+    key = (id(model), id(data))
+    if key not in _KEPT:
+        # ids are reused once an object dies: forget its state with it.
+        weakref.finalize(model, _KEPT.pop, key, None)
+        weakref.finalize(data, _KEPT.pop, key, None)
+    _KEPT[key] = (opts.optimizer, frozenset(trainable), optim.state_dict())
 
 
 def _batches(
@@ -348,3 +626,31 @@ def _check_data(data: object) -> None:
         raise UserError(f"expected a data set, got {type(data).__name__}")
     if len(data) == 0:
         raise UserError("the data set is empty")
+
+
+def _check_options(opts: FitOptions) -> None:
+    """Raises a `UserError` for an option that `fit` cannot take."""
+    _check_choice("loss", opts.loss, LOSSES)
+    _check_choice("optimizer", opts.optimizer, OPTIMIZERS)
+    _check_choice("schedule", opts.schedule, tuple(SCHEDULES))
+    _check_choice("precision", opts.precision, PRECISIONS)
+    _check_number("lr", opts.lr, positive=True)
+    _check_number("weight_decay", opts.weight_decay, positive=False)
+    for name in ("epochs", "batch", "accumulate"):
+        _check_count(name, getattr(opts, name))
+    if isinstance(opts.warmup, bool) or not isinstance(opts.warmup, int) or opts.warmup < 0:
+        raise UserError(f"warmup must be an integer >= 0, got {opts.warmup!r}")
+    for name in ("patience", "checkpoint_every"):
+        if getattr(opts, name) is not None:
+            _check_count(name, getattr(opts, name))
+    if opts.clip is not None:
+        _check_number("clip", opts.clip, positive=True)
+    if opts.metric is not None:
+        _check_choice("metric", opts.metric, METRICS)
+    for name, needs in (("patience", "val"), ("metric", "val"), ("checkpoint_every", "checkpoint")):
+        if getattr(opts, name) is not None and getattr(opts, needs) is None:
+            raise UserError(f"{name} needs {needs}=")
+    if opts.resume and opts.checkpoint is None:
+        raise UserError("resume=true needs checkpoint=DIR")
+    if opts.val is not None:
+        _check_data(opts.val)

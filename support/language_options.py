@@ -8,6 +8,8 @@ BUILTIN_FEATURES = {"digits": 64, "iris": 4, "wine": 13, "breast_cancer": 30, "d
 LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 METRICS = ("accuracy", "loss", "mse", "mae", "f1")
+SCHEDULES = ("constant", "linear", "cosine")
+PRECISIONS = ("fp32", "bf16")
 QUANT_MODES = ("weight", "dynamic", "static")
 
 

@@ -401,11 +401,25 @@ class FitOp(IRDLOperation):
     batch = opt_operand_def(i64)
     freeze = opt_operand_def(ListType)
     weight_decay = opt_operand_def(f64)
+    val = opt_operand_def(DatasetType)
+    metric = opt_operand_def(StrType)
+    patience = opt_operand_def(i64)
+    schedule = opt_operand_def(StrType)
+    warmup = opt_operand_def(i64)
+    clip = opt_operand_def(f64)
+    accumulate = opt_operand_def(i64)
+    log = opt_operand_def(StrType)
+    precision = opt_operand_def(StrType)
+    checkpoint = opt_operand_def(StrType)
+    checkpoint_every = opt_operand_def(i64)
+    resume = opt_operand_def(i1)
     result = result_def(f64)
     irdl_options = SEGMENTS
     assembly_format = host_format(
         ["model", "data"],
-        ["loss", "optimizer", "lr", "epochs", "batch", "freeze", "weight_decay"],
+        ["loss", "optimizer", "lr", "epochs", "batch", "freeze", "weight_decay", "val", "metric",
+         "patience", "schedule", "warmup", "clip", "accumulate", "log", "precision",
+         "checkpoint", "checkpoint_every", "resume"],
     )
 
 
@@ -485,6 +499,16 @@ class FileSizeOp(IRDLOperation):
     path = operand_def(StrType)
     result = result_def(i64)
     assembly_format = host_format(["path"], [])
+
+
+@irdl_op_definition
+class PlotOp(IRDLOperation):
+    """Draws the columns of a `fit` log (a CSV file) against the epoch into an image."""
+
+    name = "model.plot"
+    log = operand_def(StrType)
+    path = operand_def(StrType)
+    assembly_format = host_format(["log", "path"], [], result=False)
 
 
 @irdl_op_definition
@@ -602,5 +626,5 @@ HOST_OPS: list[type[IRDLOperation]] = [
     StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp,
     GetVarOp, YieldOp, BreakOp, ContinueOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp,
     DataXOp, DataYOp, LenOp, FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
-    ParamsOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
+    PlotOp, ParamsOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
 ]
