@@ -454,6 +454,16 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
   %last_all = model.fit %net, %data loss(%loss : !model.str) optimizer(%opt : !model.str) lr(%lr : f64) epochs(%epochs : i64) batch(%batch : i64) freeze(%freeze : !model.list<!model.str>) weight_decay(%wd : f64) : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
 // CHECK-NEXT: [[LAST_SOME:%[a-z0-9_]+]] = model.fit [[NET]], [[DATA]] epochs([[EPOCHS]] : i64) weight_decay([[WD]] : f64) : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
   %last_some = model.fit %net, %data epochs(%epochs : i64) weight_decay(%wd : f64) : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
+// CHECK-NEXT: [[SCHED:%[a-z0-9_]+]] = model.str "linear"
+  %sched = model.str "linear"
+// CHECK-NEXT: [[CKPT:%[a-z0-9_]+]] = model.str "ckpt"
+  %ckpt = model.str "ckpt"
+// CHECK-NEXT: [[RESUME:%[a-z0-9_]+]] = arith.constant true
+  %resume = arith.constant true
+// CHECK-NEXT: [[LAST_NEW:%[a-z0-9_]+]] = model.fit [[NET]], [[DATA]] val([[DATA]] : !model.dataset) patience([[BATCH]] : i64) schedule([[SCHED]] : !model.str) warmup([[EPOCHS]] : i64) clip([[LR]] : f64) accumulate([[BATCH]] : i64) log([[CKPT]] : !model.str) checkpoint([[CKPT]] : !model.str) checkpoint_every([[EPOCHS]] : i64) resume([[RESUME]] : i1) : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
+  %last_new = model.fit %net, %data val(%data : !model.dataset) patience(%batch : i64) schedule(%sched : !model.str) warmup(%epochs : i64) clip(%lr : f64) accumulate(%batch : i64) log(%ckpt : !model.str) checkpoint(%ckpt : !model.str) checkpoint_every(%epochs : i64) resume(%resume : i1) : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
+// CHECK-NEXT: model.plot [[CKPT]], [[SCHED]] : !model.str, !model.str
+  model.plot %ckpt, %sched : !model.str, !model.str
 // CHECK-NEXT: [[ACC:%[a-z0-9_]+]] = model.evaluate [[NET]], [[DATA]] : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
   %acc = model.evaluate %net, %data : !model.model<"Classifier_64_128_10">, !model.dataset -> f64
 // CHECK-NEXT: [[METRIC:%[a-z0-9_]+]] = model.str "f1"
