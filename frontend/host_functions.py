@@ -245,9 +245,8 @@ def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Va
     operands = {
         "model": m.ssa,
         "data": arg(em, a["data"], DatasetT(), locs["data"], "data").ssa,
+        **{name: optional(em, a[name], t, locs[name], name) for name, t in _FIT_OPTIONS.items()},
     }
-    for name, t in _FIT_OPTIONS.items():
-        operands[name] = optional(em, a[name], t, locs[name], name)
     return _call(em, host.FitOp, operands, FLOAT, loc)
 
 

@@ -371,7 +371,7 @@ def training_state(optim: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor
         for device, rng in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng/cuda/{device}"] = rng
     kind, keys, position, has_gauss, gauss = np.random.get_state(legacy=True)
-    tensors["rng/numpy"] = torch.from_numpy(keys.astype(np.int64))
+    tensors["rng/numpy"] = torch.from_numpy(np.asarray(keys, dtype=np.int64))
     return tensors, {
         "optimizer": {"state": values, "param_groups": state["param_groups"]},
         "rng": {"python": random.getstate(), "numpy": [kind, position, has_gauss, gauss]},

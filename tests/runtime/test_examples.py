@@ -119,6 +119,14 @@ def test_finetune(tmp_path: Path) -> None:
     assert (tmp_path / "finetune-base.mpk").is_file()
 
 
+def test_finetune_schedule(tmp_path: Path) -> None:
+    out = run_example("finetune_schedule", tmp_path)
+    assert number(out, "test accuracy:") >= 0.9
+    rows = (tmp_path / "finetune-log.csv").read_text().splitlines()
+    assert rows[0] == "epoch,loss,val_accuracy,lr,seconds" and len(rows) >= 2
+    assert (tmp_path / "finetune-curves.png").read_bytes().startswith(b"\x89PNG")
+
+
 def test_quantize(tmp_path: Path) -> None:
     out = run_example("quantize", tmp_path)
     f32 = number(out, "f32 accuracy:")
@@ -140,4 +148,5 @@ def test_quantize(tmp_path: Path) -> None:
         assert float(printed[2]) == pytest.approx(sizes[mode] / sizes["f32"], rel=1e-5)
 
 
-COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "quantize")
+COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "finetune_schedule",
+           "quantize")
