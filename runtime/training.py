@@ -451,16 +451,10 @@ def _keep_optimizer_state(model: Trainable, data: Dataset, trainable: set[str],
     _KEPT[key] = (opts.optimizer, frozenset(trainable), optim.state_dict())
 
 
-def _batches(
-    data: Dataset, batch: int, order: torch.Tensor | None = None
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """`(x, y)` batches of at most `batch` rows, in `order` when given, else as stored."""
+def _batches(data: Dataset, batch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """`(x, y)` batches of at most `batch` rows, in stored order."""
     for start in range(0, len(data), batch):
-        if order is None:
-            yield data.x[start : start + batch], data.y[start : start + batch]
-        else:
-            rows = order[start : start + batch]
-            yield data.x[rows], data.y[rows]
+        yield data.x[start : start + batch], data.y[start : start + batch]
 
 
 def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:

@@ -341,6 +341,7 @@ ACCURACY_LABELS: dict[str, tuple[str, ...]] = {
     "diabetes": (),
     "transformer": ("accuracy:",),
     "finetune": ("pretrained:", "reloaded:", "fine-tuned:"),
+    "finetune_schedule": ("test accuracy:",),
     "quantize": ("f32 accuracy:", "int8 weight-only accuracy:", "int8 dynamic accuracy:",
                  "int8 static accuracy:"),
 }
