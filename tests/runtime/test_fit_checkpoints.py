@@ -89,7 +89,8 @@ model Net() {
 }
 seed(0)
 let net = Net()
-fit(net, dataset("iris"), epochs=5, batch=10, lr=0.01, schedule="cosine", warmup=5, checkpoint="ckpt", checkpoint_every=2, resume=true)
+fit(net, dataset("iris"), epochs=5, batch=10, lr=0.01, schedule="cosine", warmup=5,
+    checkpoint="ckpt", checkpoint_every=2, resume=true)
 save(net, "out.mpk")
 """
 

@@ -190,7 +190,8 @@ let net = Net()
 
 def test_a_program_validates_warms_up_stops_early_logs_and_plots(tmp_path: Path) -> None:
     out = mrun(tmp_path, PROGRAM + """\
-let loss = fit(net, train, epochs=6, lr=0.01, val=val, patience=2, schedule="linear", warmup=5, clip=1.0, accumulate=2, log="log.csv")
+let loss = fit(net, train, epochs=6, lr=0.01, val=val, patience=2, schedule="linear",
+               warmup=5, clip=1.0, accumulate=2, log="log.csv")
 plot("log.csv", "curves.png")
 print(loss > 0.0)
 """, "torch")

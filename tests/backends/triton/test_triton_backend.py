@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
 INPUTS = {
     "digits": (7, 64), "iris": (5, 4), "diabetes": (6, 10), "transformer": (3, 64),
-    "finetune": (5, 64), "quantize": (4, 64),
+    "finetune": (5, 64), "finetune_schedule": (5, 64), "quantize": (4, 64),
 }
 """A small input shape for each example's models."""
 
