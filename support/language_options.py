@@ -9,6 +9,7 @@ LOSSES = ("cross_entropy", "mse")
 OPTIMIZERS = ("adam", "adamw", "sgd")
 METRICS = ("accuracy", "loss", "mse", "mae", "f1")
 QUANT_MODES = ("weight", "dynamic", "static")
+EXPORT_FORMATS = (".onnx", ".pt2")
 
 
 def calibrate_unread(mode: object) -> str | None:
