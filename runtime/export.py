@@ -7,8 +7,9 @@ torch code. Its tensors are the model's own: training the module trains the mode
 
 `export_model` writes the forward: `.onnx` through `torch.onnx.export` (opset 17, every
 size the signature leaves symbolic, the batch first, dynamic) or `.pt2` through
-`torch.export` (`Dim.AUTO` for the symbolic sizes). An int8 model exports as the torch
-operations that the torch backend prints for its int8 arithmetic, where that code traces.
+`torch.export` (`Dim.AUTO` for the symbolic sizes). An int8 model of mode "weight" exports
+as its int8 weights, scales and the torch operations that dequantize them; the other modes
+run int8 kernels that the exporters cannot trace, and are refused.
 """
 
 from __future__ import annotations
@@ -130,6 +131,10 @@ def export_model(model: ModelInstance, path: str,
         raise UserError(f"export writes {' or '.join(EXPORT_FORMATS)} files, not '{path}'")
     if "forward" not in model.inputs:
         raise UserError(f"model {model.name} has no forward method to export")
+    if model.quantization not in (None, "weight"):
+        raise UserError(
+            f'export takes int8 models of mode="weight" only: this one (mode='
+            f'"{model.quantization}") runs int8 kernels that the exporters cannot trace')
     module = TorchModule(model).eval()
     args = tuple(example_inputs(model) if example is None else example)
     if example is None:
@@ -175,8 +180,11 @@ def _export_onnx(module: TorchModule, args: tuple[torch.Tensor, ...],
         for name, ax in zip(inputs, axes)
     }
     dynamic.update({name: {0: "batch"} for name in names} if axes and 0 in axes[0] else {})
+    # Folding constants would store an int8 model's weights dequantized, as floats.
+    fold = not any(b.dtype == torch.int8 for b in module.buffers())
     torch.onnx.export(module, args, path, input_names=inputs, output_names=names,
-                      opset_version=ONNX_OPSET, dynamic_axes=dynamic, dynamo=False)
+                      opset_version=ONNX_OPSET, dynamic_axes=dynamic, dynamo=False,
+                      do_constant_folding=fold)
 
 
 def _export_pt2(module: TorchModule, args: tuple[torch.Tensor, ...],
