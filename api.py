@@ -150,6 +150,7 @@ class Program:
     def _specialise(self, name: str, args: Sequence[object], kwargs: dict[str, object]) -> DefOp:
         """The `model.def` of `name(args)`: the frontend's own, for one statement that
         instantiates it."""
+        from mlang.frontend import ast as m_ast
         from mlang.frontend import end_loc
         from mlang.frontend.irgen import IRGen
         from mlang.frontend.parser import parse_program
@@ -158,8 +159,9 @@ class Program:
         text = f"let made = {name}({', '.join(written)})\n"
         file = "<mlang.compile>"
         self._sources.add(file, text)
-        module = IRGen(self._decls, list(parse_program(text, file).items)).generate(
-            end_loc(text, file))
+        statements = [i for i in parse_program(text, file).items
+                      if not isinstance(i, (m_ast.ModelDecl, m_ast.FnDecl, m_ast.Import))]
+        module = IRGen(self._decls, statements).generate(end_loc(text, file))
         made = next(op for op in module.walk() if isinstance(op, InstantiateOp))
         symbol = symbol_name(made.definition)
         definition = next(op for op in module.ops
@@ -324,7 +326,7 @@ def _is_single(args: Sequence[object], types: Sequence[object]) -> bool:
     pairs = [(a, shape_of(t)) for a, t in zip(args, types)
              if isinstance(a, torch.Tensor) and isinstance(t, TensorType) and shape_of(t)]
     return bool(pairs) and all(
-        sizes[0] is None and a.dim() == len(sizes) - 1 for a, sizes in pairs)
+        not isinstance(sizes[0], int) and a.dim() == len(sizes) - 1 for a, sizes in pairs)
 
 
 def _as_output(value: object, single: bool, as_numpy: bool,

@@ -67,7 +67,7 @@ class TorchModule(torch.nn.Module):
 
     def tensors(self) -> dict[str, torch.Tensor]:
         """The model's tensors by dotted name, as the generated functions take them."""
-        state = dict(self.named_parameters(remove_duplicate=False))
+        state: dict[str, torch.Tensor] = dict(self.named_parameters(remove_duplicate=False))
         state.update(self.named_buffers(remove_duplicate=False))
         return {name: state[key] for name, key in self.names.items()}
 
@@ -108,7 +108,7 @@ def _example(t: Attribute, device: torch.device) -> torch.Tensor:
     """One example input of type `t`."""
     if not isinstance(t, TensorType):
         raise UserError("export needs a forward whose inputs are all tensors")
-    sizes = [EXAMPLE_SIZE if d is None else d for d in shape_of(t)]
+    sizes = [d if isinstance(d, int) else EXAMPLE_SIZE for d in shape_of(t)]
     dtype = DTYPES[dtype_name(t.element_type)]
     if dtype.is_floating_point:
         return torch.randn(sizes, dtype=dtype, device=device)
@@ -119,7 +119,8 @@ def _example(t: Attribute, device: torch.device) -> torch.Tensor:
 
 def symbolic_axes(model: ModelInstance, method: str = "forward") -> list[list[int]]:
     """For each input of a method, the positions of its symbolic sizes."""
-    return [[i for i, d in enumerate(shape_of(t)) if d is None] if isinstance(t, TensorType)
+    return [[i for i, d in enumerate(shape_of(t)) if not isinstance(d, int)]
+            if isinstance(t, TensorType)
             else [] for t in model.inputs[method]]
 
 
