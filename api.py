@@ -102,10 +102,10 @@ def compile(path_or_source: str | Path, backend: str = "auto",  # noqa: A001 - t
 
 def _source_of(path_or_source: str | Path,
                decode: Callable[[bytes, str], str]) -> tuple[str, str]:
-    """The text and file name of `compile`'s argument: a file when it names an existing
-    one (or is a `Path`), source text otherwise."""
-    is_file = isinstance(path_or_source, Path) or (
-        "\n" not in path_or_source and Path(path_or_source).is_file())
+    """The text and file name of `compile`'s argument: a file when it is a `Path`, names
+    an existing file or ends in `.m` (a missing one is an error), source text otherwise."""
+    is_file = isinstance(path_or_source, Path) or "\n" not in path_or_source and (
+        path_or_source.endswith(".m") or Path(path_or_source).is_file())
     if not is_file:
         return str(path_or_source), "<source>"
     try:

@@ -139,6 +139,8 @@ def test_errors_are_merrors_with_locations(tmp_path: Path) -> None:
     with pytest.raises(mlang.MError) as caught:
         mlang.load_model(tmp_path / "missing.mpk")
     assert caught.value.file is None and "missing.mpk" in caught.value.message
+    with pytest.raises(mlang.MError, match="cannot read 'nowhere.m'"):
+        mlang.compile("nowhere.m")
     with pytest.raises(AttributeError, match="no model 'Nope'"):
         mlang.compile(MLP).Nope()
     with pytest.raises(mlang.MError, match="must be a number"):
