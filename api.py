@@ -79,12 +79,12 @@ def run(path: str | Path, backend: str = "auto", device: str = "cpu",
         run_program(str(path), backend, device, seed, sources)
 
 
-def compile(path_or_source: str | Path, backend: str = "auto",  # noqa: A001 - the API's name
+def compile(path_or_source: str | Path, backend: str = "auto",
             device: str = "cpu") -> Program:
     """The models of an M program (a path to a `.m` file, or M source text) as
     constructors: `compile("net.m").Classifier(64, 128, 10)`. Host statements don't run."""
-    from mlang.frontend import collect_declarations
     from mlang.frontend import ast as m_ast
+    from mlang.frontend import collect_declarations
     from mlang.frontend.lexer import decode_source
     from mlang.frontend.parser import parse_program
     from mlang.frontend.resolution import check_declarations
@@ -155,7 +155,8 @@ class Program:
         from mlang.frontend.irgen import IRGen
         from mlang.frontend.parser import parse_program
 
-        written = [_m_literal(a) for a in args] + [f"{k}={_m_literal(v)}" for k, v in kwargs.items()]
+        written = [_m_literal(a) for a in args]
+        written += [f"{k}={_m_literal(v)}" for k, v in kwargs.items()]
         text = f"let made = {name}({', '.join(written)})\n"
         file = "<mlang.compile>"
         self._sources.add(file, text)
@@ -227,8 +228,6 @@ class Model:
 
     def call(self, method: str, *args: Array) -> Any:
         """Runs `method`: NumPy in, NumPy out; torch in, torch out (on the input's device)."""
-        from mlang.runtime.model import ModelInstance
-
         instance: ModelInstance = self._instance
         with _errors():
             if method not in instance.inputs:

@@ -163,7 +163,7 @@ def test_import_is_cheap_and_run_stays_the_function(tmp_path: Path) -> None:
 def test_the_documents_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     text = (ROOT / "docs" / "PYTHON-API.md").read_text()
-    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
     assert len(blocks) >= 3
     monkeypatch.chdir(tmp_path)
     for block in blocks:
