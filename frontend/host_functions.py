@@ -25,8 +25,8 @@ from mlang.frontend.types import (
 from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.language_options import (
-    BUILTIN_DATASETS, BUILTIN_FEATURES, LOSSES, METRICS, OPTIMIZERS, PRECISIONS, QUANT_MODES,
-    SCHEDULES, calibrate_unread,
+    BUILTIN_DATASETS, BUILTIN_FEATURES, EXPORT_FORMATS, LOSSES, METRICS, OPTIMIZERS, PRECISIONS,
+    QUANT_MODES, SCHEDULES, calibrate_unread,
 )
 
 
@@ -332,6 +332,19 @@ def emit_save(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> V
     operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
                 "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
     return _call(em, host.SaveOp, operands, None, loc)
+
+
+@host_function(Signature.of("export", "model", "path"))
+def emit_export(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
+    """Writes a model's forward as ONNX or a `torch.export` program."""
+    path = a["path"]
+    if isinstance(path, Static) and isinstance(path.value, str) and \
+            not path.value.endswith(EXPORT_FORMATS):
+        raise CompileError(locs["path"], f"export writes {' or '.join(EXPORT_FORMATS)} files, "
+                                         f"not '{path.value}'")
+    operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
+                "path": arg(em, path, STR, locs["path"], "the path").ssa}
+    return _call(em, host.ExportOp, operands, None, loc)
 
 
 @host_function(Signature.of("load_model", "path"))

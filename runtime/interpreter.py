@@ -464,3 +464,11 @@ def _params(it: Interpreter, op: Operation, args: Args) -> object:
 def _summary(it: Interpreter, op: Operation, args: Args) -> object:
     print(summary_table(model_value(args[0])), file=it.out, flush=True)
     return None
+
+
+@handles(host.ExportOp)
+def _export(it: Interpreter, op: Operation, args: Args) -> object:
+    from mlang.runtime.export import export_model  # the exporters load only when used
+
+    export_model(model_value(args[0]), args[1])
+    return None

@@ -11,6 +11,7 @@ METRICS = ("accuracy", "loss", "mse", "mae", "f1")
 SCHEDULES = ("constant", "linear", "cosine")
 PRECISIONS = ("fp32", "bf16")
 QUANT_MODES = ("weight", "dynamic", "static")
+EXPORT_FORMATS = (".onnx", ".pt2")
 
 
 def calibrate_unread(mode: object) -> str | None:

@@ -2,7 +2,11 @@
 
 The levels, low to high (DESIGN.md, "Levels and what sits where"):
 
-    support < dialects < frontend, passes < backends < runtime < tools
+    support < dialects < frontend, passes < backends < runtime < tools < api, run
+
+`api.py` (the Python library, `import mlang`) and `run.py` (`python -m mlang.run`) are
+modules at the top of the package: they call into `tools` (mrun's `run_program`), so they
+sit above it.
 
 `frontend` and `passes` stand side by side: neither imports the other. Every import
 statement of every module is parsed, at module level, inside a function or under
@@ -21,9 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LEVELS = {
     "support": 0, "dialects": 1, "frontend": 2, "passes": 2, "backends": 3, "runtime": 4,
-    "tools": 5,
+    "tools": 5, "api": 6, "run": 6,
 }
-"""Each top-level folder of the package and its level; a higher number is a higher level."""
+"""Each top-level folder (or module: `api.py`) of the package and its level; a higher
+number is a higher level."""
 
 ALLOWED: dict[tuple[str, str], str] = {
     ("dialects/tensorops/base.py", "mlang.passes.canonicalization.tensorops"):
@@ -96,7 +101,7 @@ def wrong_imports(imports: Iterator[Import]) -> list[Import]:
     """The imports that go up a level or sideways, other than the allowed ones."""
     wrong = []
     for imp in imports:
-        importer, imported = imp.file.split("/")[0], room(imp.module)
+        importer, imported = imp.file.split("/")[0].removesuffix(".py"), room(imp.module)
         if imported is None or importer not in LEVELS:
             continue
         if crosses_levels(importer, imported) and (imp.file, imp.module) not in ALLOWED:
@@ -107,7 +112,8 @@ def wrong_imports(imports: Iterator[Import]) -> list[Import]:
 def all_imports() -> Iterator[Import]:
     """The imports of every module in the levels."""
     for folder in LEVELS:
-        for file in sorted((ROOT / folder).rglob("*.py")):
+        module = ROOT / f"{folder}.py"
+        for file in [module] if module.is_file() else sorted((ROOT / folder).rglob("*.py")):
             yield from imports_of(file)
 
 

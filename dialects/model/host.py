@@ -472,6 +472,16 @@ class SaveOp(IRDLOperation):
 
 
 @irdl_op_definition
+class ExportOp(IRDLOperation):
+    """Writes a model's forward as ONNX (`.onnx`) or a `torch.export` program (`.pt2`)."""
+
+    name = "model.export"
+    model = operand_def(ModelType)
+    path = operand_def(StrType)
+    assembly_format = host_format(["model", "path"], [], result=False)
+
+
+@irdl_op_definition
 class LoadModelOp(IRDLOperation):
     """Reads a model package."""
 
@@ -627,4 +637,5 @@ HOST_OPS: list[type[IRDLOperation]] = [
     GetVarOp, YieldOp, BreakOp, ContinueOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp,
     DataXOp, DataYOp, LenOp, FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
     PlotOp, ParamsOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
+    ExportOp,
 ]
