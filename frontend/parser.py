@@ -17,11 +17,11 @@ from typing import TypeVar, cast
 from mlang.frontend.ast import (
     Assign, Attribute, BinOp, BoolLit, Call, Dim, Expr, ExprStmt, Field, FloatLit, FnDecl, For,
     If, Import, IntLit, Item, Jump, Keyword, Let, ListLit, ModelDecl, Name, Param, Program, Range,
-    Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, TupleLit,
+    Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, Tie, TupleLit,
     TupleTypeExpr, TypeExpr, UnaryOp,
 )
 from mlang.frontend.lexer import (
-    EOF, FLOAT, INT, NAME, NEWLINE, STRING, Token, decode_source, tokenize,
+    EOF, FLOAT, INT, KEYWORDS, NAME, NEWLINE, STRING, Token, decode_source, tokenize,
 )
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -46,6 +46,14 @@ _BINARY_PRECEDENCE = {
 _LITERALS: dict[str, Callable[..., Expr]] = {INT: IntLit, FLOAT: FloatLit, STRING: StrLit}
 
 _TERMINATORS = (NEWLINE, ";")
+
+# Words that start a model member only where a field name could not stand.
+_TENSOR_FIELDS = ("param", "buffer")
+
+# Keywords that also read as a name in a method, where a field may carry them (`model(x)`,
+# `model.layers[0]`): followed by one of `_NAME_FOLLOWERS` they cannot begin anything else.
+_FIELD_KEYWORDS = frozenset(("model", "import"))
+_NAME_FOLLOWERS = ("(", ".", "[")
 
 _MISPLACED_DECLARATION = {
     "model": "'model' is only allowed at the top level",
@@ -221,8 +229,9 @@ class _Parser:
         members = self.parse_braced(self.parse_model_member)
         fields = tuple(m for m in members if isinstance(m, Field))
         methods = tuple(m for m in members if isinstance(m, FnDecl))
+        ties = tuple(m for m in members if isinstance(m, Tie))
         reject_duplicates(methods, "method")
-        return ModelDecl(tok.loc, name, hparams, fields, methods)
+        return ModelDecl(tok.loc, name, hparams, fields, methods, ties=ties)
 
     def parse_stages(self) -> tuple[Expr, ...]:
         """Parses the operands of a sequential model's `|>` chain, without desugaring."""
@@ -231,15 +240,70 @@ class _Parser:
             stages.append(self.parse_binary(_OR))
         return tuple(stages)
 
-    def parse_model_member(self) -> Field | FnDecl:
-        """Parses a field `NAME = EXPR` or a method `fn ...` of a model body."""
-        if self.at("fn"):
+    def parse_model_member(self) -> Field | FnDecl | Tie:
+        """Parses a field `NAME = EXPR` (NAME may be a keyword), a tensor field
+        `param NAME: TYPE = EXPR` or `buffer ...`, a `tie A = B` or a method `fn ...`."""
+        if self.at("fn") and self.peek(1).kind != "=":
             return self.parse_fn()
-        if not (self.at(NAME) and self.peek(1).kind == "="):
-            raise self.error_expected("a field 'NAME = ...' or a method 'fn ...'")
+        if self.is_field_name(self.peek()) and self.peek(1).kind == "=":
+            name = self.advance()
+            self.advance()
+            return Field(name.loc, name.text, self.parse_expr())
+        word = self.peek()
+        if word.kind == NAME and word.text in _TENSOR_FIELDS and self.is_field_name(self.peek(1)):
+            return self.parse_tensor_field()
+        if word.kind == NAME and word.text == "tie" and self.is_field_name(self.peek(1)):
+            return self.parse_tie()
+        raise self.error_expected("a field 'NAME = ...' or a method 'fn ...'")
+
+    @staticmethod
+    def is_field_name(tok: Token) -> bool:
+        """Whether a token can name a field: a name or a keyword (Hugging Face's names)."""
+        return tok.kind == NAME or tok.kind in KEYWORDS
+
+    def is_field_keyword(self, tok: Token) -> bool:
+        """Whether `tok` (the next token) is a keyword that names a field in a method."""
+        return (self.in_function and tok.kind in _FIELD_KEYWORDS
+                and self.peek(1).kind in _NAME_FOLLOWERS)
+
+    def parse_tensor_field(self) -> Field:
+        """Parses `param NAME: TYPE = EXPR` or `buffer NAME: TYPE = EXPR`."""
+        word = self.advance()
         name = self.advance()
-        self.advance()
-        return Field(name.loc, name.text, self.parse_expr())
+        self.expect(":", f"':' and the tensor type of {word.text} '{name.text}'")
+        type_ = self.parse_type()
+        if not isinstance(type_, TensorTypeExpr):
+            raise CompileError(type_.loc, f"{word.text} '{name.text}' must have a tensor type "
+                                          "such as f32[4, 8]")
+        if not self.accept("="):
+            raise CompileError(name.loc, f"{word.text} '{name.text}' needs an initialiser: "
+                                         f"{word.text} {name.text}: TYPE = zeros([...])")
+        return Field(name.loc, name.text, self.parse_expr(), word.text, type_)
+
+    def parse_tie(self) -> Tie:
+        """Parses `tie A = B`, each a dotted parameter path (`lm_head.weight`)."""
+        tok = self.advance()
+        target = self.parse_path()
+        self.expect("=", "'=' in 'tie A = B'")
+        source_loc = self.peek().loc
+        if not self.is_field_name(self.peek()):
+            raise self.error_expected("a parameter path such as wte.weight")
+        return Tie(tok.loc, target, self.parse_path(), source_loc)
+
+    def parse_path(self) -> str:
+        """Parses a parameter path `a.b.0.c` (or `a.b[0].c`) as its dotted text."""
+        parts = [self.advance().text]
+        while self.at(".", "["):
+            if self.accept("["):
+                parts.append(self.expect(INT, "an index").text)
+                self.expect("]")
+                continue
+            self.advance()
+            tok = self.peek()
+            if not (self.is_field_name(tok) or tok.kind == INT):
+                raise self.error_expected("a field name after '.'")
+            parts.append(self.advance().text)
+        return ".".join(parts)
 
     def parse_fn(self) -> FnDecl:
         """Parses `fn NAME(PARAMS) -> TYPE { BODY }`; the result type is optional."""
@@ -309,7 +373,7 @@ class _Parser:
     def parse_statement(self) -> Stmt:
         """Parses one statement of the host program or of a function body."""
         tok = self.peek()
-        if tok.kind in _MISPLACED_DECLARATION:
+        if tok.kind in _MISPLACED_DECLARATION and not self.is_field_keyword(tok):
             raise CompileError(tok.loc, _MISPLACED_DECLARATION[tok.kind])
         if tok.kind == "let":
             return self.parse_let()
@@ -468,7 +532,9 @@ class _Parser:
                 args, kwargs = self.parse_call_arguments()
                 expr = Call(start, expr, args, kwargs)
             elif self.accept("."):
-                expr = Attribute(start, expr, self.expect(NAME, "a field name after '.'").text)
+                if not self.is_field_name(self.peek()):
+                    raise self.error_expected("a field name after '.'")
+                expr = Attribute(start, expr, self.advance().text)
             elif self.accept("["):
                 items = self.parse_comma_list("]", self.parse_subscript_item, nonempty=True)
                 expr = Subscript(start, expr, items)
@@ -522,7 +588,7 @@ class _Parser:
             return _LITERALS[tok.kind](self.advance().loc, tok.value)
         if tok.kind in ("true", "false"):
             return BoolLit(self.advance().loc, tok.kind == "true")
-        if tok.kind == NAME:
+        if tok.kind == NAME or self.is_field_keyword(tok):
             return Name(self.advance().loc, tok.text)
         if tok.kind == "[":
             self.advance()

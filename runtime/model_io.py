@@ -20,7 +20,7 @@ from mlang.backends.reference.functional import DTYPES
 from mlang.dialects import make_context
 from mlang.dialects.model.structure import DefOp, symbol_name
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime.model import ModelInstance, m_dtype
+from mlang.runtime.model import ModelInstance, m_dtype, tie_parameters
 from mlang.runtime.packages import load_package, save_package
 from mlang.runtime.weights import assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
@@ -28,7 +28,8 @@ from mlang.support.language_options import LOSSES
 
 def save_model(model: ModelInstance, path: str) -> None:
     """Writes `model` as a package at `path`, atomically."""
-    tensors = dict(model.params)
+    # A tied name is the same tensor as its source: written once, tied again on reading.
+    tensors = {n: t for n, t in model.params.items() if n not in model.definition.ties}
     # The loss `fit` used travels along, so that evaluate(metric="loss") means the same
     # after load_model.
     metadata = {"model": model.name, "loss": model.loss_name}
@@ -49,7 +50,9 @@ def load_model(path: str, backend: Backend, device: str) -> ModelInstance:
     loss = metadata.get("loss", "cross_entropy")
     if loss not in LOSSES:
         raise UserError(f"model package '{path}' names an unknown loss {loss!r}")
-    params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params}
+    params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params
+              if p.sym_name.data not in definition.ties}
+    params = tie_parameters(definition, params)
     return ModelInstance(definition, backend.compile(definition), params, loss)
 
 
@@ -97,7 +100,8 @@ def _is_dotted_identifier(symbol: str) -> bool:
 def check_tensors(definition: DefOp, tensors: dict[str, torch.Tensor], path: str) -> None:
     """Refuses tensors that are missing, extra, or of another dtype or shape than the
     parameters that the IR declares, naming the first few."""
-    declared = {p.sym_name.data: p.param_type for p in definition.params}
+    declared = {p.sym_name.data: p.param_type for p in definition.params
+                if p.sym_name.data not in definition.ties}
     problems = [f"it has a tensor {n!r} that the IR does not declare"
                 for n in tensors if n not in declared]
     for name, t in declared.items():
