@@ -595,7 +595,17 @@ class _Parser:
             return ListLit(tok.loc, self.parse_comma_list("]", self.parse_expr))
         if tok.kind == "(":
             return self.parse_parenthesized(self.parse_expr, TupleLit)
+        if tok.kind == "{":
+            self.advance()
+            return TupleLit(tok.loc, self.parse_comma_list("}", self.parse_dict_entry))
         raise self.error_expected("an expression")
+
+    def parse_dict_entry(self) -> Expr:
+        """Parses `KEY: VALUE` of a dictionary literal `{K: V, ...}`, which stands for the
+        tuple of its (key, value) pairs (what `load_weights`'s `rename` takes)."""
+        key = self.parse_expr()
+        self.expect(":", "':' after a dictionary key")
+        return TupleLit(key.loc, (key, self.parse_expr()))
 
     def parse_parenthesized(
         self, parse_item: Callable[[], T], make_tuple: Callable[[Loc, tuple[T, ...]], T]

@@ -18,11 +18,13 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 from mlang.backends import Backend
 from mlang.backends.reference.functional import DTYPES
 from mlang.dialects import make_context
+from mlang.dialects.model.host import LoadWeightsOp
 from mlang.dialects.model.structure import DefOp, symbol_name
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import ModelInstance, m_dtype, tie_parameters
 from mlang.runtime.packages import load_package, save_package
-from mlang.runtime.weights import assign_state_dict, read_state_dict
+from mlang.runtime.notes import note
+from mlang.runtime.weights import NameMap, assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES
 
@@ -119,11 +121,35 @@ def check_tensors(definition: DefOp, tensors: dict[str, torch.Tensor], path: str
         raise UserError(f"model package '{path}' does not match its architecture: {listed}")
 
 
-def load_weights(model: ModelInstance, path: str) -> None:
-    """Fills `model`'s parameters from a .safetensors or .pt state dict."""
+def weight_names(op: LoadWeightsOp) -> NameMap:
+    """How a `model.load_weights` maps the file's names to the model's."""
+    rename = {k: v.data for k, v in op.rename.data.items() if isinstance(v, StringAttr)} \
+        if op.rename else {}
+    transpose = [t.data for t in op.transpose.data] if op.transpose else []
+    return NameMap(op.prefix.data if op.prefix else "", rename, transpose)
+
+
+def load_weights(model: ModelInstance, path: str, names: NameMap | None = None,
+                 field: str = "", strict: bool = True) -> None:
+    """Fills `model`'s parameters (those of its field `field`, when given) from a
+    .safetensors or .pt state dict whose names `names` maps to the model's; with `strict`
+    false, fills what matches and reports the rest in one note."""
     if model.quantization is not None:
         raise UserError("load_weights cannot fill a quantized model (its weights are int8): "
                         "load float weights before quantize, or read a saved quantized "
                         "model with load_model")
+    state = (names or NameMap()).apply(read_state_dict(path))
+    params, ties = model.params, model.definition.ties
+    if field:
+        params = {n.removeprefix(f"{field}."): t for n, t in params.items()
+                  if n.startswith(f"{field}.")}
+        if not params:
+            raise UserError(f"load_weights: the model has no field '{field}' with parameters")
+        inner = len(field) + 1
+        ties = {t[inner:]: s[inner:] for t, s in ties.items()
+                if t.startswith(f"{field}.") and s.startswith(f"{field}.")}
     with torch.no_grad():
-        assign_state_dict(model.params, read_state_dict(path))
+        problems = assign_state_dict(params, state, ties, strict)
+    if problems:
+        note(f"load_weights(strict=false) from '{path}' loaded what matched; the rest keeps "
+             "its initialisation: " + "; ".join(problems))
