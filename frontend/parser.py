@@ -51,9 +51,11 @@ _TERMINATORS = (NEWLINE, ";")
 _TENSOR_FIELDS = ("param", "buffer")
 
 # Keywords that also read as a name in a method, where a field may carry them (`model(x)`,
-# `model.layers[0]`): followed by one of `_NAME_FOLLOWERS` they cannot begin anything else.
-_FIELD_KEYWORDS = frozenset(("model", "import"))
+# `in.weight`): followed by one of `_NAME_FOLLOWERS` where an expression starts, they cannot
+# begin anything else. At the start of a statement only those that begin no statement do.
 _NAME_FOLLOWERS = ("(", ".", "[")
+_EXPRESSION_KEYWORDS = frozenset(("true", "false", "not"))
+_STATEMENT_KEYWORDS = frozenset(("let", "for", "if", "else", "return", "break", "continue"))
 
 _MISPLACED_DECLARATION = {
     "model": "'model' is only allowed at the top level",
@@ -261,9 +263,11 @@ class _Parser:
         """Whether a token can name a field: a name or a keyword (Hugging Face's names)."""
         return tok.kind == NAME or tok.kind in KEYWORDS
 
-    def is_field_keyword(self, tok: Token) -> bool:
-        """Whether `tok` (the next token) is a keyword that names a field in a method."""
-        return (self.in_function and tok.kind in _FIELD_KEYWORDS
+    def is_field_keyword(self, tok: Token, statement: bool = False) -> bool:
+        """Whether `tok` (the next token) is a keyword that names a field in a method, where
+        an expression (or, with `statement`, a statement) starts."""
+        taken = _EXPRESSION_KEYWORDS | (_STATEMENT_KEYWORDS if statement else frozenset())
+        return (self.in_function and tok.kind in KEYWORDS and tok.kind not in taken
                 and self.peek(1).kind in _NAME_FOLLOWERS)
 
     def parse_tensor_field(self) -> Field:
@@ -373,7 +377,7 @@ class _Parser:
     def parse_statement(self) -> Stmt:
         """Parses one statement of the host program or of a function body."""
         tok = self.peek()
-        if tok.kind in _MISPLACED_DECLARATION and not self.is_field_keyword(tok):
+        if tok.kind in _MISPLACED_DECLARATION and not self.is_field_keyword(tok, True):
             raise CompileError(tok.loc, _MISPLACED_DECLARATION[tok.kind])
         if tok.kind == "let":
             return self.parse_let()

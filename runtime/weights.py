@@ -74,7 +74,7 @@ class NameMap:
             hits = [n for n, f in zip(out, state) if _has_parts(n, entry) or _has_parts(f, entry)]
             if not hits:
                 raise UserError(f"transpose names '{entry}', which no tensor of the file has"
-                                + did_you_mean(entry, [*state, *out]))
+                                + did_you_mean(entry, _tails([*state, *out])))
             for n in hits:
                 if out[n].dim() != 2:
                     raise UserError(f"transpose: '{n}' has {out[n].dim()} dimensions; only "
@@ -86,6 +86,12 @@ class NameMap:
 def _replace_parts(name: str, old: str, new: str) -> str:
     """`name` with each run of whole `.`-delimited parts equal to `old` replaced by `new`."""
     return re.sub(rf"(?<![^.]){re.escape(old)}(?![^.])", new, name)
+
+
+def _tails(names: Sequence[str]) -> set[str]:
+    """Every run of parts that ends a name (`c_fc.weight` of `h.0.mlp.c_fc.weight`)."""
+    return {".".join(parts[i:]) for n in names for parts in [n.split(".")]
+            for i in range(len(parts))}
 
 
 def _has_parts(name: str, entry: str) -> bool:
