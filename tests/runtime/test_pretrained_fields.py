@@ -184,15 +184,18 @@ write("out.safetensors", y=m(reshape(cast(arange(64), f32), [2, 32]) / 64.0))
 
 def test_mismatch_names_the_closest_on_both_sides(tmp_path: Path,
                                                   gpt2: tuple[object, Path]) -> None:
-    """Without `prefix`, every name misses; the error pairs each with its nearest."""
+    """A field named otherwise than in the file: the error pairs each missing name with
+    the nearest in the file, and each extra one with the nearest in the model."""
     _, path = gpt2
-    out = failure(tmp_path, GPT2_HEAD + f"""\
+    source = GPT2_HEAD.replace("ln_f", "ln_final") + f"""\
 let m = GPT2(50, 32, 16)
 load_weights(m, "{path}")
-""", "g.m")
-    assert "g.m:14:1: error: " in out
-    assert "weight 'transformer.wte.weight' is missing from the file" not in out
-    assert "(closest in the model: 'transformer.ln_f.bias')" in out or "closest" in out
+"""
+    out = failure(tmp_path, source, "g.m")
+    assert ("g.m:14:1: error: weight 'transformer.ln_final.weight' is missing from the file "
+            "(closest in the file: 'transformer.ln_f.weight')") in out
+    assert ("the file has a weight 'transformer.h.0.ln_1.weight' that the model does not have "
+            "(closest in the model: 'transformer.ln_final.weight')") in out
 
 
 def test_wrong_transpose_name_is_a_located_error(tmp_path: Path,
