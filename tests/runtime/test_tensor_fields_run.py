@@ -104,3 +104,25 @@ let m = M()
 load_weights(m.act, "w.safetensors")
 """, "f.m")
     assert "f.m:7:1: error: load_weights: the model has no field 'act' with parameters" in out
+
+
+def test_quantize_keeps_a_tie_one_tensor(tmp_path: Path) -> None:
+    """An embedding tied to the head it feeds: quantize makes one int8 tensor of the two,
+    saved once and tied again by load_model."""
+    out = run_both(tmp_path, """\
+model T() {
+    wte = Embedding(5, 4)
+    lm_head = Linear(4, 5, bias=false)
+    tie lm_head.weight = wte.weight
+    fn forward(ids: i64[N]) -> f32[N, 5] { return lm_head(wte(ids)) }
+}
+seed(0)
+let t = T()
+let q = quantize(t, "int8")
+save(q, "q.mpk")
+let ids = tensor([1, 2, 4])
+print(max(abs(q(ids) - t(ids))) < 0.1, max(abs(load_model("q.mpk")(ids) - q(ids))))
+""")
+    assert out.split() == ["True", "0.0"], out
+    _, tensors, _ = load_package(str(tmp_path / "q.mpk"))
+    assert "lm_head.weight" not in tensors and tensors["wte.weight"].dtype == torch.int8
