@@ -325,7 +325,8 @@ def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: L
     """Fills a model, or one field of it (`net.body`), from a weights file."""
     target, props = a["model"], weight_options(a, locs)
     if isinstance(target, FieldPath):
-        target, props["field"] = target.owner, StringAttr(target.path)
+        props["field"] = StringAttr(target.path)
+        target = target.owner
     operands = {"model": model_arg(em, target, locs["model"]).ssa,
                 "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
     em.insert(host.LoadWeightsOp.create(operands=list(operands.values()), properties=props), loc)

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import Emitter
+from mlang.frontend.scopes import Scope
 from mlang.frontend.typecheck import declared_type
 from mlang.frontend.types import TensorT, from_ir_type
 from mlang.frontend.values import (
     Dyn, LayerSpec, Static, StaticValue, SubModel, TensorField, Value,
 )
-from mlang.frontend.scopes import Scope
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.shapes import fmt_shape
 
@@ -36,7 +36,7 @@ def tensor_field(f: ast.Field, scope: Scope, evaluate: Evaluate, path: str) -> T
     assert f.type is not None  # the parser requires the type of a tensor field
     t = declared_type(f.type, {}, scope)
     assert isinstance(t, TensorT)
-    if not all(isinstance(d, int) for d in t.shape):
+    if t.shape is None or not all(isinstance(d, int) for d in t.shape):
         raise CompileError(f.type.loc, f"{f.kind} '{f.name}' must have sizes known at compile "
                                        f"time (numbers or hyper-parameters), got {t}")
     if t.dtype != "f32":

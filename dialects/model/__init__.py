@@ -17,6 +17,7 @@ from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
 
 Model = Dialect(
     "model",
-    [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS, *HOST_OPS],
+    [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
+     *HOST_OPS],
     [ModelType, DatasetType, StrType, ListType],
 )
