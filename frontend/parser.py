@@ -21,8 +21,9 @@ from mlang.frontend.ast import (
     TupleTypeExpr, TypeExpr, UnaryOp,
 )
 from mlang.frontend.lexer import (
-    EOF, FLOAT, INT, KEYWORDS, NAME, NEWLINE, STRING, Token, decode_source, tokenize,
+    EOF, FLOAT, INT, KEYWORDS, NAME, STRING, Token, decode_source, tokenize,
 )
+from mlang.frontend.token_stream import TERMINATORS, TokenStream
 from mlang.support.diagnostics import CompileError, Loc
 
 T = TypeVar("T")
@@ -45,7 +46,6 @@ _BINARY_PRECEDENCE = {
 
 _LITERALS: dict[str, Callable[..., Expr]] = {INT: IntLit, FLOAT: FloatLit, STRING: StrLit}
 
-_TERMINATORS = (NEWLINE, ";")
 
 # Words that start a model member only where a field name could not stand.
 _TENSOR_FIELDS = ("param", "buffer")
@@ -79,14 +79,6 @@ def parse_file(path: str | Path) -> Program:
     return parse_program(decode_source(data, file), file)
 
 
-def _describe(tok: Token) -> str:
-    """Names a token in a message: `'x'`, or "end of line"."""
-    if tok.kind == NEWLINE:
-        return "end of line"
-    text = tok.text if len(tok.text) <= 24 else tok.text[:21] + "..."
-    return f"'{text}'"
-
-
 def _pipe_call(loc: Loc, arg: Expr, stage: Expr) -> Call:
     """Desugars `arg |> stage`: `f` becomes `f(arg)`, `f(x, k=v)` becomes `f(arg, x, k=v)`."""
     if isinstance(stage, Call):
@@ -101,98 +93,13 @@ def _negate(signs: list[Token], expr: Expr) -> Expr:
     return expr
 
 
-class _Parser:
+class _Parser(TokenStream):
     """The state of one parse: the tokens, the position and whether in a function body."""
 
     def __init__(self, tokens: list[Token], file: str):
-        self.tokens = tokens
-        self.file = file
-        self.pos = 0
+        super().__init__(tokens, file)
         self.in_function = False
         self.loops = 0  # how many loops enclose the statement being parsed
-
-    # ------------------------------------------------------------------ token access
-
-    def peek(self, ahead: int = 0) -> Token:
-        """Returns the token `ahead` places after the current one (EOF past the end)."""
-        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
-
-    def at(self, *kinds: str) -> bool:
-        """Whether the current token is of one of `kinds`."""
-        return self.peek().kind in kinds
-
-    def advance(self) -> Token:
-        """Consumes and returns the current token."""
-        tok = self.peek()
-        if tok.kind != EOF:
-            self.pos += 1
-        return tok
-
-    def accept(self, kind: str) -> bool:
-        """Consumes the current token if it is of `kind`."""
-        if not self.at(kind):
-            return False
-        self.advance()
-        return True
-
-    def expect(self, kind: str, what: str | None = None) -> Token:
-        """Consumes a token of `kind`, or fails saying that `what` was expected."""
-        if not self.at(kind):
-            raise self.error_expected(what or f"'{kind}'")
-        return self.advance()
-
-    def error_expected(self, what: str) -> CompileError:
-        """An error at the current token saying that `what` was expected instead."""
-        tok = self.peek()
-        if tok.kind == EOF:
-            return CompileError(tok.loc, f"unexpected end of file; expected {what}")
-        return CompileError(tok.loc, f"expected {what} but found {_describe(tok)}")
-
-    def skip_newline_before(self, kind: str) -> None:
-        """Lets `kind` (`{` or `else`) start the next line: nothing else can begin there."""
-        if self.at(NEWLINE) and self.peek(1).kind == kind:
-            self.advance()
-
-    def skip_terminators(self) -> None:
-        """Skips newlines and semicolons."""
-        while self.at(*_TERMINATORS):
-            self.advance()
-
-    def end_statement(self) -> None:
-        """Requires the end of a statement: a terminator, `}` or the end of the file."""
-        if self.at("}", EOF):
-            return
-        if not self.at(*_TERMINATORS):
-            if self.at(".."):
-                raise CompileError(
-                    self.peek().loc, "a range 'lo..hi' is only allowed after 'for NAME in'"
-                )
-            raise self.error_expected("a newline or ';'")
-        self.skip_terminators()
-
-    def parse_comma_list(
-        self, close: str, parse_item: Callable[[], T], nonempty: bool = False
-    ) -> tuple[T, ...]:
-        """Parses `item, item, ...` and the `close` bracket; a trailing comma is allowed."""
-        items: list[T] = []
-        if nonempty or not self.at(close):
-            items.append(parse_item())
-            while self.accept(",") and not self.at(close):
-                items.append(parse_item())
-        self.expect(close, f"',' or '{close}'")
-        return tuple(items)
-
-    def parse_braced(self, parse_member: Callable[[], T]) -> tuple[T, ...]:
-        """Parses `{ member; member ... }`, members separated by newlines or `;`."""
-        self.skip_newline_before("{")
-        self.expect("{")
-        members: list[T] = []
-        self.skip_terminators()
-        while not self.at("}", EOF):
-            members.append(parse_member())
-            self.end_statement()
-        self.expect("}")
-        return tuple(members)
 
     # ------------------------------------------------------------------ declarations
 
@@ -446,7 +353,7 @@ class _Parser:
         tok = self.expect("return")
         if not self.in_function:
             raise CompileError(tok.loc, "'return' outside a function")
-        if self.at(*_TERMINATORS, "}", EOF):
+        if self.at(*TERMINATORS, "}", EOF):
             return Return(tok.loc, None)
         return Return(tok.loc, self.parse_expr())
 
