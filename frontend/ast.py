@@ -273,11 +273,25 @@ class Param:
 
 @dataclass(frozen=True)
 class Field:
-    """`name = LAYER-EXPRESSION` inside a model body."""
+    """`name = LAYER-EXPRESSION` inside a model body, or a raw tensor field
+    `param name: TYPE = INIT` / `buffer name: TYPE = INIT` (`kind` "param" or "buffer",
+    `value` the initialiser)."""
 
     loc: Loc
     name: str
     value: Expr
+    kind: str = "field"
+    type: TensorTypeExpr | None = None
+
+
+@dataclass(frozen=True)
+class Tie:
+    """`tie A = B` in a model body: parameter path `target` is the same tensor as `source`."""
+
+    loc: Loc
+    target: str
+    source: str
+    source_loc: Loc
 
 
 @dataclass(frozen=True)
@@ -301,6 +315,7 @@ class ModelDecl:
     fields: tuple[Field, ...]
     methods: tuple[FnDecl, ...]
     stages: tuple[Expr, ...] | None = None
+    ties: tuple[Tie, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from mlang.frontend.models import method_names, no_method
 from mlang.frontend.operators import BINARY_NAMES, emit_binary, emit_unary
 from mlang.frontend.scopes import Frame, unknown_name
 from mlang.frontend.tensor_functions import matmul, slice_items
+from mlang.frontend.tensor_fields import read_field, read_member
 from mlang.frontend.types import (
     INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
 )
@@ -71,7 +72,7 @@ class ExpressionGen(IRGenBase):
         value = frame.scope.lookup(e.id)
         if value is None:
             raise CompileError(e.loc, unknown_name(e.id, frame.scope.visible()))
-        return value
+        return read_field(frame.em, value, e.loc)
 
     def binop(self, e: ast.BinOp, frame: Frame) -> Value:
         """A binary operator."""
@@ -103,6 +104,8 @@ class ExpressionGen(IRGenBase):
             if e.name in method_names(sub.decl):
                 return MethodRef(owner, e.name)
             raise no_member(sub, e)
+        if (param := read_member(frame.em, owner, e.name, e.loc)) is not None:
+            return param
         if isinstance(owner, SubModel):
             if e.name in owner.fields:
                 return owner.fields[e.name]

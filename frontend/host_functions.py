@@ -22,7 +22,8 @@ from mlang.frontend.types import (
     BOOL, FLOAT, FLOAT_DTYPES, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, ScalarT,
     TensorT, TupleT, ir_type,
 )
-from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
+from mlang.frontend.values import Dyn, FieldPath, Seq, Static, StaticValue, Value, describe
+from mlang.frontend.weight_options import WEIGHT_OPTIONS, weight_options
 from mlang.support.diagnostics import CompileError, Loc
 from mlang.support.language_options import (
     BUILTIN_DATASETS, BUILTIN_FEATURES, EXPORT_FORMATS, LOSSES, METRICS, OPTIMIZERS, PRECISIONS,
@@ -354,12 +355,17 @@ def emit_load_model(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc
     return _call(em, host.LoadModelOp, {"path": path.ssa}, ModelT(None), loc)
 
 
-@host_function(Signature.of("load_weights", "model", "path"))
+@host_function(Signature.of("load_weights", "model", "path", *WEIGHT_OPTIONS))
 def emit_load_weights(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
-    """Fills a model from a weights file."""
-    operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
+    """Fills a model, or one field of it (`net.body`), from a weights file."""
+    target, props = a["model"], weight_options(a, locs)
+    if isinstance(target, FieldPath):
+        props["field"] = StringAttr(target.path)
+        target = target.owner
+    operands = {"model": model_arg(em, target, locs["model"]).ssa,
                 "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
-    return _call(em, host.LoadWeightsOp, operands, None, loc)
+    em.insert(host.LoadWeightsOp.create(operands=list(operands.values()), properties=props), loc)
+    return Static(None)
 
 
 @host_function(Signature.of("file_size", "path"))

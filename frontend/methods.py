@@ -24,7 +24,7 @@ from mlang.frontend.typecheck import declared_type, resolve_dim, value_type
 from mlang.frontend.types import SCALAR_TENSORS, ModelT, ScalarT, TensorT, TupleT, ir_type
 from mlang.frontend.values import (
     BuiltinRef, Dyn, Field, FieldPath, FnRef, LayerList, LayerSpec, MethodRef, Seq,
-    StaticValue, SubModel, Value, describe,
+    StaticValue, SubModel, TensorField, Value, describe,
 )
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -143,6 +143,9 @@ class MethodGen(IRGenBase):
                      else [stages_input(f.fields.values(), e.loc, rank)])
         elif isinstance(f, LayerSpec):
             scope, types = info.scope, [field_input(f, e.loc, rank)]
+        elif isinstance(f, TensorField):
+            raise CompileError(e.loc, f"'{fp.path}' is a {f.kind}, a tensor: it cannot be "
+                                      "called")
         else:
             raise CompileError(e.loc, f"'{fp.path}' is a list of layers: call one of them "
                                       "inside a method")
@@ -245,6 +248,8 @@ def field_input(f: Field, loc: Loc, rank: int = 2) -> ast.TypeExpr | None:
         return field_input(f.items[0], loc, rank) if f.items else None
     if isinstance(f, SubModel):
         return sub_model_input(f, loc, rank)
+    if isinstance(f, TensorField):
+        return None
     leading = ("N", *(f"D{i}" for i in range(1, rank - 1)))
     table: dict[str, Callable[[], ast.TypeExpr]] = {
         "Linear": lambda: t("f32", *leading, f.int_arg("in")),

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, TensorType, f64, i64
+from xdsl.dialects.builtin import (
+    FloatAttr, IntegerAttr, StringAttr, TensorType, UnitAttr, f64, i64,
+)
 from xdsl.ir import Attribute, Block
 
-from mlang.dialects.model.structure import DefOp, InstantiateOp, ParamOp
+from mlang.dialects.model.structure import BUFFER_ATTR, DefOp, InstantiateOp, ParamOp, TieOp
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
@@ -20,10 +22,11 @@ from mlang.frontend.layers import layer_params, make_layer
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
 from mlang.frontend.typecheck import specialised_name
-from mlang.frontend.types import ModelT, TensorT, ir_type
+from mlang.frontend.tensor_fields import tensor_field
+from mlang.frontend.types import ModelT, TensorT, from_ir_type, ir_type
 from mlang.frontend.values import (
     BuiltinRef, DType, Field, LayerList, LayerSpec, ModelClass, Static, StaticValue, SubModel,
-    Value, describe,
+    TensorField, Value, describe,
 )
 from mlang.support.diagnostics import CompileError, Loc, did_you_mean
 
@@ -90,10 +93,13 @@ class ModelGen(IRGenBase):
                     if self.is_layer_stage(stage, scope):
                         out[str(i)] = self.field(stage, scope, join(prefix, str(i)))
                 return out
+            const = Frame(ConstEmitter(Block(), True), scope)
             for f in decl.fields:
                 if f.name in out:
                     raise CompileError(f.loc, f"field '{f.name}' is declared twice")
-                out[f.name] = self.field(f.value, scope, join(prefix, f.name))
+                path = join(prefix, f.name)
+                out[f.name] = self.field(f.value, scope, path) if f.kind == "field" else \
+                    tensor_field(f, scope, lambda e: self.expr(e, const), path)
             return out
         finally:
             self.expanding.pop()
@@ -140,16 +146,33 @@ class ModelGen(IRGenBase):
         return LayerList(items, path)
 
     def declare_params(self, info: ModelInfo) -> None:
-        """Adds a `model.param` for every parameter of every layer, in field order."""
-        for spec in walk_layers(info.fields.values()):
-            for p in layer_params(spec):
-                name = f"{spec.path}.{p.suffix}"
-                t = ir_type(TensorT("f32", p.shape))
-                assert isinstance(t, TensorType)
-                op = ParamOp(name, t, p.init, p.scale)
-                op.location = ir_location(spec.loc)
-                info.definition.body.block.add_op(op)
-                info.params[name] = (p.init, t)
+        """Adds a `model.param` for every parameter of every layer and every tensor field,
+        in field order, then a `model.tie` for every tie."""
+        for f in walk_layers(info.fields.values()):
+            if isinstance(f, TensorField):
+                self.declare_param(info, f.path, f.type, f.init, f.scale, f.loc,
+                                   f.kind == "buffer")
+                continue
+            for p in layer_params(f):
+                self.declare_param(info, f"{f.path}.{p.suffix}", TensorT("f32", p.shape),
+                                   p.init, p.scale, f.loc)
+        for tie, prefix in walk_ties(info.decl, info.fields, ""):
+            op = TieOp(*check_tie(tie, prefix, info.params))
+            op.location = ir_location(tie.loc)
+            info.definition.body.block.add_op(op)
+
+    @staticmethod
+    def declare_param(info: ModelInfo, name: str, t: TensorT, init: str, scale: float,
+                      loc: Loc, buffer: bool = False) -> None:
+        """Adds one `model.param`."""
+        ir = ir_type(t)
+        assert isinstance(ir, TensorType)
+        op = ParamOp(name, ir, init, scale)
+        if buffer:
+            op.attributes[BUFFER_ATTR] = UnitAttr()
+        op.location = ir_location(loc)
+        info.definition.body.block.add_op(op)
+        info.params[name] = (init, ir)
 
 
 def method_names(decl: ast.ModelDecl) -> set[str]:
@@ -180,10 +203,42 @@ def makes_field(value: Value | None) -> bool:
         value.name in LAYER_SIGNATURES or value.name == "repeat"))
 
 
-def walk_layers(fields: Iterable[Field]) -> Iterator[LayerSpec]:
-    """Every built-in layer among the fields, depth first, in declaration order."""
+def walk_ties(decl: ast.ModelDecl, fields: dict[str, Field],
+              prefix: str) -> Iterator[tuple[ast.Tie, str]]:
+    """Every `tie` of a model and of its sub-models, with the path of the model it is in."""
+    for tie in decl.ties:
+        yield tie, prefix
+    for name, f in fields.items():
+        items = f.items if isinstance(f, LayerList) else (f,)
+        for i, item in enumerate(items):
+            if isinstance(item, SubModel):
+                where = f"{name}.{i}" if isinstance(f, LayerList) else name
+                yield from walk_ties(item.decl, item.fields, join(prefix, where))
+
+
+def check_tie(tie: ast.Tie, prefix: str,
+              params: dict[str, tuple[str, TensorType]]) -> tuple[str, str]:
+    """The full names a tie joins, each a parameter, both of one shape."""
+    target, source = join(prefix, tie.target), join(prefix, tie.source)
+    for name, written, loc in ((target, tie.target, tie.loc), (source, tie.source,
+                                                                tie.source_loc)):
+        if name not in params:
+            visible = [p.removeprefix(f"{prefix}.") for p in params if p.startswith(prefix)]
+            raise CompileError(loc, f"tie: no parameter '{written}'"
+                               + did_you_mean(written, visible))
+    (_, want), (_, have) = params[target], params[source]
+    if want != have:
+        raise CompileError(tie.loc, f"tie: '{tie.target}' is {from_ir_type(want)} but "
+                                    f"'{tie.source}' is {from_ir_type(have)}; a tie joins "
+                                    "parameters of one shape")
+    return target, source
+
+
+def walk_layers(fields: Iterable[Field]) -> Iterator[LayerSpec | TensorField]:
+    """Every built-in layer and tensor field among the fields, depth first, in
+    declaration order."""
     for f in fields:
-        if isinstance(f, LayerSpec):
+        if isinstance(f, (LayerSpec, TensorField)):
             yield f
         elif isinstance(f, SubModel):
             yield from walk_layers(f.fields.values())

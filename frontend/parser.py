@@ -17,12 +17,13 @@ from typing import TypeVar, cast
 from mlang.frontend.ast import (
     Assign, Attribute, BinOp, BoolLit, Call, Dim, Expr, ExprStmt, Field, FloatLit, FnDecl, For,
     If, Import, IntLit, Item, Jump, Keyword, Let, ListLit, ModelDecl, Name, Param, Program, Range,
-    Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, TupleLit,
+    Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, Tie, TupleLit,
     TupleTypeExpr, TypeExpr, UnaryOp,
 )
 from mlang.frontend.lexer import (
-    EOF, FLOAT, INT, NAME, NEWLINE, STRING, Token, decode_source, tokenize,
+    EOF, FLOAT, INT, KEYWORDS, NAME, STRING, Token, decode_source, tokenize,
 )
+from mlang.frontend.token_stream import TERMINATORS, TokenStream
 from mlang.support.diagnostics import CompileError, Loc
 
 T = TypeVar("T")
@@ -45,7 +46,16 @@ _BINARY_PRECEDENCE = {
 
 _LITERALS: dict[str, Callable[..., Expr]] = {INT: IntLit, FLOAT: FloatLit, STRING: StrLit}
 
-_TERMINATORS = (NEWLINE, ";")
+
+# Words that start a model member only where a field name could not stand.
+_TENSOR_FIELDS = ("param", "buffer")
+
+# Keywords that also read as a name in a method, where a field may carry them (`model(x)`,
+# `in.weight`): followed by one of `_NAME_FOLLOWERS` where an expression starts, they cannot
+# begin anything else. At the start of a statement only those that begin no statement do.
+_NAME_FOLLOWERS = ("(", ".", "[")
+_EXPRESSION_KEYWORDS = frozenset(("true", "false", "not"))
+_STATEMENT_KEYWORDS = frozenset(("let", "for", "if", "else", "return", "break", "continue"))
 
 _MISPLACED_DECLARATION = {
     "model": "'model' is only allowed at the top level",
@@ -69,14 +79,6 @@ def parse_file(path: str | Path) -> Program:
     return parse_program(decode_source(data, file), file)
 
 
-def _describe(tok: Token) -> str:
-    """Names a token in a message: `'x'`, or "end of line"."""
-    if tok.kind == NEWLINE:
-        return "end of line"
-    text = tok.text if len(tok.text) <= 24 else tok.text[:21] + "..."
-    return f"'{text}'"
-
-
 def _pipe_call(loc: Loc, arg: Expr, stage: Expr) -> Call:
     """Desugars `arg |> stage`: `f` becomes `f(arg)`, `f(x, k=v)` becomes `f(arg, x, k=v)`."""
     if isinstance(stage, Call):
@@ -91,98 +93,13 @@ def _negate(signs: list[Token], expr: Expr) -> Expr:
     return expr
 
 
-class _Parser:
+class _Parser(TokenStream):
     """The state of one parse: the tokens, the position and whether in a function body."""
 
     def __init__(self, tokens: list[Token], file: str):
-        self.tokens = tokens
-        self.file = file
-        self.pos = 0
+        super().__init__(tokens, file)
         self.in_function = False
         self.loops = 0  # how many loops enclose the statement being parsed
-
-    # ------------------------------------------------------------------ token access
-
-    def peek(self, ahead: int = 0) -> Token:
-        """Returns the token `ahead` places after the current one (EOF past the end)."""
-        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
-
-    def at(self, *kinds: str) -> bool:
-        """Whether the current token is of one of `kinds`."""
-        return self.peek().kind in kinds
-
-    def advance(self) -> Token:
-        """Consumes and returns the current token."""
-        tok = self.peek()
-        if tok.kind != EOF:
-            self.pos += 1
-        return tok
-
-    def accept(self, kind: str) -> bool:
-        """Consumes the current token if it is of `kind`."""
-        if not self.at(kind):
-            return False
-        self.advance()
-        return True
-
-    def expect(self, kind: str, what: str | None = None) -> Token:
-        """Consumes a token of `kind`, or fails saying that `what` was expected."""
-        if not self.at(kind):
-            raise self.error_expected(what or f"'{kind}'")
-        return self.advance()
-
-    def error_expected(self, what: str) -> CompileError:
-        """An error at the current token saying that `what` was expected instead."""
-        tok = self.peek()
-        if tok.kind == EOF:
-            return CompileError(tok.loc, f"unexpected end of file; expected {what}")
-        return CompileError(tok.loc, f"expected {what} but found {_describe(tok)}")
-
-    def skip_newline_before(self, kind: str) -> None:
-        """Lets `kind` (`{` or `else`) start the next line: nothing else can begin there."""
-        if self.at(NEWLINE) and self.peek(1).kind == kind:
-            self.advance()
-
-    def skip_terminators(self) -> None:
-        """Skips newlines and semicolons."""
-        while self.at(*_TERMINATORS):
-            self.advance()
-
-    def end_statement(self) -> None:
-        """Requires the end of a statement: a terminator, `}` or the end of the file."""
-        if self.at("}", EOF):
-            return
-        if not self.at(*_TERMINATORS):
-            if self.at(".."):
-                raise CompileError(
-                    self.peek().loc, "a range 'lo..hi' is only allowed after 'for NAME in'"
-                )
-            raise self.error_expected("a newline or ';'")
-        self.skip_terminators()
-
-    def parse_comma_list(
-        self, close: str, parse_item: Callable[[], T], nonempty: bool = False
-    ) -> tuple[T, ...]:
-        """Parses `item, item, ...` and the `close` bracket; a trailing comma is allowed."""
-        items: list[T] = []
-        if nonempty or not self.at(close):
-            items.append(parse_item())
-            while self.accept(",") and not self.at(close):
-                items.append(parse_item())
-        self.expect(close, f"',' or '{close}'")
-        return tuple(items)
-
-    def parse_braced(self, parse_member: Callable[[], T]) -> tuple[T, ...]:
-        """Parses `{ member; member ... }`, members separated by newlines or `;`."""
-        self.skip_newline_before("{")
-        self.expect("{")
-        members: list[T] = []
-        self.skip_terminators()
-        while not self.at("}", EOF):
-            members.append(parse_member())
-            self.end_statement()
-        self.expect("}")
-        return tuple(members)
 
     # ------------------------------------------------------------------ declarations
 
@@ -221,8 +138,9 @@ class _Parser:
         members = self.parse_braced(self.parse_model_member)
         fields = tuple(m for m in members if isinstance(m, Field))
         methods = tuple(m for m in members if isinstance(m, FnDecl))
+        ties = tuple(m for m in members if isinstance(m, Tie))
         reject_duplicates(methods, "method")
-        return ModelDecl(tok.loc, name, hparams, fields, methods)
+        return ModelDecl(tok.loc, name, hparams, fields, methods, ties=ties)
 
     def parse_stages(self) -> tuple[Expr, ...]:
         """Parses the operands of a sequential model's `|>` chain, without desugaring."""
@@ -231,15 +149,72 @@ class _Parser:
             stages.append(self.parse_binary(_OR))
         return tuple(stages)
 
-    def parse_model_member(self) -> Field | FnDecl:
-        """Parses a field `NAME = EXPR` or a method `fn ...` of a model body."""
-        if self.at("fn"):
+    def parse_model_member(self) -> Field | FnDecl | Tie:
+        """Parses a field `NAME = EXPR` (NAME may be a keyword), a tensor field
+        `param NAME: TYPE = EXPR` or `buffer ...`, a `tie A = B` or a method `fn ...`."""
+        if self.at("fn") and self.peek(1).kind != "=":
             return self.parse_fn()
-        if not (self.at(NAME) and self.peek(1).kind == "="):
-            raise self.error_expected("a field 'NAME = ...' or a method 'fn ...'")
+        if self.is_field_name(self.peek()) and self.peek(1).kind == "=":
+            name = self.advance()
+            self.advance()
+            return Field(name.loc, name.text, self.parse_expr())
+        word = self.peek()
+        if word.kind == NAME and word.text in _TENSOR_FIELDS and self.is_field_name(self.peek(1)):
+            return self.parse_tensor_field()
+        if word.kind == NAME and word.text == "tie" and self.is_field_name(self.peek(1)):
+            return self.parse_tie()
+        raise self.error_expected("a field 'NAME = ...' or a method 'fn ...'")
+
+    @staticmethod
+    def is_field_name(tok: Token) -> bool:
+        """Whether a token can name a field: a name or a keyword (Hugging Face's names)."""
+        return tok.kind == NAME or tok.kind in KEYWORDS
+
+    def is_field_keyword(self, tok: Token, statement: bool = False) -> bool:
+        """Whether `tok` (the next token) is a keyword that names a field in a method, where
+        an expression (or, with `statement`, a statement) starts."""
+        taken = _EXPRESSION_KEYWORDS | (_STATEMENT_KEYWORDS if statement else frozenset())
+        return (self.in_function and tok.kind in KEYWORDS and tok.kind not in taken
+                and self.peek(1).kind in _NAME_FOLLOWERS)
+
+    def parse_tensor_field(self) -> Field:
+        """Parses `param NAME: TYPE = EXPR` or `buffer NAME: TYPE = EXPR`."""
+        word = self.advance()
         name = self.advance()
-        self.advance()
-        return Field(name.loc, name.text, self.parse_expr())
+        self.expect(":", f"':' and the tensor type of {word.text} '{name.text}'")
+        type_ = self.parse_type()
+        if not isinstance(type_, TensorTypeExpr):
+            raise CompileError(type_.loc, f"{word.text} '{name.text}' must have a tensor type "
+                                          "such as f32[4, 8]")
+        if not self.accept("="):
+            raise CompileError(name.loc, f"{word.text} '{name.text}' needs an initialiser: "
+                                         f"{word.text} {name.text}: TYPE = zeros([...])")
+        return Field(name.loc, name.text, self.parse_expr(), word.text, type_)
+
+    def parse_tie(self) -> Tie:
+        """Parses `tie A = B`, each a dotted parameter path (`lm_head.weight`)."""
+        tok = self.advance()
+        target = self.parse_path()
+        self.expect("=", "'=' in 'tie A = B'")
+        source_loc = self.peek().loc
+        if not self.is_field_name(self.peek()):
+            raise self.error_expected("a parameter path such as wte.weight")
+        return Tie(tok.loc, target, self.parse_path(), source_loc)
+
+    def parse_path(self) -> str:
+        """Parses a parameter path `a.b.0.c` (or `a.b[0].c`) as its dotted text."""
+        parts = [self.advance().text]
+        while self.at(".", "["):
+            if self.accept("["):
+                parts.append(self.expect(INT, "an index").text)
+                self.expect("]")
+                continue
+            self.advance()
+            tok = self.peek()
+            if not (self.is_field_name(tok) or tok.kind == INT):
+                raise self.error_expected("a field name after '.'")
+            parts.append(self.advance().text)
+        return ".".join(parts)
 
     def parse_fn(self) -> FnDecl:
         """Parses `fn NAME(PARAMS) -> TYPE { BODY }`; the result type is optional."""
@@ -309,7 +284,7 @@ class _Parser:
     def parse_statement(self) -> Stmt:
         """Parses one statement of the host program or of a function body."""
         tok = self.peek()
-        if tok.kind in _MISPLACED_DECLARATION:
+        if tok.kind in _MISPLACED_DECLARATION and not self.is_field_keyword(tok, True):
             raise CompileError(tok.loc, _MISPLACED_DECLARATION[tok.kind])
         if tok.kind == "let":
             return self.parse_let()
@@ -378,7 +353,7 @@ class _Parser:
         tok = self.expect("return")
         if not self.in_function:
             raise CompileError(tok.loc, "'return' outside a function")
-        if self.at(*_TERMINATORS, "}", EOF):
+        if self.at(*TERMINATORS, "}", EOF):
             return Return(tok.loc, None)
         return Return(tok.loc, self.parse_expr())
 
@@ -468,7 +443,9 @@ class _Parser:
                 args, kwargs = self.parse_call_arguments()
                 expr = Call(start, expr, args, kwargs)
             elif self.accept("."):
-                expr = Attribute(start, expr, self.expect(NAME, "a field name after '.'").text)
+                if not self.is_field_name(self.peek()):
+                    raise self.error_expected("a field name after '.'")
+                expr = Attribute(start, expr, self.advance().text)
             elif self.accept("["):
                 items = self.parse_comma_list("]", self.parse_subscript_item, nonempty=True)
                 expr = Subscript(start, expr, items)
@@ -522,14 +499,24 @@ class _Parser:
             return _LITERALS[tok.kind](self.advance().loc, tok.value)
         if tok.kind in ("true", "false"):
             return BoolLit(self.advance().loc, tok.kind == "true")
-        if tok.kind == NAME:
+        if tok.kind == NAME or self.is_field_keyword(tok):
             return Name(self.advance().loc, tok.text)
         if tok.kind == "[":
             self.advance()
             return ListLit(tok.loc, self.parse_comma_list("]", self.parse_expr))
         if tok.kind == "(":
             return self.parse_parenthesized(self.parse_expr, TupleLit)
+        if tok.kind == "{":
+            self.advance()
+            return TupleLit(tok.loc, self.parse_comma_list("}", self.parse_dict_entry))
         raise self.error_expected("an expression")
+
+    def parse_dict_entry(self) -> Expr:
+        """Parses `KEY: VALUE` of a dictionary literal `{K: V, ...}`, which stands for the
+        tuple of its (key, value) pairs (what `load_weights`'s `rename` takes)."""
+        key = self.parse_expr()
+        self.expect(":", "':' after a dictionary key")
+        return TupleLit(key.loc, (key, self.parse_expr()))
 
     def parse_parenthesized(
         self, parse_item: Callable[[], T], make_tuple: Callable[[Loc, tuple[T, ...]], T]

@@ -99,7 +99,11 @@ class ModelChecker:
         for f in decl.fields:
             if f.name in fields:
                 raise CompileError(f.loc, f"field '{f.name}' is declared twice")
-            fields[f.name] = self.field(f.value, fields_scope)
+            if f.kind == "field":
+                fields[f.name] = self.field(f.value, fields_scope)
+                continue
+            self.expr(f.value, fields_scope)
+            fields[f.name] = None
         model = {**hparams, **{m.name: m for m in decl.methods}, **fields}
         names = self.globals.inner(model)
         if decl.stages is not None:

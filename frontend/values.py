@@ -102,7 +102,20 @@ class LayerList:
     path: str
 
 
-Field = LayerSpec | SubModel | LayerList
+@dataclass(frozen=True)
+class TensorField:
+    """A `param` (trainable) or `buffer` (saved, not trained) field: one tensor of the
+    model at `path`, drawn by `init` ("zeros", "ones", "full", "normal") with `scale`."""
+
+    kind: str
+    path: str
+    type: TensorT
+    init: str
+    scale: float
+    loc: Loc
+
+
+Field = LayerSpec | SubModel | LayerList | TensorField
 
 
 @dataclass(frozen=True)
@@ -147,7 +160,7 @@ class BuiltinRef:
 
 
 Value: TypeAlias = (Static | Dyn[MType] | Seq | LayerSpec | SubModel | LayerList | ModelClass
-                    | FnRef | MethodRef | FieldPath | BuiltinRef)
+                    | FnRef | MethodRef | FieldPath | BuiltinRef | TensorField)
 
 
 def is_tensor(v: Value | None) -> TypeGuard[Dyn[TensorT]]:
@@ -194,4 +207,6 @@ def describe(v: Value) -> str:
         return f"method {v.name}"
     if isinstance(v, FieldPath):
         return f"field {v.path} of a model"
+    if isinstance(v, TensorField):
+        return f"{v.kind} {v.path}"
     return f"built-in {v.name}"

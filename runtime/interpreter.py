@@ -442,8 +442,9 @@ def _load_model(it: Interpreter, op: Operation, args: Args) -> object:
 
 
 @handles(host.LoadWeightsOp)
-def _load_weights(it: Interpreter, op: Operation, args: Args) -> object:
-    model_io.load_weights(model_value(args[0]), args[1])
+def _load_weights(it: Interpreter, op: host.LoadWeightsOp, args: Args) -> object:
+    model_io.load_weights(model_value(args[0]), args[1], model_io.weight_names(op),
+                          op.field.data if op.field else "", op.lenient is None)
     return None
 
 

@@ -53,7 +53,7 @@ class ModelInstance:
             t = p.param_type
             tensor = init_parameter(p.init.data, tuple(t.get_shape()), p.scale.value.data)
             params[p.sym_name.data] = tensor.to(device)
-        return ModelInstance(definition, compiled, params)
+        return ModelInstance(definition, compiled, tie_parameters(definition, params))
 
     @property
     def name(self) -> str:
@@ -74,8 +74,10 @@ class ModelInstance:
                 for name, f in self.definition.methods.items()}
 
     def parameters(self) -> dict[str, torch.Tensor]:
-        """Parameters by dotted name (`fit` refuses quantized models)."""
-        return self.params
+        """The trainable parameters by dotted name (`fit` refuses quantized models): as
+        PyTorch's `named_parameters`, without buffers and with a tied tensor once."""
+        skipped = self.definition.buffers | set(self.definition.ties)
+        return {name: p for name, p in self.params.items() if name not in skipped}
 
     def call(self, method: str, args: Sequence[object], training: bool = False) -> list[object]:
         """Runs a method after checking its inputs against the method's signature."""
@@ -108,9 +110,20 @@ class ModelInstance:
         return features_as_input(x, self.inputs["forward"])
 
     def parameter_count(self) -> int:
-        """The number of parameters; the scales of int8 weights are not counted."""
-        scales = scale_parameters(self.definition)
-        return sum(p.numel() for name, p in self.params.items() if name not in scales)
+        """The number of parameters, as PyTorch counts them: buffers, a tied tensor's
+        second name and the scales of int8 weights are not counted."""
+        skipped = (scale_parameters(self.definition) | set(self.definition.ties)
+                   | self.definition.buffers)
+        return sum(p.numel() for name, p in self.params.items() if name not in skipped)
+
+
+def tie_parameters(definition: DefOp,
+                   params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`params` with each tied name bound to the tensor of the parameter it is tied to
+    (one tensor object under two names, as PyTorch's tied weights)."""
+    for target, source in definition.ties.items():
+        params[target] = params[source]
+    return params
 
 
 def features_as_input(x: torch.Tensor, inputs: Sequence[Attribute]) -> torch.Tensor:

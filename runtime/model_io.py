@@ -18,17 +18,20 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 from mlang.backends import Backend
 from mlang.backends.reference.functional import DTYPES
 from mlang.dialects import make_context
+from mlang.dialects.model.host import LoadWeightsOp
 from mlang.dialects.model.structure import DefOp, symbol_name
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime.model import ModelInstance, m_dtype
+from mlang.runtime.model import ModelInstance, m_dtype, tie_parameters
 from mlang.runtime.packages import load_package, save_package
-from mlang.runtime.weights import assign_state_dict, read_state_dict
+from mlang.runtime.notes import note
+from mlang.runtime.weights import NameMap, assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES
 
 def save_model(model: ModelInstance, path: str) -> None:
     """Writes `model` as a package at `path`, atomically."""
-    tensors = dict(model.params)
+    # A tied name is the same tensor as its source: written once, tied again on reading.
+    tensors = {n: t for n, t in model.params.items() if n not in model.definition.ties}
     # The loss `fit` used travels along, so that evaluate(metric="loss") means the same
     # after load_model.
     metadata = {"model": model.name, "loss": model.loss_name}
@@ -49,7 +52,9 @@ def load_model(path: str, backend: Backend, device: str) -> ModelInstance:
     loss = metadata.get("loss", "cross_entropy")
     if loss not in LOSSES:
         raise UserError(f"model package '{path}' names an unknown loss {loss!r}")
-    params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params}
+    params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params
+              if p.sym_name.data not in definition.ties}
+    params = tie_parameters(definition, params)
     return ModelInstance(definition, backend.compile(definition), params, loss)
 
 
@@ -97,7 +102,8 @@ def _is_dotted_identifier(symbol: str) -> bool:
 def check_tensors(definition: DefOp, tensors: dict[str, torch.Tensor], path: str) -> None:
     """Refuses tensors that are missing, extra, or of another dtype or shape than the
     parameters that the IR declares, naming the first few."""
-    declared = {p.sym_name.data: p.param_type for p in definition.params}
+    declared = {p.sym_name.data: p.param_type for p in definition.params
+                if p.sym_name.data not in definition.ties}
     problems = [f"it has a tensor {n!r} that the IR does not declare"
                 for n in tensors if n not in declared]
     for name, t in declared.items():
@@ -115,11 +121,35 @@ def check_tensors(definition: DefOp, tensors: dict[str, torch.Tensor], path: str
         raise UserError(f"model package '{path}' does not match its architecture: {listed}")
 
 
-def load_weights(model: ModelInstance, path: str) -> None:
-    """Fills `model`'s parameters from a .safetensors or .pt state dict."""
+def weight_names(op: LoadWeightsOp) -> NameMap:
+    """How a `model.load_weights` maps the file's names to the model's."""
+    rename = {k: v.data for k, v in op.rename.data.items() if isinstance(v, StringAttr)} \
+        if op.rename else {}
+    transpose = [t.data for t in op.transpose.data] if op.transpose else []
+    return NameMap(op.prefix.data if op.prefix else "", rename, transpose)
+
+
+def load_weights(model: ModelInstance, path: str, names: NameMap | None = None,
+                 field: str = "", strict: bool = True) -> None:
+    """Fills `model`'s parameters (those of its field `field`, when given) from a
+    .safetensors or .pt state dict whose names `names` maps to the model's; with `strict`
+    false, fills what matches and reports the rest in one note."""
     if model.quantization is not None:
         raise UserError("load_weights cannot fill a quantized model (its weights are int8): "
                         "load float weights before quantize, or read a saved quantized "
                         "model with load_model")
+    state = (names or NameMap()).apply(read_state_dict(path))
+    params, ties = model.params, model.definition.ties
+    if field:
+        params = {n.removeprefix(f"{field}."): t for n, t in params.items()
+                  if n.startswith(f"{field}.")}
+        if not params:
+            raise UserError(f"load_weights: the model has no field '{field}' with parameters")
+        inner = len(field) + 1
+        ties = {t[inner:]: s[inner:] for t, s in ties.items()
+                if t.startswith(f"{field}.") and s.startswith(f"{field}.")}
     with torch.no_grad():
-        assign_state_dict(model.params, read_state_dict(path))
+        problems = assign_state_dict(params, state, ties, strict)
+    if problems:
+        note(f"load_weights(strict=false) from '{path}' loaded what matched; the rest keeps "
+             "its initialisation: " + "; ".join(problems))

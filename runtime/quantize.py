@@ -24,7 +24,7 @@ from mlang.backends.reference.quantization import quantize_weight
 from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp
 from mlang.runtime.calibration import model_ranges, record
 from mlang.runtime.datasets import Dataset
-from mlang.runtime.model import ModelInstance
+from mlang.runtime.model import ModelInstance, tie_parameters
 from mlang.runtime.summary import LAYERS, layer_table
 from mlang.support.diagnostics import CompileError, InternalError, UserError
 from mlang.support.language_options import QUANT_MODES
@@ -53,7 +53,7 @@ def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Datas
         record(definition, model_ranges(model, definition, calibrate, backend))
     run_pipeline(module, f"quantize{{mode={mode}}},cse")
     module.body.block.detach_op(definition)
-    params = quantized_params(model, definition)
+    params = tie_parameters(definition, quantized_params(model, definition))
     return ModelInstance(definition, backend.compile(definition), params, model.loss_name)
 
 

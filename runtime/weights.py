@@ -6,14 +6,17 @@ Two formats are read: safetensors, and PyTorch `state_dict` files (`.pt`, `.pth`
 
 from __future__ import annotations
 
+import difflib
 import re
 import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import safetensors.torch
 import torch
 
-from mlang.support.diagnostics import UserError
+from mlang.support.diagnostics import UserError, did_you_mean
 
 WEIGHT_SUFFIXES = (".safetensors", ".pt", ".pth")
 
@@ -45,18 +48,86 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     return _checked_state_dict(_read_torch(path), path)
 
 
-def assign_state_dict(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> None:
+@dataclass(frozen=True)
+class NameMap:
+    """How `load_weights` maps a file's names to the model's: `prefix` removed, then
+    `rename` applied (a whole name, or a run of `.`-delimited parts), and the tensors
+    that `transpose` names (by a run of parts, in the file's or the model's naming)
+    transposed."""
+
+    prefix: str = ""
+    rename: Mapping[str, str] = field(default_factory=dict)
+    transpose: Sequence[str] = ()
+
+    def name(self, file_name: str) -> str:
+        """The model's name for a file's tensor name."""
+        name = file_name.removeprefix(self.prefix)
+        for old, new in self.rename.items():
+            name = _replace_parts(name, old, new)
+        return name
+
+    def apply(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The file's tensors under the model's names, those named in `transpose`
+        transposed; a `transpose` entry that names no tensor is an error."""
+        out = {self.name(n): t for n, t in state.items()}
+        for entry in self.transpose:
+            hits = [n for n, f in zip(out, state) if _has_parts(n, entry) or _has_parts(f, entry)]
+            if not hits:
+                raise UserError(f"transpose names '{entry}', which no tensor of the file has"
+                                + did_you_mean(entry, _tails([*state, *out])))
+            for n in hits:
+                if out[n].dim() != 2:
+                    raise UserError(f"transpose: '{n}' has {out[n].dim()} dimensions; only "
+                                    "matrices are transposed")
+                out[n] = out[n].t().contiguous()
+        return out
+
+
+def _replace_parts(name: str, old: str, new: str) -> str:
+    """`name` with each run of whole `.`-delimited parts equal to `old` replaced by `new`."""
+    return re.sub(rf"(?<![^.]){re.escape(old)}(?![^.])", new, name)
+
+
+def _tails(names: Sequence[str]) -> set[str]:
+    """Every run of parts that ends a name (`c_fc.weight` of `h.0.mlp.c_fc.weight`)."""
+    return {".".join(parts[i:]) for n in names for parts in [n.split(".")]
+            for i in range(len(parts))}
+
+
+def _has_parts(name: str, entry: str) -> bool:
+    """Whether `entry` is a run of whole `.`-delimited parts of `name`."""
+    return _replace_parts(name, entry, "") != name
+
+
+def assign_state_dict(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor],
+                      ties: Mapping[str, str] | None = None, strict: bool = True) -> list[str]:
     """Copies `state` into `params` in place; names and shapes must match exactly.
 
-    Nothing is copied unless everything matches. Each value is converted to its
-    parameter's dtype and device.
+    Nothing is copied unless everything matches, or, with `strict` false, what matches is
+    copied and the rest returned as problems. A tied name (`ties`: name -> the name it is
+    the same tensor as) is satisfied by either name in the file. Each value is converted
+    to its parameter's dtype and device.
     """
+    state = _untied(state, ties or {})
     problems = _mismatches(params, state)
-    if problems:
+    if problems and strict:
         raise UserError(_summarise(problems) + _prefix_hint(params, state))
     with torch.no_grad():
         for name, param in params.items():
-            param.copy_(state[name])
+            if name in state and state[name].shape == param.shape:
+                param.copy_(state[name])
+    return problems
+
+
+def _untied(state: dict[str, torch.Tensor], ties: Mapping[str, str]) -> dict[str, torch.Tensor]:
+    """`state` with each tied pair present under both names when the file has one."""
+    out = dict(state)
+    for target, source in ties.items():
+        if target in out and source not in out:
+            out[source] = out[target]
+        elif source in out and target not in out:
+            out[target] = out[source]
+    return out
 
 
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
@@ -122,9 +193,11 @@ def _checked_state_dict(content: object, path: Path) -> dict[str, torch.Tensor]:
 
 def _mismatches(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> list[str]:
     """One sentence per missing, extra, misshapen or complex tensor."""
-    problems = [f"weight '{name}' is missing from the file" for name in params if name not in state]
+    problems = [f"weight '{name}' is missing from the file" + _closest(name, state, "file")
+                for name in params if name not in state]
     problems += [
         f"the file has a weight '{name}' that the model does not have"
+        + _closest(name, params, "model")
         for name in state
         if name not in params
     ]
@@ -141,6 +214,13 @@ def _mismatches(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor])
         if name in state and state[name].is_complex() and not param.is_complex()
     ]
     return problems
+
+
+def _closest(name: str, names: Mapping[str, torch.Tensor], side: str) -> str:
+    """" (closest in the file: 'x')" for the name of `names` nearest to `name`, or ""."""
+    unmatched = [n for n in names if n != name]
+    found = difflib.get_close_matches(name, unmatched, n=1, cutoff=0.6)
+    return f" (closest in the {side}: '{found[0]}')" if found else ""
 
 
 def _prefix_hint(params: dict[str, torch.Tensor], state: dict[str, torch.Tensor]) -> str:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import torch
 
-INIT_KINDS = ("uniform", "normal", "ones", "zeros")
+INIT_KINDS = ("uniform", "normal", "ones", "zeros", "full")
 
 
 def init_parameter(
     kind: str, shape: tuple[int, ...], scale: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:
-    """A new f32 tensor: U(-scale, scale), N(0, scale), ones or zeros (scale unused)."""
+    """A new f32 tensor: U(-scale, scale), N(0, scale), ones, zeros (scale unused) or
+    every element `scale` (full)."""
     if kind == "uniform":
         return torch.empty(shape).uniform_(-scale, scale, generator=generator)
     if kind == "normal":
@@ -25,4 +26,6 @@ def init_parameter(
         return torch.ones(shape)
     if kind == "zeros":
         return torch.zeros(shape)
+    if kind == "full":
+        return torch.full(shape, scale)
     raise ValueError(f"unknown init kind '{kind}'; expected one of {', '.join(INIT_KINDS)}")

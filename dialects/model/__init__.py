@@ -10,11 +10,14 @@ from xdsl.ir import Dialect
 from mlang.dialects.model.functions import FUNCTION_OPS
 from mlang.dialects.model.host import HOST_OPS
 from mlang.dialects.model.layers import LAYER_OPS
-from mlang.dialects.model.structure import CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp
+from mlang.dialects.model.structure import (
+    CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp, TieOp,
+)
 from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
 
 Model = Dialect(
     "model",
-    [DefOp, ParamOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS, *HOST_OPS],
+    [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
+     *HOST_OPS],
     [ModelType, DatasetType, StrType, ListType],
 )

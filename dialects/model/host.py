@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
-    DYNAMIC_INDEX, ArrayAttr, IntegerAttr, StringAttr, TensorType, TupleType, UnitAttr,
-    UnrankedTensorType, f64, i1, i64,
+    DYNAMIC_INDEX, ArrayAttr, DictionaryAttr, IntegerAttr, StringAttr, TensorType, TupleType,
+    UnitAttr, UnrankedTensorType, f64, i1, i64,
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
@@ -493,12 +493,32 @@ class LoadModelOp(IRDLOperation):
 
 @irdl_op_definition
 class LoadWeightsOp(IRDLOperation):
-    """Fills a model from .safetensors or a .pt state dict."""
+    """Fills a model (or its field `field`) from .safetensors or a .pt state dict, the
+    file's names mapped by `prefix`, `rename` and `transpose`; `lenient` is `strict=false`.
+
+    ```
+    model.load_weights %m, %p field "body" prefix "model." rename {h = "blocks"}
+        transpose ["c_attn.weight"] lenient : !model.model<"Net">, !model.str
+    ```
+    """
 
     name = "model.load_weights"
     model = operand_def(ModelType)
     path = operand_def(StrType)
-    assembly_format = host_format(["model", "path"], [], result=False)
+    field = opt_prop_def(StringAttr)
+    prefix = opt_prop_def(StringAttr)
+    rename = opt_prop_def(DictionaryAttr)
+    transpose = opt_prop_def(ArrayAttr[StringAttr])
+    lenient = opt_prop_def(UnitAttr)
+    assembly_format = (
+        "$model `,` $path (`field` $field^)? (`prefix` $prefix^)? (`rename` $rename^)? "
+        "(`transpose` $transpose^)? (`lenient` $lenient^)? attr-dict `:` type($model) `,` "
+        "type($path)")
+
+    def verify_(self) -> None:
+        if self.rename is not None and not all(
+                isinstance(v, StringAttr) for v in self.rename.data.values()):
+            raise VerifyException("model.load_weights: rename maps names to string names")
 
 
 @irdl_op_definition

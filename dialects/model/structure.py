@@ -28,7 +28,7 @@ def symbol_name(ref: SymbolRefAttr) -> str:
     return ".".join([ref.root_reference.data, *(r.data for r in ref.nested_references)])
 
 
-INIT_KINDS = ("uniform", "normal", "ones", "zeros")
+INIT_KINDS = ("uniform", "normal", "ones", "zeros", "full")
 
 
 def _agree(given: Attribute, declared: Attribute) -> bool:
@@ -49,6 +49,7 @@ class DefOp(IRDLOperation):
     ```
     model.def @Classifier_64_10 attributes {source = "Classifier", hparams = {...}} {
       model.param @fc1.weight : tensor<10x64xf32> init "uniform" (1.25e-01 : f64)
+      model.tie @head.weight = @fc1.weight
       func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x10xf32> { ... }
     }
     ```
@@ -73,6 +74,17 @@ class DefOp(IRDLOperation):
         return [op for op in self.body.block.ops if isinstance(op, ParamOp)]
 
     @property
+    def ties(self) -> dict[str, str]:
+        """Each tied parameter's name and the name of the parameter it is the same tensor as."""
+        return {symbol_name(op.target): symbol_name(op.source)
+                for op in self.body.block.ops if isinstance(op, TieOp)}
+
+    @property
+    def buffers(self) -> set[str]:
+        """The names of the parameters declared as buffers (saved, never trained)."""
+        return {p.sym_name.data for p in self.params if BUFFER_ATTR in p.attributes}
+
+    @property
     def methods(self) -> dict[str, func.FuncOp]:
         """The methods by name."""
         return {
@@ -83,11 +95,29 @@ class DefOp(IRDLOperation):
         if "forward" not in self.methods:
             raise VerifyException(f"model.def @{self.sym_name.data} has no 'forward' method")
         for op in self.body.block.ops:
-            if not isinstance(op, (ParamOp, func.FuncOp)):
+            if not isinstance(op, (ParamOp, TieOp, func.FuncOp)):
                 raise VerifyException(
-                    f"model.def may only hold model.param and func.func, not {op.name}"
+                    f"model.def may only hold model.param, model.tie and func.func, not {op.name}"
                 )
         self.verify_param_reads()
+        self.verify_ties()
+
+    def verify_ties(self) -> None:
+        """Each tie joins two declared parameters of one type; a tied parameter is tied
+        once and to a parameter that is itself not tied (one tensor, one owner)."""
+        declared = {p.sym_name.data: p.param_type for p in self.params}
+        ties = self.ties
+        for target, source in ties.items():
+            for name in (target, source):
+                if name not in declared:
+                    raise VerifyException(f"model.tie: no parameter @{name} in "
+                                          f"@{self.sym_name.data}")
+            if declared[target] != declared[source]:
+                raise VerifyException(f"model.tie: @{target} is {declared[target]} but "
+                                      f"@{source} is {declared[source]}")
+            if source in ties or target == source:
+                raise VerifyException(f"model.tie: @{source} is itself tied; tie @{target} "
+                                      "to the parameter it is tied to")
 
     def verify_param_reads(self) -> None:
         """Checks every `model.get_param` against the declarations, in one pass over the
@@ -107,6 +137,9 @@ class DefOp(IRDLOperation):
                 )
 
 
+BUFFER_ATTR = "buffer"
+"""The unit attribute of a `model.param` that declares a buffer (saved, not trained)."""
+
 SCALE_SUFFIX = ".scale"
 """The scale of int8 weight `W` is the parameter `W.scale` (written by the `quantize` pass)."""
 
@@ -115,7 +148,9 @@ SCALE_SUFFIX = ".scale"
 class ParamOp(IRDLOperation):
     """Declares a parameter of a model, its shape and its initialiser.
 
-    `init` is one of `uniform` (U(-scale, scale)), `normal` (N(0, scale)), `ones`, `zeros`.
+    `init` is one of `uniform` (U(-scale, scale)), `normal` (N(0, scale)), `ones`, `zeros`,
+    `full` (every element `scale`). A `{buffer}` attribute makes it a buffer: saved and
+    loaded as a parameter, never trained.
     """
 
     name = "model.param"
@@ -144,6 +179,31 @@ class ParamOp(IRDLOperation):
             )
         if not self.param_type.has_static_shape():
             raise VerifyException("model.param: a parameter must have a static shape")
+
+
+@irdl_op_definition
+class TieOp(IRDLOperation):
+    """Makes parameter `target` the same tensor as parameter `source` (`tie A = B`):
+    training updates one tensor; a state dict lists both names.
+
+    ```
+    model.tie @lm_head.weight = @wte.weight
+    ```
+    """
+
+    name = "model.tie"
+    target = prop_def(SymbolRefAttr)
+    source = prop_def(SymbolRefAttr)
+    assembly_format = "$target `=` $source attr-dict"
+
+    def __init__(self, target: str, source: str):
+        super().__init__(properties={"target": SymbolRefAttr(target),
+                                     "source": SymbolRefAttr(source)})
+
+    def verify_(self) -> None:
+        # The declarations are checked by the enclosing model.def, with all its ties.
+        if not isinstance(self.parent_op(), DefOp):
+            raise VerifyException("model.tie must be directly inside a model.def")
 
 
 @irdl_op_definition

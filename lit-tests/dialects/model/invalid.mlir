@@ -675,7 +675,7 @@ func.func @f() {
 // -----
 
 // Def: an op other than model.param and func.func in the body.
-// expected-error@+1 {{model.def may only hold model.param and func.func, not model.print}}
+// expected-error@+1 {{model.def may only hold model.param, model.tie and func.func, not model.print}}
 model.def @Net attributes {source = "Net", hparams = {}} {
   model.param @w : tensor<4x4xf32> init "uniform"(1.0 : f64)
   func.func @forward(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
