@@ -11,9 +11,10 @@ float32 values its types promise. Matmuls and reductions accumulate in float32: 
 Triton kernels load half values as float32, compute, and round on store; PyTorch's CPU
 and CUDA kernels accumulate half matmuls, softmax, norms and sums in float32.
 
-Quantized models (int8 weights with float32 scales) run as they are: `--dtype` leaves
-their definitions and parameters alone. `fit` trains the half parameters themselves (no
-float32 master copy); mixed-precision training is another option's work.
+Quantized models (int8 weights with float32 scales) run in float32 as they are: their
+half inputs and parameters are cast to float32. `save` writes a package's weights widened
+to the float32 its IR declares. `fit` trains the half parameters themselves (no float32
+master copy); mixed-precision training is another option's work.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Mapping, Sequence
 
 import torch
 from xdsl.dialects.builtin import (
+    AnyFloat,
     ArrayAttr,
     DenseIntOrFPElementsAttr,
     DictionaryAttr,
@@ -37,7 +39,7 @@ from mlang.backends import Backend, CompiledModel, RunOptions
 from mlang.dialects.model.structure import DefOp
 from mlang.runtime.model import quantization_mode
 
-HALF_DTYPES: dict[str, tuple[torch.dtype, Attribute]] = {
+HALF_DTYPES: dict[str, tuple[torch.dtype, AnyFloat]] = {
     "bf16": (torch.bfloat16, bf16),
     "f16": (torch.float16, f16),
 }
@@ -70,24 +72,34 @@ def _converted(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return tensor.detach().to(dtype).requires_grad_(tensor.requires_grad)
 
 
+_HALF = (torch.bfloat16, torch.float16)
+_CASTABLE = (torch.float32, *_HALF)
+
+
 def _cast(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """`tensor` in `dtype` if it is float32 (differentiably), else unchanged."""
-    return tensor.to(dtype) if tensor.dtype == torch.float32 else tensor
+    """`tensor` in `dtype` (differentiably) if it is float32 or half, else unchanged."""
+    return tensor.to(dtype) if tensor.dtype in _CASTABLE else tensor
 
 
 def stored_parameters(compiled: CompiledModel,
                       params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The parameters of a fresh instance of `compiled` as it stores them: converted to
     its half dtype if it runs in one."""
-    if not isinstance(compiled, HalfPrecisionModel):
+    if not isinstance(compiled, HalfPrecisionModel) or compiled.dtype == torch.float32:
         return params
     return convert_parameters(params, compiled.dtype)
+
+
+def float32_parameters(params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`params` with half tensors widened (exactly) to the float32 their IR declares, as a
+    model package holds them."""
+    return {name: p.float() if p.dtype in _HALF else p for name, p in params.items()}
 
 
 # ---------------------------------------------------------------------------------- IR
 
 
-def retype_floats(definition: DefOp, element: Attribute) -> DefOp:
+def retype_floats(definition: DefOp, element: AnyFloat) -> DefOp:
     """A clone of `definition` with every f32 element type (of values, parameters,
     signatures and constants) replaced by `element`."""
     clone = definition.clone()
@@ -103,21 +115,21 @@ def retype_floats(definition: DefOp, element: Attribute) -> DefOp:
     return clone
 
 
-def _retype_value(rewriter: Rewriter, value: SSAValue, element: Attribute) -> None:
+def _retype_value(rewriter: Rewriter, value: SSAValue, element: AnyFloat) -> None:
     """Gives `value` its type with f32 replaced, if that changes it."""
     new = _retyped(value.type, element)
     if new != value.type:
         rewriter.replace_value_with_new_type(value, new)
 
 
-def _retype_attributes(op: Operation, element: Attribute) -> None:
+def _retype_attributes(op: Operation, element: AnyFloat) -> None:
     """Replaces f32 in the properties and attributes of `op`."""
     for table in (op.properties, op.attributes):
         for name, attr in table.items():
             table[name] = _retyped(attr, element)
 
 
-def _retyped(attr: Attribute, element: Attribute) -> Attribute:
+def _retyped(attr: Attribute, element: AnyFloat) -> Attribute:
     """`attr` with f32 replaced by `element` wherever it occurs inside it."""
     if attr == f32:
         return element
@@ -133,20 +145,23 @@ def _retyped(attr: Attribute, element: Attribute) -> Attribute:
     return attr
 
 
-def _retyped_dense(attr: DenseIntOrFPElementsAttr, element: Attribute) -> Attribute:
+def _retyped_dense(attr: DenseIntOrFPElementsAttr, element: AnyFloat) -> Attribute:
     """A dense constant of f32 elements re-packed as `element` values."""
     t = attr.get_type()
     if not isinstance(t, TensorType) or t.element_type != f32:
         return attr
     retyped = TensorType(element, t.get_shape())
-    return DenseIntOrFPElementsAttr.from_list(retyped, list(attr.get_values()))
+    # f32 elements are Python floats
+    values = [float(v) for v in attr.iter_values() if isinstance(v, float)]
+    return DenseIntOrFPElementsAttr.from_list(retyped, values)
 
 
 # --------------------------------------------------------------------------- backends
 
 
 class HalfPrecisionModel:
-    """A compiled half-precision model: casts floating inputs and results at its edges."""
+    """A compiled model run in `dtype`: casts floating inputs and parameters to it on the
+    way in, and floating results to float32 on the way out."""
 
     def __init__(self, inner: CompiledModel, dtype: torch.dtype):
         self.inner = inner
@@ -154,13 +169,13 @@ class HalfPrecisionModel:
 
     def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
             options: RunOptions) -> list[object]:
-        """Runs `method` on half inputs and parameters; float results come back as f32."""
-        half_args = [_cast(a, self.dtype) if isinstance(a, torch.Tensor) else a for a in args]
+        """Runs `method` on inputs and parameters in `dtype`; float results come back f32."""
+        cast_args = [_cast(a, self.dtype) if isinstance(a, torch.Tensor) else a for a in args]
         # Parameters are stored converted (`stored_parameters`); those of a model read by
         # `load_model` are cast at each call, differentiably, so that `fit` trains them.
-        half_params = {name: _cast(p, self.dtype) for name, p in params.items()}
-        results = self.inner.run(method, half_params, half_args, options)
-        return [r.float() if isinstance(r, torch.Tensor) and r.dtype == self.dtype else r
+        cast_params = {name: _cast(p, self.dtype) for name, p in params.items()}
+        results = self.inner.run(method, cast_params, cast_args, options)
+        return [r.float() if isinstance(r, torch.Tensor) and r.dtype in _HALF else r
                 for r in results]
 
 
@@ -174,9 +189,9 @@ class HalfPrecisionBackend:
 
     def compile(self, definition: DefOp) -> CompiledModel:
         """The inner backend's compiled form of `definition` retyped; a quantized
-        definition compiles as it is."""
+        definition compiles as it is, and runs in float32."""
         if quantization_mode(definition) is not None:
-            return self.inner.compile(definition)
+            return HalfPrecisionModel(self.inner.compile(definition), torch.float32)
         half = retype_floats(definition, self.element)
         return HalfPrecisionModel(self.inner.compile(half), self.dtype)
 
