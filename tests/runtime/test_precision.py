@@ -4,9 +4,6 @@ tolerance of the float32 reference."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +19,7 @@ from mlang.runtime.precision import (
     with_dtype,
 )
 from mlang.support.diagnostics import SourceManager
+from mlang.tools.mrun import run_program
 
 PROGRAM = """
 model Mlp(features: int, hidden: int, classes: int) {
@@ -67,9 +65,6 @@ let b = Block(16, 2)
 let c = Tail(16, 5)
 let d = Cnn(5)
 """
-
-MRUN = [shutil.which("mrun")] if shutil.which("mrun") else [
-    sys.executable, "-c", "from mlang.tools.mrun import main; main()"]
 
 INPUTS = {"Mlp": (6, 12), "Block": (2, 7, 16), "Tail": (3, 5, 16), "Cnn": (3, 1, 8, 8)}
 """A small input shape for each model of PROGRAM."""
@@ -139,15 +134,30 @@ def test_f32_leaves_the_backend_alone() -> None:
     assert with_dtype(backend, "f32") is backend
 
 
-def test_mrun_dtype_runs_a_program_in_half_precision(tmp_path: Path) -> None:
-    program = tmp_path / "half.m"
-    program.write_text("model M() {\n    fc = Linear(4, 3)\n"
-                       "    fn forward(x: f32[N, 4]) -> f32[N, 3] { return fc(x) }\n}\n"
-                       "seed(0)\nlet m = M()\nprint(m(ones([1, 4])))\n")
+HOST_PROGRAM = """
+model M() {
+    fc = Linear(4, 3)
+    fn forward(x: f32[N, 4]) -> f32[N, 3] { return fc(x) }
+}
+seed(0)
+let (train, test) = split(dataset("iris"), 0.8)
+let m = M()
+print(m(ones([1, 4])))
+fit(m, train, epochs=1)
+save(m, "m.mpk")
+print("loaded:", evaluate(load_model("m.mpk"), test) == evaluate(m, test))
+print("int8:", evaluate(quantize(m, "int8"), test) > 0.0)
+"""
+
+
+def test_mrun_dtype_runs_a_program_in_half_precision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "half.m").write_text(HOST_PROGRAM)
+    monkeypatch.chdir(tmp_path)
     outputs = {}
     for dtype in ("f32", "bf16", "f16"):
-        done = subprocess.run([*MRUN, str(program), "--backend", "torch", "--dtype", dtype],
-                              capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stderr
-        outputs[dtype] = done.stdout
+        run_program("half.m", "torch", "cpu", None, SourceManager(), dtype)
+        out = capsys.readouterr().out
+        assert "loaded: true\nint8: true" in out
+        outputs[dtype] = out.splitlines()[0]  # the first call's result
     assert outputs["bf16"] != outputs["f32"] != outputs["f16"]
