@@ -4,14 +4,16 @@ tolerance of the float32 reference."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import torch
-from xdsl.dialects.builtin import bf16, f16, f32
+from xdsl.dialects.builtin import AnyFloat, bf16, f16
 
 from mlang.backends import RunOptions, get_backend
 from mlang.backends.reference.init import init_parameter
+from mlang.backends.triton.backend import generate_definition
 from mlang.dialects.model.structure import DefOp
 from mlang.frontend import compile_file
 from mlang.runtime.precision import (
@@ -118,6 +120,18 @@ def test_retyping_replaces_every_f32(definitions: dict[str, DefOp]) -> None:
         text = str(retype_floats(definition, element))
         assert "f32" not in text and str(element) in text
     assert "f32" in str(definition)  # the original is left as it was
+
+
+@pytest.mark.parametrize(("element", "dot"), [
+    (f16, r"tl\.dot\(\w+\.to\(tl\.float16\), \w+\.to\(tl\.float16\), out_dtype=tl\.float32\)"),
+    (bf16, r'tl\.dot\(\w+\.to\(tl\.float32\), \w+\.to\(tl\.float32\), input_precision="ieee"\)'),
+])
+def test_triton_kernels_store_half_and_accumulate_in_f32(
+        definitions: dict[str, DefOp], element: AnyFloat, dot: str) -> None:
+    source = generate_definition(retype_floats(definitions["Mlp"], element))
+    assert len(re.findall(dot, source)) == 2  # both layers
+    assert "acc = tl.zeros((BLOCK_M, BLOCK_N), dtype=tl.float32)" in source
+    assert f"torch.{'float16' if element == f16 else 'bfloat16'}, device)" in source
 
 
 def test_converted_parameters_are_half_leaves() -> None:
