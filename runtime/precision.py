@@ -85,7 +85,7 @@ def stored_parameters(compiled: CompiledModel,
                       params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The parameters of a fresh instance of `compiled` as it stores them: converted to
     its half dtype if it runs in one."""
-    if not isinstance(compiled, HalfPrecisionModel) or compiled.dtype == torch.float32:
+    if not isinstance(compiled, PrecisionModel) or compiled.dtype == torch.float32:
         return params
     return convert_parameters(params, compiled.dtype)
 
@@ -159,7 +159,7 @@ def _retyped_dense(attr: DenseIntOrFPElementsAttr, element: AnyFloat) -> Attribu
 # --------------------------------------------------------------------------- backends
 
 
-class HalfPrecisionModel:
+class PrecisionModel:
     """A compiled model run in `dtype`: casts floating inputs and parameters to it on the
     way in, and floating results to float32 on the way out."""
 
@@ -191,9 +191,9 @@ class HalfPrecisionBackend:
         """The inner backend's compiled form of `definition` retyped; a quantized
         definition compiles as it is, and runs in float32."""
         if quantization_mode(definition) is not None:
-            return HalfPrecisionModel(self.inner.compile(definition), torch.float32)
+            return PrecisionModel(self.inner.compile(definition), torch.float32)
         half = retype_floats(definition, self.element)
-        return HalfPrecisionModel(self.inner.compile(half), self.dtype)
+        return PrecisionModel(self.inner.compile(half), self.dtype)
 
 
 def with_dtype(backend: Backend, dtype_name: str) -> Backend:
