@@ -22,14 +22,14 @@ from mlang.dialects.model.structure import DefOp, symbol_name
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import ModelInstance, m_dtype
 from mlang.runtime.packages import load_package, save_package
-from mlang.runtime.precision import float32_parameters
+from mlang.runtime.precision import declared_parameters
 from mlang.runtime.weights import assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES
 
 def save_model(model: ModelInstance, path: str) -> None:
     """Writes `model` as a package at `path`, atomically."""
-    tensors = float32_parameters(model.params)
+    tensors = declared_parameters(model.definition, model.params)
     # The loss `fit` used travels along, so that evaluate(metric="loss") means the same
     # after load_model.
     metadata = {"model": model.name, "loss": model.loss_name}

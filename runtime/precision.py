@@ -36,7 +36,9 @@ from xdsl.ir import Attribute, Operation, ParametrizedAttribute, SSAValue
 from xdsl.rewriter import Rewriter
 
 from mlang.backends import Backend, CompiledModel, RunOptions
+from mlang.backends.reference.functional import DTYPES
 from mlang.dialects.model.structure import DefOp
+from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import quantization_mode
 
 HALF_DTYPES: dict[str, tuple[torch.dtype, AnyFloat]] = {
@@ -48,6 +50,10 @@ HALF_DTYPES: dict[str, tuple[torch.dtype, AnyFloat]] = {
 TOLERANCE: dict[str, float] = {"bf16": 2e-2, "f16": 5e-3}
 """How far a half-precision result may be from float32, relative to the largest
 magnitude of the float32 result (documented in docs/M-LANGUAGE.md)."""
+
+
+_HALF = (torch.bfloat16, torch.float16)
+_CASTABLE = (torch.float32, *_HALF)
 
 
 def torch_dtype(name: str) -> torch.dtype:
@@ -65,35 +71,39 @@ def convert_parameters(params: Mapping[str, torch.Tensor],
     return {name: _converted(p, dtype) for name, p in params.items()}
 
 
-def _converted(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """`tensor` in `dtype` if it is float32, else unchanged; a parameter stays a leaf."""
-    if tensor.dtype != torch.float32 or dtype == torch.float32:
+def _converted(tensor: torch.Tensor, dtype: torch.dtype | None) -> torch.Tensor:
+    """`tensor` in half `dtype` if it is float32, else unchanged; a parameter stays a leaf."""
+    if tensor.dtype != torch.float32 or dtype not in _HALF:
         return tensor
     return tensor.detach().to(dtype).requires_grad_(tensor.requires_grad)
 
 
-_HALF = (torch.bfloat16, torch.float16)
-_CASTABLE = (torch.float32, *_HALF)
+def _cast(tensor: torch.Tensor, dtype: torch.dtype | None) -> torch.Tensor:
+    """`tensor` in `dtype` (differentiably) if both are float32 or half, else unchanged."""
+    return tensor.to(dtype) if tensor.dtype in _CASTABLE and dtype in _CASTABLE else tensor
 
 
-def _cast(tensor: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
-    """`tensor` in `dtype` (differentiably) if it is float32 or half, else unchanged."""
-    return tensor.to(dtype) if tensor.dtype in _CASTABLE else tensor
+def _torch_type(element: Attribute) -> torch.dtype | None:
+    """torch's dtype of an IR element type, None for one torch lacks."""
+    return DTYPES.get(dtype_name(element))
 
 
 def stored_parameters(compiled: CompiledModel,
                       params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """The parameters of a fresh instance of `compiled` as it stores them: converted to
     its half dtype if it runs in one."""
-    if not isinstance(compiled, PrecisionModel) or compiled.dtype == torch.float32:
+    if not isinstance(compiled, PrecisionModel):
         return params
-    return convert_parameters(params, compiled.dtype)
+    return {name: _converted(p, compiled.params.get(name)) for name, p in params.items()}
 
 
-def float32_parameters(params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """`params` with half tensors widened (exactly) to the float32 their IR declares, as a
-    model package holds them."""
-    return {name: p.float() if p.dtype in _HALF else p for name, p in params.items()}
+def declared_parameters(definition: DefOp,
+                        params: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """`params` as `definition` declares them, as a model package holds them: the half
+    tensors of float32 parameters widened (exactly) to float32."""
+    wide = {p.sym_name.data for p in definition.params if p.param_type.element_type == f32}
+    return {name: p.float() if p.dtype in _HALF and name in wide else p
+            for name, p in params.items()}
 
 
 # ---------------------------------------------------------------------------------- IR
@@ -160,20 +170,27 @@ def _retyped_dense(attr: DenseIntOrFPElementsAttr, element: AnyFloat) -> Attribu
 
 
 class PrecisionModel:
-    """A compiled model run in `dtype`: casts floating inputs and parameters to it on the
-    way in, and floating results to float32 on the way out."""
+    """A compiled model whose floating inputs and parameters are cast to the float types
+    its compiled definition declares, and whose half results come back as float32."""
 
-    def __init__(self, inner: CompiledModel, dtype: torch.dtype):
+    def __init__(self, inner: CompiledModel, compiled: DefOp):
         self.inner = inner
-        self.dtype = dtype
+        self.params = {p.sym_name.data: _torch_type(p.param_type.element_type)
+                       for p in compiled.params}
+        self.inputs = {name: [_torch_type(t.element_type) if isinstance(t, TensorType) else None
+                              for t in f.function_type.inputs.data]
+                       for name, f in compiled.methods.items()}
 
     def run(self, method: str, params: Mapping[str, torch.Tensor], args: Sequence[object],
             options: RunOptions) -> list[object]:
-        """Runs `method` on inputs and parameters in `dtype`; float results come back f32."""
-        cast_args = [_cast(a, self.dtype) if isinstance(a, torch.Tensor) else a for a in args]
+        """Runs `method` on inputs and parameters of the compiled types; half results come
+        back as float32."""
+        types = self.inputs[method]
+        cast_args = [_cast(a, t) if isinstance(a, torch.Tensor) else a
+                     for a, t in zip(args, types)] + list(args[len(types):])
         # Parameters are stored converted (`stored_parameters`); those of a model read by
         # `load_model` are cast at each call, differentiably, so that `fit` trains them.
-        cast_params = {name: _cast(p, self.dtype) for name, p in params.items()}
+        cast_params = {name: _cast(p, self.params.get(name)) for name, p in params.items()}
         results = self.inner.run(method, cast_params, cast_args, options)
         return [r.float() if isinstance(r, torch.Tensor) and r.dtype in _HALF else r
                 for r in results]
@@ -191,9 +208,9 @@ class HalfPrecisionBackend:
         """The inner backend's compiled form of `definition` retyped; a quantized
         definition compiles as it is, and runs in float32."""
         if quantization_mode(definition) is not None:
-            return PrecisionModel(self.inner.compile(definition), torch.float32)
+            return PrecisionModel(self.inner.compile(definition), definition)
         half = retype_floats(definition, self.element)
-        return PrecisionModel(self.inner.compile(half), self.dtype)
+        return PrecisionModel(self.inner.compile(half), half)
 
 
 def with_dtype(backend: Backend, dtype_name: str) -> Backend:

@@ -17,8 +17,8 @@ from mlang.backends.triton.backend import generate_definition
 from mlang.dialects.model.structure import DefOp
 from mlang.frontend import compile_file
 from mlang.runtime.precision import (
-    TOLERANCE, HalfPrecisionBackend, convert_parameters, retype_floats, torch_dtype,
-    with_dtype,
+    TOLERANCE, HalfPrecisionBackend, convert_parameters, declared_parameters, retype_floats,
+    torch_dtype, with_dtype,
 )
 from mlang.support.diagnostics import SourceManager
 from mlang.tools.mrun import run_program
@@ -143,6 +143,16 @@ def test_converted_parameters_are_half_leaves() -> None:
     assert stored["ids"] is params["ids"] and stored["d"] is params["d"]
 
 
+def test_packages_hold_the_declared_float32(definitions: dict[str, DefOp]) -> None:
+    definition = definitions["Mlp"]
+    params = random_params(definition)
+    declared = declared_parameters(definition, convert_parameters(params, torch.bfloat16))
+    assert all(declared[name].dtype == torch.float32 for name in params)
+    half = retype_floats(definition, bf16)  # a definition that declares bf16 keeps it
+    kept = declared_parameters(half, convert_parameters(params, torch.bfloat16))
+    assert all(kept[name].dtype == torch.bfloat16 for name in params)
+
+
 def test_f32_leaves_the_backend_alone() -> None:
     backend = get_backend("torch")
     assert with_dtype(backend, "f32") is backend
@@ -165,7 +175,8 @@ print("int8:", evaluate(quantize(m, "int8"), test) > 0.0)
 
 
 def test_mrun_dtype_runs_a_program_in_half_precision(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "half.m").write_text(HOST_PROGRAM)
     monkeypatch.chdir(tmp_path)
     outputs = {}
