@@ -30,6 +30,7 @@ from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
+from mlang.runtime.precision import stored_parameters
 from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
@@ -380,7 +381,9 @@ def _str_eq(it: Interpreter, op: Operation, args: Args) -> object:
 @handles(InstantiateOp)
 def _instantiate(it: Interpreter, op: InstantiateOp, args: Args) -> object:
     definition, compiled = it.model_definition(symbol_name(op.definition))
-    return ModelInstance.create(definition, compiled, it.device)
+    instance = ModelInstance.create(definition, compiled, it.device)
+    instance.params = stored_parameters(compiled, instance.params)
+    return instance
 
 
 @handles(CallOp)

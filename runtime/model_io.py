@@ -24,6 +24,7 @@ from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import ModelInstance, m_dtype, tie_parameters
 from mlang.runtime.packages import load_package, save_package
 from mlang.runtime.notes import note
+from mlang.runtime.precision import declared_parameters
 from mlang.runtime.weights import NameMap, assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES
@@ -31,7 +32,8 @@ from mlang.support.language_options import LOSSES
 def save_model(model: ModelInstance, path: str) -> None:
     """Writes `model` as a package at `path`, atomically."""
     # A tied name is the same tensor as its source: written once, tied again on reading.
-    tensors = {n: t for n, t in model.params.items() if n not in model.definition.ties}
+    tensors = {n: t for n, t in declared_parameters(model.definition, model.params).items()
+               if n not in model.definition.ties}
     # The loss `fit` used travels along, so that evaluate(metric="loss") means the same
     # after load_model.
     metadata = {"model": model.name, "loss": model.loss_name}

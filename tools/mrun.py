@@ -28,7 +28,7 @@ def _select_backend(backend: str, device: str) -> str:
 
 
 def run_program(path: str, backend: str, device: str, seed: int | None,
-                sources: SourceManager) -> None:
+                sources: SourceManager, dtype: str = "f32") -> None:
     """Compiles and runs one program; raises CompileError on any user error."""
     from mlang.frontend import compile_file
 
@@ -37,6 +37,7 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
 
     from mlang.backends import get_backend
     from mlang.runtime.interpreter import Interpreter, seed_everything
+    from mlang.runtime.precision import with_dtype
     from mlang.support.diagnostics import UserError
 
     if device == "cuda" and not torch.cuda.is_available():
@@ -52,7 +53,7 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         chosen = get_backend(name)
     except UserError as err:
         raise CompileError(None, str(err)) from None
-    Interpreter(module, chosen, device).run()
+    Interpreter(module, with_dtype(chosen, dtype), device).run()
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,11 +67,14 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
 # The range of `seed(n)`: an M integer is 64-bit.
 @click.option("--seed", type=click.IntRange(-(2**63), 2**63 - 1), default=None,
               help="Seeds every random source before running.")
-def main(program: str, backend: str, device: str, seed: int | None) -> None:
+@click.option("--dtype", type=click.Choice(["f32", "bf16", "f16"]), default="f32",
+              show_default=True,
+              help="The dtype of model weights and activations (f32 accumulation).")
+def main(program: str, backend: str, device: str, seed: int | None, dtype: str) -> None:
     """Run the M program PROGRAM."""
     sources = SourceManager()
     try:
-        run_program(program, backend, device, seed, sources)
+        run_program(program, backend, device, seed, sources, dtype)
     except CompileError as err:
         sys.stdout.flush()
         sys.stderr.write(render(err, sources))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from xdsl.ir import Operation, SSAValue
 
-from mlang.backends.triton.device import element
+from mlang.backends.triton.device import TL_DTYPES, element
 from mlang.backends.triton.kernels import (
     KernelPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
@@ -60,11 +60,16 @@ class MatmulPrinter(KernelPrinter):
         self.emit_device(parts.rhs)
         b = self._masked(mm.rhs, parts.rhs, b_mask)
         int8 = str(element(mm.lhs)) == "i8"  # int8 x int8: exact int32 accumulation
+        half = _half_operands(mm.lhs, mm.rhs)
         # float64 products accumulate in float64, as torch computes them; the rest in float32
         acc_type = "tl.int32" if int8 else (
             "tl.float64" if str(element(mm.result)) == "f64" else "tl.float32")
         if int8:
             t.line(f"acc += tl.dot({a}, {b}, out_dtype=tl.int32)")
+        elif half is not None:
+            # f16 operands (exact: loaded from f16 tensors, or a prologue's result rounded
+            # as an unfused one would store it) for the tensor cores; float32 accumulation.
+            t.line(f"acc += tl.dot({a}.to({half}), {b}.to({half}), out_dtype=tl.float32)")
         else:
             out = ", out_dtype=tl.float64" if acc_type == "tl.float64" else ""
             t.line(f"acc += tl.dot({a}.to({acc_type}), {b}.to({acc_type}), "
@@ -148,6 +153,13 @@ class MatmulPrinter(KernelPrinter):
         if prologue:
             self.tile.line(f"{name} = tl.where({mask}, {name}, tl.zeros_like({name}))")
         return name
+
+
+def _half_operands(lhs: SSAValue, rhs: SSAValue) -> str | None:
+    """The Triton type of two f16 operands, else None. bf16 operands multiply as float32:
+    Triton 3.9's interpreter, which the tests run kernels in, gets bf16 dots wrong."""
+    kind = str(element(lhs))
+    return TL_DTYPES[kind] if kind == "f16" and str(element(rhs)) == kind else None
 
 
 def _host_reads(ops: Sequence[Operation], body: Body) -> list[SSAValue]:
