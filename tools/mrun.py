@@ -28,8 +28,9 @@ def _select_backend(backend: str, device: str) -> str:
 
 
 def run_program(path: str, backend: str, device: str, seed: int | None,
-                sources: SourceManager) -> None:
-    """Compiles and runs one program; raises CompileError on any user error."""
+                sources: SourceManager, aot_check: str | None = None) -> None:
+    """Compiles and runs one program; raises CompileError on any user error. `aot_check`
+    (`sm_80,sm_90`) also compiles every Triton kernel run for those architectures."""
     from mlang.frontend import compile_file
 
     module = compile_file(path, sources)
@@ -52,7 +53,20 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         chosen = get_backend(name)
     except UserError as err:
         raise CompileError(None, str(err)) from None
-    Interpreter(module, chosen, device).run()
+    if aot_check is None:
+        Interpreter(module, chosen, device).run()
+        return
+    from mlang.backends.triton import interpreting
+    from mlang.backends.triton.aot import aot_check as checking, parse_archs
+
+    if name != "triton" or not interpreting():
+        raise CompileError(None, "--aot-check needs --backend triton on the CPU (interpreted)")
+    try:
+        archs = parse_archs(aot_check)
+    except UserError as err:
+        raise CompileError(None, str(err)) from None
+    with checking(archs):
+        Interpreter(module, chosen, device).run()
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,11 +80,15 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
 # The range of `seed(n)`: an M integer is 64-bit.
 @click.option("--seed", type=click.IntRange(-(2**63), 2**63 - 1), default=None,
               help="Seeds every random source before running.")
-def main(program: str, backend: str, device: str, seed: int | None) -> None:
+@click.option("--aot-check", "aot_check", metavar="ARCHS", default=None,
+              help="With --backend triton: also compile every kernel run for these GPU "
+                   "architectures (sm_80,sm_90) with GPU block sizes; a failure is an error.")
+def main(program: str, backend: str, device: str, seed: int | None,
+         aot_check: str | None) -> None:
     """Run the M program PROGRAM."""
     sources = SourceManager()
     try:
-        run_program(program, backend, device, seed, sources)
+        run_program(program, backend, device, seed, sources, aot_check)
     except CompileError as err:
         sys.stdout.flush()
         sys.stderr.write(render(err, sources))
