@@ -174,12 +174,12 @@ def aot_check(archs: Sequence[int]) -> Iterator[AotCheck]:
             check.launched(self, args, kwargs)
         return run(self, *args, grid=grid, warmup=warmup, **kwargs)
 
-    InterpretedFunction.run = checked_run  # type: ignore[method-assign]  # the launch hook
+    InterpretedFunction.run = checked_run  # the launch hook
     _active = check
     try:
         yield check
     finally:
-        InterpretedFunction.run = run  # type: ignore[method-assign]
+        InterpretedFunction.run = run
         _active = None
         check.close()
 

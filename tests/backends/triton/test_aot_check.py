@@ -160,7 +160,7 @@ def test_mrun_reports_a_failed_kernel_at_its_statement(
 
     program = tmp_path / "train.m"
     program.write_text(TRAINING)
-    monkeypatch.setattr(AotCheck, "_compile", lambda self, launch, arch: "K >= 16")
+    monkeypatch.setattr(AotCheck, "_compile", lambda self, launch, arch, key: "K >= 16")
     sources = SourceManager()
     with pytest.raises(CompileError) as err:
         run_program(str(program), "triton", "cpu", None, sources, "sm_80")
