@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -42,6 +43,8 @@ from mlang.support.diagnostics import UserError
 
 FALLBACK_BELOW = 80
 """Architectures below this one (sm_75 and older) fall back instead of failing."""
+COMPILE_TIMEOUT = 300
+"""Seconds one kernel may take to compile before it counts as failed (a hang)."""
 FALLBACK = "PyTorch"
 """What a kernel that an old architecture cannot compile runs through instead."""
 _ARCH = re.compile(r"sm_(\d+)")
@@ -133,9 +136,11 @@ class AotCheck:
             return str(json.loads(entry.read_text())["error"] or "") or None
         except (OSError, ValueError, KeyError, TypeError):
             pass
-        if self._worker is None:
+        if self._worker is None or not self._worker.alive():
             self._worker = _Worker()
         error = self._worker.compile(launch, arch)
+        if not self._worker.alive():
+            return error  # a timeout, which a less busy machine may not repeat: not cached
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             entry.write_text(json.dumps({"error": error}))
@@ -253,11 +258,18 @@ class _Worker:
                    "constexprs": launch.constexprs, "num_warps": launch.num_warps, "arch": arch}
         stdin.write(json.dumps(request) + "\n")
         stdin.flush()
+        if not select.select([stdout], [], [], COMPILE_TIMEOUT)[0]:
+            self._process.kill()
+            return f"the compiler did not finish in {COMPILE_TIMEOUT} s"
         answer = stdout.readline()
         if not answer:
             raise UserError(f"the Triton compiler process died compiling kernel {launch.name}")
         error = json.loads(answer)["error"]
         return None if error is None else str(error)
+
+    def alive(self) -> bool:
+        """Whether the process still runs (a compile that hung was killed)."""
+        return self._process.poll() is None
 
     def close(self) -> None:
         """Ends the worker: end of input, then wait."""
