@@ -111,7 +111,8 @@ class AotCheck:
     fallbacks: list[Fallback] = field(default_factory=list[Fallback])
     _worker: _Worker | None = None
 
-    def launched(self, function: Any, args: Sequence[object], kwargs: Mapping[str, object]) -> None:
+    def launched(self, function: Any, args: Sequence[object],
+                 kwargs: Mapping[str, object]) -> None:
         """Compiles a kernel the interpreter is about to run, once per architecture."""
         launch = describe(function, args, kwargs)
         for arch in self.archs:
@@ -133,9 +134,10 @@ class AotCheck:
         the disk cache (by `key`)."""
         entry = cache_dir("triton-aot") / f"{key}.json"
         try:
-            return str(json.loads(entry.read_text())["error"] or "") or None
+            cached = json.loads(entry.read_text())["error"]
+            return None if cached is None else str(cached)
         except (OSError, ValueError, KeyError, TypeError):
-            pass
+            pass  # not compiled yet, or an unreadable entry: compile again
         if self._worker is None or not self._worker.alive():
             self._worker = _Worker()
         error = self._worker.compile(launch, arch)
@@ -260,6 +262,7 @@ class _Worker:
         stdin.flush()
         if not select.select([stdout], [], [], COMPILE_TIMEOUT)[0]:
             self._process.kill()
+            self._process.wait()  # reaped, so that `alive()` is false from now on
             return f"the compiler did not finish in {COMPILE_TIMEOUT} s"
         answer = stdout.readline()
         if not answer:

@@ -47,26 +47,36 @@ def test_the_check_runs_kernels_with_gpu_block_sizes() -> None:
     assert pipeline() == INTERPRETER_PIPELINE
 
 
+def kinds(check: AotCheck) -> set[str]:
+    """The kinds of the kernels a check compiled (`forward_matmul3_kernel`: matmul)."""
+    return {launch.name.rsplit("_", 2)[-2].rstrip("0123456789")
+            for launch in check.compiled.values()}
+
+
 @pytest.mark.parametrize("example", sorted(INPUTS))
 def test_example_kernels_compile_for_gpus(example: str) -> None:
     torch.manual_seed(0)
     with aot_check(ARCHS) as check:
         for definition in definitions(EXAMPLES / f"{example}.m"):
             check_forward(definition, torch.randn(*INPUTS[example]) * 4)
-    assert check.compiled and not check.fallbacks
+    assert "matmul" in kinds(check) and not check.fallbacks
+    if example == "transformer":
+        assert kinds(check) == {"pointwise", "reduction", "matmul", "attention"}
 
 
-@pytest.mark.parametrize("program", [BLOCKS, TRAINING])
-def test_test_program_kernels_compile_for_gpus(program: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("program, shape, expected", [
+    (BLOCKS, (2, 19, 12), {"attention", "matmul", "reduction"}),
+    (TRAINING, (5, 4), {"matmul"}),
+], ids=["blocks", "training"])
+def test_test_program_kernels_compile_for_gpus(program: str, shape: tuple[int, ...],
+                                               expected: set[str], tmp_path: Path) -> None:
     path = tmp_path / "program.m"
     path.write_text(program)
     torch.manual_seed(1)
     with aot_check(ARCHS) as check:
         for definition in definitions(path):
-            dim = 12 if "PreNorm" in program else 4
-            check_forward(definition, torch.randn(2, 19, dim) if dim == 12 else torch.randn(5, 4))
-    kinds = {launch.name.rsplit("_", 2)[-2].rstrip("0123456789") for launch in check.compiled.values()}
-    assert kinds >= ({"attention", "matmul", "reduction"} if "PreNorm" in program else {"matmul"})
+            check_forward(definition, torch.randn(*shape))
+    assert kinds(check) >= expected
 
 
 def int8_linear(mode: str, check_archs: tuple[int, ...]) -> AotCheck:
@@ -169,3 +179,15 @@ def test_mrun_reports_a_failed_kernel_at_its_statement(
     assert first.startswith(f"{program}:{line + 1}:")
     assert first.endswith("failed to compile for sm_80: K >= 16")
     assert ": error: kernel forward_" in first
+
+
+def test_a_compile_that_hangs_fails_and_is_not_cached(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    from mlang.backends.triton import aot
+
+    monkeypatch.setenv("MLANG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(aot, "COMPILE_TIMEOUT", 0.01)
+    with pytest.raises(UserError, match=r"failed to compile for sm_80: the compiler did not "
+                                        r"finish in 0.01 s"):
+        int8_linear("weight", (80,))
+    assert not list((tmp_path / "triton-aot").glob("*.json"))
