@@ -28,8 +28,11 @@ def _select_backend(backend: str, device: str) -> str:
 
 
 def run_program(path: str, backend: str, device: str, seed: int | None,
-                sources: SourceManager, dtype: str = "f32") -> None:
-    """Compiles and runs one program; raises CompileError on any user error."""
+                sources: SourceManager, dtype: str = "f32",
+                aot_check: str | None = None) -> None:
+    """Compiles and runs one program; raises CompileError on any user error. `dtype` is
+    the models' float type; `aot_check` (`sm_80,sm_90`) also compiles every Triton kernel
+    run for those architectures."""
     from mlang.frontend import compile_file
 
     module = compile_file(path, sources)
@@ -53,7 +56,21 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         chosen = get_backend(name)
     except UserError as err:
         raise CompileError(None, str(err)) from None
-    Interpreter(module, with_dtype(chosen, dtype), device).run()
+    chosen = with_dtype(chosen, dtype)
+    if aot_check is None:
+        Interpreter(module, chosen, device).run()
+        return
+    from mlang.backends.triton import interpreting
+    from mlang.backends.triton.aot import aot_check as checking, parse_archs
+
+    if name != "triton" or not interpreting():
+        raise CompileError(None, "--aot-check needs --backend triton on the CPU (interpreted)")
+    try:
+        archs = parse_archs(aot_check)
+    except UserError as err:
+        raise CompileError(None, str(err)) from None
+    with checking(archs):
+        Interpreter(module, chosen, device).run()
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,11 +87,15 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
 @click.option("--dtype", type=click.Choice(["f32", "bf16", "f16"]), default="f32",
               show_default=True,
               help="The dtype of model weights and activations (f32 accumulation).")
-def main(program: str, backend: str, device: str, seed: int | None, dtype: str) -> None:
+@click.option("--aot-check", "aot_check", metavar="ARCHS", default=None,
+              help="With --backend triton: also compile every kernel run for these GPU "
+                   "architectures (sm_80,sm_90) with GPU block sizes; a failure is an error.")
+def main(program: str, backend: str, device: str, seed: int | None, dtype: str,
+         aot_check: str | None) -> None:
     """Run the M program PROGRAM."""
     sources = SourceManager()
     try:
-        run_program(program, backend, device, seed, sources, dtype)
+        run_program(program, backend, device, seed, sources, dtype, aot_check)
     except CompileError as err:
         sys.stdout.flush()
         sys.stderr.write(render(err, sources))

@@ -48,8 +48,11 @@ INTERPRETER_PIPELINE = (
 
 
 def pipeline() -> str:
-    """The pipeline the backend compiles with: O2, or its interpreter variant."""
-    return INTERPRETER_PIPELINE if interpreting() else PIPELINE
+    """The pipeline the backend compiles with: O2, or its interpreter variant (unless an
+    AOT check asks for a GPU's block sizes)."""
+    from mlang.backends.triton.aot import gpu_blocks
+
+    return INTERPRETER_PIPELINE if interpreting() and not gpu_blocks() else PIPELINE
 
 
 class TritonModel:

@@ -1,0 +1,193 @@
+"""The AOT check (`backends/triton/aot.py`): every kernel that the Triton-backend programs
+of the tests launch, run with a GPU's block sizes under the interpreter (against the
+reference backend) and compiled with Triton's real compiler for sm_80 and sm_90; a kernel
+the interpreter accepts and the compiler rejects is caught; sm_75 takes its fallback; and
+`mrun --aot-check`."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from test_int8_kernels import LINEAR, linear_ir
+from test_triton_backend import BLOCKS, EXAMPLES, INPUTS, TRAINING, check_forward, definitions
+from triton_testing import assert_close, run_both
+
+from mlang.backends.triton.aot import AotCheck, aot_check, gpu_blocks, parse_archs
+from mlang.backends.triton.backend import INTERPRETER_PIPELINE, PIPELINE, pipeline
+from mlang.support.diagnostics import UserError
+
+ARCHS = (80, 90)
+"""What CI checks: Ampere and Hopper."""
+
+DOT_K8 = """
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def dot_k8_kernel(a, b, c, K: tl.constexpr):
+    r = tl.arange(0, 16)
+    k = tl.arange(0, K)
+    x = tl.load(a + r[:, None] * K + k[None, :])
+    y = tl.load(b + k[:, None] * 16 + r[None, :])
+    tl.store(c + r[:, None] * 16 + r[None, :], tl.dot(x, y))
+"""
+"""A float16 `tl.dot` with K = 8: the interpreter runs it, the compiler needs K >= 16."""
+
+
+def test_the_check_runs_kernels_with_gpu_block_sizes() -> None:
+    assert pipeline() == INTERPRETER_PIPELINE and not gpu_blocks()
+    with aot_check(ARCHS):
+        assert pipeline() == PIPELINE and gpu_blocks()
+    assert pipeline() == INTERPRETER_PIPELINE
+
+
+def kinds(check: AotCheck) -> set[str]:
+    """The kinds of the kernels a check compiled (`forward_matmul3_kernel`: matmul)."""
+    return {launch.name.rsplit("_", 2)[-2].rstrip("0123456789")
+            for launch in check.compiled.values()}
+
+
+@pytest.mark.parametrize("example", sorted(INPUTS))
+def test_example_kernels_compile_for_gpus(example: str) -> None:
+    torch.manual_seed(0)
+    with aot_check(ARCHS) as check:
+        for definition in definitions(EXAMPLES / f"{example}.m"):
+            check_forward(definition, torch.randn(*INPUTS[example]) * 4)
+    assert "matmul" in kinds(check) and not check.fallbacks
+    if example == "transformer":
+        assert kinds(check) == {"pointwise", "reduction", "matmul", "attention"}
+
+
+@pytest.mark.parametrize("program, shape, expected", [
+    (BLOCKS, (2, 19, 12), {"attention", "matmul", "reduction"}),
+    (TRAINING, (5, 4), {"matmul"}),
+], ids=["blocks", "training"])
+def test_test_program_kernels_compile_for_gpus(program: str, shape: tuple[int, ...],
+                                               expected: set[str], tmp_path: Path) -> None:
+    path = tmp_path / "program.m"
+    path.write_text(program)
+    torch.manual_seed(1)
+    with aot_check(ARCHS) as check:
+        for definition in definitions(path):
+            check_forward(definition, torch.randn(*shape))
+    assert kinds(check) >= expected
+
+
+def int8_linear(mode: str, check_archs: tuple[int, ...]) -> AotCheck:
+    """The quantized linear layer of `mode` run (GPU block sizes) under an AOT check."""
+    torch.manual_seed(2)
+    x = torch.randn(9, 40) * 16
+    q = torch.randint(-127, 128, (24, 40), dtype=torch.int8)
+    s, b = torch.rand(24, 1) / 50, torch.randn(24)
+    with aot_check(check_archs) as check:
+        got, want, _ = run_both(linear_ir(LINEAR[mode]), "f", [x, q, s, b],
+                                pipeline="canonicalize,cse,lower-to-kernel")
+    if mode == "weight":
+        assert_close(got, want)
+    else:
+        torch.testing.assert_close(got[0], want[0], rtol=0, atol=0)
+    return check
+
+
+@pytest.mark.parametrize("mode", sorted(LINEAR))
+def test_int8_kernels_compile_for_gpus(mode: str) -> None:
+    assert not int8_linear(mode, ARCHS).fallbacks
+
+
+def test_int8_dot_falls_back_on_sm_75(capsys: pytest.CaptureFixture[str]) -> None:
+    check = int8_linear("static", (75,))
+    assert [f.arch for f in check.fallbacks] == [75]
+    assert "matmul" in check.fallbacks[0].name
+    assert "on sm_75 it runs through PyTorch" in capsys.readouterr().err
+
+
+def test_a_kernel_the_compiler_rejects_is_caught(tmp_path: Path) -> None:
+    module_path = tmp_path / "dot_k8.py"
+    module_path.write_text(DOT_K8)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        from dot_k8 import dot_k8_kernel  # type: ignore[import-not-found]  # written above
+    finally:
+        sys.path.remove(str(tmp_path))
+    a, b = torch.randn(16, 8).half(), torch.randn(8, 16).half()
+    c = torch.empty(16, 16)
+    dot_k8_kernel[(1,)](a, b, c, K=8)  # the interpreter accepts it
+    torch.testing.assert_close(c, a.float() @ b.float(), rtol=1e-2, atol=1e-2)
+    with pytest.raises(UserError, match=r"^kernel dot_k8_kernel failed to compile for sm_80: "
+                                        r".*K >= 16"), aot_check(ARCHS):
+        dot_k8_kernel[(1,)](a, b, c, K=8)
+
+
+def test_architectures_are_parsed() -> None:
+    assert parse_archs("sm_80, sm_90,sm_80") == (80, 90)
+    with pytest.raises(UserError, match="'80'"):
+        parse_archs("sm_80,80")
+
+
+def mrun(program: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`mrun PROGRAM OPTIONS` in a fresh process (which switches the interpreter on)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
+    code = "from mlang.tools.mrun import main; main()"
+    return subprocess.run([sys.executable, "-c", code, str(program), *options],
+                          capture_output=True, text=True, timeout=300, env=env,
+                          cwd=program.parent, check=False)
+
+
+def test_mrun_aot_check(tmp_path: Path) -> None:
+    program = tmp_path / "train.m"
+    program.write_text(TRAINING)
+    checked = mrun(program, "--backend", "triton", "--aot-check", "sm_80,sm_90")
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("final loss:") and "accuracy:" in checked.stdout
+
+
+@pytest.mark.parametrize("backend, archs, message", [
+    ("triton", "ampere", "--aot-check expects architectures such as 'sm_80,sm_90', got 'ampere'"),
+    ("torch", "sm_80", "--aot-check needs --backend triton on the CPU (interpreted)"),
+])
+def test_mrun_aot_check_misuse(backend: str, archs: str, message: str, tmp_path: Path) -> None:
+    from mlang.support.diagnostics import CompileError, SourceManager
+    from mlang.tools.mrun import run_program
+
+    program = tmp_path / "train.m"
+    program.write_text(TRAINING)
+    with pytest.raises(CompileError, match=re.escape(message)):
+        run_program(str(program), backend, "cpu", None, SourceManager(), archs)
+
+
+def test_mrun_reports_a_failed_kernel_at_its_statement(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlang.support.diagnostics import CompileError, SourceManager, render
+    from mlang.tools.mrun import run_program
+
+    program = tmp_path / "train.m"
+    program.write_text(TRAINING)
+    monkeypatch.setattr(AotCheck, "_compile", lambda self, launch, arch, key: "K >= 16")
+    sources = SourceManager()
+    with pytest.raises(CompileError) as err:
+        run_program(str(program), "triton", "cpu", None, sources, "sm_80")
+    first = render(err.value, sources).splitlines()[0]
+    line = TRAINING.splitlines().index('print("accuracy:", evaluate(net, test))')
+    assert first.startswith(f"{program}:{line + 1}:")
+    assert first.endswith("failed to compile for sm_80: K >= 16")
+    assert ": error: kernel forward_" in first
+
+
+def test_a_compile_that_hangs_fails_and_is_not_cached(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    from mlang.backends.triton import aot
+
+    monkeypatch.setenv("MLANG_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(aot, "COMPILE_TIMEOUT", 0.01)
+    with pytest.raises(UserError, match=r"failed to compile for sm_80: the compiler did not "
+                                        r"finish in 0.01 s"):
+        int8_linear("weight", (80,))
+    assert not list((tmp_path / "triton-aot").glob("*.json"))
