@@ -28,7 +28,7 @@ def _select_backend(backend: str, device: str) -> str:
 
 
 def run_program(path: str, backend: str, device: str, seed: int | None,
-                sources: SourceManager, dtype: str = "f32",
+                sources: SourceManager, *, dtype: str = "f32",
                 aot_check: str | None = None) -> None:
     """Compiles and runs one program; raises CompileError on any user error. `dtype` is
     the models' float type; `aot_check` (`sm_80,sm_90`) also compiles every Triton kernel
@@ -95,7 +95,7 @@ def main(program: str, backend: str, device: str, seed: int | None, dtype: str,
     """Run the M program PROGRAM."""
     sources = SourceManager()
     try:
-        run_program(program, backend, device, seed, sources, dtype, aot_check)
+        run_program(program, backend, device, seed, sources, dtype=dtype, aot_check=aot_check)
     except CompileError as err:
         sys.stdout.flush()
         sys.stderr.write(render(err, sources))

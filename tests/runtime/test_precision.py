@@ -181,7 +181,7 @@ def test_mrun_dtype_runs_a_program_in_half_precision(
     monkeypatch.chdir(tmp_path)
     outputs = {}
     for dtype in ("f32", "bf16", "f16"):
-        run_program("half.m", "torch", "cpu", None, SourceManager(), dtype)
+        run_program("half.m", "torch", "cpu", None, SourceManager(), dtype=dtype)
         out = capsys.readouterr().out
         assert "loaded: true\nint8: true" in out
         outputs[dtype] = out.splitlines()[0]  # the first call's result

@@ -160,7 +160,7 @@ def test_mrun_aot_check_misuse(backend: str, archs: str, message: str, tmp_path:
     program = tmp_path / "train.m"
     program.write_text(TRAINING)
     with pytest.raises(CompileError, match=re.escape(message)):
-        run_program(str(program), backend, "cpu", None, SourceManager(), archs)
+        run_program(str(program), backend, "cpu", None, SourceManager(), aot_check=archs)
 
 
 def test_mrun_reports_a_failed_kernel_at_its_statement(
@@ -173,7 +173,7 @@ def test_mrun_reports_a_failed_kernel_at_its_statement(
     monkeypatch.setattr(AotCheck, "_compile", lambda self, launch, arch, key: "K >= 16")
     sources = SourceManager()
     with pytest.raises(CompileError) as err:
-        run_program(str(program), "triton", "cpu", None, sources, "sm_80")
+        run_program(str(program), "triton", "cpu", None, sources, aot_check="sm_80")
     first = render(err.value, sources).splitlines()[0]
     line = TRAINING.splitlines().index('print("accuracy:", evaluate(net, test))')
     assert first.startswith(f"{program}:{line + 1}:")
