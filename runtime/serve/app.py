@@ -8,8 +8,8 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
+import torch
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -74,19 +74,21 @@ async def _predict(request: Request) -> Response:
         return _error(404, f"no model '{name}' is served here (models: {known})")
     try:
         with state.batcher.receiving_one():
-            args = _inputs(served, await _body(request, state.max_body))
+            raw = await _body(request, state.max_body)
+            args = _inputs(served, _json(raw), b"true" in raw or b"false" in raw)
         return JSONResponse(await state.batcher.submit(Job(served, args)))
     except BadInput as err:
         return _error(err.status, str(err))
 
 
-def _inputs(served: ServedModel, body: object) -> list[Any]:
-    """The checked forward inputs of a predict request's body."""
+def _inputs(served: ServedModel, body: object, booleans: bool) -> list[torch.Tensor]:
+    """The checked forward inputs of a predict request's body (`booleans`: whether its
+    text holds `true` or `false` anywhere)."""
     if not isinstance(body, dict):
         raise BadInput('body: expected a JSON object {"inputs": ...}')
     fields = set(body)
     if fields == {"inputs"}:
-        return served.signature.parse(body["inputs"])
+        return served.signature.parse(body["inputs"], booleans)
     if fields == {"text"}:
         return served.text_inputs(body["text"])
     unknown = sorted(fields - {"inputs", "text"})
@@ -95,8 +97,8 @@ def _inputs(served: ServedModel, body: object) -> list[Any]:
     raise BadInput("body: expected exactly one of the fields 'inputs' and 'text'")
 
 
-async def _body(request: Request, limit: int) -> object:
-    """The request's JSON, read up to `limit` bytes; larger is a 413."""
+async def _body(request: Request, limit: int) -> bytes:
+    """The request's body, read up to `limit` bytes; larger is a 413."""
     too_large = BadInput(f"body: larger than the limit of {limit} bytes", 413)
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
@@ -107,8 +109,13 @@ async def _body(request: Request, limit: int) -> object:
         if size > limit:
             raise too_large
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(raw: bytes) -> object:
+    """The JSON value of a body: standard JSON only, numbers finite."""
     try:
-        return json.loads(b"".join(chunks), parse_constant=reject_constant,
+        return json.loads(raw, parse_constant=reject_constant,
                           parse_float=finite_float)
     except (ValueError, RecursionError) as err:  # BadInput of a number passes through
         raise BadInput(f"body: not valid JSON: {err}") from None

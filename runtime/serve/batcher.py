@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from mlang.runtime.interpreter import runtime_message
 from mlang.runtime.serve.metrics import Metrics
 from mlang.runtime.serve.schema import BadInput
 from mlang.runtime.serve.served import ServedModel
@@ -156,13 +157,21 @@ class Batcher:
             _settle(job, answer)
 
 
+# What torch and Python raise on bad data that only a call reveals (an id out of range),
+# as the interpreter classes them: the request's fault, a 400.
+_DATA_ERRORS = (RuntimeError, ValueError, IndexError, TypeError, ZeroDivisionError,
+                OverflowError)
+
+
 def _settle(job: Job, result: Answer | Exception) -> None:
-    """Answers `job` (unless its client went away); a UserError of the model is the
-    request's fault, a 400."""
+    """Answers `job` (unless its client went away); a UserError of the model, or an
+    error of torch on the data, is the request's fault, a 400."""
     if job.future.done():
         return
     if isinstance(result, UserError):
         result = BadInput(str(result))
+    elif isinstance(result, _DATA_ERRORS):
+        result = BadInput(f"the model cannot run on these inputs: {runtime_message(result)}")
     if isinstance(result, Exception):
         job.future.set_exception(result)
     else:

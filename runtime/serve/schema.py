@@ -76,11 +76,16 @@ class TensorSpec:
         return {"name": self.name, "dtype": self.dtype,
                 "shape": [None if d is None else d for d in self.shape], "type": self.type_text}
 
-    def tensor(self, value: object, field: str) -> torch.Tensor:
-        """`value` (nested lists from JSON) as a tensor of this spec; BadInput otherwise."""
-        expected = f"expected {self.type_text} as nested lists of {_JSON_TYPES[_kind(self.dtype)]}s"
+    def tensor(self, value: object, field: str, booleans: bool = True) -> torch.Tensor:
+        """`value` (nested lists from JSON) as a tensor of this spec; BadInput otherwise.
+        `booleans`: whether `value` may hold JSON booleans (numpy reads `[true, 2]` as
+        `[1, 2]`, so a number tensor looks for them, at the cost of a walk)."""
+        kind = _kind(self.dtype)
+        expected = f"expected {self.type_text} as nested lists of {_JSON_TYPES[kind]}s"
         array = _array(value, field, expected)
-        if array.dtype.kind not in _KINDS[_kind(self.dtype)]:
+        if kind != "bool" and booleans and _holds_boolean(value):
+            raise BadInput(f"{field}: {expected}, got booleans")
+        if array.dtype.kind not in _KINDS[kind]:
             raise BadInput(f"{field}: {expected}, got {_kind_name(array)}")
         if array.ndim != len(self.shape) or any(
                 w is not None and w != d for w, d in zip(self.shape, array.shape)):
@@ -98,6 +103,13 @@ def _array(value: object, field: str, expected: str) -> np.ndarray:
         return np.asarray(value)
     except (ValueError, TypeError, OverflowError):
         raise BadInput(f"{field}: {expected}, got lists of unequal lengths") from None
+
+
+def _holds_boolean(value: object) -> bool:
+    """Whether nested lists hold a boolean anywhere."""
+    if isinstance(value, list):
+        return any(_holds_boolean(v) for v in value)
+    return isinstance(value, bool)
 
 
 def _kind_name(array: np.ndarray) -> str:
@@ -156,16 +168,18 @@ class Signature:
         return {"type": "object", "additionalProperties": False, "required": ["inputs"],
                 "properties": {"inputs": {"oneOf": forms} if len(forms) > 1 else named}}
 
-    def parse(self, inputs: object) -> list[torch.Tensor]:
-        """The tensors of a request's `inputs` field, checked against the signature."""
+    def parse(self, inputs: object, booleans: bool = True) -> list[torch.Tensor]:
+        """The tensors of a request's `inputs` field, checked against the signature
+        (`booleans`: whether it may hold JSON booleans)."""
         if isinstance(inputs, Mapping):
-            return self._parse_named(inputs)
+            return self._parse_named(inputs, booleans)
         if len(self.inputs) != 1:
             names = ", ".join(s.name for s in self.inputs)
             raise BadInput(f"inputs: expected an object with the fields {names}")
-        return self._check_rows([self.inputs[0].tensor(inputs, "inputs")])
+        return self._check_rows([self.inputs[0].tensor(inputs, "inputs", booleans)])
 
-    def _parse_named(self, inputs: Mapping[str, object]) -> list[torch.Tensor]:
+    def _parse_named(self, inputs: Mapping[str, object],
+                     booleans: bool) -> list[torch.Tensor]:
         """The tensors of `{"inputs": {NAME: lists}}`."""
         known = {s.name for s in self.inputs}
         extra = sorted(k for k in inputs if k not in known)
@@ -175,7 +189,7 @@ class Signature:
         for spec in self.inputs:
             if spec.name not in inputs:
                 raise BadInput(f"inputs.{spec.name}: missing field ({spec.type_text})")
-        return self._check_rows([s.tensor(inputs[s.name], f"inputs.{s.name}")
+        return self._check_rows([s.tensor(inputs[s.name], f"inputs.{s.name}", booleans)
                                  for s in self.inputs])
 
     def _check_rows(self, tensors: Sequence[torch.Tensor]) -> list[torch.Tensor]:
