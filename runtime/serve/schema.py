@@ -98,11 +98,13 @@ class TensorSpec:
 def _array(value: object, field: str, expected: str) -> np.ndarray:
     """`value` as a numpy array; ragged lists and objects are refused."""
     if isinstance(value, (dict, str)):
-        raise BadInput(f"{field}: {expected}, got {'an object' if isinstance(value, dict) else 'a string'}")
+        got = "an object" if isinstance(value, dict) else "a string"
+        raise BadInput(f"{field}: {expected}, got {got}")
     try:
         return np.asarray(value)
     except (ValueError, TypeError, OverflowError):
-        raise BadInput(f"{field}: {expected}, got lists of unequal lengths") from None
+        raise BadInput(f"{field}: {expected}, got lists of unequal lengths (or nested too "
+                       "deeply)") from None
 
 
 def _holds_boolean(value: object) -> bool:
@@ -149,9 +151,10 @@ class Signature:
         """The signature of `model.forward`, its input names those of the M source."""
         forward = model.definition.methods["forward"]
         names = [arg.name_hint or f"input{i}" for i, arg in enumerate(forward.body.block.args)]
-        outputs = forward.function_type.outputs.data
-        out_names = ["output"] if len(outputs) == 1 else [f"output{i}" for i in range(len(outputs))]
-        return Signature(tuple(_spec(n, t) for n, t in zip(names, forward.function_type.inputs.data)),
+        inputs, outputs = forward.function_type.inputs.data, forward.function_type.outputs.data
+        out_names = (["output"] if len(outputs) == 1
+                     else [f"output{i}" for i in range(len(outputs))])
+        return Signature(tuple(_spec(n, t) for n, t in zip(names, inputs)),
                          tuple(_spec(n, t) for n, t in zip(out_names, outputs)))
 
     @property

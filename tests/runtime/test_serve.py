@@ -126,7 +126,8 @@ def expected(mlp: object, x: list[list[float]]) -> torch.Tensor:
 
 def metric(text: str, name: str) -> float:
     """The sum of a metric's samples of that exact name in a /metrics answer."""
-    return sum(float(m[1]) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text, re.M))
+    return sum(float(m[1]) for m in re.finditer(rf"^{name}(?:{{[^}}]*}})? (\S+)$", text,
+                                                re.MULTILINE))
 
 
 def test_health_and_models(server: Server) -> None:
