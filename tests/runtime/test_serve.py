@@ -26,6 +26,9 @@ import torch
 
 from mlang.backends import get_backend
 from mlang.runtime.model_io import load_model
+from mlang.runtime.serve.batcher import Batcher, Job
+from mlang.runtime.serve.schema import BadInput
+from mlang.runtime.serve.served import ServedModel
 from mlang.runtime.training import predict
 
 MRUN = [shutil.which("mrun")] if shutil.which("mrun") else [
@@ -231,6 +234,31 @@ def test_bad_input_is_a_clear_4xx(server: Server, case: str, model: str, body: b
         assert c.get("/health").status_code == 200
         good = c.post("/v1/models/mlp/predict", json={"inputs": rows(1)})
         assert good.status_code == 200, good.text
+
+
+def test_a_package_that_cannot_be_read_is_an_error(tmp_path: Path) -> None:
+    proc = subprocess.run([*MRUN, "serve", "missing.mpk"], cwd=tmp_path, env=ENV,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "error: no such model package: 'missing.mpk'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_full_queue_is_a_503(packages: Path) -> None:
+    """In-process: with the worker not started, nothing leaves a queue of one."""
+    served = ServedModel.load(str(packages / "mlp.mpk"))
+
+    async def fill() -> None:
+        batcher = Batcher(max_batch=4, max_wait=0, max_queue=1)
+        first = asyncio.ensure_future(batcher.submit(Job(served, [torch.zeros(1, 4)])))
+        await asyncio.sleep(0)
+        with pytest.raises(BadInput) as refused:
+            await batcher.submit(Job(served, [torch.zeros(1, 4)]))
+        assert refused.value.status == 503 and "queue is full" in str(refused.value)
+        assert batcher.depth() == 1
+        first.cancel()
+
+    asyncio.run(fill())
 
 
 def test_sigterm_under_load_loses_no_accepted_request(packages: Path, mlp: object) -> None:
