@@ -1,4 +1,5 @@
-"""`mrun PROGRAM.m`: compiles an M program and runs it.
+"""`mrun PROGRAM.m`: compiles an M program and runs it; `mrun serve PACKAGE...` serves
+saved models (tools/serve.py).
 
 Errors are printed as `FILE:LINE:COL: error: ...` with the source line and a caret, and
 exit with status 1; Ctrl-C exits with status 130. No Python traceback reaches the user.
@@ -73,7 +74,21 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         Interpreter(module, chosen, device).run()
 
 
-@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+class _Mrun(click.Command):
+    """`mrun PROGRAM.m`, whose first argument `serve` starts `mrun serve` instead (a
+    program file called `serve` runs as `./serve`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args[:1] == ["serve"]:
+            from mlang.tools.serve import serve_command
+
+            serve_command.main(args[1:], f"{ctx.info_name} serve")  # exits
+        return super().parse_args(ctx, args)
+
+
+@click.command(cls=_Mrun, context_settings={"help_option_names": ["-h", "--help"]},
+               epilog="mrun serve PACKAGE... serves saved models over HTTP "
+                      "(see mrun serve --help).")
 # A plain string: a missing file or a directory is reported by compile_file, like any
 # other error, with status 1.
 @click.argument("program")
