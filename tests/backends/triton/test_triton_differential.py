@@ -166,3 +166,15 @@ def test_fallbacks_name_every_op_only_pytorch_computes() -> None:
             assert op.name in declared, f"{op.name} falls back to PyTorch undeclared"
     assert declared <= {op.name for op in _tensor_ops()}, "a fallback names no tensor op"
     assert len(declared) == len(FALLBACKS), "an op is declared twice"
+
+
+def test_mopt_lists_the_fallbacks() -> None:
+    from click.testing import CliRunner
+
+    from mlang.tools.mopt import cli
+
+    result = CliRunner().invoke(cli, ["--list-fallbacks"])
+    assert result.exit_code == 0, result.output
+    for fallback in FALLBACKS:
+        assert f"{fallback.op} " in result.output
+    assert "tensorops.conv2d        always; deliberate: cuDNN" in result.output
