@@ -17,6 +17,10 @@ __all__ = ["FALLBACKS", "Fallback", "format_fallbacks"]
 
 ALWAYS = "always"
 """The `when` of an op that no kernel kind computes."""
+REDUCTION_WHEN = ("of integers, of several axes of unknown sizes, or of rows longer than "
+                  "16384 or of unknown length")
+REDUCTION_REASON = ("kernel.reduction holds a whole float row in one block (other axes are "
+                    "moved last and merged first)")
 
 
 @dataclass(frozen=True)
@@ -59,14 +63,10 @@ FALLBACKS: tuple[Fallback, ...] = (
              "only once fused with its reader, which the fusion passes do not do yet"),
     Fallback("tensorops.argmax", ALWAYS, False,
              "kernel.reduction carries values, not indices; inference tails only"),
-    Fallback("tensorops.reduce_sum", "over an axis other than the last, or several", False,
-             "kernel.reduction reduces the last axis only"),
-    Fallback("tensorops.reduce_mean", "over an axis other than the last, or several", False,
-             "kernel.reduction reduces the last axis only"),
-    Fallback("tensorops.reduce_max", "over an axis other than the last, or several", False,
-             "kernel.reduction reduces the last axis only"),
-    Fallback("tensorops.reduce_min", "over an axis other than the last, or several", False,
-             "kernel.reduction reduces the last axis only"),
+    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.reduce_max", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.reduce_min", REDUCTION_WHEN, False, REDUCTION_REASON),
     Fallback("tensorops.matmul", "integer operands other than int8", True,
              "only int8 products have a quantized kernel; other integer products are rare"),
 )

@@ -30,7 +30,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from triton_testing import check_forward, definitions
+from triton_testing import assert_close, check_forward, definitions, kernels, run_both
 
 from mlang.backends import RunOptions, get_backend
 from mlang.backends.triton.fallbacks import FALLBACKS
@@ -178,3 +178,22 @@ def test_mopt_lists_the_fallbacks() -> None:
     for fallback in FALLBACKS:
         assert f"{fallback.op} " in result.output
     assert "tensorops.conv2d        always; deliberate: cuDNN" in result.output
+
+
+SEVERAL_AXES = """
+func.func @f(%x: tensor<4x5x6xf32>, %y: tensor<?x5x6xf32>)
+    -> (tensor<5xf32>, tensor<?x1x1xf32>, tensor<f32>) {
+  %a = tensorops.reduce_sum %x axes [0, 2] : tensor<4x5x6xf32> -> tensor<5xf32>
+  %b = tensorops.reduce_max %y axes [1, 2] keepdim : tensor<?x5x6xf32> -> tensor<?x1x1xf32>
+  %c = tensorops.reduce_mean %x axes [0, 1, 2] : tensor<4x5x6xf32> -> tensor<f32>
+  func.return %a, %b, %c : tensor<5xf32>, tensor<?x1x1xf32>, tensor<f32>
+}
+"""
+
+
+def test_reductions_over_several_axes_are_kernels() -> None:
+    """Several axes of known sizes: moved last and merged, then one row reduction."""
+    args = [torch.randn(4, 5, 6), torch.randn(3, 5, 6)]
+    got, want, module = run_both(SEVERAL_AXES, "f", args, small=True)
+    assert kernels(module) == ["reduction"] * 3
+    assert_close(got, want)
