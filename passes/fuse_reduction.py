@@ -70,11 +70,11 @@ def move_axis_last(op: Operation, block: Block) -> Operation:
         return op
     keep = op.keepdim is not None
     kept = [d for d in range(rank) if d not in axes]
-    merged = [shape[d] for d in axes]
+    sizes = [-1 if d is None else d for d in shape]  # -1: unknown, as reshape spells it
+    merged, lead = [sizes[d] for d in axes], [sizes[d] for d in kept]
     result_shape = [-1 if d is None else d for d in value_shape(op.results[0])]
-    lead = [-1 if shape[d] is None else shape[d] for d in kept]
     several = len(axes) > 1
-    if (several and (None in merged or lead.count(-1) > 1)) or (
+    if (several and (-1 in merged or lead.count(-1) > 1)) or (
             keep and result_shape.count(-1) > 1):
         return op  # an unknown size that one reshape cannot carry; leave it
     new_ops: list[Operation] = []
@@ -83,7 +83,7 @@ def move_axis_last(op: Operation, block: Block) -> Operation:
         new_ops.append(TransposeOp(source, kept + axes))
         source = new_ops[-1].results[0]
     if several:
-        new_ops.append(ReshapeOp(source, [*lead, math.prod(d for d in merged if d is not None)]))
+        new_ops.append(ReshapeOp(source, [*lead, math.prod(merged)]))
         source = new_ops[-1].results[0]
     reduction = type(op)(source, len(kept) if several else rank - 1, keep)
     new_ops.append(reduction)
