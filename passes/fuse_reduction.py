@@ -1,9 +1,10 @@
 """`fuse-reduction`: reductions with their elementwise neighbours become one
 `kernel.reduction` (row-wise over the last axis).
 
-In: tensorops functions. A float sum, mean, max or min over one axis that is not the last
-is first rewritten to reduce the last axis of a transposed view (a reshape restores a
-kept dimension). Out: from each such reduction (in order), a group grows
+In: tensorops functions. A float sum, mean, max or min over axes other than the last alone
+is first rewritten to reduce the last axis of a transposed view (several axes of known
+sizes merged into one by a reshape; a reshape restores kept dimensions). Out: from each
+such reduction (in order), a group grows
 - upwards through elementwise producers that only the group reads, and reductions of a
   tensor of the same shape;
 - downwards through elementwise users (and further reductions of the same shape) whose
@@ -16,6 +17,7 @@ downward growth, then as the reduction alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -42,35 +44,54 @@ JOINERS = (*ELEMENTWISE_OPS, BroadcastToOp, IotaOp)
 
 def _reduced_axis(op: Operation) -> int | None:
     """The one axis a float row reduction reduces, else None."""
+    axes = _reduced_axes(op)
+    return axes[0] if axes is not None and len(axes) == 1 else None
+
+
+def _reduced_axes(op: Operation) -> list[int] | None:
+    """The axes a float row reduction reduces, else None."""
     if not isinstance(op, ROW_REDUCTIONS):
         return None
     if tensor_type_of(op.result).element_type not in FLOAT_TYPES:
         return None
-    axes = list(op.axes.get_values())
-    return axes[0] if len(axes) == 1 else None
+    return list(op.axes.get_values())
 
 
 def move_axis_last(op: Operation, block: Block) -> Operation:
-    """Rewrites a reduction of axis `a` as one of the last axis of a transposed view."""
-    axis = _reduced_axis(op)
-    if axis is None or not isinstance(op, ROW_REDUCTIONS):
+    """Rewrites a reduction of axes `a, b, ...` as one of the last axis of a transposed
+    view, whose reduced axes a reshape merges into one when there are several (their
+    sizes must be known); a reshape restores kept dimensions."""
+    axes = _reduced_axes(op)
+    if axes is None or not isinstance(op, ROW_REDUCTIONS):
         return op
-    rank = len(value_shape(op.input))
-    if axis == rank - 1:
+    shape = value_shape(op.input)
+    rank = len(shape)
+    if axes == [rank - 1]:
         return op
-    perm = [d for d in range(rank) if d != axis] + [axis]
-    transpose = TransposeOp(op.input, perm)
     keep = op.keepdim is not None
-    reduction = type(op)(transpose.result, rank - 1, keep)
-    block.insert_ops_before([transpose, reduction], op)
+    kept = [d for d in range(rank) if d not in axes]
+    sizes = [-1 if d is None else d for d in shape]  # -1: unknown, as reshape spells it
+    merged, lead = [sizes[d] for d in axes], [sizes[d] for d in kept]
+    result_shape = [-1 if d is None else d for d in value_shape(op.results[0])]
+    several = len(axes) > 1
+    if (several and (-1 in merged or lead.count(-1) > 1)) or (
+            keep and result_shape.count(-1) > 1):
+        return op  # an unknown size that one reshape cannot carry; leave it
+    new_ops: list[Operation] = []
+    source = op.input
+    if axes != list(range(len(kept), rank)):
+        new_ops.append(TransposeOp(source, kept + axes))
+        source = new_ops[-1].results[0]
+    if several:
+        new_ops.append(ReshapeOp(source, [*lead, math.prod(merged)]))
+        source = new_ops[-1].results[0]
+    reduction = type(op)(source, len(kept) if several else rank - 1, keep)
+    new_ops.append(reduction)
     result = reduction.results[0]
     if keep:
-        shape = [-1 if d is None else d for d in value_shape(op.results[0])]
-        if shape.count(-1) > 1:
-            return op  # cannot restore the kept axis with one unknown size; leave it
-        reshape = ReshapeOp(result, shape)
-        block.insert_op_before(reshape, op)
-        result = reshape.result
+        new_ops.append(ReshapeOp(result, result_shape))
+        result = new_ops[-1].results[0]
+    block.insert_ops_before(new_ops, op)
     result.name_hint = op.results[0].name_hint
     op.results[0].replace_all_uses_with(result)
     block.erase_op(op)
@@ -119,7 +140,7 @@ def grow_down(members: set[Operation], shape: Shape, block: Block) -> None:
 
 def fuse_block(block: Block, formed: Statistic) -> None:
     """Forms a reduction kernel around each row reduction of `block`, in order."""
-    for op in [op for op in block.ops if _reduced_axis(op) is not None]:
+    for op in [op for op in block.ops if _reduced_axes(op) is not None]:
         move_axis_last(op, block)
     for seed in [op for op in block.ops if _reduced_axis(op) is not None]:
         if seed.parent_block() is not block:

@@ -56,6 +56,11 @@ from mlang.tools.targets import get_all_targets
 )
 @click.option("--list-passes", is_flag=True, help="List passes and named pipelines, then exit.")
 @click.option(
+    "--list-fallbacks",
+    is_flag=True,
+    help="List the tensor ops the Triton backend hands to PyTorch, and why; then exit.",
+)
+@click.option(
     "--dump-pass-pipeline",
     is_flag=True,
     help="Print the expanded pipeline, with every option, to stderr.",
@@ -112,6 +117,7 @@ from mlang.tools.targets import get_all_targets
 def cli(
     input_path: str,
     list_passes: bool,
+    list_fallbacks: bool,
     mlir_print_ir_before: tuple[str, ...],
     mlir_print_ir_after: tuple[str, ...],
     mlir_print_ir_after_all: bool,
@@ -127,6 +133,11 @@ def cli(
         from mlang.tools.pass_listing import list_passes as list_all
 
         sys.exit(list_all(options["pass_plugins"], sys.stdout, sys.stderr))
+    if list_fallbacks:
+        from mlang.backends.triton.fallbacks import format_fallbacks
+
+        sys.stdout.write(format_fallbacks())
+        sys.exit(0)
     from mlang.support.ir_printing import IRPrinter, PrintIRConfig
     from mlang.tools.opt_driver import OptOptions, run_opt
 

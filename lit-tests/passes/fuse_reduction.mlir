@@ -75,15 +75,40 @@ func.func @middle_axis(%x: tensor<?x9x13xf32>) -> (tensor<?x13xf32>, tensor<?x1x
 
 // -----
 
-// Reductions over several axes, or of integers, are left alone (wrap-kernels hands them
-// to PyTorch).
+// Reductions over several axes reduce the last axis of a transposed view whose reduced
+// axes a reshape merges (a reshape restores kept axes); over all axes, one row.
+
+// CHECK-LABEL: func.func @several_axes
+// CHECK:         kernel.reduction(%x) : (tensor<4x5x6xf32>) -> tensor<5xf32> {
+// CHECK:           tensorops.transpose {{.*}} [1, 0, 2] : tensor<4x5x6xf32> -> tensor<5x4x6xf32>
+// CHECK-NEXT:      tensorops.reshape {{.*}} -> tensor<5x24xf32>
+// CHECK-NEXT:      tensorops.reduce_sum {{.*}} axes [1] : tensor<5x24xf32> -> tensor<5xf32>
+// CHECK:         kernel.reduction(%y) : (tensor<?x5x6xf32>) -> tensor<?x1x1xf32> {
+// CHECK-NOT:       tensorops.transpose
+// CHECK:           tensorops.reshape {{.*}} -> tensor<?x30xf32>
+// CHECK-NEXT:      tensorops.reduce_max {{.*}} axes [1] keepdim
+// CHECK-NEXT:      tensorops.reshape {{.*}} -> tensor<?x1x1xf32>
+// CHECK:         kernel.reduction(%x) : (tensor<4x5x6xf32>) -> tensor<f32> {
+// CHECK:           tensorops.reshape {{.*}} -> tensor<120xf32>
+// CHECK-NEXT:      tensorops.reduce_mean {{.*}} axes [0] : tensor<120xf32> -> tensor<f32>
+func.func @several_axes(%x: tensor<4x5x6xf32>, %y: tensor<?x5x6xf32>) -> (tensor<5xf32>, tensor<?x1x1xf32>, tensor<f32>) {
+  %a = tensorops.reduce_sum %x axes [0, 2] : tensor<4x5x6xf32> -> tensor<5xf32>
+  %b = tensorops.reduce_max %y axes [1, 2] keepdim : tensor<?x5x6xf32> -> tensor<?x1x1xf32>
+  %c = tensorops.reduce_mean %x axes [0, 1, 2] : tensor<4x5x6xf32> -> tensor<f32>
+  func.return %a, %b, %c : tensor<5xf32>, tensor<?x1x1xf32>, tensor<f32>
+}
+
+// -----
+
+// Reductions over several axes of unknown size, or of integers, are left alone
+// (wrap-kernels hands them to PyTorch).
 
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT:     kernel.
 // CHECK:         tensorops.reduce_sum %x axes [0, 1]
 // CHECK:         tensorops.reduce_max %i axes [1]
-func.func @left_alone(%x: tensor<4x5xf32>, %i: tensor<4x5xi32>) -> (tensor<f32>, tensor<4xi32>) {
-  %a = tensorops.reduce_sum %x axes [0, 1] : tensor<4x5xf32> -> tensor<f32>
+func.func @left_alone(%x: tensor<?x?xf32>, %i: tensor<4x5xi32>) -> (tensor<f32>, tensor<4xi32>) {
+  %a = tensorops.reduce_sum %x axes [0, 1] : tensor<?x?xf32> -> tensor<f32>
   %b = tensorops.reduce_max %i axes [1] : tensor<4x5xi32> -> tensor<4xi32>
   func.return %a, %b : tensor<f32>, tensor<4xi32>
 }

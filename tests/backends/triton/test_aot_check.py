@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 from test_int8_kernels import LINEAR, linear_ir
-from test_triton_backend import BLOCKS, EXAMPLES, INPUTS, TRAINING, check_forward, definitions
+from test_triton_backend import BLOCKS, TRAINING
+from triton_testing import EXAMPLES, INPUTS, check_forward, definitions
 from triton_testing import assert_close, run_both
 
 from mlang.backends.triton.aot import AotCheck, aot_check, gpu_blocks, parse_archs

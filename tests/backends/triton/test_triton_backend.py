@@ -1,7 +1,7 @@
-"""The Triton backend end to end: every example's models and the two transformer blocks
-against the reference backend (inference, random parameters, small batches, under the
-interpreter), one tiny training program through `mrun --backend triton`, the compile
-cache, and errors."""
+"""The Triton backend end to end: two transformer blocks against the reference backend
+(inference, random parameters, small batches, under the interpreter; every example's
+models are in `test_triton_differential.py`), one tiny training program through
+`mrun --backend triton`, the compile cache, and errors."""
 
 from __future__ import annotations
 
@@ -14,24 +14,16 @@ from pathlib import Path
 
 import pytest
 import torch
+from triton_testing import check_forward, definitions, random_params
 
 from mlang.backends import RunOptions
 from mlang.backends.reference.backend import ReferenceBackend
-from mlang.backends.reference.init import init_parameter
 from mlang.backends.triton import backend as triton_backend
 from mlang.backends.triton import cache
 from mlang.backends.triton.backend import TritonBackend
-from mlang.dialects.model.structure import DefOp
-from mlang.frontend import compile_file
-from mlang.support.diagnostics import SourceManager
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples"
-INPUTS = {
-    "digits": (7, 64), "iris": (5, 4), "diabetes": (6, 10), "transformer": (3, 64),
-    "finetune": (5, 64), "finetune_schedule": (5, 64), "quantize": (4, 64),
-}
-"""A small input shape for each example's models."""
 
 BLOCKS = """
 model PreNorm(dim: int, heads: int) {
@@ -60,39 +52,6 @@ let a = PreNorm(12, 3)
 let b = Tail(12, 5)
 """
 
-
-def definitions(path: Path) -> list[DefOp]:
-    """The model definitions of an M program."""
-    module = compile_file(str(path), SourceManager())
-    return [op for op in module.walk() if isinstance(op, DefOp)]
-
-
-def random_params(definition: DefOp) -> dict[str, torch.Tensor]:
-    """Parameters drawn as the runtime draws them."""
-    return {
-        p.sym_name.data: init_parameter(p.init.data, tuple(p.param_type.get_shape()),
-                                        p.scale.value.data)
-        for p in definition.params
-    }
-
-
-def check_forward(definition: DefOp, x: torch.Tensor) -> None:
-    """`forward` through Triton kernels agrees with the reference backend."""
-    params = random_params(definition)
-    got = TritonBackend().compile(definition).run("forward", params, [x], RunOptions())
-    want = ReferenceBackend().compile(definition).run("forward", params, [x], RunOptions())
-    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
-
-
-@pytest.mark.parametrize("example", sorted(INPUTS))
-def test_example_models_match_the_reference(example: str) -> None:
-    torch.manual_seed(0)
-    for definition in definitions(EXAMPLES / f"{example}.m"):
-        check_forward(definition, torch.randn(*INPUTS[example]) * 4)
-
-
-def test_every_example_is_covered() -> None:
-    assert sorted(p.stem for p in EXAMPLES.glob("*.m")) == sorted(INPUTS)
 
 
 def test_transformer_blocks_match_the_reference(tmp_path: Path) -> None:

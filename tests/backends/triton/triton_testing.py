@@ -1,9 +1,11 @@
 """Running tensorops IR through `lower-to-kernel` and the Triton backend, against the
-torch backend's code for the same IR (PyTorch eager: the reference numerics)."""
+torch backend's code for the same IR (PyTorch eager: the reference numerics); and model
+definitions through the Triton backend against the reference backend."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -11,15 +13,29 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 
+from mlang.backends import RunOptions
+from mlang.backends.reference.backend import ReferenceBackend
+from mlang.backends.reference.init import init_parameter
 from mlang.backends.torch.codegen import compile_functions
 from mlang.backends.triton.cache import load_source
+from mlang.backends.triton.backend import TritonBackend
 from mlang.backends.triton.codegen import generate_module
 from mlang.dialects import make_context
 from mlang.dialects.kernel import KernelOp, TiledKernelOp
+from mlang.dialects.model.structure import DefOp
 from mlang.dialects.tensorops.base import int_array
+from mlang.frontend import compile_file
 from mlang.passes import get_all_passes, get_all_pipelines
 from mlang.support.pass_manager import PipelineBuilder
+from mlang.support.diagnostics import SourceManager
 from mlang.support.pass_pipeline import NestedPipeline, parse_pass_list
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+INPUTS = {
+    "digits": (7, 64), "iris": (5, 4), "diabetes": (6, 10), "transformer": (3, 64),
+    "finetune": (5, 64), "finetune_schedule": (5, 64), "quantize": (4, 64),
+}
+"""A small input shape for each example's models."""
 
 SMALL_BLOCKS = {
     "kernel.pointwise": [16], "kernel.reduction": [2, 16], "kernel.matmul": [16, 16, 16],
@@ -78,3 +94,26 @@ def assert_close(got: Sequence[torch.Tensor], want: Sequence[torch.Tensor],
             torch.testing.assert_close(g, w, rtol=rtol, atol=atol, equal_nan=True)
         else:
             assert torch.equal(g, w)
+
+
+def definitions(path: Path) -> list[DefOp]:
+    """The model definitions of an M program."""
+    module = compile_file(str(path), SourceManager())
+    return [op for op in module.walk() if isinstance(op, DefOp)]
+
+
+def random_params(definition: DefOp) -> dict[str, torch.Tensor]:
+    """Parameters drawn as the runtime draws them."""
+    return {
+        p.sym_name.data: init_parameter(p.init.data, tuple(p.param_type.get_shape()),
+                                        p.scale.value.data)
+        for p in definition.params
+    }
+
+
+def check_forward(definition: DefOp, x: torch.Tensor) -> None:
+    """`forward` through Triton kernels agrees with the reference backend."""
+    params = random_params(definition)
+    got = TritonBackend().compile(definition).run("forward", params, [x], RunOptions())
+    want = ReferenceBackend().compile(definition).run("forward", params, [x], RunOptions())
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)

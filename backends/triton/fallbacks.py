@@ -1,0 +1,83 @@
+"""The declared PyTorch fallbacks of the Triton backend: every tensor op that may run as a
+`kernel.extern` (PyTorch) instead of a Triton kernel, when, and why.
+
+`wrap-kernels` makes an op `kernel.extern` when no kernel kind fits it
+(`passes.wrap_kernels.kernel_kinds`); this registry is the one place that says which ops
+those are and whether each is deliberate (PyTorch is the better implementation, or the op
+costs no kernel) or not yet a kernel. `mopt --list-fallbacks` prints it, and
+`tests/backends/triton/test_triton_differential.py` checks that it names every op that
+`wrap-kernels` can only hand to PyTorch, and no op that is not a tensor op.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FALLBACKS", "Fallback", "format_fallbacks"]
+
+ALWAYS = "always"
+"""The `when` of an op that no kernel kind computes."""
+REDUCTION_WHEN = ("of integers, of several axes of unknown sizes, or of rows longer than "
+                  "16384 or of unknown length")
+REDUCTION_REASON = ("kernel.reduction holds a whole float row in one block (other axes are "
+                    "moved last and merged first)")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A tensor op that may run on PyTorch in a Triton-compiled program."""
+
+    op: str
+    """The tensorops op name."""
+    when: str
+    """`always`, or the forms of the op that fall back."""
+    deliberate: bool
+    """Whether PyTorch stays the implementation by design (else: not yet a kernel)."""
+    reason: str
+
+
+FALLBACKS: tuple[Fallback, ...] = (
+    Fallback("tensorops.conv2d", ALWAYS, True,
+             "cuDNN convolutions (through PyTorch) beat a generic Triton template; "
+             "convolutions are outside the transformer workloads the kernels target"),
+    Fallback("tensorops.max_pool2d", ALWAYS, True,
+             "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile"),
+    Fallback("tensorops.avg_pool2d", ALWAYS, True,
+             "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile"),
+    Fallback("tensorops.random", ALWAYS, True,
+             "PyTorch's generator keeps seed() streams identical to the torch backend's"),
+    Fallback("tensorops.constant", "when no kernel reads it", True,
+             "a host tensor made once; kernels inline the constants they read"),
+    Fallback("tensorops.reshape", "when no kernel absorbs it as a view", True,
+             "a PyTorch view costs no copy and no launch"),
+    Fallback("tensorops.reshape_tail", "when no kernel absorbs it as a view", True,
+             "a PyTorch view costs no copy and no launch"),
+    Fallback("tensorops.transpose", "when no kernel absorbs it as a view", True,
+             "a PyTorch view costs no copy and no launch"),
+    Fallback("tensorops.slice", "when no kernel absorbs it as a view", True,
+             "a PyTorch view costs no copy and no launch"),
+    Fallback("tensorops.concat", "when no kernel absorbs it", True,
+             "a pure copy, already at memory bandwidth in PyTorch"),
+    Fallback("tensorops.gather", ALWAYS, False,
+             "embedding lookup: a row copy at memory bandwidth in PyTorch; a kernel pays "
+             "only once fused with its reader, which the fusion passes do not do yet"),
+    Fallback("tensorops.argmax", ALWAYS, False,
+             "kernel.reduction carries values, not indices; inference tails only"),
+    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.reduce_max", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.reduce_min", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.matmul", "integer operands other than int8", True,
+             "only int8 products have a quantized kernel; other integer products are rare"),
+)
+"""Every declared fallback, by op."""
+
+
+def format_fallbacks() -> str:
+    """The registry as a text table (what `mopt --list-fallbacks` prints)."""
+    width = max(len(f.op) for f in FALLBACKS)
+    lines = ["Tensor ops the Triton backend hands to PyTorch (kernel.extern):", ""]
+    for f in FALLBACKS:
+        kind = "deliberate" if f.deliberate else "not yet a kernel"
+        lines.append(f"  {f.op:<{width}}  {f.when}; {kind}: {f.reason}")
+    return "\n".join(lines) + "\n"
