@@ -162,13 +162,14 @@ def _train_epoch(
     total, first = 0.0, math.nan
     for number, (xb, yb) in enumerate(_batches(data, batch, order), start=1):
         value = loss_fn(_forward(model, xb, True), yb)
-        if not torch.isfinite(value):
-            raise UserError(f"loss became {value.item()} at epoch {epoch}, batch {number}")
+        loss = value.item()  # the step's one synchronisation
+        if not math.isfinite(loss):
+            raise UserError(f"loss became {loss} at epoch {epoch}, batch {number}")
         optim.zero_grad()
-        torch.autograd.backward(value)
+        value.backward()
         optim.step()
-        total += value.item() * len(xb)
-        first = value.item() if number == 1 else first
+        total += loss * len(xb)
+        first = loss if number == 1 else first
         bar.update(1)
     return total / len(data), first
 
