@@ -16,6 +16,7 @@ import torch
 from tqdm import tqdm
 
 from mlang.backends.reference import functional
+from mlang.runtime import distributed
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.notes import note
 from mlang.support.diagnostics import UserError
@@ -81,6 +82,7 @@ def fit(
     _check_count("epochs", epochs)
     _check_count("batch", batch)
     _check_data(data)
+    model = distributed.replica(model)
     params = model.parameters()
     trainable = _trainable_names(params, freeze)
     model.loss_name = loss
@@ -107,8 +109,13 @@ def evaluate(model: Trainable, data: Dataset, metric: str = "accuracy", batch: i
     _check_choice("metric", metric, METRICS)
     _check_count("batch", batch)
     _check_data(data)
+    rows = distributed.block(len(data))
+    mine = data.slice(rows.start, rows.stop)
     with torch.no_grad():
-        outputs = torch.cat([_forward(model, xb, False).cpu() for xb, _ in _batches(data, batch)])
+        # A rank whose block is empty still runs one (empty) batch, for the output's shape.
+        batches = list(_batches(mine, batch)) or [(mine.x, mine.y)]
+        outputs = torch.cat([_forward(model, xb, False).cpu() for xb, _ in batches])
+    outputs = distributed.gather(outputs)
     return _METRIC_FUNCTIONS[metric](model, outputs, data.y)
 
 
@@ -120,7 +127,10 @@ def predict(model: Trainable, x: torch.Tensor | Dataset) -> Output:
     if not isinstance(x, torch.Tensor):
         raise UserError(f"predict expects a tensor or a data set, got {type(x).__name__}")
     with torch.no_grad():
-        return _outputs(model, x, False)
+        out = _outputs(model, x[distributed.block(len(x))] if x.dim() else x, False)
+    if not x.dim():
+        return out
+    return tuple(map(distributed.gather, out)) if isinstance(out, tuple) else distributed.gather(out)
 
 
 # --------------------------------------------------------------------- training loop
@@ -136,7 +146,8 @@ def _train(
 ) -> tuple[float, float]:
     """The epoch loop; returns the last epoch's mean loss and the first batch's loss."""
     steps = -(-len(data) // batch)
-    bar = tqdm(total=epochs * steps, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+    shown = sys.stderr.isatty() and distributed.is_main()
+    bar = tqdm(total=epochs * steps, file=sys.stderr, disable=not shown, leave=False)
     mean_loss = first = math.nan
     with bar:
         for epoch in range(1, epochs + 1):
@@ -157,33 +168,44 @@ def _train_epoch(
 ) -> tuple[float, float]:
     """One pass over the shuffled data; returns the mean loss per sample and the loss of
     the first batch."""
-    # The global generator, so that `seed(n)` makes the order reproducible.
-    order = torch.randperm(len(data))
-    total, first = 0.0, math.nan
-    for number, (xb, yb) in enumerate(_batches(data, batch, order), start=1):
-        value = loss_fn(_forward(model, xb, True), yb)
+    # The global generator, so that `seed(n)` makes the order reproducible; in several
+    # processes, each takes its shard of every batch of rank 0's order.
+    order = distributed.same_order(torch.randperm(len(data)))
+    total = first = 0.0
+    for number, start in enumerate(range(0, len(data), batch), start=1):
+        rows = order[start : start + batch]
+        mine = distributed.shard(rows)
+        value = _shard_loss(model, loss_fn, data.x[mine], data.y[mine])
         loss = value.item()  # the step's one synchronisation
         if not math.isfinite(loss):
             raise UserError(f"loss became {loss} at epoch {epoch}, batch {number}")
         optim.zero_grad()
-        value.backward()
+        weight = distributed.loss_weight(len(mine), len(rows))
+        (value if weight == 1.0 else value * weight).backward()
         optim.step()
-        total += loss * len(xb)
-        first = loss if number == 1 else first
+        total += loss * len(mine)
+        first = loss * len(mine) / len(rows) if number == 1 else first
         bar.update(1)
+    total, first = distributed.sum_over_ranks([total, first])
     return total / len(data), first
 
 
-def _batches(
-    data: Dataset, batch: int, order: torch.Tensor | None = None
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """`(x, y)` batches of at most `batch` rows, in `order` when given, else as stored."""
+def _shard_loss(
+    model: Trainable,
+    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    xb: torch.Tensor,
+    yb: torch.Tensor,
+) -> torch.Tensor:
+    """The mean loss of a batch; zero (with gradients) for the empty shard that a rank gets
+    when a batch has fewer rows than there are processes."""
+    output = _forward(model, xb, True)
+    return loss_fn(output, yb) if len(xb) else output.sum() * 0.0
+
+
+def _batches(data: Dataset, batch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """`(x, y)` batches of at most `batch` rows, as stored."""
     for start in range(0, len(data), batch):
-        if order is None:
-            yield data.x[start : start + batch], data.y[start : start + batch]
-        else:
-            rows = order[start : start + batch]
-            yield data.x[rows], data.y[rows]
+        yield data.x[start : start + batch], data.y[start : start + batch]
 
 
 def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:
