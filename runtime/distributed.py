@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -77,6 +78,15 @@ def setup(device: str) -> None:
     dist.init_process_group("nccl" if device == "cuda" else "gloo", timeout=timeout)
     if not is_main():
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the process's lifetime
+
+
+def once(action: Callable[[], None]) -> None:
+    """Runs `action` (a file write) on rank 0 only; the others wait for it, so that a
+    later statement of theirs that reads the file finds it."""
+    if is_main():
+        action()
+    if world_size() > 1:
+        dist.barrier()
 
 
 def finish() -> None:

@@ -26,7 +26,7 @@ from mlang.backends.reference.evaluator import IMPLS, EvalContext
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime import datasets, model_io, training
+from mlang.runtime import datasets, distributed, model_io, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.notes import notes_to
@@ -318,7 +318,8 @@ def _str_concat(it: Interpreter, op: Operation, args: Args) -> object:
 
 @handles(host.WriteOp)
 def _write(it: Interpreter, op: host.WriteOp, args: Args) -> object:
-    write_tensors(args[0], {name.data: t for name, t in zip(op.names, args[1:], strict=True)})
+    tensors = {name.data: t for name, t in zip(op.names, args[1:], strict=True)}
+    distributed.once(lambda: write_tensors(args[0], tensors))
     return None
 
 
@@ -428,7 +429,7 @@ def _quantize(it: Interpreter, op: host.QuantizeOp, args: Args) -> object:
 
 @handles(host.SaveOp)
 def _save(it: Interpreter, op: Operation, args: Args) -> object:
-    model_io.save_model(model_value(args[0]), args[1])
+    distributed.once(lambda: model_io.save_model(model_value(args[0]), args[1]))
     return None
 
 

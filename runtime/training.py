@@ -181,7 +181,7 @@ def _train_epoch(
             raise UserError(f"loss became {loss} at epoch {epoch}, batch {number}")
         optim.zero_grad()
         weight = distributed.loss_weight(len(mine), len(rows))
-        (value if weight == 1.0 else value * weight).backward()
+        torch.autograd.backward(value if weight == 1.0 else value * weight)
         optim.step()
         total += loss * len(mine)
         first = loss * len(mine) / len(rows) if number == 1 else first
