@@ -178,9 +178,11 @@ def replica(model: M) -> M | Replica:
 
 def same_order(order: torch.Tensor) -> torch.Tensor:
     """Rank 0's shuffled order on every rank (unseeded ranks draw different ones)."""
-    if world_size() > 1:
-        dist.broadcast(order, src=0)
-    return order
+    if world_size() == 1:
+        return order
+    shared = order.to(_collective_device())
+    dist.broadcast(shared, src=0)
+    return shared.to(order.device)
 
 
 def shard(rows: torch.Tensor) -> torch.Tensor:
@@ -252,7 +254,11 @@ def launch(nproc: int, arguments: list[str]) -> str | None:
     Rank 0 writes to this process's stdout and stderr (one progress bar); the other
     ranks' output goes to log files. When one worker fails the launcher stops the others,
     so an error never leaves a peer waiting in a collective."""
-    from torch.distributed.elastic.multiprocessing.api import DefaultLogsSpecs, Std
+    from torch.distributed.elastic.multiprocessing.api import (
+        DefaultLogsSpecs,
+        SignalException,
+        Std,
+    )
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
@@ -273,6 +279,8 @@ def launch(nproc: int, arguments: list[str]) -> str | None:
             elastic_launch(config, sys.executable)("-m", "mlang.run", *arguments)
         except ChildFailedError:
             return first_error(errors) or "error: a worker process failed\n"
+        except SignalException:
+            raise KeyboardInterrupt from None  # Ctrl-C: the launcher stopped the workers
         finally:
             del os.environ[ERROR_DIR]
     return None

@@ -95,7 +95,11 @@ def _tell(message: str) -> None:
 def main(program: str, backend: str, device: str, seed: int | None, nproc: int) -> None:
     """Run the M program PROGRAM."""
     if nproc > 1 and "WORLD_SIZE" not in os.environ:
-        _launch(nproc)
+        try:
+            _launch(nproc)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
     sources = SourceManager()
     try:
         run_program(program, backend, device, seed, sources)
