@@ -36,6 +36,7 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
     import torch
 
     from mlang.backends import get_backend
+    from mlang.runtime import distributed
     from mlang.runtime.interpreter import Interpreter, seed_everything
     from mlang.support.diagnostics import UserError
 
@@ -52,7 +53,30 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         chosen = get_backend(name)
     except UserError as err:
         raise CompileError(None, str(err)) from None
+    distributed.setup(device)
     Interpreter(module, chosen, device).run()
+    distributed.finish()
+
+
+def _launch(nproc: int) -> None:
+    """Runs this command line in `nproc` worker processes, and exits as they did."""
+    from mlang.runtime.distributed import launch
+
+    error = launch(nproc, sys.argv[1:])
+    if error is not None:
+        sys.stdout.flush()
+        sys.stderr.write(error)
+    sys.exit(1 if error is not None else 0)
+
+
+def _tell(message: str) -> None:
+    """Writes an error message, or leaves it for `mrun --nproc` to write once."""
+    if "WORLD_SIZE" in os.environ:
+        from mlang.runtime.distributed import report_error
+
+        if report_error(message):
+            return
+    sys.stderr.write(message)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,14 +90,22 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
 # The range of `seed(n)`: an M integer is 64-bit.
 @click.option("--seed", type=click.IntRange(-(2**63), 2**63 - 1), default=None,
               help="Seeds every random source before running.")
-def main(program: str, backend: str, device: str, seed: int | None) -> None:
+@click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes that run the program together (fit splits each batch).")
+def main(program: str, backend: str, device: str, seed: int | None, nproc: int) -> None:
     """Run the M program PROGRAM."""
+    if nproc > 1 and "WORLD_SIZE" not in os.environ:
+        try:
+            _launch(nproc)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
     sources = SourceManager()
     try:
         run_program(program, backend, device, seed, sources)
     except CompileError as err:
         sys.stdout.flush()
-        sys.stderr.write(render(err, sources))
+        _tell(render(err, sources))
         sys.exit(1)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
