@@ -1,4 +1,5 @@
-"""`python -m mlang.run PROGRAM.m`: `mrun` as a module, for launchers such as `torchrun`."""
+"""`python -m mlang.run PROGRAM.m [mrun options]`: `mrun`, as a module that `torchrun` can
+start on every machine (`torchrun --nnodes 2 ... -m mlang.run PROGRAM.m`)."""
 
 from mlang.tools.mrun import main
 

@@ -27,7 +27,7 @@ from mlang.backends.reference.evaluator import IMPLS, EvalContext
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime import datasets, model_io, plotting, training
+from mlang.runtime import datasets, distributed, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.precision import stored_parameters
@@ -320,7 +320,8 @@ def _str_concat(it: Interpreter, op: Operation, args: Args) -> object:
 
 @handles(host.WriteOp)
 def _write(it: Interpreter, op: host.WriteOp, args: Args) -> object:
-    write_tensors(args[0], {name.data: t for name, t in zip(op.names, args[1:], strict=True)})
+    tensors = {name.data: t for name, t in zip(op.names, args[1:], strict=True)}
+    distributed.once(lambda: write_tensors(args[0], tensors))
     return None
 
 
@@ -410,7 +411,7 @@ _FIT_OPTIONS = tuple(f.name for f in dataclasses.fields(training.FitOptions))
 
 @handles(host.PlotOp)
 def _plot(it: Interpreter, op: Operation, args: Args) -> object:
-    plotting.plot_log(args[0], args[1])
+    distributed.once(lambda: plotting.plot_log(args[0], args[1]))
     return None
 
 
@@ -435,7 +436,7 @@ def _quantize(it: Interpreter, op: host.QuantizeOp, args: Args) -> object:
 
 @handles(host.SaveOp)
 def _save(it: Interpreter, op: Operation, args: Args) -> object:
-    model_io.save_model(model_value(args[0]), args[1])
+    distributed.once(lambda: model_io.save_model(model_value(args[0]), args[1]))
     return None
 
 

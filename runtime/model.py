@@ -79,12 +79,23 @@ class ModelInstance:
         skipped = self.definition.buffers | set(self.definition.ties)
         return {name: p for name, p in self.params.items() if name not in skipped}
 
+    @cached_property
+    def accepted(self) -> set[tuple[object, ...]]:
+        """Signatures (method, then dtype and shape of each argument) that passed the
+        checks: a training loop calls forward with the same few shapes thousands of times,
+        and checking each call again costs as much as a small model's step."""
+        return set()
+
     def call(self, method: str, args: Sequence[object], training: bool = False) -> list[object]:
         """Runs a method after checking its inputs against the method's signature."""
-        if method not in self.inputs:
-            raise UserError(self.no_method(method))
-        args = numbers_as_tensors(self, method, args)
-        check_inputs(self, method, args)
+        signature = _signature(method, args)
+        if signature not in self.accepted:
+            if method not in self.inputs:
+                raise UserError(self.no_method(method))
+            args = numbers_as_tensors(self, method, args)
+            check_inputs(self, method, args)
+            if signature is not None and len(self.accepted) < _MAX_SIGNATURES:
+                self.accepted.add(signature)
         return self.compiled.run(method, self.params, args, RunOptions(training))
 
     def no_method(self, method: str) -> str:
@@ -107,7 +118,13 @@ class ModelInstance:
 
     def as_ids(self, x: torch.Tensor) -> torch.Tensor:
         """A batch of features as forward takes it (see `features_as_input`)."""
-        return features_as_input(x, self.inputs["forward"])
+        return _as_ids(x, self.id_dtype)
+
+    @cached_property
+    def id_dtype(self) -> torch.dtype | None:
+        """The integer dtype of forward's one id input, else None; read once, since every
+        batch asks."""
+        return _id_dtype(self.inputs.get("forward", ()))
 
     def parameter_count(self) -> int:
         """The number of parameters, as PyTorch counts them: buffers, a tied tensor's
@@ -126,14 +143,40 @@ def tie_parameters(definition: DefOp,
     return params
 
 
+_MAX_SIGNATURES = 64
+"""At most this many signatures are remembered per model (shapes that vary every call
+would otherwise grow the set without bound)."""
+
+
+def _signature(method: str, args: Sequence[object]) -> tuple[object, ...] | None:
+    """The method and each argument's dtype and shape, or None when an argument is no
+    tensor (a host number, which `numbers_as_tensors` converts on every call)."""
+    signature: list[object] = [method]
+    for a in args:
+        if not isinstance(a, torch.Tensor):
+            return None
+        signature.append((a.dtype, a.shape, a.device))
+    return tuple(signature)
+
+
 def features_as_input(x: torch.Tensor, inputs: Sequence[Attribute]) -> torch.Tensor:
     """A batch of a data set's features for a method of `inputs`: float features whose
     values are all whole numbers (a data set's `x` is f32) become the integers that a
     method of one integer input (an `Embedding` model) takes; else `x` as it is."""
-    if len(inputs) != 1 or not isinstance(inputs[0], TensorType) or not x.is_floating_point():
-        return x
-    dtype = getattr(torch, _torch_name(dtype_name(inputs[0].element_type)))
-    if dtype.is_floating_point or dtype == torch.bool:
+    return _as_ids(x, _id_dtype(inputs))
+
+
+def _id_dtype(inputs: Sequence[Attribute]) -> torch.dtype | None:
+    """The integer dtype of a method's one tensor input, else None."""
+    if len(inputs) != 1 or not isinstance(inputs[0], TensorType):
+        return None
+    dtype: torch.dtype = getattr(torch, _torch_name(dtype_name(inputs[0].element_type)))
+    return None if dtype.is_floating_point or dtype == torch.bool else dtype
+
+
+def _as_ids(x: torch.Tensor, dtype: torch.dtype | None) -> torch.Tensor:
+    """Float features `x` as ids of `dtype` when every one is whole; else `x`."""
+    if dtype is None or not x.is_floating_point():
         return x
     whole = bool(torch.isfinite(x).all()) and torch.equal(x, torch.round(x))
     return x.to(dtype) if whole else x

@@ -7,6 +7,7 @@ losses, metrics, the progress bar) lives here.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import math
 import random
@@ -20,16 +21,17 @@ from typing import Any, Protocol
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 from tqdm import tqdm
 
 from mlang.backends.reference import functional
+from mlang.runtime import distributed
 from mlang.runtime.checkpoints import Checkpoint, load_newest, save_checkpoint
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.notes import note
 from mlang.runtime.schedules import SCHEDULES
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS, PRECISIONS
-
 
 LOSS_GROWTH_NOTE = 100.0
 """A loss this many times its first batch's value at the end of `fit` earns a note: training
@@ -53,6 +55,9 @@ _OPTIMIZER_CLASSES: dict[str, _OptimizerClass] = {
 
 Output = torch.Tensor | tuple[torch.Tensor, ...]
 """What a forward method gives: its one result, or a tuple of its results."""
+
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+"""A loss: the mean over a batch of the output against the labels."""
 
 
 class Trainable(Protocol):
@@ -110,7 +115,10 @@ def fit(model: Trainable, data: Dataset, **options: Any) -> float:
     opts = FitOptions(**options)
     _check_options(opts)
     _check_data(data)
-    params = model.parameters()
+    # In several processes the replica's parameters share storage with the model's: the
+    # optimizer steps the model, whose kept optimizer state stays keyed by the model.
+    replica = distributed.replica(model)
+    params = replica.parameters()
     trainable = _trainable_names(params, opts.freeze)
     model.loss_name = opts.loss
     optim = _optimizer(model, data, params, trainable, opts)
@@ -118,7 +126,7 @@ def fit(model: Trainable, data: Dataset, **options: Any) -> float:
     try:
         for name, p in params.items():
             p.requires_grad_(name in trainable)
-        run = _Run(model, data, opts, optim,
+        run = _Run(model, replica, data, opts, optim,
                    [p for name, p in params.items() if name in trainable])
         final, first = run.train()
     finally:
@@ -137,8 +145,13 @@ def evaluate(model: Trainable, data: Dataset, metric: str = "accuracy", batch: i
     _check_choice("metric", metric, METRICS)
     _check_count("batch", batch)
     _check_data(data)
+    rows = distributed.block(len(data))
+    mine = data.slice(rows.start, rows.stop)
     with torch.no_grad():
-        outputs = torch.cat([_forward(model, xb, False).cpu() for xb, _ in _batches(data, batch)])
+        # A rank whose block is empty still runs one (empty) batch, for the output's shape.
+        batches = list(_batches(mine, batch)) or [(mine.x, mine.y)]
+        outputs = torch.cat([_forward(model, xb, False).cpu() for xb, _ in batches])
+    outputs = distributed.gather(outputs)
     return _METRIC_FUNCTIONS[metric](model, outputs, data.y)
 
 
@@ -150,7 +163,12 @@ def predict(model: Trainable, x: torch.Tensor | Dataset) -> Output:
     if not isinstance(x, torch.Tensor):
         raise UserError(f"predict expects a tensor or a data set, got {type(x).__name__}")
     with torch.no_grad():
-        return _outputs(model, x, False)
+        out = _outputs(model, x[distributed.block(len(x))] if x.dim() else x, False)
+    if not x.dim():
+        return out
+    if isinstance(out, tuple):
+        return tuple(map(distributed.gather, out))
+    return distributed.gather(out)
 
 
 # --------------------------------------------------------------------- training loop
@@ -167,7 +185,8 @@ class _Progress:
     batch: int = 0
     """Batches done in the current epoch."""
     epoch_total: float = 0.0
-    """The current epoch's sum of loss times rows so far."""
+    """The current epoch's sum of loss times rows so far: in several processes, each
+    holds the sum over its own rows (rank 0 also what a resumed checkpoint had done)."""
     first: float = math.nan
     last: float = math.nan
     best: float | None = None
@@ -177,12 +196,19 @@ class _Progress:
 
 class _Run:
     """One `fit` call's loop: epochs of batches, optimizer steps, validation, early
-    stopping, the log and checkpoints."""
+    stopping, the log and checkpoints.
 
-    def __init__(self, model: Trainable, data: Dataset, opts: FitOptions,
+    In several processes every rank runs this loop in step: each takes its slice of every
+    global batch of the shared order and trains `replica` (the model under DDP); rank 0
+    alone writes the log and the checkpoints."""
+
+    def __init__(self, model: Trainable, replica: Trainable, data: Dataset, opts: FitOptions,
                  optim: torch.optim.Optimizer, params: list[torch.Tensor]) -> None:
-        self.model, self.data, self.opts, self.optim, self.params = model, data, opts, optim, params
-        self.loss_fn = _LOSS_FUNCTIONS[opts.loss]
+        """`replica` is `model` as it trains (itself in one process); `params` are the
+        trained parameters."""
+        self.model, self.replica, self.data, self.opts = model, replica, data, opts
+        self.optim, self.params = optim, params
+        self.loss_fn = _step_loss(opts.loss, data.y)
         self.batches = -(-len(data) // opts.batch)
         self.total_steps = opts.epochs * -(-self.batches // opts.accumulate)
         self.progress = _Progress()
@@ -196,8 +222,9 @@ class _Run:
         if self.opts.resume:
             self._resume()
         done = self.progress.epoch * self.batches + self.progress.batch
+        shown = sys.stderr.isatty() and distributed.is_main()
         bar = tqdm(total=self.opts.epochs * self.batches, initial=done, file=sys.stderr,
-                   disable=not sys.stderr.isatty(), leave=False)
+                   disable=not shown, leave=False)
         with bar:
             while self.progress.epoch < self.opts.epochs and not self.progress.stopped:
                 started = time.perf_counter()
@@ -210,18 +237,17 @@ class _Run:
     def _epoch(self, bar: tqdm) -> None:
         """The rest of the current epoch's batches, in its shuffled order."""
         if self.order is None:
-            # The global generator, so that `seed(n)` makes the order reproducible.
-            self.order = torch.randperm(len(self.data))
+            # The global generator, so that `seed(n)` makes the order reproducible; every
+            # process takes rank 0's order (unseeded ranks draw different ones).
+            self.order = distributed.same_order(torch.randperm(len(self.data)))
         acc, progress = self.opts.accumulate, self.progress
         for index in range(progress.batch, self.batches):
             group_start = index - index % acc
             group_end = min(group_start + acc, self.batches)
             if index == group_start:
                 self.optim.zero_grad()
-            value = self._backward(index, self._rows(group_start, group_end))
-            progress.epoch_total += value * len(self._batch_rows(index))
-            if progress.epoch == 0 and index == 0:
-                progress.first = value
+            with self._synced(index + 1 == group_end):
+                self._backward(index, self._rows(group_start, group_end))
             progress.batch = index + 1
             bar.update(1)
             if index + 1 == group_end:
@@ -238,22 +264,41 @@ class _Run:
         """The number of rows in batches `start` to `end` (exclusive)."""
         return min(end * self.opts.batch, len(self.data)) - start * self.opts.batch
 
-    def _backward(self, index: int, group_rows: int) -> float:
-        """Adds batch `index`'s gradient, weighted by its share of the accumulated rows;
-        returns its mean loss."""
+    def _synced(self, final: bool) -> contextlib.AbstractContextManager[None]:
+        """Where a micro-batch's forward and backward run: under DDP, `no_sync` for all but
+        the last of an accumulation group, whose backward averages the summed gradients
+        once (averaging each would give the same sum, with more communication)."""
+        if final or not isinstance(self.replica, distributed.Replica):
+            return contextlib.nullcontext()
+        return self.replica.no_sync()
+
+    def _backward(self, index: int, group_rows: int) -> None:
+        """Adds this process's part of batch `index`'s gradient and loss: its slice's mean
+        loss weighted by the slice's share of the accumulation group's global rows."""
         rows = self._batch_rows(index)
-        xb, yb = self.data.x[rows], self.data.y[rows]
+        mine = distributed.shard(rows)
+        value = self._shard_loss(mine)
+        loss = value.item()  # the step's one synchronisation
+        if not math.isfinite(loss):
+            raise UserError(f"loss became {loss} at epoch {self.progress.epoch + 1}, "
+                            f"batch {index + 1}")
+        # DDP averages the ranks' gradients: the weight makes that the gradient of the
+        # group's mean loss (1 for one process without accumulation).
+        weight = distributed.loss_weight(len(mine), group_rows)
+        torch.autograd.backward(value if weight == 1.0 else value * weight)
+        self.progress.epoch_total += loss * len(mine)
+        if self.progress.epoch == 0 and index == 0:
+            self.progress.first = distributed.sum_over_ranks([loss * len(mine)])[0] / len(rows)
+
+    def _shard_loss(self, rows: torch.Tensor) -> torch.Tensor:
+        """The mean loss of data `rows`, forward in bfloat16 autocast when asked; zero (with
+        gradients) for the empty slice a rank gets of a batch smaller than the processes."""
+        xb = self.data.x[rows]
         device = next((p.device for p in self.params), xb.device)
         with torch.autocast(device.type, dtype=torch.bfloat16,
                             enabled=self.opts.precision == "bf16"):
-            out = _forward(self.model, xb, True)
-        value = self.loss_fn(out.float(), yb)
-        if not torch.isfinite(value):
-            raise UserError(f"loss became {value.item()} at epoch {self.progress.epoch + 1}, "
-                            f"batch {index + 1}")
-        scaled = value if self.opts.accumulate == 1 else value * (len(rows) / group_rows)
-        torch.autograd.backward(scaled)
-        return value.item()
+            out = _forward(self.replica, xb, True)
+        return self.loss_fn(out.float(), self.data.y[rows]) if len(rows) else out.sum() * 0.0
 
     def _step(self) -> None:
         """One optimizer step at the scheduled learning rate, the gradient clipped."""
@@ -276,16 +321,34 @@ class _Run:
         """Closes an epoch: its mean loss, validation, early stopping, log row, checkpoint."""
         progress = self.progress
         progress.epoch += 1
-        progress.last = progress.epoch_total / len(self.data)
+        progress.last = self._epoch_total() / len(self.data)
         progress.batch, progress.epoch_total, self.order = 0, 0.0, None
         score = None
         if self.opts.val is not None:
-            score = evaluate(self.model, self.opts.val, self.opts.val_metric)
+            score = self._validate()
             self._judge(score)
-        if self.opts.log is not None:
-            _append_log(self.opts.log, self.opts.val_metric,
-                        [progress.epoch, progress.last, score, self.lr, seconds])
+        self._log([progress.epoch, progress.last, score, self.lr, seconds])
         self._save()
+
+    def _epoch_total(self) -> float:
+        """The current epoch's sum of loss times rows so far, over every process."""
+        return distributed.sum_over_ranks([self.progress.epoch_total])[0]
+
+    def _validate(self) -> float:
+        """The score of `val`, the same in every process so that all stop at one epoch.
+
+        `evaluate` runs the model itself (no DDP forward, whose ranks would have to match
+        batch for batch) on each rank's block and gathers every row on every rank; rank 0's
+        score is taken all the same, so that no metric's rounding can split the ranks."""
+        assert self.opts.val is not None
+        score = evaluate(self.model, self.opts.val, self.opts.val_metric)
+        return distributed.from_main(score)
+
+    def _log(self, row: list[float | int | None]) -> None:
+        """Appends the epoch's row to the CSV log, when `fit` was given one (rank 0)."""
+        log, metric = self.opts.log, self.opts.val_metric
+        if log is not None:
+            distributed.once(lambda: _append_log(log, metric, row))
 
     def _judge(self, score: float) -> None:
         """Early stopping: remembers the best epoch and stops after `patience` worse ones."""
@@ -312,18 +375,21 @@ class _Run:
     # ------------------------------------------------------------------ checkpoints
 
     def _save(self) -> None:
-        """Writes a checkpoint when `fit` was given a folder."""
-        if self.opts.checkpoint is None:
+        """Writes a checkpoint when `fit` was given a folder: rank 0 writes it (the state
+        is the same in every process but for the loss total, which it sums over them)."""
+        folder = self.opts.checkpoint
+        if folder is None:
             return
         tensors, values = training_state(self.optim)
         if self.order is not None:
             tensors["order"] = self.order
         for name, t in (self.best_weights or {}).items():
             tensors[f"best/{name}"] = t
-        values["progress"] = asdict(self.progress)
+        values["progress"] = {**asdict(self.progress), "epoch_total": self._epoch_total()}
         values["lr"] = self.lr
-        save_checkpoint(self.opts.checkpoint, self.progress.step, self.progress.epoch,
-                        Checkpoint(self.model.parameters(), tensors, values))
+        step, epoch = self.progress.step, self.progress.epoch
+        checkpoint = Checkpoint(self.model.parameters(), tensors, values)
+        distributed.once(lambda: save_checkpoint(folder, step, epoch, checkpoint))
 
     def _resume(self) -> None:
         """Continues from the newest complete checkpoint, if the folder holds one."""
@@ -346,6 +412,8 @@ class _Run:
                 p.copy_(checkpoint.model[name])
         restore_training_state(self.optim, checkpoint.tensors, checkpoint.values)
         self.progress = _Progress(**checkpoint.values["progress"])
+        if not distributed.is_main():
+            self.progress.epoch_total = 0.0  # the total over every process: rank 0 holds it
         self.lr = checkpoint.values["lr"]
         self.order = order
         best = {name[len("best/"):]: t for name, t in checkpoint.tensors.items()
@@ -469,7 +537,7 @@ def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:
 def _outputs(model: Trainable, x: torch.Tensor, training: bool) -> Output:
     """Runs the model on `x`, moved to the device that holds the model's parameters."""
     device = next((p.device for p in model.parameters().values()), x.device)
-    return model.forward(x.to(device), training)
+    return model.forward(x if x.device == device else x.to(device), training)
 
 
 def _trainable_names(params: dict[str, torch.Tensor], freeze: Sequence[str]) -> set[str]:
@@ -505,6 +573,25 @@ def _cross_entropy(output: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
             'floats; use loss="mse" for regression'
         )
     return functional.cross_entropy(output, labels.to(output.device))
+
+
+def _step_loss(name: str, labels: torch.Tensor) -> LossFunction:
+    """The loss of each training step over a data set's `labels`: cross-entropy checks
+    every label once, at the first batch, rather than each batch's labels at each step
+    (a check that costs a tenth of a small model's step)."""
+    if name != "cross_entropy":
+        return _LOSS_FUNCTIONS[name]
+    checked: list[int] = []
+
+    def loss(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        classes = output.shape[-1]
+        if checked != [classes]:
+            _cross_entropy(output.new_zeros((labels.numel(), classes)), labels)
+            checked[:] = [classes]
+        return F.cross_entropy(output.reshape(-1, classes),
+                               target.reshape(-1).to(output.device, torch.long))
+
+    return loss
 
 
 def _mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from mlang.support.diagnostics import CompileError, SourceManager, render
+
+if TYPE_CHECKING:
+    from xdsl.dialects.builtin import ModuleOp
+
+    from mlang.backends import Backend
 
 
 def _select_backend(backend: str, device: str) -> str:
@@ -40,7 +46,8 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
     import torch
 
     from mlang.backends import get_backend
-    from mlang.runtime.interpreter import Interpreter, seed_everything
+    from mlang.runtime import distributed
+    from mlang.runtime.interpreter import seed_everything
     from mlang.runtime.precision import with_dtype
     from mlang.support.diagnostics import UserError
 
@@ -57,9 +64,19 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
         chosen = get_backend(name)
     except UserError as err:
         raise CompileError(None, str(err)) from None
-    chosen = with_dtype(chosen, dtype)
+    distributed.setup(device)
+    _interpret(module, with_dtype(chosen, dtype), device, name, aot_check)
+    distributed.finish()
+
+
+def _interpret(module: ModuleOp, backend: Backend, device: str, name: str,
+               aot_check: str | None) -> None:
+    """Runs the host program, under the AOT check of `aot_check`'s architectures if any."""
+    from mlang.runtime.interpreter import Interpreter
+    from mlang.support.diagnostics import UserError
+
     if aot_check is None:
-        Interpreter(module, chosen, device).run()
+        Interpreter(module, backend, device).run()
         return
     from mlang.backends.triton import interpreting
     from mlang.backends.triton.aot import aot_check as checking, parse_archs
@@ -71,7 +88,28 @@ def run_program(path: str, backend: str, device: str, seed: int | None,
     except UserError as err:
         raise CompileError(None, str(err)) from None
     with checking(archs):
-        Interpreter(module, chosen, device).run()
+        Interpreter(module, backend, device).run()
+
+
+def _launch(nproc: int) -> None:
+    """Runs this command line in `nproc` worker processes, and exits as they did."""
+    from mlang.runtime.distributed import launch
+
+    error = launch(nproc, sys.argv[1:])
+    if error is not None:
+        sys.stdout.flush()
+        sys.stderr.write(error)
+    sys.exit(1 if error is not None else 0)
+
+
+def _tell(message: str) -> None:
+    """Writes an error message, or leaves it for `mrun --nproc` to write once."""
+    if "WORLD_SIZE" in os.environ:
+        from mlang.runtime.distributed import report_error
+
+        if report_error(message):
+            return
+    sys.stderr.write(message)
 
 
 class _Mrun(click.Command):
@@ -105,15 +143,23 @@ class _Mrun(click.Command):
 @click.option("--aot-check", "aot_check", metavar="ARCHS", default=None,
               help="With --backend triton: also compile every kernel run for these GPU "
                    "architectures (sm_80,sm_90) with GPU block sizes; a failure is an error.")
+@click.option("--nproc", type=click.IntRange(1), default=1, show_default=True,
+              help="Processes that run the program together (fit splits each batch).")
 def main(program: str, backend: str, device: str, seed: int | None, dtype: str,
-         aot_check: str | None) -> None:
+         aot_check: str | None, nproc: int) -> None:
     """Run the M program PROGRAM."""
+    if nproc > 1 and "WORLD_SIZE" not in os.environ:
+        try:
+            _launch(nproc)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            sys.exit(130)
     sources = SourceManager()
     try:
         run_program(program, backend, device, seed, sources, dtype=dtype, aot_check=aot_check)
     except CompileError as err:
         sys.stdout.flush()
-        sys.stderr.write(render(err, sources))
+        _tell(render(err, sources))
         sys.exit(1)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
