@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from xdsl.dialects.builtin import FloatAttr, IntegerAttr, StringAttr, TensorType, f64, i64
+from xdsl.dialects.builtin import (
+    FloatAttr, IntegerAttr, StringAttr, TensorType, UnitAttr, f64, i64,
+)
 from xdsl.ir import Attribute, Block
 
-from mlang.dialects.model.structure import DefOp, InstantiateOp, ParamOp
+from mlang.dialects.model.structure import BUFFER_ATTR, DefOp, InstantiateOp, ParamOp
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
@@ -144,9 +146,11 @@ class ModelGen(IRGenBase):
         for spec in walk_layers(info.fields.values()):
             for p in layer_params(spec):
                 name = f"{spec.path}.{p.suffix}"
-                t = ir_type(TensorT("f32", p.shape))
+                t = ir_type(TensorT(p.dtype, p.shape))
                 assert isinstance(t, TensorType)
                 op = ParamOp(name, t, p.init, p.scale)
+                if p.buffer:
+                    op.attributes[BUFFER_ATTR] = UnitAttr()
                 op.location = ir_location(spec.loc)
                 info.definition.body.block.add_op(op)
                 info.params[name] = (p.init, t)

@@ -61,9 +61,9 @@ def wrap_block(block: Block) -> None:
 
 def _is_pure(op: Operation) -> bool:
     """Whether an unused op may simply be dropped (everything but random ones)."""
-    from mlang.dialects.tensorops import RANDOM_OPS
+    from mlang.dialects.tensorops import EFFECT_OPS
 
-    return not isinstance(op, RANDOM_OPS)
+    return not isinstance(op, EFFECT_OPS)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ class ModelInstance:
         for p in definition.params:
             t = p.param_type
             tensor = init_parameter(p.init.data, tuple(t.get_shape()), p.scale.value.data)
-            params[p.sym_name.data] = tensor.to(device)
+            dtype = getattr(torch, _torch_name(dtype_name(t.element_type)))
+            params[p.sym_name.data] = tensor.to(device, dtype)
         return ModelInstance(definition, compiled, params)
 
     @property
@@ -74,7 +75,13 @@ class ModelInstance:
                 for name, f in self.definition.methods.items()}
 
     def parameters(self) -> dict[str, torch.Tensor]:
-        """Parameters by dotted name (`fit` refuses quantized models)."""
+        """The trainable parameters by dotted name (`fit` refuses quantized models): as
+        PyTorch's `named_parameters`, without buffers (batch norms' running statistics)."""
+        buffers = self.definition.buffers
+        return {name: p for name, p in self.params.items() if name not in buffers}
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """Parameters and buffers by dotted name (`training.HasBuffers`)."""
         return self.params
 
     def call(self, method: str, args: Sequence[object], training: bool = False) -> list[object]:
@@ -108,9 +115,10 @@ class ModelInstance:
         return features_as_input(x, self.inputs["forward"])
 
     def parameter_count(self) -> int:
-        """The number of parameters; the scales of int8 weights are not counted."""
-        scales = scale_parameters(self.definition)
-        return sum(p.numel() for name, p in self.params.items() if name not in scales)
+        """The number of parameters, as PyTorch counts them: buffers and the scales of
+        int8 weights are not counted."""
+        skipped = scale_parameters(self.definition) | self.definition.buffers
+        return sum(p.numel() for name, p in self.params.items() if name not in skipped)
 
 
 def features_as_input(x: torch.Tensor, inputs: Sequence[Attribute]) -> torch.Tensor:

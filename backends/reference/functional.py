@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from mlang.support.diagnostics import UserError
+from mlang.support.shapes import ConvGeometry
 
 Scalar = int | float | bool
 TensorOrScalar = torch.Tensor | Scalar
@@ -50,6 +51,40 @@ def conv2d(
 ) -> torch.Tensor:
     """NCHW 2-d convolution with a square kernel."""
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
+
+
+def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+         geometry: ConvGeometry) -> torch.Tensor:
+    """1-d or 2-d convolution (by the weight's rank) padded `geometry.padding` at the start
+    and `geometry.pad_end` at the end of each spatial dimension."""
+    g = geometry
+    spatial = weight.dim() - 2
+    x = F.pad(x, (g.padding, g.pad_end) * spatial)
+    f = F.conv1d if spatial == 1 else F.conv2d
+    return f(x, weight, bias, stride=g.stride, dilation=g.dilation, groups=g.groups)
+
+
+def batch_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+               stats: tuple[torch.Tensor, torch.Tensor, torch.Tensor], training: bool,
+               momentum: float, eps: float) -> torch.Tensor:
+    """`torch.nn.BatchNorm*d`: batch statistics while training, which update the running
+    mean and (unbiased) variance in place and count the batch; running ones otherwise."""
+    mean, var, count = stats
+    if training:
+        with torch.no_grad():
+            count.add_(1)
+    return F.batch_norm(x, mean, var, weight, bias, training, momentum, eps)
+
+
+def group_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, groups: int,
+               eps: float) -> torch.Tensor:
+    """`torch.nn.GroupNorm`: each group of channels of each sample normalised."""
+    return F.group_norm(x, groups, weight, bias, eps)
+
+
+def adaptive_avg_pool2d(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """`torch.nn.AdaptiveAvgPool2d(size)`."""
+    return F.adaptive_avg_pool2d(x, size)
 
 
 def gather(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:

@@ -107,7 +107,15 @@ def _matmul(op: Operation, args: Args, ctx: EvalContext) -> object:
 @impl(T.Conv2dOp)
 def _conv2d(op: T.Conv2dOp, args: Args, ctx: EvalContext) -> object:
     stride, padding = op.stride.get_values(), op.padding.get_values()
-    return torch.nn.functional.conv2d(args[0], args[1], stride=stride, padding=padding)
+    return torch.nn.functional.conv2d(args[0], args[1], stride=stride, padding=padding,
+                                      dilation=op.dilation_values, groups=op.group_count)
+
+
+@impl(T.BatchNormOp)
+def _batch_norm(op: T.BatchNormOp, args: Args, ctx: EvalContext) -> object:
+    x, weight, bias, mean, var, count = args
+    return F.batch_norm(x, weight, bias, (mean, var, count), ctx.training,
+                        op.momentum.value.data, op.eps.value.data)
 
 
 @impl(T.MaxPool2dOp, T.AvgPool2dOp)

@@ -73,6 +73,11 @@ class DefOp(IRDLOperation):
         return [op for op in self.body.block.ops if isinstance(op, ParamOp)]
 
     @property
+    def buffers(self) -> set[str]:
+        """The names of the parameters declared as buffers (saved, never trained)."""
+        return {p.sym_name.data for p in self.params if BUFFER_ATTR in p.attributes}
+
+    @property
     def methods(self) -> dict[str, func.FuncOp]:
         """The methods by name."""
         return {
@@ -106,6 +111,9 @@ class DefOp(IRDLOperation):
                     f"model.get_param: @{name} has type {declared[name]}, not {op.result.type}"
                 )
 
+
+BUFFER_ATTR = "buffer"
+"""The unit attribute of a `model.param` that declares a buffer (saved, not trained)."""
 
 SCALE_SUFFIX = ".scale"
 """The scale of int8 weight `W` is the parameter `W.scale` (written by the `quantize` pass)."""

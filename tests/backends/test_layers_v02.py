@@ -1,0 +1,146 @@
+"""The layers of M 0.2 (Conv1d, Conv2d groups/dilation/"same", BatchNorm1d/2d, GroupNorm,
+AdaptiveAvgPool2d, Identity, LayerNorm without bias) against `torch.nn` on every backend.
+
+Each case is a one-layer model and the `torch.nn` module it stands for: after the same
+seed both hold the same parameters, bit for bit, under the same names; with trained-looking
+statistics and affine parameters set in both, outputs agree to 1e-5 in evaluation and in
+training mode, where the batch norms' running statistics and batch counts must move as
+PyTorch's do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+import torch
+from torch import nn
+
+from mlang.backends import get_backend
+from mlang.dialects.model.structure import DefOp
+from mlang.frontend import compile_source
+from mlang.runtime.model import ModelInstance
+
+BACKENDS = ("reference", "torch", "triton")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A layer written in M, its `torch.nn` twin and an input shape."""
+
+    id: str
+    layer: str
+    module: Callable[[], nn.Module]
+    shape: tuple[int, ...]
+
+    def source(self) -> str:
+        """A model whose forward applies the layer."""
+        dims = ", ".join("?" for _ in self.shape)
+        return (f"model M() {{\n    l = {self.layer}\n"
+                f"    fn forward(x: f32[{dims}]) -> f32[{dims}] {{\n"
+                "        return l(x)\n    }\n}\n")
+
+
+CASES = [
+    Case("conv1d_groups", "Conv1d(4, 6, 3, stride=2, padding=1, groups=2)",
+         lambda: nn.Conv1d(4, 6, 3, stride=2, padding=1, groups=2), (2, 4, 9)),
+    Case("conv1d_same_even", 'Conv1d(4, 4, 4, padding="same", dilation=3)',
+         lambda: nn.Conv1d(4, 4, 4, padding="same", dilation=3), (2, 4, 11)),
+    Case("conv2d_groups_dilation", "Conv2d(4, 6, 3, padding=2, groups=2, dilation=2)",
+         lambda: nn.Conv2d(4, 6, 3, padding=2, groups=2, dilation=2), (2, 4, 9, 8)),
+    Case("conv2d_same_even", 'Conv2d(3, 4, 2, padding="same", bias=false)',
+         lambda: nn.Conv2d(3, 4, 2, padding="same", bias=False), (2, 3, 7, 6)),
+    Case("conv2d_depthwise", "Conv2d(4, 4, 3, stride=2, groups=4)",
+         lambda: nn.Conv2d(4, 4, 3, stride=2, groups=4), (2, 4, 9, 9)),
+    Case("batchnorm1d_2d", "BatchNorm1d(5)", lambda: nn.BatchNorm1d(5), (6, 5)),
+    Case("batchnorm1d_3d", "BatchNorm1d(5, eps=0.001, momentum=0.3)",
+         lambda: nn.BatchNorm1d(5, eps=0.001, momentum=0.3), (4, 5, 7)),
+    Case("batchnorm2d", "BatchNorm2d(3)", lambda: nn.BatchNorm2d(3), (4, 3, 5, 5)),
+    Case("groupnorm_4d", "GroupNorm(2, 6)", lambda: nn.GroupNorm(2, 6), (3, 6, 4, 4)),
+    Case("groupnorm_3d", "GroupNorm(3, 6, eps=0.0001)", lambda: nn.GroupNorm(3, 6, eps=1e-4),
+         (3, 6, 5)),
+    Case("adaptive_pool_1", "AdaptiveAvgPool2d(1)", lambda: nn.AdaptiveAvgPool2d(1),
+         (2, 3, 5, 5)),
+    Case("adaptive_pool_divides", "AdaptiveAvgPool2d(2)", lambda: nn.AdaptiveAvgPool2d(2),
+         (2, 3, 6, 6)),
+    Case("adaptive_pool_uneven", "AdaptiveAvgPool2d(3)", lambda: nn.AdaptiveAvgPool2d(3),
+         (2, 3, 7, 5)),
+    Case("identity", "Identity()", nn.Identity, (2, 3)),
+    Case("layernorm_no_bias", "LayerNorm(5, bias=false)", lambda: nn.LayerNorm(5, bias=False),
+         (2, 3, 5)),
+]
+
+
+class Field(nn.Module):
+    """A module whose one field is `l`, as the M model's (state dict names `l.weight`)."""
+
+    def __init__(self, layer: nn.Module) -> None:
+        super().__init__()
+        self.l = layer
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.l(x)
+
+
+def definition(case: Case, shape: tuple[int, ...]) -> DefOp:
+    """The specialised `model.def` of the case's model (static input sizes, as the
+    uneven adaptive pool needs)."""
+    dims = ", ".join(str(n) for n in shape)
+    source = case.source().replace(f"f32[{', '.join('?' for _ in shape)}]", f"f32[{dims}]", 1)
+    module = compile_source(source + "let m = M()\n", "test.m")
+    return next(op for op in module.ops if isinstance(op, DefOp))
+
+
+def trained_looking(module: nn.Module) -> None:
+    """Affine parameters and running statistics away from their initial values."""
+    generator = torch.Generator().manual_seed(7)
+    with torch.no_grad():
+        for name, t in module.state_dict().items():
+            if name.endswith(("running_var", "weight")) and t.dim() == 1:
+                t.copy_(torch.rand(t.shape, generator=generator) + 0.5)
+            elif name.endswith(("running_mean", "bias")):
+                t.copy_(torch.randn(t.shape, generator=generator))
+            elif name.endswith("num_batches_tracked"):
+                t.fill_(12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_layer_matches_torch_nn(case: Case, backend: str) -> None:
+    torch.manual_seed(3)
+    module = Field(case.module())
+    torch.manual_seed(3)
+    d = definition(case, case.shape)
+    model = ModelInstance.create(d, get_backend(backend).compile(d), "cpu")
+    expected = module.state_dict()
+    assert list(model.params) == list(expected)
+    for name, t in expected.items():
+        assert model.params[name].dtype == t.dtype
+        assert torch.equal(model.params[name], t), name  # PyTorch's initialisation
+    trained_looking(module)
+    for name, t in module.state_dict().items():
+        model.params[name].copy_(t)
+    x = torch.randn(case.shape, generator=torch.Generator().manual_seed(1))
+    for training in (False, True, False):
+        module.train(training)
+        want = module(x)
+        (got,) = model.call("forward", [x], training)
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+        for name, t in module.state_dict().items():
+            torch.testing.assert_close(model.params[name], t, rtol=1e-6, atol=1e-6)
+    if any(name.endswith("running_mean") for name in expected):
+        assert model.params["l.num_batches_tracked"].item() == 13
+
+
+def test_batch_norm_buffers_are_saved_but_not_trained() -> None:
+    """`fit` trains weight and bias; the running statistics move only by momentum."""
+    source = ("model M() {\n    bn = BatchNorm1d(3)\n    fc = Linear(3, 2)\n"
+              "    fn forward(x: f32[N, 3]) -> f32[N, 2] {\n        return fc(bn(x))\n"
+              "    }\n}\nlet m = M()\n")
+    d = next(op for op in compile_source(source, "t.m").ops if isinstance(op, DefOp))
+    model = ModelInstance.create(d, get_backend("torch").compile(d), "cpu")
+    assert d.buffers == {"bn.running_mean", "bn.running_var", "bn.num_batches_tracked"}
+    assert set(model.parameters()) == {"bn.weight", "bn.bias", "fc.weight", "fc.bias"}
+    assert model.parameter_count() == 3 + 3 + 6 + 2
+    assert set(model.state()) == set(model.params)
