@@ -367,6 +367,10 @@ def _adaptive_pool_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT],
     size = (spec.int_arg("size"),) * 2
     shape = ranked(x.type, loc, spec.kind)
     out = _checked(loc, spec, lambda: shapes.adaptive_pool2d_shape(shape, size))
+    if size != (1, 1) and not all(isinstance(n, int) for n in shape[2:]):
+        # Each output cell's bounds depend on the input's size: they are compiled in.
+        raise CompileError(loc, f"AdaptiveAvgPool2d at '{spec.path}' to a size other than 1 "
+                                f"needs static input sizes, got {x.type}")
     props = {"size": DenseArrayBase.from_list(i64, size)}
     return _emit(em, L.AdaptiveAvgPool2dOp, spec, [x.ssa], TensorT(x.type.dtype, out), props,
                  loc)

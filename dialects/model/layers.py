@@ -83,9 +83,10 @@ class ConvBase(ShapedResult):
 
     def verify_(self) -> None:
         g = self.geometry
-        if g.stride < 1 or min(g.padding, g.pad_end) < 0 or g.dilation < 1 or g.groups < 1:
-            raise VerifyException(f"{self.name}: stride, dilation and groups must be >= 1 "
-                                  "and padding >= 0")
+        if g.stride < 1 or min(g.padding, g.pad_end) < 0:
+            raise VerifyException(f"{self.name}: stride must be >= 1 and padding >= 0")
+        if g.dilation < 1 or g.groups < 1:
+            raise VerifyException(f"{self.name}: dilation and groups must be >= 1")
         w = shape_of(self.weight.type)
         if self.bias is not None and shape_of(self.bias.type) != w[:1]:
             raise VerifyException(f"{self.name}: bias must have shape [{w[0]}]")
