@@ -10,8 +10,10 @@ PyTorch's do.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import torch
@@ -20,6 +22,7 @@ from torch import nn
 from mlang.backends import get_backend
 from mlang.dialects.model.structure import DefOp
 from mlang.frontend import compile_source
+from mlang.runtime import datasets, model_io, training
 from mlang.runtime.model import ModelInstance
 
 BACKENDS = ("reference", "torch", "triton")
@@ -144,3 +147,36 @@ def test_batch_norm_buffers_are_saved_but_not_trained() -> None:
     assert set(model.parameters()) == {"bn.weight", "bn.bias", "fc.weight", "fc.bias"}
     assert model.parameter_count() == 3 + 3 + 6 + 2
     assert set(model.state()) == set(model.params)
+
+
+@pytest.mark.parametrize("backend", ["reference", "torch"])
+def test_fit_updates_running_statistics_as_pytorch(backend: str, tmp_path: Path) -> None:
+    """Full-batch SGD for two epochs: weights and running statistics as PyTorch's after the
+    same steps; evaluation uses the running statistics; `save`/`load_model` keep them."""
+    source = ("model M() {\n    bn = BatchNorm1d(4)\n    fc = Linear(4, 3)\n"
+              "    fn forward(x: f32[N, 4]) -> f32[N, 3] {\n        return fc(bn(x))\n"
+              "    }\n}\nlet m = M()\n")
+    d = next(op for op in compile_source(source, "t.m").ops if isinstance(op, DefOp))
+    compiled = get_backend(backend)
+    torch.manual_seed(0)
+    model = ModelInstance.create(d, compiled.compile(d), "cpu")
+    torch.manual_seed(0)
+    twin = nn.Sequential(OrderedDict(bn=nn.BatchNorm1d(4), fc=nn.Linear(4, 3)))
+    data = datasets.builtin_dataset("iris").slice(0, 30)
+    training.fit(model, data, optimizer="sgd", lr=0.1, epochs=2, batch=30)
+    optim = torch.optim.SGD(twin.parameters(), lr=0.1)
+    for _ in range(2):
+        optim.zero_grad()
+        nn.functional.cross_entropy(twin(data.x), data.y).backward()
+        optim.step()
+    for name, t in twin.state_dict().items():
+        torch.testing.assert_close(model.params[name], t, rtol=1e-5, atol=1e-6)
+    assert model.params["bn.num_batches_tracked"].item() == 2
+    twin.eval()
+    (got,) = model.call("forward", [data.x])
+    torch.testing.assert_close(got, twin(data.x), rtol=1e-5, atol=1e-5)
+    path = str(tmp_path / "m.mpk")
+    model_io.save_model(model, path)
+    loaded = model_io.load_model(path, compiled, "cpu")
+    for name, t in model.params.items():
+        assert torch.equal(loaded.params[name], t), name
