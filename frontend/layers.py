@@ -59,8 +59,8 @@ SIGNATURES: dict[str, Signature[StaticValue]] = {
         Signature.of("RMSNorm", "dim", ("eps", 1e-6)),
         Signature.of("Attention", "dim", "heads", ("causal", False)),
         Signature.of("Dropout", "p"),
-        Signature.of("MaxPool2d", "kernel", ("stride", None)),
-        Signature.of("AvgPool2d", "kernel", ("stride", None)),
+        Signature.of("MaxPool2d", "kernel", ("stride", None), ("padding", 0)),
+        Signature.of("AvgPool2d", "kernel", ("stride", None), ("padding", 0)),
         Signature.of("Flatten", ("start", 1)),
     )
 }
@@ -89,6 +89,11 @@ def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, V
         values[name] = _static_arg(kind, name, v, loc)
     if kind in ("MaxPool2d", "AvgPool2d") and values["stride"] is None:
         values["stride"] = values["kernel"]
+    if kind in ("MaxPool2d", "AvgPool2d") and 2 * int(values["padding"] or 0) > int(
+            values["kernel"] or 0):
+        raise CompileError(bound.locs.get("padding", call.loc),
+                           f"{kind}: padding {values['padding']} is more than half the kernel "
+                           f"{values['kernel']}")
     spec = LayerSpec(kind, values, path, call.loc)
     if kind == "Attention" and spec.int_arg("dim") % spec.int_arg("heads"):
         raise CompileError(call.loc, f"Attention: dim {values['dim']} is not divisible by "
@@ -354,11 +359,13 @@ def _dropout_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dy
 
 
 def _pool_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
-    k, s = spec.int_arg("kernel"), spec.int_arg("stride")
+    k, s, p = spec.int_arg("kernel"), spec.int_arg("stride"), spec.int_arg("padding")
     shape = ranked(x.type, loc, spec.kind)
-    out = _checked(loc, spec, lambda: shapes.pool2d_shape(shape, k, s))
+    out = _checked(loc, spec, lambda: shapes.pool2d_shape(shape, k, s, p))
     op = L.MaxPool2dOp if spec.kind == "MaxPool2d" else L.AvgPool2dOp
     props = {"kernel": IntegerAttr(k, i64), "stride": IntegerAttr(s, i64)}
+    if p:
+        props["padding"] = IntegerAttr(p, i64)
     return _emit(em, op, spec, [x.ssa], TensorT(x.type.dtype, out), props, loc)
 
 

@@ -12,7 +12,7 @@ Out, for `conv2d(x, weight, bias)` with `C` output channels:
 A convolution padded more at the end than at the start (`padding="same"` with an even
 kernel) is padded `pad_end` on both sides and its first outputs sliced off. A `conv1d` is
 a `conv2d` of height 1: the input, the weight and the result are reshaped around it.
-Each pooling op is its tensorops twin with `kernel [k, k] stride [s, s] padding [0, 0]`;
+Each pooling op is its tensorops twin with `kernel [k, k] stride [s, s] padding [p, p]`;
 an adaptive average pool is an average pool when the output size divides the input's, a
 mean over H and W when it is 1 by 1, and otherwise one mean per output cell, concatenated.
 """
@@ -67,14 +67,14 @@ class LowerConv(ModelOpLowering[layers.ConvBase]):
 
 
 class LowerPool2d(ModelOpLowering[layers.Pool2dBase]):
-    """`model.max_pool2d` / `model.avg_pool2d` -> their tensorops twins, without padding."""
+    """`model.max_pool2d` / `model.avg_pool2d` -> their tensorops twins."""
 
     source = (layers.MaxPool2dOp, layers.AvgPool2dOp)
 
     def lower(self, op: layers.Pool2dBase, b: Lowering) -> SSAValue:
         pool = MaxPool2dOp if isinstance(op, layers.MaxPool2dOp) else AvgPool2dOp
         kernel, stride = op.kernel.value.data, op.stride.value.data
-        return b(pool(op.input, (kernel, kernel), (stride, stride)))
+        return b(pool(op.input, (kernel, kernel), (stride, stride), (op.pad, op.pad)))
 
 
 class LowerAdaptiveAvgPool2d(ModelOpLowering[layers.AdaptiveAvgPool2dOp]):

@@ -235,11 +235,12 @@ def conv2d_shape(x: Shape, weight: Shape, stride: int, padding: int) -> Shape:
     return conv_shape(x, weight, ConvGeometry(stride, padding, padding))
 
 
-def pool2d_shape(x: Shape, kernel: int, stride: int) -> Shape:
+def pool2d_shape(x: Shape, kernel: int, stride: int, padding: int = 0) -> Shape:
     """NCHW pooling."""
     if len(x) != 4:
         raise ShapeError(f"pooling expects a 4-d NCHW input, got {fmt_shape(x)}")
-    return (x[0], x[1], window_out(x[2], kernel, stride, 0), window_out(x[3], kernel, stride, 0))
+    return (x[0], x[1], window_out(x[2], kernel, stride, padding),
+            window_out(x[3], kernel, stride, padding))
 
 
 def channels_shape(x: Shape, channels: Shape) -> Shape:

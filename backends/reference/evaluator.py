@@ -199,7 +199,7 @@ def _dropout(op: L.DropoutOp, args: Args, ctx: EvalContext) -> object:
 @impl(L.MaxPool2dOp, L.AvgPool2dOp)
 def _pool(op: L.Pool2dBase, args: Args, ctx: EvalContext) -> object:
     f = F.max_pool2d if isinstance(op, L.MaxPool2dOp) else F.avg_pool2d
-    return f(args[0], op.kernel.value.data, op.stride.value.data)
+    return f(args[0], op.kernel.value.data, op.stride.value.data, op.pad)
 
 
 # ---------------------------------------------------------------------- functions

@@ -157,14 +157,17 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     return F.dropout(x, p, training)
 
 
-def max_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None) -> torch.Tensor:
-    """NCHW max pooling; the stride defaults to the kernel size."""
-    return F.max_pool2d(x, kernel, stride if stride is not None else kernel)
+def max_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None,
+               padding: int = 0) -> torch.Tensor:
+    """NCHW max pooling (padded with -inf); the stride defaults to the kernel size."""
+    return F.max_pool2d(x, kernel, stride if stride is not None else kernel, padding)
 
 
-def avg_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None) -> torch.Tensor:
-    """NCHW average pooling; the stride defaults to the kernel size."""
-    return F.avg_pool2d(x, kernel, stride if stride is not None else kernel)
+def avg_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None,
+               padding: int = 0) -> torch.Tensor:
+    """NCHW average pooling (padded with zeros that count); the stride defaults to the
+    kernel size."""
+    return F.avg_pool2d(x, kernel, stride if stride is not None else kernel, padding)
 
 
 def flatten(x: torch.Tensor, start: int = 1) -> torch.Tensor:

@@ -259,23 +259,32 @@ class DropoutOp(IRDLOperation):
 
 
 class Pool2dBase(ShapedResult):
-    """NCHW pooling with a square window."""
+    """NCHW pooling with a square window, the input padded by `padding` (default 0) on
+    every side: with -inf for max pooling, zeros (counted) for average pooling."""
 
     input = operand_def(TensorType)
     kernel = prop_def(IntegerAttr[I64])
     stride = prop_def(IntegerAttr[I64])
+    padding = opt_prop_def(IntegerAttr[I64])
     result = result_def(TensorType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def result_shape(self) -> shapes.Shape:
-        return shapes.pool2d_shape(
-            shape_of(self.input.type), self.kernel.value.data, self.stride.value.data)
+        return shapes.pool2d_shape(shape_of(self.input.type), self.kernel.value.data,
+                                   self.stride.value.data, self.pad)
+
+    @property
+    def pad(self) -> int:
+        """The padding on every side (0 when absent)."""
+        return _int_or(self.padding, 0)
 
     def verify_(self) -> None:
         if self.kernel.value.data < 1 or self.stride.value.data < 1:
             raise VerifyException(f"{self.name}: kernel and stride must be >= 1")
+        if not 0 <= 2 * self.pad <= self.kernel.value.data:
+            raise VerifyException(f"{self.name}: padding must be in [0, kernel / 2]")
         super().verify_()
 
 
