@@ -41,6 +41,8 @@ class ParamSpec:
     scale: float
     dtype: str = "f32"
     buffer: bool = False
+    zero_row: int | None = None
+    """A row set to zero after drawing (an Embedding's `padding_idx`)."""
 
 
 SIGNATURES: dict[str, Signature[StaticValue]] = {
@@ -49,7 +51,7 @@ SIGNATURES: dict[str, Signature[StaticValue]] = {
         *(Signature.of(conv, "in_ch", "out_ch", "kernel", ("stride", 1), ("padding", 0),
                        ("bias", True), ("groups", 1), ("dilation", 1))
           for conv in ("Conv2d", "Conv1d")),
-        Signature.of("Embedding", "count", "dim"),
+        Signature.of("Embedding", "count", "dim", ("padding_idx", None)),
         Signature.of("LayerNorm", "dim", ("eps", 1e-5), ("bias", True)),
         *(Signature.of(bn, "features", ("eps", 1e-5), ("momentum", 0.1))
           for bn in ("BatchNorm1d", "BatchNorm2d")),
@@ -100,11 +102,22 @@ def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, V
                                      f"{values['heads']} heads")
     if kind in CONVS:
         _check_conv(spec, bound.locs)
+    if kind == "Embedding" and values["padding_idx"] is not None:
+        values["padding_idx"] = _padding_row(spec, bound.locs.get("padding_idx", call.loc))
     if kind == "GroupNorm" and spec.int_arg("channels") % spec.int_arg("groups"):
         raise CompileError(bound.locs.get("groups", call.loc),
                            f"GroupNorm: {values['channels']} channels do not split into "
                            f"{values['groups']} groups")
     return spec
+
+
+def _padding_row(spec: LayerSpec, loc: Loc) -> int:
+    """An Embedding's `padding_idx` as a row index: in [-count, count), negative ones
+    counted from the end, as PyTorch does."""
+    count, idx = spec.int_arg("count"), spec.int_arg("padding_idx")
+    if not -count <= idx < count:
+        raise CompileError(loc, f"Embedding: padding_idx {idx} is outside [-{count}, {count})")
+    return idx % count
 
 
 def _check_conv(spec: LayerSpec, locs: Mapping[str, Loc]) -> None:
@@ -130,6 +143,8 @@ def _static_arg(kind: str, name: str, v: Value, loc: Loc) -> StaticValue:
             raise CompileError(loc, f"{what} must be an integer or \"same\", got "
                                     f"\"{v.value}\"")
         return "same"
+    if name == "padding_idx" and not _is_none(v):
+        return static_int(v, loc, what)
     if name in INT_ARGS or (name in ("stride", "padding", "start") and not _is_none(v)):
         n = static_int(v, loc, what)
         low = 0 if name in ("padding", "start") else 1
@@ -166,7 +181,9 @@ def layer_params(spec: LayerSpec) -> list[ParamSpec]:
         return _weight_and_bias((cout, cin, *kernel), cin * k ** len(kernel),
                                 bool(spec.args["bias"]))
     if spec.kind == "Embedding":
-        return [ParamSpec("weight", (n("count"), n("dim")), "normal", 1.0)]
+        pad = spec.args["padding_idx"]
+        return [ParamSpec("weight", (n("count"), n("dim")), "normal", 1.0,
+                          zero_row=pad if isinstance(pad, int) else None)]
     if spec.kind == "LayerNorm":
         return _affine(n("dim"), bool(spec.args["bias"]))
     if spec.kind == "GroupNorm":
@@ -308,8 +325,10 @@ def _embedding_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> 
     if x.type.dtype not in ("i64", "i32", "i8"):
         raise CompileError(loc, f"Embedding at '{spec.path}' needs integer ids, got {x.type}")
     shape = ranked(x.type, loc, "Embedding") + (spec.int_arg("dim"),)
+    pad = spec.args["padding_idx"]
+    props = {} if pad is None else {"padding_idx": IntegerAttr(spec.int_arg("padding_idx"), i64)}
     return _emit(em, L.EmbeddingOp, spec, [x.ssa, *_params(em, spec, loc)],
-                 TensorT("f32", shape), {}, loc)
+                 TensorT("f32", shape), props, loc)
 
 
 def _norm_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:

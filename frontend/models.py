@@ -12,7 +12,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block
 
-from mlang.dialects.model.structure import BUFFER_ATTR, DefOp, InstantiateOp, ParamOp
+from mlang.dialects.model.structure import (
+    BUFFER_ATTR, ZERO_ROW_ATTR, DefOp, InstantiateOp, ParamOp,
+)
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
@@ -151,6 +153,8 @@ class ModelGen(IRGenBase):
                 op = ParamOp(name, t, p.init, p.scale)
                 if p.buffer:
                     op.attributes[BUFFER_ATTR] = UnitAttr()
+                if p.zero_row is not None:
+                    op.attributes[ZERO_ROW_ATTR] = IntegerAttr(p.zero_row, i64)
                 op.location = ir_location(spec.loc)
                 info.definition.body.block.add_op(op)
                 info.params[name] = (p.init, t)

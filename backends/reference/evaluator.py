@@ -150,8 +150,9 @@ def _conv(op: L.ConvBase, args: Args, ctx: EvalContext) -> object:
 
 
 @impl(L.EmbeddingOp)
-def _embedding(op: Operation, args: Args, ctx: EvalContext) -> object:
-    return F.embedding(*args)
+def _embedding(op: L.EmbeddingOp, args: Args, ctx: EvalContext) -> object:
+    pad = op.padding_idx
+    return F.embedding(args[0], args[1], None if pad is None else pad.value.data)
 
 
 @impl(L.LayerNormOp)

@@ -87,17 +87,23 @@ def adaptive_avg_pool2d(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.adaptive_avg_pool2d(x, size)
 
 
-def gather(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+def gather(table: torch.Tensor, ids: torch.Tensor,
+           padding_idx: int | None = None) -> torch.Tensor:
     """The slices `table[i]` for the integer tensor `ids`, of shape `ids.shape +
-    table.shape[1:]`; an id outside `[0, len(table))` is an error, as in PyTorch."""
+    table.shape[1:]`; an id outside `[0, len(table))` is an error, as in PyTorch. Row
+    `padding_idx` of a 2-d table takes no gradient."""
     _check_ids("gather: id", ids, table.shape[0])
+    if padding_idx is not None:
+        return F.embedding(ids, table, padding_idx)
     return table[ids]
 
 
-def embedding(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """The rows of `weight` selected by the integer tensor `ids`."""
+def embedding(ids: torch.Tensor, weight: torch.Tensor,
+              padding_idx: int | None = None) -> torch.Tensor:
+    """The rows of `weight` selected by the integer tensor `ids`; row `padding_idx` takes
+    no gradient."""
     _check_ids("Embedding", ids, weight.shape[0])
-    return F.embedding(ids, weight)
+    return F.embedding(ids, weight, padding_idx)
 
 
 def layer_norm(

@@ -161,8 +161,9 @@ def _broadcast_to(op: Operation, args: Args, ctx: EvalContext) -> object:
 
 
 @impl(T.GatherOp)
-def _gather(op: Operation, args: Args, ctx: EvalContext) -> object:
-    return F.gather(args[0], args[1])
+def _gather(op: T.GatherOp, args: Args, ctx: EvalContext) -> object:
+    pad = op.padding_idx
+    return F.gather(args[0], args[1], None if pad is None else pad.value.data)
 
 
 @impl(T.ConcatOp)

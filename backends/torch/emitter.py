@@ -266,7 +266,8 @@ class TorchEmitter:
         table, ids = ctx.use(op.table), ctx.use(op.ids)
         assert isinstance(op.table.type, TensorType)
         if op.table.type.get_num_dims() == 2:
-            ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table})")
+            pad = "" if op.padding_idx is None else f", {op.padding_idx.value.data}"
+            ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table}{pad})")
             return
         rows = f"torch.index_select({table}, 0, {ids}.reshape(-1))"
         ctx.define(op.result, f"{rows}.reshape((*{ids}.shape, *{table}.shape[1:]))")

@@ -120,21 +120,28 @@ def _int_or(attr: IntegerAttr | None, default: int) -> int:
 
 @irdl_op_definition
 class EmbeddingOp(ShapedResult):
-    """Rows of `weight` for integer ids: `[*ids] -> [*ids, dim]`."""
+    """Rows of `weight` for integer ids: `[*ids] -> [*ids, dim]`. Row `padding_idx`, when
+    given, takes no gradient (PyTorch's `padding_idx`)."""
 
     name = "model.embedding"
     ids = operand_def(TensorType)
     weight = operand_def(TensorType)
+    padding_idx = opt_prop_def(IntegerAttr[I64])
     result = result_def(TensorType)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = FORMAT
 
     def result_shape(self) -> shapes.Shape:
         return shape_of(self.ids.type) + shape_of(self.weight.type)[1:]
 
     def verify_(self) -> None:
-        if len(shape_of(self.weight.type)) != 2:
+        rows = shape_of(self.weight.type)
+        if len(rows) != 2:
             raise VerifyException("model.embedding: weight must be 2-d")
+        pad = self.padding_idx
+        if pad is not None and not 0 <= pad.value.data < (rows[0] or 0):
+            raise VerifyException("model.embedding: padding_idx must be a row of the weight")
         super().verify_()
 
 

@@ -40,8 +40,10 @@ class Case:
     def source(self) -> str:
         """A model whose forward applies the layer."""
         dims = ", ".join("?" for _ in self.shape)
+        ids = "Embedding" in self.layer
+        out = f"{dims}, ?" if ids else dims
         return (f"model M() {{\n    l = {self.layer}\n"
-                f"    fn forward(x: f32[{dims}]) -> f32[{dims}] {{\n"
+                f"    fn forward(x: {'i64' if ids else 'f32'}[{dims}]) -> f32[{out}] {{\n"
                 "        return l(x)\n    }\n}\n")
 
 
@@ -73,6 +75,8 @@ CASES = [
          lambda: nn.MaxPool2d(3, stride=2, padding=1), (2, 3, 8, 7)),
     Case("avgpool_padded", "AvgPool2d(2, padding=1)", lambda: nn.AvgPool2d(2, padding=1),
          (2, 3, 5, 6)),
+    Case("embedding_padding_idx", "Embedding(7, 3, padding_idx=-2)",
+         lambda: nn.Embedding(7, 3, padding_idx=-2), (2, 4)),
     Case("identity", "Identity()", nn.Identity, (2, 3)),
     Case("layernorm_no_bias", "LayerNorm(5, bias=false)", lambda: nn.LayerNorm(5, bias=False),
          (2, 3, 5)),
@@ -94,7 +98,7 @@ def definition(case: Case, shape: tuple[int, ...]) -> DefOp:
     """The specialised `model.def` of the case's model (static input sizes, as the
     uneven adaptive pool needs)."""
     dims = ", ".join(str(n) for n in shape)
-    source = case.source().replace(f"f32[{', '.join('?' for _ in shape)}]", f"f32[{dims}]", 1)
+    source = case.source().replace(f"[{', '.join('?' for _ in shape)}]", f"[{dims}]", 1)
     module = compile_source(source + "let m = M()\n", "test.m")
     return next(op for op in module.ops if isinstance(op, DefOp))
 
@@ -128,7 +132,9 @@ def test_layer_matches_torch_nn(case: Case, backend: str) -> None:
     trained_looking(module)
     for name, t in module.state_dict().items():
         model.params[name].copy_(t)
-    x = torch.randn(case.shape, generator=torch.Generator().manual_seed(1))
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randint(0, 7, case.shape, generator=generator) if "Embedding" in case.layer \
+        else torch.randn(case.shape, generator=generator)
     for training in (False, True, False):
         module.train(training)
         want = module(x)
@@ -184,3 +190,23 @@ def test_fit_updates_running_statistics_as_pytorch(backend: str, tmp_path: Path)
     loaded = model_io.load_model(path, compiled, "cpu")
     for name, t in model.params.items():
         assert torch.equal(loaded.params[name], t), name
+
+
+@pytest.mark.parametrize("backend", ["reference", "torch"])
+def test_embedding_padding_row_takes_no_gradient(backend: str) -> None:
+    """The row at `padding_idx` starts at zero and gets no gradient; the others do."""
+    source = ("model M() {\n    e = Embedding(5, 3, padding_idx=1)\n"
+              "    fn forward(x: i64[N, T]) -> f32[N, T, 3] {\n        return e(x)\n"
+              "    }\n}\nlet m = M()\n")
+    d = next(op for op in compile_source(source, "t.m").ops if isinstance(op, DefOp))
+    model = ModelInstance.create(d, get_backend(backend).compile(d), "cpu")
+    weight = model.params["e.weight"]
+    assert torch.equal(weight[1], torch.zeros(3))
+    with torch.no_grad():
+        weight[1] = 2.0  # a loaded checkpoint's padding row is read as it is
+    weight.requires_grad_(True)
+    (out,) = model.call("forward", [torch.tensor([[1, 2, 1], [0, 1, 2]])], True)
+    assert torch.equal(out[0, 0], torch.full((3,), 2.0))
+    out.sum().backward()
+    assert weight.grad is not None
+    torch.testing.assert_close(weight.grad[:3], torch.tensor([[1.0] * 3, [0.0] * 3, [2.0] * 3]))

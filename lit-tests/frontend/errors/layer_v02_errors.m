@@ -99,3 +99,25 @@ model Dyn() {
     }
 }
 let m = Dyn()
+
+# -----
+
+model Pad() {
+    # CHECK: {{.*}}layer_v02_errors.m:[[# @LINE + 1]]:25: error: Embedding: padding_idx 5 is outside [-5, 5)
+    e = Embedding(5, 3, padding_idx=5)
+    fn forward(x: i64[N]) -> f32[N, 3] {
+        return e(x)
+    }
+}
+let m = Pad()
+
+# -----
+
+model Pool() {
+    # CHECK: {{.*}}layer_v02_errors.m:[[# @LINE + 1]]:32: error: MaxPool2d: padding 2 is more than half the kernel 3
+    p = MaxPool2d(3, stride=2, padding=2)
+    fn forward(x: f32[N, 3, 8, 8]) -> f32[N, 3, 4, 4] {
+        return p(x)
+    }
+}
+let m = Pool()
