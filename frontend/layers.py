@@ -91,17 +91,16 @@ def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, V
         values[name] = _static_arg(kind, name, v, loc)
     if kind in ("MaxPool2d", "AvgPool2d") and values["stride"] is None:
         values["stride"] = values["kernel"]
-    if kind in ("MaxPool2d", "AvgPool2d") and 2 * int(values["padding"] or 0) > int(
-            values["kernel"] or 0):
-        raise CompileError(bound.locs.get("padding", call.loc),
-                           f"{kind}: padding {values['padding']} is more than half the kernel "
-                           f"{values['kernel']}")
     spec = LayerSpec(kind, values, path, call.loc)
     if kind == "Attention" and spec.int_arg("dim") % spec.int_arg("heads"):
         raise CompileError(call.loc, f"Attention: dim {values['dim']} is not divisible by "
                                      f"{values['heads']} heads")
     if kind in CONVS:
         _check_conv(spec, bound.locs)
+    if kind in ("MaxPool2d", "AvgPool2d") and 2 * spec.int_arg("padding") > spec.int_arg("kernel"):
+        raise CompileError(bound.locs.get("padding", call.loc),
+                           f"{kind}: padding {values['padding']} is more than half the kernel "
+                           f"{values['kernel']}")
     if kind == "Embedding" and values["padding_idx"] is not None:
         values["padding_idx"] = _padding_row(spec, bound.locs.get("padding_idx", call.loc))
     if kind == "GroupNorm" and spec.int_arg("channels") % spec.int_arg("groups"):

@@ -47,7 +47,7 @@ class LowerConv(ModelOpLowering[layers.ConvBase]):
         x, weight = op.input, op.weight
         if one_d:  # a conv2d of height 1
             x = b(ReshapeTailOp(x, 2, [1, -1]))
-            weight = b(ReshapeOp(weight, [*shape_of(weight.type)[:2], 1, -1]))
+            weight = b(ReshapeTailOp(weight, 2, [1, -1]))
         # (height, width): a 1-d convolution slides over the width only.
         stride, pad, dilation = ((1, g.stride), (0, g.pad_end), (1, g.dilation)) if one_d \
             else ((g.stride,) * 2, (g.pad_end,) * 2, (g.dilation,) * 2)
@@ -86,9 +86,8 @@ class LowerAdaptiveAvgPool2d(ModelOpLowering[layers.AdaptiveAvgPool2dOp]):
         out = op.output_size
         if out == (1, 1):
             return b(ReduceMeanOp(op.input, [-2, -1], keepdim=True))
-        sizes = shape_of(op.input.type)[-2:]
-        assert all(isinstance(n, int) for n in sizes), "the frontend requires static sizes"
-        h, w = (int(n) for n in sizes)
+        h, w = shape_of(op.input.type)[-2:]
+        assert isinstance(h, int) and isinstance(w, int), "the frontend requires static sizes"
         if h % out[0] == 0 and w % out[1] == 0:
             kernel = (h // out[0], w // out[1])
             return b(AvgPool2dOp(op.input, kernel, kernel))

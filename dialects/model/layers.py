@@ -140,7 +140,7 @@ class EmbeddingOp(ShapedResult):
         if len(rows) != 2:
             raise VerifyException("model.embedding: weight must be 2-d")
         pad = self.padding_idx
-        if pad is not None and not 0 <= pad.value.data < (rows[0] or 0):
+        if pad is not None and isinstance(rows[0], int) and not 0 <= pad.value.data < rows[0]:
             raise VerifyException("model.embedding: padding_idx must be a row of the weight")
         super().verify_()
 

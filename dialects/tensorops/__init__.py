@@ -48,9 +48,9 @@ EFFECT_OPS = (*RANDOM_OPS, BatchNormOp)
 """Ops never merged and kept when unused: random draws, and `batch_norm`'s state update."""
 
 __all__ = [
-    "ALL_OPS", "EFFECT_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp",
-    "AvgPool2dOp", "BatchNormOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp",
-    "Conv2dOp",
+    "ALL_OPS", "EFFECT_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp",
+    "ArgmaxOp", "AvgPool2dOp", "BatchNormOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp",
+    "ConcatOp", "ConstantOp", "Conv2dOp",
     "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp",
     "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
     "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",

@@ -55,7 +55,7 @@ model.def @Net attributes {source = "Net", hparams = {}} {
 // CHECK-NEXT:    %w = model.get_param @c.weight : tensor<6x2x3xf32>
 // CHECK-NEXT:    %b = model.get_param @c.bias : tensor<6xf32>
 // CHECK-NEXT:    %0 = tensorops.reshape_tail %x from 2 : tensor<?x4x9xf32> -> tensor<?x4x1x9xf32>
-// CHECK-NEXT:    %1 = tensorops.reshape %w : tensor<6x2x3xf32> -> tensor<6x2x1x3xf32>
+// CHECK-NEXT:    %1 = tensorops.reshape_tail %w from 2 : tensor<6x2x3xf32> -> tensor<6x2x1x3xf32>
 // CHECK-NEXT:    %2 = tensorops.conv2d %0, %1 stride [1, 2] padding [0, 1] groups 2 : tensor<?x4x1x9xf32>, tensor<6x2x1x3xf32> -> tensor<?x6x1x5xf32>
 // CHECK-NEXT:    %3 = tensorops.reshape_tail %2 from 2 : tensor<?x6x1x5xf32> -> tensor<?x6x5xf32>
 // CHECK-NEXT:    %4 = tensorops.reshape %b : tensor<6xf32> -> tensor<6x1xf32>
