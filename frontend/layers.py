@@ -95,19 +95,26 @@ def make_layer(kind: str, call: ast.Call, args: list[Value], kwargs: dict[str, V
     if kind == "Attention" and spec.int_arg("dim") % spec.int_arg("heads"):
         raise CompileError(call.loc, f"Attention: dim {values['dim']} is not divisible by "
                                      f"{values['heads']} heads")
+    _check_combination(spec, bound.locs)
+    return spec
+
+
+def _check_combination(spec: LayerSpec, locs: Mapping[str, Loc]) -> None:
+    """Checks the arguments of the layers of M 0.2 against each other (each error at the
+    argument at fault), and makes an Embedding's `padding_idx` a row index."""
+    kind, values = spec.kind, spec.args
     if kind in CONVS:
-        _check_conv(spec, bound.locs)
+        _check_conv(spec, locs)
     if kind in ("MaxPool2d", "AvgPool2d") and 2 * spec.int_arg("padding") > spec.int_arg("kernel"):
-        raise CompileError(bound.locs.get("padding", call.loc),
+        raise CompileError(locs.get("padding", spec.loc),
                            f"{kind}: padding {values['padding']} is more than half the kernel "
                            f"{values['kernel']}")
     if kind == "Embedding" and values["padding_idx"] is not None:
-        values["padding_idx"] = _padding_row(spec, bound.locs.get("padding_idx", call.loc))
+        values["padding_idx"] = _padding_row(spec, locs.get("padding_idx", spec.loc))
     if kind == "GroupNorm" and spec.int_arg("channels") % spec.int_arg("groups"):
-        raise CompileError(bound.locs.get("groups", call.loc),
+        raise CompileError(locs.get("groups", spec.loc),
                            f"GroupNorm: {values['channels']} channels do not split into "
                            f"{values['groups']} groups")
-    return spec
 
 
 def _padding_row(spec: LayerSpec, loc: Loc) -> int:
