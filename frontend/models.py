@@ -12,7 +12,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block
 
-from mlang.dialects.model.structure import BUFFER_ATTR, DefOp, InstantiateOp, ParamOp, TieOp
+from mlang.dialects.model.structure import (
+    BUFFER_ATTR, ZERO_ROW_ATTR, DefOp, InstantiateOp, ParamOp, TieOp,
+)
 from mlang.frontend import ast
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.emitter import ir_location
@@ -151,11 +153,12 @@ class ModelGen(IRGenBase):
         for f in walk_layers(info.fields.values()):
             if isinstance(f, TensorField):
                 self.declare_param(info, f.path, f.type, f.init, f.scale, f.loc,
-                                   f.kind == "buffer")
+                                   buffer=f.kind == "buffer")
                 continue
             for p in layer_params(f):
-                self.declare_param(info, f"{f.path}.{p.suffix}", TensorT("f32", p.shape),
-                                   p.init, p.scale, f.loc)
+                self.declare_param(info, f"{f.path}.{p.suffix}", TensorT(p.dtype, p.shape),
+                                   p.init, p.scale, f.loc, buffer=p.buffer,
+                                   zero_row=p.zero_row)
         for tie, prefix in walk_ties(info.decl, info.fields, ""):
             op = TieOp(*check_tie(tie, prefix, info.params))
             op.location = ir_location(tie.loc)
@@ -163,13 +166,16 @@ class ModelGen(IRGenBase):
 
     @staticmethod
     def declare_param(info: ModelInfo, name: str, t: TensorT, init: str, scale: float,
-                      loc: Loc, buffer: bool = False) -> None:
-        """Adds one `model.param`."""
+                      loc: Loc, *, buffer: bool = False, zero_row: int | None = None) -> None:
+        """Adds one `model.param`: a buffer is saved but not trained; `zero_row` is a row
+        zeroed after the initial draw (an Embedding's `padding_idx`)."""
         ir = ir_type(t)
         assert isinstance(ir, TensorType)
         op = ParamOp(name, ir, init, scale)
         if buffer:
             op.attributes[BUFFER_ATTR] = UnitAttr()
+        if zero_row is not None:
+            op.attributes[ZERO_ROW_ATTR] = IntegerAttr(zero_row, i64)
         op.location = ir_location(loc)
         info.definition.body.block.add_op(op)
         info.params[name] = (init, ir)

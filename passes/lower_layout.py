@@ -111,7 +111,8 @@ class LowerEmbedding(ModelOpLowering[layers.EmbeddingOp]):
 
     def lower(self, op: layers.EmbeddingOp, b: Lowering) -> SSAValue:
         ids = op.ids if element(op.ids) in (i32, i64) else b.cast(op.ids, i64)
-        return b(GatherOp(op.weight, ids))
+        pad = op.padding_idx
+        return b(GatherOp(op.weight, ids, None if pad is None else pad.value.data))
 
 
 @dataclass(frozen=True)

@@ -60,10 +60,10 @@ def wrap_block(block: Block) -> None:
 
 
 def _is_pure(op: Operation) -> bool:
-    """Whether an unused op may simply be dropped (everything but random ones)."""
-    from mlang.dialects.tensorops import RANDOM_OPS
+    """Whether an unused op may simply be dropped (all but random ones and batch norms)."""
+    from mlang.dialects.tensorops import EFFECT_OPS
 
-    return not isinstance(op, RANDOM_OPS)
+    return not isinstance(op, EFFECT_OPS)
 
 
 @dataclass(frozen=True)

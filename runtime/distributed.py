@@ -162,6 +162,10 @@ class Replica:
         """The shared parameters by dotted name."""
         return self.params
 
+    def state(self) -> dict[str, torch.Tensor]:
+        """Parameters and buffers, as the model's own `state` (checkpoints hold both)."""
+        return self.model.state()
+
     def forward(self, x: torch.Tensor, training: bool) -> Output:
         """The forward through DDP."""
         output: Output = self._wrapped()(x, training)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import torch
-from xdsl.dialects.builtin import StringAttr, TensorType, i8
+from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, i8
 from xdsl.ir import Attribute
 
 from mlang.backends import CompiledModel, RunOptions
 from mlang.backends.reference.init import init_parameter
-from mlang.dialects.model.structure import SCALE_SUFFIX, DefOp
+from mlang.dialects.model.structure import SCALE_SUFFIX, ZERO_ROW_ATTR, DefOp
 from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.support.diagnostics import UserError
 from mlang.support.shapes import Dim, fmt_shape
@@ -52,7 +52,11 @@ class ModelInstance:
         for p in definition.params:
             t = p.param_type
             tensor = init_parameter(p.init.data, tuple(t.get_shape()), p.scale.value.data)
-            params[p.sym_name.data] = tensor.to(device)
+            dtype = getattr(torch, _torch_name(dtype_name(t.element_type)))
+            zero_row = p.attributes.get(ZERO_ROW_ATTR)
+            if isinstance(zero_row, IntegerAttr):
+                tensor[zero_row.value.data] = 0.0
+            params[p.sym_name.data] = tensor.to(device, dtype)
         return ModelInstance(definition, compiled, tie_parameters(definition, params))
 
     @property
@@ -78,6 +82,12 @@ class ModelInstance:
         PyTorch's `named_parameters`, without buffers and with a tied tensor once."""
         skipped = self.definition.buffers | set(self.definition.ties)
         return {name: p for name, p in self.params.items() if name not in skipped}
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """Parameters and buffers by dotted name (`training.HasBuffers`), a tied tensor
+        once (safetensors files hold no shared tensors)."""
+        ties = self.definition.ties
+        return {name: p for name, p in self.params.items() if name not in ties}
 
     @cached_property
     def accepted(self) -> set[tuple[object, ...]]:

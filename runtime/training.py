@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -74,6 +74,21 @@ class Trainable(Protocol):
         """The model's output for a batch `x` (a tuple for several results); `training`
         enables dropout."""
         ...
+
+
+@runtime_checkable
+class HasBuffers(Protocol):
+    """A Trainable with buffers besides its parameters (batch norms' running statistics):
+    state that checkpoints and early stopping keep, but that no optimizer updates."""
+
+    def state(self) -> dict[str, torch.Tensor]:
+        """Parameters and buffers by dotted name, as PyTorch's `state_dict`."""
+        ...
+
+
+def saved_state(model: Trainable) -> dict[str, torch.Tensor]:
+    """What a checkpoint or early stopping keeps of `model`: parameters and buffers."""
+    return model.state() if isinstance(model, HasBuffers) else model.parameters()
 
 
 @dataclass(frozen=True)
@@ -359,7 +374,7 @@ class _Run:
             progress.best, progress.bad_epochs = score, 0
             if patience is not None:
                 self.best_weights = {name: p.detach().clone()
-                                     for name, p in self.model.parameters().items()}
+                                     for name, p in saved_state(self.model).items()}
             return
         progress.bad_epochs += 1
         progress.stopped = patience is not None and progress.bad_epochs >= patience
@@ -369,7 +384,7 @@ class _Run:
         if self.best_weights is None:
             return
         with torch.no_grad():
-            for name, p in self.model.parameters().items():
+            for name, p in saved_state(self.model).items():
                 p.copy_(self.best_weights[name])
 
     # ------------------------------------------------------------------ checkpoints
@@ -388,7 +403,7 @@ class _Run:
         values["progress"] = {**asdict(self.progress), "epoch_total": self._epoch_total()}
         values["lr"] = self.lr
         step, epoch = self.progress.step, self.progress.epoch
-        checkpoint = Checkpoint(self.model.parameters(), tensors, values)
+        checkpoint = Checkpoint(saved_state(self.model), tensors, values)
         distributed.once(lambda: save_checkpoint(folder, step, epoch, checkpoint))
 
     def _resume(self) -> None:
@@ -398,7 +413,7 @@ class _Run:
         if checkpoint is None:
             note(f"no complete checkpoint in '{self.opts.checkpoint}': training from the start")
             return
-        params = self.model.parameters()
+        params = saved_state(self.model)
         shapes = {name: list(p.shape) for name, p in params.items()}
         if {name: list(t.shape) for name, t in checkpoint.model.items()} != shapes:
             raise UserError(f"the checkpoint in '{self.opts.checkpoint}' holds another "

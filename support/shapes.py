@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 Dim = int | str | None
 Shape = tuple[Dim, ...]
@@ -197,24 +198,63 @@ def window_out(size: Dim, kernel: int, stride: int, padding: int) -> Dim:
     return out
 
 
+@dataclass(frozen=True)
+class ConvGeometry:
+    """How a convolution slides: stride, padding at the start and at the end of each
+    spatial dimension, dilation of the kernel's taps, channel groups."""
+
+    stride: int = 1
+    padding: int = 0
+    pad_end: int = 0
+    dilation: int = 1
+    groups: int = 1
+
+
+def conv_shape(x: Shape, weight: Shape, geometry: ConvGeometry) -> Shape:
+    """Convolution of an `[N, C, *spatial]` input with an `[O, C/groups, *kernel]` weight."""
+    rank = len(weight)
+    if len(x) != rank:
+        raise ShapeError(f"conv{rank - 2}d expects a {rank}-d input, got {fmt_shape(x)}")
+    g = geometry
+    in_ch = weight[1] * g.groups if isinstance(weight[1], int) else None
+    if dims_conflict(x[1], in_ch):
+        raise ShapeError(f"conv{rank - 2}d expects {in_ch} input channels, got {fmt_shape(x)}")
+    spatial = []
+    for size, k in zip(x[2:], weight[2:]):
+        assert isinstance(k, int)
+        span = g.dilation * (k - 1) + 1
+        padded = size + g.padding + g.pad_end if isinstance(size, int) else None
+        spatial.append(window_out(padded, span, g.stride, 0))
+    return (x[0], weight[0], *spatial)
+
+
 def conv2d_shape(x: Shape, weight: Shape, stride: int, padding: int) -> Shape:
     """NCHW convolution with an OIHW weight."""
     if len(x) != 4 or len(weight) != 4:
         raise ShapeError(f"conv2d expects a 4-d NCHW input, got {fmt_shape(x)}")
-    if dims_conflict(x[1], weight[1]):
-        raise ShapeError(f"conv2d expects {weight[1]} input channels, got {fmt_shape(x)}")
-    kh, kw = weight[2], weight[3]
-    assert isinstance(kh, int) and isinstance(kw, int)
-    height = window_out(x[2], kh, stride, padding)
-    width = window_out(x[3], kw, stride, padding)
-    return (x[0], weight[0], height, width)
+    return conv_shape(x, weight, ConvGeometry(stride, padding, padding))
 
 
-def pool2d_shape(x: Shape, kernel: int, stride: int) -> Shape:
+def pool2d_shape(x: Shape, kernel: int, stride: int, padding: int = 0) -> Shape:
     """NCHW pooling."""
     if len(x) != 4:
         raise ShapeError(f"pooling expects a 4-d NCHW input, got {fmt_shape(x)}")
-    return (x[0], x[1], window_out(x[2], kernel, stride, 0), window_out(x[3], kernel, stride, 0))
+    return (x[0], x[1], window_out(x[2], kernel, stride, padding),
+            window_out(x[3], kernel, stride, padding))
+
+
+def channels_shape(x: Shape, channels: Shape) -> Shape:
+    """`x`, after checking that it is `[N, C, ...]` with C the size of `channels`."""
+    if len(x) < 2 or dims_conflict(x[1], channels[0]):
+        raise ShapeError(f"expects [N, {channels[0]}, ...], got {fmt_shape(x)}")
+    return x
+
+
+def adaptive_pool2d_shape(x: Shape, size: tuple[int, int]) -> Shape:
+    """NCHW adaptive pooling to `size`."""
+    if len(x) != 4:
+        raise ShapeError(f"adaptive pooling expects a 4-d NCHW input, got {fmt_shape(x)}")
+    return (x[0], x[1], *size)
 
 
 def check_last_dim(x: Shape, size: Dim, what: str) -> None:

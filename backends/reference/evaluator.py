@@ -143,21 +143,40 @@ def _linear(op: Operation, args: Args, ctx: EvalContext) -> object:
     return F.linear(args[0], args[1], args[2] if len(args) > 2 else None)
 
 
-@impl(L.Conv2dOp)
-def _conv2d(op: L.Conv2dOp, args: Args, ctx: EvalContext) -> object:
+@impl(L.Conv1dOp, L.Conv2dOp)
+def _conv(op: L.ConvBase, args: Args, ctx: EvalContext) -> object:
     bias = args[2] if len(args) > 2 else None
-    return F.conv2d(args[0], args[1], bias, op.stride.value.data, op.padding.value.data)
+    return F.conv(args[0], args[1], bias, op.geometry)
 
 
 @impl(L.EmbeddingOp)
-def _embedding(op: Operation, args: Args, ctx: EvalContext) -> object:
-    return F.embedding(*args)
+def _embedding(op: L.EmbeddingOp, args: Args, ctx: EvalContext) -> object:
+    pad = op.padding_idx
+    return F.embedding(args[0], args[1], None if pad is None else pad.value.data)
 
 
 @impl(L.LayerNormOp)
 def _layer_norm(op: L.LayerNormOp, args: Args, ctx: EvalContext) -> object:
+    bias = args[2] if len(args) > 2 else None
+    return F.layer_norm(args[0], args[1], bias, eps=op.eps.value.data)
+
+
+@impl(L.BatchNormOp)
+def _batch_norm(op: L.BatchNormOp, args: Args, ctx: EvalContext) -> object:
+    x, weight, bias, mean, var, count = args
+    return F.batch_norm(x, weight, bias, (mean, var, count), ctx.training,
+                        op.momentum.value.data, op.eps.value.data)
+
+
+@impl(L.GroupNormOp)
+def _group_norm(op: L.GroupNormOp, args: Args, ctx: EvalContext) -> object:
     x, weight, bias = args
-    return F.layer_norm(x, weight, bias, eps=op.eps.value.data)
+    return F.group_norm(x, weight, bias, op.groups.value.data, op.eps.value.data)
+
+
+@impl(L.AdaptiveAvgPool2dOp)
+def _adaptive_avg_pool2d(op: L.AdaptiveAvgPool2dOp, args: Args, ctx: EvalContext) -> object:
+    return F.adaptive_avg_pool2d(args[0], op.output_size)
 
 
 @impl(L.RmsNormOp)
@@ -181,7 +200,7 @@ def _dropout(op: L.DropoutOp, args: Args, ctx: EvalContext) -> object:
 @impl(L.MaxPool2dOp, L.AvgPool2dOp)
 def _pool(op: L.Pool2dBase, args: Args, ctx: EvalContext) -> object:
     f = F.max_pool2d if isinstance(op, L.MaxPool2dOp) else F.avg_pool2d
-    return f(args[0], op.kernel.value.data, op.stride.value.data)
+    return f(args[0], op.kernel.value.data, op.stride.value.data, op.pad)
 
 
 # ---------------------------------------------------------------------- functions

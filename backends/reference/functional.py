@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from mlang.support.diagnostics import UserError
+from mlang.support.shapes import ConvGeometry
 
 Scalar = int | float | bool
 TensorOrScalar = torch.Tensor | Scalar
@@ -52,17 +53,57 @@ def conv2d(
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 
 
-def gather(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+def conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
+         geometry: ConvGeometry) -> torch.Tensor:
+    """1-d or 2-d convolution (by the weight's rank) padded `geometry.padding` at the start
+    and `geometry.pad_end` at the end of each spatial dimension."""
+    g = geometry
+    spatial = weight.dim() - 2
+    x = F.pad(x, (g.padding, g.pad_end) * spatial)
+    f = F.conv1d if spatial == 1 else F.conv2d
+    return f(x, weight, bias, stride=g.stride, dilation=g.dilation, groups=g.groups)
+
+
+def batch_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor,
+               stats: tuple[torch.Tensor, torch.Tensor, torch.Tensor], training: bool,
+               momentum: float, eps: float) -> torch.Tensor:
+    """`torch.nn.BatchNorm*d`: batch statistics while training, which update the running
+    mean and (unbiased) variance in place and count the batch; running ones otherwise."""
+    mean, var, count = stats
+    if training:
+        with torch.no_grad():
+            count.add_(1)
+    return F.batch_norm(x, mean, var, weight, bias, training, momentum, eps)
+
+
+def group_norm(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, groups: int,
+               eps: float) -> torch.Tensor:
+    """`torch.nn.GroupNorm`: each group of channels of each sample normalised."""
+    return F.group_norm(x, groups, weight, bias, eps)
+
+
+def adaptive_avg_pool2d(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """`torch.nn.AdaptiveAvgPool2d(size)`."""
+    return F.adaptive_avg_pool2d(x, size)
+
+
+def gather(table: torch.Tensor, ids: torch.Tensor,
+           padding_idx: int | None = None) -> torch.Tensor:
     """The slices `table[i]` for the integer tensor `ids`, of shape `ids.shape +
-    table.shape[1:]`; an id outside `[0, len(table))` is an error, as in PyTorch."""
+    table.shape[1:]`; an id outside `[0, len(table))` is an error, as in PyTorch. Row
+    `padding_idx` of a 2-d table takes no gradient."""
     _check_ids("gather: id", ids, table.shape[0])
+    if padding_idx is not None:
+        return F.embedding(ids, table, padding_idx)
     return table[ids]
 
 
-def embedding(ids: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """The rows of `weight` selected by the integer tensor `ids`."""
+def embedding(ids: torch.Tensor, weight: torch.Tensor,
+              padding_idx: int | None = None) -> torch.Tensor:
+    """The rows of `weight` selected by the integer tensor `ids`; row `padding_idx` takes
+    no gradient."""
     _check_ids("Embedding", ids, weight.shape[0])
-    return F.embedding(ids, weight)
+    return F.embedding(ids, weight, padding_idx)
 
 
 def layer_norm(
@@ -122,14 +163,17 @@ def dropout(x: torch.Tensor, p: float, training: bool) -> torch.Tensor:
     return F.dropout(x, p, training)
 
 
-def max_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None) -> torch.Tensor:
-    """NCHW max pooling; the stride defaults to the kernel size."""
-    return F.max_pool2d(x, kernel, stride if stride is not None else kernel)
+def max_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None,
+               padding: int = 0) -> torch.Tensor:
+    """NCHW max pooling (padded with -inf); the stride defaults to the kernel size."""
+    return F.max_pool2d(x, kernel, stride if stride is not None else kernel, padding)
 
 
-def avg_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None) -> torch.Tensor:
-    """NCHW average pooling; the stride defaults to the kernel size."""
-    return F.avg_pool2d(x, kernel, stride if stride is not None else kernel)
+def avg_pool2d(x: torch.Tensor, kernel: int, stride: int | None = None,
+               padding: int = 0) -> torch.Tensor:
+    """NCHW average pooling (padded with zeros that count); the stride defaults to the
+    kernel size."""
+    return F.avg_pool2d(x, kernel, stride if stride is not None else kernel, padding)
 
 
 def flatten(x: torch.Tensor, start: int = 1) -> torch.Tensor:

@@ -107,7 +107,15 @@ def _matmul(op: Operation, args: Args, ctx: EvalContext) -> object:
 @impl(T.Conv2dOp)
 def _conv2d(op: T.Conv2dOp, args: Args, ctx: EvalContext) -> object:
     stride, padding = op.stride.get_values(), op.padding.get_values()
-    return torch.nn.functional.conv2d(args[0], args[1], stride=stride, padding=padding)
+    return torch.nn.functional.conv2d(args[0], args[1], stride=stride, padding=padding,
+                                      dilation=op.dilation_values, groups=op.group_count)
+
+
+@impl(T.BatchNormOp)
+def _batch_norm(op: T.BatchNormOp, args: Args, ctx: EvalContext) -> object:
+    x, weight, bias, mean, var, count = args
+    return F.batch_norm(x, weight, bias, (mean, var, count), ctx.training,
+                        op.momentum.value.data, op.eps.value.data)
 
 
 @impl(T.MaxPool2dOp, T.AvgPool2dOp)
@@ -153,8 +161,9 @@ def _broadcast_to(op: Operation, args: Args, ctx: EvalContext) -> object:
 
 
 @impl(T.GatherOp)
-def _gather(op: Operation, args: Args, ctx: EvalContext) -> object:
-    return F.gather(args[0], args[1])
+def _gather(op: T.GatherOp, args: Args, ctx: EvalContext) -> object:
+    pad = op.padding_idx
+    return F.gather(args[0], args[1], None if pad is None else pad.value.data)
 
 
 @impl(T.ConcatOp)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import keyword
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -14,9 +15,17 @@ from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import identifier
 
 KERNELS = ("int8_matmul", "int8_row_scale", "int8_quantize", "int8_quantize_rows",
-           "int8_scaled_matmul", "int8_linear")
+           "int8_scaled_matmul", "int8_linear", "batch_norm")
 """The helpers of `kernels.py` that generated code may call (named here so that printing
 never imports torch)."""
+
+
+def kernels_import(code: str) -> list[str]:
+    """The import of the `kernels.py` helpers that generated `code` calls (none or one line)."""
+    used = [name for name in KERNELS if re.search(rf"\b{name}\(", code)]
+    return [f"from mlang.backends.torch.kernels import {', '.join(used)}"] if used else []
+
+
 RESERVED = frozenset(
     {"torch", "params", "training", "device", "FUNCTIONS", *KERNELS, *keyword.kwlist,
      *dir(builtins)}

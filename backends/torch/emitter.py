@@ -28,8 +28,8 @@ from mlang.backends.torch.context import FunctionContext
 from mlang.dialects import torchcall as tc
 from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import (
-    AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BinaryOp, BroadcastToOp, CastOp, ConcatOp,
-    ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
+    AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BatchNormOp, BinaryOp, BroadcastToOp, CastOp,
+    ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
     GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp, MaxPool2dOp, MaximumOp,
     MinimumOp, MulOp, NeOp, NegOp, NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, RandomOp,
     ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp,
@@ -185,10 +185,21 @@ class TorchEmitter:
     @emit.register
     def _conv2d(self, op: Conv2dOp, ctx: FunctionContext) -> None:
         stride, padding = _tuple(op.stride.get_values()), _tuple(op.padding.get_values())
+        extra = "" if op.dilation is None else f", dilation={_tuple(op.dilation_values)}"
+        extra += "" if op.group_count == 1 else f", groups={op.group_count}"
         ctx.define(
             op.result,
             f"torch.nn.functional.conv2d({ctx.use(op.input)}, {ctx.use(op.weight)}, "
-            f"stride={stride}, padding={padding})",
+            f"stride={stride}, padding={padding}{extra})",
+        )
+
+    @emit.register
+    def _batch_norm(self, op: BatchNormOp, ctx: FunctionContext) -> None:
+        x, weight, bias, *stats = (ctx.use(v) for v in op.operands)
+        ctx.define(
+            op.result,
+            f"batch_norm({x}, {weight}, {bias}, ({', '.join(stats)}), training, "
+            f"{op.momentum.value.data!r}, {op.eps.value.data!r})",
         )
 
     @emit.register
@@ -255,7 +266,8 @@ class TorchEmitter:
         table, ids = ctx.use(op.table), ctx.use(op.ids)
         assert isinstance(op.table.type, TensorType)
         if op.table.type.get_num_dims() == 2:
-            ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table})")
+            pad = "" if op.padding_idx is None else f", {op.padding_idx.value.data}"
+            ctx.define(op.result, f"torch.nn.functional.embedding({ids}, {table}{pad})")
             return
         rows = f"torch.index_select({table}, 0, {ids}.reshape(-1))"
         ctx.define(op.result, f"{rows}.reshape((*{ids}.shape, *{table}.shape[1:]))")

@@ -25,9 +25,9 @@ from mlang.backends.common.errors import CodegenError
 from mlang.backends.torch.context import FunctionContext
 from mlang.backends.torch.emitter import TorchEmitter, param
 from mlang.dialects.model.structure import GetParamOp
-from mlang.dialects.tensorops import RANDOM_OPS, ConstantOp, RandomOp
+from mlang.dialects.tensorops import EFFECT_OPS, ConstantOp, RandomOp
 
-EFFECTS = (func.ReturnOp, func.CallOp, *RANDOM_OPS)
+EFFECTS = (func.ReturnOp, func.CallOp, *EFFECT_OPS)
 """Ops printed even when nothing reads their results: random ones draw numbers, and
 leaving one out would change the draws after it."""
 

@@ -2,7 +2,8 @@
 
 `generate_module` imports those a module needs (`from mlang.backends.torch.kernels import
 int8_linear`). Each computes exactly what the tensor ops it stands for compute, in the
-same order, so that results equal the reference backend's bit for bit. The int8 steps
+same order, so that results equal the reference backend's bit for bit. `batch_norm`, which
+updates running statistics in place while training, is the reference backend's own. The int8 steps
 run as the fused kernels of `native.py` where those apply, else as eager operators and
 `torch._int_mm`.
 """
@@ -11,7 +12,11 @@ from __future__ import annotations
 
 import torch
 
+from mlang.backends.reference.functional import batch_norm
 from mlang.backends.torch import native
+
+__all__ = ["batch_norm", "int8_linear", "int8_matmul", "int8_quantize", "int8_quantize_rows",
+           "int8_row_scale", "int8_scaled_matmul"]
 
 
 def int8_matmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:

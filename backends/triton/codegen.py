@@ -35,7 +35,7 @@ from xdsl.ir import Operation
 
 from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import python_names
-from mlang.backends.torch.context import RESERVED, FunctionContext
+from mlang.backends.torch.context import RESERVED, FunctionContext, kernels_import
 from mlang.backends.torch.emitter import TorchEmitter
 from mlang.backends.triton.kernels import KernelPrinter, KernelSource
 from mlang.backends.triton.matmul import MatmulPrinter
@@ -164,6 +164,7 @@ def generate_module(functions: Iterable[func.FuncOp]) -> str:
         "",
         "from mlang.backends.triton import device_lib as dl",
         "from mlang.backends.triton import launch",
+        *kernels_import("\n".join(line for host in hosts for line in host)),
     ]
     for kernel in module.kernels:
         parts += ["", "", *kernel.jit, "", "", *kernel.wrapper]

@@ -140,6 +140,10 @@ class DefOp(IRDLOperation):
 BUFFER_ATTR = "buffer"
 """The unit attribute of a `model.param` that declares a buffer (saved, not trained)."""
 
+ZERO_ROW_ATTR = "zero_row"
+"""The integer attribute of a `model.param` whose row of that index is zeroed after the
+initial values are drawn (an Embedding's `padding_idx`, as PyTorch initialises it)."""
+
 SCALE_SUFFIX = ".scale"
 """The scale of int8 weight `W` is the parameter `W.scale` (written by the `quantize` pass)."""
 

@@ -6,7 +6,8 @@ Element types are f16, bf16, f32, f64, i1, i8, i32 and i64. Each op infers its r
 type from its operands and static parameters (`infer_result_type`), so builders read
 `AddOp(a, b)`, and the verifier checks the declared type against the inferred one.
 Parameters stay `model.get_param` ops. `dropout` and `random` draw random numbers:
-`RANDOM_OPS` are never merged, and kept when unused.
+`RANDOM_OPS` are never merged, and kept when unused; so is `batch_norm`, which
+updates its running statistics while training (`EFFECT_OPS`).
 """
 
 from xdsl.ir import Dialect
@@ -24,6 +25,7 @@ from mlang.dialects.tensorops.layout import (
     SLICE_END, BroadcastToOp, ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp,
     TransposeOp,
 )
+from mlang.dialects.tensorops.normalization import BatchNormOp
 from mlang.dialects.tensorops.reduction import (
     ArgmaxOp, AvgPool2dOp, MaxPool2dOp, Pool2dOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
     ReduceSumOp, ReductionOp,
@@ -38,15 +40,17 @@ REDUCTION_OPS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ArgmaxOp)
 OTHER_OPS = (
     ConstantOp, IotaOp, RandomOp, SelectOp, CastOp, DropoutOp, QuantizeOp, DequantizeOp, MatmulOp,
     Conv2dOp, MaxPool2dOp, AvgPool2dOp, TransposeOp, ReshapeOp, ReshapeTailOp, BroadcastToOp,
-    GatherOp, ConcatOp, SliceOp,
+    GatherOp, ConcatOp, SliceOp, BatchNormOp,
 )
 ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS
 RANDOM_OPS = (DropoutOp, RandomOp)
+EFFECT_OPS = (*RANDOM_OPS, BatchNormOp)
+"""Ops never merged and kept when unused: random draws, and `batch_norm`'s state update."""
 
 __all__ = [
-    "ALL_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp",
-    "AvgPool2dOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp",
-    "Conv2dOp",
+    "ALL_OPS", "EFFECT_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp",
+    "ArgmaxOp", "AvgPool2dOp", "BatchNormOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp",
+    "ConcatOp", "ConstantOp", "Conv2dOp",
     "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp",
     "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
     "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",

@@ -11,8 +11,8 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
-    IRDLOperation, VarConstraint, irdl_op_definition, operand_def, prop_def, result_def, traits_def,
-    var_operand_def,
+    IRDLOperation, VarConstraint, irdl_op_definition, operand_def, opt_prop_def, prop_def,
+    result_def, traits_def, var_operand_def,
 )
 from xdsl.irdl.declarative_assembly_format import (
     AttributeVariable, CustomDirective, ParsingState, PrintingState, irdl_custom_directive,
@@ -192,22 +192,27 @@ def _broadcast_into(d: Dim, t: int, source: Sequence[Dim], shape: Sequence[int])
 
 @irdl_op_definition
 class GatherOp(TensorOp):
-    """Rows of `table` at integer `ids` (an embedding lookup): `[*ids, *table[1:]]`."""
+    """Rows of `table` at integer `ids` (an embedding lookup): `[*ids, *table[1:]]`. Row
+    `padding_idx` of a 2-d table, when given, takes no gradient (PyTorch's embedding
+    `padding_idx`): `tensorops.gather %w[%ids] padding_idx 0 : ...`."""
 
     name = "tensorops.gather"
     T: ClassVar = VarConstraint("T", AnyElement)
     table = operand_def(TensorType.constr(T))
     ids = operand_def(TensorType.constr(IndexElement))
+    padding_idx = opt_prop_def(IntegerAttr[I64])
     result = result_def(TensorType.constr(T))
     traits = traits_def(Pure())
     assembly_format = (
-        "$table `[` $ids `]` attr-dict `:` type($table) `,` type($ids) `->` type($result)"
+        "$table `[` $ids `]` (`padding_idx` $padding_idx^)? attr-dict `:` type($table) `,` "
+        "type($ids) `->` type($result)"
     )
 
-    def __init__(self, table: SSAValue, ids: SSAValue):
+    def __init__(self, table: SSAValue, ids: SSAValue, padding_idx: int | None = None):
         types = (tensor_type_of(table), tensor_type_of(ids))
         result = checked(self.name, self.infer_result_type, *types)
-        super().__init__(operands=[table, ids], result_types=[result])
+        props = {} if padding_idx is None else {"padding_idx": IntegerAttr(padding_idx, i64)}
+        super().__init__(operands=[table, ids], properties=props, result_types=[result])
 
     @classmethod
     def infer_result_type(cls, table: TensorType, ids: TensorType) -> TensorType:

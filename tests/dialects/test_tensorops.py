@@ -26,7 +26,7 @@ from mlang.dialects import make_context
 from mlang.dialects.tensorops import (
     ALL_OPS, COMPARE_OPS, AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp,
     BroadcastToOp, CastOp, ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp,
-    DropoutOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp,
+    BatchNormOp, DropoutOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp,
     MaximumOp, MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp,
     RandomOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp,
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp,
@@ -223,7 +223,7 @@ TESTED: set[type[Operation]] = {
     *UNARY_REFERENCES, *BINARY_REFERENCES, *REDUCTION_REFERENCES, NotOp, ArgmaxOp, SelectOp,
     CastOp, QuantizeOp, DequantizeOp, MatmulOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp,
     TransposeOp, ReshapeOp, BroadcastToOp, GatherOp, ConcatOp, SliceOp, ConstantOp,
-    ReshapeTailOp, IotaOp, DropoutOp, RandomOp,
+    ReshapeTailOp, IotaOp, DropoutOp, RandomOp, BatchNormOp,
 }
 
 
@@ -376,6 +376,37 @@ def test_conv2d(stride: tuple[int, int], padding: tuple[int, int]) -> None:
     windows = _windows(_pad(x, padding, 0.0), w.shape[2:], stride)
     expected = np.einsum("nchwij,ocij->nohw", windows, w)
     check(run(lambda a, b: Conv2dOp(a, b, stride, padding), x, w), expected)
+
+
+def test_conv2d_groups_and_dilation() -> None:
+    """Each group of channels convolved on its own, the kernel's taps two apart."""
+    x, w = randn(2, 4, 9, 8), randn(6, 2, 3, 2)
+    dilated = np.zeros((6, 2, 5, 3), dtype=np.float32)
+    dilated[:, :, ::2, ::2] = w
+    groups = [np.einsum("nchwij,ocij->nohw", _windows(_pad(x[:, 2 * g:2 * g + 2], (1, 1), 0.0),
+                                                      (5, 3), (1, 1)), dilated[3 * g:3 * g + 3])
+              for g in range(2)]
+    actual = run(lambda a, b: Conv2dOp(a, b, (1, 1), (1, 1), (2, 2), 2), x, w)
+    check(actual, np.concatenate(groups, axis=1))
+
+
+def test_batch_norm_uses_running_statistics_and_updates_them_while_training() -> None:
+    x, w, b = randn(4, 3, 5), randn(3), randn(3)
+    mean, var = randn(3), np.abs(randn(3)) + 0.5
+    types = [TensorType(f32, a.shape) for a in (x, w, b, mean, var)] + [TensorType(i64, [])]
+    f = function(lambda *v: BatchNormOp(v[0], tuple(v[1:]), 1e-5, 0.1), types)
+    compiled = compile_functions([f])["f"]
+    stats = [torch.tensor(mean), torch.tensor(var), torch.tensor(0)]
+    inputs = [torch.tensor(a) for a in (x, w, b)]
+    column = (slice(None), None)
+    expected = (x - mean[column]) / np.sqrt(var[column] + 1e-5) * w[column] + b[column]
+    check(compiled({}, *inputs, *stats).numpy(), expected)
+    compiled({}, *inputs, *stats, training=True)
+    batch = x.transpose(1, 0, 2).reshape(3, -1)
+    np.testing.assert_allclose(stats[0].numpy(), 0.9 * mean + 0.1 * batch.mean(1), rtol=1e-5)
+    np.testing.assert_allclose(stats[1].numpy(), 0.9 * var + 0.1 * batch.var(1, ddof=1),
+                               rtol=1e-5)
+    assert stats[2].item() == 1
 
 
 @pytest.mark.parametrize(
