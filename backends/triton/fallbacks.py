@@ -44,6 +44,9 @@ FALLBACKS: tuple[Fallback, ...] = (
              "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile"),
     Fallback("tensorops.avg_pool2d", ALWAYS, True,
              "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile"),
+    Fallback("tensorops.batch_norm", ALWAYS, True,
+             "cuDNN batch norm through PyTorch, which also updates the running statistics "
+             "in place while training; a CNN op outside the transformer kernels' scope"),
     Fallback("tensorops.random", ALWAYS, True,
              "PyTorch's generator keeps seed() streams identical to the torch backend's"),
     Fallback("tensorops.constant", "when no kernel reads it", True,
