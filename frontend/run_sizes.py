@@ -16,7 +16,8 @@ from xdsl.dialects.builtin import i64
 
 from mlang.dialects import tensorops as T
 from mlang.dialects.tensorops.sizes import RunSize as IRSize
-from mlang.frontend.builtin_args import static_int
+from mlang.frontend import ast
+from mlang.frontend.builtin_args import ranked, shape_rule, static_int
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import DTYPES, TensorT
 from mlang.frontend.values import Dyn, RunSize, Seq, Static, Value
@@ -82,3 +83,63 @@ def emit_arange(em: Emitter, n: RunSize, loc: Loc) -> Value:
     iota = em.insert(T.IotaOp(n.source, n.axis, i64), loc).results[0]
     t = TensorT("i64", (n.symbol,))
     return em.result(T.ReshapeOp(iota, [-1]), t, loc)
+
+
+Bound = int | RunSize | None
+
+
+def has_run_size(items: Sequence[object]) -> bool:
+    """Whether evaluated subscripts hold a run-time size (a slice's parts are a tuple)."""
+    parts = [p for i in items for p in (i if isinstance(i, tuple) else (i,))]
+    return any(isinstance(p, RunSize) for p in parts)
+
+
+def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slice],
+               values: Sequence[object], loc: Loc) -> Value:
+    """`x[...]` with run-time slice bounds (`x[:, :t]`); indices stay static."""
+    shape = ranked(x.type, loc, "index")
+    if len(items) > len(shape):
+        raise CompileError(loc, f"too many indices ({len(items)}) for a tensor of rank "
+                                f"{len(shape)}")
+    ranges: list[tuple[int | IRSize, int | IRSize, int]] = []
+    out: list[shapes.Dim] = []
+    for item, v, size in zip(items, values, shape):
+        if isinstance(item, ast.Slice):
+            assert isinstance(v, tuple)
+            lo, hi, step = (_bound(p, item.loc) for p in v)
+            if isinstance(step, RunSize):
+                raise CompileError(item.loc, "a slice step must be known at compile time")
+            ranges.append((_ir_bound(lo, 0), _ir_bound(hi, T.SLICE_END), step or 1))
+            out.append(hi.symbol if lo in (None, 0) and step in (None, 1)
+                       and isinstance(hi, RunSize) else None)
+            continue
+        if isinstance(v, RunSize):
+            raise CompileError(item.loc, "an index must be known at compile time; slice "
+                                         "with a run-time size instead (x[:, :t])")
+        i = static_int(v, item.loc, "an index")
+        shape_rule(item.loc, "index", lambda: shapes.index_dim(size, i))
+        ranges.append((i, T.SLICE_END if i == -1 else i + 1, 1))
+    ranges += [(0, T.SLICE_END, 1)] * (len(shape) - len(items))
+    out += shape[len(items):]
+    t = TensorT(x.type.dtype, tuple(out))
+    if all(isinstance(item, ast.Slice) for item in items):
+        return em.result(T.SliceDynamicOp(x.ssa, ranges), t, loc)
+    y = em.insert(T.SliceDynamicOp(x.ssa, ranges), loc).results[0]
+    kept = [k for k, item in enumerate(items) if isinstance(item, ast.Slice)]
+    kept += list(range(len(items), len(shape)))
+    return em.result(T.ReshapeDynamicOp(y, [(y, k) for k in kept]), t, loc)
+
+
+def _bound(v: object, loc: Loc) -> Bound:
+    """A slice part: absent, a run-time size or a static integer."""
+    if v is None or isinstance(v, RunSize):
+        return v
+    assert isinstance(v, (Static, Dyn, Seq))
+    return static_int(v, loc, "a slice bound")
+
+
+def _ir_bound(b: Bound, default: int) -> int | IRSize:
+    """A slice bound as `SliceDynamicOp` takes it."""
+    if b is None:
+        return default
+    return (b.source, b.axis) if isinstance(b, RunSize) else b

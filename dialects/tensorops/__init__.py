@@ -28,7 +28,9 @@ from mlang.dialects.tensorops.reduction import (
     ArgmaxOp, AvgPool2dOp, MaxPool2dOp, Pool2dOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
     ReduceSumOp, ReductionOp,
 )
-from mlang.dialects.tensorops.sizes import SIZED_OPS, FullDynamicOp, ReshapeDynamicOp, SizedOp
+from mlang.dialects.tensorops.sizes import (
+    SIZED_OPS, FullDynamicOp, ReshapeDynamicOp, SizedOp, SliceDynamicOp,
+)
 
 UNARY_OPS = (
     ExpOp, LogOp, SqrtOp, RsqrtOp, SinOp, CosOp, TanhOp, ErfOp, SigmoidOp, NegOp, AbsOp, NotOp,
@@ -56,7 +58,7 @@ __all__ = [
     "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp",
     "ReshapeDynamicOp", "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp",
     "SinOp", "SliceOp",
-    "SizedOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
+    "SizedOp", "SliceDynamicOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
     "channel_axis", "is_row_scale",
 ]
 

@@ -1,5 +1,5 @@
-"""Tensorops whose result sizes are partly known only at run time: `reshape_dynamic` and
-`full_dynamic`.
+"""Tensorops whose result sizes are partly known only at run time: `reshape_dynamic`,
+`full_dynamic` and `slice_dynamic`.
 
 A run-time size is a dimension of another tensor, named by that tensor (an operand in
 `sources`) and an axis (in `source_axes`), as `tensorops.iota` names its length: the
@@ -25,6 +25,7 @@ from xdsl.irdl import (
     traits_def, var_operand_def,
 )
 from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
     AnyElement, TensorOp, checked, int_array, normalize_axes, sizes_of, tensor_of,
@@ -43,6 +44,13 @@ def split_sizes(sizes: Sequence[int | RunSize]) -> tuple[list[int], list[SSAValu
     static = [DYNAMIC_INDEX if isinstance(s, tuple) else s for s in sizes]
     runtime = [s for s in sizes if isinstance(s, tuple)]
     return static, [v for v, _ in runtime], [a for _, a in runtime]
+
+
+def merge_sizes(static: Sequence[int], sources: Sequence[SSAValue],
+                axes: Sequence[int]) -> list[int | RunSize]:
+    """The inverse of `split_sizes`: each `DYNAMIC_INDEX` as the next (source, axis)."""
+    runtime = iter(zip(sources, axes))
+    return [next(runtime) if s == DYNAMIC_INDEX else s for s in static]
 
 
 def result_sizes(static: Sequence[int], sources: Sequence[SSAValue],
@@ -69,6 +77,11 @@ class SizedOp(TensorOp):
     sources = var_operand_def(TensorType)
     static_sizes = prop_def(DenseArrayBase)
     source_axes = prop_def(DenseArrayBase)
+
+    def run_sizes(self) -> list[int | RunSize]:
+        """The result sizes, each static or a (source, axis) run-time size."""
+        return merge_sizes(self.static_sizes.get_values(), list(self.sources),
+                           self.source_axes.get_values())
 
     def sizes(self) -> list[int | None]:
         """The result sizes as far as types know them (-1 left as it is)."""
@@ -138,4 +151,71 @@ class FullDynamicOp(SizedOp):
         return tensor_of(tensor_type_of(self.result).element_type, self.sizes())
 
 
-SIZED_OPS = (ReshapeDynamicOp, FullDynamicOp)
+Bound = int | RunSize
+"""A slice bound: static, or a size known at run time."""
+
+
+@irdl_op_definition
+class SliceDynamicOp(TensorOp):
+    """`tensorops.slice` whose starts and stops may be sizes known at run time: each
+    `DYNAMIC_INDEX` in `starts`, then in `stops`, takes the next source's size. Steps are
+    static; negative static bounds count from the end, and bounds are clamped."""
+
+    name = "tensorops.slice_dynamic"
+    T: ClassVar = VarConstraint("T", AnyElement)
+    input = operand_def(TensorType.constr(T))
+    sources = var_operand_def(TensorType)
+    source_axes = prop_def(DenseArrayBase)
+    starts = prop_def(DenseArrayBase)
+    stops = prop_def(DenseArrayBase)
+    steps = prop_def(DenseArrayBase)
+    result = result_def(TensorType.constr(T))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = f"$input {SIZES_FORMAT} `:` type($input) `->` type($result)"
+
+    def __init__(self, input: SSAValue, ranges: Sequence[tuple[Bound, Bound, int]]):
+        """Slices `input` by one (start, stop, step) per dimension."""
+        starts, start_sources, start_axes = split_sizes([r[0] for r in ranges])
+        stops, stop_sources, stop_axes = split_sizes([r[1] for r in ranges])
+        steps = [r[2] for r in ranges]
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input), starts,
+                         stops, steps)
+        super().__init__(
+            operands=[input, start_sources + stop_sources], result_types=[result],
+            properties={"starts": int_array(starts), "stops": int_array(stops),
+                        "steps": int_array(steps),
+                        "source_axes": int_array(start_axes + stop_axes)})
+
+    @classmethod
+    def infer_result_type(cls, input: TensorType, starts: Sequence[int], stops: Sequence[int],
+                          steps: Sequence[int]) -> TensorType:
+        """Each slice's length where its bounds and size are static, else `?`."""
+        shape = sizes_of(input)
+        if not len(shape) == len(starts) == len(stops) == len(steps):
+            raise ShapeError(f"a tensor of rank {len(shape)} needs as many bounds")
+        if any(step < 1 for step in steps):
+            raise ShapeError("slice steps must be positive")
+        out = [None if d is None or DYNAMIC_INDEX in (lo, hi) else len(range(d)[lo:hi:step])
+               for d, lo, hi, step in zip(shape, starts, stops, steps)]
+        return tensor_of(input.element_type, out)
+
+    def inferred_type(self) -> TensorType:
+        return self.infer_result_type(tensor_type_of(self.input), self.starts.get_values(),
+                                      self.stops.get_values(), self.steps.get_values())
+
+    def bounds(self) -> list[tuple[Bound, Bound, int]]:
+        """`(start, stop, step)` per dimension, a run-time bound as its (source, axis)."""
+        starts, stops = self.starts.get_values(), self.stops.get_values()
+        both = merge_sizes([*starts, *stops], list(self.sources), self.source_axes.get_values())
+        return list(zip(both[:len(starts)], both[len(starts):], self.steps.get_values()))
+
+    def verify_(self) -> None:
+        dynamic = [*self.starts.get_values(), *self.stops.get_values()].count(DYNAMIC_INDEX)
+        if dynamic != len(self.sources) or dynamic != len(self.source_axes.get_values()):
+            raise VerifyException(f"{self.name}: {dynamic} run-time bounds need as many "
+                                  "sources and axes")
+        super().verify_()
+
+
+SIZED_OPS = (ReshapeDynamicOp, FullDynamicOp, SliceDynamicOp)
