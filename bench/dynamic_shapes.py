@@ -13,10 +13,10 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable, Sequence
-
-import torch
+from functools import partial
 
 import mlang
+import torch
 
 BATCH, VOCAB, DIM, HEADS, CTX = 8, 512, 128, 4, 256
 LENGTHS = (16, 64, 128)
@@ -91,7 +91,7 @@ def main() -> None:
             tensor.data.copy_(dynamic.parameters()[name])
         ids = torch.randint(0, VOCAB, (BATCH, length), device=options.device)
         torch.testing.assert_close(dynamic(ids), static(ids), rtol=1e-4, atol=1e-4)
-        fixed, runtime = seconds([lambda: static(ids), lambda: dynamic(ids)], sync)
+        fixed, runtime = seconds([partial(static, ids), partial(dynamic, ids)], sync)
         print(f"{length:>8}{1000 * fixed:>12.3f}{1000 * runtime:>14.3f}{runtime / fixed:>8.3f}")
 
 

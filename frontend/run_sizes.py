@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import i64
 from mlang.dialects import tensorops as T
 from mlang.dialects.tensorops.sizes import RunSize as IRSize
 from mlang.frontend import ast
-from mlang.frontend.builtin_args import ranked, shape_rule, static_int
+from mlang.frontend.builtin_args import ranked, static_int
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import DTYPES, TensorT
 from mlang.frontend.values import Dyn, RunSize, Seq, Static, Value
@@ -116,8 +116,12 @@ def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slic
         if isinstance(v, RunSize):
             raise CompileError(item.loc, "an index must be known at compile time; slice "
                                          "with a run-time size instead (x[:, :t])")
+        assert isinstance(v, (Static, Dyn, Seq))
         i = static_int(v, item.loc, "an index")
-        shape_rule(item.loc, "index", lambda: shapes.index_dim(size, i))
+        try:
+            shapes.index_dim(size, i)
+        except shapes.ShapeError as err:
+            raise CompileError(item.loc, f"index: {err}") from None
         ranges.append((i, T.SLICE_END if i == -1 else i + 1, 1))
     ranges += [(0, T.SLICE_END, 1)] * (len(shape) - len(items))
     out += shape[len(items):]

@@ -11,7 +11,7 @@ int32.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import torch
@@ -187,7 +187,7 @@ def _iota(op: T.IotaOp, args: Args, ctx: EvalContext) -> object:
     return indices.reshape(sizes)
 
 
-def _run_sizes(op: T.SizedOp | T.SliceDynamicOp, static: list[int],
+def _run_sizes(op: T.SizedOp | T.SliceDynamicOp, static: Sequence[int],
                sources: list[torch.Tensor]) -> list[int]:
     """`static` with each `?` read from the shape of its tensor in `sources`."""
     runtime = iter(int(v.shape[a]) for v, a in zip(sources, op.source_axes.get_values()))

@@ -21,14 +21,26 @@ from typing import ClassVar
 from xdsl.dialects.builtin import DYNAMIC_INDEX, DenseArrayBase, FloatAttr, TensorType, f64
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-    ParsePropInAttrDict, VarConstraint, irdl_op_definition, operand_def, prop_def, result_def,
-    traits_def, var_operand_def,
+    ParsePropInAttrDict,
+    VarConstraint,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.tensorops.base import (
-    AnyElement, TensorOp, checked, int_array, normalize_axes, sizes_of, tensor_of,
+    AnyElement,
+    TensorOp,
+    checked,
+    int_array,
+    normalize_axes,
+    sizes_of,
+    tensor_of,
     tensor_type_of,
 )
 from mlang.support.shapes import ShapeError, reshape_shape

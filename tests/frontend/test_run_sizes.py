@@ -4,7 +4,6 @@ error for each use of a run-time size where a static one is required."""
 from __future__ import annotations
 
 import pytest
-
 from located_errors import located_error
 from mlang.frontend import compile_source
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mlang
 import pytest
 import torch
 from click.testing import CliRunner
-
-import mlang
 from mlang.backends.torch import backend as torch_backend
 from mlang.backends.triton import backend as triton_backend
 from mlang.backends.triton import cache as triton_cache
