@@ -3,8 +3,10 @@ once with `shape(ids)[i]` (one compiled model for every length) and once with th
 sequence length as a hyper-parameter (one compiled model per length), the same weights.
 
 For each sequence length it times a forward call of each (median of REPEATS rounds that
-call both, after a warm-up) and prints the ratio run-time / static; a ratio above 1.05 misses the M 0.2
-budget. Run: `python bench/dynamic_shapes.py [--backend torch|triton] [--device cpu|cuda]`.
+call both, after a warm-up) and prints the ratio run-time / static; a ratio above 1.05
+misses the M 0.2 budget.
+
+Run: `python bench/dynamic_shapes.py [--backend torch|triton] [--device cpu|cuda]`.
 """
 
 from __future__ import annotations

@@ -175,8 +175,8 @@ class BuiltinRef:
     name: str
 
 
-Value: TypeAlias = (Static | Dyn[MType] | Seq | RunSize | LayerSpec | SubModel | LayerList | ModelClass
-                    | FnRef | MethodRef | FieldPath | BuiltinRef | TensorField)
+Value: TypeAlias = (Static | Dyn[MType] | Seq | RunSize | LayerSpec | SubModel | LayerList
+                    | ModelClass | FnRef | MethodRef | FieldPath | BuiltinRef | TensorField)
 
 
 def is_tensor(v: Value | None) -> TypeGuard[Dyn[TensorT]]:

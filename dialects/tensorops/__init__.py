@@ -58,7 +58,8 @@ __all__ = [
     "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp",
     "ReshapeDynamicOp", "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp",
     "SinOp", "SliceOp",
-    "SizedOp", "SliceDynamicOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
+    "SizedOp", "SliceDynamicOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps",
+    "TransposeOp", "UnaryOp",
     "channel_axis", "is_row_scale",
 ]
 
