@@ -86,16 +86,18 @@ def emit_arange(em: Emitter, n: RunSize, loc: Loc) -> Value:
 
 
 Bound = int | RunSize | None
+Subscript = Value | tuple[Value | None, Value | None, Value | None]
+"""An evaluated subscript: a value, or a slice's (lo, hi, step) values."""
 
 
-def has_run_size(items: Sequence[object]) -> bool:
+def has_run_size(items: Sequence[Subscript]) -> bool:
     """Whether evaluated subscripts hold a run-time size (a slice's parts are a tuple)."""
     parts = [p for i in items for p in (i if isinstance(i, tuple) else (i,))]
     return any(isinstance(p, RunSize) for p in parts)
 
 
 def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slice],
-               values: Sequence[object], loc: Loc) -> Value:
+               values: Sequence[Subscript], loc: Loc) -> Value:
     """`x[...]` with run-time slice bounds (`x[:, :t]`); indices stay static."""
     shape = ranked(x.type, loc, "index")
     if len(items) > len(shape):
@@ -105,18 +107,17 @@ def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slic
     out: list[shapes.Dim] = []
     for item, v, size in zip(items, values, shape):
         if isinstance(item, ast.Slice):
-            assert isinstance(v, tuple)
+            assert isinstance(v, tuple)  # a slice's parts
             lo, hi, step = (_bound(p, item.loc) for p in v)
             if isinstance(step, RunSize):
                 raise CompileError(item.loc, "a slice step must be known at compile time")
             ranges.append((_ir_bound(lo, 0), _ir_bound(hi, T.SLICE_END), step or 1))
-            out.append(hi.symbol if lo in (None, 0) and step in (None, 1)
-                       and isinstance(hi, RunSize) else None)
+            out.append(_slice_size(size, lo, hi, step or 1))
             continue
+        assert not isinstance(v, tuple)  # an index is one value
         if isinstance(v, RunSize):
             raise CompileError(item.loc, "an index must be known at compile time; slice "
                                          "with a run-time size instead (x[:, :t])")
-        assert isinstance(v, (Static, Dyn, Seq))
         i = static_int(v, item.loc, "an index")
         try:
             shapes.index_dim(size, i)
@@ -134,12 +135,23 @@ def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slic
     return em.result(T.ReshapeDynamicOp(y, [(y, k) for k in kept]), t, loc)
 
 
-def _bound(v: object, loc: Loc) -> Bound:
+def _bound(v: Value | None, loc: Loc) -> Bound:
     """A slice part: absent, a run-time size or a static integer."""
     if v is None or isinstance(v, RunSize):
         return v
-    assert isinstance(v, (Static, Dyn, Seq))
     return static_int(v, loc, "a slice bound")
+
+
+def _slice_size(size: shapes.Dim, lo: Bound, hi: Bound, step: int) -> shapes.Dim:
+    """The M size of one sliced dimension: the run-time size of `[:t]`, the size of `:`,
+    the length of a static slice of a static size, else unknown."""
+    if isinstance(hi, RunSize):
+        return hi.symbol if lo in (None, 0) and step == 1 else None
+    if lo in (None, 0) and hi is None and step == 1:
+        return size
+    if isinstance(size, int) and not isinstance(lo, RunSize):
+        return len(range(size)[lo:hi:step])
+    return None
 
 
 def _ir_bound(b: Bound, default: int) -> int | IRSize:

@@ -33,6 +33,11 @@ def test_a_run_time_size_keeps_its_dimension_name() -> None:
     # `zeros([N, T, 1])` has the sizes of x's first two dimensions: the sum checks.
     text = ir_of("return x + zeros([shape(x)[0], t, 1])")
     assert "tensorops.full_dynamic" in text
+    # `x[:, :t]` is f32[N, T, dim] and `x[:, :t, 1:3]` f32[N, T, 2]: the sums check.
+    text = ir_of("return x[:, :t] + reshape(x, [shape(x)[0], t, dim])")
+    assert "tensorops.slice_dynamic" in text and "tensorops.reshape_dynamic" in text
+    located = located_error(PROGRAM.format(body="return x[:, :t, 1:3] + zeros([2, t, 3])"))
+    assert "shapes [N, T, 2] and [2, T, 3] do not broadcast" in located.message
 
 
 @pytest.mark.parametrize(("body", "message"), [
