@@ -12,7 +12,7 @@ from xdsl.dialects.builtin import DenseArrayBase, StringAttr, i32
 from xdsl.ir import Attribute
 
 from mlang.dialects.model import host
-from mlang.frontend import ast
+from mlang.frontend import ast, run_sizes
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.generator import IRGenBase
 from mlang.frontend.models import method_names, no_method
@@ -145,6 +145,8 @@ class ExpressionGen(IRGenBase):
                 raise CompileError(e.items[0].loc,
                                    f"index {items[0]} is out of range for {count} items")
             return self.tuple_get(value, items[0] % count, frame, e.loc)
+        if is_tensor(value) and frame.em.in_model and run_sizes.has_run_size(evaluated):
+            return run_sizes.emit_slice(frame.em, value, e.items, evaluated, e.loc)
         if frame.em.in_model:
             raise CompileError(e.loc, "indices in a model must be known at compile time")
         return self.host_index(value, e, evaluated, frame)

@@ -11,7 +11,7 @@ int32.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 import torch
@@ -194,3 +194,30 @@ def _iota(op: T.IotaOp, args: Args, ctx: EvalContext) -> object:
     sizes = [-1 if i == axis else 1 for i in range(ref.dim())]
     indices = torch.arange(ref.shape[axis], dtype=torch_dtype(op.result.type), device=ref.device)
     return indices.reshape(sizes)
+
+
+def _run_sizes(op: T.SizedOp | T.SliceDynamicOp, static: Sequence[int],
+               sources: list[torch.Tensor]) -> list[int]:
+    """`static` with each `?` read from the shape of its tensor in `sources`."""
+    runtime = iter(int(v.shape[a]) for v, a in zip(sources, op.source_axes.get_values()))
+    return [next(runtime) if s == DYNAMIC_INDEX else s for s in static]
+
+
+@impl(T.ReshapeDynamicOp)
+def _reshape_dynamic(op: T.ReshapeDynamicOp, args: Args, ctx: EvalContext) -> object:
+    return args[0].reshape(_run_sizes(op, op.static_sizes.get_values(), list(args[1:])))
+
+
+@impl(T.FullDynamicOp)
+def _full_dynamic(op: T.FullDynamicOp, args: Args, ctx: EvalContext) -> object:
+    sizes = _run_sizes(op, op.static_sizes.get_values(), list(args))
+    return torch.full(sizes, op.value.value.data, dtype=torch_dtype(op.result.type),
+                      device=args[0].device)
+
+
+@impl(T.SliceDynamicOp)
+def _slice_dynamic(op: T.SliceDynamicOp, args: Args, ctx: EvalContext) -> object:
+    starts, stops = op.starts.get_values(), op.stops.get_values()
+    bounds = _run_sizes(op, [*starts, *stops], list(args[1:]))
+    ranges = zip(bounds[:len(starts)], bounds[len(starts):], op.steps.get_values())
+    return args[0][tuple(slice(lo, hi, step) for lo, hi, step in ranges)]

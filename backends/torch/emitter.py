@@ -28,14 +28,19 @@ from mlang.backends.torch.context import FunctionContext
 from mlang.dialects import torchcall as tc
 from mlang.dialects.model.structure import GetParamOp
 from mlang.dialects.tensorops import (
-    AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BatchNormOp, BinaryOp, BroadcastToOp, CastOp,
+    SLICE_END, AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp, BatchNormOp, BinaryOp, BroadcastToOp,
+    CastOp,
     ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp, DropoutOp, EqOp, ErfOp, ExpOp,
     GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp, MaxPool2dOp, MaximumOp,
     MinimumOp, MulOp, NeOp, NegOp, NotOp, OrOp, Pool2dOp, PowOp, QuantizeOp, RandomOp,
     ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp,
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
+from mlang.dialects.tensorops.base import tensor_type_of
 from mlang.dialects.tensorops.layout import format_slice
+from mlang.dialects.tensorops.sizes import (
+    FullDynamicOp, ReshapeDynamicOp, RunSize, SizedOp, SliceDynamicOp,
+)
 
 TORCH_DTYPES = {
     "f16": "torch.float16", "bf16": "torch.bfloat16", "f32": "torch.float32",
@@ -125,6 +130,24 @@ def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
     if len(set(values)) == 1:
         return f"torch.full({_tuple(shape)}, {values[0]}, {kwargs})"
     return f"torch.tensor({_nested(values, shape)}, {kwargs})"
+
+
+def _size(size: int | RunSize, ctx: FunctionContext) -> str:
+    """A size: a static one as a literal, a run-time one read from its tensor's shape."""
+    return str(size) if isinstance(size, int) else f"{ctx.use(size[0])}.shape[{size[1]}]"
+
+
+def _run_sizes(op: SizedOp, ctx: FunctionContext) -> str:
+    """The sizes of a sized op as a tuple."""
+    return _tuple(_size(s, ctx) for s in op.run_sizes())
+
+
+def _run_slice(start: int | RunSize, stop: int | RunSize, step: int,
+               ctx: FunctionContext) -> str:
+    """One dimension's slice, `lo:hi:step`, with run-time bounds read from shapes."""
+    lo = "" if start == 0 else _size(start, ctx)
+    hi = "" if stop == SLICE_END else _size(stop, ctx)
+    return f"{lo}:{hi}" if step == 1 else f"{lo}:{hi}:{step}"
 
 
 def param(op: GetParamOp) -> str:
@@ -280,6 +303,22 @@ class TorchEmitter:
     @emit.register
     def _slice(self, op: SliceOp, ctx: FunctionContext) -> None:
         ranges = ", ".join(format_slice(*r) for r in op.ranges()) or "()"
+        ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
+
+    @emit.register
+    def _reshape_dynamic(self, op: ReshapeDynamicOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f"torch.reshape({ctx.use(op.input)}, {_run_sizes(op, ctx)})")
+
+    @emit.register
+    def _full_dynamic(self, op: FullDynamicOp, ctx: FunctionContext) -> None:
+        value = _literal(op.value.value.data, tensor_type_of(op.result).element_type)
+        device = f"{ctx.use(op.sources[0])}.device"
+        ctx.define(op.result, f"torch.full({_run_sizes(op, ctx)}, {value}, "
+                              f"dtype={_dtype(op.result.type)}, device={device})")
+
+    @emit.register
+    def _slice_dynamic(self, op: SliceDynamicOp, ctx: FunctionContext) -> None:
+        ranges = ", ".join(_run_slice(*bounds, ctx) for bounds in op.bounds()) or "()"
         ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
 
     @emit.register

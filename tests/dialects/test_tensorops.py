@@ -24,14 +24,16 @@ from xdsl.utils.exceptions import VerifyException
 from mlang.backends.torch.codegen import compile_functions
 from mlang.dialects import make_context
 from mlang.dialects.tensorops import (
-    ALL_OPS, COMPARE_OPS, AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp,
+    ALL_OPS, COMPARE_OPS, SIZED_OPS, AbsOp, AddOp, AndOp, ArgmaxOp, AvgPool2dOp,
     BroadcastToOp, CastOp, ConcatOp, ConstantOp, Conv2dOp, CosOp, DequantizeOp, DivOp,
-    BatchNormOp, DropoutOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp, MatmulOp,
+    BatchNormOp, DropoutOp, EqOp, ErfOp, ExpOp, GatherOp, GeOp, GtOp, IotaOp, LeOp, LogOp, LtOp,
+    MatmulOp,
     MaximumOp, MaxPool2dOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, QuantizeOp,
     RandomOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReshapeOp, ReshapeTailOp,
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp,
     channel_axis,
 )
+from mlang.dialects.tensorops.sizes import FullDynamicOp, ReshapeDynamicOp, SliceDynamicOp
 
 ELEMENTS: dict[str, Attribute] = {
     "float16": f16, "float32": f32, "float64": f64, "bool": i1, "int8": i8, "int32": i32,
@@ -223,7 +225,7 @@ TESTED: set[type[Operation]] = {
     *UNARY_REFERENCES, *BINARY_REFERENCES, *REDUCTION_REFERENCES, NotOp, ArgmaxOp, SelectOp,
     CastOp, QuantizeOp, DequantizeOp, MatmulOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp,
     TransposeOp, ReshapeOp, BroadcastToOp, GatherOp, ConcatOp, SliceOp, ConstantOp,
-    ReshapeTailOp, IotaOp, DropoutOp, RandomOp, BatchNormOp,
+    ReshapeTailOp, IotaOp, DropoutOp, RandomOp, BatchNormOp, *SIZED_OPS,
 }
 
 
@@ -446,6 +448,19 @@ def test_reshape_tail_keeps_dynamic_leading_dimensions() -> None:
     check(split, x.reshape(2, 3, 4, 2))
     merged = run(lambda v: ReshapeTailOp(v, 1, [-1]), x, types=[tt(None, None, 8)])
     check(merged, x.reshape(2, 24))
+
+
+def test_sized_ops_read_run_time_sizes_from_shapes() -> None:
+    x, ids = randn(2, 3, 8), ints(2, 5, dtype=np.int64)
+    dynamic = [tt(None, None, 8), tt(None, None, element=i64)]
+    split = run(lambda v, s: ReshapeDynamicOp(v, [(s, 0), 3, (s, 1), -1]),
+                x, ids[:, :4], types=dynamic)
+    check(split, x.reshape(2, 3, 4, 2))
+    ones = run(lambda v, s: FullDynamicOp([(s, 1), 2], 1.0, f32), x, ids, types=dynamic)
+    check(ones, np.ones((5, 2), dtype=np.float32))
+    head = run(lambda v, s: SliceDynamicOp(v, [(0, 2**63 - 1, 1), ((s, 0), (s, 1), 1),
+                                               (0, 2**63 - 1, 3)]), x, ids[:, :3], types=dynamic)
+    check(head, x[:, 2:3, ::3])
 
 
 def test_iota() -> None:
