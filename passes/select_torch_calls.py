@@ -94,7 +94,7 @@ class SelectionPattern(RewritePattern):
                 built.erase()
             return
         call = selection.call
-        rewriter.insert_op(list(selection.before), InsertPoint.before(op))
+        rewriter.insert(list(selection.before), InsertPoint.before(op))
         for value, result in zip(selection.also, call.results[1:]):
             result.name_hint = value.name_hint
             rewriter.replace_all_uses_with(value, result)
