@@ -42,10 +42,18 @@ def attention_shape(q: Shape, k: Shape, v: Shape, mask: Shape | None) -> Shape:
     out: Shape = (n, heads, q[2], v[3])
     if mask is not None:
         scores: Shape = (n, heads, q[2], shapes.merge_dim(k[2], v[2]))
-        if len(mask) > 4 or shapes.broadcast_shapes(mask, scores) != scores:
+        if not _broadcasts_to(mask, scores):
             raise ShapeError(f"the mask {fmt_shape(mask)} does not broadcast to the scores "
                              f"{fmt_shape(scores)}")
     return out
+
+
+def _broadcasts_to(shape: Shape, target: Shape) -> bool:
+    """Whether `shape` broadcasts to `target` without widening it."""
+    try:
+        return len(shape) <= len(target) and shapes.broadcast_shapes(shape, target) == target
+    except ShapeError:
+        return False
 
 
 def rope_shape(x: Shape, positions: Shape) -> Shape:
