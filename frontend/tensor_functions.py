@@ -428,4 +428,4 @@ def slice_items(em: Emitter, x: Dyn[TensorT], items: list[int | slice],
 
 
 # M 0.2's attention functions register themselves (and `gelu`'s `approximate`) on import.
-from mlang.frontend import attention_functions  # noqa: E402,F401
+from mlang.frontend import attention_functions  # noqa: F401

@@ -9,6 +9,7 @@ from __future__ import annotations
 from xdsl.dialects.builtin import FloatAttr, IntegerAttr, TensorType, f64, i1
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
+    IRDLOperation,
     AttrSizedOperandSegments, ParsePropInAttrDict, irdl_op_definition, operand_def,
     opt_operand_def, opt_prop_def, prop_def, result_def, traits_def,
 )
@@ -147,4 +148,4 @@ class GeluTanhOp(UnaryBase):
     name = "model.gelu_tanh"
 
 
-ATTENTION_FUNCTION_OPS = [SdpaOp, RopeOp, GeluTanhOp]
+ATTENTION_FUNCTION_OPS: list[type[IRDLOperation]] = [SdpaOp, RopeOp, GeluTanhOp]
