@@ -60,8 +60,8 @@ def emit_attention(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     qs = ranked(q.type, locs["q"], "attention")
     ks, vs = ranked(k.type, locs["k"], "attention"), ranked(v.type, locs["v"], "attention")
     mask_shape = None if mask is None else ranked(mask.type, locs["mask"], "attention")
-    where = locs["mask"] if mask is not None and len(qs) == len(ks) == len(vs) == 4 else loc
-    shape = shape_rule(where, "attention", lambda: attention_shape(qs, ks, vs, mask_shape))
+    shape = shape_rule(loc, "attention", lambda: attention_shape(qs, ks, vs, None))
+    shape_rule(locs["mask"], "attention", lambda: attention_shape(qs, ks, vs, mask_shape))
     scale = _scale(a, locs, qs[-1] if qs else None)
     t = TensorT(q.type.dtype, shape)
     op = SdpaOp(q.ssa, k.ssa, v.ssa, None if mask is None else mask.ssa, scale, causal,
