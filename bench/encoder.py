@@ -16,7 +16,11 @@ Hugging Face's BERT writes its "eager" attention (matmul, scale, softmax, matmul
         generation and loading, against `torch.compile`'s first call (a fresh inductor
         cache for each depth), for 2, 12 and 48 layers;
     (c) warm start: compile time on a cache hit, in this process with the in-memory cache
-        cleared, and in a fresh process (imports excluded).
+        cleared, and in a fresh process (imports excluded);
+    (d) forward latency against `transformers`' `BertModel` encoder (12 `BertLayer`s, the
+        same weights, layer-norm eps 1e-5 as M's), its attention "sdpa" and "eager", at
+        batch 1 and 8: mlang's `Attention` is one `scaled_dot_product_attention` call on
+        the torch backend, so the target is at most 1.0x the sdpa model's latency (one thread).
 
 Threads are torch's default (`torch.get_num_threads()`, printed). Run:
 
@@ -137,6 +141,79 @@ class Encoder(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+
+# ------------------------------------------------------------------ transformers' BERT
+
+BERT_NAMES = {
+    "attention.self.query": "attn.q", "attention.self.key": "attn.k",
+    "attention.self.value": "attn.v", "attention.output.dense": "attn.out",
+    "attention.output.LayerNorm": "ln1", "intermediate.dense": "up",
+    "output.dense": "down", "output.LayerNorm": "ln2",
+}
+"""`BertLayer` module paths -> the M encoder's `Layer` fields."""
+
+
+def bert_encoders(params: dict[str, torch.Tensor], depth: int) -> dict[str, nn.Module]:
+    """`transformers`' BERT encoder with "sdpa" and with "eager" attention, holding the
+    weights of `params` (the M encoder's), by implementation."""
+    from transformers import BertConfig, BertModel
+
+    encoders: dict[str, nn.Module] = {}
+    for implementation in ("sdpa", "eager"):
+        config = BertConfig(hidden_size=HIDDEN, num_attention_heads=HEADS,
+                            intermediate_size=FFN, num_hidden_layers=depth,
+                            layer_norm_eps=1e-5, attn_implementation=implementation)
+        encoder = BertModel(config, add_pooling_layer=False).encoder.eval()
+        state = {}
+        for name in encoder.state_dict():
+            _, index, rest = name.split(".", 2)
+            module, leaf = rest.rsplit(".", 1)
+            state[name] = params[f"layers.{index}.{BERT_NAMES[module]}.{leaf}"]
+        encoder.load_state_dict(state)
+        encoders[implementation] = _FirstOutput(encoder)
+    return encoders
+
+
+class _FirstOutput(nn.Module):
+    """A `transformers` module whose forward gives its first output only."""
+
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        output = self.inner(x)[0]
+        assert isinstance(output, torch.Tensor)  # the last hidden state
+        return output
+
+
+def bert_latency(compiled: CompiledModel, params: dict[str, torch.Tensor], warmup: int,
+                 runs: int) -> list[tuple[str, str, float]]:
+    """(d): mlang against `BertModel`'s encoder, sdpa and eager, at batch 1 and 8, on one
+    thread (which other load on a shared machine disturbs far less)."""
+    fns: dict[str, Forward] = {"mlang torch": mlang_forward(compiled, params),
+                               **bert_encoders(params, 12)}
+    targets = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    for batch in (1, 8):
+        x = torch.randn(batch, SEQ, HIDDEN)
+        with torch.no_grad():
+            want = fns["eager"](x)
+            for name, fn in fns.items():
+                torch.testing.assert_close(fn(x), want, rtol=1e-4, atol=1e-4, msg=name)
+        latency = interleaved_latency(fns, x, warmup, runs)
+        print(f"\n(d) against transformers' BertModel encoder, 12 layers, batch {batch}, "
+              f"1 thread, median of {runs} (ms)")
+        for name, seconds in latency.items():
+            print(f"{name:>14} {1000 * seconds:>9.1f}   {seconds / latency['sdpa']:>5.3f}x sdpa"
+                  f"   {seconds / latency['eager']:>5.3f}x eager")
+        ratio = latency["mlang torch"] / latency["sdpa"]
+        targets.append((f"batch {batch}: latency <= 1.0x BertModel sdpa", f"{ratio:.3f}x",
+                        ratio <= 1.0))
+    torch.set_num_threads(threads)
+    return targets
 
 
 # ------------------------------------------------------------------------- mlang side
@@ -377,6 +454,7 @@ def main() -> None:
         if count == threads:
             base, ours = latency["eager"], latency["mlang torch"]
     torch.set_num_threads(threads)
+    bert_targets = bert_latency(compiled_12, params, warmup, runs)
 
     seconds = {d: cold[d]["total"] for d in depths}
     growth = (seconds[depths[-1]] / depths[-1]) / (seconds[12] / 12)
@@ -393,6 +471,7 @@ def main() -> None:
         ("12 layers >= 10x faster than torch.compile", f"{first_call[12] / seconds[12]:.1f}x",
          first_call[12] / seconds[12] >= 10),
         ("warm start < 0.3 s (12 layers)", f"{warm_12:.3f} s", warm_12 < 0.3),
+        *bert_targets,
     ]
     print("\ntargets")
     for what, value, met in targets:

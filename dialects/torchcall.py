@@ -16,11 +16,13 @@ from __future__ import annotations
 from abc import ABC
 from typing import ClassVar
 
-from xdsl.dialects.builtin import I64, FloatAttr, IntegerAttr, StringAttr, TensorType, i8
+from xdsl.dialects.builtin import (
+    I64, FloatAttr, IntegerAttr, StringAttr, TensorType, UnitAttr, i8,
+)
 from xdsl.ir import Attribute, Dialect
 from xdsl.irdl import (
-    EqAttrConstraint, IRDLOperation, VarConstraint, irdl_op_definition, operand_def,
-    opt_operand_def, prop_def, result_def, traits_def,
+    EqAttrConstraint, IRDLOperation, ParsePropInAttrDict, VarConstraint, irdl_op_definition,
+    operand_def, opt_operand_def, opt_prop_def, prop_def, result_def, traits_def,
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -170,6 +172,38 @@ class LayerNormOp(IRDLOperation):
                                   "the static size of the input's last axis")
 
 
+@irdl_op_definition
+class SdpaOp(IRDLOperation):
+    """`torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=mask,
+    is_causal=causal, scale=scale, enable_gqa=gqa)` on `[N, H, T, D]` queries and
+    `[N, Hkv, S, D]` keys and values (`Hkv = H` unless `gqa`); with both a mask and
+    `causal`, the causal mask (top-left) is folded into the mask, as PyTorch takes one.
+
+        %o = torchcall.sdpa %q, %k, %v mask %m scale 0.35 {causal, gqa} : ... -> ...
+    """
+
+    name = "torchcall.sdpa"
+    E: ClassVar = VarConstraint("E", FloatElement)
+    q = operand_def(TensorType.constr(E))
+    k = operand_def(TensorType.constr(E))
+    v = operand_def(TensorType.constr(E))
+    mask = opt_operand_def(TensorType)
+    scale = prop_def(FloatAttr)
+    causal = opt_prop_def(UnitAttr)
+    gqa = opt_prop_def(UnitAttr)
+    result = result_def(TensorType.constr(E))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$q `,` $k `,` $v (`mask` $mask^)? `scale` $scale attr-dict `:` type($q) `,` "
+        "type($k) `,` type($v) (`,` type($mask)^)? `->` type($result)"
+    )
+
+    def verify_(self) -> None:
+        if not all(_rank(x.type) == 4 for x in (self.q, self.k, self.v, self.result)):
+            raise VerifyException(f"'{self.name}': q, k, v and the result must be 4-d")
+
+
 class ScalarArithOp(IRDLOperation, ABC):
     """A Python operator between a tensor and a number of its element type (f32 or f64),
     which PyTorch computes in the tensor's type."""
@@ -283,7 +317,7 @@ class Int8LinearOp(Int8MatmulFamilyOp):
 
 FLOAT_OPS = (
     GeluOp, SiluOp, ReluOp, SoftmaxOp, LogSoftmaxOp, LinearOp, LayerNormOp, TensorScalarOp,
-    ScalarTensorOp,
+    ScalarTensorOp, SdpaOp,
 )
 INT8_OPS = (Int8RowScaleOp, Int8QuantizeRowsOp, Int8ScaledMatmulOp, Int8LinearOp)
 

@@ -444,3 +444,7 @@ def slice_items(em: Emitter, x: Dyn[TensorT], items: list[int | slice],
                         lambda s: fn.slice_shape(s, items))
     props = {"index": ArrayAttr([StringAttr(fn.format_subscript(i)) for i in items])}
     return _layout(fn.SliceOp, x, TensorT(x.type.dtype, out), props, em, loc)
+
+
+# M 0.2's attention functions register themselves (and `gelu`'s `approximate`) on import.
+from mlang.frontend import attention_functions  # noqa: F401

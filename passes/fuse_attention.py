@@ -2,7 +2,8 @@
 
 In: tensorops functions holding the sequence that `lower-attention` documents (scores
 `q @ k^T`, scaled by a constant, optionally masked causally with `iota`/`gt`/`select`,
-a stable softmax over the keys, and the product with V). Out: each match, with the
+then optionally by a boolean (`select(m, s, -inf)`) or additive (`add(s, m)`) mask, a
+stable softmax over the keys, and the product with V). Out: each match, with the
 layout ops that only it reads (the head split of q, k and v, and any slices of a merged
 projection) as host-side views and the head merge after it as output views, is one
 `kernel.attention`, whose Triton kernel streams over keys so that the scores never
@@ -12,6 +13,7 @@ pattern's single-use values; see `dialects/kernel/attention.py` for the exact fo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
@@ -25,7 +27,7 @@ from mlang.dialects.kernel.outline import (
     absorb_input_views, absorb_output_views, function_bodies, outline, producer,
 )
 from mlang.dialects.tensorops import (
-    DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
+    AddOp, ConstantOp, DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
     SelectOp, SubOp,
 )
 from mlang.support.pass_statistics import Statistic
@@ -37,6 +39,12 @@ def _op(value: SSAValue, kind: type[OpT], block: Block) -> OpT | None:
     """The op of `kind` in `block` that defines `value`, else None."""
     p = producer(value, block)
     return p if isinstance(p, kind) else None
+
+
+def _is_neg_inf(value: SSAValue) -> bool:
+    """Whether `value` is a splat -inf constant."""
+    owner = value.owner
+    return isinstance(owner, ConstantOp) and owner.splat_value() == -math.inf
 
 
 def attention_ops(mm2: MatmulOp, block: Block) -> set[Operation] | None:
@@ -52,6 +60,12 @@ def attention_ops(mm2: MatmulOp, block: Block) -> set[Operation] | None:
     scores = sub.lhs
     if top.operands[0] != scores:
         return None
+    if (add := _op(scores, AddOp, block)) is not None:
+        ops.add(add)
+        scores = add.lhs
+    elif (masked := _op(scores, SelectOp, block)) is not None and _is_neg_inf(masked.rhs):
+        ops.add(masked)
+        scores = masked.lhs
     if (select := _op(scores, SelectOp, block)) is not None:
         compare = producer(select.cond, block)
         if not isinstance(compare, (GtOp, LtOp)):

@@ -4,7 +4,9 @@ In: model methods with `model.relu gelu silu softmax log_softmax dropout`.
 Out: tensorops, one pattern per op:
 
 - `relu(x) = maximum(x, 0)`; `silu(x) = x * sigmoid(x)`;
-  `gelu(x) = (x * 0.5) * (1 + erf(x * (1/sqrt(2))))`, the exact form;
+  `gelu(x) = (x * 0.5) * (1 + erf(x * (1/sqrt(2))))`, the exact form; `model.gelu_tanh`
+  (PyTorch's `approximate="tanh"`) is `(x * 0.5) * (1 + tanh(c * (x + 0.044715 * x*x*x)))`,
+  `c = sqrt(2/pi)`;
 - `softmax` along an axis, numerically stable: `m = reduce_max(x)` (kept), `e = exp(x - m)`,
   `e / reduce_sum(e)`; `log_softmax` is `(x - m) - log(reduce_sum(e))`;
 - `model.dropout` is `tensorops.dropout`, which reads the run-time training flag.
@@ -26,7 +28,10 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
-from mlang.dialects.tensorops import AddOp, DropoutOp, ErfOp, MaximumOp, MulOp, SigmoidOp
+from mlang.dialects.model.attention import GeluTanhOp
+from mlang.dialects.tensorops import (
+    AddOp, DropoutOp, ErfOp, MaximumOp, MulOp, SigmoidOp, TanhOp,
+)
 from mlang.passes.lowering import (
     Lowering, ModelOpLowering, element, emit_log_softmax, emit_softmax, rewrite_model_methods,
 )
@@ -57,6 +62,20 @@ class LowerGelu(ModelOpLowering[fn.UnaryBase]):
         erf = b(ErfOp(b(MulOp(x, b.constant(math.sqrt(0.5), t)))))
         one_plus_erf = b(AddOp(erf, b.constant(1, t)))
         return b(MulOp(b(MulOp(x, b.constant(0.5, t))), one_plus_erf))
+
+
+class LowerGeluTanh(ModelOpLowering[GeluTanhOp]):
+    """`gelu(x, approximate="tanh")` -> `(x * 0.5) * (1 + tanh(c * (x + 0.044715 x^3)))`."""
+
+    source = GeluTanhOp
+
+    def lower(self, op: GeluTanhOp, b: Lowering) -> SSAValue:
+        x = _input_as_result_type(b, op)
+        t = element(x)
+        cube = b(MulOp(b(MulOp(x, x)), x))
+        inner = b(AddOp(x, b(MulOp(cube, b.constant(0.044715, t)))))
+        tanh = b(TanhOp(b(MulOp(inner, b.constant(math.sqrt(2 / math.pi), t)))))
+        return b(MulOp(b(MulOp(x, b.constant(0.5, t))), b(AddOp(tanh, b.constant(1, t)))))
 
 
 class LowerSilu(ModelOpLowering[fn.UnaryBase]):
@@ -104,6 +123,7 @@ class LowerActivationsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         rewrite_model_methods(op, [
-            LowerRelu(), LowerGelu(), LowerSilu(), LowerSoftmax(), LowerLogSoftmax(),
+            LowerRelu(), LowerGelu(), LowerGeluTanh(), LowerSilu(), LowerSoftmax(),
+            LowerLogSoftmax(),
             LowerDropout(),
         ])

@@ -13,6 +13,7 @@ over memory and an allocation. This pass is the torch backend's instruction sele
     x * sigmoid(x)                                         torchcall.silu
     maximum(x, 0)                                          torchcall.relu
     x + c, c - x, x * c, x / c for a 0-d float constant c  torchcall.tensor_scalar/scalar_tensor
+    softmax(q @ kt * c (masked)) @ v                        torchcall.sdpa
     select(gt(m, 0), m, 1), m = max(amax(x), -amin(x))/127  torchcall.int8_row_scale
     quantize(x, s) and s = int8_row_scale(x, d)            torchcall.int8_quantize_rows
     cast(matmul(xq, w) : i32 -> f) * xs * ws (+ b)         torchcall.int8_scaled_matmul
@@ -42,19 +43,20 @@ from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
     AnyFloat, DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr,
-    TensorType, i8, i64,
+    TensorType, UnitAttr, f64, i8, i64,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
 )
 
 from mlang.dialects import torchcall as tc
 from mlang.dialects.tensorops import (
-    AddOp, CastOp, ConstantOp, DivOp, ErfOp, ExpOp, GtOp, LogOp, MatmulOp, MaximumOp, MulOp,
-    NegOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp,
-    RsqrtOp, SelectOp, SigmoidOp, SubOp, TransposeOp,
+    AddOp, BroadcastToOp, CastOp, ConstantOp, DivOp, ErfOp, ExpOp, GtOp, IotaOp, LogOp,
+    MatmulOp, MaximumOp, MulOp, NegOp, QuantizeOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
+    ReduceSumOp, ReductionOp, ReshapeTailOp, RsqrtOp, SelectOp, SigmoidOp, SubOp, TransposeOp,
 )
 from mlang.dialects.tensorops.base import tensor_type_of
 
@@ -71,6 +73,8 @@ class Selection:
     also: tuple[SSAValue, ...] = ()
     """Values of inner ops that the call gives too, after the root's. Every op that reads
     one comes after the root."""
+    before: tuple[Operation, ...] = ()
+    """New ops, built but not yet inserted, that the call reads: they go just before it."""
 
 
 class SelectionPattern(RewritePattern):
@@ -86,9 +90,11 @@ class SelectionPattern(RewritePattern):
         if selection is None:
             return
         if not _private(op, selection):
-            selection.call.erase()
+            for built in (selection.call, *reversed(selection.before)):
+                built.erase()
             return
         call = selection.call
+        rewriter.insert(list(selection.before), InsertPoint.before(op))
         for value, result in zip(selection.also, call.results[1:]):
             result.name_hint = value.name_hint
             rewriter.replace_all_uses_with(value, result)
@@ -514,8 +520,131 @@ class SelectInt8Linear(SelectionPattern):
         return Selection(inner, call)
 
 
+@dataclass
+class _Scores:
+    """What an attention pattern does to `q @ kt` before its softmax, read back to front."""
+
+    ops: list[Operation]
+    mask: SSAValue | None = None
+    causal: bool = False
+    scale: float = 1.0
+
+
+def _is_neg_inf(value: SSAValue) -> bool:
+    """Whether `value` is a 0-d constant -inf."""
+    return _splat(value) == -math.inf
+
+
+def _causal_select(op: SelectOp) -> list[Operation] | None:
+    """The ops of `select(gt(iota(s, -1), iota(s, -2)), -inf, s)`: keys after the query
+    masked, as `lower-attention` spells it; else None."""
+    gt = _op(op.cond, GtOp)
+    if gt is None or not _is_neg_inf(op.lhs):
+        return None
+    keys, queries = _op(gt.lhs, IotaOp), _op(gt.rhs, IotaOp)
+    if keys is None or queries is None:
+        return None
+    rank = len(_shape(op.rhs))
+    if (keys.axis.value.data, queries.axis.value.data) != (rank - 1, rank - 2):
+        return None
+    return [gt, keys, queries]
+
+
+def _read_scores(value: SSAValue) -> tuple[MatmulOp, _Scores] | None:
+    """`q @ kt`, scaled, masked causally, then by a mask, as `lower-attention` emits them:
+    the product and what was done to it."""
+    found = _Scores([])
+    if (add := _op(value, AddOp)) is not None and _is_float(add.rhs):
+        found.ops.append(add)
+        found.mask, value = add.rhs, add.lhs
+    elif (select := _op(value, SelectOp)) is not None and _is_neg_inf(select.rhs):
+        found.ops.append(select)
+        found.mask, value = select.cond, select.lhs
+    if (select := _op(value, SelectOp)) is not None and \
+            (causal := _causal_select(select)) is not None:
+        found.ops += [select, *causal]
+        found.causal, value = True, select.rhs
+    if (mul := _op(value, MulOp)) is not None and (scale := _splat(mul.rhs)) is not None:
+        found.ops.append(mul)
+        found.scale, value = scale, mul.lhs
+    product = _op(value, MatmulOp)
+    if product is None:
+        return None
+    found.ops.append(product)
+    return product, found
+
+
+def _repeated_heads(value: SSAValue) -> tuple[SSAValue, list[Operation]] | None:
+    """The `[N, Hkv, S, D]` tensor whose heads `lower-attention`'s `repeat_heads` chain
+    repeats into `value`, and the chain's ops; else None."""
+    merged = _op(value, ReshapeTailOp)
+    spread = None if merged is None else _op(merged.input, BroadcastToOp)
+    grouped = None if spread is None else _op(spread.input, ReshapeTailOp)
+    if merged is None or spread is None or grouped is None:
+        return None
+    if merged.start.value.data != 1 or grouped.start.value.data != 2:
+        return None
+    source, before, after = grouped.input, _shape(grouped.result), _shape(spread.result)
+    if len(_shape(source)) != 4 or before[2] != 1 or before[:2] + before[3:] != \
+            after[:2] + after[3:]:
+        return None
+    return source, [merged, spread, grouped]
+
+
+def _keys(kt: SSAValue, product: MatmulOp) -> tuple[SSAValue, list[Operation], Operation | None]:
+    """Keys `[N, H, S, D]` for transposed keys `kt`: the transpose's input when it only
+    swaps the last two axes, else a new transpose that composes them (built, not
+    inserted); and the old transpose when the product alone reads it."""
+    t = _op(kt, TransposeOp)
+    if t is None:
+        return kt, [], TransposeOp(kt, [0, 1, 3, 2])
+    perm = list(t.permutation.get_values())
+    swapped = [*perm[:-2], perm[-1], perm[-2]]
+    inner: list[Operation] = [t] if _read_only_by(t, product) else []
+    if swapped == list(range(len(perm))):
+        return t.input, inner, None
+    return t.input, inner, TransposeOp(t.input, swapped)
+
+
+class SelectAttention(SelectionPattern):
+    """`softmax(q @ kt * c (causal) (mask)) @ v` over 4-d `[N, H, T, D]` heads, as
+    `lower-attention` emits it -> `torchcall.sdpa q, k, v`; heads that its `repeat_heads`
+    chain repeats become the call's `gqa`."""
+
+    def match(self, op: Operation) -> Selection | None:
+        if not isinstance(op, MatmulOp) or not _is_float(op.lhs) or len(_shape(op.lhs)) != 4:
+            return None
+        div = _op(op.lhs, DivOp)
+        e = None if div is None else _op(div.lhs, ExpOp)
+        shifted = None if e is None else _shifted(e.input)
+        if div is None or shifted is None or shifted[2] != 3:
+            return None
+        exp_sum = _exp_sum(div.rhs, shifted[0], 3)
+        scores = _read_scores(shifted[0].lhs)
+        if exp_sum is None or exp_sum[0] is not e or scores is None:
+            return None
+        product, found = scores
+        if found.mask is not None and _shape(found.ops[0].results[0]) != _shape(product.result):
+            return None  # a mask that widens the scores is no attention mask
+        k, k_inner, k_new = _keys(product.rhs, product)
+        v, v_inner = op.rhs, []
+        if k_new is None and (kr := _repeated_heads(k)) and (vr := _repeated_heads(v)):
+            (k, chain_k), (v, chain_v) = kr, vr
+            k_inner += chain_k
+            v_inner += chain_v
+        key = k if k_new is None else k_new.results[0]
+        gqa = _shape(key)[1] != _shape(product.lhs)[1]
+        props: dict[str, Attribute] = {"scale": FloatAttr(found.scale, f64)}
+        props |= {"causal": UnitAttr()} if found.causal else {}
+        props |= {"gqa": UnitAttr()} if gqa else {}
+        call = tc.SdpaOp(operands=[product.lhs, key, v, found.mask], properties=props,
+                         result_types=[op.result.type])
+        inner = (div, e, shifted[0], shifted[1], exp_sum[1], *found.ops, *k_inner, *v_inner)
+        return Selection(inner, call, before=() if k_new is None else (k_new,))
+
+
 PATTERNS: tuple[type[SelectionPattern], ...] = (
-    SelectLayerNorm, SelectGelu, SelectSoftmax, SelectLogSoftmax, SelectInt8Linear,
+    SelectAttention, SelectLayerNorm, SelectGelu, SelectSoftmax, SelectLogSoftmax, SelectInt8Linear,
     SelectLinear, SelectSilu, SelectRelu, SelectScalarArith, SelectInt8QuantizeRows,
     SelectInt8RowScale,
 )

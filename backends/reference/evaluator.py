@@ -22,7 +22,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from mlang.dialects.model.structure import symbol_name
+from mlang.backends.reference import attention
 from mlang.backends.reference import functional as F
+from mlang.dialects.model import attention as A
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.base import bool_prop, int_prop
@@ -190,6 +192,23 @@ def _attention(op: L.AttentionOp, args: Args, ctx: EvalContext) -> object:
     x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b = args
     return F.attention(x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b,
                        heads=op.heads.value.data, causal=op.is_causal)
+
+
+@impl(A.SdpaOp)
+def _sdpa(op: A.SdpaOp, args: Args, ctx: EvalContext) -> object:
+    q, k, v, *mask = args
+    return attention.sdpa(q, k, v, mask[0] if mask else None, op.scale.value.data,
+                          op.is_causal)
+
+
+@impl(A.RopeOp)
+def _rope(op: A.RopeOp, args: Args, ctx: EvalContext) -> object:
+    return attention.rope(args[0], args[1], op.theta.value.data)
+
+
+@impl(A.GeluTanhOp)
+def _gelu_tanh(op: A.GeluTanhOp, args: Args, ctx: EvalContext) -> object:
+    return attention.gelu_tanh(args[0])
 
 
 @impl(L.DropoutOp)

@@ -366,6 +366,32 @@ class TorchEmitter:
         ctx.define(op.result, _call("torch.nn.functional.layer_norm", x, size, w, b, eps))
 
     @emit.register
+    def _sdpa(self, op: tc.SdpaOp, ctx: FunctionContext) -> None:
+        q, k, v = (ctx.use(x) for x in (op.q, op.k, op.v))
+        args = [q, k, v]
+        causal = op.causal is not None
+        if op.mask is not None:
+            mask = self._sdpa_mask(op, ctx, q, k) if causal else ctx.use(op.mask)
+            args.append(f"attn_mask={mask}")
+        elif causal:
+            args.append("is_causal=True")
+        args.append(f"scale={_literal(op.scale.value.data, op.scale.type)}")
+        if op.gqa is not None:
+            args.append("enable_gqa=True")
+        ctx.define(op.result, _call("torch.nn.functional.scaled_dot_product_attention", *args))
+
+    @staticmethod
+    def _sdpa_mask(op: tc.SdpaOp, ctx: FunctionContext, q: str, k: str) -> str:
+        """The mask with the causal one folded in: PyTorch refuses both at once."""
+        assert op.mask is not None
+        seen = (f"torch.ones({q}.shape[-2], {k}.shape[-2], dtype=torch.bool, "
+                f"device={q}.device).tril()")
+        mask = ctx.use(op.mask)
+        if _dtype(op.mask.type) == "torch.bool":
+            return _call("torch.logical_and", mask, seen)
+        return _call("torch.where", seen, mask, '-float("inf")')
+
+    @emit.register
     def _tensor_scalar(self, op: tc.TensorScalarOp, ctx: FunctionContext) -> None:
         number = _literal(op.scalar.value.data, op.scalar.type)
         ctx.define(op.result, f"({ctx.use(op.input)} {op.operator.data} {number})")

@@ -4,7 +4,11 @@ One program per BLOCK_M queries of BLOCK_Z batch entries (all leading dimensions
 as batch and head, folded into grid axis 1). It loads its queries once, then walks the
 keys in BLOCK_N steps, keeping a running row maximum `m`, running sum `l` and output
 accumulator: scores of a key block (scaled, masked past the query when causal, and past
-the last key) never leave the program. With a causal mask the walk stops after the
+the last key; then by the kernel's mask, a boolean one choosing -inf where false, a float
+one added, loaded through its broadcast strides) never leave the program. With a mask, a
+row whose keys so far are all masked keeps a zero sum (its maximum taken as 0, not -inf,
+so that no `-inf - -inf` makes a NaN); a row masked everywhere divides 0 by 0, as
+PyTorch's softmax of all -inf gives NaN. With a causal mask the walk stops after the
 program's last query. The output is divided by `l` at the end and stored through the
 kernel's output views (for instance straight into `[N, T, H * d]`).
 
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import math
 
-from xdsl.dialects.builtin import f32
+from xdsl.dialects.builtin import f32, i1
 
 from mlang.backends.triton.device import constant, literal
 from mlang.backends.triton.kernels import (
@@ -25,6 +29,7 @@ from mlang.backends.triton.kernels import (
 )
 from mlang.dialects.kernel import AttentionKernelOp
 from mlang.dialects.kernel.body import value_shape
+from mlang.dialects.tensorops.base import tensor_type_of
 
 
 class AttentionPrinter(KernelPrinter):
@@ -60,8 +65,11 @@ class AttentionPrinter(KernelPrinter):
             decompose_index(t, "rz" if batched else "tl.program_id(1)", zsizes, zs)
         self.sig.ints += ["TQ", "D", "TK", "DV", "Z", *zsizes]
         stride_args, strides = [], {}
-        for name, value, space in (("q", pattern.q, "(tq, d)"), ("kt", pattern.kt, "(d, tk)"),
-                                   ("v", pattern.v, "(tk, dv)"), ("out", None, "")):
+        operands = [("q", pattern.q, "(tq, d)"), ("kt", pattern.kt, "(d, tk)"),
+                    ("v", pattern.v, "(tk, dv)"), ("out", None, "")]
+        if pattern.mask is not None:
+            operands.append(("mask", pattern.mask, "(tq, tk)"))
+        for name, value, space in operands:
             self.sig.pointers.append(name)
             strides[name] = [f"{name}_st{i}" for i in range(nbatch + 2)]
             self.sig.ints += strides[name]
@@ -97,8 +105,16 @@ class AttentionPrinter(KernelPrinter):
         ]
         if pattern.causal:
             loop.append(f"s = tl.where(rn{col} > rm{row}, {minus_inf}, s)")
+        if pattern.mask is not None:
+            m_mask = f"{zmask}(rm < TQ){row} & (rn < TK){col}"
+            load = f"tl.load(mask + {offsets('mask', f'rm{row}', f'rn{col}')}, mask={m_mask}"
+            if tensor_type_of(pattern.mask).element_type == i1:
+                loop.append(f"s = tl.where({load}, other=0) != 0, s, {minus_inf})")
+            else:
+                loop.append(f"s = s + {load}, other=0).to(tl.float32)")
         loop += [
             f"m_new = tl.maximum(m_i, tl.max(s, axis={red}))",
+            *([f"m_new = tl.where(m_new == {minus_inf}, 0.0, m_new)"] if pattern.mask else []),
             "alpha = tl.exp(m_i - m_new)",
             f"p = tl.exp(s - m_new{expand})",
             f"l_i = l_i * alpha + tl.sum(p, axis={red})",
@@ -114,8 +130,9 @@ class AttentionPrinter(KernelPrinter):
                f"acc.to(out.dtype.element_ty), mask={o_mask})")
         self.sig.constexprs += ["BLOCK_M", "BLOCK_N", "BLOCK_Z", "BLOCK_D", "BLOCK_DV"]
         h.append("z = launch.numel(batch)")
-        args = [q, kt, v, f"{buffer}.kernel", "tq", "d", "tk", "dv", "z", "*batch[1:]",
-                *stride_args]
+        mask_arg = [self.host.use(pattern.mask)] if pattern.mask is not None else []
+        args = [q, kt, v, f"{buffer}.kernel", *mask_arg, "tq", "d", "tk", "dv", "z",
+                "*batch[1:]", *stride_args]
         self.launch("tq > 0 and z > 0", "(triton.cdiv(tq, BLOCK_M), triton.cdiv(z, BLOCK_Z))",
                     args, "(tq, tk, d, z)",
                     {"BLOCK_D": "launch.row_block(d, 16)", "BLOCK_DV": "launch.row_block(dv, 16)"})

@@ -8,12 +8,14 @@ The device ops of a `kernel.attention` must be exactly (names as in `lower-atten
     %j  = tensorops.iota %s axis R-1               //   key index,
     %f  = tensorops.gt %j, %i                      //   keys after the query...
     %sm = tensorops.select %f, %ninf, %s           //   ...get -inf
+    %mm = tensorops.select %mask, %sm, %ninf       // optional mask: a boolean one (true
+    %mm = tensorops.add %sm, %mask                 //   attends), or a float one added
     %m  = tensorops.reduce_max %sm axes [R-1] keepdim
     %e  = tensorops.exp (tensorops.sub %sm, %m)
     %p  = tensorops.div %e, (tensorops.reduce_sum %e axes [R-1] keepdim)
     %o  = tensorops.matmul %p, %v                  // [*B, Tk, dv] -> [*B, Tq, dv]
 
-where `%q`, `%kt` and `%v` are host values (block arguments or views of them, such as
+where `%q`, `%kt`, `%v` and `%mask` (`[.., Tq, Tk]`, broadcast) are host values (block arguments or views of them, such as
 the head split of a projection), and `%o` is the one stored value (possibly through
 output views). `match_attention` returns the parts, or a message saying what differs.
 """
@@ -28,7 +30,7 @@ from xdsl.ir import Operation, SSAValue
 
 from mlang.dialects.kernel.body import Body, Role, value_shape
 from mlang.dialects.tensorops import (
-    ConstantOp, DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
+    AddOp, ConstantOp, DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
     ReductionOp, SelectOp, SubOp,
 )
 
@@ -50,6 +52,8 @@ class AttentionPattern:
     out: SSAValue
     """The result, `[*B, Tq, dv]`."""
     ops: list[Operation]
+    mask: SSAValue | None = None
+    """A mask broadcast to the scores `[*B, Tq, Tk]`: boolean (true attends) or added."""
 
     def sizes(self) -> tuple[int | None, int | None]:
         """The numbers of queries and keys (None if unknown)."""
@@ -114,7 +118,7 @@ def match_attention(body: Body) -> AttentionPattern | str:
     if not (_last_axis_keepdim(total) and _last_axis_keepdim(top)):
         return "the softmax must reduce the last axis, keeping it"
     ops: list[Operation] = [top, sub, exp, total, div, mm2]
-    scores = sub.lhs
+    scores, mask = _masked(sub.lhs, ops)
     causal = False
     if (select := _owner(scores, SelectOp)) is not None:
         masked: list[Operation] = []
@@ -138,9 +142,24 @@ def match_attention(body: Body) -> AttentionPattern | str:
         extra = ", ".join(sorted({op.name for op in device if op not in ops}))
         return f"holds ops that are not part of attention: {extra}"
     q, kt, v = mm1.lhs, mm1.rhs, mm2.rhs
-    if not all(body.is_host(x) for x in (q, kt, v)):
-        return "queries, keys and values must be kernel inputs (or views of them)"
+    if not all(body.is_host(x) for x in (q, kt, v, *([mask] if mask else []))):
+        return "queries, keys, values and mask must be kernel inputs (or views of them)"
+    if mask is not None and len(value_shape(mask)) > len(value_shape(mm1.result)):
+        return "the mask must not widen the scores"
     ranks = {len(value_shape(x)) for x in (q, kt, v)}
     if len(ranks) != 1 or ranks.pop() < 2:
         return "queries, keys and values must have one rank, 2 or more"
-    return AttentionPattern(q, kt, v, scale, causal, out, ops)
+    return AttentionPattern(q, kt, v, scale, causal, out, ops, mask)
+
+
+def _masked(scores: SSAValue, ops: list[Operation]) -> tuple[SSAValue, SSAValue | None]:
+    """The scores under an optional mask (`select(mask, s, -inf)` or `add(s, mask)`), and
+    the mask; the masking op joins `ops`."""
+    if (add := _owner(scores, AddOp)) is not None:
+        ops.append(add)
+        return add.lhs, add.rhs
+    select = _owner(scores, SelectOp)
+    if select is not None and _splat(select.rhs) == -math.inf:
+        ops.append(select)
+        return select.lhs, select.cond
+    return scores, None

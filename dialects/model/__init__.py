@@ -7,6 +7,7 @@ instances), `layers` (built-in layers), `functions` (tensor functions and operat
 
 from xdsl.ir import Dialect
 
+from mlang.dialects.model.attention import ATTENTION_FUNCTION_OPS
 from mlang.dialects.model.functions import FUNCTION_OPS
 from mlang.dialects.model.host import HOST_OPS
 from mlang.dialects.model.layers import LAYER_OPS
@@ -18,6 +19,6 @@ from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
 Model = Dialect(
     "model",
     [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
-     *HOST_OPS],
+     *ATTENTION_FUNCTION_OPS, *HOST_OPS],
     [ModelType, DatasetType, StrType, ListType],
 )
