@@ -78,7 +78,7 @@ def _register_elementwise_binary(name: str) -> None:
         return emit_binary(em, name, required(a, "a"), required(a, "b"), loc)
 
 
-for _name in ("maximum", "minimum"):
+for _name in ("maximum", "minimum", "pow"):
     _register_elementwise_binary(_name)
 
 
@@ -425,3 +425,7 @@ def slice_items(em: Emitter, x: Dyn[TensorT], items: list[int | slice],
                         lambda s: fn.slice_shape(s, items))
     props = {"index": ArrayAttr([StringAttr(fn.format_subscript(i)) for i in items])}
     return _layout(fn.SliceOp, x, TensorT(x.type.dtype, out), props, em, loc)
+
+
+# The functions of M 0.2's indexing family register themselves in `FUNCTIONS` on import.
+from mlang.frontend import index_functions as _index_functions  # noqa: E402, F401

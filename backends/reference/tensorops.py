@@ -179,6 +179,30 @@ def _random(op: T.RandomOp, args: Args, ctx: EvalContext) -> object:
     return sample(static_shape(op.result.type), int_prop(op.seed))
 
 
+@impl(T.CumsumOp)
+def _cumsum(op: T.CumsumOp, args: Args, ctx: EvalContext) -> object:
+    return torch.cumsum(args[0], op.axis.value.data, dtype=args[0].dtype)
+
+
+@impl(T.TopkOp)
+def _topk(op: T.TopkOp, args: Args, ctx: EvalContext) -> object:
+    values, indices = torch.topk(args[0], op.k.value.data, dim=op.axis.value.data)
+    return values, indices
+
+
+@impl(T.TakeAlongOp)
+def _take_along(op: T.TakeAlongOp, args: Args, ctx: EvalContext) -> object:
+    return torch.gather(args[0], op.axis.value.data, args[1].long())
+
+
+@impl(T.PadOp)
+def _pad(op: T.PadOp, args: Args, ctx: EvalContext) -> object:
+    x = args[0]
+    for axis, (lo, hi) in enumerate(zip(op.low.get_values(), op.high.get_values())):
+        x = F.pad_axis(x, axis, lo, hi, op.value.value.data)
+    return x
+
+
 @impl(T.IotaOp)
 def _iota(op: T.IotaOp, args: Args, ctx: EvalContext) -> object:
     axis, ref = op.axis.value.data, args[0]

@@ -2,13 +2,14 @@
 
 Split by family: `types` (host value types), `structure` (model definitions, parameters,
 instances), `layers` (built-in layers), `functions` (tensor functions and operators),
-`host` (the host program's statements).
+`indexing` (indexing and reshaping functions), `host` (the host program's statements).
 """
 
 from xdsl.ir import Dialect
 
 from mlang.dialects.model.functions import FUNCTION_OPS
 from mlang.dialects.model.host import HOST_OPS
+from mlang.dialects.model.indexing import INDEXING_OPS
 from mlang.dialects.model.layers import LAYER_OPS
 from mlang.dialects.model.structure import (
     CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp, TieOp,
@@ -18,6 +19,6 @@ from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
 Model = Dialect(
     "model",
     [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
-     *HOST_OPS],
+     *INDEXING_OPS, *HOST_OPS],
     [ModelType, DatasetType, StrType, ListType],
 )

@@ -20,6 +20,7 @@ from mlang.dialects.tensorops.elementwise import (
     NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp,
     TanhOp, UnaryOp, channel_axis, is_row_scale,
 )
+from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 from mlang.dialects.tensorops.layout import (
     SLICE_END, BroadcastToOp, ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp,
     TransposeOp,
@@ -38,7 +39,7 @@ REDUCTION_OPS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ArgmaxOp)
 OTHER_OPS = (
     ConstantOp, IotaOp, RandomOp, SelectOp, CastOp, DropoutOp, QuantizeOp, DequantizeOp, MatmulOp,
     Conv2dOp, MaxPool2dOp, AvgPool2dOp, TransposeOp, ReshapeOp, ReshapeTailOp, BroadcastToOp,
-    GatherOp, ConcatOp, SliceOp,
+    GatherOp, ConcatOp, SliceOp, CumsumOp, TopkOp, TakeAlongOp, PadOp,
 )
 ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS
 RANDOM_OPS = (DropoutOp, RandomOp)
@@ -46,14 +47,13 @@ RANDOM_OPS = (DropoutOp, RandomOp)
 __all__ = [
     "ALL_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp",
     "AvgPool2dOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp",
-    "Conv2dOp",
-    "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp",
-    "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
-    "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",
-    "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp",
-    "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp",
-    "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
-    "channel_axis", "is_row_scale",
+    "Conv2dOp", "CosOp", "CumsumOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp",
+    "ExpOp", "GatherOp", "GeOp", "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp",
+    "MaxPool2dOp", "MaximumOp", "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "PadOp",
+    "Pool2dOp", "PowOp", "QuantizeOp", "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp",
+    "ReduceSumOp", "ReductionOp", "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp",
+    "SigmoidOp", "SinOp", "SliceOp", "SqrtOp", "SubOp", "TakeAlongOp", "TanhOp", "TensorOp",
+    "TensorOps", "TopkOp", "TransposeOp", "UnaryOp", "channel_axis", "is_row_scale",
 ]
 
 TensorOps = Dialect("tensorops", list(ALL_OPS), [])
