@@ -458,12 +458,14 @@ def repeat_interleave(x: torch.Tensor, n: int, axis: int) -> torch.Tensor:
 def pad_axis(x: torch.Tensor, axis: int, before: int, after: int, value: Scalar) -> torch.Tensor:
     """`x` with `before` and `after` elements of `value` around dimension `axis` (a negative
     width crops), written as cropping and concatenation."""
-    start, stop = max(-before, 0), x.shape[axis] - max(-after, 0)
-    x = x.narrow(axis, start, max(stop - start, 0))
+    # This module's `max` is the tensor reduction: plain comparisons instead.
+    start = -before if before < 0 else 0
+    stop = x.shape[axis] + (after if after < 0 else 0)
+    x = x.narrow(axis, start, stop - start if stop > start else 0)
 
     def filler(width: int) -> torch.Tensor:
         sizes = list(x.shape)
-        sizes[axis] = max(width, 0)
+        sizes[axis] = width if width > 0 else 0
         return torch.full(sizes, value, dtype=x.dtype, device=x.device)
 
     return torch.cat([filler(before), x, filler(after)], dim=axis)
