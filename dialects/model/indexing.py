@@ -44,7 +44,7 @@ class TriangleBase(ShapedResult):
     assembly_format = ONE_INPUT
 
     def result_shape(self) -> shapes.Shape:
-        return rules.matrix_shape(shape_of(self.input.type), self.name)
+        return rules.matrix_shape(shape_of(self.input.type), self.name.removeprefix("model."))
 
 
 @irdl_op_definition
