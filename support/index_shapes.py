@@ -53,6 +53,9 @@ def gather_shape(x: Shape, axis: int, index: Shape) -> Shape:
 
 def unsqueeze_shape(x: Shape, axis: int) -> Shape:
     """`x` with a new dimension of size 1 at `axis` (in `-rank-1..rank`)."""
+    if not -len(x) - 1 <= axis <= len(x):
+        raise ShapeError(f"axis {axis} is out of range -{len(x) + 1}..{len(x)} for a new "
+                         f"dimension of a tensor of rank {len(x)}")
     ax = normalize_axis(axis, len(x) + 1)
     return x[:ax] + (1,) + x[ax:]
 
