@@ -30,7 +30,7 @@ from mlang.frontend.types import TensorT, category, ir_type, is_float_dtype
 from mlang.frontend.values import Dyn, Seq, Static, Value
 from mlang.support import index_shapes as rules
 from mlang.support import shapes
-from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
+from mlang.support.diagnostics import CompileError, Loc
 
 NORMALIZE_EPS = 1e-12
 """The `eps` of `torch.nn.functional.normalize`: the least norm divided by."""
@@ -198,7 +198,7 @@ def emit_pad(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
 
 @function(Signature.of("masked_fill", "x", "mask", "value"))
 def emit_masked_fill(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
-    """`value` where `mask` is true, else `x`; the mask broadcasts to `x`'s shape."""
+    """`value` where `mask` is true, else `x`; the two broadcast (`torch.masked_fill`)."""
     x = tensor_arg(em, a["x"], locs["x"])
     mask = tensor_arg(em, a["mask"], locs["mask"])
     if mask.type.dtype != "bool":
@@ -208,13 +208,10 @@ def emit_masked_fill(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
         raise CompileError(locs["value"], "masked_fill: value must be a number or a 0-d "
                                           "tensor")
     shape = result_shape(mask.type.shape, x.type.shape, locs["mask"], "masked_fill")
-    if shape is not None and x.type.shape is not None and len(shape) != len(x.type.shape):
-        raise ShapeMismatch(locs["mask"], f"masked_fill: the mask {mask.type} does not "
-                                          f"broadcast to {x.type}")
     value = em.tensor(required(a, "value"), locs["value"], x.type.dtype)
     if value.type.dtype != x.type.dtype:
         value = _unary_op(em, fn.CastOp, value, TensorT(x.type.dtype, ()), {}, loc)
-    t = TensorT(x.type.dtype, x.type.shape)
+    t = TensorT(x.type.dtype, shape)
     return em.result(fn.WhereOp.create(operands=[mask.ssa, value.ssa, x.ssa],
                                        result_types=[ir_type(t)]), t, loc)
 

@@ -447,7 +447,7 @@ def squeeze(x: torch.Tensor, axis: int) -> torch.Tensor:
 
 def expand(x: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
     """`x` broadcast to `shape` (-1 keeps a size), as `Tensor.expand`."""
-    return x.expand(*shape)
+    return x.expand(tuple(shape))
 
 
 def repeat_interleave(x: torch.Tensor, n: int, axis: int) -> torch.Tensor:
