@@ -173,7 +173,8 @@ def emit_chunk(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     start = 0
     for size in sizes:
         assert isinstance(size, int)
-        items: list[int | slice] = [slice(None)] * ax + [slice(start, start + size)]
+        items: list[int | slice] = [slice(None) for _ in range(ax)]
+        items.append(slice(start, start + size))
         parts.append(slice_items(em, x, items, loc))
         start += size
     return Seq(tuple(parts), True)

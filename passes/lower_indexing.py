@@ -26,9 +26,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model import indexing as ix
-from mlang.dialects.tensorops import (
-    AddOp, BroadcastToOp, GeOp, IotaOp, LeOp, SelectOp,
-)
+from mlang.dialects.tensorops import AddOp, BroadcastToOp, GeOp, IotaOp, LeOp, SelectOp
 from mlang.dialects.tensorops.base import normalize_axes
 from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 from mlang.passes.lowering import (

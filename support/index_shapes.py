@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mlang.support.shapes import (
-    Dim, Shape, ShapeError, dims_conflict, fmt_shape, merge_dim, normalize_axis,
-)
+from mlang.support.shapes import Dim, Shape, ShapeError, dims_conflict, fmt_shape, normalize_axis
 
 
 def matrix_shape(x: Shape, what: str) -> Shape:
@@ -140,10 +138,3 @@ def pad_shape(x: Shape, pairs: Sequence[tuple[int, int]]) -> Shape:
             raise ShapeError(f"widths ({lo}, {hi}) make a dimension of size {d} negative")
         out.append(d + lo + hi)
     return tuple(out)
-
-
-def same_shape(a: Shape, b: Shape, what: str) -> Shape:
-    """The more precise of two shapes that must be equal."""
-    if len(a) != len(b) or any(dims_conflict(p, q) for p, q in zip(a, b)):
-        raise ShapeError(f"{what}: {fmt_shape(a)} and {fmt_shape(b)} differ")
-    return tuple(merge_dim(p, q) for p, q in zip(a, b))

@@ -52,7 +52,7 @@ def conv2d(
     return F.conv2d(x, weight, bias, stride=stride, padding=padding)
 
 
-def gather(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+def gather_rows(table: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """The slices `table[i]` for the integer tensor `ids`, of shape `ids.shape +
     table.shape[1:]`; an id outside `[0, len(table))` is an error, as in PyTorch."""
     _check_ids("gather: id", ids, table.shape[0])

@@ -154,7 +154,7 @@ def _broadcast_to(op: Operation, args: Args, ctx: EvalContext) -> object:
 
 @impl(T.GatherOp)
 def _gather(op: Operation, args: Args, ctx: EvalContext) -> object:
-    return F.gather(args[0], args[1])
+    return F.gather_rows(args[0], args[1])
 
 
 @impl(T.ConcatOp)

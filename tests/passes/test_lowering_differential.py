@@ -307,6 +307,18 @@ def test_dropout_trains_only_when_asked() -> None:
     assert 0.3 < kept.float().mean().item() < 0.7
 
 
+def test_dropout_function_trains_only_when_asked() -> None:
+    module = compile_source(Case("drop", "dropout(x, 0.5)", (x(64, 64),)).source(), "drop.m")
+    lower_to_tensor(module)
+    forward = compile_functions([forward_of(module)[1]])["forward"]
+    data = torch.rand(64, 64) + 1.0
+    assert torch.equal(forward({}, data), data)
+    trained = forward({}, data, training=True)
+    kept = trained != 0
+    torch.testing.assert_close(trained[kept], data[kept] * 2.0)
+    assert 0.3 < kept.float().mean().item() < 0.7
+
+
 def test_host_program_keeps_its_model_ops() -> None:
     source = layer("host", "Linear(4, 3)", x(2, 4)).source()
     module = compile_source(source + "print(m(ones([2, 4])))\n", "host.m")
