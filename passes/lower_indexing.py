@@ -6,8 +6,9 @@ Out:
 
 - `tril(x, k)` is `select(col <= row + k, x, 0)` and `triu(x, k)` the same with `>=`, the
   rows and columns `tensorops.iota` of the last two dimensions: a pointwise kernel;
-- `unsqueeze` and `squeeze` are reshapes (`unsqueeze(x, 0)` a `broadcast_to`, which may
-  add a leading dimension to any shape); `expand` is `broadcast_to`;
+- `unsqueeze` and `squeeze` are reshapes; where these would need more than one unknown
+  size, a `broadcast_to` adds a leading 1 (`unsqueeze`) or a reshape drops a trailing one
+  (`squeeze`), and a transpose puts it in place; `expand` is `broadcast_to`;
 - `repeat_interleave(x, n, axis)` gives `x` a size-1 dimension after `axis`, broadcasts it
   to `n` and merges the two;
 - `cumsum`, `topk`, `gather` and `pad` are their tensorops twins (`gather` is
@@ -26,7 +27,9 @@ from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model import indexing as ix
-from mlang.dialects.tensorops import AddOp, BroadcastToOp, GeOp, IotaOp, LeOp, SelectOp
+from mlang.dialects.tensorops import (
+    AddOp, BroadcastToOp, GeOp, IotaOp, LeOp, ReshapeTailOp, SelectOp, TransposeOp,
+)
 from mlang.dialects.tensorops.base import normalize_axes
 from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 from mlang.passes.lowering import (
@@ -102,25 +105,37 @@ class LowerGather(ModelOpLowering[ix.GatherOp]):
 
 
 class LowerUnsqueeze(ModelOpLowering[ix.UnsqueezeOp]):
-    """`unsqueeze(x, a)` -> a reshape of the dimensions from `a` (a `broadcast_to` at 0)."""
+    """`unsqueeze(x, a)` -> a reshape of the dimensions from `a`; when they hold more than
+    one unknown size, a `broadcast_to` that adds a leading 1, moved to `a` by a transpose."""
 
     source = ix.UnsqueezeOp
 
     def lower(self, op: ix.UnsqueezeOp, b: Lowering) -> SSAValue:
-        axis = _axis(op, rank(op.input) + 1)
-        if axis == 0:
-            return b(BroadcastToOp(op.input, [1, *[-1] * rank(op.input)]))
-        return emit_reshape_from(b, op.input, axis, [1, *_sizes(op.input)[axis:]])
+        x, n = op.input, rank(op.input)
+        axis = _axis(op, n + 1)
+        tail = [1, *_sizes(x)[axis:]]
+        if axis and tail.count(-1) <= 1:
+            return emit_reshape_from(b, x, axis, tail)
+        lead = b(BroadcastToOp(x, [1, *[-1] * n]))
+        if not axis:
+            return lead
+        return b(TransposeOp(lead, [*range(1, axis + 1), 0, *range(axis + 1, n + 1)]))
 
 
 class LowerSqueeze(ModelOpLowering[ix.SqueezeOp]):
-    """`squeeze(x, a)` -> a reshape of the dimensions from `a` without it."""
+    """`squeeze(x, a)` -> a reshape of the dimensions from `a` without it; when they hold
+    more than one unknown size, a transpose moves `a` last and a reshape drops it."""
 
     source = ix.SqueezeOp
 
     def lower(self, op: ix.SqueezeOp, b: Lowering) -> SSAValue:
-        axis = _axis(op, rank(op.input))
-        return emit_reshape_from(b, op.input, axis, _sizes(op.input)[axis + 1:])
+        x, n = op.input, rank(op.input)
+        axis = _axis(op, n)
+        tail = _sizes(x)[axis + 1:]
+        if tail.count(-1) <= 1:
+            return emit_reshape_from(b, x, axis, tail)
+        last = b(TransposeOp(x, [*range(axis), *range(axis + 1, n), axis]))
+        return b(ReshapeTailOp(last, n - 1, []))
 
 
 class LowerExpand(ModelOpLowering[ix.ExpandOp]):

@@ -32,6 +32,14 @@ model.def @Net attributes {source = "Net", hparams = {}} {
     %y = model.squeeze %x {axis = 1 : i64} : tensor<?x1x?xf32> -> tensor<?x?xf32>
     func.return %y : tensor<?x?xf32>
   }
+  func.func @unsqueeze_dynamic(%x: tensor<?x?x?xf32>) -> tensor<?x1x?x?xf32> {
+    %y = model.unsqueeze %x {axis = 1 : i64} : tensor<?x?x?xf32> -> tensor<?x1x?x?xf32>
+    func.return %y : tensor<?x1x?x?xf32>
+  }
+  func.func @squeeze_dynamic(%x: tensor<?x1x?x?xf32>) -> tensor<?x?x?xf32> {
+    %y = model.squeeze %x {axis = 1 : i64} : tensor<?x1x?x?xf32> -> tensor<?x?x?xf32>
+    func.return %y : tensor<?x?x?xf32>
+  }
   func.func @expand(%x: tensor<?x1xf32>) -> tensor<2x?x5xf32> {
     %y = model.expand %x array<i64: 2, -1, 5> : tensor<?x1xf32> -> tensor<2x?x5xf32>
     func.return %y : tensor<2x?x5xf32>
@@ -81,6 +89,14 @@ model.def @Net attributes {source = "Net", hparams = {}} {
 // CHECK-LABEL: func.func @squeeze(%x: tensor<?x1x?xf32>) -> tensor<?x?xf32> {
 // CHECK-NEXT: %y = tensorops.reshape_tail %x from 1 : tensor<?x1x?xf32> -> tensor<?x?xf32>
 // CHECK-NEXT: func.return %y : tensor<?x?xf32>
+// CHECK-LABEL: func.func @unsqueeze_dynamic(%x: tensor<?x?x?xf32>) -> tensor<?x1x?x?xf32> {
+// CHECK-NEXT: [[LEAD:%[0-9]+]] = tensorops.broadcast_to %x : tensor<?x?x?xf32> -> tensor<1x?x?x?xf32>
+// CHECK-NEXT: %y = tensorops.transpose [[LEAD]] [1, 0, 2, 3] : tensor<1x?x?x?xf32> -> tensor<?x1x?x?xf32>
+// CHECK-NEXT: func.return %y : tensor<?x1x?x?xf32>
+// CHECK-LABEL: func.func @squeeze_dynamic(%x: tensor<?x1x?x?xf32>) -> tensor<?x?x?xf32> {
+// CHECK-NEXT: [[LAST:%[0-9]+]] = tensorops.transpose %x [0, 2, 3, 1] : tensor<?x1x?x?xf32> -> tensor<?x?x?x1xf32>
+// CHECK-NEXT: %y = tensorops.reshape_tail [[LAST]] from 3 : tensor<?x?x?x1xf32> -> tensor<?x?x?xf32>
+// CHECK-NEXT: func.return %y : tensor<?x?x?xf32>
 // CHECK-LABEL: func.func @expand(%x: tensor<?x1xf32>) -> tensor<2x?x5xf32> {
 // CHECK-NEXT: %y = tensorops.broadcast_to %x : tensor<?x1xf32> -> tensor<2x?x5xf32>
 // CHECK-NEXT: func.return %y : tensor<2x?x5xf32>
