@@ -30,7 +30,7 @@ from mlang.frontend.types import TensorT, category, ir_type, is_float_dtype
 from mlang.frontend.values import Dyn, Seq, Static, Value
 from mlang.support import index_shapes as rules
 from mlang.support import shapes
-from mlang.support.diagnostics import CompileError, Loc
+from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
 NORMALIZE_EPS = 1e-12
 """The `eps` of `torch.nn.functional.normalize`: the least norm divided by."""
@@ -166,13 +166,17 @@ def emit_chunk(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     n = static_int(a["n"], locs["n"], "n")
     axis = _axis_arg(a, locs, 0)
     xs = ranked(x.type, locs["x"], "chunk")
-    ax = shape_rule(locs["axis"], "chunk", lambda: (shapes.normalize_axis(axis, len(xs)),))[0]
-    assert isinstance(ax, int)
-    sizes = shape_rule(locs["n"], "chunk", lambda: tuple(rules.chunk_sizes(xs[ax], n)))
+    try:
+        ax = shapes.normalize_axis(axis, len(xs))
+    except shapes.ShapeError as err:
+        raise ShapeMismatch(locs["axis"], f"chunk: {err}") from None
+    try:
+        sizes = rules.chunk_sizes(xs[ax], n)
+    except shapes.ShapeError as err:
+        raise ShapeMismatch(locs["n"], f"chunk: {err}") from None
     parts: list[Value] = []
     start = 0
     for size in sizes:
-        assert isinstance(size, int)
         items: list[int | slice] = [slice(None) for _ in range(ax)]
         items.append(slice(start, start + size))
         parts.append(slice_items(em, x, items, loc))
