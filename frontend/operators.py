@@ -40,7 +40,7 @@ FLOAT_FUNCTIONS: dict[str, Callable[[float], float]] = {
     "silu": lambda x: x / (1.0 + math.exp(-x)),
     "sigmoid": lambda x: 1.0 / (1.0 + math.exp(-x)),
     "tanh": math.tanh, "exp": math.exp, "log": math.log, "sqrt": math.sqrt,
-    "rsqrt": lambda x: 1.0 / math.sqrt(x), "sin": math.sin, "cos": math.cos,
+    "rsqrt": lambda x: 1.0 / math.sqrt(x), "sin": math.sin, "cos": math.cos, "erf": math.erf,
 }
 KEEP_DTYPE_FUNCTIONS: dict[str, Callable[[float], float]] = {
     "relu": lambda x: max(x, 0), "abs": abs,

@@ -79,7 +79,7 @@ def _register_elementwise_binary(name: str) -> None:
         return emit_binary(em, name, required(a, "a"), required(a, "b"), loc)
 
 
-for _name in ("maximum", "minimum"):
+for _name in ("maximum", "minimum", "pow"):
     _register_elementwise_binary(_name)
 
 
@@ -448,3 +448,5 @@ def slice_items(em: Emitter, x: Dyn[TensorT], items: list[int | slice],
 
 # M 0.2's attention functions register themselves (and `gelu`'s `approximate`) on import.
 from mlang.frontend import attention_functions  # noqa: F401
+# The functions of M 0.2's indexing family register themselves in `FUNCTIONS` on import.
+from mlang.frontend import index_functions as _index_functions  # noqa: E402, F401

@@ -73,6 +73,7 @@ _PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "lower-attention": lambda: _load("lower_attention", "LowerAttentionPass"),
     "lower-conv-pool": lambda: _load("lower_conv_pool", "LowerConvPoolPass"),
     "lower-creation": lambda: _load("lower_creation", "LowerCreationPass"),
+    "lower-indexing": lambda: _load("lower_indexing", "LowerIndexingPass"),
     "lower-layout": lambda: _load("lower_layout", "LowerLayoutPass"),
     "lower-linear": lambda: _load("lower_linear", "LowerLinearPass"),
     "lower-norms": lambda: _load("lower_norms", "LowerNormsPass"),
@@ -101,8 +102,8 @@ _PIPELINES: dict[str, tuple[str, str]] = {
     "lower-to-tensor": (
         "Lowers every model op in model methods to tensor ops, then checks that none is left.",
         "lower-attention,lower-linear,lower-norms,lower-activations,lower-arithmetic,"
-        "lower-conv-pool,lower-layout,lower-creation,lower-reductions,canonicalize,cse,"
-        "check-lowered{level=tensor}",
+        "lower-conv-pool,lower-layout,lower-indexing,lower-creation,lower-reductions,"
+        "canonicalize,cse,check-lowered{level=tensor}",
     ),
 }
 

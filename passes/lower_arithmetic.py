@@ -1,7 +1,7 @@
 """`lower-arithmetic`: elementwise functions, operators and conversions to tensor ops.
 
 In: model methods with the `model` dialect's elementwise math functions (`tanh exp log sqrt
-rsqrt abs sin cos neg not sigmoid`), arithmetic, comparisons and logic, `where`, `clamp`
+rsqrt abs sin cos neg not sigmoid erf`), arithmetic, comparisons and logic, `where`, `clamp`
 and `cast`.
 Out: tensorops, one pattern per kind of op:
 
@@ -31,9 +31,9 @@ from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.tensorops import (
-    AbsOp, AddOp, AndOp, CosOp, DivOp, EqOp, ExpOp, GeOp, GtOp, LeOp, LogOp, LtOp, MaximumOp,
-    MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, RsqrtOp, SelectOp, SigmoidOp, SinOp,
-    SqrtOp, SubOp, TanhOp,
+    AbsOp, AddOp, AndOp, CosOp, DivOp, EqOp, ErfOp, ExpOp, GeOp, GtOp, LeOp, LogOp, LtOp,
+    MaximumOp, MinimumOp, MulOp, NegOp, NeOp, NotOp, OrOp, PowOp, RsqrtOp, SelectOp, SigmoidOp,
+    SinOp, SqrtOp, SubOp, TanhOp,
 )
 from mlang.passes.lowering import Lowering, ModelOpLowering, element, rewrite_model_methods
 
@@ -43,7 +43,7 @@ Binary = Callable[[SSAValue, SSAValue], Operation]
 UNARY: dict[type[Operation], Unary] = {
     fn.TanhOp: TanhOp, fn.ExpOp: ExpOp, fn.LogOp: LogOp, fn.SqrtOp: SqrtOp,
     fn.RsqrtOp: RsqrtOp, fn.AbsOp: AbsOp, fn.SinOp: SinOp, fn.CosOp: CosOp, fn.NegOp: NegOp,
-    fn.NotOp: NotOp, fn.SigmoidOp: SigmoidOp,
+    fn.NotOp: NotOp, fn.SigmoidOp: SigmoidOp, fn.ErfOp: ErfOp,
 }
 ARITHMETIC: dict[type[Operation], Binary] = {
     fn.AddOp: AddOp, fn.SubOp: SubOp, fn.MulOp: MulOp, fn.DivOp: DivOp, fn.PowOp: PowOp,

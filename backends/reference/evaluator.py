@@ -26,6 +26,7 @@ from mlang.backends.reference import attention
 from mlang.backends.reference import functional as F
 from mlang.dialects.model import attention as A
 from mlang.dialects.model import functions as fn
+from mlang.dialects.model import indexing as ix
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.base import bool_prop, int_prop
 from mlang.dialects.model.structure import GetParamOp
@@ -331,6 +332,51 @@ def _cast(op: fn.CastOp, args: Args, ctx: EvalContext) -> object:
 @impl(fn.OneHotOp)
 def _one_hot(op: fn.OneHotOp, args: Args, ctx: EvalContext) -> object:
     return F.one_hot(args[0], op.n.value.data)
+
+
+@impl(ix.TrilOp, ix.TriuOp)
+def _triangle(op: ix.TriangleBase, args: Args, ctx: EvalContext) -> object:
+    f = F.tril if isinstance(op, ix.TrilOp) else F.triu
+    return f(args[0], op.k.value.data)
+
+
+@impl(ix.CumsumOp)
+def _cumsum(op: ix.CumsumOp, args: Args, ctx: EvalContext) -> object:
+    return F.cumsum(args[0], op.axis.value.data).to(torch_dtype(op.result.type))
+
+
+@impl(ix.TopkOp)
+def _topk(op: ix.TopkOp, args: Args, ctx: EvalContext) -> object:
+    return F.topk(args[0], op.k.value.data, op.axis.value.data)
+
+
+@impl(ix.GatherOp)
+def _gather(op: ix.GatherOp, args: Args, ctx: EvalContext) -> object:
+    return F.gather(args[0], op.axis.value.data, args[1])
+
+
+@impl(ix.UnsqueezeOp, ix.SqueezeOp)
+def _unsqueeze(op: ix.AxisOpBase, args: Args, ctx: EvalContext) -> object:
+    f = F.unsqueeze if isinstance(op, ix.UnsqueezeOp) else F.squeeze
+    return f(args[0], op.axis.value.data)
+
+
+@impl(ix.ExpandOp)
+def _expand(op: ix.ExpandOp, args: Args, ctx: EvalContext) -> object:
+    return F.expand(args[0], list(op.shape.get_values()))
+
+
+@impl(ix.RepeatInterleaveOp)
+def _repeat_interleave(op: ix.RepeatInterleaveOp, args: Args, ctx: EvalContext) -> object:
+    return F.repeat_interleave(args[0], op.n.value.data, op.axis.value.data)
+
+
+@impl(ix.PadOp)
+def _pad(op: ix.PadOp, args: Args, ctx: EvalContext) -> object:
+    x = args[0]
+    for axis, (before, after) in enumerate(op.pairs()):
+        x = F.pad_axis(x, axis, before, after, op.value.value.data)
+    return x
 
 
 @impl(fn.ZerosOp, fn.OnesOp, fn.FullOp, fn.ArangeOp, fn.RandnOp, fn.RandOp)

@@ -87,8 +87,8 @@ def adaptive_avg_pool2d(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     return F.adaptive_avg_pool2d(x, size)
 
 
-def gather(table: torch.Tensor, ids: torch.Tensor,
-           padding_idx: int | None = None) -> torch.Tensor:
+def gather_rows(table: torch.Tensor, ids: torch.Tensor,
+                padding_idx: int | None = None) -> torch.Tensor:
     """The slices `table[i]` for the integer tensor `ids`, of shape `ids.shape +
     table.shape[1:]`; an id outside `[0, len(table))` is an error, as in PyTorch. Row
     `padding_idx` of a 2-d table takes no gradient."""
@@ -445,6 +445,76 @@ def one_hot(ids: torch.Tensor, n: int) -> torch.Tensor:
     return F.one_hot(ids.long(), n)
 
 
+def erf(x: torch.Tensor) -> torch.Tensor:
+    """The Gauss error function (integers as f32)."""
+    return torch.erf(_floating(x))
+
+
+def tril(x: torch.Tensor, k: int = 0) -> torch.Tensor:
+    """The lower triangle of the last two dimensions, as `torch.tril`."""
+    return torch.tril(x, k)
+
+
+def triu(x: torch.Tensor, k: int = 0) -> torch.Tensor:
+    """The upper triangle of the last two dimensions, as `torch.triu`."""
+    return torch.triu(x, k)
+
+
+def cumsum(x: torch.Tensor, axis: int) -> torch.Tensor:
+    """Running sums along `axis` (booleans and integers in i64, as PyTorch)."""
+    return torch.cumsum(x, axis)
+
+
+def topk(x: torch.Tensor, k: int, axis: int = -1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The `k` largest values along `axis`, largest first, and their indices."""
+    values, indices = torch.topk(x, k, dim=axis)
+    return values, indices
+
+
+def gather(x: torch.Tensor, axis: int, index: torch.Tensor) -> torch.Tensor:
+    """`torch.gather`: the elements of `x` at `index` along `axis`."""
+    _check_ids("gather", index, x.shape[axis])
+    return torch.gather(x, axis, index.long())
+
+
+def unsqueeze(x: torch.Tensor, axis: int) -> torch.Tensor:
+    """`x` with a new dimension of size 1 at `axis`."""
+    return torch.unsqueeze(x, axis)
+
+
+def squeeze(x: torch.Tensor, axis: int) -> torch.Tensor:
+    """`x` without dimension `axis`, which must have size 1."""
+    if x.shape[axis] != 1:
+        raise UserError(f"squeeze: axis {axis} has size {x.shape[axis]}, not 1")
+    return torch.squeeze(x, axis)
+
+
+def expand(x: torch.Tensor, shape: Sequence[int]) -> torch.Tensor:
+    """`x` broadcast to `shape` (-1 keeps a size), as `Tensor.expand`."""
+    return x.expand(tuple(shape))
+
+
+def repeat_interleave(x: torch.Tensor, n: int, axis: int) -> torch.Tensor:
+    """Each element repeated `n` times along `axis`."""
+    return torch.repeat_interleave(x, n, dim=axis)
+
+
+def pad_axis(x: torch.Tensor, axis: int, before: int, after: int, value: Scalar) -> torch.Tensor:
+    """`x` with `before` and `after` elements of `value` around dimension `axis` (a negative
+    width crops), written as cropping and concatenation."""
+    # This module's `max` is the tensor reduction: plain comparisons instead.
+    start = -before if before < 0 else 0
+    stop = x.shape[axis] + (after if after < 0 else 0)
+    x = x.narrow(axis, start, stop - start if stop > start else 0)
+
+    def filler(width: int) -> torch.Tensor:
+        sizes = list(x.shape)
+        sizes[axis] = width if width > 0 else 0
+        return torch.full(sizes, value, dtype=x.dtype, device=x.device)
+
+    return torch.cat([filler(before), x, filler(after)], dim=axis)
+
+
 def shape(x: torch.Tensor) -> list[int]:
     """The dimensions of `x` as a list of ints."""
     return list(x.shape)
@@ -561,7 +631,8 @@ TENSOR_FUNCTIONS: dict[str, Callable[..., object]] = {
         relu, gelu, silu, sigmoid, tanh, exp, log, sqrt, rsqrt, abs, sin, cos,
         softmax, log_softmax, sum, mean, max, min, argmax,
         matmul, transpose, permute, reshape, flatten, concat, where, maximum, minimum,
-        clamp, cast, one_hot, shape, zeros, ones, full, arange, randn, rand, tensor,
+        clamp, cast, one_hot, erf, tril, triu, cumsum, topk, gather, unsqueeze, squeeze,
+        expand, repeat_interleave, shape, zeros, ones, full, arange, randn, rand, tensor,
         cross_entropy, mse,
     )
 }

@@ -163,7 +163,7 @@ def _broadcast_to(op: Operation, args: Args, ctx: EvalContext) -> object:
 @impl(T.GatherOp)
 def _gather(op: T.GatherOp, args: Args, ctx: EvalContext) -> object:
     pad = op.padding_idx
-    return F.gather(args[0], args[1], None if pad is None else pad.value.data)
+    return F.gather_rows(args[0], args[1], None if pad is None else pad.value.data)
 
 
 @impl(T.ConcatOp)
@@ -186,6 +186,30 @@ def _constant(op: T.ConstantOp, args: Args, ctx: EvalContext) -> object:
 def _random(op: T.RandomOp, args: Args, ctx: EvalContext) -> object:
     sample = F.randn if op.distribution.data == "normal" else F.rand
     return sample(static_shape(op.result.type), int_prop(op.seed))
+
+
+@impl(T.CumsumOp)
+def _cumsum(op: T.CumsumOp, args: Args, ctx: EvalContext) -> object:
+    return torch.cumsum(args[0], op.axis.value.data, dtype=args[0].dtype)
+
+
+@impl(T.TopkOp)
+def _topk(op: T.TopkOp, args: Args, ctx: EvalContext) -> object:
+    values, indices = torch.topk(args[0], op.k.value.data, dim=op.axis.value.data)
+    return values, indices
+
+
+@impl(T.TakeAlongOp)
+def _take_along(op: T.TakeAlongOp, args: Args, ctx: EvalContext) -> object:
+    return torch.gather(args[0], op.axis.value.data, args[1].long())
+
+
+@impl(T.PadOp)
+def _pad(op: T.PadOp, args: Args, ctx: EvalContext) -> object:
+    x = args[0]
+    for axis, (lo, hi) in enumerate(zip(op.low.get_values(), op.high.get_values())):
+        x = F.pad_axis(x, axis, lo, hi, op.value.value.data)
+    return x
 
 
 @impl(T.IotaOp)

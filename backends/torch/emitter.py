@@ -37,6 +37,7 @@ from mlang.dialects.tensorops import (
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
 from mlang.dialects.tensorops.base import tensor_type_of
+from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 from mlang.dialects.tensorops.layout import format_slice
 from mlang.dialects.tensorops.sizes import (
     FullDynamicOp, ReshapeDynamicOp, RunSize, SizedOp, SliceDynamicOp,
@@ -320,6 +321,32 @@ class TorchEmitter:
     def _slice_dynamic(self, op: SliceDynamicOp, ctx: FunctionContext) -> None:
         ranges = ", ".join(_run_slice(*bounds, ctx) for bounds in op.bounds()) or "()"
         ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
+    def _cumsum(self, op: CumsumOp, ctx: FunctionContext) -> None:
+        dtype = _dtype(op.result.type)  # torch would widen integers to int64
+        ctx.define(
+            op.result, f"torch.cumsum({ctx.use(op.input)}, {op.axis.value.data}, dtype={dtype})")
+
+    @emit.register
+    def _topk(self, op: TopkOp, ctx: FunctionContext) -> None:
+        ctx.define_all(
+            (op.values, op.indices),
+            f"torch.topk({ctx.use(op.input)}, {op.k.value.data}, dim={op.axis.value.data})",
+        )
+
+    @emit.register
+    def _take_along(self, op: TakeAlongOp, ctx: FunctionContext) -> None:
+        ids = f"{ctx.use(op.ids)}.to(torch.int64)"
+        ctx.define(op.result, f"torch.gather({ctx.use(op.input)}, {op.axis.value.data}, {ids})")
+
+    @emit.register
+    def _pad(self, op: PadOp, ctx: FunctionContext) -> None:
+        pairs = zip(reversed(op.low.get_values()), reversed(op.high.get_values()))
+        widths = _tuple(w for pair in pairs for w in pair)
+        ctx.define(
+            op.result,
+            f"torch.nn.functional.pad({ctx.use(op.input)}, {widths}, "
+            f"value={op.value.value.data!r})",
+        )
 
     @emit.register
     def _random(self, op: RandomOp, ctx: FunctionContext) -> None:

@@ -24,6 +24,8 @@ def tanh(x):
 @triton.jit
 def pow(x, y):
     """`x ** y` with PyTorch's rules for negative bases, zero and integral exponents."""
+    # A constant operand is a 0-d tensor: broadcast both, as the masks below must be tiles.
+    x, y = x + tl.zeros_like(y), y + tl.zeros_like(x)
     ax = tl.abs(x)
     r = tl.exp2(y * tl.log2(ax))
     integral = tl.floor(y) == y

@@ -47,6 +47,22 @@ FALLBACKS: tuple[Fallback, ...] = (
     Fallback("tensorops.batch_norm", ALWAYS, True,
              "cuDNN batch norm through PyTorch, which also updates the running statistics "
              "in place while training; a CNN op outside the transformer kernels' scope"),
+    Fallback("tensorops.cumsum", ALWAYS, True,
+             "a scan: PyTorch's cumsum (CUB on CUDA) is bandwidth-bound already, and scans "
+             "are off the transformer hot path"),
+    Fallback("tensorops.topk", ALWAYS, True,
+             "PyTorch's radix select; used when sampling tokens, once per step, not per layer"),
+    Fallback("tensorops.take_along", ALWAYS, True,
+             "an index gather along an axis: one memory-bound copy that PyTorch's gather "
+             "kernel already does at full bandwidth"),
+    Fallback("tensorops.pad", ALWAYS, True,
+             "a copy into a larger buffer: one memory-bound PyTorch call"),
+    Fallback("tensorops.reshape_dynamic", ALWAYS, True,
+             "a view with sizes read at run time: no data moves"),
+    Fallback("tensorops.slice_dynamic", ALWAYS, True,
+             "a view with bounds read at run time: no data moves"),
+    Fallback("tensorops.full_dynamic", ALWAYS, True,
+             "a constant fill with sizes read at run time: one PyTorch call"),
     Fallback("tensorops.random", ALWAYS, True,
              "PyTorch's generator keeps seed() streams identical to the torch backend's"),
     Fallback("tensorops.constant", "when no kernel reads it", True,

@@ -2,7 +2,7 @@
 
 Split by family: `types` (host value types), `structure` (model definitions, parameters,
 instances), `layers` (built-in layers), `functions` (tensor functions and operators),
-`host` (the host program's statements).
+`indexing` (indexing and reshaping functions), `host` (the host program's statements).
 """
 
 from xdsl.ir import Dialect
@@ -10,6 +10,7 @@ from xdsl.ir import Dialect
 from mlang.dialects.model.attention import ATTENTION_FUNCTION_OPS
 from mlang.dialects.model.functions import FUNCTION_OPS
 from mlang.dialects.model.host import HOST_OPS
+from mlang.dialects.model.indexing import INDEXING_OPS
 from mlang.dialects.model.layers import LAYER_OPS
 from mlang.dialects.model.structure import (
     CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp, TieOp,
@@ -19,6 +20,6 @@ from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
 Model = Dialect(
     "model",
     [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
-     *ATTENTION_FUNCTION_OPS, *HOST_OPS],
+     *ATTENTION_FUNCTION_OPS, *INDEXING_OPS, *HOST_OPS],
     [ModelType, DatasetType, StrType, ListType],
 )

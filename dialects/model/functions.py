@@ -71,6 +71,13 @@ class SiluOp(UnaryBase):
 
 
 @irdl_op_definition
+class ErfOp(UnaryBase):
+    """The Gauss error function."""
+
+    name = "model.erf"
+
+
+@irdl_op_definition
 class SigmoidOp(UnaryBase):
     """1 / (1 + exp(-x))."""
 
@@ -150,7 +157,7 @@ class NotOp(UnaryBase):
 UNARY_OPS: dict[str, type[UnaryBase]] = {
     c.name.removeprefix("model."): c
     for c in (ReluOp, GeluOp, SiluOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, RsqrtOp, AbsOp,
-              SinOp, CosOp, NegOp, NotOp)
+              SinOp, CosOp, NegOp, NotOp, ErfOp)
 }
 
 

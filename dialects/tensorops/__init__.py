@@ -21,6 +21,7 @@ from mlang.dialects.tensorops.elementwise import (
     NeOp, NotOp, OrOp, PowOp, QuantizeOp, RsqrtOp, SelectOp, SigmoidOp, SinOp, SqrtOp, SubOp,
     TanhOp, UnaryOp, channel_axis, is_row_scale,
 )
+from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 from mlang.dialects.tensorops.layout import (
     SLICE_END, BroadcastToOp, ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp,
     TransposeOp,
@@ -43,7 +44,7 @@ REDUCTION_OPS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ArgmaxOp)
 OTHER_OPS = (
     ConstantOp, IotaOp, RandomOp, SelectOp, CastOp, DropoutOp, QuantizeOp, DequantizeOp, MatmulOp,
     Conv2dOp, MaxPool2dOp, AvgPool2dOp, TransposeOp, ReshapeOp, ReshapeTailOp, BroadcastToOp,
-    GatherOp, ConcatOp, SliceOp, BatchNormOp,
+    GatherOp, ConcatOp, SliceOp, BatchNormOp, CumsumOp, TopkOp, TakeAlongOp, PadOp,
 )
 ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS + SIZED_OPS
 RANDOM_OPS = (DropoutOp, RandomOp)
@@ -53,17 +54,14 @@ EFFECT_OPS = (*RANDOM_OPS, BatchNormOp)
 __all__ = [
     "ALL_OPS", "EFFECT_OPS", "QMAX", "RANDOM_OPS", "SIZED_OPS", "SLICE_END", "AbsOp", "AddOp",
     "AndOp", "ArgmaxOp", "AvgPool2dOp", "BatchNormOp", "BinaryOp", "BroadcastToOp", "CastOp",
-    "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp",
-    "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "FullDynamicOp",
-    "GatherOp", "GeOp",
-    "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
-    "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",
-    "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp",
-    "ReshapeDynamicOp", "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp",
-    "SinOp", "SliceOp",
-    "SizedOp", "SliceDynamicOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps",
-    "TransposeOp", "UnaryOp",
-    "channel_axis", "is_row_scale",
+    "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp", "CosOp", "CumsumOp", "DequantizeOp", "DivOp",
+    "DropoutOp", "EqOp", "ErfOp", "ExpOp", "FullDynamicOp", "GatherOp", "GeOp", "GtOp", "IotaOp",
+    "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp", "MinimumOp", "MulOp", "NeOp",
+    "NegOp", "NotOp", "OrOp", "PadOp", "Pool2dOp", "PowOp", "QuantizeOp", "RandomOp", "ReduceMaxOp",
+    "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp", "ReshapeDynamicOp", "ReshapeOp",
+    "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp", "SizedOp",
+    "SliceDynamicOp", "SqrtOp", "SubOp", "TakeAlongOp", "TanhOp", "TensorOp", "TensorOps", "TopkOp",
+    "TransposeOp", "UnaryOp", "channel_axis", "is_row_scale",
 ]
 
 TensorOps = Dialect("tensorops", list(ALL_OPS), [])

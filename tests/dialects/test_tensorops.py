@@ -34,6 +34,7 @@ from mlang.dialects.tensorops import (
     channel_axis,
 )
 from mlang.dialects.tensorops.sizes import FullDynamicOp, ReshapeDynamicOp, SliceDynamicOp
+from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 
 ELEMENTS: dict[str, Attribute] = {
     "float16": f16, "float32": f32, "float64": f64, "bool": i1, "int8": i8, "int32": i32,
@@ -137,6 +138,12 @@ def ints(*shape: int, low: int = -9, high: int = 10, dtype: type = np.int32) -> 
          "tensor<?x3xf32>"),
         (lambda x: SliceOp(x, [slice(-3, -1)]), [tt(8, 2)], "tensor<2x2xf32>"),
         (lambda x: SliceOp(x, [slice(5, 100)]), [tt(8)], "tensor<3xf32>"),
+        (lambda x: CumsumOp(x, -1), [tt(None, 4, element=i32)], "tensor<?x4xi32>"),
+        (lambda x: TopkOp(x, 2, -1), [tt(None, 4)], "tensor<?x2xf32>"),
+        (lambda x, i: TakeAlongOp(x, i, 0), [tt(5, 3), tt(2, None, element=i64)],
+         "tensor<2x?xf32>"),
+        (lambda x: PadOp(x, [(1, 2), (0, -1)], 0.0), [tt(None, 4)], "tensor<?x3xf32>"),
+        (lambda x: PadOp(x, [(0, 0), (2, 0)], 0.0), [tt(None, None)], "tensor<?x?xf32>"),
     ],
 )
 def test_infers_result_type(build: Build, types: list[Attribute], expected: str) -> None:
@@ -225,7 +232,8 @@ TESTED: set[type[Operation]] = {
     *UNARY_REFERENCES, *BINARY_REFERENCES, *REDUCTION_REFERENCES, NotOp, ArgmaxOp, SelectOp,
     CastOp, QuantizeOp, DequantizeOp, MatmulOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp,
     TransposeOp, ReshapeOp, BroadcastToOp, GatherOp, ConcatOp, SliceOp, ConstantOp,
-    ReshapeTailOp, IotaOp, DropoutOp, RandomOp, BatchNormOp, *SIZED_OPS,
+    ReshapeTailOp, IotaOp, DropoutOp, RandomOp, BatchNormOp, *SIZED_OPS, CumsumOp, TopkOp,
+    TakeAlongOp, PadOp,
 }
 
 
@@ -553,3 +561,56 @@ def test_slice(data: st.DataObject) -> None:
 )
 def test_constant(type: TensorType, values: list[float], expected: np.ndarray) -> None:
     check(run(lambda: ConstantOp.from_values(type, values)), expected)
+
+
+# Indexing ops.
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64])
+def test_cumsum(dtype: type) -> None:
+    x = ints(3, 5, dtype=dtype)
+    check(run(lambda v: CumsumOp(v, 1), x), np.cumsum(x, axis=1, dtype=dtype))
+    check(run(lambda v: CumsumOp(v, -2), x, types=[tt(None, 5, element=ELEMENTS[x.dtype.name])]),
+          np.cumsum(x, axis=0, dtype=dtype))
+
+
+def test_topk_values_and_indices() -> None:
+    x = randn(3, 6)
+    order = np.argsort(-x, axis=1, kind="stable")[:, :2]
+    check(run(lambda v: TopkOp(v, 2, 1), x), np.take_along_axis(x, order, 1))
+
+    def indices(v: SSAValue) -> list[Operation]:
+        top = TopkOp(v, 2, -1)
+        return [top, CastOp(top.indices, i64)]
+
+    check(run(indices, x), order)
+
+
+def test_topk_rejects_k_past_the_size() -> None:
+    with pytest.raises(VerifyException, match=r"tensorops.topk: k \(5\) is larger than"):
+        TopkOp(args(tt(3, 4))[0], 5, 1)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+def test_take_along(axis: int) -> None:
+    x, ids = randn(4, 5), ints(3, 2, low=0, high=4, dtype=np.int64)
+    # torch.gather reads only the index's extent of the other dimensions.
+    within = tuple(slice(None) if d == axis % 2 else slice(n) for d, n in enumerate(ids.shape))
+    expected = np.take_along_axis(x[within], ids, axis)
+    check(run(lambda v, i: TakeAlongOp(v, i, axis), x, ids), expected)
+
+
+def test_take_along_rejects_another_rank() -> None:
+    with pytest.raises(VerifyException, match="must have the rank of the input"):
+        TakeAlongOp(*args(tt(3, 4), tt(3, element=i64)), 0)
+
+
+@pytest.mark.parametrize("pairs", [[(1, 2), (0, 0)], [(0, 0), (2, -1)], [(-1, 1), (3, 0)]])
+def test_pad(pairs: list[tuple[int, int]]) -> None:
+    x = randn(3, 4)
+    crop = tuple(slice(max(-lo, 0), x.shape[i] - max(-hi, 0)) for i, (lo, hi) in
+                 enumerate(pairs))
+    grow = [(max(lo, 0), max(hi, 0)) for lo, hi in pairs]
+    expected = np.pad(x[crop], grow, constant_values=1.5)
+    check(run(lambda v: PadOp(v, pairs, 1.5), x), expected)
+    check(run(lambda v: PadOp(v, pairs, 1.5), x, types=[tt(None, 4)]), expected)

@@ -207,7 +207,49 @@ SLICE_CASES = [
     Case("slice_drop_last_dynamic", "x[:, :, 0]", (x(2, 3, 4),), "f32[?, ?]"),
 ]
 
-CASES = LAYER_CASES + FUNCTION_CASES + OPERATOR_CASES + SLICE_CASES
+INDEXING_CASES = [
+    Case("erf", "erf(x)", (x(3, 5),)),
+    Case("erf_int", "erf(ids)", (ids(4),), "f32[?]"),
+    Case("pow_function", "pow(abs(x) + 0.5, y)", (x(3, 5), y(5)), "f32[?, ?]"),
+    Case("tril", "tril(x)", (x(2, 3, 4),)),
+    Case("tril_k", "tril(x, k=-1)", (x(4, 3),)),
+    Case("triu_k", "triu(x, 1)", (x(3, 5),)),
+    Case("triu_bool", "triu(x > 0.0)", (x(3, 3),), "bool[?, ?]"),
+    Case("tril_int", "tril(ids, 2)", (ids(4, 5),)),
+    Case("cumsum", "cumsum(x, 1)", (x(2, 3, 4),)),
+    Case("cumsum_int", "cumsum(ids, -1)", (ids(3, 4),)),
+    Case("cumsum_bool", "cumsum(x > 0.0, 0)", (x(3, 4),), "i64[?, ?]"),
+    Case("topk_values", "topk(x, 2)[0]", (x(3, 5),)),
+    Case("topk_indices", "topk(x, 3, axis=0)[1]", (x(4, 2),), "i64[?, ?]"),
+    Case("gather", "gather(x, 1, ids)", (x(3, 5), ids(3, 2)), "f32[?, ?]"),
+    Case("gather_axis0", "gather(x, 0, ids)", (x(5, 3), ids(2, 3)), "f32[?, ?]"),
+    Case("unsqueeze", "unsqueeze(x, 1)", (x(2, 3),), "f32[?, ?, ?]"),
+    Case("unsqueeze_front", "unsqueeze(x, 0)", (x(2, 3),), "f32[?, ?, ?]"),
+    Case("unsqueeze_last", "unsqueeze(x, -1)", (x(2, 3),), "f32[?, ?, ?]"),
+    Case("unsqueeze_dynamic", "unsqueeze(x, 1)", (x(2, 3, 4),), "f32[?, ?, ?, ?]"),
+    Case("squeeze_dynamic", "squeeze(x, 1)", (x(2, 1, 3, 4, decl="f32[N, 1, T, S]"),),
+         "f32[?, ?, ?]"),
+    Case("squeeze", "squeeze(x, 1)", (x(2, 1, 3, decl="f32[N, 1, T]"),), "f32[?, ?]"),
+    Case("squeeze_last", "squeeze(x, -1)", (x(2, 3, 1, decl="f32[N, T, 1]"),), "f32[?, ?]"),
+    Case("expand", "expand(x, [2, -1, 4])", (x(3, 1, decl="f32[N, 1]"),), "f32[?, ?, ?]"),
+    Case("repeat_interleave", "repeat_interleave(x, 2, 1)", (x(2, 3, 4, decl="f32[N, 3, 4]"),),
+         "f32[?, ?, ?]"),
+    Case("repeat_interleave_last", "repeat_interleave(x, 3, -1)", (x(2, 3),)),
+    Case("chunk", "chunk(x, 2, 1)[1]", (x(2, 5, decl="f32[N, 5]"),)),
+    Case("chunk_first", "chunk(x, 3)[0] * 2.0", (x(4, 2, decl="f32[4, C]"),), "f32[?, ?]"),
+    Case("pad", "pad(x, [1, 2])", (x(2, 3),)),
+    Case("pad_two_dims", "pad(x, [0, 1, 2, 0], value=-1.5)", (x(2, 3, 4),)),
+    Case("pad_crop", "pad(x, [-1, 1])", (x(3, 4),)),
+    Case("pad_int", "pad(ids, [1, 1], value=7)", (ids(2, 3),)),
+    Case("masked_fill", "masked_fill(x, y > 0.0, -1.0)", (x(3, 5), y(5)), "f32[?, ?]"),
+    Case("masked_fill_int", "masked_fill(ids, ids > 2, 0)", (ids(3, 4),)),
+    Case("normalize", "normalize(x)", (x(3, 5),)),
+    Case("normalize_axis0", "normalize(x, axis=0)", (x(3, 5),)),
+    Case("normalize_zero", "normalize(x * 0.0)", (x(2, 3),)),
+    Case("dropout_function_inference", "dropout(x, 0.5)", (x(3, 4),)),
+]
+
+CASES = LAYER_CASES + FUNCTION_CASES + OPERATOR_CASES + SLICE_CASES + INDEXING_CASES
 
 
 def lower_to_tensor(module: ModuleOp) -> None:
@@ -258,6 +300,18 @@ def test_lowered_matches_reference(case: Case) -> None:
 
 def test_dropout_trains_only_when_asked() -> None:
     module = compile_source(layer("dropout", "Dropout(0.5)", x(64, 64)).source(), "drop.m")
+    lower_to_tensor(module)
+    forward = compile_functions([forward_of(module)[1]])["forward"]
+    data = torch.rand(64, 64) + 1.0
+    assert torch.equal(forward({}, data), data)
+    trained = forward({}, data, training=True)
+    kept = trained != 0
+    torch.testing.assert_close(trained[kept], data[kept] * 2.0)
+    assert 0.3 < kept.float().mean().item() < 0.7
+
+
+def test_dropout_function_trains_only_when_asked() -> None:
+    module = compile_source(Case("drop", "dropout(x, 0.5)", (x(64, 64),)).source(), "drop.m")
     lower_to_tensor(module)
     forward = compile_functions([forward_of(module)[1]])["forward"]
     data = torch.rand(64, 64) + 1.0

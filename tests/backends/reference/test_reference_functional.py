@@ -398,10 +398,11 @@ def test_layers_are_differentiable() -> None:
     assert w.grad is not None and w.grad.abs().sum() > 0
 
 
-def test_tensor_functions_table_names_every_section_7_function() -> None:
+def test_tensor_functions_table_names_every_section_7_and_0_2_function() -> None:
     expected = """relu gelu silu sigmoid tanh exp log sqrt rsqrt abs sin cos softmax log_softmax
         sum mean max min argmax matmul transpose permute reshape flatten concat where maximum
         minimum clamp cast one_hot shape zeros ones full arange randn rand tensor
-        cross_entropy mse""".split()
+        cross_entropy mse erf tril triu cumsum topk gather unsqueeze squeeze expand
+        repeat_interleave""".split()
     assert sorted(F.TENSOR_FUNCTIONS) == sorted(expected)
     assert all(F.TENSOR_FUNCTIONS[name] is getattr(F, name) for name in expected)
