@@ -29,7 +29,7 @@ from mlang.frontend.methods import MethodGen
 from mlang.frontend.generator import ModelInfo, ModelKey
 from mlang.frontend.models import ModelGen
 from mlang.frontend.scopes import Frame, Scope, builtin_names
-from mlang.frontend.statements import StatementGen, assigned_names
+from mlang.frontend.statements import SlotWidened, StatementGen, assigned_names
 from mlang.frontend.types import MType
 from mlang.frontend.values import FnRef, ModelClass
 from mlang.support.diagnostics import Loc
@@ -38,7 +38,9 @@ from mlang.support.diagnostics import Loc
 class IRGen(StatementGen, ExpressionGen, CallGen, ModelGen, MethodGen):
     """Generates the IR of one program (its imports already merged into `decls`)."""
 
-    def __init__(self, decls: list[ast.ModelDecl | ast.FnDecl], statements: list[ast.Stmt]):
+    def __init__(self, decls: list[ast.ModelDecl | ast.FnDecl], statements: list[ast.Stmt],
+                 widened: dict[str, MType] | None = None):
+        self.decls = decls
         self.module = ModuleOp([])
         self.statements = statements
         self.models: dict[ModelKey, ModelInfo] = {}
@@ -48,11 +50,22 @@ class IRGen(StatementGen, ExpressionGen, CallGen, ModelGen, MethodGen):
         for d in decls:
             self.globals.names[d.name] = ModelClass(d) if isinstance(d, ast.ModelDecl) else FnRef(d)
         self.slots = assigned_names(statements)
-        self.slot_types: dict[str, MType] = {}
+        self.widened = dict(widened or {})
+        """Host variables whose types an earlier attempt widened (see `SlotWidened`)."""
+        self.slot_types: dict[str, MType] = dict(self.widened)
         self.budget = limits.Budget()
 
     def generate(self, end: Loc) -> ModuleOp:
-        """Builds the module: models as they are instantiated, then `func.func @main`."""
+        """Builds the module: models as they are instantiated, then `func.func @main`;
+        again with a wider type for a host variable assigned tensors of several sizes."""
+        try:
+            return self.generate_once(end)
+        except SlotWidened as w:
+            wider = {**self.widened, w.name: w.type}
+            return IRGen(self.decls, self.statements, wider).generate(end)
+
+    def generate_once(self, end: Loc) -> ModuleOp:
+        """Builds the module with the host variables' types as they are known now."""
         block = Block()
         frame = Frame(Emitter(block, in_model=False), Scope(self.globals))
         self.block(self.statements, frame)

@@ -21,6 +21,30 @@ from mlang.frontend.values import Dyn, LayerList, Seq, Static, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 
 
+class SlotWidened(Exception):
+    """A host variable was assigned a tensor of other sizes than it held: the program is
+    generated again with the variable's type widened (`?` where the sizes differ), so
+    that its reads before the assignment (in a loop body) have that type too."""
+
+    def __init__(self, name: str, type: TensorT):
+        super().__init__(name)
+        self.name = name
+        self.type = type
+
+
+def widened(known: MType, new: MType) -> TensorT | None:
+    """The type of a host variable that holds `known` and is assigned `new`: tensors of
+    one dtype and rank differ in sizes only, which become `?`; else None."""
+    if not isinstance(known, TensorT) or not isinstance(new, TensorT):
+        return None
+    if known.dtype != new.dtype or known.shape is None or new.shape is None:
+        return None
+    if len(known.shape) != len(new.shape):
+        return None
+    return TensorT(known.dtype, tuple(a if a == b else None
+                                      for a, b in zip(known.shape, new.shape)))
+
+
 class StatementGen(IRGenBase):
     """The statements part of `IRGen` (frontend/irgen.py), whose other parts it calls
     through `self` (`expr` for the expressions that statements hold)."""
@@ -94,7 +118,11 @@ class StatementGen(IRGenBase):
         d = frame.em.value(value, name.loc)
         known = self.slot_types.setdefault(name.id, d.type)
         if known != d.type:
-            raise CompileError(name.loc, f"'{name.id}' holds {known}; cannot assign {d.type}")
+            wider = widened(known, d.type)
+            if wider is None:
+                raise CompileError(name.loc, f"'{name.id}' holds {known}; cannot assign {d.type}")
+            if wider != known:
+                raise SlotWidened(name.id, wider)
         op = host.SetVarOp.create(operands=[d.ssa], properties={"var": StringAttr(name.id)})
         frame.em.insert(op, name.loc)
 

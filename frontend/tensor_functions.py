@@ -30,7 +30,8 @@ from mlang.frontend.operators import (
 )
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import INT, ListT, TensorT, category, ir_type, is_float_dtype, promote
-from mlang.frontend.values import DType, Dyn, Seq, Static, StaticValue, Value
+from mlang.frontend import run_sizes
+from mlang.frontend.values import DType, Dyn, RunSize, Seq, Static, StaticValue, Value
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 from mlang.support.floats import rounded
@@ -196,6 +197,9 @@ def emit_permute(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
 def emit_reshape(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Gives a tensor a new shape."""
     x = tensor_arg(em, a["x"], locs["x"])
+    sizes = run_sizes.sizes_in(a["shape"], locs["shape"])
+    if sizes is not None:
+        return run_sizes.emit_reshape(em, x, sizes, loc)
     target = static_shape(a["shape"], locs["shape"])
     out = derived_shape(x.type, locs["shape"], "reshape",
                         lambda s: shapes.reshape_shape(s, target), rank=1)
@@ -310,8 +314,7 @@ def emit_shape(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     if shape is not None and all(isinstance(d, int) for d in shape):
         return Static(list(shape))
     if em.in_model:
-        raise CompileError(loc, f"shape({x.type}) is not known at compile time; "
-                                "use -1 in reshape for an unknown size")
+        return run_sizes.shape_sizes(x, loc)
     t = ListT(INT)
     return em.result(fn.ShapeOp.create(operands=[x.ssa], result_types=[ir_type(t)]), t, loc)
 
@@ -322,6 +325,9 @@ def _creation(name: str, op: type[Operation],
 
     @function(Signature.of(name, "shape", *extra))
     def emit(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
+        sizes = run_sizes.sizes_in(a["shape"], locs["shape"])
+        if sizes is not None:
+            return _dynamic_creation(em, name, a, locs, sizes, loc)
         shape = static_shape(a["shape"], locs["shape"])
         if any(d < 0 for d in shape):
             raise CompileError(locs["shape"], f"{name}: sizes must not be negative")
@@ -339,6 +345,17 @@ def _creation(name: str, op: type[Operation],
         return em.result(op.create(result_types=[ir_type(t)], properties=props), t, loc)
 
 
+def _dynamic_creation(em: Emitter, name: str, a: Args, locs: Locs,
+                      sizes: list[run_sizes.Size], loc: Loc) -> Value:
+    """zeros/ones/full with run-time sizes."""
+    if name != "full":
+        return run_sizes.emit_full(em, name, sizes, float(name == "ones"), "f32", loc)
+    value = a["value"]
+    dtype = "i64" if isinstance(value, Static) and isinstance(value.value, int) else "f32"
+    number = static_number(value, locs["value"], "value")
+    return run_sizes.emit_full(em, name, sizes, number, dtype, loc)
+
+
 _creation("zeros", fn.ZerosOp)
 _creation("ones", fn.OnesOp)
 _creation("full", fn.FullOp, ("value",))
@@ -349,6 +366,8 @@ _creation("rand", fn.RandOp, (("seed", None),))
 @function(Signature.of("arange", "n"))
 def emit_arange(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """`[0, ..., n-1]`."""
+    if isinstance(a["n"], RunSize):
+        return run_sizes.emit_arange(em, a["n"], loc)
     n = static_int(a["n"], locs["n"], "n")
     if n < 0:
         raise CompileError(locs["n"], "arange: n must not be negative")

@@ -62,6 +62,22 @@ class Seq:
 
 
 @dataclass(frozen=True)
+class RunSize:
+    """A size known only at run time: dimension `axis` of the tensor `source`, which
+    `shape(x)[i]` of a symbolic dimension gives inside a method. `symbol` is that
+    dimension's name (`T`), so that a tensor built with the size has it in its type."""
+
+    source: SSAValue
+    axis: int
+    symbol: str | None
+
+    @property
+    def type(self) -> MType:
+        """The M type of the value: an int."""
+        return INT
+
+
+@dataclass(frozen=True)
 class LayerSpec:
     """A built-in layer field: its kind (`Linear`), bound arguments and parameter path."""
 
@@ -159,7 +175,7 @@ class BuiltinRef:
     name: str
 
 
-Value: TypeAlias = (Static | Dyn[MType] | Seq | LayerSpec | SubModel | LayerList | ModelClass
+Value: TypeAlias = (Static | Dyn[MType] | Seq | RunSize | LayerSpec | SubModel | LayerList | ModelClass
                     | FnRef | MethodRef | FieldPath | BuiltinRef | TensorField)
 
 
@@ -189,6 +205,8 @@ def describe(v: Value) -> str:
     """A short description of a value for error messages."""
     if isinstance(v, Static) and isinstance(v.value, DType):
         return f"dtype {v.value.name}"  # its M type would read as 'none'
+    if isinstance(v, RunSize):
+        return f"a size known only at run time ({v.symbol or '?'})"
     if isinstance(v, (Static, Dyn)):
         return str(v.type)
     if isinstance(v, Seq):

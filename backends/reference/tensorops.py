@@ -185,3 +185,21 @@ def _iota(op: T.IotaOp, args: Args, ctx: EvalContext) -> object:
     sizes = [-1 if i == axis else 1 for i in range(ref.dim())]
     indices = torch.arange(ref.shape[axis], dtype=torch_dtype(op.result.type), device=ref.device)
     return indices.reshape(sizes)
+
+
+def _run_sizes(op: T.SizedOp, sources: list[torch.Tensor]) -> list[int]:
+    """A sized op's sizes, each run-time one read from its tensor's shape."""
+    runtime = iter(int(v.shape[a]) for v, a in zip(sources, op.source_axes.get_values()))
+    return [next(runtime) if s == DYNAMIC_INDEX else s for s in op.static_sizes.get_values()]
+
+
+@impl(T.ReshapeDynamicOp)
+def _reshape_dynamic(op: T.ReshapeDynamicOp, args: Args, ctx: EvalContext) -> object:
+    return args[0].reshape(_run_sizes(op, list(args[1:])))
+
+
+@impl(T.FullDynamicOp)
+def _full_dynamic(op: T.FullDynamicOp, args: Args, ctx: EvalContext) -> object:
+    sizes = _run_sizes(op, list(args))
+    return torch.full(sizes, op.value.value.data, dtype=torch_dtype(op.result.type),
+                      device=args[0].device)

@@ -35,7 +35,9 @@ from mlang.dialects.tensorops import (
     ReduceMaxOp, ReduceMeanOp, ReduceMinOp, ReduceSumOp, ReductionOp, ReshapeOp, ReshapeTailOp,
     RsqrtOp, SelectOp, SigmoidOp, SinOp, SliceOp, SqrtOp, SubOp, TanhOp, TransposeOp, UnaryOp,
 )
+from mlang.dialects.tensorops.base import tensor_type_of
 from mlang.dialects.tensorops.layout import format_slice
+from mlang.dialects.tensorops.sizes import FullDynamicOp, ReshapeDynamicOp, SizedOp
 
 TORCH_DTYPES = {
     "f16": "torch.float16", "bf16": "torch.bfloat16", "f32": "torch.float32",
@@ -125,6 +127,13 @@ def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
     if len(set(values)) == 1:
         return f"torch.full({_tuple(shape)}, {values[0]}, {kwargs})"
     return f"torch.tensor({_nested(values, shape)}, {kwargs})"
+
+
+def _run_sizes(op: SizedOp, ctx: FunctionContext) -> str:
+    """The sizes of a sized op as a tuple: a run-time one read from its tensor's shape."""
+    runtime = iter(f"{ctx.use(v)}.shape[{a}]"
+                   for v, a in zip(op.sources, op.source_axes.get_values()))
+    return _tuple(next(runtime) if s == DYNAMIC_INDEX else s for s in op.static_sizes.get_values())
 
 
 def param(op: GetParamOp) -> str:
@@ -269,6 +278,17 @@ class TorchEmitter:
     def _slice(self, op: SliceOp, ctx: FunctionContext) -> None:
         ranges = ", ".join(format_slice(*r) for r in op.ranges()) or "()"
         ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
+
+    @emit.register
+    def _reshape_dynamic(self, op: ReshapeDynamicOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f"torch.reshape({ctx.use(op.input)}, {_run_sizes(op, ctx)})")
+
+    @emit.register
+    def _full_dynamic(self, op: FullDynamicOp, ctx: FunctionContext) -> None:
+        value = _literal(op.value.value.data, tensor_type_of(op.result).element_type)
+        device = f"{ctx.use(op.sources[0])}.device"
+        ctx.define(op.result, f"torch.full({_run_sizes(op, ctx)}, {value}, "
+                              f"dtype={_dtype(op.result.type)}, device={device})")
 
     @emit.register
     def _random(self, op: RandomOp, ctx: FunctionContext) -> None:

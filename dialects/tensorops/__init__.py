@@ -28,6 +28,7 @@ from mlang.dialects.tensorops.reduction import (
     ArgmaxOp, AvgPool2dOp, MaxPool2dOp, Pool2dOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
     ReduceSumOp, ReductionOp,
 )
+from mlang.dialects.tensorops.sizes import SIZED_OPS, FullDynamicOp, ReshapeDynamicOp, SizedOp
 
 UNARY_OPS = (
     ExpOp, LogOp, SqrtOp, RsqrtOp, SinOp, CosOp, TanhOp, ErfOp, SigmoidOp, NegOp, AbsOp, NotOp,
@@ -40,19 +41,22 @@ OTHER_OPS = (
     Conv2dOp, MaxPool2dOp, AvgPool2dOp, TransposeOp, ReshapeOp, ReshapeTailOp, BroadcastToOp,
     GatherOp, ConcatOp, SliceOp,
 )
-ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS
+ALL_OPS = UNARY_OPS + BINARY_OPS + COMPARE_OPS + REDUCTION_OPS + OTHER_OPS + SIZED_OPS
 RANDOM_OPS = (DropoutOp, RandomOp)
 
 __all__ = [
-    "ALL_OPS", "QMAX", "RANDOM_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp", "ArgmaxOp",
+    "ALL_OPS", "QMAX", "RANDOM_OPS", "SIZED_OPS", "SLICE_END", "AbsOp", "AddOp", "AndOp",
+    "ArgmaxOp",
     "AvgPool2dOp", "BinaryOp", "BroadcastToOp", "CastOp", "CompareOp", "ConcatOp", "ConstantOp",
     "Conv2dOp",
-    "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "GatherOp", "GeOp",
+    "CosOp", "DequantizeOp", "DivOp", "DropoutOp", "EqOp", "ErfOp", "ExpOp", "FullDynamicOp",
+    "GatherOp", "GeOp",
     "GtOp", "IotaOp", "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp",
     "MinimumOp", "MulOp", "NeOp", "NegOp", "NotOp", "OrOp", "Pool2dOp", "PowOp", "QuantizeOp",
     "RandomOp", "ReduceMaxOp", "ReduceMeanOp", "ReduceMinOp", "ReduceSumOp", "ReductionOp",
-    "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp", "SinOp", "SliceOp",
-    "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
+    "ReshapeDynamicOp", "ReshapeOp", "ReshapeTailOp", "RsqrtOp", "SelectOp", "SigmoidOp",
+    "SinOp", "SliceOp",
+    "SizedOp", "SqrtOp", "SubOp", "TanhOp", "TensorOp", "TensorOps", "TransposeOp", "UnaryOp",
     "channel_axis", "is_row_scale",
 ]
 
