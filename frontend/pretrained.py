@@ -26,7 +26,7 @@ from xdsl.ir import Attribute
 from mlang.dialects.model import host
 from mlang.dialects.model.structure import InstantiateOp
 from mlang.frontend import ast
-from mlang.frontend.builtin_args import Args, Locs
+from mlang.frontend.builtin_args import Args, Locs, required
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.host_functions import HostContext, host_function
 from mlang.frontend.resolution import check_declarations
@@ -244,7 +244,7 @@ def static_labels(v: Value | None, loc: Loc) -> int | None:
                             f"time, got {describe(v)}")
 
 
-def static_path(v: Value | None, loc: Loc) -> str:
+def static_path(v: Value, loc: Loc) -> str:
     """The checkpoint's path, which must be known at compile time."""
     if isinstance(v, Static) and isinstance(v.value, str):
         return v.value
@@ -286,12 +286,13 @@ def emit_pretrained(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc
     if dtype is not None and not (isinstance(dtype, Static) and dtype.value == DType("f32")):
         raise CompileError(locs["dtype"], f"pretrained: dtype={describe(dtype)} is not "
                                           "supported yet; weights load as f32")
-    folder = checkpoint_folder(static_path(a["path"], locs["path"]), locs["path"])
+    where = locs["path"]  # what the folder's files hold is reported at its path
+    folder = checkpoint_folder(static_path(required(a, "path"), where), where)
     labels = static_labels(a["labels"], locs["labels"])
-    config = read_config(folder, loc)
-    name, source = architecture(config, folder, loc)
+    config = read_config(folder, where)
+    name, source = architecture(config, folder, where)
     arch = with_labels(source, labels, loc)
-    hparams = arch.family.hparams(config, loc)
+    hparams = arch.family.hparams(config, where)
     if labels is not None:
         hparams["num_labels"] = labels
     decl = std_model(gen, arch, loc)
