@@ -125,8 +125,8 @@ class _Parser(TokenStream):
     def parse_import(self) -> Import:
         """Parses `import "path.m"` or `import std.NAME`."""
         tok = self.expect("import")
-        if not self.at(NAME):
-            path = self.expect(STRING, "a path string or std.NAME after 'import'").value
+        if not (self.at(NAME) and self.peek().text == "std"):
+            path = self.expect(STRING, "a path string after 'import'").value
             return Import(tok.loc, cast(str, path))
         parts = [self.advance().text]
         while self.accept("."):
