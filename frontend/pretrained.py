@@ -292,23 +292,31 @@ def emit_pretrained(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc
     config = read_config(folder, where)
     name, source = architecture(config, folder, where)
     arch = with_labels(source, labels, loc)
+    symbol = specialised_model(gen, arch, config, labels, where, loc)
+    m = em.result(InstantiateOp(symbol), ModelT(symbol), loc)
+    em.insert(host.LoadPretrainedOp.create(
+        operands=[m.ssa, em.value(Static(str(folder)), where).ssa],
+        properties=load_properties(name, arch, labels is not None)), loc)
+    return m
+
+
+def specialised_model(gen: PretrainedContext, arch: Architecture, config: Config,
+                      labels: int | None, where: Loc, loc: Loc) -> str:
+    """The symbol of the std model of `arch` specialised with the config's
+    hyper-parameters (`labels` classes, where given)."""
     hparams = arch.family.hparams(config, where)
     if labels is not None:
         hparams["num_labels"] = labels
     decl = std_model(gen, arch, loc)
-    info = gen.specialise(decl, {p.name: hparams[p.name] for p in decl.hparams}, loc)
-    m = em.result(InstantiateOp(info.symbol), ModelT(info.symbol), loc)
-    em.insert(host.LoadPretrainedOp.create(
-        operands=[m.ssa, em.value(Static(str(folder)), locs["path"]).ssa],
-        properties=load_properties(name, arch, labels is not None)), loc)
-    return m
+    return gen.specialise(decl, {p.name: hparams[p.name] for p in decl.hparams}, loc).symbol
 
 
 def load_properties(checkpoint: str, arch: Architecture,
                     labels: bool) -> dict[str, Attribute]:
     """The properties of `model.load_pretrained` that build `arch` from a checkpoint of
-    architecture `checkpoint`: the base prefix, the fields that may be initialised anew (a new head, what
-    the checkpoint's architecture lacks) and whether the checkpoint has another head."""
+    architecture `checkpoint`: the base prefix, the fields that may be initialised anew
+    (a new head, what the checkpoint's architecture lacks) and whether the checkpoint has
+    another head."""
     family, source = arch.family, ARCHITECTURES[checkpoint]
     in_base = arch.model == family.base_model
     fresh = [*(arch.head if labels else ()),

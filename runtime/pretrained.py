@@ -23,7 +23,10 @@ import torch
 from mlang.runtime.model import ModelInstance
 from mlang.runtime.notes import note
 from mlang.runtime.weights import (
-    NameMap, assign_state_dict, read_state_dict, read_torch_state_dict,
+    NameMap,
+    assign_state_dict,
+    read_state_dict,
+    read_torch_state_dict,
 )
 from mlang.support.diagnostics import UserError
 

@@ -16,7 +16,6 @@ import torch
 from safetensors.numpy import load_file
 from safetensors.torch import load_file as load_torch_file
 from safetensors.torch import save_file
-
 from test_host_programs import BACKENDS, failure, invoke, mrun
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -35,10 +34,10 @@ INPUTS = f"tensor({IDS}), tensor({MASK}), tensor({TYPES})"
 def tiny_bert(kind: str, **config: object) -> torch.nn.Module:
     """A tiny random model of class `kind` (seed 0), in evaluation mode."""
     torch.manual_seed(0)
-    settings: dict[str, object] = dict(
-        vocab_size=40, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-        intermediate_size=37, max_position_embeddings=16,
-        num_labels=2 if kind == "BertForQuestionAnswering" else 3)
+    settings: dict[str, object] = {
+        "vocab_size": 40, "hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+        "intermediate_size": 37, "max_position_embeddings": 16,
+        "num_labels": 2 if kind == "BertForQuestionAnswering" else 3}
     settings.update(config)
     model: torch.nn.Module = getattr(transformers, kind)(
         transformers.BertConfig(**settings)).eval()
@@ -218,8 +217,8 @@ def edited(folder: Path, tmp_path: Path, edit: str, name: str = "model.safetenso
 @pytest.mark.parametrize("edit, message", [
     ("missing", "weight 'classifier.bias' is missing from the file"),
     ("unexpected", "the file has a weight 'classifier.extra' that the model does not have"),
-    ("misshapen", "weight 'classifier.bias' has shape [4] in the file but the model "
-                  "expects [3]"),
+    ("misshapen", ("weight 'classifier.bias' has shape [4] in the file but the model "
+                   "expects [3]")),
 ])
 def test_a_wrong_tensor_is_named(tmp_path: Path, checkpoints: dict[str, Path], edit: str,
                                  message: str) -> None:
