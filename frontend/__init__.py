@@ -16,6 +16,7 @@ from mlang.frontend.irgen import IRGen
 from mlang.frontend.lexer import decode_source
 from mlang.frontend.parser import parse_program
 from mlang.frontend.resolution import check_declarations
+from mlang.frontend.std_library import std_path, std_source
 from mlang.support.collector import collector_paused
 from mlang.support.diagnostics import CompileError, InternalError, Loc, SourceManager
 from mlang.support.ir_verification import verify_located
@@ -76,6 +77,11 @@ def collect_declarations(program: ast.Program, sources: SourceManager,
 def load_import(item: ast.Import, importer: str, sources: SourceManager,
                 stack: list[str]) -> list[ast.ModelDecl | ast.FnDecl]:
     """The declarations of an imported file (its host statements are not run)."""
+    if item.module:
+        path = std_path(item.path, item.loc)
+        text, program = std_source(path)
+        sources.add(str(path), text)
+        return collect_declarations(program, sources, stack + [str(path)])
     path = Path(importer).parent / item.path
     key = str(path.resolve())
     if key in stack:

@@ -320,10 +320,12 @@ class ModelDecl:
 
 @dataclass(frozen=True)
 class Import:
-    """`import "path.m"`, relative to the importing file."""
+    """`import "path.m"`, relative to the importing file, or `import std.NAME`, a module
+    of the standard library (`module` true, `path` the dotted name)."""
 
     loc: Loc
     path: str
+    module: bool = False
 
 
 Item = Union[ModelDecl, FnDecl, Import, Stmt]

@@ -119,10 +119,19 @@ class _Parser(TokenStream):
         if self.at("fn"):
             return self.parse_fn()
         if self.at("import"):
-            tok = self.advance()
+            return self.parse_import()
+        return self.parse_statement()
+
+    def parse_import(self) -> Import:
+        """Parses `import "path.m"` or `import std.NAME`."""
+        tok = self.expect("import")
+        if not (self.at(NAME) and self.peek().text == "std"):
             path = self.expect(STRING, "a path string after 'import'").value
             return Import(tok.loc, cast(str, path))
-        return self.parse_statement()
+        parts = [self.advance().text]
+        while self.accept("."):
+            parts.append(self.expect(NAME, "a name after '.'").text)
+        return Import(tok.loc, ".".join(parts), module=True)
 
     def parse_model(self) -> ModelDecl:
         """Parses `model NAME(PARAMS) { ... }` or `model NAME(PARAMS) = STAGE |> ...`."""

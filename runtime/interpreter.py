@@ -31,6 +31,7 @@ from mlang.runtime import datasets, distributed, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.precision import stored_parameters
+from mlang.runtime.pretrained import load_pretrained
 from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
@@ -449,6 +450,14 @@ def _load_model(it: Interpreter, op: Operation, args: Args) -> object:
 def _load_weights(it: Interpreter, op: host.LoadWeightsOp, args: Args) -> object:
     model_io.load_weights(model_value(args[0]), args[1], model_io.weight_names(op),
                           op.field.data if op.field else "", op.lenient is None)
+    return None
+
+
+@handles(host.LoadPretrainedOp)
+def _load_pretrained(it: Interpreter, op: host.LoadPretrainedOp, args: Args) -> object:
+    fresh = [f.data for f in op.fresh.data] if op.fresh else []
+    load_pretrained(model_value(args[0]), args[1], op.base.data if op.base else "", fresh,
+                    op.other_head is not None)
     return None
 
 

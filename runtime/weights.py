@@ -45,6 +45,12 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         raise UserError(f"no such weights file: '{path}'")
     if path.suffix == ".safetensors":
         return _read_safetensors(path)
+    return read_torch_state_dict(path)
+
+
+def read_torch_state_dict(path: Path) -> dict[str, torch.Tensor]:
+    """The tensors of a PyTorch state_dict file of any name (`pytorch_model.bin`), read
+    with `weights_only=True`."""
     return _checked_state_dict(_read_torch(path), path)
 
 

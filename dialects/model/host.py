@@ -522,6 +522,29 @@ class LoadWeightsOp(IRDLOperation):
 
 
 @irdl_op_definition
+class LoadPretrainedOp(IRDLOperation):
+    """Fills a model of the standard library from a Hugging Face checkpoint folder
+    (`pretrained`): its tensors named as the model's, less those of the `fresh` fields (a
+    new classification head, reported in a note); a file of the base model's tensors
+    loads under `base` (`bert`).
+
+    ```
+    model.load_pretrained %m, %p base "bert" fresh ["classifier"]
+        : !model.model<"BertForSequenceClassification">, !model.str
+    ```
+    """
+
+    name = "model.load_pretrained"
+    model = operand_def(ModelType)
+    path = operand_def(StrType)
+    base = opt_prop_def(StringAttr)
+    fresh = opt_prop_def(ArrayAttr[StringAttr])
+    other_head = opt_prop_def(UnitAttr)
+    assembly_format = ("$model `,` $path (`base` $base^)? (`fresh` $fresh^)? "
+                       "(`other_head` $other_head^)? attr-dict `:` type($model) `,` type($path)")
+
+
+@irdl_op_definition
 class FileSizeOp(IRDLOperation):
     """The size of a file in bytes (an implementation addition)."""
 
@@ -657,5 +680,5 @@ HOST_OPS: list[type[IRDLOperation]] = [
     GetVarOp, YieldOp, BreakOp, ContinueOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp,
     DataXOp, DataYOp, LenOp, FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
     PlotOp, ParamsOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
-    ExportOp,
+    ExportOp, LoadPretrainedOp,
 ]

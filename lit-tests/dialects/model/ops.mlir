@@ -503,6 +503,10 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
   %weights = model.str "net.safetensors"
 // CHECK-NEXT: model.load_weights [[NET]], [[WEIGHTS]] : !model.model<"Classifier_64_128_10">, !model.str
   model.load_weights %net, %weights : !model.model<"Classifier_64_128_10">, !model.str
+// CHECK-NEXT: model.load_pretrained [[NET]], [[WEIGHTS]] base "bert" fresh ["classifier"] other_head : !model.model<"Classifier_64_128_10">, !model.str
+  model.load_pretrained %net, %weights base "bert" fresh ["classifier"] other_head : !model.model<"Classifier_64_128_10">, !model.str
+// CHECK-NEXT: model.load_pretrained [[NET]], [[WEIGHTS]] : !model.model<"Classifier_64_128_10">, !model.str
+  model.load_pretrained %net, %weights : !model.model<"Classifier_64_128_10">, !model.str
 // CHECK-NEXT: [[COUNT:%[a-z0-9_]+]] = model.params [[NET]] : !model.model<"Classifier_64_128_10"> -> i64
   %count = model.params %net : !model.model<"Classifier_64_128_10"> -> i64
 // CHECK-NEXT: model.summary [[NET]] : !model.model<"Classifier_64_128_10">

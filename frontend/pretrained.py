@@ -1,0 +1,329 @@
+"""`pretrained(PATH, labels=none, dtype=f32)`: a standard-library model built from a Hugging
+Face checkpoint folder.
+
+M is compiled, and a model's methods and their types must be known before the program
+runs. So `PATH` must be known at compile time: the folder (or the name in the local
+Hugging Face cache) is found and its `config.json` read here, the `std` model that
+`architectures` names is specialised with the config's hyper-parameters, and the weights
+are loaded at run time by `model.load_pretrained` (runtime/pretrained.py).
+
+Each family of the standard library has one table here: the Hugging Face architectures it
+builds, and how a config's fields become the M model's hyper-parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, cast
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr, UnitAttr
+from xdsl.ir import Attribute
+
+from mlang.dialects.model import host
+from mlang.dialects.model.structure import InstantiateOp
+from mlang.frontend import ast
+from mlang.frontend.builtin_args import Args, Locs, required
+from mlang.frontend.emitter import Emitter
+from mlang.frontend.host_functions import HostContext, host_function
+from mlang.frontend.resolution import check_declarations
+from mlang.frontend.scopes import Scope
+from mlang.frontend.signatures import Signature
+from mlang.frontend.std_library import std_path, std_source
+from mlang.frontend.types import ModelT
+from mlang.frontend.values import DType, FnRef, ModelClass, Static, StaticValue, Value, describe
+from mlang.support.diagnostics import CompileError, Loc
+
+Config = Mapping[str, object]
+"""A parsed config.json."""
+
+
+class _Specialised(Protocol):
+    """What `specialise` returns that this module needs: the `model.def`'s symbol."""
+
+    @property
+    def symbol(self) -> str: ...
+
+
+class PretrainedContext(HostContext, Protocol):
+    """What `pretrained` needs from the IR generator beyond other host functions: the
+    global names (where the std module's models are made visible) and specialisation."""
+
+    globals: Scope
+
+    def specialise(self, decl: ast.ModelDecl, hparams: dict[str, StaticValue],
+                   loc: Loc) -> _Specialised:
+        """The `model.def` of a model for these hyper-parameters."""
+        ...
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family of the standard library: its module (`bert`), the field that holds the
+    base model in its task models (`bert`, as Hugging Face's `base_model_prefix`), the
+    model (`BertModel`), the architecture `labels=K` builds from a checkpoint of the base
+    model, and how a config becomes hyper-parameters (every one any model of the family
+    takes)."""
+
+    module: str
+    base: str
+    base_model: str
+    classifier: str
+    hparams: Callable[[Config, Loc], dict[str, StaticValue]]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A Hugging Face architecture and the `std` model that builds it; `head` names the
+    fields of its classification head, which `labels=K` makes anew (empty: none), and
+    `optional` the fields of the base model that its checkpoints may lack (initialised
+    then, as Hugging Face does)."""
+
+    family: Family
+    model: str
+    head: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+
+def _int(config: Config, name: str, loc: Loc) -> int:
+    """An integer field of the config."""
+    value = config.get(name)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise CompileError(loc, f"config.json: '{name}' must be an int, got {value!r}")
+    return value
+
+
+def _float(config: Config, name: str, loc: Loc, default: float) -> float:
+    """A number field of the config, `default` where it is absent."""
+    value = config.get(name, default)
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise CompileError(loc, f"config.json: '{name}' must be a number, got {value!r}")
+    return float(value)
+
+
+def _choice(config: Config, name: str, allowed: tuple[str, ...], loc: Loc,
+            family: str) -> None:
+    """Checks a string setting of the config that the std model implements one way of."""
+    value = config.get(name, allowed[0])
+    if value not in allowed:
+        raise CompileError(loc, f"config.json: std.{family} implements {name} "
+                                f"{' or '.join(map(repr, allowed))}, not {value!r}")
+
+
+def num_labels(config: Config) -> int:
+    """The number of classes of a classification config: `id2label`'s size, as Hugging
+    Face counts them, else `num_labels`, else Hugging Face's default of 2."""
+    id2label = config.get("id2label")
+    if isinstance(id2label, dict) and id2label:
+        return len(id2label)
+    value = config.get("num_labels", 2)
+    return value if isinstance(value, int) else 2
+
+
+def bert_hparams(config: Config, loc: Loc) -> dict[str, StaticValue]:
+    """BertConfig's fields as std.bert's hyper-parameters."""
+    # The activation becomes a hyper-parameter once gelu(approximate="tanh") is in M.
+    _choice(config, "hidden_act", ("gelu",), loc, "bert")
+    _choice(config, "position_embedding_type", ("absolute",), loc, "bert")
+    ints = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+            "intermediate_size", "max_position_embeddings", "type_vocab_size")
+    out: dict[str, StaticValue] = {n: _int(config, n, loc) for n in ints}
+    out["layer_norm_eps"] = _float(config, "layer_norm_eps", loc, 1e-12)
+    out["num_labels"] = num_labels(config)
+    return out
+
+
+BERT = Family("bert", "bert", "BertModel", "BertForSequenceClassification", bert_hparams)
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "BertModel": Architecture(BERT, "BertModel"),
+    # Pre-training checkpoints (bert-base-uncased names BertForMaskedLM): their encoder
+    # is a BertModel; the pre-training heads' tensors are left unused, as Hugging Face does.
+    "BertForMaskedLM": Architecture(BERT, "BertModel", optional=("pooler",)),
+    "BertForPreTraining": Architecture(BERT, "BertModel", optional=("pooler",)),
+    "BertForSequenceClassification": Architecture(BERT, "BertForSequenceClassification",
+                                                  ("classifier",)),
+    "BertForTokenClassification": Architecture(BERT, "BertForTokenClassification",
+                                               ("classifier",)),
+    "BertForQuestionAnswering": Architecture(BERT, "BertForQuestionAnswering"),
+}
+"""Every Hugging Face architecture `pretrained` builds, by the name in `architectures`."""
+
+
+# --------------------------------------------------------------------- the folder
+
+
+def hf_home() -> Path:
+    """Hugging Face's cache root: `$HF_HOME`, else ~/.cache/huggingface."""
+    return Path(os.environ.get("HF_HOME") or Path.home() / ".cache" / "huggingface")
+
+
+def hub_cache() -> Path:
+    """The folder of downloaded models: `$HF_HUB_CACHE`, else `$HF_HOME/hub`."""
+    return Path(os.environ.get("HF_HUB_CACHE") or hf_home() / "hub")
+
+
+def cached_snapshot(name: str) -> Path | None:
+    """The snapshot folder of model `name` (`org/model`) in the hub cache, the revision
+    `refs/main` names, else the only one there; None where it is not cached."""
+    repo = hub_cache() / f"models--{name.replace('/', '--')}"
+    snapshots = repo / "snapshots"
+    ref = repo / "refs" / "main"
+    if ref.is_file() and (snapshots / ref.read_text().strip()).is_dir():
+        return snapshots / ref.read_text().strip()
+    found = sorted(p for p in snapshots.glob("*") if p.is_dir()) if snapshots.is_dir() else []
+    return found[0] if len(found) == 1 else None
+
+
+def checkpoint_folder(path: str, loc: Loc) -> Path:
+    """The folder `path` names: a folder, else a model of the local Hugging Face cache."""
+    folder = Path(path)
+    if folder.is_dir():
+        return folder.resolve()
+    snapshot = cached_snapshot(path) if path and not folder.exists() else None
+    if snapshot is None:
+        raise CompileError(loc, f"pretrained: '{path}' is not a folder, nor a model in the "
+                                f"Hugging Face cache (looked in "
+                                f"{hub_cache() / ('models--' + path.replace('/', '--'))}; the "
+                                "network is never used)")
+    return snapshot
+
+
+def read_config(folder: Path, loc: Loc) -> Config:
+    """The folder's config.json."""
+    path = folder / "config.json"
+    try:
+        config = json.loads(path.read_text())
+    except OSError:
+        raise CompileError(loc, f"pretrained: no config.json in '{folder}'") from None
+    except json.JSONDecodeError as err:
+        raise CompileError(loc, f"pretrained: '{path}' is not JSON: {err}") from None
+    if not isinstance(config, dict):
+        raise CompileError(loc, f"pretrained: '{path}' does not hold a JSON object")
+    return config
+
+
+def architecture(config: Config, folder: Path, loc: Loc) -> tuple[str, Architecture]:
+    """The architecture config.json's `architectures` names, and that name."""
+    names = config.get("architectures")
+    if not (isinstance(names, list) and names and isinstance(names[0], str)):
+        raise CompileError(loc, f"pretrained: config.json in '{folder}' names no "
+                                "architecture ('architectures')")
+    arch = ARCHITECTURES.get(names[0])
+    if arch is None:
+        raise CompileError(loc, f"pretrained: unknown architecture '{names[0]}' in '{folder}'"
+                                f"; the standard library builds {', '.join(ARCHITECTURES)}")
+    return names[0], arch
+
+
+def with_labels(arch: Architecture, labels: int | None, loc: Loc) -> Architecture:
+    """The architecture to build for `labels=K`: a classification model keeps its kind
+    and gets a new head; a base model becomes the family's sequence classifier."""
+    if labels is None or arch.head:
+        return arch
+    if arch.model == arch.family.base_model:
+        return ARCHITECTURES[arch.family.classifier]
+    raise CompileError(loc, f"pretrained: labels= gives a classification model a new head; "
+                            f"{arch.model} does not classify")
+
+
+# ------------------------------------------------------------------ the built-in
+
+
+def static_labels(v: Value | None, loc: Loc) -> int | None:
+    """`labels=`: none, or a positive count known at compile time."""
+    if v is None or (isinstance(v, Static) and v.value is None):
+        return None
+    if isinstance(v, Static) and isinstance(v.value, int) and not isinstance(v.value, bool) \
+            and v.value > 0:
+        return v.value
+    raise CompileError(loc, f"pretrained: labels must be a positive int known at compile "
+                            f"time, got {describe(v)}")
+
+
+def static_path(v: Value, loc: Loc) -> str:
+    """The checkpoint's path, which must be known at compile time."""
+    if isinstance(v, Static) and isinstance(v.value, str):
+        return v.value
+    raise CompileError(loc, f"pretrained needs a path known at compile time (a string "
+                            f"literal): the model's type comes from its config.json, got "
+                            f"{describe(v)}")
+
+
+def std_model(ctx: PretrainedContext, arch: Architecture, loc: Loc) -> ast.ModelDecl:
+    """The declaration of the architecture's std model, its module's models made visible
+    to the program's models (once; a program's own model of the same name is an error)."""
+    program = std_source(std_path(f"std.{arch.family.module}", loc))[1]
+    decls = [d for d in program.items if isinstance(d, (ast.ModelDecl, ast.FnDecl))]
+    names = ctx.globals.names
+    new = [d for d in decls if not is_declared(names.get(d.name), d)]
+    for d in new:
+        if d.name in names:
+            raise CompileError(loc, f"pretrained builds std.{arch.family.module}'s {d.name}, "
+                                    f"but the program declares its own '{d.name}'")
+    if new:
+        check_declarations(decls)
+    for d in new:
+        names[d.name] = ModelClass(d) if isinstance(d, ast.ModelDecl) else FnRef(d)
+    model = names[arch.model]
+    assert isinstance(model, ModelClass)  # the table names models of the module
+    return model.decl
+
+
+def is_declared(value: Value | None, decl: ast.ModelDecl | ast.FnDecl) -> bool:
+    """Whether a global name is bound to this very declaration (the module imported)."""
+    return isinstance(value, (ModelClass, FnRef)) and value.decl is decl
+
+
+@host_function(Signature.of("pretrained", "path", ("labels", None), ("dtype", None)))
+def emit_pretrained(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
+    """A std model built from a checkpoint folder's config.json, its weights loaded."""
+    gen = cast(PretrainedContext, ctx)  # IRGen, the one host context, is one
+    dtype = a["dtype"]
+    if dtype is not None and not (isinstance(dtype, Static) and dtype.value == DType("f32")):
+        raise CompileError(locs["dtype"], f"pretrained: dtype={describe(dtype)} is not "
+                                          "supported yet; weights load as f32")
+    where = locs["path"]  # what the folder's files hold is reported at its path
+    folder = checkpoint_folder(static_path(required(a, "path"), where), where)
+    labels = static_labels(a["labels"], locs["labels"])
+    config = read_config(folder, where)
+    name, source = architecture(config, folder, where)
+    arch = with_labels(source, labels, loc)
+    symbol = specialised_model(gen, arch, config, labels, where, loc)
+    m = em.result(InstantiateOp(symbol), ModelT(symbol), loc)
+    em.insert(host.LoadPretrainedOp.create(
+        operands=[m.ssa, em.value(Static(str(folder)), where).ssa],
+        properties=load_properties(name, arch, labels is not None)), loc)
+    return m
+
+
+def specialised_model(gen: PretrainedContext, arch: Architecture, config: Config,
+                      labels: int | None, where: Loc, loc: Loc) -> str:
+    """The symbol of the std model of `arch` specialised with the config's
+    hyper-parameters (`labels` classes, where given)."""
+    hparams = arch.family.hparams(config, where)
+    if labels is not None:
+        hparams["num_labels"] = labels
+    decl = std_model(gen, arch, loc)
+    return gen.specialise(decl, {p.name: hparams[p.name] for p in decl.hparams}, loc).symbol
+
+
+def load_properties(checkpoint: str, arch: Architecture,
+                    labels: bool) -> dict[str, Attribute]:
+    """The properties of `model.load_pretrained` that build `arch` from a checkpoint of
+    architecture `checkpoint`: the base prefix, the fields that may be initialised anew
+    (a new head, what the checkpoint's architecture lacks) and whether the checkpoint has
+    another head."""
+    family, source = arch.family, ARCHITECTURES[checkpoint]
+    in_base = arch.model == family.base_model
+    fresh = [*(arch.head if labels else ()),
+             *(f if in_base else f"{family.base}.{f}" for f in source.optional)]
+    props: dict[str, Attribute] = {"base": StringAttr(family.base)}
+    if fresh:
+        props["fresh"] = ArrayAttr([StringAttr(f) for f in fresh])
+    if checkpoint != arch.model:
+        props["other_head"] = UnitAttr()
+    return props
