@@ -1,0 +1,170 @@
+"""Tables: `.csv` and `.jsonl` files read column by column into a `Dataset`.
+
+pyarrow reads the files: its CSV reader streams a file in blocks (so a 1 GB file never sits
+in memory as text or as Python objects), handles quoting, and reports the row of a bad
+line. Each block's numeric columns become f32 at once; non-numeric columns keep their
+strings. A column is numeric when pyarrow parses every cell of it as a number; when a later
+block holds text in a column that looked numeric, the file is read again with that column
+as text.
+
+Missing values: an empty cell (a JSON `null`) in a numeric column is an error naming its
+row and column; in a text column it is the empty string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import torch
+
+from mlang.runtime.datasets import Column, Dataset, label_tensor
+from mlang.support.diagnostics import UserError
+
+# The largest magnitude an f32 holds; a value beyond it would become infinity.
+_F32_MAX = float(np.finfo(np.float32).max)
+_BLOCK = 1 << 24  # bytes per block: large enough to be fast, small enough to stream
+_COLUMN_IN_ERROR = re.compile(r"In CSV column #(\d+)")
+
+
+def load_table(path: Path, target: str | None, labelled: bool, one_hot: bool) -> Dataset:
+    """A data set from a `.csv` or `.jsonl` file: `target` (default the last column) is the
+    label unless `labelled` is false; every other column is a feature."""
+    columns = read_columns(path)
+    if not columns:
+        raise UserError(f"'{path}' is empty; expected a header row and data rows")
+    names = list(columns)
+    rows = len(next(iter(columns.values())))
+    if rows == 0:
+        raise UserError(f"'{path}' has a header but no data rows")
+    if not labelled:
+        return _dataset(columns, names, None, one_hot, rows)
+    if target is not None and target not in columns:
+        raise UserError(f"'{path}' has no column '{target}'; its columns are {', '.join(names)}")
+    if len(names) < 2:
+        raise UserError(f"'{path}' needs at least one feature column and a target column "
+                        "(target=none loads features only)")
+    label = target if target is not None else names[-1]
+    return _dataset(columns, [n for n in names if n != label], columns[label], one_hot, rows)
+
+
+def _dataset(columns: dict[str, Column], features: list[str], label: Column | None,
+             one_hot: bool, rows: int) -> Dataset:
+    """Features in file order (a category as its index or one-hot) and the label column."""
+    parts, categorical, at = [], [], 0
+    for name in features:
+        part = columns[name].as_features(one_hot)
+        if columns[name].classes:
+            categorical.extend(range(at, at + part.shape[1]))
+        parts.append(part)
+        at += part.shape[1]
+    x = torch.cat(parts, dim=1) if parts else torch.zeros(rows, 0)
+    if label is None:
+        return Dataset(x, torch.zeros(rows, dtype=torch.int64), columns=columns,
+                       categorical=tuple(categorical), labelled=False)
+    if label.classes:
+        y = label.numbers
+    else:
+        y = label_tensor(label.numbers.double().numpy(), label.name)
+    return Dataset(x, y, classes=label.classes, columns=columns, categorical=tuple(categorical))
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def read_columns(path: Path) -> dict[str, Column]:
+    """Every column of a `.csv` or `.jsonl` file, by name, in file order."""
+    text: set[str] = set()
+    while True:
+        try:
+            return _columns(path, _batches(path, text))
+        except _TextColumn as found:
+            text.add(found.column)
+
+
+class _TextColumn(Exception):
+    """A later block holds text in a column that the first block showed as numbers."""
+
+    def __init__(self, column: str):
+        super().__init__(column)
+        self.column = column
+
+
+def _batches(path: Path, text: set[str]) -> Iterator[pa.RecordBatch]:
+    """The file's blocks; the columns named in `text` are read as strings."""
+    try:
+        if path.suffix == ".jsonl":
+            table = pa_json.read_json(path, read_options=pa_json.ReadOptions(block_size=_BLOCK))
+            yield from table.to_batches()
+            return
+        convert = pa_csv.ConvertOptions(
+            null_values=[""], strings_can_be_null=False, timestamp_parsers=[],
+            column_types={name: pa.string() for name in text})
+        read = pa_csv.ReadOptions(use_threads=True, block_size=_BLOCK, encoding="utf8")
+        yield from pa_csv.open_csv(path, read_options=read, convert_options=convert)
+    except (OSError, UnicodeDecodeError) as err:
+        raise UserError(f"cannot read '{path}': {err}") from None
+
+
+def _text_column(err: pa.ArrowInvalid, names: list[str], path: Path) -> _TextColumn:
+    """The column a CSV conversion error is about; any other error is the user's."""
+    found = _COLUMN_IN_ERROR.search(str(err))
+    if found is None or "conversion error" not in str(err) or not names:
+        raise _read_error(path, err) from None
+    return _TextColumn(names[int(found.group(1))])
+
+
+def _read_error(path: Path, err: Exception) -> UserError:
+    """A pyarrow error in words that name the file (pyarrow's `Row #N` is the file's line)."""
+    message = str(err).replace("CSV parse error: ", "").replace("Row #", "line ")
+    return UserError(f"'{path}': {message}")
+
+
+def _columns(path: Path, batches: Iterator[pa.RecordBatch]) -> dict[str, Column]:
+    """Collects the blocks column by column: numbers as f32, anything else as strings."""
+    parts: dict[str, list[torch.Tensor | list[str]]] = {}
+    rows = 0
+    try:
+        for batch in batches:
+            for name, array in zip(batch.schema.names, batch.columns):
+                parts.setdefault(name, []).append(_cells(array, name, rows, path))
+            rows += batch.num_rows
+    except pa.ArrowInvalid as err:
+        raise _text_column(err, list(parts), path) from None
+    return {name: _column(name, chunks) for name, chunks in parts.items()}
+
+
+def _cells(array: pa.Array, name: str, before: int, path: Path) -> torch.Tensor | list[str]:
+    """One block of a column: f32 numbers, or strings."""
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return [s if s is not None else "" for s in array.to_pylist()]
+    if pa.types.is_boolean(kind) or not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                                         or pa.types.is_null(kind)):
+        if pa.types.is_boolean(kind):
+            return ["true" if v else "false" if v is not None else "" for v in array.to_pylist()]
+        raise UserError(f"'{path}' column '{name}' holds {kind} values; expected numbers "
+                        "or text")
+    if array.null_count:
+        row = before + array.is_null().to_numpy(zero_copy_only=False).argmax() + 1
+        raise UserError(f"'{path}' row {row}, column '{name}': missing value (fill or drop "
+                        "missing values before loading)")
+    values = array.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    too_large = np.isfinite(values) & (np.abs(values) > _F32_MAX)
+    if too_large.any():
+        row = before + int(too_large.argmax()) + 1
+        raise UserError(f"'{path}' row {row}, column '{name}': {values[row - before - 1]:.7g} "
+                        f"is too large for f32 (at most {_F32_MAX:.7g})")
+    return torch.from_numpy(values.astype(np.float32))
+
+
+def _column(name: str, chunks: list[torch.Tensor | list[str]]) -> Column:
+    """A column from its blocks (all numbers, or all strings)."""
+    if all(isinstance(c, torch.Tensor) for c in chunks):
+        return Column(name, torch.cat([c for c in chunks if isinstance(c, torch.Tensor)]))
+    return Column.of_strings(name, [s for c in chunks if isinstance(c, list) for s in c])
