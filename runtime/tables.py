@@ -30,16 +30,17 @@ from mlang.support.diagnostics import UserError
 _F32_MAX = float(np.finfo(np.float32).max)
 _BLOCK = 1 << 24  # bytes per block: large enough to be fast, small enough to stream
 _COLUMN_IN_ERROR = re.compile(r"In CSV column #(\d+)")
+_RAGGED_ROW = re.compile(r"Row #(\d+): Expected (\d+) columns, got (\d+)")
 
 
 def load_table(path: Path, target: str | None, labelled: bool, one_hot: bool) -> Dataset:
     """A data set from a `.csv` or `.jsonl` file: `target` (default the last column) is the
     label unless `labelled` is false; every other column is a feature."""
-    columns = read_columns(path)
-    if not columns:
+    if path.stat().st_size == 0:
         raise UserError(f"'{path}' is empty; expected a header row and data rows")
+    columns = read_columns(path)
     names = list(columns)
-    rows = len(next(iter(columns.values())))
+    rows = len(next(iter(columns.values()))) if columns else 0
     if rows == 0:
         raise UserError(f"'{path}' has a header but no data rows")
     if not labelled:
@@ -105,8 +106,11 @@ def _batches(path: Path, text: set[str]) -> Iterator[pa.RecordBatch]:
         convert = pa_csv.ConvertOptions(
             null_values=[""], strings_can_be_null=False, timestamp_parsers=[],
             column_types={name: pa.string() for name in text})
-        read = pa_csv.ReadOptions(use_threads=True, block_size=_BLOCK, encoding="utf8")
-        yield from pa_csv.open_csv(path, read_options=read, convert_options=convert)
+        # One thread: pyarrow then knows the line of a bad row (and the file streams anyway).
+        read = pa_csv.ReadOptions(use_threads=False, block_size=_BLOCK, encoding="utf8")
+        parse = pa_csv.ParseOptions(newlines_in_values=True)
+        yield from pa_csv.open_csv(path, read_options=read, parse_options=parse,
+                                   convert_options=convert)
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read '{path}': {err}") from None
 
@@ -121,6 +125,9 @@ def _text_column(err: pa.ArrowInvalid, names: list[str], path: Path) -> _TextCol
 
 def _read_error(path: Path, err: Exception) -> UserError:
     """A pyarrow error in words that name the file (pyarrow's `Row #N` is the file's line)."""
+    if ragged := _RAGGED_ROW.search(str(err)):
+        line, header, cells = ragged.groups()
+        return UserError(f"'{path}' line {line} has {cells} cells but the header has {header}")
     message = str(err).replace("CSV parse error: ", "").replace("Row #", "line ")
     return UserError(f"'{path}': {message}")
 
@@ -144,10 +151,11 @@ def _cells(array: pa.Array, name: str, before: int, path: Path) -> torch.Tensor 
     kind = array.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return [s if s is not None else "" for s in array.to_pylist()]
-    if pa.types.is_boolean(kind) or not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-                                         or pa.types.is_null(kind)):
-        if pa.types.is_boolean(kind):
-            return ["true" if v else "false" if v is not None else "" for v in array.to_pylist()]
+    if pa.types.is_boolean(kind):  # `true`/`false` cells are two classes, as text
+        return ["" if v is None else "true" if v else "false" for v in array.to_pylist()]
+    if pa.types.is_binary(kind):
+        raise UserError(f"cannot read '{path}': column '{name}' is not UTF-8 text")
+    if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)):
         raise UserError(f"'{path}' column '{name}' holds {kind} values; expected numbers "
                         "or text")
     if array.null_count:

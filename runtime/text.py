@@ -78,6 +78,10 @@ def tokenize(tok: Tokenizer, texts: Texts, max_len: int = 128,
         if len(second) != len(first):
             raise UserError(f"tokenize got {len(first)} texts but {len(second)} pairs")
         batch = list(zip(first, second))
+    special = tok.num_special_tokens_to_add(is_pair=pairs is not None)
+    if max_len < special:
+        raise UserError(f"max_len {max_len} is shorter than the {special} special tokens this "
+                        "tokenizer adds to each row")
     return _encode(_configured(tok, max_len), batch)
 
 
