@@ -41,7 +41,7 @@ def _column(it: Interpreter, op: data.ColumnOp, args: Args) -> object:
 @handles(data.ClassesOp)
 def _classes(it: Interpreter, op: data.ClassesOp, args: Args) -> object:
     value = args[0]
-    if isinstance(value, Column) and value.strings is None:
+    if isinstance(value, Column) and value.text is None:
         raise UserError(f"column '{value.name}' holds numbers, which have no classes")
     if isinstance(value, Dataset) and not value.classes:
         raise UserError("this data set's labels were not strings, so it has no classes")

@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import torch
 
 from mlang.runtime.notes import note
@@ -39,37 +41,39 @@ Rows = slice | torch.Tensor
 
 @dataclass(frozen=True, eq=False)
 class Column:
-    """One column of a table: f32 numbers, or strings with their classes (sorted) and each
+    """One column of a table: f32 `numbers`; or `text` (a pyarrow string array, which holds
+    millions of cells without a Python object each) with its classes (sorted) and each
     row's class index in `numbers` (i64)."""
 
     name: str
     numbers: torch.Tensor
-    strings: list[str] | None = None
+    text: pa.ChunkedArray | None = None
     classes: tuple[str, ...] = ()
 
     @staticmethod
-    def of_strings(name: str, strings: list[str]) -> Column:
+    def of_strings(name: str, text: pa.ChunkedArray | list[str]) -> Column:
         """A text column; its classes are its distinct strings in sorted order."""
-        classes, index = np.unique(np.array(strings, dtype=object), return_inverse=True)
-        return Column(name, torch.from_numpy(index.astype(np.int64).reshape(-1)), strings,
-                      tuple(str(c) for c in classes))
+        text = pa.chunked_array([pa.array(text, pa.string())]) if isinstance(text, list) \
+            else text
+        distinct = pc.unique(text)
+        classes = distinct.take(pc.array_sort_indices(distinct))
+        index = pc.index_in(text, value_set=classes).to_numpy().astype(np.int64)
+        return Column(name, torch.from_numpy(index), text, tuple(classes.to_pylist()))
+
+    @property
+    def strings(self) -> list[str] | None:
+        """The cells of a text column as Python strings (None for numbers)."""
+        return None if self.text is None else list(self.text.to_pylist())
 
     def __len__(self) -> int:
         return self.numbers.shape[0]
 
     def rows(self, index: Rows) -> Column:
         """The column's values at these rows (its classes unchanged)."""
-        if self.strings is None:
+        if self.text is None:
             return Column(self.name, self.numbers[index])
-        picked = range(len(self))[index] if isinstance(index, slice) else index.tolist()
-        return Column(self.name, self.numbers[index], [self.strings[i] for i in picked],
-                      self.classes)
-
-    def as_features(self, one_hot: bool) -> torch.Tensor:
-        """`[rows, 1]` f32: the number or the class index; `[rows, classes]` for one-hot."""
-        if one_hot and self.classes:
-            return torch.nn.functional.one_hot(self.numbers, len(self.classes)).float()
-        return self.numbers.float().reshape(-1, 1)
+        picked = np.arange(len(self))[index] if isinstance(index, slice) else index.numpy()
+        return Column(self.name, self.numbers[index], self.text.take(picked), self.classes)
 
 
 @dataclass(frozen=True, eq=False)

@@ -24,7 +24,8 @@ def load_images(folder: Path, size: list[int] | None) -> Dataset:
     if not classes:
         raise UserError(f"'{folder}' has no sub-folders; an image folder holds one sub-folder "
                         "of images per class")
-    images, labels = [], []
+    images: list[np.ndarray] = []
+    labels: list[int] = []
     for label, name in enumerate(classes):
         files = sorted(p for p in (folder / name).iterdir()
                        if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())

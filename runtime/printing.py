@@ -38,8 +38,9 @@ def format_value(value: object, full: bool = False) -> str:
     if isinstance(value, dict):  # a record: named tensors
         return "{" + ", ".join(f"{k}: {_format_tensor(v, full)}" for k, v in value.items()) + "}"
     if isinstance(value, Column):
-        shown = value.strings if value.strings is not None else value.numbers.tolist()
-        return f"<column {value.name} rows={len(value)}: " + format_value(shown[:5]) + \
+        shown = value.numbers[:5].tolist() if value.text is None else \
+            value.text.slice(0, 5).to_pylist()
+        return f"<column {value.name} rows={len(value)}: " + format_value(shown) + \
             (" ...>" if len(value) > 5 else ">")
     if isinstance(value, Tokenizer):
         return f"<tokenizer vocab={value.get_vocab_size()}>"

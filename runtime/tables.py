@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import torch
@@ -57,22 +58,27 @@ def load_table(path: Path, target: str | None, labelled: bool, one_hot: bool) ->
 def _dataset(columns: dict[str, Column], features: list[str], label: Column | None,
              one_hot: bool, rows: int) -> Dataset:
     """Features in file order (a category as its index or one-hot) and the label column."""
-    parts, categorical, at = [], [], 0
-    for name in features:
-        part = columns[name].as_features(one_hot)
-        if columns[name].classes:
-            categorical.extend(range(at, at + part.shape[1]))
-        parts.append(part)
-        at += part.shape[1]
-    x = torch.cat(parts, dim=1) if parts else torch.zeros(rows, 0)
+    widths = [len(columns[n].classes) if one_hot and columns[n].classes else 1 for n in features]
+    x = np.zeros((rows, sum(widths)), dtype=np.float32)  # filled in place: one copy in memory
+    categorical: list[int] = []
+    at = 0
+    for name, width in zip(features, widths):
+        column = columns[name]
+        if one_hot and column.classes:
+            x[np.arange(rows), at + column.numbers.numpy()] = 1.0
+        else:
+            x[:, at] = column.numbers.numpy()
+        if column.classes:
+            categorical.extend(range(at, at + width))
+        at += width
+    features_x = torch.from_numpy(x)
     if label is None:
-        return Dataset(x, torch.zeros(rows, dtype=torch.int64), columns=columns,
+        return Dataset(features_x, torch.zeros(rows, dtype=torch.int64), columns=columns,
                        categorical=tuple(categorical), labelled=False)
-    if label.classes:
-        y = label.numbers
-    else:
-        y = label_tensor(label.numbers.double().numpy(), label.name)
-    return Dataset(x, y, classes=label.classes, columns=columns, categorical=tuple(categorical))
+    y = label.numbers if label.classes else label_tensor(label.numbers.double().numpy(),
+                                                           label.name)
+    return Dataset(features_x, y, classes=label.classes, columns=columns,
+                   categorical=tuple(categorical))
 
 
 # ---------------------------------------------------------------------------- reading
@@ -96,7 +102,16 @@ class _TextColumn(Exception):
         self.column = column
 
 
-def _batches(path: Path, text: set[str]) -> Iterator[pa.RecordBatch]:
+def _csv_reader(path: Path, convert: pa_csv.ConvertOptions, threads: bool) -> Iterator[
+        pa.RecordBatch]:
+    """pyarrow's streaming CSV reader (with one thread, its errors name the line)."""
+    read = pa_csv.ReadOptions(use_threads=threads, block_size=_BLOCK, encoding="utf8")
+    parse = pa_csv.ParseOptions(newlines_in_values=True)
+    return pa_csv.open_csv(path, read_options=read, parse_options=parse,  # type: ignore[no-any-return]
+                           convert_options=convert)
+
+
+def _batches(path: Path, text: set[str], threads: bool = True) -> Iterator[pa.RecordBatch]:
     """The file's blocks; the columns named in `text` are read as strings."""
     try:
         if path.suffix == ".jsonl":
@@ -106,11 +121,7 @@ def _batches(path: Path, text: set[str]) -> Iterator[pa.RecordBatch]:
         convert = pa_csv.ConvertOptions(
             null_values=[""], strings_can_be_null=False, timestamp_parsers=[],
             column_types={name: pa.string() for name in text})
-        # One thread: pyarrow then knows the line of a bad row (and the file streams anyway).
-        read = pa_csv.ReadOptions(use_threads=False, block_size=_BLOCK, encoding="utf8")
-        parse = pa_csv.ParseOptions(newlines_in_values=True)
-        yield from pa_csv.open_csv(path, read_options=read, parse_options=parse,
-                                   convert_options=convert)
+        yield from _csv_reader(path, convert, threads)
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read '{path}': {err}") from None
 
@@ -125,6 +136,13 @@ def _text_column(err: pa.ArrowInvalid, names: list[str], path: Path) -> _TextCol
 
 def _read_error(path: Path, err: Exception) -> UserError:
     """A pyarrow error in words that name the file (pyarrow's `Row #N` is the file's line)."""
+    if "CSV parse error" in str(err) and "Row #" not in str(err):
+        try:  # read again with one thread, which locates the row
+            for _ in _batches(path, set(), threads=False):
+                pass
+        except pa.ArrowInvalid as located:
+            if "Row #" in str(located):
+                err = located
     if ragged := _RAGGED_ROW.search(str(err)):
         line, header, cells = ragged.groups()
         return UserError(f"'{path}' line {line} has {cells} cells but the header has {header}")
@@ -134,7 +152,7 @@ def _read_error(path: Path, err: Exception) -> UserError:
 
 def _columns(path: Path, batches: Iterator[pa.RecordBatch]) -> dict[str, Column]:
     """Collects the blocks column by column: numbers as f32, anything else as strings."""
-    parts: dict[str, list[torch.Tensor | list[str]]] = {}
+    parts: dict[str, list[np.ndarray | pa.Array]] = {}
     rows = 0
     try:
         for batch in batches:
@@ -146,13 +164,12 @@ def _columns(path: Path, batches: Iterator[pa.RecordBatch]) -> dict[str, Column]
     return {name: _column(name, chunks) for name, chunks in parts.items()}
 
 
-def _cells(array: pa.Array, name: str, before: int, path: Path) -> torch.Tensor | list[str]:
+def _cells(array: pa.Array, name: str, before: int, path: Path) -> np.ndarray | pa.Array:
     """One block of a column: f32 numbers, or strings."""
     kind = array.type
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return [s if s is not None else "" for s in array.to_pylist()]
-    if pa.types.is_boolean(kind):  # `true`/`false` cells are two classes, as text
-        return ["" if v is None else "true" if v else "false" for v in array.to_pylist()]
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind):
+        # `true`/`false` cells are two classes, as text; a JSON null is the empty string
+        return pc.fill_null(array.cast(pa.string()), "")
     if pa.types.is_binary(kind):
         raise UserError(f"cannot read '{path}': column '{name}' is not UTF-8 text")
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_null(kind)):
@@ -168,11 +185,11 @@ def _cells(array: pa.Array, name: str, before: int, path: Path) -> torch.Tensor 
         row = before + int(too_large.argmax()) + 1
         raise UserError(f"'{path}' row {row}, column '{name}': {values[row - before - 1]:.7g} "
                         f"is too large for f32 (at most {_F32_MAX:.7g})")
-    return torch.from_numpy(values.astype(np.float32))
+    return values.astype(np.float32)
 
 
-def _column(name: str, chunks: list[torch.Tensor | list[str]]) -> Column:
+def _column(name: str, chunks: list[np.ndarray | pa.Array]) -> Column:
     """A column from its blocks (all numbers, or all strings)."""
-    if all(isinstance(c, torch.Tensor) for c in chunks):
-        return Column(name, torch.cat([c for c in chunks if isinstance(c, torch.Tensor)]))
-    return Column.of_strings(name, [s for c in chunks if isinstance(c, list) for s in c])
+    if all(isinstance(c, np.ndarray) for c in chunks):
+        return Column(name, torch.from_numpy(np.concatenate(chunks)))
+    return Column.of_strings(name, pa.chunked_array(chunks, pa.string()))

@@ -107,9 +107,10 @@ def decode(tok: Tokenizer, ids: torch.Tensor) -> list[str]:
 def _strings(texts: Texts, what: str) -> list[str]:
     """The strings of a list or a text column."""
     if isinstance(texts, Column):
-        if texts.strings is None:
+        strings = texts.strings
+        if strings is None:
             raise UserError(f"{what} needs text; column '{texts.name}' holds numbers")
-        return texts.strings
+        return strings
     return texts
 
 
