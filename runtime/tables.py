@@ -102,13 +102,14 @@ class _TextColumn(Exception):
         self.column = column
 
 
-def _csv_reader(path: Path, convert: pa_csv.ConvertOptions, threads: bool) -> Iterator[
-        pa.RecordBatch]:
+def _csv_reader(path: Path, convert: pa_csv.ConvertOptions,
+                threads: bool) -> Iterator[pa.RecordBatch]:
     """pyarrow's streaming CSV reader (with one thread, its errors name the line)."""
     read = pa_csv.ReadOptions(use_threads=threads, block_size=_BLOCK, encoding="utf8")
     parse = pa_csv.ParseOptions(newlines_in_values=True)
-    return pa_csv.open_csv(path, read_options=read, parse_options=parse,  # type: ignore[no-any-return]
-                           convert_options=convert)
+    reader: Iterator[pa.RecordBatch] = pa_csv.open_csv(
+        path, read_options=read, parse_options=parse, convert_options=convert)
+    return reader
 
 
 def _batches(path: Path, text: set[str], threads: bool = True) -> Iterator[pa.RecordBatch]:
