@@ -7,7 +7,7 @@ from xdsl.dialects.builtin import StringAttr
 
 from mlang.dialects.model import data
 from mlang.frontend import ast
-from mlang.frontend.builtin_args import Args, Locs, optional_int, required
+from mlang.frontend.builtin_args import Args, Locs, required
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.host_functions import (
     HostContext, _call, arg, host_function, optional, positive,
@@ -16,7 +16,7 @@ from mlang.frontend.signatures import Signature
 from mlang.frontend.types import (
     INT, STR, ColumnT, DatasetT, ListT, MType, RecordT, TensorT, TokenizerT, TupleT, ir_type,
 )
-from mlang.frontend.values import Dyn, Value, describe
+from mlang.frontend.values import Dyn, Static, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 
 STR_LIST = ListT(STR)
@@ -31,7 +31,9 @@ def tokenizer_record(max_len: int | None) -> RecordT:
 
 def texts_arg(em: Emitter, v: Value | None, loc: Loc, what: str) -> Dyn[MType]:
     """Texts: a list of strings or a column of a data set."""
-    d = em.value(required({"v": v}, "v"), loc)
+    if v is None:
+        raise CompileError(loc, f"{what} is missing")
+    d = em.value(v, loc)
     if d.type == STR_LIST or isinstance(d.type, ColumnT):
         return d
     raise CompileError(loc, f"{what} must be a list of strings or a data set's column, "
@@ -62,9 +64,8 @@ def emit_tokenize(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) 
     positive(a["max_len"], locs["max_len"], "max_len")
     tok = arg(em, a["tokenizer"], TokenizerT(), locs["tokenizer"], "the tokenizer")
     texts = em.value(required(a, "texts"), locs["texts"])
-    known = a["max_len"]
-    record = tokenizer_record(optional_int(known, locs["max_len"], "max_len")
-                              if known is not None else 128)
+    max_len = a["max_len"]
+    record = tokenizer_record(128 if max_len is None else _known_int(max_len))
     column = optional(em, a["column"], STR, locs["column"], "column")
     result: MType = record
     if isinstance(texts.type, DatasetT):
@@ -86,6 +87,13 @@ def emit_tokenize(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) 
         "column": column,
     }
     return _call(em, data.TokenizeOp, operands, result, loc)
+
+
+def _known_int(v: Value) -> int | None:
+    """An int known at compile time, else None (a size known only at run time)."""
+    if isinstance(v, Static) and isinstance(v.value, int) and not isinstance(v.value, bool):
+        return v.value
+    return None
 
 
 @host_function(Signature.of("decode", "tokenizer", "ids"))

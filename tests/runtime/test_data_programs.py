@@ -59,6 +59,10 @@ print(new.x)
      "prog.m:2:9: error: tokenize of a data set needs column="),
     ('let t = tokenize(train_tokenizer(["a"], vocab=10), ["a"])\nprint(t.nope)',
      "prog.m:2:7: error: the record has no field 'nope'"),
+    ('let t = tokenize(train_tokenizer(["a"], vocab=10), [1, 2])',
+     "prog.m:1:52: error: the texts must be a list of strings or a data set's column"),
+    ('let n = 1\nn = 0\nlet t = tokenize(train_tokenizer(["a"], vocab=10), ["a"], max_len=n)',
+     "prog.m:3:9: error: max_len must be positive, got 0"),
 ])
 def test_located_errors(folder: Path, program: str, message: str) -> None:
     assert message in failure(folder, program, "prog.m")
