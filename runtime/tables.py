@@ -25,6 +25,7 @@ import pyarrow.json as pa_json
 import torch
 
 from mlang.runtime.datasets import Column, Dataset, label_tensor
+from mlang.runtime.notes import note
 from mlang.support.diagnostics import UserError
 
 # The largest magnitude an f32 holds; a value beyond it would become infinity.
@@ -44,6 +45,7 @@ def load_table(path: Path, target: str | None, labelled: bool, one_hot: bool) ->
     rows = len(next(iter(columns.values()))) if columns else 0
     if rows == 0:
         raise UserError(f"'{path}' has a header but no data rows")
+    _note_cut_short(path, rows)
     if not labelled:
         return _dataset(columns, names, None, one_hot, rows)
     if target is not None and target not in columns:
@@ -53,6 +55,15 @@ def load_table(path: Path, target: str | None, labelled: bool, one_hot: bool) ->
                         "(target=none loads features only)")
     label = target if target is not None else names[-1]
     return _dataset(columns, [n for n in names if n != label], columns[label], one_hot, rows)
+
+
+def _note_cut_short(path: Path, rows: int) -> None:
+    """Notes a CSV file whose last line lacks its line break (a copy cut short)."""
+    with path.open("rb") as file:
+        file.seek(-1, 2)
+        if path.suffix == ".csv" and file.read(1) not in (b"\n", b"\r"):
+            note(f"'{path}' does not end with a line break: its last row (line {rows + 1}) "
+                 "may be cut short")
 
 
 def _dataset(columns: dict[str, Column], features: list[str], label: Column | None,
@@ -154,19 +165,20 @@ def _read_error(path: Path, err: Exception) -> UserError:
 def _columns(path: Path, batches: Iterator[pa.RecordBatch]) -> dict[str, Column]:
     """Collects the blocks column by column: numbers as f32, anything else as strings."""
     parts: dict[str, list[np.ndarray | pa.Array]] = {}
-    rows = 0
+    rows, header = 0, 1 if path.suffix == ".jsonl" else 2
     try:
         for batch in batches:
             for name, array in zip(batch.schema.names, batch.columns):
-                parts.setdefault(name, []).append(_cells(array, name, rows, path))
+                parts.setdefault(name, []).append(_cells(array, name, header + rows, path))
             rows += batch.num_rows
     except pa.ArrowInvalid as err:
         raise _text_column(err, list(parts), path) from None
     return {name: _column(name, chunks) for name, chunks in parts.items()}
 
 
-def _cells(array: pa.Array, name: str, before: int, path: Path) -> np.ndarray | pa.Array:
-    """One block of a column: f32 numbers, or strings."""
+def _cells(array: pa.Array, name: str, first: int, path: Path) -> np.ndarray | pa.Array:
+    """One block of a column, whose first cell is on line `first` (when no cell spans
+    lines): f32 numbers, or strings."""
     kind = array.type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_boolean(kind):
         # `true`/`false` cells are two classes, as text; a JSON null is the empty string
@@ -177,15 +189,16 @@ def _cells(array: pa.Array, name: str, before: int, path: Path) -> np.ndarray | 
         raise UserError(f"'{path}' column '{name}' holds {kind} values; expected numbers "
                         "or text")
     if array.null_count:
-        row = before + array.is_null().to_numpy(zero_copy_only=False).argmax() + 1
-        raise UserError(f"'{path}' row {row}, column '{name}': missing value (fill or drop "
+        line = first + int(array.is_null().to_numpy(zero_copy_only=False).argmax())
+        raise UserError(f"'{path}' line {line}, column '{name}': missing value (fill or drop "
                         "missing values before loading)")
     values = array.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
     too_large = np.isfinite(values) & (np.abs(values) > _F32_MAX)
     if too_large.any():
-        row = before + int(too_large.argmax()) + 1
-        raise UserError(f"'{path}' row {row}, column '{name}': {values[row - before - 1]:.7g} "
-                        f"is too large for f32 (at most {_F32_MAX:.7g})")
+        at = int(too_large.argmax())
+        value = f"{values[at]:.7g}".replace("e+", "e")
+        raise UserError(f"'{path}' line {first + at}, column '{name}': {value} is too large "
+                        f"for f32 (at most {_F32_MAX:.7g})")
     return values.astype(np.float32)
 
 

@@ -117,7 +117,7 @@ def test_float_targets_are_f32(tmp_path: Path) -> None:
 
 
 CSV_ERRORS = [
-    ("a,b\n1,2\n3,\n", "row 2, column 'b': missing value"),
+    ("a,b\n1,2\n3,\n", "line 3, column 'b': missing value"),
     ("a,b\n1,2\n3,4,5\n", "line 3 has 3 cells but the header has 2"),
     ("a,b\n1\n", "line 2 has 1 cells"),
     ("", "is empty"),

@@ -54,7 +54,7 @@ CASES = [
     ("load_unknown_target", 'let d = @@load("five.csv", target="label")',
      "'five.csv' has no column 'label'; its columns are x1, x2, x3, x4, x5, y"),
     ("csv_missing_value", 'let d = @@load("bad.csv")\nprint(len(d))',
-     "'bad.csv' row 2, column 'b': missing value"),
+     "'bad.csv' line 3, column 'b': missing value"),
     ("csv_ragged_row", 'let d = @@load("ragged.csv")',
      "'ragged.csv' line 3 has 2 cells but the header has 3"),
     ("load_wrong_suffix", 'let d = @@load("notes.txt")', "expected a .csv, .jsonl or .npz file"),

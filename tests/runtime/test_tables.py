@@ -56,7 +56,7 @@ def test_jsonl_equals_csv(tmp_path: Path) -> None:
     assert data.column("text").strings == ["a, b", "ü"] and data.classes == ("x", "y")
     assert data.x[:, 1].tolist() == [1.5, 2.0]
     missing = write(tmp_path, "m.jsonl", '{"a": 1, "y": 0}\n{"a": null, "y": 1}\n')
-    with pytest.raises(UserError, match="row 2, column 'a': missing value"):
+    with pytest.raises(UserError, match="line 2, column 'a': missing value"):
         load_dataset(missing)
 
 
@@ -75,7 +75,7 @@ def test_text_after_the_first_block_rereads_the_column(tmp_path: Path) -> None:
 
 
 def test_numbers_too_large_for_f32(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="row 1, column 'a': 1e\\+39 is too large for f32"):
+    with pytest.raises(UserError, match="line 2, column 'a': 1e39 is too large for f32"):
         load_dataset(write(tmp_path, "big.csv", "a,y\n1e39,0\n"))
 
 
