@@ -14,6 +14,7 @@ from xdsl.ir import Attribute
 from mlang.dialects.model import host
 from mlang.frontend import ast, run_sizes
 from mlang.frontend.builtin_args import static_int
+from mlang.frontend.data_functions import data_member
 from mlang.frontend.generator import IRGenBase
 from mlang.frontend.models import method_names, no_method
 from mlang.frontend.operators import BINARY_NAMES, emit_binary, emit_unary
@@ -87,9 +88,15 @@ class ExpressionGen(IRGenBase):
         if isinstance(owner, Dyn) and isinstance(owner.type, DatasetT) and e.name in ("x", "y"):
             op = host.DataXOp if e.name == "x" else host.DataYOp
             d = owner.type
-            t = TensorT("f32", (None, d.features)) if e.name == "x" else TensorT(d.labels, (None,))
+            t: MType = TensorT("f32", (None, d.features)) if e.name == "x" else \
+                TensorT(d.labels, (None,))
+            if e.name == "x" and d.record is not None:
+                t = d.record
             created = op.create(operands=[owner.ssa], result_types=[ir_type(t)])
             return frame.em.result(created, t, e.loc)
+        if isinstance(owner, Dyn) and \
+                (member := data_member(frame.em, owner, e.name, e.loc)) is not None:
+            return member
         if isinstance(owner, Dyn) and isinstance(owner.type, ModelT):
             if owner.type.definition is not None:
                 fields = self.by_symbol[owner.type.definition].fields

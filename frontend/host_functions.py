@@ -64,6 +64,8 @@ def emit_host_function(ctx: HostContext, em: Emitter, call: ast.Call, name: str,
         return emit_print(em, call, args, kwargs)
     if name == "write":
         return emit_write(em, call, args, kwargs)
+    if name == "standardize":
+        return emit_standardize(em, call, args, kwargs)
     sig, emit = HOST_FUNCTIONS[name]
     bound = bind(sig, call, args, kwargs)
     locs = {k: bound.locs.get(k, call.loc) for k in sig.names}
@@ -183,12 +185,25 @@ def emit_dataset(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -
     return _call(em, host.DatasetOp, {"dataset_name": name.ssa}, t, loc)
 
 
-@host_function(Signature.of("load", "path", ("target", None)))
+@host_function(Signature.of("load", "path", ("target", None), ("one_hot_columns", False),
+                            ("size", None)))
 def emit_load(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
-    """A data set from a file."""
+    """A data set from a file or a folder of images; `target=none` loads features only."""
     path = arg(em, a["path"], STR, locs["path"], "the path")
-    target = optional(em, a["target"], STR, locs["target"], "target")
-    return _call(em, host.LoadOp, {"path": path.ssa, "target": target}, DatasetT(), loc)
+    operands = {
+        "path": path.ssa,
+        "target": optional(em, a["target"], STR, locs["target"], "target"),
+        "one_hot_columns": optional(em, a["one_hot_columns"], BOOL, locs["one_hot_columns"],
+                                    "one_hot_columns"),
+        "size": optional(em, a["size"], ListT(INT), locs["size"], "size"),
+    }
+    properties = _segments(host.LoadOp, operands)
+    written = a["target"]
+    if isinstance(written, Static) and written.value is None:  # `target=none`, not left out
+        properties["no_target"] = UnitAttr()
+    op = host.LoadOp.create(operands=[v for v in operands.values() if v is not None],
+                            result_types=[ir_type(DatasetT())], properties=properties)
+    return em.result(op, DatasetT(), loc)
 
 
 @host_function(Signature.of("split", "data", "fraction", ("seed", 0)))
@@ -454,3 +469,7 @@ def emit_write(em: Emitter, call: ast.Call, args: list[Value], kwargs: dict[str,
     return Static(None)
 
 
+
+
+# The text and table built-ins register themselves with `host_function` when imported.
+from mlang.frontend.data_functions import emit_standardize  # noqa: E402

@@ -95,7 +95,7 @@ class ConstEmitter(Emitter):
 
 def builtin_names() -> dict[str, Value]:
     """The names every program sees: built-in functions, layers, dtypes and `none`."""
-    special = ("repeat", "print", "write")
+    special = ("repeat", "print", "write", "standardize")
     names: dict[str, Value] = {n: BuiltinRef(n) for n in
                                (*FUNCTIONS, *HOST_FUNCTIONS, *LAYER_SIGNATURES, *special)}
     names.update({d: Static(DType(d)) for d in DTYPES})

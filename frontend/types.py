@@ -15,7 +15,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, TypeAttribute
 
-from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType, tensor_type
+from mlang.dialects.model.types import (
+    ColumnType, DatasetType, ListType, ModelType, RecordType, StrType, TokenizerType, tensor_type,
+)
 from mlang.support.shapes import Shape, fmt_shape
 
 DTYPES: dict[str, TypeAttribute] = {
@@ -58,9 +60,37 @@ class DatasetT:
 
     features: int | None = field(default=None, compare=False)
     labels: str = field(default="f32", compare=False)
+    record: RecordT | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return "dataset"
+
+
+@dataclass(frozen=True)
+class TokenizerT:
+    """A tokenizer (Hugging Face `tokenizers`)."""
+
+    def __str__(self) -> str:
+        return "tokenizer"
+
+
+@dataclass(frozen=True)
+class RecordT:
+    """A record of named tensors; `fields` when known at compile time (else any name is
+    allowed and read as a tensor of unknown rank)."""
+
+    fields: tuple[tuple[str, TensorT], ...] | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return "record"
+
+
+@dataclass(frozen=True)
+class ColumnT:
+    """One column of a data set read from a table."""
+
+    def __str__(self) -> str:
+        return "column"
 
 
 @dataclass(frozen=True)
@@ -102,7 +132,8 @@ class NoneT:
         return "none"
 
 
-MType = TensorT | ScalarT | DatasetT | ModelT | ListT | TupleT | NoneT
+MType = (TensorT | ScalarT | DatasetT | ModelT | ListT | TupleT | NoneT | TokenizerT | RecordT
+         | ColumnT)
 
 INT, FLOAT, BOOL, STR = ScalarT("int"), ScalarT("float"), ScalarT("bool"), ScalarT("str")
 SCALAR_IR_TYPES: dict[str, TypeAttribute] = {
@@ -127,7 +158,13 @@ def ir_type(t: MType) -> TypeAttribute:
         return ListType(NoneType() if t.element is None else ir_type(t.element))
     if isinstance(t, TupleT):
         return TupleType(ArrayAttr(ir_type(e) for e in t.elements))
-    return NoneType()
+    return _DATA_TYPES.get(type(t), NoneType())
+
+
+_DATA_TYPES: dict[type[MType], TypeAttribute] = {
+    TokenizerT: TokenizerType(), RecordT: RecordType(), ColumnT: ColumnType(),
+}
+"""The IR types of the text and table values, which have no parameters."""
 
 
 def dtype_of_element(element: Attribute) -> str:
@@ -200,4 +237,10 @@ def from_ir_type(t: Attribute) -> MType:
         return ListT(None if isinstance(elem, NoneType) else from_ir_type(elem))
     if isinstance(t, TupleType):
         return TupleT(tuple(from_ir_type(e) for e in t.types.data))
+    if isinstance(t, TokenizerType):
+        return TokenizerT()
+    if isinstance(t, RecordType):
+        return RecordT()
+    if isinstance(t, ColumnType):
+        return ColumnT()
     return NoneT()

@@ -187,7 +187,8 @@ class Calibrate(ModulePass):
 
     def calibrate(self, definition: DefOp) -> dict[str, float]:
         """The ranges of one definition, from the data set and weights the options name."""
-        from mlang.runtime.datasets import builtin_dataset, load_dataset
+        from mlang.runtime.datasets import builtin_dataset
+        from mlang.runtime.loading import load_dataset
         from mlang.runtime.model import features_as_input
         from mlang.runtime.weights import assign_state_dict, read_state_dict
 

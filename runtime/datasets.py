@@ -1,20 +1,25 @@
-"""Data sets: the bundled CSVs, loading from `.csv` and `.npz`, and shuffled splits.
+"""Data sets: the bundled CSVs, loading files, shuffled splits and standardizing.
 
-A `Dataset` is a pair of tensors, features `x` (f32, `[rows, features]`) and labels `y`
-(`[rows]`, i64 when every label is integral, else f32). Every problem with a file the user
-names is a `UserError` that says which file and, for a bad cell, which line and column.
+A `Dataset` holds features `x` (f32 `[rows, ...]`, or a record: named tensors of `rows`
+rows) and labels `y` (`[rows]`, i64 when every label is integral or a class, else f32),
+and, for a table, its columns. Every problem with a file the user names is a `UserError`
+that says which file and, for a bad cell, which line and column.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import torch
 
 from mlang.runtime.notes import note
@@ -28,24 +33,98 @@ _F32_MAX = float(np.finfo(np.float32).max)
 _EXACT_INTEGERS = 2.0**53
 
 
+Record = dict[str, torch.Tensor]
+"""A record: named tensors (`input_ids`, `attention_mask`, ...) of equal row counts."""
+Rows = slice | torch.Tensor
+"""Which rows to take: a slice, or a tensor of row indices."""
+
+
+@dataclass(frozen=True, eq=False)
+class Column:
+    """One column of a table: f32 `numbers`; or `text` (a pyarrow string array, which holds
+    millions of cells without a Python object each) with its classes (sorted) and each
+    row's class index in `numbers` (i64)."""
+
+    name: str
+    numbers: torch.Tensor
+    text: pa.ChunkedArray | None = None
+    classes: tuple[str, ...] = ()
+
+    @staticmethod
+    def of_strings(name: str, text: pa.ChunkedArray | list[str]) -> Column:
+        """A text column; its classes are its distinct strings in sorted order."""
+        text = pa.chunked_array([pa.array(text, pa.string())]) if isinstance(text, list) \
+            else text
+        distinct = pc.unique(text)
+        classes = distinct.take(pc.array_sort_indices(distinct))
+        index = pc.index_in(text, value_set=classes).to_numpy().astype(np.int64)
+        return Column(name, torch.from_numpy(index), text, tuple(classes.to_pylist()))
+
+    @property
+    def strings(self) -> list[str] | None:
+        """The cells of a text column as Python strings (None for numbers)."""
+        return None if self.text is None else list(self.text.to_pylist())
+
+    def __len__(self) -> int:
+        return self.numbers.shape[0]
+
+    def rows(self, index: Rows) -> Column:
+        """The column's values at these rows (its classes unchanged)."""
+        if self.text is None:
+            return Column(self.name, self.numbers[index])
+        picked = np.arange(len(self))[index] if isinstance(index, slice) else index.numpy()
+        return Column(self.name, self.numbers[index], self.text.take(picked), self.classes)
+
+
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Features `x` (f32 `[rows, features]`) and labels `y` (`[rows]`)."""
+    """Features `x` and labels `y` (`[rows]`). When the features are a record (`tokenize`),
+    `record` holds them and `x` is an empty `[rows, 0]`. `classes` names the labels when
+    they were strings; `columns` are a table's columns; `categorical` lists the feature
+    columns that hold classes (which `standardize` leaves alone); `labelled` is false for a
+    table loaded with `target=none` (its `y` is then zeros)."""
 
     x: torch.Tensor
     y: torch.Tensor
+    record: Record | None = None
+    classes: tuple[str, ...] = ()
+    columns: Mapping[str, Column] = field(default_factory=dict)
+    categorical: tuple[int, ...] = ()
+    labelled: bool = True
 
     def __len__(self) -> int:
-        return self.x.shape[0]
+        return self.y.shape[0]
 
     @property
     def features(self) -> int:
-        """The number of feature columns."""
+        """The number of feature columns (0 for a record)."""
         return self.x.shape[1]
+
+    @property
+    def inputs(self) -> torch.Tensor | Record:
+        """The features: the record, or the tensor `x`."""
+        return self.x if self.record is None else self.record
+
+    def rows(self, index: Rows) -> Dataset:
+        """The data set restricted to some rows, in that order."""
+        record = None if self.record is None else {k: v[index] for k, v in self.record.items()}
+        columns = {name: c.rows(index) for name, c in self.columns.items()}
+        return dataclasses.replace(self, x=self.x[index], y=self.y[index], record=record,
+                                   columns=columns)
 
     def slice(self, lo: int | None, hi: int | None) -> Dataset:
         """Rows `lo:hi`, with Python's slice rules (negative and out-of-range bounds)."""
-        return Dataset(self.x[lo:hi], self.y[lo:hi])
+        return self.rows(slice(lo, hi))
+
+    def column(self, name: str) -> Column:
+        """The column `name` of a table."""
+        if name in self.columns:
+            return self.columns[name]
+        if not self.columns:
+            raise UserError(f"this data set has no columns (only a .csv or .jsonl file has); "
+                            f"'{name}' is not one")
+        raise UserError(f"the data set has no column '{name}'; its columns are "
+                        + ", ".join(self.columns))
 
 
 def builtin_dataset(name: str) -> Dataset:
@@ -57,23 +136,11 @@ def builtin_dataset(name: str) -> Dataset:
     return _parse_csv(text, f"{name}.csv", target=None)
 
 
-def load_dataset(path: str | Path, target: str | None = None) -> Dataset:
-    """A data set from a `.csv` file (header row; `target` column, default last) or `.npz`."""
-    path = Path(path)
-    if path.suffix not in (".csv", ".npz"):
-        raise UserError(f"cannot load '{path}': expected a .csv or .npz file")
-    if not path.is_file():
-        raise UserError(f"no such data file: '{path}'")
-    if path.suffix == ".npz":
-        if target is not None:
-            raise UserError(f"target= applies to .csv files only, not to '{path}'")
-        return _load_npz(path)
-    try:
-        # utf-8-sig drops the byte-order mark that spreadsheet exports put first.
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise UserError(f"cannot read '{path}': {err}") from None
-    return _parse_csv(text, str(path), target)
+def load_npz(path: Path, target: str | None) -> Dataset:
+    """A data set from the arrays `x` and `y` of an `.npz` file."""
+    if target is not None:
+        raise UserError(f"target= applies to .csv files only (and .jsonl), not to '{path}'")
+    return _load_npz(path)
 
 
 def split(data: Dataset, fraction: float, seed: int = 0) -> tuple[Dataset, Dataset]:
@@ -84,8 +151,33 @@ def split(data: Dataset, fraction: float, seed: int = 0) -> tuple[Dataset, Datas
         raise UserError(f"split fraction must be between 0 and 1 (exclusive), got {fraction}")
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
     count = round(fraction * len(data))
-    first, rest = order[:count], order[count:]
-    return Dataset(data.x[first], data.y[first]), Dataset(data.x[rest], data.y[rest])
+    return data.rows(order[:count]), data.rows(order[count:])
+
+
+def standardize(first: Dataset, *others: Dataset) -> tuple[Dataset, ...]:
+    """Every data set with its numeric features scaled by `first`'s mean and deviation
+    (a feature that does not vary is only centred); class features are left alone."""
+    if first.record is not None:
+        raise UserError("standardize scales numeric features; this data set's are a record")
+    mean, std = first.x.mean(dim=0), first.x.std(dim=0, correction=0)
+    std = torch.where(std > 0, std, torch.ones_like(std))
+    if first.categorical:
+        keep = list(first.categorical)
+        mean[keep], std[keep] = 0.0, 1.0
+    out = []
+    for data in (first, *others):
+        if data.record is not None or data.x.shape[1:] != first.x.shape[1:]:
+            raise UserError(f"standardize needs data sets of one feature shape, got "
+                            f"{_feature_shape(first)} and {_feature_shape(data)}")
+        out.append(dataclasses.replace(data, x=(data.x - mean) / std))
+    return tuple(out)
+
+
+def _feature_shape(data: Dataset) -> str:
+    """A data set's feature shape, for messages."""
+    if data.record is not None:
+        return "a record"
+    return str(list(data.x.shape[1:]))
 
 
 # ---------------------------------------------------------------------------- CSV
@@ -165,9 +257,9 @@ def _load_npz(path: Path) -> Dataset:
     x, y = arrays["x"], arrays["y"]
     for key, array in (("x", x), ("y", y)):
         _check_npz_array(key, array, path)
-    if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0]:
+    if x.ndim < 2 or y.ndim != 1 or x.shape[0] != y.shape[0]:
         raise UserError(
-            f"'{path}' must hold x of shape [rows, features] and y of shape [rows], "
+            f"'{path}' must hold x of shape [rows, features...] and y of shape [rows], "
             f"got x {list(x.shape)} and y {list(y.shape)}"
         )
     return _make_dataset(x.astype(np.float64), y.astype(np.float64), str(path))
@@ -194,13 +286,18 @@ def _check_npz_array(key: str, array: np.ndarray, path: Path) -> None:
 def _make_dataset(features: np.ndarray, labels: np.ndarray, name: str) -> Dataset:
     """Converts to tensors: features f32; labels i64 when all integral, else f32."""
     x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
+    return Dataset(x, label_tensor(labels, name))
+
+
+def label_tensor(labels: np.ndarray, name: str) -> torch.Tensor:
+    """Numeric labels as a tensor: i64 when all integral, else f32."""
     if _all_integral(labels):
-        return Dataset(x, torch.from_numpy(labels.astype(np.int64)))
+        return torch.from_numpy(labels.astype(np.int64))
     whole = labels[np.isfinite(labels)]
     if whole.size and np.abs(whole).max() > _EXACT_INTEGERS and np.all(whole == np.floor(whole)):
         note(f"'{name}': label {np.abs(whole).max():.7g} is too large for a class id; "
              "the labels are kept as f32 numbers")
-    return Dataset(x, torch.from_numpy(labels.astype(np.float32)))
+    return torch.from_numpy(labels.astype(np.float32))
 
 
 def _all_integral(values: np.ndarray) -> bool:

@@ -29,6 +29,7 @@ from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, distributed, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
+from mlang.runtime.loading import load_dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.precision import stored_parameters
 from mlang.runtime.pretrained import load_pretrained
@@ -207,6 +208,14 @@ def option(args: Args, op: Operation, name: str, default: object) -> Any:
     return args[list(op.operands).index(operand)]
 
 
+def trainable(data: Dataset, what: str) -> None:
+    """Refuses what training cannot use yet: record features, or rows with no labels."""
+    if data.record is not None:
+        raise UserError(f"records in {what} are not supported yet (a data set from tokenize)")
+    if not data.labelled:
+        raise UserError(f"{what} needs labels; this data set was loaded with target=none")
+
+
 def model_value(v: object) -> ModelInstance:
     """Checks that a value is a model."""
     if not isinstance(v, ModelInstance):
@@ -349,7 +358,8 @@ def _dataset(it: Interpreter, op: Operation, args: Args) -> object:
 
 @handles(host.LoadOp)
 def _load(it: Interpreter, op: host.LoadOp, args: Args) -> object:
-    return datasets.load_dataset(args[0], option(args, op, "target", None))
+    return load_dataset(args[0], option(args, op, "target", None), op.no_target is None,
+                        option(args, op, "one_hot_columns", False), option(args, op, "size", None))
 
 
 @handles(host.SplitOp)
@@ -359,7 +369,7 @@ def _split(it: Interpreter, op: host.SplitOp, args: Args) -> object:
 
 @handles(host.DataXOp)
 def _data_x(it: Interpreter, op: Operation, args: Args) -> object:
-    return args[0].x
+    return args[0].inputs
 
 
 @handles(host.DataYOp)
@@ -403,6 +413,7 @@ def _fit(it: Interpreter, op: host.FitOp, args: Args) -> object:
         raise UserError("a quantized model cannot be trained")
     options = {name: value for name in _FIT_OPTIONS
                if (value := option(args, op, name, None)) is not None}
+    trainable(args[1], "fit")
     return training.fit(model, args[1], **options)
 
 
@@ -418,11 +429,14 @@ def _plot(it: Interpreter, op: Operation, args: Args) -> object:
 
 @handles(host.EvaluateOp)
 def _evaluate(it: Interpreter, op: host.EvaluateOp, args: Args) -> object:
+    trainable(args[1], "evaluate")
     return training.evaluate(model_value(args[0]), args[1], option(args, op, "metric", "accuracy"))
 
 
 @handles(host.PredictOp)
 def _predict(it: Interpreter, op: Operation, args: Args) -> object:
+    if isinstance(args[1], Dataset) and args[1].record is not None:
+        raise UserError("records in predict are not supported yet (a data set from tokenize)")
     return training.predict(model_value(args[0]), args[1])
 
 
@@ -486,3 +500,7 @@ def _export(it: Interpreter, op: Operation, args: Args) -> object:
 
     export_model(model_value(args[0]), args[1])
     return None
+
+
+# The handlers of the text and table ops register themselves when imported.
+import mlang.runtime.data_handlers  # noqa: E402,F401

@@ -7,7 +7,9 @@ import sys
 import numpy as np
 import torch
 
-from mlang.runtime.datasets import Dataset
+from tokenizers import Tokenizer
+
+from mlang.runtime.datasets import Column, Dataset
 from mlang.runtime.model import ModelInstance
 
 
@@ -33,6 +35,15 @@ def format_value(value: object, full: bool = False) -> str:
         return _format_tuple(value, full)
     if isinstance(value, Dataset):
         return f"<dataset rows={len(value)} features={value.features}>"
+    if isinstance(value, dict):  # a record: named tensors
+        return "{" + ", ".join(f"{k}: {_format_tensor(v, full)}" for k, v in value.items()) + "}"
+    if isinstance(value, Column):
+        shown = value.numbers[:5].tolist() if value.text is None else \
+            value.text.slice(0, 5).to_pylist()
+        return f"<column {value.name} rows={len(value)}: " + format_value(shown) + \
+            (" ...>" if len(value) > 5 else ">")
+    if isinstance(value, Tokenizer):
+        return f"<tokenizer vocab={value.get_vocab_size()}>"
     if isinstance(value, ModelInstance):
         return _format_model(value)
     return str(value)

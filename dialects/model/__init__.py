@@ -15,11 +15,14 @@ from mlang.dialects.model.layers import LAYER_OPS
 from mlang.dialects.model.structure import (
     CallOp, DefOp, GetParamOp, InstantiateOp, ParamOp, TieOp,
 )
-from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
+from mlang.dialects.model.data import DATA_OPS
+from mlang.dialects.model.types import (
+    ColumnType, DatasetType, ListType, ModelType, RecordType, StrType, TokenizerType,
+)
 
 Model = Dialect(
     "model",
     [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
-     *ATTENTION_FUNCTION_OPS, *INDEXING_OPS, *HOST_OPS],
-    [ModelType, DatasetType, StrType, ListType],
+     *ATTENTION_FUNCTION_OPS, *INDEXING_OPS, *HOST_OPS, *DATA_OPS],
+    [ModelType, DatasetType, StrType, ListType, TokenizerType, RecordType, ColumnType],
 )

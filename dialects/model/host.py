@@ -14,14 +14,14 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
-    AnyAttr, AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, operand_def,
+    AnyAttr, AttrSizedOperandSegments, IRDLOperation, base, irdl_op_definition, operand_def,
     opt_operand_def, opt_prop_def, prop_def, region_def, result_def, traits_def, var_operand_def,
     var_result_def,
 )
 from xdsl.traits import IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.dialects.model.types import DatasetType, ListType, ModelType, StrType
+from mlang.dialects.model.types import DatasetType, ListType, ModelType, RecordType, StrType
 
 SEGMENTS = (AttrSizedOperandSegments(as_property=True),)
 
@@ -334,14 +334,23 @@ class DatasetOp(IRDLOperation):
 
 @irdl_op_definition
 class LoadOp(IRDLOperation):
-    """A data set from a .csv or .npz file."""
+    """A data set from a .csv, .jsonl or .npz file or a folder of images; `no_target` is
+    `target=none` (features only)."""
 
     name = "model.load"
     path = operand_def(StrType)
     target = opt_operand_def(StrType)
+    one_hot_columns = opt_operand_def(i1)
+    size = opt_operand_def(ListType)
+    no_target = opt_prop_def(UnitAttr)
     result = result_def(DatasetType)
     irdl_options = SEGMENTS
-    assembly_format = host_format(["path"], ["target"])
+    assembly_format = host_format(["path"], ["target", "one_hot_columns", "size"]).replace(
+        " attr-dict", " (`no_target` $no_target^)? attr-dict")
+
+    def verify_(self) -> None:
+        if self.no_target is not None and self.target is not None:
+            raise VerifyException("model.load: no_target and target exclude each other")
 
 
 @irdl_op_definition
@@ -359,11 +368,11 @@ class SplitOp(IRDLOperation):
 
 @irdl_op_definition
 class DataXOp(IRDLOperation):
-    """The features of a data set (f32)."""
+    """The features of a data set (f32), or its record (after `tokenize`)."""
 
     name = "model.data_x"
     data = operand_def(DatasetType)
-    result = result_def(TensorType)
+    result = result_def(base(TensorType) | base(RecordType))
     assembly_format = host_format(["data"], [])
 
 

@@ -41,6 +41,27 @@ class DatasetType(ParametrizedAttribute, TypeAttribute):
 
 
 @irdl_attr_definition
+class TokenizerType(ParametrizedAttribute, TypeAttribute):
+    """A tokenizer, `!model.tokenizer`."""
+
+    name = "model.tokenizer"
+
+
+@irdl_attr_definition
+class RecordType(ParametrizedAttribute, TypeAttribute):
+    """A record of named tensors (`input_ids`, ...), `!model.record`."""
+
+    name = "model.record"
+
+
+@irdl_attr_definition
+class ColumnType(ParametrizedAttribute, TypeAttribute):
+    """One column of a table: numbers, or text with its classes, `!model.column`."""
+
+    name = "model.column"
+
+
+@irdl_attr_definition
 class StrType(ParametrizedAttribute, TypeAttribute):
     """A host string, `!model.str`."""
 

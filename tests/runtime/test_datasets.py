@@ -12,9 +12,9 @@ from mlang.runtime.datasets import (
     BUILTIN_DATASETS,
     Dataset,
     builtin_dataset,
-    load_dataset,
     split,
 )
+from mlang.runtime.loading import load_dataset
 from mlang.support.diagnostics import UserError
 
 SHAPES = {
@@ -117,7 +117,7 @@ def test_float_targets_are_f32(tmp_path: Path) -> None:
 
 
 CSV_ERRORS = [
-    ("a,b\n1,2\n3,x\n", "line 3, column 'b': 'x' is not a number"),
+    ("a,b\n1,2\n3,\n", "line 3, column 'b': missing value"),
     ("a,b\n1,2\n3,4,5\n", "line 3 has 3 cells but the header has 2"),
     ("a,b\n1\n", "line 2 has 1 cells"),
     ("", "is empty"),
@@ -141,7 +141,7 @@ def test_unknown_target_column(tmp_path: Path) -> None:
 def test_missing_file_and_bad_extension(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="no such data file"):
         load_dataset(tmp_path / "nope.csv")
-    with pytest.raises(UserError, match="expected a .csv or .npz file"):
+    with pytest.raises(UserError, match="expected a .csv, .jsonl or .npz file"):
         load_dataset(write(tmp_path, "d.txt", "a,b\n1,2\n"))
 
 

@@ -53,11 +53,11 @@ CASES = [
     ("load_missing_csv", 'let d = @@load("missing.csv")', "no such data file: 'missing.csv'"),
     ("load_unknown_target", 'let d = @@load("five.csv", target="label")',
      "'five.csv' has no column 'label'; its columns are x1, x2, x3, x4, x5, y"),
-    ("csv_non_numeric_cell", 'let d = @@load("bad.csv")\nprint(len(d))',
-     "'bad.csv' line 3, column 'b': 'zz' is not a number"),
+    ("csv_missing_value", 'let d = @@load("bad.csv")\nprint(len(d))',
+     "'bad.csv' line 3, column 'b': missing value"),
     ("csv_ragged_row", 'let d = @@load("ragged.csv")',
      "'ragged.csv' line 3 has 2 cells but the header has 3"),
-    ("load_wrong_suffix", 'let d = @@load("notes.txt")', "expected a .csv or .npz file"),
+    ("load_wrong_suffix", 'let d = @@load("notes.txt")', "expected a .csv, .jsonl or .npz file"),
     ("npz_without_x", 'let d = @@load("nox.npz")', "'nox.npz' lacks the array(s) x"),
     ("dataset_name_at_run_time", run_time("mnist") + 'for n in names {\n    let d = @@dataset(n)\n}',
      'unknown data set "mnist"'),
@@ -215,7 +215,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The files the programs read, made once."""
     d = tmp_path_factory.mktemp("runtime-error-data")
     (d / "five.csv").write_text("x1,x2,x3,x4,x5,y\n1,2,3,4,5,0\n2,3,4,5,6,1\n")
-    (d / "bad.csv").write_text("a,b,y\n1,2,0\n1,zz,1\n")
+    (d / "bad.csv").write_text("a,b,y\n1,2,0\n1,,1\n")
     (d / "ragged.csv").write_text("a,b,y\n1,2,0\n1,2\n")
     (d / "labels12.csv").write_text("a,b,c,d,y\n1,2,3,4,0\n1,2,3,4,12\n")
     (d / "float.csv").write_text("a,b,c,d,y\n1,2,3,4,0.5\n1,2,3,4,1.5\n")
