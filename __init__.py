@@ -1,7 +1,8 @@
 """mlang: a model-centric compiler for the M language.
 
 As a library (docs/PYTHON-API.md): `mlang.run(path)` runs a program, `mlang.compile(path)`
-gives its models as constructors, `mlang.load_model(path)` reads a package, and every
+gives its models as constructors, `mlang.load_model(path)` reads a package,
+`mlang.pretrained(path)` a Hugging Face checkpoint folder, and every
 error raises `mlang.MError`. The names load on first use, so `import mlang` stays cheap.
 """
 
@@ -13,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from mlang.api import MError, Model, Program, compile, load_model
+    from mlang.api import MError, Model, Program, compile, load_model, pretrained
 
-__all__ = ["MError", "Model", "Program", "compile", "load_model", "run"]
+__all__ = ["MError", "Model", "Program", "compile", "load_model", "pretrained", "run"]
 
-_LAZY = {"MError", "Model", "Program", "compile", "load_model"}
+_LAZY = {"MError", "Model", "Program", "compile", "load_model", "pretrained"}
 
 
 def run(path: str | Path, backend: str = "auto", device: str = "cpu",

@@ -197,6 +197,30 @@ def load_model(path: str | Path, backend: str = "auto", device: str = "cpu") -> 
         return Model(load_package_model(str(path), chosen, device))
 
 
+def pretrained(path: str | Path, labels: int | None = None, backend: str = "auto",
+               device: str = "cpu") -> Model:
+    """The model of a Hugging Face checkpoint folder (or a name in the local Hugging Face
+    cache), as M's `pretrained(PATH, labels=)` builds it from `std`."""
+    from xdsl.dialects import func
+
+    from mlang.backends import get_backend
+    from mlang.frontend import compile_source
+    from mlang.runtime.interpreter import Interpreter
+    from mlang.runtime.model import ModelInstance
+
+    options = "" if labels is None else f", labels={_m_literal(labels)}"
+    source = f"let net = pretrained({_m_literal(str(path))}{options})\n"
+    sources = SourceManager()
+    with _errors(sources):
+        module = compile_source(source, "<pretrained>", sources)
+        chosen = get_backend(_backend_name(backend, device))
+        main = next(op for op in module.ops if isinstance(op, func.FuncOp))
+        values: dict[Any, object] = {}
+        # The host program's values: the loaded model is the one model among them.
+        Interpreter(module, chosen, device).block(main.body.block, values)
+    return Model(next(v for v in values.values() if isinstance(v, ModelInstance)))
+
+
 class Model:
     """A model: call it (its forward) or any method by name, with NumPy arrays or torch
     tensors, a batch or one example (a batch of one, given back without its batch axis)."""

@@ -280,3 +280,15 @@ def test_a_folder_without_weights_is_an_error(tmp_path: Path,
     shutil.copy(checkpoints["BertModel"] / "config.json", folder)
     out = failure(tmp_path, program(folder, "BertModel"), "p.m")
     assert f"p.m:1:9: error: pretrained: no weights in '{folder}'" in out
+
+
+def test_mlang_pretrained_from_python(checkpoints: dict[str, Path]) -> None:
+    """`mlang.pretrained(path)` gives the same model to Python, on NumPy arrays."""
+    import mlang
+
+    kind = "BertForSequenceClassification"
+    model = mlang.pretrained(checkpoints[kind], backend="torch")
+    got = model(np.array(IDS), np.array(MASK), np.array(TYPES))
+    np.testing.assert_allclose(got, reference(tiny_bert(kind))["y"], rtol=1e-4, atol=1e-5)
+    with pytest.raises(mlang.MError, match="labels"):
+        mlang.pretrained(checkpoints["BertForQuestionAnswering"], labels=2)
