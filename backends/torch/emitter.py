@@ -321,6 +321,8 @@ class TorchEmitter:
     def _slice_dynamic(self, op: SliceDynamicOp, ctx: FunctionContext) -> None:
         ranges = ", ".join(_run_slice(*bounds, ctx) for bounds in op.bounds()) or "()"
         ctx.define(op.result, f"{ctx.use(op.input)}[{ranges}]")
+
+    @emit.register
     def _cumsum(self, op: CumsumOp, ctx: FunctionContext) -> None:
         dtype = _dtype(op.result.type)  # torch would widen integers to int64
         ctx.define(
