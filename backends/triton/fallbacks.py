@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FALLBACKS", "Fallback", "format_fallbacks"]
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Attribute
+from xdsl.utils.hints import isa
+
+from mlang.dialects.kernel import KernelOp
+from mlang.dialects.tensorops import MatmulOp
+
+__all__ = [
+    "ARCH_FALLBACKS", "ArchFallback", "FALLBACKS", "Fallback", "arch_fallback", "format_fallbacks",
+]
 
 ALWAYS = "always"
 """The `when` of an op that no kernel kind computes."""
@@ -73,6 +82,41 @@ FALLBACKS: tuple[Fallback, ...] = (
 """Every declared fallback, by op."""
 
 
+@dataclass(frozen=True)
+class ArchFallback:
+    """Kernels that GPUs older than an architecture run through PyTorch: Triton cannot
+    compile them there. The generated host code takes the kernel's PyTorch form on a CUDA
+    device of a lower compute capability (`launch.falls_back`), and the AOT check (`mrun
+    --aot-check`) reports their compile failures below `below` as notes, not errors."""
+
+    kind: str
+    """What the rule covers, as `mopt --list-fallbacks` prints it."""
+    below: int
+    """The first architecture that compiles them (80: sm_80)."""
+    reason: str
+
+
+INT8_MATMUL = ArchFallback(
+    "kernel.matmul of int8 operands", 80,
+    "Triton's matmul-acceleration pass fails on int8 tl.dot for sm_75 and older (no "
+    "int8 mma lowering before Ampere)")
+ARCH_FALLBACKS: tuple[ArchFallback, ...] = (INT8_MATMUL,)
+"""Every declared fallback by GPU architecture."""
+
+
+def arch_fallback(kernel: KernelOp) -> ArchFallback | None:
+    """The architecture rule that covers `kernel`, if any: an int8 product in its body."""
+    for op in kernel.block.ops:
+        if isinstance(op, MatmulOp) and _element(op.lhs.type) == "i8":
+            return INT8_MATMUL
+    return None
+
+
+def _element(t: Attribute) -> str:
+    """The element type of a tensor type, as text."""
+    return str(t.element_type) if isa(t, TensorType[Attribute]) else ""
+
+
 def format_fallbacks() -> str:
     """The registry as a text table (what `mopt --list-fallbacks` prints)."""
     width = max(len(f.op) for f in FALLBACKS)
@@ -80,4 +124,7 @@ def format_fallbacks() -> str:
     for f in FALLBACKS:
         kind = "deliberate" if f.deliberate else "not yet a kernel"
         lines.append(f"  {f.op:<{width}}  {f.when}; {kind}: {f.reason}")
+    lines += ["", "Kernels that older GPUs run through PyTorch (Triton cannot compile them):", ""]
+    for a in ARCH_FALLBACKS:
+        lines.append(f"  {a.kind}  below sm_{a.below}: {a.reason}")
     return "\n".join(lines) + "\n"
