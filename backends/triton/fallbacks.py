@@ -26,10 +26,12 @@ __all__ = [
 
 ALWAYS = "always"
 """The `when` of an op that no kernel kind computes."""
-REDUCTION_WHEN = ("of integers, of several axes of unknown sizes, or of rows longer than "
-                  "16384 or of unknown length")
-REDUCTION_REASON = ("kernel.reduction holds a whole float row in one block (other axes are "
-                    "moved last and merged first)")
+REDUCTION_WHEN = ("of integers over other axes than the last, of several axes of unknown "
+                  "sizes, or of rows longer than 16384 or of unknown length")
+REDUCTION_REASON = ("a lone reduction is a read at memory bandwidth, which PyTorch reaches; "
+                    "what a kernel adds is fusing a row's prologue and epilogue (softmax, "
+                    "norms), which needs the row in one block of at most 16384, the reduced "
+                    "axes moved last and merged (known sizes) first")
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,18 @@ FALLBACKS: tuple[Fallback, ...] = (
              "a PyTorch view costs no copy and no launch"),
     Fallback("tensorops.concat", "when no kernel absorbs it", True,
              "a pure copy, already at memory bandwidth in PyTorch"),
-    Fallback("tensorops.gather", ALWAYS, False,
-             "embedding lookup: a row copy at memory bandwidth in PyTorch; a kernel pays "
-             "only once fused with its reader, which the fusion passes do not do yet"),
-    Fallback("tensorops.argmax", ALWAYS, False,
-             "kernel.reduction carries values, not indices; inference tails only"),
-    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, False, REDUCTION_REASON),
-    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, False, REDUCTION_REASON),
-    Fallback("tensorops.reduce_max", REDUCTION_WHEN, False, REDUCTION_REASON),
-    Fallback("tensorops.reduce_min", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.gather", ALWAYS, True,
+             "embedding lookup: a lone row copy, at memory bandwidth in PyTorch "
+             "(F.embedding, which also rejects ids out of range); a kernel would pay only "
+             "fused with its reader (embedding + position add + layer norm), which no "
+             "fusion pass does"),
+    Fallback("tensorops.argmax", "over an axis other than the last", True,
+             "kernel.reduction computes argmax over the last axis (class picks); another "
+             "axis would cost a transposed copy first, which PyTorch's strided argmax avoids"),
+    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, True, REDUCTION_REASON),
+    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, True, REDUCTION_REASON),
+    Fallback("tensorops.reduce_max", REDUCTION_WHEN, True, REDUCTION_REASON),
+    Fallback("tensorops.reduce_min", REDUCTION_WHEN, True, REDUCTION_REASON),
     Fallback("tensorops.matmul", "integer operands other than int8", True,
              "only int8 products have a quantized kernel; other integer products are rare"),
 )
