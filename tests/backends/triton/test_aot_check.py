@@ -15,11 +15,17 @@ import pytest
 import torch
 from test_int8_kernels import LINEAR, linear_ir
 from test_triton_backend import BLOCKS, TRAINING
+from test_triton_kernels import ARGMAX, NORMS, POINTWISE
+from test_triton_kernels import LINEAR as GELU_LINEAR
 from triton_testing import EXAMPLES, INPUTS, check_forward, definitions
 from triton_testing import assert_close, run_both
 
+from xdsl.dialects.builtin import TensorType
+from xdsl.parser import Parser
+
 from mlang.backends.triton.aot import AotCheck, aot_check, gpu_blocks, parse_archs
 from mlang.backends.triton.backend import INTERPRETER_PIPELINE, PIPELINE, pipeline
+from mlang.dialects import make_context
 from mlang.support.diagnostics import UserError
 
 ARCHS = (80, 90)
@@ -94,6 +100,39 @@ def int8_linear(mode: str, check_archs: tuple[int, ...]) -> AotCheck:
     else:
         torch.testing.assert_close(got[0], want[0], rtol=0, atol=0)
     return check
+
+
+KERNEL_PROGRAMS = {"pointwise": POINTWISE, "norms": NORMS, "linear": GELU_LINEAR,
+                   "argmax": ARGMAX}
+"""The module-level IR programs of `test_triton_kernels.py` (its inline ones are not swept)."""
+
+
+def signature_inputs(text: str) -> list[torch.Tensor]:
+    """Random arguments of `@f`'s types (unknown sizes 3; integers in [0, 3))."""
+    f = next(op for op in Parser(make_context(), text).parse_module().walk()
+             if op.name == "func.func")
+    args = []
+    for t in f.function_type.inputs.data:
+        assert isinstance(t, TensorType)
+        shape = [3 if d < 0 else d for d in t.get_shape()]
+        kind = str(t.element_type)
+        if kind.startswith("i"):
+            dtype = {"i1": torch.bool, "i8": torch.int8, "i32": torch.int32}.get(kind, torch.int64)
+            args.append(torch.randint(0, 2 if kind == "i1" else 3, shape).to(dtype))
+        else:
+            args.append(torch.randn(shape).to(getattr(torch, {"f16": "float16"}.get(kind, "float32"))))
+    return args
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_PROGRAMS))
+def test_kernel_test_programs_compile_for_gpus(name: str) -> None:
+    torch.manual_seed(4)
+    text = KERNEL_PROGRAMS[name]
+    with aot_check(ARCHS) as check:
+        got, want, _ = run_both(text, "f", signature_inputs(text))
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5, equal_nan=True)
+    assert check.compiled and not check.fallbacks
 
 
 @pytest.mark.parametrize("mode", sorted(LINEAR))
