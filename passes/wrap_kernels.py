@@ -6,8 +6,8 @@ op is inside exactly one kernel op (what is legal afterwards: kernel ops, `model
 fits (`kernel.pointwise` for an elementwise op, `kernel.reduction` for a reduction or an
 argmax over the last axis, `kernel.matmul` for a product of matrices), else
 `kernel.extern`: the op is handed to PyTorch (convolutions, pooling, gather, reductions
-and argmax over other axes, layout ops that no kernel absorbed, ...). Its statistics count the kernels of each kind
-in the module afterwards.
+and argmax over other axes, layout ops that no kernel absorbed, ...). Its statistics
+count the kernels of each kind in the module afterwards.
 """
 
 from __future__ import annotations

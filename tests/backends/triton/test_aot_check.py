@@ -1,8 +1,11 @@
 """The AOT check (`backends/triton/aot.py`): every kernel that the Triton-backend programs
 of the tests launch, run with a GPU's block sizes under the interpreter (against the
 reference backend) and compiled with Triton's real compiler for sm_80 and sm_90; a kernel
-the interpreter accepts and the compiler rejects is caught; sm_75 takes its fallback; and
-`mrun --aot-check`."""
+the interpreter accepts and the compiler rejects is caught (on sm_75 too); on sm_75 an
+int8 product, which a declared rule sends to PyTorch there, is a fallback; and `mrun
+--aot-check`. Swept: the examples, `BLOCKS` and `TRAINING`, the module-level IR programs
+of `test_triton_kernels.py` and the int8 linear modes (not the differential test's
+model-op `CASES`: over ten minutes cold on two cores, past the CI budget)."""
 
 from __future__ import annotations
 
@@ -107,6 +110,9 @@ KERNEL_PROGRAMS = {"pointwise": POINTWISE, "norms": NORMS, "linear": GELU_LINEAR
 """The module-level IR programs of `test_triton_kernels.py` (its inline ones are not swept)."""
 
 
+INT_TYPES = {"i1": torch.bool, "i8": torch.int8, "i32": torch.int32}
+
+
 def signature_inputs(text: str) -> list[torch.Tensor]:
     """Random arguments of `@f`'s types (unknown sizes 3; integers in [0, 3))."""
     f = next(op for op in Parser(make_context(), text).parse_module().walk()
@@ -117,10 +123,10 @@ def signature_inputs(text: str) -> list[torch.Tensor]:
         shape = [3 if d < 0 else d for d in t.get_shape()]
         kind = str(t.element_type)
         if kind.startswith("i"):
-            dtype = {"i1": torch.bool, "i8": torch.int8, "i32": torch.int32}.get(kind, torch.int64)
+            dtype = INT_TYPES.get(kind, torch.int64)
             args.append(torch.randint(0, 2 if kind == "i1" else 3, shape).to(dtype))
         else:
-            args.append(torch.randn(shape).to(getattr(torch, {"f16": "float16"}.get(kind, "float32"))))
+            args.append(torch.randn(shape).to(torch.float16 if kind == "f16" else torch.float32))
     return args
 
 
