@@ -15,9 +15,11 @@ bandwidth) where its name is known; otherwise derived from the driver's properti
 tensor-core FLOP/s = SMs x 4 sub-cores x SM clock x 512 (Ampere's float16 ops per
 sub-core per cycle; Hopper does twice that, hence the table).
 
-Float16 and bfloat16 M models are the work of the `half` dtype item (issue 20, item 3);
-until the frontend accepts them, rows whose M program does not compile print `n/a` and
-the reason. Without CUDA the script prints `no GPU: ...` and exits 0. Run:
+The M programs are written in float32 and run in float16 or bfloat16 as `mrun --dtype`
+runs them (`runtime.precision.with_dtype`: the definition retyped to the half type, then
+compiled by the Triton backend); the timed call is the retyped model itself, without the
+float32 cast `--dtype` applies to its results. Rows whose M program does not compile print
+`n/a` and the reason. Without CUDA the script prints `no GPU: ...` and exits 0. Run:
 
     python bench/gpu.py                   # everything, float16 and bfloat16
     python bench/gpu.py --dtype bf16      # one dtype
@@ -67,7 +69,7 @@ KNOWN_PEAKS: tuple[tuple[str, Peak], ...] = (
 
 Thunk = Callable[[], object]
 NOT_YET = (CompileError, UserError)
-"""What compiling an M program whose dtype the frontend does not accept yet raises."""
+"""What compiling an M program that mlang cannot compile raises."""
 
 
 def device_peak(name: str) -> tuple[Peak, str]:
@@ -97,15 +99,19 @@ def milliseconds(fn: Thunk) -> float:
 Forward = Callable[[torch.Tensor], torch.Tensor]
 
 
-def mlang_forward(source: str, params: dict[str, torch.Tensor]) -> Forward:
-    """The forward of the (one) model of an M program on the Triton backend."""
+def mlang_forward(source: str, params: dict[str, torch.Tensor], dt: str) -> Forward:
+    """The forward of the (one) model of a float32 M program on the Triton backend, run
+    in the half dtype `dt` (`mrun --dtype dt`'s retyped definition, its results uncast)."""
     from mlang.backends import RunOptions, get_backend
     from mlang.dialects.model.structure import DefOp
     from mlang.frontend import compile_source
+    from mlang.runtime.precision import PrecisionModel, with_dtype
 
     module = compile_source(source, "bench.m")
     definition = next(op for op in module.ops if isinstance(op, DefOp))
-    compiled = get_backend("triton").compile(definition)
+    compiled = with_dtype(get_backend("triton"), dt).compile(definition)
+    if isinstance(compiled, PrecisionModel):
+        compiled = compiled.inner  # inputs and parameters are already of the half type
     options = RunOptions()
 
     def forward(x: torch.Tensor) -> torch.Tensor:
@@ -116,10 +122,10 @@ def mlang_forward(source: str, params: dict[str, torch.Tensor]) -> Forward:
     return forward
 
 
-def layer_program(field: str, body: str, dt: str, shape: str, result: str) -> str:
-    """A one-model M program whose forward computes `body` of `x: dt[shape]`."""
+def layer_program(field: str, body: str, shape: str, result: str) -> str:
+    """A one-model M program whose forward computes `body` of `x: f32[shape]`."""
     fields = f"    {field}\n" if field else ""
-    return (f"model K() {{\n{fields}    fn forward(x: {dt}[{shape}]) -> {dt}[{result}] {{\n"
+    return (f"model K() {{\n{fields}    fn forward(x: f32[{shape}]) -> f32[{result}] {{\n"
             f"        return {body}\n    }}\n}}\nlet k = K()\n")
 
 
@@ -138,8 +144,8 @@ def encoder_row(dt: str, batch: int) -> list[str]:
     compiled = torch.compile(eager)
     name = f"encoder {dt} b{batch}"
     try:
-        mlang = mlang_forward(encoder.m_program(12).replace("f32[", f"{dt}["), params)
-    except NOT_YET as err:  # a dtype the frontend does not accept yet: report, go on
+        mlang = mlang_forward(encoder.m_program(12), params, dt)
+    except NOT_YET as err:  # a program mlang cannot compile: report, go on
         return [name, "n/a", f"{eager_ms(eager, x):.3f}", "", "", "", first_line(err)]
     with torch.no_grad():
         error = float((mlang(x).float() - eager(x).float()).abs().max())
@@ -196,7 +202,7 @@ def kernel_cases(dt: str) -> list[KernelCase]:
         out = ctx.transpose(1, 2).reshape(n, t, d)
         return F.linear(out, attn["l.out.weight"], attn["l.out.bias"])
 
-    sources = kernel_sources(dt)
+    sources = kernel_sources()
     attention_flops = 4 * 2 * n * t * d * d + 2 * 2 * n * t * t * d
     return [
         KernelCase("softmax", sources["softmax"], {}, rand(rows, SEQ),
@@ -211,15 +217,15 @@ def kernel_cases(dt: str) -> list[KernelCase]:
     ]
 
 
-def kernel_sources(dt: str) -> dict[str, str]:
-    """The M program of each kernel, with inputs of element type `dt`."""
+def kernel_sources() -> dict[str, str]:
+    """The (float32) M program of each kernel."""
     d, heads = 768, 12
     return {
-        "softmax": layer_program("", "softmax(x, axis=1)", dt, f"N, {SEQ}", f"N, {SEQ}"),
-        "layer norm": layer_program(f"l = LayerNorm({d})", "l(x)", dt, f"N, {d}", f"N, {d}"),
-        "matmul": layer_program(f"l = Linear({d}, 3072, bias=false)", "l(x)", dt, f"N, {d}",
+        "softmax": layer_program("", "softmax(x, axis=1)", f"N, {SEQ}", f"N, {SEQ}"),
+        "layer norm": layer_program(f"l = LayerNorm({d})", "l(x)", f"N, {d}", f"N, {d}"),
+        "matmul": layer_program(f"l = Linear({d}, 3072, bias=false)", "l(x)", f"N, {d}",
                                 "N, 3072"),
-        "attention": layer_program(f"l = Attention({d}, {heads})", "l(x)", dt,
+        "attention": layer_program(f"l = Attention({d}, {heads})", "l(x)",
                                    f"N, {SEQ}, {d}", f"N, {SEQ}, {d}"),
     }
 
@@ -229,8 +235,8 @@ def kernel_row(case: KernelCase, dt: str, peak: Peak) -> list[str]:
     name = f"{case.name} {dt}"
     torch_ms = milliseconds(lambda: case.torch_fn(case.x))
     try:
-        mlang = mlang_forward(case.source, case.params)
-    except NOT_YET as err:  # a dtype the frontend does not accept yet: report, go on
+        mlang = mlang_forward(case.source, case.params, dt)
+    except NOT_YET as err:  # a program mlang cannot compile: report, go on
         return [name, "n/a", f"{torch_ms:.3f}", "", "", "", first_line(err)]
     mlang_ms = milliseconds(lambda: mlang(case.x))
     per_s = lambda ms: case.work / (ms * 1e-3)

@@ -3,11 +3,11 @@
 In: tensorops functions after the fusion passes. Out: functions in which every tensorops
 op is inside exactly one kernel op (what is legal afterwards: kernel ops, `model.get_param`,
 `func.call` and `func.return`). An op left alone becomes the kernel of its kind when one
-fits (`kernel.pointwise` for an elementwise op, `kernel.reduction` for a reduction over
-the last axis, `kernel.matmul` for a product of matrices), else `kernel.extern`: the op is
-handed to PyTorch (convolutions, pooling, gather, argmax, reductions over other axes,
-layout ops that no kernel absorbed, ...). Its statistics count the kernels of each kind
-in the module afterwards.
+fits (`kernel.pointwise` for an elementwise op, `kernel.reduction` for a reduction or an
+argmax over the last axis, `kernel.matmul` for a product of matrices), else
+`kernel.extern`: the op is handed to PyTorch (convolutions, pooling, gather, reductions
+and argmax over other axes, layout ops that no kernel absorbed, ...). Its statistics
+count the kernels of each kind in the module afterwards.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from mlang.dialects.kernel import (
     ReductionKernelOp,
 )
 from mlang.dialects.kernel.body import ELEMENTWISE_OPS
-from mlang.dialects.kernel.ops import ROW_REDUCTIONS
+from mlang.dialects.kernel.ops import KERNEL_REDUCTIONS
 from mlang.dialects.kernel.outline import outline
 from mlang.dialects.tensorops import BroadcastToOp, ConstantOp, IotaOp, MatmulOp, TensorOp
 from mlang.support.pass_statistics import Statistic
@@ -36,7 +36,7 @@ def kernel_kinds(op: Operation) -> list[type[KernelOp]]:
     """The kernel kinds to try for a lone op, best first (extern always fits)."""
     if isinstance(op, (*ELEMENTWISE_OPS, BroadcastToOp, IotaOp)):
         return [PointwiseKernelOp, ExternKernelOp]
-    if isinstance(op, ROW_REDUCTIONS):
+    if isinstance(op, KERNEL_REDUCTIONS):
         return [ReductionKernelOp, ExternKernelOp]
     if isinstance(op, MatmulOp):
         return [MatmulKernelOp, ExternKernelOp]

@@ -16,10 +16,13 @@ warps, the architecture and the Triton version, so identical kernels (the layers
 `repeat` stack, the same layer in two programs) are compiled once.
 
 A kernel that fails to compile is an error at the statement whose launch ran it
-(`kernel NAME failed to compile for sm_80: MESSAGE`). Before `FALLBACK_BELOW` (sm_80:
-Turing and older, where Triton lacks some matrix-unit lowerings, such as int8 `tl.dot`)
-a failure is not an error but a declared fallback: the kernel is listed as one that an
-old GPU runs through PyTorch, with a note on standard error.
+(`kernel NAME failed to compile for sm_80: MESSAGE`), on every architecture, except where
+a declared rule (`fallbacks.ARCH_FALLBACKS`, which the generated module lists for its
+kernels as `ARCH_FALLBACKS`) says that GPUs below some architecture run the kernel
+through PyTorch: int8 `tl.dot`, which Triton cannot lower before sm_80. Such a failure
+is listed as a fallback, with a note on standard error, and is what a real sm_75 run
+does (`launch.falls_back`). Any other failure on sm_75 is an error: nothing would
+catch it on such a GPU.
 """
 
 from __future__ import annotations
@@ -41,8 +44,6 @@ from typing import IO, Any
 from mlang.backends.common.cache import cache_dir
 from mlang.support.diagnostics import UserError
 
-FALLBACK_BELOW = 80
-"""Architectures below this one (sm_75 and older) fall back instead of failing."""
 COMPILE_TIMEOUT = 300
 """Seconds one kernel may take to compile before it counts as failed (a hang)."""
 FALLBACK = "PyTorch"
@@ -82,6 +83,8 @@ class Launch:
     code: str
     """A hash of the kernel's source with its name left out, and of the device functions:
     the layers of a `repeat` stack print the same kernel under several names."""
+    fallback_below: int | None = None
+    """The architecture below which the kernel runs through PyTorch (a declared rule)."""
 
     def key(self, arch: int) -> str:
         """The key of this launch compiled for `arch`, on disk and within a run."""
@@ -123,7 +126,7 @@ class AotCheck:
             message = self._compile(launch, arch, key)
             if message is None:
                 continue
-            if arch >= FALLBACK_BELOW:
+            if launch.fallback_below is None or arch >= launch.fallback_below:
                 raise UserError(f"kernel {launch.name} failed to compile for sm_{arch}: {message}")
             self.fallbacks.append(Fallback(launch.name, arch, message))
             sys.stderr.write(f"note: kernel {launch.name} does not compile for sm_{arch} "
@@ -212,8 +215,9 @@ def describe(function: Any, args: Sequence[object], kwargs: Mapping[str, object]
             signature.append((name, _scalar_type(value)))
     warps = kwargs.get("num_warps", 4)
     assert isinstance(warps, int)
+    below = fn.__globals__.get("ARCH_FALLBACKS", {}).get(fn.__name__)
     return Launch(inspect.getfile(fn), fn.__name__, tuple(signature), tuple(constexprs), warps,
-                  _code_hash(fn))
+                  _code_hash(fn), below)
 
 
 @cache

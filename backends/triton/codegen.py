@@ -17,6 +17,11 @@ its host wrapper, which launches its `@triton.jit` function:
         v0 = forward_pointwise0(device, x)
         return v0
 
+A kernel that a declared rule (`fallbacks.ARCH_FALLBACKS`: int8 products) says older GPUs
+cannot compile is printed twice: `if launch.falls_back(device, 80):` its body as torch
+code, else the wrapper call; the module lists those kernels in `ARCH_FALLBACKS`, which
+the AOT check reads.
+
 `generate_module(functions)` returns the source of such a module, headed by a summary
 of each function's kernels. Nothing here imports triton or torch: printing needs neither.
 All the context a printer needs is passed to it explicitly.
@@ -37,6 +42,7 @@ from mlang.backends.common.errors import CodegenError
 from mlang.backends.common.names import python_names
 from mlang.backends.torch.context import RESERVED, FunctionContext, kernels_import
 from mlang.backends.torch.emitter import TorchEmitter
+from mlang.backends.triton.fallbacks import arch_fallback
 from mlang.backends.triton.kernels import KernelPrinter, KernelSource
 from mlang.backends.triton.matmul import MatmulPrinter
 from mlang.backends.triton.pointwise import PointwisePrinter
@@ -71,6 +77,8 @@ class ModuleContext:
     """What the module printer has gathered: the kernels printed so far."""
 
     kernels: list[KernelSource] = field(default_factory=list[KernelSource])
+    arch_fallbacks: dict[str, int] = field(default_factory=dict[str, int])
+    """The jit functions that GPUs below an architecture skip (for PyTorch), by name."""
 
 
 class HostEmitter(TorchEmitter):
@@ -106,6 +114,11 @@ class HostEmitter(TorchEmitter):
 
     @emit.register
     def _extern(self, op: ExternKernelOp, ctx: FunctionContext) -> None:
+        for result, value in zip(op.outputs, self._torch_body(op, ctx)):
+            ctx.names[result] = value
+
+    def _torch_body(self, op: KernelOp, ctx: FunctionContext) -> list[str]:
+        """Appends the torch code of a kernel's body to `ctx`; the names it yields."""
         for arg, value in zip(op.block.args, op.inputs):
             ctx.names[arg] = ctx.use(value)
         for inner in op.block.ops:
@@ -113,8 +126,7 @@ class HostEmitter(TorchEmitter):
                 super().emit(inner, ctx)
         last = op.block.last_op
         assert last is not None
-        for result, value in zip(op.outputs, last.operands):
-            ctx.names[result] = ctx.use(value)
+        return [ctx.use(value) for value in last.operands]
 
     @emit.register
     def _kernel(self, op: TiledKernelOp, ctx: FunctionContext) -> None:
@@ -127,7 +139,20 @@ class HostEmitter(TorchEmitter):
         self.module.kernels.append(_printer(op)(op, name, sizes).print())
         args = ", ".join(["device", *(ctx.use(v) for v in op.inputs)])
         names = ", ".join(ctx.bind(r) for r in op.outputs)
-        ctx.lines.append(f"{names} = {name}({args})" if names else f"{name}({args})")
+        call = f"{names} = {name}({args})" if names else f"{name}({args})"
+        rule = arch_fallback(op)
+        if rule is None:
+            ctx.lines.append(call)
+            return
+        self.module.arch_fallbacks[f"{name}_kernel"] = rule.below
+        outer, ctx.lines = ctx.lines, []
+        yielded = self._torch_body(op, ctx)
+        if names:
+            ctx.lines.append(f"{names} = {', '.join(yielded)}")
+        outer.append(f"if launch.falls_back(device, {rule.below}):  # {rule.kind}")
+        outer += [f"    {line}" for line in ctx.lines or ["pass"]]
+        outer += ["else:", f"    {call}"]
+        ctx.lines = outer
 
 
 def kernel_summary(f: func.FuncOp) -> str:
@@ -164,6 +189,8 @@ def generate_module(functions: Iterable[func.FuncOp]) -> str:
         "",
         "from mlang.backends.triton import device_lib as dl",
         "from mlang.backends.triton import launch",
+        # the torch backend's helpers that extern ops and the PyTorch forms of kernels
+        # (`ARCH_FALLBACKS`) call
         *kernels_import("\n".join(line for host in hosts for line in host)),
     ]
     for kernel in module.kernels:
@@ -171,4 +198,7 @@ def generate_module(functions: Iterable[func.FuncOp]) -> str:
     for host in hosts:
         parts += ["", "", *host]
     table = ", ".join(f"{json.dumps(symbol)}: {name}" for symbol, name in names.items())
-    return "\n".join([*parts, "", "", f"FUNCTIONS = {{{table}}}", ""])
+    parts += ["", "", f"FUNCTIONS = {{{table}}}"]
+    if module.arch_fallbacks:
+        parts.append(f"ARCH_FALLBACKS = {json.dumps(module.arch_fallbacks)}")
+    return "\n".join([*parts, ""])

@@ -13,14 +13,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FALLBACKS", "Fallback", "format_fallbacks"]
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Attribute
+from xdsl.utils.hints import isa
+
+from mlang.dialects.kernel import KernelOp
+from mlang.dialects.tensorops import MatmulOp
+
+__all__ = [
+    "ARCH_FALLBACKS", "ArchFallback", "FALLBACKS", "Fallback", "arch_fallback", "format_fallbacks",
+]
 
 ALWAYS = "always"
 """The `when` of an op that no kernel kind computes."""
-REDUCTION_WHEN = ("of integers, of several axes of unknown sizes, or of rows longer than "
-                  "16384 or of unknown length")
-REDUCTION_REASON = ("kernel.reduction holds a whole float row in one block (other axes are "
-                    "moved last and merged first)")
+REDUCTION_WHEN = ("of integers over other axes than the last, of several axes of unknown "
+                  "sizes, or of rows longer than 16384 or of unknown length")
+REDUCTION_REASON = ("a lone reduction is a read at memory bandwidth, which PyTorch reaches; "
+                    "what a kernel adds is fusing a row's prologue and epilogue (softmax, "
+                    "norms), which needs the row in one block of at most 16384, the reduced "
+                    "axes moved last and merged (known sizes) first")
 
 
 @dataclass(frozen=True)
@@ -77,19 +88,57 @@ FALLBACKS: tuple[Fallback, ...] = (
              "a PyTorch view costs no copy and no launch"),
     Fallback("tensorops.concat", "when no kernel absorbs it", True,
              "a pure copy, already at memory bandwidth in PyTorch"),
-    Fallback("tensorops.gather", ALWAYS, False,
-             "embedding lookup: a row copy at memory bandwidth in PyTorch; a kernel pays "
-             "only once fused with its reader, which the fusion passes do not do yet"),
-    Fallback("tensorops.argmax", ALWAYS, False,
-             "kernel.reduction carries values, not indices; inference tails only"),
-    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, False, REDUCTION_REASON),
-    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, False, REDUCTION_REASON),
-    Fallback("tensorops.reduce_max", REDUCTION_WHEN, False, REDUCTION_REASON),
-    Fallback("tensorops.reduce_min", REDUCTION_WHEN, False, REDUCTION_REASON),
+    Fallback("tensorops.gather", ALWAYS, True,
+             "embedding lookup: a lone row copy, at memory bandwidth in PyTorch "
+             "(F.embedding, which also rejects ids out of range); a kernel would pay only "
+             "fused with its reader (embedding + position add + layer norm), which no "
+             "fusion pass does"),
+    Fallback("tensorops.argmax", "over an axis other than the last", True,
+             "kernel.reduction computes argmax over the last axis (class picks); another "
+             "axis would cost a transposed copy first, which PyTorch's strided argmax avoids"),
+    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, True, REDUCTION_REASON),
+    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, True, REDUCTION_REASON),
+    Fallback("tensorops.reduce_max", REDUCTION_WHEN, True, REDUCTION_REASON),
+    Fallback("tensorops.reduce_min", REDUCTION_WHEN, True, REDUCTION_REASON),
     Fallback("tensorops.matmul", "integer operands other than int8", True,
              "only int8 products have a quantized kernel; other integer products are rare"),
 )
 """Every declared fallback, by op."""
+
+
+@dataclass(frozen=True)
+class ArchFallback:
+    """Kernels that GPUs older than an architecture run through PyTorch: Triton cannot
+    compile them there. The generated host code takes the kernel's PyTorch form on a CUDA
+    device of a lower compute capability (`launch.falls_back`), and the AOT check (`mrun
+    --aot-check`) reports their compile failures below `below` as notes, not errors."""
+
+    kind: str
+    """What the rule covers, as `mopt --list-fallbacks` prints it."""
+    below: int
+    """The first architecture that compiles them (80: sm_80)."""
+    reason: str
+
+
+INT8_MATMUL = ArchFallback(
+    "kernel.matmul of int8 operands", 80,
+    "Triton's matmul-acceleration pass fails on int8 tl.dot for sm_75 and older (no "
+    "int8 mma lowering before Ampere)")
+ARCH_FALLBACKS: tuple[ArchFallback, ...] = (INT8_MATMUL,)
+"""Every declared fallback by GPU architecture."""
+
+
+def arch_fallback(kernel: KernelOp) -> ArchFallback | None:
+    """The architecture rule that covers `kernel`, if any: an int8 product in its body."""
+    for op in kernel.block.ops:
+        if isinstance(op, MatmulOp) and _element(op.lhs.type) == "i8":
+            return INT8_MATMUL
+    return None
+
+
+def _element(t: Attribute) -> str:
+    """The element type of a tensor type, as text."""
+    return str(t.element_type) if isa(t, TensorType[Attribute]) else ""
 
 
 def format_fallbacks() -> str:
@@ -99,4 +148,7 @@ def format_fallbacks() -> str:
     for f in FALLBACKS:
         kind = "deliberate" if f.deliberate else "not yet a kernel"
         lines.append(f"  {f.op:<{width}}  {f.when}; {kind}: {f.reason}")
+    lines += ["", "Kernels that older GPUs run through PyTorch (Triton cannot compile them):", ""]
+    for a in ARCH_FALLBACKS:
+        lines.append(f"  {a.kind}  below sm_{a.below}: {a.reason}")
     return "\n".join(lines) + "\n"

@@ -142,6 +142,22 @@ def device_of(params: dict[str, torch.Tensor], *args: object) -> torch.device:
     return torch.device("cpu")
 
 
+def compute_capability(device: torch.device) -> int | None:
+    """A CUDA device's compute capability as sm_XY's XY (75, 80, 90), else None (the CPU:
+    the interpreter runs every kernel)."""
+    if device.type != "cuda":
+        return None
+    major, minor = torch.cuda.get_device_capability(device)
+    return major * 10 + minor
+
+
+def falls_back(device: torch.device, below: int) -> bool:
+    """Whether a kernel that needs sm_`below` takes its PyTorch form on `device` (a GPU of
+    a lower compute capability; `fallbacks.ARCH_FALLBACKS` says which kernels)."""
+    capability = compute_capability(device)
+    return capability is not None and capability < below
+
+
 _PARAMETER_CONCATS: dict[tuple[int, ...], tuple[list[torch.Tensor], list[int], torch.Tensor]] = {}
 _CONCAT_CACHE_SIZE = 32
 

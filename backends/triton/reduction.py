@@ -12,8 +12,8 @@ from mlang.backends.triton.kernels import (
     IndexedPrinter, KernelSource, decompose_index, static_shape, strided_offsets,
 )
 from mlang.dialects.kernel import ReductionKernelOp
-from mlang.dialects.kernel.ops import ROW_REDUCTIONS, row_levels
-from mlang.dialects.tensorops import ReduceMaxOp, ReduceMeanOp, ReduceMinOp
+from mlang.dialects.kernel.ops import KERNEL_REDUCTIONS, row_levels
+from mlang.dialects.tensorops import ArgmaxOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp
 
 
 class ReductionPrinter(IndexedPrinter):
@@ -66,7 +66,9 @@ class ReductionPrinter(IndexedPrinter):
             else:
                 self.load(v, strided_offsets([*terms, ("c", strides[-1])]), "mask")
         for op in body.device:
-            if isinstance(op, ROW_REDUCTIONS):
+            if isinstance(op, ArgmaxOp):
+                self._argmax(op, levels)
+            elif isinstance(op, KERNEL_REDUCTIONS):
                 self._reduce(op, levels)
             else:
                 self.device.emit(op, self.tile)
@@ -112,6 +114,25 @@ class ReductionPrinter(IndexedPrinter):
             if isinstance(op, ReduceMeanOp):
                 expr = f"({expr} / cols)"
         self.tile.bind(op.results[0], expr, "red")
+
+
+    def _argmax(self, op: ArgmaxOp, levels: dict[SSAValue, str]) -> None:
+        """Prints an argmax over the columns as torch computes it: the first largest
+        element, or the first NaN (NaN counts as the largest); a row value's is 0."""
+        t, x = self.tile, self.tile.use(op.input)
+        if levels.get(op.input) != "full":
+            t.bind(op.result, f"tl.zeros_like({x}).to(tl.int64)", "arg")
+            return
+        kind = element(op.input)
+        low = constant(_extreme(kind, lowest=True), kind)
+        best = t.name("arg")
+        t.line(f"{best} = tl.argmax(tl.where(cmask, {x}, {low}), axis=1)")
+        if not isinstance(kind, IntegerType):
+            nan = t.name("nan")
+            t.line(f"{nan} = (({x} != {x}) & cmask).to(tl.int32)")
+            t.line(f"{best} = tl.where(tl.max({nan}, axis=1) > 0, "
+                   f"tl.argmax({nan}, axis=1), {best})")
+        t.bind(op.result, f"{best}[:, None].to(tl.int64)", "arg")
 
 
 def _reduce_identity(op: Operation, t: Attribute) -> str:

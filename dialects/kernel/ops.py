@@ -38,7 +38,7 @@ from mlang.dialects.kernel.body import (
     ELEMENTWISE_OPS, Body, Role, is_splat, split_body, value_shape,
 )
 from mlang.dialects.tensorops import (
-    BroadcastToOp, ConstantOp, IotaOp, MatmulOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
+    ArgmaxOp, BroadcastToOp, ConstantOp, IotaOp, MatmulOp, ReduceMaxOp, ReduceMeanOp, ReduceMinOp,
     ReduceSumOp, ReductionOp, TensorOp,
 )
 from mlang.dialects.tensorops.base import Sizes
@@ -48,7 +48,15 @@ if TYPE_CHECKING:
     from mlang.dialects.kernel.attention import AttentionPattern
 
 ROW_REDUCTIONS = (ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp)
-"""Reductions a `kernel.reduction` computes over the last axis."""
+"""Value reductions a `kernel.reduction` computes over the last axis."""
+KERNEL_REDUCTIONS = (*ROW_REDUCTIONS, ArgmaxOp)
+"""Every reduction a `kernel.reduction` computes over the last axis: value reductions and
+`argmax` (an index per row; fusion passes move and fuse only value reductions)."""
+
+
+def reduced_axes(op: ReductionOp | ArgmaxOp) -> list[int]:
+    """The axes a reduction of a `kernel.reduction` reduces."""
+    return [op.axis.value.data] if isinstance(op, ArgmaxOp) else list(op.axes.get_values())
 POINTWISE_DEVICE_OPS = (*ELEMENTWISE_OPS, BroadcastToOp, ConstantOp, IotaOp)
 """Device ops of a pointwise computation (constants only as splat literals)."""
 
@@ -216,24 +224,24 @@ class ReductionKernelOp(TiledKernelOp):
     KIND: ClassVar[str] = "reduction"
     BLOCK_SIZE_NAMES: ClassVar[tuple[str, ...]] = ("BLOCK_R", "BLOCK_C")
 
-    def reductions(self, body: Body | None = None) -> list[ReductionOp]:
+    def reductions(self, body: Body | None = None) -> list[ReductionOp | ArgmaxOp]:
         """The reduction ops of the body, in order."""
         body = body or self.split()
-        return [op for op in body.device if isinstance(op, ROW_REDUCTIONS)]
+        return [op for op in body.device if isinstance(op, KERNEL_REDUCTIONS)]
 
     def iteration_shape(self, body: Body | None = None) -> Sizes:
         """`[*rows, C]`: the shape of what the reductions reduce."""
         return value_shape(self.reductions(body)[0].input)
 
     def verify_body(self, body: Body) -> None:
-        self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, *ROW_REDUCTIONS))
+        self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, *KERNEL_REDUCTIONS))
         reductions = self.reductions(body)
         if not reductions:
             raise self._error("has no reduction")
         shape = value_shape(reductions[0].input)
         for op in reductions:
             rank = len(value_shape(op.input))
-            if list(op.axes.get_values()) != [rank - 1]:
+            if reduced_axes(op) != [rank - 1]:
                 raise self._error("reductions must reduce the last axis only")
             self._check_fit([op.input], shape, "iteration")
             if len(value_shape(op.input)) != len(shape):
@@ -266,7 +274,7 @@ def row_levels(op: ReductionKernelOp, body: Body) -> dict[SSAValue, str]:
         for v in d.operands:
             if body.is_host(v) and not is_splat(v):
                 levels[v] = level(v)
-        if isinstance(d, ROW_REDUCTIONS):
+        if isinstance(d, KERNEL_REDUCTIONS):
             keep = d.keepdim is not None
             levels[d.results[0]] = "row" if keep else "flat"
             continue

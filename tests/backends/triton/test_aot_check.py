@@ -1,8 +1,11 @@
 """The AOT check (`backends/triton/aot.py`): every kernel that the Triton-backend programs
 of the tests launch, run with a GPU's block sizes under the interpreter (against the
 reference backend) and compiled with Triton's real compiler for sm_80 and sm_90; a kernel
-the interpreter accepts and the compiler rejects is caught; sm_75 takes its fallback; and
-`mrun --aot-check`."""
+the interpreter accepts and the compiler rejects is caught (on sm_75 too); on sm_75 an
+int8 product, which a declared rule sends to PyTorch there, is a fallback; and `mrun
+--aot-check`. Swept: the examples, `BLOCKS` and `TRAINING`, the module-level IR programs
+of `test_triton_kernels.py` and the int8 linear modes (not the differential test's
+model-op `CASES`: over ten minutes cold on two cores, past the CI budget)."""
 
 from __future__ import annotations
 
@@ -15,11 +18,17 @@ import pytest
 import torch
 from test_int8_kernels import LINEAR, linear_ir
 from test_triton_backend import BLOCKS, TRAINING
+from test_triton_kernels import ARGMAX, NORMS, POINTWISE
+from test_triton_kernels import LINEAR as GELU_LINEAR
 from triton_testing import EXAMPLES, INPUTS, check_forward, definitions
 from triton_testing import assert_close, run_both
 
+from xdsl.dialects.builtin import TensorType
+from xdsl.parser import Parser
+
 from mlang.backends.triton.aot import AotCheck, aot_check, gpu_blocks, parse_archs
 from mlang.backends.triton.backend import INTERPRETER_PIPELINE, PIPELINE, pipeline
+from mlang.dialects import make_context
 from mlang.support.diagnostics import UserError
 
 ARCHS = (80, 90)
@@ -96,6 +105,42 @@ def int8_linear(mode: str, check_archs: tuple[int, ...]) -> AotCheck:
     return check
 
 
+KERNEL_PROGRAMS = {"pointwise": POINTWISE, "norms": NORMS, "linear": GELU_LINEAR,
+                   "argmax": ARGMAX}
+"""The module-level IR programs of `test_triton_kernels.py` (its inline ones are not swept)."""
+
+
+INT_TYPES = {"i1": torch.bool, "i8": torch.int8, "i32": torch.int32}
+
+
+def signature_inputs(text: str) -> list[torch.Tensor]:
+    """Random arguments of `@f`'s types (unknown sizes 3; integers in [0, 3))."""
+    f = next(op for op in Parser(make_context(), text).parse_module().walk()
+             if op.name == "func.func")
+    args = []
+    for t in f.function_type.inputs.data:
+        assert isinstance(t, TensorType)
+        shape = [3 if d < 0 else d for d in t.get_shape()]
+        kind = str(t.element_type)
+        if kind.startswith("i"):
+            dtype = INT_TYPES.get(kind, torch.int64)
+            args.append(torch.randint(0, 2 if kind == "i1" else 3, shape).to(dtype))
+        else:
+            args.append(torch.randn(shape).to(torch.float16 if kind == "f16" else torch.float32))
+    return args
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_PROGRAMS))
+def test_kernel_test_programs_compile_for_gpus(name: str) -> None:
+    torch.manual_seed(4)
+    text = KERNEL_PROGRAMS[name]
+    with aot_check(ARCHS) as check:
+        got, want, _ = run_both(text, "f", signature_inputs(text))
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5, equal_nan=True)
+    assert check.compiled and not check.fallbacks
+
+
 @pytest.mark.parametrize("mode", sorted(LINEAR))
 def test_int8_kernels_compile_for_gpus(mode: str) -> None:
     assert not int8_linear(mode, ARCHS).fallbacks
@@ -108,7 +153,9 @@ def test_int8_dot_falls_back_on_sm_75(capsys: pytest.CaptureFixture[str]) -> Non
     assert "on sm_75 it runs through PyTorch" in capsys.readouterr().err
 
 
-def test_a_kernel_the_compiler_rejects_is_caught(tmp_path: Path) -> None:
+@pytest.mark.parametrize("arch", [80, 75])
+def test_a_kernel_the_compiler_rejects_is_caught(arch: int, tmp_path: Path) -> None:
+    """On sm_75 too: only kernels a declared rule covers fall back there."""
     module_path = tmp_path / "dot_k8.py"
     module_path.write_text(DOT_K8)
     sys.path.insert(0, str(tmp_path))
@@ -120,8 +167,8 @@ def test_a_kernel_the_compiler_rejects_is_caught(tmp_path: Path) -> None:
     c = torch.empty(16, 16)
     dot_k8_kernel[(1,)](a, b, c, K=8)  # the interpreter accepts it
     torch.testing.assert_close(c, a.float() @ b.float(), rtol=1e-2, atol=1e-2)
-    with pytest.raises(UserError, match=r"^kernel dot_k8_kernel failed to compile for sm_80: "
-                                        r".*K >= 16"), aot_check(ARCHS):
+    with pytest.raises(UserError, match=rf"^kernel dot_k8_kernel failed to compile for "
+                                        rf"sm_{arch}: .*K >= 16"), aot_check((arch,)):
         dot_k8_kernel[(1,)](a, b, c, K=8)
 
 

@@ -28,8 +28,24 @@ def test_without_cuda_it_says_so_and_exits_0() -> None:
 
 @pytest.mark.parametrize("name", ["softmax", "layer norm", "matmul", "attention"])
 def test_kernel_programs_compile(name: str) -> None:
-    module = compile_source(gpu.kernel_sources("f32")[name], f"{name}.m")
+    module = compile_source(gpu.kernel_sources()[name], f"{name}.m")
     assert any(isinstance(op, DefOp) for op in module.ops)
+
+
+@pytest.mark.parametrize("dt", sorted(gpu.DTYPES))
+def test_half_rows_run_through_the_dtype_mechanism(dt: str) -> None:
+    """The half rows' mlang side (`with_dtype`, as `mrun --dtype`), here interpreted."""
+    import torch
+
+    dtype = gpu.DTYPES[dt]
+    torch.manual_seed(0)
+    x = torch.randn(3, 768).to(dtype)
+    ln = {"l.weight": torch.randn(768).to(dtype), "l.bias": torch.randn(768).to(dtype)}
+    got = gpu.mlang_forward(gpu.kernel_sources()["layer norm"], ln, dt)(x)
+    assert got.dtype == dtype
+    want = torch.nn.functional.layer_norm(x.float(), (768,), ln["l.weight"].float(),
+                                          ln["l.bias"].float())
+    torch.testing.assert_close(got.float(), want, rtol=2e-2, atol=2e-2)
 
 
 def test_known_devices_have_datasheet_peaks() -> None:

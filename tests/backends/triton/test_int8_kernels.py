@@ -123,3 +123,40 @@ def test_quantized_model_definition_lowers_to_kernels() -> None:
     run_pipeline(quantized, "lower-to-tensor,quantize{mode=dynamic}")
     python = generate_definition(definition, make_context())
     assert python.count("out_dtype=tl.int32") == 2
+
+
+@pytest.mark.parametrize("mode", ["dynamic", "static"])
+def test_an_old_gpu_runs_int8_products_through_pytorch(
+        mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a GPU below sm_80 (faked: `launch.compute_capability` says 75) the int8 matmul
+    kernel, which Triton cannot compile there, takes its declared PyTorch form, exactly;
+    other kernels still launch."""
+    from triton.runtime.interpreter import InterpretedFunction
+
+    from mlang.backends.triton import launch
+
+    launched: list[str] = []
+    run = InterpretedFunction.run
+
+    def spy(self: InterpretedFunction[object], *args: object, **kwargs: object) -> object:
+        launched.append(self.fn.__name__)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(InterpretedFunction, "run", spy)
+    torch.manual_seed(3)
+    x = torch.randn(9, 40) * 16
+    q = torch.randint(-127, 128, (24, 40), dtype=torch.int8)
+    s, b = torch.rand(24, 1) / 100, torch.randn(24)
+    args = [x, q, s, b]
+    pipeline = "canonicalize,cse,lower-to-kernel"
+    _, want, _ = run_both(linear_ir(LINEAR[mode]), "f", args, True, pipeline)
+    assert any("matmul" in name for name in launched)
+    launched.clear()
+    monkeypatch.setattr(launch, "compute_capability", lambda device: 75)
+    got, _, module = run_both(linear_ir(LINEAR[mode]), "f", args, True, pipeline)
+    assert not any("matmul" in name for name in launched)
+    assert len(launched) == len(kernels(module)) - 1  # the dynamic row scales still launch
+    torch.testing.assert_close(got[0], want[0], rtol=0, atol=0)
+    source = generate_module([f for f in module.walk() if f.name == "func.func"])
+    assert "if launch.falls_back(device, 80):  # kernel.matmul of int8 operands" in source
+    assert 'ARCH_FALLBACKS = {"f_matmul' in source

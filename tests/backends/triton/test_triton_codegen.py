@@ -20,10 +20,10 @@ from mlang.support.diagnostics import InternalError
 
 def test_summary_names_kernels_by_kind_and_the_ops_given_to_torch() -> None:
     module = lower("""
-    func.func @f(%x: tensor<4x5xf32>) -> (tensor<4xi64>, tensor<4x5xf32>) {
-      %a = tensorops.argmax %x axis 1 : tensor<4x5xf32> -> tensor<4xi64>
+    func.func @f(%x: tensor<4x5xf32>) -> (tensor<5xi64>, tensor<4x5xf32>) {
+      %a = tensorops.argmax %x axis 0 : tensor<4x5xf32> -> tensor<5xi64>
       %e = tensorops.exp %x : tensor<4x5xf32>
-      func.return %a, %e : tensor<4xi64>, tensor<4x5xf32>
+      func.return %a, %e : tensor<5xi64>, tensor<4x5xf32>
     }
     """)
     summary = kernel_summary(functions(module)[0])

@@ -162,6 +162,7 @@ def test_fallbacks_name_every_op_only_pytorch_computes() -> None:
             assert op.name in declared, f"{op.name} falls back to PyTorch undeclared"
     assert declared <= {op.name for op in _tensor_ops()}, "a fallback names no tensor op"
     assert len(declared) == len(FALLBACKS), "an op is declared twice"
+    assert all(f.deliberate for f in FALLBACKS), "a fallback is neither a kernel nor deliberate"
 
 
 def test_mopt_lists_the_fallbacks() -> None:
@@ -174,6 +175,7 @@ def test_mopt_lists_the_fallbacks() -> None:
     for fallback in FALLBACKS:
         assert f"{fallback.op} " in result.output
     assert "tensorops.conv2d        always; deliberate: cuDNN" in result.output
+    assert "kernel.matmul of int8 operands  below sm_80: Triton's" in result.output
 
 
 SEVERAL_AXES = """

@@ -422,3 +422,33 @@ def test_indices_in_reduction_and_matmul_epilogues() -> None:
     """
     got, want, module = run_both(text, "f", [torch.randn(3, 4, 6), torch.randn(6, 5)], small=True)
     assert_close(got, want)
+
+
+ARGMAX = """
+func.func @f(%x: tensor<?x37xf32>, %i: tensor<4x5xi64>, %b: tensor<4x5xi8>, %h: tensor<4x6xf16>)
+    -> (tensor<?xi64>, tensor<4x1xi64>, tensor<4xi64>, tensor<4xi64>, tensor<5xi64>) {
+  %a = tensorops.argmax %x axis 1 : tensor<?x37xf32> -> tensor<?xi64>
+  %c = tensorops.argmax %i axis 1 keepdim : tensor<4x5xi64> -> tensor<4x1xi64>
+  %d = tensorops.argmax %b axis 1 : tensor<4x5xi8> -> tensor<4xi64>
+  %e = tensorops.argmax %h axis 1 : tensor<4x6xf16> -> tensor<4xi64>
+  %g = tensorops.argmax %i axis 0 : tensor<4x5xi64> -> tensor<5xi64>
+  func.return %a, %c, %d, %e, %g : tensor<?xi64>, tensor<4x1xi64>, tensor<4xi64>, tensor<4xi64>, tensor<5xi64>
+}
+"""
+
+
+@pytest.mark.parametrize("small", [False, True])
+def test_argmax_over_the_last_axis_is_a_reduction_kernel(small: bool) -> None:
+    """First index on ties, NaN the largest (as torch); another axis stays on torch."""
+    x = torch.randn(7, 37)
+    x[1, 30], x[1, 3] = 9.0, 9.0  # a tie: the first wins
+    x[2, 20], x[2, 33], x[2, 5] = float("nan"), float("nan"), float("inf")
+    x[3] = float("-inf")
+    i = torch.randint(-3, 3, (4, 5))
+    b = torch.randint(-128, 128, (4, 5), dtype=torch.int8)
+    b[0] = -128  # the lowest value everywhere: index 0
+    h = torch.randn(4, 6).half()
+    got, want, module = run_both(ARGMAX, "f", [x, i, b, h], small)
+    assert kernels(module) == ["reduction"] * 4 + ["extern"]
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w, rtol=0, atol=0)
