@@ -51,7 +51,7 @@ def wrap_block(block: Block) -> None:
     for op in [op for op in ops if not isinstance(op, ConstantOp)] + constants:
         if op.parent_block() is not block:
             continue  # erased: a dead constant whose readers cloned it
-        if not op.results[0].uses and _is_pure(op):
+        if not any(r.uses for r in op.results) and _is_pure(op):
             block.erase_op(op)
             continue
         for kind in kernel_kinds(op):
