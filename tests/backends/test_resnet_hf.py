@@ -18,7 +18,7 @@ from mlang.frontend import compile_source
 from mlang.runtime import model_io
 from mlang.runtime.model import ModelInstance
 
-transformers = pytest.importorskip("transformers")
+import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
 
 SOURCE = Path(__file__).with_name("resnet_tiny.m")
 

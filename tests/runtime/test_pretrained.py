@@ -20,7 +20,7 @@ from test_host_programs import BACKENDS, failure, invoke, mrun
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-transformers = pytest.importorskip("transformers")
+import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
 
 MODELS = ("BertModel", "BertForSequenceClassification", "BertForTokenClassification",
           "BertForQuestionAnswering")

@@ -17,7 +17,7 @@ from test_host_programs import BACKENDS, failure, mrun
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-transformers = pytest.importorskip("transformers")
+import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
 
 IMAGE = "cast(reshape(arange(192), [1, 3, 8, 8]), f32) / 100.0"
 IDS = "tensor([[1, 7, 3, 9, 4]])"
