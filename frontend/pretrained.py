@@ -7,16 +7,15 @@ Hugging Face cache) is found and its `config.json` read here, the `std` model th
 `architectures` names is specialised with the config's hyper-parameters, and the weights
 are loaded at run time by `model.load_pretrained` (runtime/pretrained.py).
 
-Each family of the standard library has one table here: the Hugging Face architectures it
-builds, and how a config's fields become the M model's hyper-parameters.
+Each family of the standard library has its table in frontend/std_families/: the Hugging
+Face architectures it builds, and how a config's fields become the M model's
+hyper-parameters.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, cast
 
@@ -32,14 +31,11 @@ from mlang.frontend.host_functions import HostContext, host_function
 from mlang.frontend.resolution import check_declarations
 from mlang.frontend.scopes import Scope
 from mlang.frontend.signatures import Signature
+from mlang.frontend.std_families import ARCHITECTURES, Architecture, Config
 from mlang.frontend.std_library import std_path, std_source
 from mlang.frontend.types import ModelT
 from mlang.frontend.values import DType, FnRef, ModelClass, Static, StaticValue, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
-
-Config = Mapping[str, object]
-"""A parsed config.json."""
-
 
 class _Specialised(Protocol):
     """What `specialise` returns that this module needs: the `model.def`'s symbol."""
@@ -58,99 +54,6 @@ class PretrainedContext(HostContext, Protocol):
                    loc: Loc) -> _Specialised:
         """The `model.def` of a model for these hyper-parameters."""
         ...
-
-
-@dataclass(frozen=True)
-class Family:
-    """A family of the standard library: its module (`bert`), the field that holds the
-    base model in its task models (`bert`, as Hugging Face's `base_model_prefix`), the
-    model (`BertModel`), the architecture `labels=K` builds from a checkpoint of the base
-    model, and how a config becomes hyper-parameters (every one any model of the family
-    takes)."""
-
-    module: str
-    base: str
-    base_model: str
-    classifier: str
-    hparams: Callable[[Config, Loc], dict[str, StaticValue]]
-
-
-@dataclass(frozen=True)
-class Architecture:
-    """A Hugging Face architecture and the `std` model that builds it; `head` names the
-    fields of its classification head, which `labels=K` makes anew (empty: none), and
-    `optional` the fields of the base model that its checkpoints may lack (initialised
-    then, as Hugging Face does)."""
-
-    family: Family
-    model: str
-    head: tuple[str, ...] = ()
-    optional: tuple[str, ...] = ()
-
-
-def _int(config: Config, name: str, loc: Loc) -> int:
-    """An integer field of the config."""
-    value = config.get(name)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise CompileError(loc, f"config.json: '{name}' must be an int, got {value!r}")
-    return value
-
-
-def _float(config: Config, name: str, loc: Loc, default: float) -> float:
-    """A number field of the config, `default` where it is absent."""
-    value = config.get(name, default)
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise CompileError(loc, f"config.json: '{name}' must be a number, got {value!r}")
-    return float(value)
-
-
-def _choice(config: Config, name: str, allowed: tuple[str, ...], loc: Loc,
-            family: str) -> None:
-    """Checks a string setting of the config that the std model implements one way of."""
-    value = config.get(name, allowed[0])
-    if value not in allowed:
-        raise CompileError(loc, f"config.json: std.{family} implements {name} "
-                                f"{' or '.join(map(repr, allowed))}, not {value!r}")
-
-
-def num_labels(config: Config) -> int:
-    """The number of classes of a classification config: `id2label`'s size, as Hugging
-    Face counts them, else `num_labels`, else Hugging Face's default of 2."""
-    id2label = config.get("id2label")
-    if isinstance(id2label, dict) and id2label:
-        return len(id2label)
-    value = config.get("num_labels", 2)
-    return value if isinstance(value, int) else 2
-
-
-def bert_hparams(config: Config, loc: Loc) -> dict[str, StaticValue]:
-    """BertConfig's fields as std.bert's hyper-parameters."""
-    # The activation becomes a hyper-parameter once gelu(approximate="tanh") is in M.
-    _choice(config, "hidden_act", ("gelu",), loc, "bert")
-    _choice(config, "position_embedding_type", ("absolute",), loc, "bert")
-    ints = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-            "intermediate_size", "max_position_embeddings", "type_vocab_size")
-    out: dict[str, StaticValue] = {n: _int(config, n, loc) for n in ints}
-    out["layer_norm_eps"] = _float(config, "layer_norm_eps", loc, 1e-12)
-    out["num_labels"] = num_labels(config)
-    return out
-
-
-BERT = Family("bert", "bert", "BertModel", "BertForSequenceClassification", bert_hparams)
-
-ARCHITECTURES: dict[str, Architecture] = {
-    "BertModel": Architecture(BERT, "BertModel"),
-    # Pre-training checkpoints (bert-base-uncased names BertForMaskedLM): their encoder
-    # is a BertModel; the pre-training heads' tensors are left unused, as Hugging Face does.
-    "BertForMaskedLM": Architecture(BERT, "BertModel", optional=("pooler",)),
-    "BertForPreTraining": Architecture(BERT, "BertModel", optional=("pooler",)),
-    "BertForSequenceClassification": Architecture(BERT, "BertForSequenceClassification",
-                                                  ("classifier",)),
-    "BertForTokenClassification": Architecture(BERT, "BertForTokenClassification",
-                                               ("classifier",)),
-    "BertForQuestionAnswering": Architecture(BERT, "BertForQuestionAnswering"),
-}
-"""Every Hugging Face architecture `pretrained` builds, by the name in `architectures`."""
 
 
 # --------------------------------------------------------------------- the folder

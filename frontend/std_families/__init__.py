@@ -1,0 +1,15 @@
+"""The families of the standard library that `pretrained` builds, one module each: the
+Hugging Face architectures a family builds and how their configs become its models'
+hyper-parameters. A new family is a module here and one entry below."""
+
+from __future__ import annotations
+
+from mlang.frontend.std_families.base import Architecture, Config, Family
+from mlang.frontend.std_families.bert import BERT_ARCHITECTURES
+
+ARCHITECTURES: dict[str, Architecture] = {
+    **BERT_ARCHITECTURES,
+}
+"""Every Hugging Face architecture `pretrained` builds, by the name in `architectures`."""
+
+__all__ = ["ARCHITECTURES", "Architecture", "Config", "Family"]
