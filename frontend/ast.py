@@ -286,12 +286,15 @@ class Field:
 
 @dataclass(frozen=True)
 class Tie:
-    """`tie A = B` in a model body: parameter path `target` is the same tensor as `source`."""
+    """`tie A = B` in a model body: parameter path `target` is the same tensor as `source`;
+    with `if COND` (`tie A = B if tie_word_embeddings`), only where the compile-time
+    `condition` holds."""
 
     loc: Loc
     target: str
     source: str
     source_loc: Loc
+    condition: Expr | None = None
 
 
 @dataclass(frozen=True)

@@ -159,10 +159,24 @@ class ModelGen(IRGenBase):
                 self.declare_param(info, f"{f.path}.{p.suffix}", TensorT(p.dtype, p.shape),
                                    p.init, p.scale, f.loc, buffer=p.buffer,
                                    zero_row=p.zero_row)
-        for tie, prefix in walk_ties(info.decl, info.fields, ""):
+        for tie, prefix, hparams in walk_ties(info.decl, info.hparams, info.fields, ""):
+            if not self.tie_holds(tie, hparams):
+                continue
             op = TieOp(*check_tie(tie, prefix, info.params))
             op.location = ir_location(tie.loc)
             info.definition.body.block.add_op(op)
+
+    def tie_holds(self, tie: ast.Tie, hparams: dict[str, StaticValue]) -> bool:
+        """Whether a tie applies: it has no condition, or its condition, a compile-time
+        boolean of the model's hyper-parameters, is true."""
+        if tie.condition is None:
+            return True
+        scope = Scope(self.globals, {k: Static(v) for k, v in hparams.items()})
+        v = self.expr(tie.condition, Frame(ConstEmitter(Block(), True), scope))
+        if not (isinstance(v, Static) and isinstance(v.value, bool)):
+            raise CompileError(tie.condition.loc, f"the condition of a tie must be a boolean "
+                                                  f"known at compile time, got {describe(v)}")
+        return v.value
 
     @staticmethod
     def declare_param(info: ModelInfo, name: str, t: TensorT, init: str, scale: float,
@@ -209,17 +223,18 @@ def makes_field(value: Value | None) -> bool:
         value.name in LAYER_SIGNATURES or value.name == "repeat"))
 
 
-def walk_ties(decl: ast.ModelDecl, fields: dict[str, Field],
-              prefix: str) -> Iterator[tuple[ast.Tie, str]]:
-    """Every `tie` of a model and of its sub-models, with the path of the model it is in."""
+def walk_ties(decl: ast.ModelDecl, hparams: dict[str, StaticValue], fields: dict[str, Field],
+              prefix: str) -> Iterator[tuple[ast.Tie, str, dict[str, StaticValue]]]:
+    """Every `tie` of a model and of its sub-models, with the path of the model it is in
+    and that model's hyper-parameters."""
     for tie in decl.ties:
-        yield tie, prefix
+        yield tie, prefix, hparams
     for name, f in fields.items():
         items = f.items if isinstance(f, LayerList) else (f,)
         for i, item in enumerate(items):
             if isinstance(item, SubModel):
                 where = f"{name}.{i}" if isinstance(f, LayerList) else name
-                yield from walk_ties(item.decl, item.fields, join(prefix, where))
+                yield from walk_ties(item.decl, item.hparams, item.fields, join(prefix, where))
 
 
 def check_tie(tie: ast.Tie, prefix: str,

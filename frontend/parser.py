@@ -201,14 +201,16 @@ class _Parser(TokenStream):
         return Field(name.loc, name.text, self.parse_expr(), word.text, type_)
 
     def parse_tie(self) -> Tie:
-        """Parses `tie A = B`, each a dotted parameter path (`lm_head.weight`)."""
+        """Parses `tie A = B [if COND]`, each a dotted parameter path (`lm_head.weight`)."""
         tok = self.advance()
         target = self.parse_path()
         self.expect("=", "'=' in 'tie A = B'")
         source_loc = self.peek().loc
         if not self.is_field_name(self.peek()):
             raise self.error_expected("a parameter path such as wte.weight")
-        return Tie(tok.loc, target, self.parse_path(), source_loc)
+        source = self.parse_path()
+        condition = self.parse_expr() if self.accept("if") else None
+        return Tie(tok.loc, target, source, source_loc, condition)
 
     def parse_path(self) -> str:
         """Parses a parameter path `a.b.0.c` (or `a.b[0].c`) as its dotted text."""

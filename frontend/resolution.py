@@ -104,6 +104,9 @@ class ModelChecker:
                 continue
             self.expr(f.value, fields_scope)
             fields[f.name] = None
+        for tie in decl.ties:
+            if tie.condition is not None:
+                self.expr(tie.condition, fields_scope)
         model = {**hparams, **{m.name: m for m in decl.methods}, **fields}
         names = self.globals.inner(model)
         if decl.stages is not None:
