@@ -12,6 +12,10 @@ PyTorch's softmax of all -inf gives NaN. With a causal mask the walk stops after
 program's last query. The output is divided by `l` at the end and stored through the
 kernel's output views (for instance straight into `[N, T, H * d]`).
 
+Grouped-query heads (`pattern.groups` query heads per key/value head) are read in place:
+the kernel takes keys and values with their own head count and loads key/value head
+`h // groups` for query head `h`, so they are never repeated in memory.
+
 With BLOCK_Z = 1 (the GPU choice) tiles are 2-d; with more, every tile gains a leading
 batch axis and products are batched `tl.dot`s: the Triton interpreter then runs many
 heads per program, which it needs for short sequences (it pays per program).
@@ -45,11 +49,20 @@ class AttentionPrinter(KernelPrinter):
         # Index vectors are broadcast to tiles by these suffixes: rows, columns, batch.
         row, col, zz = ("[None, :, None]", "[None, None, :]", "[:, None, None]") if batched \
             else ("[:, None]", "[None, :]", "")
-        self.wrapper_prologue()
+        self.wrapper_prologue(pattern.repeats)
         h, t = self.host.lines, self.tile
+        groups = pattern.groups
+        if pattern.grouped is not None:
+            keys, values = (self.host.use(x) for x in pattern.grouped)
+            self.host.define(pattern.kt, f"{keys}.transpose(-1, -2)")
+            self.host.define(pattern.v, values)
         q, kt, v = (self.host.use(x) for x in (pattern.q, pattern.kt, pattern.v))
-        h.append(f"batch = launch.broadcast_shape([{q}.shape[:-2], {kt}.shape[:-2], "
-                 f"{v}.shape[:-2]], {static_shape((None,) * nbatch)})")
+        # Grouped keys and values have `groups` times fewer heads (the last batch axis).
+        kv_batches = [f"{x}.shape[:-2]" if groups == 1 else
+                      f"({x}.shape[:-3] + ({x}.shape[-3] * {groups},))" for x in (kt, v)]
+        h.append(f"batch = launch.broadcast_shape([{q}.shape[:-2], {', '.join(kv_batches)}], "
+                 f"{static_shape((None,) * nbatch)})")
+        kv_batch = "batch" if groups == 1 else f"(batch[:-1] + (batch[-1] // {groups},))"
         h.append(f"tq, d, tk, dv = {q}.shape[-2], {q}.shape[-1], {kt}.shape[-1], {v}.shape[-1]")
         h.append("shape = batch + (tq, dv)")
         buffer = self.allocate(self.body.outputs[0], 0, "shape")
@@ -74,11 +87,15 @@ class AttentionPrinter(KernelPrinter):
             strides[name] = [f"{name}_st{i}" for i in range(nbatch + 2)]
             self.sig.ints += strides[name]
             tensor = f"{buffer}.kernel" if value is None else self.host.use(value)
-            stride_args.append(f"*launch.strides({tensor}, batch + {space or '(tq, dv)'})")
+            over = kv_batch if name in ("kt", "v") else "batch"
+            stride_args.append(f"*launch.strides({tensor}, {over} + {space or '(tq, dv)'})")
+        # Query head h reads key/value head h // groups.
+        kv_zs = zs if groups == 1 else [*zs[:-1], f"({zs[-1]} // {groups})"]
 
         def offsets(name: str, second: str, last: str) -> str:
             st = strides[name]
-            terms = [(f"{z}{zz}", s) for z, s in zip(zs, st[:nbatch])]
+            batch_index = kv_zs if name in ("kt", "v") else zs
+            terms = [(f"{z}{zz}", s) for z, s in zip(batch_index, st[:nbatch])]
             return strided_offsets([*terms, (second, st[-2]), (last, st[-1])])
 
         zmask = "zmask & " if batched else ""

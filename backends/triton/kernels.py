@@ -15,7 +15,7 @@ Wrappers take `(device, *inputs)` and return the kernel's results (a tuple if se
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
@@ -116,10 +116,13 @@ class KernelPrinter(ABC):
 
     # ---------------------------------------------------------------- wrapper pieces
 
-    def wrapper_prologue(self) -> None:
-        """Binds the block arguments and prints the host prologue as torch code."""
+    def wrapper_prologue(self, skip: Collection[Operation] = ()) -> None:
+        """Binds the block arguments and prints the host prologue as torch code, less the
+        ops in `skip` (views that the kernel reads another way)."""
         torch_emitter = TorchEmitter()
         for op in self.body.host:
+            if op in skip:
+                continue
             if isinstance(op, ConcatOp) and all(self._is_parameter(v) for v in op.inputs):
                 inputs = ", ".join(self.host.use(v) for v in op.inputs)
                 self.host.define(op.result, f"launch.concat_parameters(({inputs},), "

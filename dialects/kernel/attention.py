@@ -18,20 +18,26 @@ The device ops of a `kernel.attention` must be exactly (names as in `lower-atten
 where `%q`, `%kt`, `%v` and `%mask` (`[.., Tq, Tk]`, broadcast) are host values (block arguments or views of them, such as
 the head split of a projection), and `%o` is the one stored value (possibly through
 output views). `match_attention` returns the parts, or a message saying what differs.
+
+Grouped-query heads: where `%kt` is the transpose of, and `%v` is, `[N, Hkv, S, D]` keys
+and values whose heads `lower-attention` repeats `G` times (`reshape_tail` to
+`[N, Hkv, 1, S, D]`, `broadcast_to` `[N, Hkv, G, S, D]`, `reshape_tail` to
+`[N, Hkv * G, S, D]`), the pattern records the unrepeated `k` and `v` and `G`, so that
+the kernel reads key/value head `h // G` for query head `h` and never copies them.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from xdsl.ir import Operation, SSAValue
 
 from mlang.dialects.kernel.body import Body, Role, value_shape
 from mlang.dialects.tensorops import (
-    AddOp, ConstantOp, DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp, ReduceMaxOp, ReduceSumOp,
-    ReductionOp, SelectOp, SubOp,
+    AddOp, BroadcastToOp, ConstantOp, DivOp, ExpOp, GtOp, IotaOp, LtOp, MatmulOp, MulOp,
+    ReduceMaxOp, ReduceSumOp, ReductionOp, ReshapeTailOp, SelectOp, SubOp, TransposeOp,
 )
 
 OpT = TypeVar("OpT", bound=Operation)
@@ -54,6 +60,13 @@ class AttentionPattern:
     ops: list[Operation]
     mask: SSAValue | None = None
     """A mask broadcast to the scores `[*B, Tq, Tk]`: boolean (true attends) or added."""
+    groups: int = 1
+    """Query heads per key/value head: more than 1 where `grouped` is set."""
+    grouped: tuple[SSAValue, SSAValue] | None = None
+    """Grouped-query keys and values `[N, Hkv, S, D]`, before their heads are repeated."""
+    repeats: list[Operation] = field(default_factory=list)
+    """The host views that repeat `grouped`'s heads into `kt` and `v` (not needed by a
+    kernel that reads `grouped`)."""
 
     def sizes(self) -> tuple[int | None, int | None]:
         """The numbers of queries and keys (None if unknown)."""
@@ -149,7 +162,43 @@ def match_attention(body: Body) -> AttentionPattern | str:
     ranks = {len(value_shape(x)) for x in (q, kt, v)}
     if len(ranks) != 1 or ranks.pop() < 2:
         return "queries, keys and values must have one rank, 2 or more"
-    return AttentionPattern(q, kt, v, scale, causal, out, ops, mask)
+    pattern = AttentionPattern(q, kt, v, scale, causal, out, ops, mask)
+    _find_groups(pattern)
+    return pattern
+
+
+def _find_groups(pattern: AttentionPattern) -> None:
+    """Records grouped-query keys and values in `pattern` where `kt` and `v` repeat the
+    heads of `[N, Hkv, S, D]` tensors the same number of times."""
+    transpose = _owner(pattern.kt, TransposeOp)
+    if transpose is None or list(transpose.permutation.get_values()) != [0, 1, 3, 2] \
+            or not transpose.input.has_one_use():
+        return
+    keys, values = _repeated_heads(transpose.input), _repeated_heads(pattern.v)
+    if keys is None or values is None or keys[1] != values[1]:
+        return
+    pattern.groups, pattern.grouped = keys[1], (keys[0], values[0])
+    pattern.repeats = [transpose, *keys[2], *values[2]]
+
+
+def _repeated_heads(value: SSAValue) -> tuple[SSAValue, int, list[Operation]] | None:
+    """The `[N, Hkv, S, D]` value whose heads `value` repeats (`lower-attention`'s
+    `repeat_heads` chain, used only here), the repeat count and the chain's ops."""
+    merge = _owner(value, ReshapeTailOp)
+    spread = _owner(merge.input, BroadcastToOp) if merge else None
+    split = _owner(spread.input, ReshapeTailOp) if spread else None
+    if not (merge and spread and split) or (merge.start.value.data,
+                                            split.start.value.data) != (1, 2):
+        return None
+    chain: list[Operation] = [split, spread, merge]
+    if any(not op.results[0].has_one_use() for op in chain):
+        return None
+    source = split.input
+    kv, heads = value_shape(source), value_shape(value)
+    if len(kv) != 4 or value_shape(split.result)[2] != 1 or kv[1] is None \
+            or heads[1] is None or heads[1] % kv[1]:
+        return None
+    return source, heads[1] // kv[1], chain
 
 
 def _masked(scores: SSAValue, ops: list[Operation]) -> tuple[SSAValue, SSAValue | None]:
