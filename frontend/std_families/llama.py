@@ -88,14 +88,15 @@ def hparams_for(family: str, biases: Biases) -> Callable[[Config, Loc],
         ints = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
                 "num_attention_heads")
         out: dict[str, StaticValue] = {n: int_field(config, n, loc) for n in ints}
-        heads, hidden = int_field(config, "num_attention_heads", loc), out["hidden_size"]
+        heads, hidden = (int_field(config, n, loc) for n in ("num_attention_heads",
+                                                            "hidden_size"))
         kv = heads if config.get("num_key_value_heads") is None else int_field(
             config, "num_key_value_heads", loc)
-        if kv < 1 or heads % kv:
+        if heads < 1 or kv < 1 or heads % kv:
             raise CompileError(loc, f"config.json: num_attention_heads ({heads}) must be a "
-                                    f"multiple of num_key_value_heads ({kv})")
+                                    f"positive multiple of num_key_value_heads ({kv})")
         out["num_key_value_heads"] = kv
-        out["head_dim"] = int(hidden) // heads if config.get("head_dim") is None \
+        out["head_dim"] = hidden // heads if config.get("head_dim") is None \
             else int_field(config, "head_dim", loc)
         out["rms_norm_eps"] = float_field(config, "rms_norm_eps", loc, 1e-6)
         out["rope_theta"] = rope_theta(config, loc)

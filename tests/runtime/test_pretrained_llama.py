@@ -155,7 +155,7 @@ def write_config(tmp_path: Path, source: Path, **changes: object) -> Path:
     ("Qwen2ForCausalLM", {"layer_types": ["sliding_attention", "full_attention"]},
      "std.llama implements full attention in every layer"),
     ("LlamaModel", {"num_key_value_heads": 3},
-     "num_attention_heads (4) must be a multiple of num_key_value_heads (3)"),
+     "num_attention_heads (4) must be a positive multiple of num_key_value_heads (3)"),
     ("LlamaModel", {"tie_word_embeddings": "yes"},
      "'tie_word_embeddings' must be a boolean"),
 ])
