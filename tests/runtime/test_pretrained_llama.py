@@ -36,11 +36,11 @@ FAMILIES: dict[str, tuple[type, dict[str, object]]] = {
 KINDS = [f"{family}{kind}" for family in FAMILIES for kind in ("Model", "ForCausalLM")]
 
 
-def tiny(kind: str, **config: object) -> torch.nn.Module:
+def tiny(kind: str, **config: object) -> transformers.PreTrainedModel:
     """A tiny random model of class `kind` (seed 0), in evaluation mode."""
     make, settings = FAMILIES[kind.removesuffix("Model").removesuffix("ForCausalLM")]
     torch.manual_seed(0)
-    model: torch.nn.Module = getattr(transformers, kind)(
+    model: transformers.PreTrainedModel = getattr(transformers, kind)(
         make(**{**SIZES, **settings, **config})).eval()
     if "tie_word_embeddings" not in settings:
         assert not model.config.tie_word_embeddings
@@ -60,7 +60,7 @@ def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A saved folder per model class."""
     root = tmp_path_factory.mktemp("llama")
     for kind in KINDS:
-        tiny(kind).save_pretrained(root / kind)  # type: ignore[operator]
+        tiny(kind).save_pretrained(root / kind)
     return {kind: root / kind for kind in KINDS}
 
 
