@@ -20,7 +20,7 @@ from mlang.frontend.types import (
     BOOL, FLOAT, INT, STR, MType, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
     scalar_dtype,
 )
-from mlang.frontend.values import Dyn, Static, StaticValue, Value, describe
+from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
@@ -92,6 +92,9 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
         return compare_strings(em, name, lhs, rhs, loc)
     if name == "add" and (is_string(lhs) or is_string(rhs)):
         return join_strings(em, lhs, rhs, loc)
+    if name == "add" and (isinstance(lhs, Seq) or isinstance(rhs, Seq)) and is_list(lhs) \
+            and is_list(rhs):
+        return Seq(list_items(lhs) + list_items(rhs), False)
     if isinstance(lhs, Static) and isinstance(rhs, Static):
         return fold_binary(name, lhs.value, rhs.value, loc)
     da, wa, sa = operand_info(lhs, loc)
@@ -111,6 +114,20 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
     a, b = em.value(lhs, loc, operand_dtype), em.value(rhs, loc, operand_dtype)
     t = TensorT(out_dtype, shape)
     return em.result(fn.BINARY_OPS[name](a.ssa, b.ssa, ir_type(t)), t, loc)
+
+
+def is_list(v: Value) -> bool:
+    """True for a list (not a tuple) of values, known at compile time or not."""
+    return (isinstance(v, Seq) and not v.is_tuple) or (
+        isinstance(v, Static) and isinstance(v.value, list))
+
+
+def list_items(v: Value) -> tuple[Value, ...]:
+    """The elements of a list that `is_list` accepts."""
+    if isinstance(v, Seq):
+        return v.items
+    assert isinstance(v, Static) and isinstance(v.value, list)
+    return tuple(Static(x) for x in v.value)
 
 
 def is_string(v: Value) -> bool:

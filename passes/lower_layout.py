@@ -23,7 +23,9 @@ from xdsl.passes import ModulePass
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers
-from mlang.dialects.tensorops import ConcatOp, GatherOp, ReshapeOp, SliceOp, TransposeOp
+from mlang.dialects.tensorops import (
+    ConcatOp, GatherOp, ReshapeOp, ReshapeTailOp, SliceOp, TransposeOp,
+)
 from mlang.dialects.tensorops.base import normalize_axes
 from mlang.passes.lowering import (
     Lowering, ModelOpLowering, element, emit_reshape_from, rank, rewrite_model_methods, shape,
@@ -94,7 +96,13 @@ class LowerSlice(ModelOpLowering[fn.SliceOp]):
         if not dropped:
             return y
         kept = [-1 if d is None else d for d in shape(op.result)[dropped[0]:]]
-        return emit_reshape_from(b, y, dropped[0], kept)
+        if kept.count(-1) <= 1:
+            return emit_reshape_from(b, y, dropped[0], kept)
+        # More than one unknown size after the first index (`past[i]` of [L, N, H, ?, D]):
+        # the indexed dimensions, of size one, move last and a tail reshape drops them.
+        n = rank(y)
+        last = b(TransposeOp(y, [*(i for i in range(n) if i not in dropped), *dropped]))
+        return b(ReshapeTailOp(last, n - len(dropped), []))
 
 
 def _as_slice(item: int | slice) -> slice:
