@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 import torch
+import transformers  # a test dependency (the dev extra), never skipped
 from click.testing import CliRunner
-from safetensors.torch import load_file
-
 from mlang.backends.torch import backend as torch_backend
 from mlang.backends.triton import backend as triton_backend
 from mlang.backends.triton import cache as triton_cache
 from mlang.tools.mrun import main as mrun_main
-
-import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
+from safetensors.torch import load_file
 
 SOURCE = Path(__file__).with_name("gpt2_tiny.m")
 PROMPT = [[1, 2, 3], [4, 5, 6]]

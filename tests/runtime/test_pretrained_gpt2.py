@@ -2,8 +2,9 @@
 layers, fixed seed) written by `transformers` (a test dependency only), loaded by
 three-line M programs and compared with `transformers` to 1e-4; the hub's layout (a
 GPT2LMHeadModel whose file has GPT2Model's names and old mask buffers); the key-value
-cache methods `prefill` and `decode` against `forward`, one compiled model for every
-step; and the located errors of configs that std.gpt2 does not implement."""
+cache methods `prefill` and `decode` against `forward` and, in an M host loop, greedy
+decoding with them against `generate`, one compiled model for every step; and the
+located errors of configs that std.gpt2 does not implement."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import mlang
 import numpy as np
 import pytest
 import torch
+import transformers  # a test dependency (the dev extra), never skipped
 from mlang.backends.torch import backend as torch_backend
 from mlang.backends.triton import backend as triton_backend
 from mlang.backends.triton import cache as triton_cache
@@ -24,15 +26,14 @@ from test_host_programs import failure, mrun
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
-
 MODELS = ("GPT2Model", "GPT2LMHeadModel")
 IDS = [[5, 17, 3, 42, 8, 23], [61, 2, 99, 14, 30, 7]]
 
 
 def tiny_gpt2(kind: str, **config: object) -> torch.nn.Module:
-    """A tiny random model of class `kind` (seed 0), in evaluation mode."""
-    torch.manual_seed(0)
+    """A tiny random model of class `kind` (seed 3: greedy decoding of IDS's first three
+    tokens varies, not one token repeated), in evaluation mode."""
+    torch.manual_seed(3)
     settings: dict[str, object] = {
         "vocab_size": 100, "n_positions": 16, "n_embd": 32, "n_layer": 2, "n_head": 4,
         "n_inner": 48, "initializer_range": 0.2, "bos_token_id": None,
@@ -149,6 +150,43 @@ def test_prefill_and_decode_give_forwards_logits(checkpoints: dict[str, Path], b
     assert len(generated) == made == (0 if backend == "reference" else 1)
 
 
+GREEDY = """\
+let m = pretrained("{folder}")
+let ids = tensor({prompt})
+let (logits, keys, values) = m.prefill(ids)
+let next = reshape(argmax(logits[:, -1], axis=-1), [2, 1])
+ids = concat([ids, next], axis=1)
+for p in 3..{end} {{
+    let (step, k, v) = m.decode(next, cast(ones([2, 1]) * p, i64), keys, values)
+    keys = k
+    values = v
+    next = reshape(argmax(step[:, -1], axis=-1), [2, 1])
+    ids = concat([ids, next], axis=1)
+}}
+print(ids)
+"""
+
+
+@pytest.mark.parametrize("backend", ["reference", "torch"])
+def test_greedy_decoding_with_the_cache_in_a_host_loop(tmp_path: Path, backend: str,
+                                                       checkpoints: dict[str, Path],
+                                                       generated: list[str]) -> None:
+    """An M program decodes greedily with `prefill` and `decode` (the cache passed back
+    each step, growing): the tokens of `transformers`' `generate(do_sample=False)`, from
+    one model whose code is generated once."""
+    prompt = torch.tensor(IDS)[:, :3]
+    source = GREEDY.format(folder=checkpoints["GPT2LMHeadModel"], prompt=prompt.tolist(),
+                           end=3 + 7)
+    printed = mrun(tmp_path, source, backend)
+    rows = [[int(t) for t in line.strip(" []").split()] for line in printed.splitlines()]
+    with torch.no_grad():
+        want = tiny_gpt2("GPT2LMHeadModel").generate(
+            prompt, attention_mask=torch.ones_like(prompt), do_sample=False, max_new_tokens=8)
+    assert rows == want.tolist()
+    assert len(set(want[0, 3:].tolist())) > 2  # a varied continuation, not one token
+    assert len(generated) == (0 if backend == "reference" else 1)
+
+
 def config_edited(folder: Path, tmp_path: Path, **changes: object) -> Path:
     """A copy of `folder` whose config.json has these fields changed."""
     copy = tmp_path / "config-edited"
@@ -161,8 +199,8 @@ def config_edited(folder: Path, tmp_path: Path, **changes: object) -> Path:
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"activation_function": "relu"},
-     "config.json: std.gpt2 implements activation_function 'gelu_new' or "
-     "'gelu_pytorch_tanh', not 'relu'"),
+     ("config.json: std.gpt2 implements activation_function 'gelu_new' or "
+      "'gelu_pytorch_tanh', not 'relu'")),
     ({"tie_word_embeddings": False},
      "config.json: std.gpt2 implements tie_word_embeddings true, not false"),
     ({"n_head": 5}, "config.json: n_embd 32 is not a multiple of n_head 5"),
