@@ -10,6 +10,7 @@ known, the functions emit their static ops as before.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import i64
@@ -61,9 +62,27 @@ def emit_reshape(em: Emitter, x: Dyn[TensorT], sizes: Sequence[Size], loc: Loc) 
     """`reshape(x, sizes)` with run-time sizes."""
     if sum(1 for s in sizes if isinstance(s, int) and s == -1) > 1:
         raise CompileError(loc, "reshape: at most one size may be -1")
-    t = TensorT(x.type.dtype, symbolic(sizes))
+    shape = symbolic(sizes)
+    rest = inferred_rest(x.type.shape, sizes)
+    if rest is not None:
+        shape = tuple(rest if isinstance(s, int) and s == -1 else d
+                      for s, d in zip(sizes, shape))
     op = T.ReshapeDynamicOp(x.ssa, ir_sizes(sizes))
-    return em.result(op, t, loc)
+    return em.result(op, TensorT(x.type.dtype, shape), loc)
+
+
+def inferred_rest(shape: shapes.Shape | None, sizes: Sequence[Size]) -> int | None:
+    """The size a -1 among `sizes` stands for, where it is known at compile time: the
+    run-time sizes are the input's own symbolic dimensions, so -1 is the quotient of its
+    known sizes (`reshape(x, [n, t, heads, -1])` of `f32[N, T, dim]` is `dim / heads`)."""
+    if shape is None or -1 not in sizes or None in shape:
+        return None
+    kept = [s.symbol for s in sizes if isinstance(s, RunSize)]
+    if None in kept or sorted(map(str, kept)) != sorted(d for d in shape if isinstance(d, str)):
+        return None
+    known = math.prod(d for d in shape if isinstance(d, int))
+    given = math.prod(s for s in sizes if isinstance(s, int) and s != -1)
+    return known // given if given > 0 and known % given == 0 else None
 
 
 def emit_full(em: Emitter, name: str, sizes: Sequence[Size], value: float, dtype: str,

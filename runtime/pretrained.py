@@ -34,8 +34,9 @@ from mlang.support.diagnostics import UserError
 _LEGACY_NAMES = NameMap(rename={"LayerNorm.gamma": "LayerNorm.weight",
                                 "LayerNorm.beta": "LayerNorm.bias"})
 
-# Non-persistent buffers that older `transformers` versions saved; no model has them.
-_IGNORED_SUFFIXES = (".position_ids",)
+# Non-persistent buffers that older `transformers` versions saved; no model has them
+# (BERT's position ids; GPT-2's causal mask and its fill value, as in the hub's `gpt2`).
+_IGNORED_SUFFIXES = (".position_ids", ".attn.bias", ".attn.masked_bias")
 
 
 def checkpoint_files(folder: Path) -> list[Path]:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from mlang.frontend.std_families.base import Architecture, Config, Family
 from mlang.frontend.std_families.bert import BERT_ARCHITECTURES
+from mlang.frontend.std_families.gpt2 import GPT2_ARCHITECTURES
 from mlang.frontend.std_families.llama import LLAMA_ARCHITECTURES
 
 ARCHITECTURES: dict[str, Architecture] = {
     **BERT_ARCHITECTURES,
+    **GPT2_ARCHITECTURES,
     **LLAMA_ARCHITECTURES,
 }
 """Every Hugging Face architecture `pretrained` builds, by the name in `architectures`."""

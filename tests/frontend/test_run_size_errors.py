@@ -40,6 +40,14 @@ def test_a_run_time_size_keeps_its_dimension_name() -> None:
     assert "shapes [N, T, 2] and [2, T, 3] do not broadcast" in located.message
 
 
+def test_minus_one_among_run_time_sizes_is_known_where_it_can_be() -> None:
+    # x is f32[N, T, 4]: [n, t, 2, -1] is f32[N, T, 2, 2], a head size known at compile
+    # time (as `attention` needs); [t, -1] of other sizes than x's own leaves it unknown.
+    text = ir_of("return reshape(reshape(x, [shape(x)[0], t, 2, -1]) + zeros([2, 2]), "
+                 "[shape(x)[0], t, dim]) + sum(reshape(x, [t, -1]), axis=1)")
+    assert "tensor<?x?x2x2xf32>" in text and "tensor<?x?xf32>" in text
+
+
 @pytest.mark.parametrize(("body", "message"), [
     ("return x + one_hot(arange(t), t)",
      "n must be an integer known at compile time, got a size known only at run time (T)"),
