@@ -10,16 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import mlang
 import pytest
 import torch
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-
-import mlang
 from mlang.runtime import training
 from mlang.runtime.datasets import Dataset, split
 from mlang.support.diagnostics import UserError
 from test_host_programs import failure, mrun
 from test_pretrained import save, tiny_bert
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -108,17 +107,17 @@ print(shape(predict(m, tokenize(tok, ["good day", "bad day"], max_len=8))))
 
 @pytest.mark.parametrize(("forward", "message"), [
     ("fn forward(input_ids: i64[N, T], mask: i64[N, T]) -> f32[N, 2]",
-     "prog.m:11:18: error: forward's parameter 'mask' has no field of that name in the "
-     "record; its fields are input_ids, attention_mask, token_type_ids"),
+     ("prog.m:11:18: error: forward's parameter 'mask' has no field of that name in the "
+      "record; its fields are input_ids, attention_mask, token_type_ids")),
     ("fn forward(input_ids: i64[N, T], attention_mask: f32[N, T]) -> f32[N, 2]",
-     "prog.m:11:18: error: the record's field 'attention_mask' (forward's parameter "
-     "'attention_mask') must be f32[N, 8], got i64[?, 8]"),
+     ("prog.m:11:18: error: the record's field 'attention_mask' (forward's parameter "
+      "'attention_mask') must be f32[N, 8], got i64[?, 8]")),
     ("fn forward(input_ids: i64[N, 5], attention_mask: i64[N, T]) -> f32[N, 2]",
-     "prog.m:11:18: error: the record's field 'input_ids' (forward's parameter "
-     "'input_ids') must be i64[N, 5], got i64[?, 8]"),
+     ("prog.m:11:18: error: the record's field 'input_ids' (forward's parameter "
+      "'input_ids') must be i64[N, 5], got i64[?, 8]")),
     ("fn forward(input_ids: i64[N, T]) -> f32[N, 2]",
-     "prog.m:11:18: error: the record's field 'attention_mask' is not a parameter of "
-     "forward (its parameters: input_ids)"),
+     ("prog.m:11:18: error: the record's field 'attention_mask' is not a parameter of "
+      "forward (its parameters: input_ids)")),
 ])
 def test_a_record_that_forward_cannot_take_is_a_located_error(folder: Path, forward: str,
                                                                message: str) -> None:
@@ -189,7 +188,7 @@ def test_split_keeps_the_rows_of_every_field_together() -> None:
         assert part.record is not None
         assert torch.equal(part.record["a"][:, 0], part.y * 10)
         assert torch.equal(part.record["b"], part.y[:, None].repeat(1, 3))
-    assert sorted((first.y.tolist() + rest.y.tolist())) == rows.tolist()
+    assert sorted(first.y.tolist() + rest.y.tolist()) == rows.tolist()
 
 
 def test_two_processes_train_a_record_data_set_as_one(folder: Path) -> None:
