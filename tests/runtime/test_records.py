@@ -105,6 +105,24 @@ print(shape(predict(m, tokenize(tok, ["good day", "bad day"], max_len=8))))
     assert shape == "[2, 2]"
 
 
+def test_resuming_a_checkpoint_on_records_continues_the_same_run(folder: Path) -> None:
+    out = mrun(folder, BAG + TOKENIZED + """\
+seed(0)
+let whole = Bag(100, 8)
+fit(whole, t, epochs=4, batch=3, lr=0.05)
+seed(0)
+let first = Bag(100, 8)
+fit(first, t, epochs=2, batch=3, lr=0.05, checkpoint="ck")
+seed(0)
+let resumed = Bag(100, 8)
+fit(resumed, t, epochs=4, batch=3, lr=0.05, checkpoint="ck", resume=true)
+print(predict(whole, t))
+print(predict(resumed, t))
+""", "torch")
+    lines = out.splitlines()
+    assert lines[: len(lines) // 2] == lines[len(lines) // 2 :]
+
+
 @pytest.mark.parametrize(("forward", "message"), [
     ("fn forward(input_ids: i64[N, T], mask: i64[N, T]) -> f32[N, 2]",
      ("prog.m:11:18: error: forward's parameter 'mask' has no field of that name in the "
