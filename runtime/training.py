@@ -30,12 +30,12 @@ from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.runtime import distributed
 from mlang.runtime.checkpoints import Checkpoint, load_newest, save_checkpoint
 from mlang.runtime.datasets import Dataset, Features, record_arguments, row_count, take_rows
-from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
+from mlang.runtime.model import ModelInstance, m_dtype
 from mlang.runtime.notes import note
 from mlang.runtime.schedules import SCHEDULES
 from mlang.support.diagnostics import UserError
-from mlang.support.shapes import fmt_shape
 from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS, PRECISIONS
+from mlang.support.shapes import Dim, fmt_shape
 
 LOSS_GROWTH_NOTE = 100.0
 """A loss this many times its first batch's value at the end of `fit` earns a note: training
@@ -591,12 +591,18 @@ def check_features(model: Trainable, features: Features) -> None:
     for name, value, t in zip(model.input_names, args, model.inputs["forward"]):
         want = shape_of(t) if isinstance(t, TensorType) else ()
         dtype = dtype_name(t.element_type) if isinstance(t, TensorType) else str(t)
-        # Rows are the batch's: only the other sizes must be the declared ones.
-        if want and sizes_fit(value[:0], [0, *want[1:]]) and m_dtype(value.dtype) == dtype:
+        if _rows_fit(value, want) and m_dtype(value.dtype) == dtype:
             continue
         raise UserError(f"the record's field '{name}' is {m_dtype(value.dtype)}"
                         f"{list(value.shape)}, but {method} takes {dtype}{fmt_shape(want)} "
                         f"for its parameter '{name}'")
+
+
+def _rows_fit(value: torch.Tensor, sizes: Sequence[Dim]) -> bool:
+    """Whether rows of `value` fit a parameter of `sizes`: its rank, and each size after
+    the first (the rows: a batch has its own number)."""
+    return (value.dim() == len(sizes) > 0
+            and all(w is None or w == d for w, d in zip(sizes[1:], value.shape[1:])))
 
 
 def _trainable_names(params: dict[str, torch.Tensor], freeze: Sequence[str]) -> set[str]:
