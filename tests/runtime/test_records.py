@@ -158,6 +158,22 @@ def test_a_record_predicted_in_the_host_is_checked_there_too(folder: Path) -> No
             "the record") in failure(folder, source, "prog.m")
 
 
+def test_a_missing_field_found_when_the_program_runs_is_a_located_error(folder: Path) -> None:
+    """A model read by load_model is known only at run time: `mrun` (a process of its
+    own) reports the missing field at the call, exit status 1, no traceback."""
+    mrun(folder, BAG.replace("attention_mask", "mask") + 'save(Bag(100, 8), "bag.mpk")\n',
+         "torch")
+    (folder / "prog.m").write_text(TOKENIZED + 'let m = load_model("bag.mpk")\n'
+                                   "print(evaluate(m, t))\n")
+    proc = subprocess.run([sys.executable, "-m", "mlang.run", "prog.m"], check=False,
+                          cwd=folder, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert ("prog.m:5:7: error: Bag.forward's parameter 'mask' has no field of that name in "
+            "the record; its fields are input_ids, attention_mask, token_type_ids"
+            ) in proc.stderr
+
+
 @pytest.fixture
 def bag() -> training.Trainable:
     """A compiled Bag model (the runtime's own checks, without the compiler's)."""
