@@ -259,6 +259,8 @@ def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
         raise CompileError(loc, f"hyper-parameter '{p.name}' of {model} must be known at "
                                 f"compile time, got {describe(v)}")
     value = v.value
+    if kind == "int" and isinstance(value, float) and value.is_integer():
+        value = int(value)  # as a layer's sizes: `image_size / patch_size` is a size
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "float": isinstance(value, (int, float)) and not isinstance(value, bool),
