@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from mlang.frontend.std_families.base import Architecture, Config, Family
 from mlang.frontend.std_families.bert import BERT_ARCHITECTURES
+from mlang.frontend.std_families.resnet import RESNET_ARCHITECTURES
 from mlang.frontend.std_families.vit import VIT_ARCHITECTURES
 
 ARCHITECTURES: dict[str, Architecture] = {
     **BERT_ARCHITECTURES,
+    **RESNET_ARCHITECTURES,
     **VIT_ARCHITECTURES,
 }
 """Every Hugging Face architecture `pretrained` builds, by the name in `architectures`."""
