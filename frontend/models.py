@@ -22,6 +22,7 @@ from mlang.frontend.emitter import ir_location
 from mlang.frontend.generator import IRGenBase, ModelInfo
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.layers import layer_params, make_layer
+from mlang.frontend.lexer import INT64_MAX
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
 from mlang.frontend.typecheck import specialised_name
@@ -305,7 +306,8 @@ def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
         raise CompileError(loc, f"hyper-parameter '{p.name}' of {model} must be known at "
                                 f"compile time, got {describe(v)}")
     value = v.value
-    if kind == "int" and isinstance(value, float) and value.is_integer():
+    if kind == "int" and isinstance(value, float) and value.is_integer() \
+            and abs(value) <= INT64_MAX:
         value = int(value)  # as a layer's sizes: `image_size / patch_size` is a size
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),

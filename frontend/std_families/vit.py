@@ -22,14 +22,15 @@ def vit_hparams(config: Config, loc: Loc) -> dict[str, StaticValue]:
     choice_field(config, "pooler_act", ("tanh",), loc, "vit")
     ints = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
             "image_size", "patch_size", "num_channels")
-    out: dict[str, StaticValue] = {n: int_field(config, n, loc) for n in ints}
-    if out["image_size"] % out["patch_size"]:
-        raise CompileError(loc, f"config.json: image_size {out['image_size']} is not a "
-                                f"multiple of patch_size {out['patch_size']}")
-    pooler = config.get("pooler_output_size", out["hidden_size"])
-    if pooler not in (None, out["hidden_size"]):
+    sizes = {n: int_field(config, n, loc) for n in ints}
+    if sizes["image_size"] % sizes["patch_size"]:
+        raise CompileError(loc, f"config.json: image_size {sizes['image_size']} is not a "
+                                f"multiple of patch_size {sizes['patch_size']}")
+    pooler = config.get("pooler_output_size", sizes["hidden_size"])
+    if pooler not in (None, sizes["hidden_size"]):
         raise CompileError(loc, f"config.json: std.vit implements pooler_output_size equal "
-                                f"to hidden_size ({out['hidden_size']}), not {pooler!r}")
+                                f"to hidden_size ({sizes['hidden_size']}), not {pooler!r}")
+    out: dict[str, StaticValue] = dict(sizes)
     out["layer_norm_eps"] = float_field(config, "layer_norm_eps", loc, 1e-12)
     out["qkv_bias"] = bool_field(config, "qkv_bias", loc, True)
     out["num_labels"] = num_labels(config)

@@ -13,11 +13,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 from safetensors import safe_open
+from safetensors.torch import load_file
 from test_host_programs import BACKENDS, failure, mrun
 
 import mlang
 from mlang.runtime.precision import TOLERANCE
+from mlang.tools.mrun import main
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -77,7 +80,7 @@ BUFFERS = ("running_mean", "running_var", "num_batches_tracked")
 def file_parameters(folder: Path) -> set[str]:
     """The names of the trainable tensors of the folder's model.safetensors."""
     with safe_open(str(folder / "model.safetensors"), "pt") as f:
-        return {n for n in f.keys() if not n.endswith(BUFFERS)}
+        return {n for n in f.keys() if not n.endswith(BUFFERS)}  # noqa: SIM118 - no __iter__
 
 
 CASES = {
@@ -180,21 +183,24 @@ def test_bf16_checkpoint_with_either_dtype(tmp_path: Path) -> None:
     assert relative_error(half(PIXELS), want) <= TOLERANCE["bf16"]
 
 
-def test_dtype_overrides_the_program_precision(tmp_path: Path) -> None:
-    """Under `mrun --dtype bf16`, `dtype=f32` keeps that model in f32."""
-    folder = saved(tiny_vit("ViTForImageClassification"), tmp_path / "vit")
-    program = (f'let m = pretrained("{folder}", dtype=f32)\n'
-               f'write("out.safetensors", y=m(randn([1, 3, 32, 32])))\n'
-               f'summary(m)\n')
-    from click.testing import CliRunner
-
-    from mlang.tools.mrun import main
-
-    (tmp_path / "p.m").write_text(program)
-    result = CliRunner().invoke(main, ["--dtype", "bf16", "--backend", "torch",
-                                       str(tmp_path / "p.m")])
+def test_dtype_overrides_the_program_precision(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `mrun --dtype bf16`, `dtype=f32` keeps that model in f32 (transformers'
+    numbers) while a model without `dtype=` runs in bf16."""
+    hf = tiny_vit("ViTForImageClassification")
+    folder = saved(hf, tmp_path / "vit")
+    (tmp_path / "p.m").write_text(
+        f'let exact = pretrained("{folder}", dtype=f32)\nlet half = pretrained("{folder}")\n'
+        'let x = randn([2, 3, 32, 32])\n'
+        'write("out.safetensors", x=x, exact=exact(x), half=half(x))\n')
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["--dtype", "bf16", "--backend", "torch", "p.m"])
     assert result.exit_code == 0, result.output
-    assert "bf16" not in result.stdout and " f32 " in result.stdout
+    out = load_file(str(tmp_path / "out.safetensors"))
+    with torch.no_grad():
+        want = hf(pixel_values=out["x"]).logits
+    torch.testing.assert_close(out["exact"], want, rtol=1e-4, atol=1e-4)
+    assert 0 < relative_error(out["half"], want) <= TOLERANCE["bf16"]
 
 
 # ----------------------------------------------------------------------------- errors
