@@ -198,9 +198,10 @@ def load_model(path: str | Path, backend: str = "auto", device: str = "cpu") -> 
 
 
 def pretrained(path: str | Path, labels: int | None = None, backend: str = "auto",
-               device: str = "cpu") -> Model:
+               device: str = "cpu", dtype: str | None = None) -> Model:
     """The model of a Hugging Face checkpoint folder (or a name in the local Hugging Face
-    cache), as M's `pretrained(PATH, labels=)` builds it from `std`."""
+    cache), as M's `pretrained(PATH, labels=, dtype=)` builds it from `std`; `dtype` is
+    `"f32"`, `"bf16"` or `"f16"`."""
     from xdsl.dialects import func
 
     from mlang.backends import get_backend
@@ -209,6 +210,10 @@ def pretrained(path: str | Path, labels: int | None = None, backend: str = "auto
     from mlang.runtime.model import ModelInstance
 
     options = "" if labels is None else f", labels={_m_literal(labels)}"
+    if dtype is not None:
+        if dtype not in ("f32", "bf16", "f16"):
+            raise MError(f"pretrained: dtype must be f32, bf16 or f16, got {dtype!r}")
+        options += f", dtype={dtype}"
     source = f"let net = pretrained({_m_literal(str(path))}{options})\n"
     sources = SourceManager()
     with _errors(sources):

@@ -185,9 +185,29 @@ class Range:
     hi: Expr
 
 
+@dataclass(frozen=True)
+class IfExp:
+    """`a if cond else b`: `cond` must be known at compile time."""
+
+    loc: Loc
+    body: Expr
+    cond: Expr
+    orelse: Expr
+
+
+@dataclass(frozen=True)
+class ListComp:
+    """`[elt for var in iter]`, the layers of a field (`layers = [Block(i) for i in 0..n]`)."""
+
+    loc: Loc
+    elt: Expr
+    var: Name
+    iter: Expr
+
+
 Expr = Union[
     Name, IntLit, FloatLit, StrLit, BoolLit, ListLit, TupleLit, BinOp, UnaryOp, Call,
-    Attribute, Subscript, Range,
+    Attribute, Subscript, Range, IfExp, ListComp,
 ]
 
 # ----------------------------------------------------------------------- statements

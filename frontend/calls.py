@@ -104,8 +104,13 @@ class CallGen(IRGenBase):
             raise CompileError(e.loc, f"{name} creates a layer: declare it as a model field")
         if name in FUNCTIONS:
             return emit_function(frame.em, e, name, args, kwargs)
+        if frame.em.in_model and name == "len" and len(args) == 1 and \
+                isinstance(args[0], Static) and isinstance(args[0].value, (list, tuple)):
+            return Static(len(args[0].value))  # of a list hyper-parameter (`depths`)
         if frame.em.in_model:
-            raise CompileError(e.loc, f"{name} can only be used in the host program")
+            raise CompileError(e.loc, f"{name} can only be used in the host program"
+                               + (" (in a model, of a list known at compile time)"
+                                  if name == "len" else ""))
         return emit_host_function(self, frame.em, e, name, args, kwargs)
 
     def inline_method(self, ref: MethodRef, e: ast.Call, args: list[Value],

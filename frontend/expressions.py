@@ -16,7 +16,9 @@ from mlang.frontend import ast, run_sizes
 from mlang.frontend.builtin_args import static_int
 from mlang.frontend.data_functions import data_member
 from mlang.frontend.generator import IRGenBase
-from mlang.frontend.models import method_names, no_method
+from mlang.frontend.models import (
+    COMPREHENSION_ONLY_IN_FIELDS, method_names, no_method, static_condition,
+)
 from mlang.frontend.operators import BINARY_NAMES, emit_binary, emit_unary
 from mlang.frontend.scopes import Frame, unknown_name
 from mlang.frontend.tensor_functions import matmul, slice_items
@@ -61,6 +63,11 @@ class ExpressionGen(IRGenBase):
             return self.attribute(e, frame)
         if isinstance(e, ast.Subscript):
             return self.subscript(e, frame)
+        if isinstance(e, ast.IfExp):
+            chosen = static_condition(self.expr(e.cond, frame), e.cond.loc)
+            return self.expr(e.body if chosen else e.orelse, frame)
+        if isinstance(e, ast.ListComp):
+            raise CompileError(e.loc, COMPREHENSION_ONLY_IN_FIELDS)
         raise CompileError(e.loc, "a range 'a..b' may only follow 'for NAME in'")
 
     def name(self, e: ast.Name, frame: Frame) -> Value:

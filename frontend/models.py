@@ -6,9 +6,10 @@ parameter of its fields' layers, then its methods (made by frontend/methods.py).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TypeGuard
 
 from xdsl.dialects.builtin import (
-    FloatAttr, IntegerAttr, StringAttr, TensorType, UnitAttr, f64, i64,
+    ArrayAttr, FloatAttr, IntegerAttr, StringAttr, TensorType, UnitAttr, f64, i64,
 )
 from xdsl.ir import Attribute, Block
 
@@ -21,6 +22,7 @@ from mlang.frontend.emitter import ir_location
 from mlang.frontend.generator import IRGenBase, ModelInfo
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
 from mlang.frontend.layers import layer_params, make_layer
+from mlang.frontend.lexer import INT64_MAX
 from mlang.frontend.scopes import ConstEmitter, Frame, Scope, model_scope
 from mlang.frontend.signatures import REQUIRED, Signature, bind
 from mlang.frontend.typecheck import specialised_name
@@ -116,10 +118,16 @@ class ModelGen(IRGenBase):
             isinstance(value, BuiltinRef) and value.name in LAYER_SIGNATURES)
 
     def field(self, e: ast.Expr, scope: Scope, path: str) -> Field:
-        """One field: a built-in layer, a sub-model or `repeat(n, LAYER)`."""
+        """One field: a built-in layer, a sub-model, `repeat(n, LAYER)`, the layers of a
+        comprehension, or the field a compile-time condition chooses."""
+        const = Frame(ConstEmitter(Block(), True), scope)
+        if isinstance(e, ast.IfExp):
+            chosen = static_condition(self.expr(e.cond, const), e.cond.loc)
+            return self.field(e.body if chosen else e.orelse, scope, path)
+        if isinstance(e, ast.ListComp):
+            return self.comprehension(e, scope, path, const)
         call = e if isinstance(e, ast.Call) else ast.Call(e.loc, e, (), ())
         callee = scope.lookup(call.func.id) if isinstance(call.func, ast.Name) else None
-        const = Frame(ConstEmitter(Block(), True), scope)
         if isinstance(callee, BuiltinRef) and callee.name == "repeat":
             return self.repeat(call, scope, path, const)
         args = [self.expr(a, const) for a in call.args]
@@ -146,6 +154,30 @@ class ModelGen(IRGenBase):
         self.budget.repeat(n, call.args[0].loc)
         items = tuple(self.field(call.args[1], scope, f"{path}.{i}") for i in range(n))
         return LayerList(items, path)
+
+    def comprehension(self, e: ast.ListComp, scope: Scope, path: str,
+                      const: Frame) -> LayerList:
+        """`[LAYER for NAME in ITEMS]`: a layer for each item of a range or a compile-time
+        list, made with NAME bound to it (layers that differ, as a network's stages do)."""
+        items = self.comprehension_items(e.iter, const)
+        if not items:
+            raise CompileError(e.iter.loc, "a comprehension of layers needs at least one item")
+        self.budget.repeat(len(items), e.iter.loc)
+        return LayerList(tuple(
+            self.field(e.elt, Scope(scope, {e.var.id: Static(v)}), f"{path}.{i}")
+            for i, v in enumerate(items)), path)
+
+    def comprehension_items(self, e: ast.Expr, const: Frame) -> list[StaticValue]:
+        """The items a comprehension of layers goes over: `lo..hi`, or a list known at
+        compile time."""
+        if isinstance(e, ast.Range):
+            lo = static_int(self.expr(e.lo, const), e.lo.loc, "range start")
+            return list(range(lo, static_int(self.expr(e.hi, const), e.hi.loc, "range end")))
+        v = self.expr(e, const)
+        if isinstance(v, Static) and isinstance(v.value, (list, tuple)):
+            return list(v.value)
+        raise CompileError(e.loc, f"a comprehension of layers goes over a range 'a..b' or a "
+                                  f"list known at compile time, got {describe(v)}")
 
     def declare_params(self, info: ModelInfo) -> None:
         """Adds a `model.param` for every parameter of every layer and every tensor field,
@@ -193,6 +225,19 @@ class ModelGen(IRGenBase):
         op.location = ir_location(loc)
         info.definition.body.block.add_op(op)
         info.params[name] = (init, ir)
+
+
+COMPREHENSION_ONLY_IN_FIELDS = ("a comprehension '[... for NAME in ...]' makes the layers of "
+                                "a field ('layers = [Block(i) for i in 0..n]')")
+"""Where a list comprehension may be written."""
+
+
+def static_condition(v: Value, loc: Loc) -> bool:
+    """The condition of `a if cond else b`, a boolean known at compile time."""
+    if isinstance(v, Static) and isinstance(v.value, bool):
+        return v.value
+    raise CompileError(loc, f"the condition of 'a if cond else b' must be a boolean known at "
+                            f"compile time, got {describe(v)}")
 
 
 def method_names(decl: ast.ModelDecl) -> set[str]:
@@ -270,10 +315,15 @@ def walk_layers(fields: Iterable[Field]) -> Iterator[LayerSpec | TensorField]:
 def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
     """A hyper-parameter's value, checked against its declared kind."""
     kind = p.type.name if isinstance(p.type, ast.ScalarTypeExpr) else None
+    if kind is None and isinstance(v, Static) and is_number_list(v.value):
+        return tuple(v.value)  # a list of sizes (`depths`), hashable as the key of a model
     if not isinstance(v, Static) or isinstance(v.value, (DType, list, tuple)) or v.value is None:
         raise CompileError(loc, f"hyper-parameter '{p.name}' of {model} must be known at "
                                 f"compile time, got {describe(v)}")
     value = v.value
+    if kind == "int" and isinstance(value, float) and value.is_integer() \
+            and abs(value) <= INT64_MAX:
+        value = int(value)  # as a layer's sizes: `image_size / patch_size` is a size
     ok = {
         "int": isinstance(value, int) and not isinstance(value, bool),
         "float": isinstance(value, (int, float)) and not isinstance(value, bool),
@@ -287,6 +337,13 @@ def hparam_value(p: ast.Param, v: Value, loc: Loc, model: str) -> StaticValue:
     return float(value) if kind == "float" else value
 
 
+def is_number_list(value: StaticValue) -> TypeGuard[list[int | float] | tuple[int | float, ...]]:
+    """Whether a value is a list (or tuple) of numbers, a hyper-parameter of no declared
+    type may be one."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
+
+
 def hparam_attrs(hparams: dict[str, StaticValue]) -> dict[str, Attribute]:
     """Hyper-parameters as IR attributes, for `model.def`'s `hparams` dictionary."""
     out: dict[str, Attribute] = {}
@@ -297,6 +354,9 @@ def hparam_attrs(hparams: dict[str, StaticValue]) -> dict[str, Attribute]:
             out[k] = IntegerAttr(v, i64)
         elif isinstance(v, float):
             out[k] = FloatAttr(v, f64)
+        elif is_number_list(v):
+            out[k] = ArrayAttr(IntegerAttr(x, i64) if isinstance(x, int) else FloatAttr(x, f64)
+                               for x in v)
         else:
             out[k] = StringAttr(str(v))
     return out

@@ -16,9 +16,9 @@ from typing import TypeVar, cast
 
 from mlang.frontend.ast import (
     Assign, Attribute, BinOp, BoolLit, Call, Dim, Expr, ExprStmt, Field, FloatLit, FnDecl, For,
-    If, Import, IntLit, Item, Jump, Keyword, Let, ListLit, ModelDecl, Name, Param, Program, Range,
-    Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript, TensorTypeExpr, Tie, TupleLit,
-    TupleTypeExpr, TypeExpr, UnaryOp,
+    If, IfExp, Import, IntLit, Item, Jump, Keyword, Let, ListComp, ListLit, ModelDecl, Name,
+    Param, Program, Range, Return, ScalarTypeExpr, Slice, Stmt, StrLit, Subscript,
+    TensorTypeExpr, Tie, TupleLit, TupleTypeExpr, TypeExpr, UnaryOp,
 )
 from mlang.frontend.lexer import (
     EOF, FLOAT, INT, KEYWORDS, NAME, STRING, Token, decode_source, tokenize,
@@ -394,6 +394,11 @@ class _Parser(TokenStream):
         while self.at("|>"):
             pipe = self.advance()
             expr = _pipe_call(pipe.loc, expr, self.parse_binary(_OR))
+        if self.at("if"):
+            tok = self.advance()
+            cond = self.parse_binary(_OR)
+            self.expect("else")
+            return IfExp(tok.loc, expr, cond, self.parse_expr())
         return expr
 
     def parse_binary(self, min_precedence: int) -> Expr:
@@ -503,6 +508,30 @@ class _Parser(TokenStream):
             step = self.parse_expr()
         return Slice(start, lo, hi, step)
 
+    def parse_list(self, bracket: Token) -> Expr:
+        """Parses the rest of a list `[a, b, ...]` or of a comprehension `[ELT for ...]`."""
+        if self.accept("]"):
+            return ListLit(bracket.loc, ())
+        items = [self.parse_expr()]
+        if self.at("for"):
+            return self.parse_comprehension(bracket, items[0])
+        while self.accept(",") and not self.at("]"):
+            items.append(self.parse_expr())
+        self.expect("]", "',' or ']'")
+        return ListLit(bracket.loc, tuple(items))
+
+    def parse_comprehension(self, bracket: Token, elt: Expr) -> ListComp:
+        """Parses the rest of `[ELT for NAME in EXPR]`, where EXPR may be a range."""
+        self.expect("for")
+        var = self.parse_name()
+        self.expect("in")
+        start = self.peek().loc
+        iterable = self.parse_expr()
+        if self.accept(".."):
+            iterable = Range(start, iterable, self.parse_expr())
+        self.expect("]")
+        return ListComp(bracket.loc, elt, var, iterable)
+
     def parse_atom(self) -> Expr:
         """Parses a literal, a name, a list `[...]` or a parenthesised expression or tuple."""
         tok = self.peek()
@@ -514,7 +543,7 @@ class _Parser(TokenStream):
             return Name(self.advance().loc, tok.text)
         if tok.kind == "[":
             self.advance()
-            return ListLit(tok.loc, self.parse_comma_list("]", self.parse_expr))
+            return self.parse_list(tok)
         if tok.kind == "(":
             return self.parse_parenthesized(self.parse_expr, TupleLit)
         if tok.kind == "{":

@@ -185,10 +185,7 @@ def is_declared(value: Value | None, decl: ast.ModelDecl | ast.FnDecl) -> bool:
 def emit_pretrained(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """A std model built from a checkpoint folder's config.json, its weights loaded."""
     gen = cast(PretrainedContext, ctx)  # IRGen, the one host context, is one
-    dtype = a["dtype"]
-    if dtype is not None and not (isinstance(dtype, Static) and dtype.value == DType("f32")):
-        raise CompileError(locs["dtype"], f"pretrained: dtype={describe(dtype)} is not "
-                                          "supported yet; weights load as f32")
+    dtype = static_dtype(a["dtype"], locs["dtype"])
     where = locs["path"]  # what the folder's files hold is reported at its path
     folder = checkpoint_folder(static_path(required(a, "path"), where), where)
     labels = static_labels(a["labels"], locs["labels"])
@@ -199,8 +196,22 @@ def emit_pretrained(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc
     m = em.result(InstantiateOp(symbol), ModelT(symbol), loc)
     em.insert(host.LoadPretrainedOp.create(
         operands=[m.ssa, em.value(Static(str(folder)), where).ssa],
-        properties=load_properties(name, arch, labels is not None)), loc)
+        properties=load_properties(name, arch, labels is not None, dtype)), loc)
     return m
+
+
+PRETRAINED_DTYPES = ("f32", "bf16", "f16")
+"""The dtypes a pretrained model runs in (`dtype=`)."""
+
+
+def static_dtype(v: Value | None, loc: Loc) -> str | None:
+    """`dtype=`: left out (the program's precision), or one of PRETRAINED_DTYPES."""
+    if v is None:
+        return None
+    if isinstance(v, Static) and isinstance(v.value, DType) \
+            and v.value.name in PRETRAINED_DTYPES:
+        return v.value.name
+    raise CompileError(loc, f"pretrained: dtype must be f32, bf16 or f16, got {describe(v)}")
 
 
 def specialised_model(gen: PretrainedContext, arch: Architecture, config: Config,
@@ -214,12 +225,12 @@ def specialised_model(gen: PretrainedContext, arch: Architecture, config: Config
     return gen.specialise(decl, {p.name: hparams[p.name] for p in decl.hparams}, loc).symbol
 
 
-def load_properties(checkpoint: str, arch: Architecture,
-                    labels: bool) -> dict[str, Attribute]:
+def load_properties(checkpoint: str, arch: Architecture, labels: bool,
+                    dtype: str | None = None) -> dict[str, Attribute]:
     """The properties of `model.load_pretrained` that build `arch` from a checkpoint of
     architecture `checkpoint`: the base prefix, the fields that may be initialised anew
-    (a new head, what the checkpoint's architecture lacks) and whether the checkpoint has
-    another head."""
+    (a new head, what the checkpoint's architecture lacks), whether the checkpoint has
+    another head, and the dtype the model runs in (None: the program's)."""
     family, source = arch.family, ARCHITECTURES[checkpoint]
     in_base = arch.model == family.base_model
     fresh = [*(arch.head if labels else ()),
@@ -229,4 +240,6 @@ def load_properties(checkpoint: str, arch: Architecture,
         props["fresh"] = ArrayAttr([StringAttr(f) for f in fresh])
     if checkpoint != arch.model:
         props["other_head"] = UnitAttr()
+    if dtype is not None:
+        props["dtype"] = StringAttr(dtype)
     return props

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from mlang.frontend import ast
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
-from mlang.frontend.models import method_names, not_a_field
+from mlang.frontend.models import COMPREHENSION_ONLY_IN_FIELDS, method_names, not_a_field
 from mlang.frontend.scopes import Scope, builtin_names, unknown_name
 from mlang.frontend.signatures import REQUIRED, Signature, bind
 from mlang.frontend.tensor_functions import FUNCTIONS
@@ -121,6 +121,15 @@ class ModelChecker:
     def field(self, e: ast.Expr, names: Names) -> Binding:
         """A field: a built-in layer, a sub-model or `repeat(n, LAYER)`, as
         `ModelGen.field` (frontend/models.py) makes it."""
+        if isinstance(e, ast.IfExp):
+            self.expr(e.cond, names)
+            self.field(e.body, names)
+            self.field(e.orelse, names)
+            return None
+        if isinstance(e, ast.ListComp):
+            self.expr(e.iter, names)
+            self.field(e.elt, names.inner({e.var.id: None}))
+            return None
         call = e if isinstance(e, ast.Call) else ast.Call(e.loc, e, (), ())
         name = call.func.id if isinstance(call.func, ast.Name) else None
         callee = names.get(name) if name is not None and name in names else None
@@ -189,6 +198,8 @@ class ModelChecker:
             callee = self.expr(e.func, names)
             self.arguments(e, names)
             self.check_call(callee, e, 0)
+        elif isinstance(e, ast.ListComp):
+            raise CompileError(e.loc, COMPREHENSION_ONLY_IN_FIELDS)
         elif isinstance(e, ast.Attribute):
             self.attribute(self.expr(e.value, names), e)
         elif isinstance(e, ast.Subscript):
@@ -219,6 +230,8 @@ class ModelChecker:
             if name in LAYER_SIGNATURES or name == "repeat":
                 raise CompileError(call.loc,
                                    f"{name} creates a layer: declare it as a model field")
+            if name == "len":  # of a list hyper-parameter in a model: checked when made
+                return
             if name not in FUNCTIONS:
                 raise CompileError(call.loc, f"{name} can only be used in the host program")
             arity(FUNCTIONS[name][0], call, implicit)
@@ -279,6 +292,8 @@ def children(e: ast.Expr) -> tuple[ast.Expr, ...]:
         return (e.operand,)
     if isinstance(e, ast.Range):
         return (e.lo, e.hi)
+    if isinstance(e, ast.IfExp):
+        return (e.body, e.cond, e.orelse)
     return ()
 
 

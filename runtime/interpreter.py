@@ -31,7 +31,7 @@ from mlang.runtime import datasets, distributed, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
 from mlang.runtime.loading import load_dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
-from mlang.runtime.precision import stored_parameters
+from mlang.runtime.precision import run_in_dtype, stored_parameters
 from mlang.runtime.pretrained import load_pretrained
 from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
@@ -466,7 +466,10 @@ def _load_weights(it: Interpreter, op: host.LoadWeightsOp, args: Args) -> object
 @handles(host.LoadPretrainedOp)
 def _load_pretrained(it: Interpreter, op: host.LoadPretrainedOp, args: Args) -> object:
     fresh = [f.data for f in op.fresh.data] if op.fresh else []
-    load_pretrained(model_value(args[0]), args[1], op.base.data if op.base else "", fresh,
+    model = model_value(args[0])
+    if op.dtype is not None:
+        run_in_dtype(model, it.backend, op.dtype.data)
+    load_pretrained(model, args[1], op.base.data if op.base else "", fresh,
                     op.other_head is not None)
     return None
 

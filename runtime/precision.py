@@ -39,7 +39,7 @@ from mlang.backends import Backend, CompiledModel, RunOptions
 from mlang.backends.reference.functional import DTYPES
 from mlang.dialects.model.structure import DefOp
 from mlang.dialects.model.types import dtype_name
-from mlang.runtime.model import quantization_mode
+from mlang.runtime.model import ModelInstance, quantization_mode
 
 HALF_DTYPES: dict[str, tuple[torch.dtype, AnyFloat]] = {
     "bf16": (torch.bfloat16, bf16),
@@ -211,6 +211,20 @@ class HalfPrecisionBackend:
             return PrecisionModel(self.inner.compile(definition), definition)
         half = retype_floats(definition, self.element)
         return PrecisionModel(self.inner.compile(half), half)
+
+
+def run_in_dtype(model: ModelInstance, backend: Backend, dtype_name: str) -> None:
+    """Makes `model` run in the dtype called `dtype_name` (`pretrained(..., dtype=)`),
+    whatever precision `backend` runs the rest of the program in: compiled for that dtype,
+    its floating parameters stored in it (a tied pair stays one tensor)."""
+    inner = backend.inner if isinstance(backend, HalfPrecisionBackend) else backend
+    model.compiled = with_dtype(inner, dtype_name).compile(model.definition)
+    dtype = HALF_DTYPES[dtype_name][0] if dtype_name in HALF_DTYPES else torch.float32
+    done: dict[int, torch.Tensor] = {}
+    for name, p in model.params.items():
+        if id(p) not in done:
+            done[id(p)] = _cast(p.detach(), dtype).requires_grad_(p.requires_grad)
+        model.params[name] = done[id(p)]
 
 
 def with_dtype(backend: Backend, dtype_name: str) -> Backend:

@@ -9,6 +9,7 @@ with the definition into packages.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import ArrayAttr, StringAttr, i8
+from xdsl.ir import Operation
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import layers as L
@@ -22,6 +23,7 @@ LAYER_NAMES = {
     L.LayerNormOp: "LayerNorm", L.RmsNormOp: "RMSNorm", L.AttentionOp: "Attention",
     L.DropoutOp: "Dropout", L.MaxPool2dOp: "MaxPool2d", L.AvgPool2dOp: "AvgPool2d",
     fn.FlattenOp: "Flatten",  # a Flatten layer is the flatten function, marked as a layer
+    L.Conv1dOp: "Conv1d", L.GroupNormOp: "GroupNorm", L.AdaptiveAvgPool2dOp: "AdaptiveAvgPool2d",
 }
 HEADER = ("layer", "type", "output", "dtype", "params")
 LAYERS = "layers"
@@ -37,12 +39,33 @@ def layer_rows(definition: DefOp) -> list[tuple[str, str, str, str]]:
     seen: set[str] = set()
     for op in definition.methods["forward"].walk():
         attr = op.attributes.get("layer")
-        if type(op) not in LAYER_NAMES or not isinstance(attr, StringAttr) or attr.data in seen:
+        kind = layer_kind(op)
+        if kind is None or not isinstance(attr, StringAttr) or attr.data in seen:
             continue
         seen.add(attr.data)
         t = op.results[0].type
-        rows.append((attr.data, LAYER_NAMES[type(op)], fmt_shape(shape_of(t)),
-                     dtype_name(element_of(t))))
+        rows.append((attr.data, kind, fmt_shape(shape_of(t)), dtype_name(element_of(t))))
+    return rows
+
+
+def layer_kind(op: Operation) -> str | None:
+    """The layer an op is, as M names it (`BatchNorm2d` by its input's rank); None for an
+    op that is no layer."""
+    if isinstance(op, L.BatchNormOp):
+        return "BatchNorm2d" if len(shape_of(op.input.type)) == 4 else "BatchNorm1d"
+    return LAYER_NAMES.get(type(op))
+
+
+def tensor_field_rows(model: ModelInstance, layers: list[str],
+                      counts: dict[str, int]) -> list[tuple[str, ...]]:
+    """A row for each trainable tensor field (`param cls_token`) outside every layer."""
+    rows: list[tuple[str, ...]] = []
+    for p in model.definition.params:
+        name = p.sym_name.data
+        if name in counts and not any(name.startswith(f"{path}.") for path in layers):
+            t = p.param_type
+            rows.append((name, "Parameter", fmt_shape(shape_of(t)),
+                         dtype_name(element_of(t)), str(counts[name])))
     return rows
 
 
@@ -56,18 +79,22 @@ def summary_table(model: ModelInstance) -> str:
     counts = parameter_counts(model)
     int8 = {p.sym_name.data for p in model.definition.params if p.param_type.element_type == i8}
     rows: list[tuple[str, ...]] = []
-    for path, kind, shape, dtype in layer_rows(model.definition):
+    layers = layer_rows(model.definition)
+    for path, kind, shape, dtype in layers:
         n = sum(c for name, c in counts.items() if name.startswith(path + "."))
         quantized = {path + ".weight", path + ".q.weight"} & int8
         rows.append((path, kind, shape, "int8" if quantized else dtype, str(n)))
+    rows.extend(tensor_field_rows(model, [row[0] for row in layers], counts))
     rows.append(("total", model.name, "", "", str(model.parameter_count())))
     return format_table([HEADER, *rows])
 
 
 def parameter_counts(model: ModelInstance) -> dict[str, int]:
-    """Elements per parameter name, float and int8 alike; scales are not counted."""
-    scales = scale_parameters(model.definition)
-    return {k: v.numel() for k, v in model.params.items() if k not in scales}
+    """Elements per parameter name, float and int8 alike, as `parameter_count` counts
+    them: scales, buffers (running statistics) and a tied tensor's second name are not."""
+    definition = model.definition
+    skipped = scale_parameters(definition) | set(definition.ties) | definition.buffers
+    return {k: v.numel() for k, v in model.params.items() if k not in skipped}
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:

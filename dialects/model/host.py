@@ -535,10 +535,11 @@ class LoadPretrainedOp(IRDLOperation):
     """Fills a model of the standard library from a Hugging Face checkpoint folder
     (`pretrained`): its tensors named as the model's, less those of the `fresh` fields (a
     new classification head, reported in a note); a file of the base model's tensors
-    loads under `base` (`bert`).
+    loads under `base` (`bert`). With `dtype` (`f32`, `bf16`, `f16`) the model runs in
+    that dtype, whatever the program's (`mrun --dtype`), its weights converted to it.
 
     ```
-    model.load_pretrained %m, %p base "bert" fresh ["classifier"]
+    model.load_pretrained %m, %p base "bert" fresh ["classifier"] dtype "bf16"
         : !model.model<"BertForSequenceClassification">, !model.str
     ```
     """
@@ -549,8 +550,15 @@ class LoadPretrainedOp(IRDLOperation):
     base = opt_prop_def(StringAttr)
     fresh = opt_prop_def(ArrayAttr[StringAttr])
     other_head = opt_prop_def(UnitAttr)
+    dtype = opt_prop_def(StringAttr)
     assembly_format = ("$model `,` $path (`base` $base^)? (`fresh` $fresh^)? "
-                       "(`other_head` $other_head^)? attr-dict `:` type($model) `,` type($path)")
+                       "(`other_head` $other_head^)? (`dtype` $dtype^)? attr-dict `:` "
+                       "type($model) `,` type($path)")
+
+    def verify_(self) -> None:
+        if self.dtype is not None and self.dtype.data not in ("f32", "bf16", "f16"):
+            raise VerifyException(f"model.load_pretrained: dtype must be f32, bf16 or f16, "
+                                  f"got '{self.dtype.data}'")
 
 
 @irdl_op_definition

@@ -58,6 +58,14 @@ def float_field(config: Config, name: str, loc: Loc, default: float) -> float:
     return float(value)
 
 
+def bool_field(config: Config, name: str, loc: Loc, default: bool) -> bool:
+    """A boolean field of the config, `default` where it is absent."""
+    value = config.get(name, default)
+    if not isinstance(value, bool):
+        raise CompileError(loc, f"config.json: '{name}' must be true or false, got {value!r}")
+    return value
+
+
 def choice_field(config: Config, name: str, allowed: tuple[str, ...], loc: Loc,
             family: str) -> None:
     """Checks a string setting of the config that the std model implements one way of."""

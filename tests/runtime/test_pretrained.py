@@ -260,8 +260,8 @@ def test_compile_time_errors_are_located(tmp_path: Path, checkpoints: dict[str, 
         f'let m = pretrained("{checkpoints["BertForQuestionAnswering"]}", labels=2)':
             "error: pretrained: labels= gives a classification model a new head; "
             "BertForQuestionAnswering does not classify",
-        f'let m = pretrained("{bert}", dtype=f16)':
-            "error: pretrained: dtype=",
+        f'let m = pretrained("{bert}", dtype=i64)':
+            "error: pretrained: dtype must be f32, bf16 or f16, got",
         "import std.nothing":
             "1:1: error: no standard module 'std.nothing'; the standard modules are std.bert",
     }

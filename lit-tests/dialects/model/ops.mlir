@@ -507,6 +507,8 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
   model.load_pretrained %net, %weights base "bert" fresh ["classifier"] other_head : !model.model<"Classifier_64_128_10">, !model.str
 // CHECK-NEXT: model.load_pretrained [[NET]], [[WEIGHTS]] : !model.model<"Classifier_64_128_10">, !model.str
   model.load_pretrained %net, %weights : !model.model<"Classifier_64_128_10">, !model.str
+// CHECK-NEXT: model.load_pretrained [[NET]], [[WEIGHTS]] base "vit" dtype "bf16" : !model.model<"Classifier_64_128_10">, !model.str
+  model.load_pretrained %net, %weights base "vit" dtype "bf16" : !model.model<"Classifier_64_128_10">, !model.str
 // CHECK-NEXT: [[COUNT:%[a-z0-9_]+]] = model.params [[NET]] : !model.model<"Classifier_64_128_10"> -> i64
   %count = model.params %net : !model.model<"Classifier_64_128_10"> -> i64
 // CHECK-NEXT: model.summary [[NET]] : !model.model<"Classifier_64_128_10">

@@ -1,6 +1,7 @@
 // RUN: mopt %s --split-input-file --verify-diagnostics
 
-// The verifier errors of `model.tie`, `model.param`'s `full` init and load_weights.
+// The verifier errors of `model.tie`, `model.param`'s `full` init, load_weights and
+// load_pretrained.
 
 // expected-error@+1 {{model.tie: @a.weight is tensor<4x4xf32> but @b.weight is tensor<3x4xf32>}}
 model.def @M attributes {source = "M", hparams = {}} {
@@ -50,5 +51,13 @@ func.func @f() {
 func.func @main(%m: !model.model<"?">, %p: !model.str) {
   // expected-error@+1 {{model.load_weights: rename maps names to string names}}
   model.load_weights %m, %p rename {h = 1 : i64} : !model.model<"?">, !model.str
+  func.return
+}
+
+// -----
+
+func.func @main(%m: !model.model<"?">, %p: !model.str) {
+  // expected-error@+1 {{model.load_pretrained: dtype must be f32, bf16 or f16, got 'f64'}}
+  model.load_pretrained %m, %p dtype "f64" : !model.model<"?">, !model.str
   func.return
 }
