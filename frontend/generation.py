@@ -15,8 +15,9 @@ from mlang.dialects.model.generation import GENERATE_OPTIONS, GenerateOp
 from mlang.frontend.builtin_args import Args, Locs, required
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.generator import ModelInfo
-from mlang.frontend.host_functions import HostContext, _call, arg, host_function, model_arg
-from mlang.frontend.host_functions import optional, positive
+from mlang.frontend.host_functions import (
+    HostContext, _call, host_function, model_arg, optional, positive,
+)
 from mlang.frontend.signatures import Signature
 from mlang.frontend.types import (
     FLOAT, FLOAT_DTYPES, INT, STR, ListT, ModelT, MType, TensorT, TokenizerT, TupleT,
@@ -105,9 +106,10 @@ def check_causal_lm(ctx: GenerationContext, model: ModelT, loc: Loc) -> None:
     if not methods:
         return
     if len(methods) == 1:
-        raise CompileError(loc, f"{name} has {methods.pop()} but not "
-                                f"{({'prefill', 'decode'} - methods).pop()}: generate uses "
-                                "both (a key-value cache) or neither (forward alone)")
+        (has,) = methods
+        lacks = "decode" if has == "prefill" else "prefill"
+        raise CompileError(loc, f"{name} has {has} but not {lacks}: generate uses both (a "
+                                "key-value cache) or neither (forward alone)")
     cache = _with_cache(_result(ctx, model, "prefill", [IDS], loc), f"{name}.prefill", loc)
     after = _with_cache(_result(ctx, model, "decode", [NEXT_IDS, NEXT_IDS, *cache], loc),
                         f"{name}.decode", loc)

@@ -48,8 +48,10 @@ class GenerateOp(IRDLOperation):
                 raise VerifyException("model.generate: a tokenizer needs text (a string or a "
                                       "list of strings), and gives text of the same type")
             return
-        if self.text is not None or not isinstance(self.result.type, TensorType) or \
-                self.input.type.element_type != i64 or self.result.type.element_type != i64:
+        ids, out = self.input.type, self.result.type
+        if self.text is not None or not isinstance(ids, TensorType) or \
+                not isinstance(out, TensorType) or ids.element_type != i64 or \
+                out.element_type != i64:
             raise VerifyException("model.generate: ids are i64 tensors in and out, without text")
 
 
