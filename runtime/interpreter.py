@@ -34,7 +34,7 @@ from mlang.runtime.generation import GenerateOptions, generate, generate_text
 from mlang.runtime.loading import load_dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.precision import stored_parameters
-from mlang.runtime.pretrained import load_pretrained
+from mlang.runtime.pretrained import checkpoint_parameters, load_pretrained
 from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
@@ -395,7 +395,8 @@ def _str_eq(it: Interpreter, op: Operation, args: Args) -> object:
 @handles(InstantiateOp)
 def _instantiate(it: Interpreter, op: InstantiateOp, args: Args) -> object:
     definition, compiled = it.model_definition(symbol_name(op.definition))
-    instance = ModelInstance.create(definition, compiled, it.device)
+    instance = ModelInstance.create(definition, compiled, it.device,
+                                    checkpoint_parameters(op, definition))
     instance.params = stored_parameters(compiled, instance.params)
     return instance
 
