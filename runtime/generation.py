@@ -82,14 +82,15 @@ def _generate(steps: Steps, ids: torch.Tensor, options: GenerateOptions) -> torc
     choose = Chooser(options, ids.device)
     unfinished = torch.ones(n, dtype=torch.bool, device=ids.device)
     for step in range(options.max_new):
+        if step:
+            logits = steps.next(out[:, :t + step])
         token = choose(logits)
         if options.eos is not None:
             token = token.masked_fill(~unfinished, options.eos)
             unfinished &= token != options.eos
         out[:, t + step] = token
-        if step + 1 == options.max_new or (options.eos is not None and not unfinished.any()):
-            return out[:, :t + step + 1]
-        logits = steps.next(out[:, :t + step + 1])
+        if options.eos is not None and not unfinished.any():
+            return out[:, :t + step + 1].contiguous()
     return out
 
 
@@ -188,7 +189,8 @@ class FullSteps(Steps):
 
     def next(self, ids: torch.Tensor) -> torch.Tensor:
         # `call` checks each new length once; the forward itself dwarfs it here.
-        return _last(self.model.call("forward", [ids])[0], f"{self.model.name}.forward")
+        return _last(self.model.call("forward", [ids.contiguous()])[0],
+                     f"{self.model.name}.forward")
 
 
 class CachedSteps(Steps):
