@@ -28,6 +28,7 @@ less than torch's default. Run:
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -38,11 +39,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Before torch is imported: inductor's caches go to a private folder, never a warm one.
 os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp(prefix="mlang-bench-inductor-")
 
 import torch
+
+if TYPE_CHECKING:
+    from mlang.runtime.model import ModelInstance
 
 Call = Callable[[], object]
 """What the benchmarks time: one call with its inputs bound."""
@@ -137,43 +142,44 @@ def bert_forward(folder: Path, shapes: Shapes, warmup: int, runs: int,
                  torch_compile: bool) -> list[Target]:
     """(a): std.bert's BertModel against transformers' sdpa model and its torch.compile."""
     import mlang
-    from mlang.backends import RunOptions
     from transformers import BertModel
 
     ours = mlang.pretrained(folder, backend="torch")._instance
     theirs = BertModel.from_pretrained(folder, attn_implementation="sdpa").eval()
-    compiled = torch.compile(theirs) if torch_compile else None
+    models: dict[str, Callable[..., object]] = {"sdpa": theirs}
+    if torch_compile:
+        models["torch.compile"] = torch.compile(theirs)
+    return [bert_batch(ours, models, shapes, batch, warmup, runs) for batch in shapes.batches]
+
+
+def bert_batch(ours: ModelInstance, models: dict[str, Callable[..., object]], shapes: Shapes,
+               batch: int, warmup: int, runs: int) -> Target:
+    """(a) at one batch size: the latency table, checked outputs, and the target."""
+    from mlang.backends import RunOptions
+
+    ids = torch.randint(0, shapes.vocab, (batch, shapes.seq),
+                        generator=torch.Generator().manual_seed(batch))
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids),
+              "token_type_ids": torch.zeros_like(ids)}
     options = RunOptions()
-    targets = []
-    for batch in shapes.batches:
-        ids = torch.randint(0, shapes.vocab, (batch, shapes.seq),
-                            generator=torch.Generator().manual_seed(batch))
-        mask, types = torch.ones_like(ids), torch.zeros_like(ids)
 
-        def mlang_call() -> object:
-            return ours.compiled.run("forward", ours.params, [ids, mask, types], options)[0]
+    def mlang_call() -> object:
+        return ours.compiled.run("forward", ours.params, list(inputs.values()), options)[0]
 
-        def hf(model: Callable[..., object]) -> Call:
-            return lambda: model(input_ids=ids, attention_mask=mask, token_type_ids=types)
-
-        calls: dict[str, Call] = {"mlang": mlang_call, "sdpa": hf(theirs)}
-        if compiled is not None:
-            calls["torch.compile"] = hf(compiled)
-        with torch.no_grad():
-            want = theirs(input_ids=ids, attention_mask=mask,
-                          token_type_ids=types).last_hidden_state
-            torch.testing.assert_close(mlang_call(), want, rtol=1e-4, atol=1e-4)
-        latency = interleaved(calls, warmup, runs)
-        best = min((name for name in calls if name != "mlang"), key=latency.__getitem__)
-        print(f"\n(a) BertModel forward, hidden {shapes.hidden}, {shapes.layers} layers, "
-              f"sequence {shapes.seq}, batch {batch}, median of {runs} (ms)")
-        for name, seconds in latency.items():
-            print(f"{name:>14} {1000 * seconds:>9.2f}   {seconds / latency['sdpa']:>5.3f}x sdpa"
-                  f"   {seconds / latency[best]:>5.3f}x {best}")
-        ratio = latency["mlang"] / latency["sdpa"]
-        targets.append((f"batch {batch}: latency <= 1.0x transformers sdpa", f"{ratio:.3f}x",
-                        ratio <= 1.0))
-    return targets
+    calls: dict[str, Call] = {"mlang": mlang_call}
+    calls.update({name: functools.partial(model, **inputs) for name, model in models.items()})
+    with torch.no_grad():
+        want = models["sdpa"](**inputs).last_hidden_state
+        torch.testing.assert_close(mlang_call(), want, rtol=1e-4, atol=1e-4)
+    latency = interleaved(calls, warmup, runs)
+    best = min(models, key=latency.__getitem__)
+    print(f"\n(a) BertModel forward, hidden {shapes.hidden}, {shapes.layers} layers, "
+          f"sequence {shapes.seq}, batch {batch}, median of {runs} (ms)")
+    for name, seconds in latency.items():
+        print(f"{name:>14} {1000 * seconds:>9.2f}   {seconds / latency['sdpa']:>5.3f}x sdpa"
+              f"   {seconds / latency[best]:>5.3f}x {best}")
+    ratio = latency["mlang"] / latency["sdpa"]
+    return (f"batch {batch}: latency <= 1.0x transformers sdpa", f"{ratio:.3f}x", ratio <= 1.0)
 
 
 # ------------------------------------------------------------------ (b) generate
