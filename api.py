@@ -309,6 +309,22 @@ class Model:
         with _errors():
             load_weights(self._instance, str(path))
 
+    def generate(self, ids: Array, max_new: int = 32, temperature: float = 0.0, top_k: int = 0,
+                 top_p: float = 1.0, eos: int | None = None, seed: int | None = None) -> Any:
+        """`generate(model, ids, ...)` of M: ids `[N, T]` followed by up to `max_new` new
+        tokens, greedy or sampled; NumPy in, NumPy out; torch in, torch out."""
+        from mlang.runtime.generation import GenerateOptions, generate
+        from mlang.runtime.interpreter import runtime_message
+
+        options = GenerateOptions(max_new, temperature, top_k, top_p, eos, seed)
+        prompt = ids if isinstance(ids, torch.Tensor) else torch.as_tensor(np.asarray(ids))
+        with _errors():
+            try:
+                out = generate(self._instance, prompt, options)
+            except (RuntimeError, ValueError, IndexError, TypeError) as err:
+                raise UserError(runtime_message(err)) from None
+        return out if isinstance(ids, torch.Tensor) else out.numpy()
+
     def export(self, path: str | Path, *example: Array) -> None:
         """Writes the forward as ONNX (`.onnx`) or a `torch.export` program (`.pt2`),
         traced on the `example` batch (by default, inputs made from its signature)."""

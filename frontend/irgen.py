@@ -28,6 +28,7 @@ from mlang.frontend.expressions import ExpressionGen
 from mlang.frontend.methods import MethodGen
 from mlang.frontend.generator import ModelInfo, ModelKey
 from mlang.frontend.models import ModelGen
+from mlang.frontend import generation  # noqa: F401 - registers the host function generate
 from mlang.frontend import pretrained  # noqa: F401 - registers the host function pretrained
 from mlang.frontend.scopes import Frame, Scope, builtin_names
 from mlang.frontend.statements import SlotWidened, StatementGen, assigned_names

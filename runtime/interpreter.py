@@ -25,14 +25,16 @@ from mlang.backends import Backend, CompiledModel
 from mlang.dialects.model.structure import symbol_name
 from mlang.backends.reference.evaluator import IMPLS, EvalContext
 from mlang.dialects.model import host
+from mlang.dialects.model.generation import GENERATE_OPTIONS, GenerateOp
 from mlang.dialects.model.structure import CallOp, DefOp, InstantiateOp
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime import datasets, distributed, model_io, plotting, training
 from mlang.runtime.datasets import Dataset
+from mlang.runtime.generation import GenerateOptions, generate, generate_text
 from mlang.runtime.loading import load_dataset
 from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.precision import run_in_dtype, stored_parameters
-from mlang.runtime.pretrained import load_pretrained
+from mlang.runtime.pretrained import checkpoint_parameters, load_pretrained
 from mlang.runtime.notes import notes_to
 from mlang.runtime.printing import format_value
 from mlang.runtime.quantize import quantize_model
@@ -391,7 +393,8 @@ def _str_eq(it: Interpreter, op: Operation, args: Args) -> object:
 @handles(InstantiateOp)
 def _instantiate(it: Interpreter, op: InstantiateOp, args: Args) -> object:
     definition, compiled = it.model_definition(symbol_name(op.definition))
-    instance = ModelInstance.create(definition, compiled, it.device)
+    instance = ModelInstance.create(definition, compiled, it.device,
+                                    checkpoint_parameters(op, definition))
     instance.params = stored_parameters(compiled, instance.params)
     return instance
 
@@ -472,6 +475,16 @@ def _load_pretrained(it: Interpreter, op: host.LoadPretrainedOp, args: Args) -> 
     load_pretrained(model, args[1], op.base.data if op.base else "", fresh,
                     op.other_head is not None)
     return None
+
+
+@handles(GenerateOp)
+def _generate(it: Interpreter, op: GenerateOp, args: Args) -> object:
+    options = GenerateOptions(**{name: value for name in GENERATE_OPTIONS
+                                 if (value := option(args, op, name, None)) is not None})
+    model = model_value(args[0])
+    if op.text is not None:
+        return generate_text(model, args[1], option(args, op, "text", ""), options)
+    return generate(model, args[1], options)
 
 
 @handles(host.FileSizeOp)

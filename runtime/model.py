@@ -8,7 +8,7 @@ the int8 tensors and their scales instead of the float weights."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,13 +47,18 @@ class ModelInstance:
     loss_name: str = "cross_entropy"
 
     @staticmethod
-    def create(definition: DefOp, compiled: CompiledModel, device: str) -> ModelInstance:
-        """A fresh instance, parameters drawn in declaration order from the global generator."""
+    def create(definition: DefOp, compiled: CompiledModel, device: str,
+               loaded: Container[str] = frozenset()) -> ModelInstance:
+        """A fresh instance, parameters drawn in declaration order from the global generator;
+        those in `loaded`, which a checkpoint fills next, are left unset and draw nothing."""
         params = {}
         for p in definition.params:
             t = p.param_type
-            tensor = init_parameter(p.init.data, tuple(t.get_shape()), p.scale.value.data)
             dtype = getattr(torch, _torch_name(dtype_name(t.element_type)))
+            if p.sym_name.data in loaded:
+                params[p.sym_name.data] = torch.empty(t.get_shape(), dtype=dtype, device=device)
+                continue
+            tensor = init_parameter(p.init.data, tuple(t.get_shape()), p.scale.value.data)
             zero_row = p.attributes.get(ZERO_ROW_ATTR)
             if isinstance(zero_row, IntegerAttr):
                 tensor[zero_row.value.data] = 0.0

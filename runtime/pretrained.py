@@ -20,6 +20,8 @@ from pathlib import Path
 
 import torch
 
+from mlang.dialects.model.host import LoadPretrainedOp
+from mlang.dialects.model.structure import DefOp, InstantiateOp
 from mlang.runtime.model import ModelInstance
 from mlang.runtime.notes import note
 from mlang.runtime.weights import (
@@ -88,6 +90,19 @@ def rebased(state: dict[str, torch.Tensor], params: Sequence[str],
     if in_file and not in_model:
         return {n.removeprefix(prefix): t for n, t in state.items()}
     return state
+
+
+def checkpoint_parameters(instantiate: InstantiateOp, definition: DefOp) -> set[str]:
+    """The parameters of a new model that `pretrained` fills from its checkpoint right
+    after making it (all but those of its fresh fields): they need no random
+    initialisation, which Hugging Face skips too (for BERT-base, most of a warm load)."""
+    load = next((use.operation for use in instantiate.results[0].uses
+                 if isinstance(use.operation, LoadPretrainedOp)), None)
+    if load is None:
+        return set()
+    fresh = tuple(f"{f.data}." for f in load.fresh.data) if load.fresh else ()
+    return {p.sym_name.data for p in definition.params
+            if not p.sym_name.data.startswith(fresh)}
 
 
 def load_pretrained(model: ModelInstance, folder: str, base: str, fresh: Sequence[str],

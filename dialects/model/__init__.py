@@ -9,6 +9,7 @@ from xdsl.ir import Dialect
 
 from mlang.dialects.model.attention import ATTENTION_FUNCTION_OPS
 from mlang.dialects.model.functions import FUNCTION_OPS
+from mlang.dialects.model.generation import GENERATION_OPS
 from mlang.dialects.model.host import HOST_OPS
 from mlang.dialects.model.indexing import INDEXING_OPS
 from mlang.dialects.model.layers import LAYER_OPS
@@ -23,6 +24,6 @@ from mlang.dialects.model.types import (
 Model = Dialect(
     "model",
     [DefOp, ParamOp, TieOp, GetParamOp, InstantiateOp, CallOp, *LAYER_OPS, *FUNCTION_OPS,
-     *ATTENTION_FUNCTION_OPS, *INDEXING_OPS, *HOST_OPS, *DATA_OPS],
+     *ATTENTION_FUNCTION_OPS, *INDEXING_OPS, *HOST_OPS, *DATA_OPS, *GENERATION_OPS],
     [ModelType, DatasetType, StrType, ListType, TokenizerType, RecordType, ColumnType],
 )
