@@ -264,11 +264,13 @@ def gather(local: torch.Tensor) -> torch.Tensor:
     return torch.cat(rows).to(local.device)
 
 
-def abandon(status: int) -> None:
-    """Ends this worker at once with `status` when it is one of several: Python's normal
-    exit would run C++'s static destructors while gloo's threads still run, and libstdc++
-    would then abort (`terminate called without an active exception`)."""
-    if not dist.is_initialized():
+def end_worker(status: int) -> None:
+    """Ends this process at once with `status` when it is one of several workers (after
+    flushing its output). A normal exit runs C++'s static destructors while gloo's threads
+    may still run (DDP keeps the process group alive past `finish`), and libstdc++ then
+    aborts (`terminate called without an active exception`): a failed run prints that line,
+    and a successful worker dies by SIGABRT, which the launcher takes for a failure."""
+    if not launched():
         return
     sys.stdout.flush()
     sys.stderr.flush()

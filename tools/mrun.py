@@ -113,11 +113,11 @@ def _tell(message: str) -> None:
 
 
 def _exit(status: int) -> NoReturn:
-    """Exits with `status`; a worker of several processes at once (see `abandon`)."""
+    """Exits with `status`; a worker of several processes at once (see `end_worker`)."""
     if "WORLD_SIZE" in os.environ:
-        from mlang.runtime.distributed import abandon
+        from mlang.runtime.distributed import end_worker
 
-        abandon(status)
+        end_worker(status)
     sys.exit(status)
 
 
@@ -166,6 +166,8 @@ def main(program: str, backend: str, device: str, seed: int | None, dtype: str,
     sources = SourceManager()
     try:
         run_program(program, backend, device, seed, sources, dtype=dtype, aot_check=aot_check)
+        if "WORLD_SIZE" in os.environ:
+            _exit(0)
     except CompileError as err:
         sys.stdout.flush()
         _tell(render(err, sources))
