@@ -106,8 +106,8 @@ print("done")
 
 
 DEFAULT_SIGINT = [sys.executable, "-c",
-                  "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
-                  "os.execv(sys.argv[1], sys.argv[1:])"]
+                  ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                   "os.execv(sys.argv[1], sys.argv[1:])")]
 """Runs its arguments with SIGINT's default action, as a terminal's foreground job has it.
 A command started in the background by a shell without job control (`pytest ... &` in a
 script) inherits SIGINT ignored; Python then installs no KeyboardInterrupt handler, and an
