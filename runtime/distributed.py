@@ -36,6 +36,8 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 if TYPE_CHECKING:
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+
     from mlang.runtime.datasets import Features
     from mlang.runtime.model import ModelInstance
 
@@ -263,6 +265,19 @@ def gather(local: torch.Tensor) -> torch.Tensor:
     return torch.cat(rows).to(local.device)
 
 
+def end_worker(status: int) -> None:
+    """Ends this process at once with `status` when it is one of several workers (after
+    flushing its output). A normal exit runs C++'s static destructors while gloo's threads
+    may still run (DDP keeps the process group alive past `finish`), and libstdc++ then
+    aborts (`terminate called without an active exception`): a failed run prints that line,
+    and a successful worker dies by SIGABRT, which the launcher takes for a failure."""
+    if not launched():
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 def _collective_device() -> torch.device:
     """Where the backend's collectives take tensors: the current GPU for NCCL."""
     if dist.get_backend() == "nccl":
@@ -303,10 +318,33 @@ def launch(nproc: int, arguments: list[str]) -> str | None:
                               rdzv_endpoint="localhost:0", max_restarts=0, logs_specs=logs)
         try:
             elastic_launch(config, sys.executable)("-m", "mlang.run", *arguments)
-        except ChildFailedError:
-            return first_error(errors) or "error: a worker process failed\n"
+        except ChildFailedError as err:
+            return first_error(errors) or _failures(err, Path(folder) / "logs")
         except SignalException:
             raise KeyboardInterrupt from None  # Ctrl-C: the launcher stopped the workers
         finally:
             del os.environ[ERROR_DIR]
+    return None
+
+
+def _failures(err: ChildFailedError, logs: Path) -> str:
+    """One error line per worker that failed leaving no message (a crash before or after
+    the program ran): how it ended and the last line it wrote to stderr."""
+    lines = []
+    for global_rank, failure in sorted(err.failures.items()):
+        ended = (f"was killed by {failure.signal_name()}" if failure.exitcode < 0
+                 else f"exited with status {failure.exitcode}")
+        last = _last_line(logs, failure.local_rank)
+        lines.append(f"error: worker process {global_rank} {ended}"
+                     + (f": {last}" if last else "") + "\n")
+    return "".join(lines) or "error: a worker process failed\n"
+
+
+def _last_line(logs: Path, local_rank: int) -> str | None:
+    """The last non-blank line of a worker's stderr log (rank 0 has none: its stderr is
+    mrun's own, where its last words already are)."""
+    for log in logs.glob(f"*/attempt_*/{local_rank}/stderr.log"):
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+        if lines:
+            return lines[-1].strip()
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -112,6 +112,15 @@ def _tell(message: str) -> None:
     sys.stderr.write(message)
 
 
+def _exit(status: int) -> NoReturn:
+    """Exits with `status`; a worker of several processes at once (see `end_worker`)."""
+    if "WORLD_SIZE" in os.environ:
+        from mlang.runtime.distributed import end_worker
+
+        end_worker(status)
+    sys.exit(status)
+
+
 class _Mrun(click.Command):
     """`mrun PROGRAM.m`, whose first argument `serve` starts `mrun serve` instead (a
     program file called `serve` runs as `./serve`)."""
@@ -157,18 +166,20 @@ def main(program: str, backend: str, device: str, seed: int | None, dtype: str,
     sources = SourceManager()
     try:
         run_program(program, backend, device, seed, sources, dtype=dtype, aot_check=aot_check)
+        if "WORLD_SIZE" in os.environ:
+            _exit(0)
     except CompileError as err:
         sys.stdout.flush()
         _tell(render(err, sources))
-        sys.exit(1)
+        _exit(1)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
-        sys.exit(130)
+        _exit(130)
     except MemoryError:
         # Where no statement could be blamed (reading the source, say); the interpreter
         # and the frontend report one at the statement they were running.
         sys.stdout.flush()
         sys.stderr.write("error: out of memory\n")
-        sys.exit(1)
+        _exit(1)
     except BrokenPipeError:
         os._exit(0)
