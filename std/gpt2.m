@@ -10,7 +10,7 @@
 #
 # Besides `forward`, the language model has the key-value cache methods that `generate`
 # calls, a convention every std causal language model shares:
-#   prefill(input_ids: i64[N, T]) -> (logits [N, T, vocab], keys, values)
+#   prefill(input_ids: i64[N, T]) -> (logits of the last position [N, 1, vocab], keys, values)
 #   decode(input_ids: i64[N, 1], position_ids: i64[N, 1], past_keys, past_values)
 #       -> (logits [N, 1, vocab], keys, values)
 # where `keys` and `values` are every layer's attention keys and values stacked on axis
@@ -178,11 +178,13 @@ model GPT2LMHeadModel(vocab_size: int, n_positions: int, n_embd: int, n_layer: i
         return lm_head(transformer(input_ids))
     }
 
+    # The logits of the last position only: all that generation needs (transformers'
+    # `logits_to_keep=1`), sparing the head's product for every prompt position.
     fn prefill(input_ids: i64[N, T]) -> (
-            f32[N, T, vocab_size], f32[n_layer, N, n_head, T, D],
+            f32[N, 1, vocab_size], f32[n_layer, N, n_head, T, D],
             f32[n_layer, N, n_head, T, D]) {
         let (hidden, keys, values) = transformer.prefill(input_ids)
-        return (lm_head(hidden), keys, values)
+        return (lm_head(hidden[:, -1:, :]), keys, values)
     }
 
     fn decode(input_ids: i64[N, 1], position_ids: i64[N, 1],

@@ -16,7 +16,7 @@
 #
 # The key-value cache. LlamaForCausalLM has, besides forward, the two methods a
 # generation loop calls, prefill once and decode for every new token:
-#   fn prefill(input_ids: i64[N, T]) -> (logits f32[N, T, vocab_size], keys, values)
+#   fn prefill(input_ids: i64[N, T]) -> (last logits f32[N, 1, vocab_size], keys, values)
 #   fn decode(input_ids: i64[N, 1], position_ids: i64[N, 1], past_keys, past_values)
 #       -> (logits f32[N, 1, vocab_size], keys, values)
 # keys and values hold every layer's keys and values (after `rope`, before the grouped
@@ -203,12 +203,14 @@ model LlamaForCausalLM(vocab_size: int, hidden_size: int, intermediate_size: int
     lm_head = Linear(hidden_size, vocab_size, bias=false)
     tie lm_head.weight = model.embed_tokens.weight if tie_word_embeddings
 
+    # The logits of the last position only: all that generation needs (transformers'
+    # `logits_to_keep=1`), sparing the head's product for every prompt position.
     fn prefill(input_ids: i64[N, T]) -> (
-            f32[N, T, vocab_size],
+            f32[N, 1, vocab_size],
             f32[num_hidden_layers, N, num_key_value_heads, T, head_dim],
             f32[num_hidden_layers, N, num_key_value_heads, T, head_dim]) {
         let (h, keys, values) = model.prefill(input_ids)
-        return (lm_head(h), keys, values)
+        return (lm_head(h[:, -1:, :]), keys, values)
     }
 
     fn decode(input_ids: i64[N, 1], position_ids: i64[N, 1],
