@@ -4,7 +4,7 @@ classes, standardize)."""
 from __future__ import annotations
 
 from mlang.dialects.model import data
-from mlang.runtime import text
+from mlang.runtime import distributed, text
 from mlang.runtime.datasets import Column, Dataset, standardize
 from mlang.runtime.interpreter import Args, Interpreter, handles, option
 from mlang.support.diagnostics import UserError
@@ -17,7 +17,11 @@ def _tokenizer(it: Interpreter, op: data.TokenizerOp, args: Args) -> object:
 
 @handles(data.TrainTokenizerOp)
 def _train_tokenizer(it: Interpreter, op: data.TrainTokenizerOp, args: Args) -> object:
-    return text.train_tokenizer(args[0], option(args, op, "vocab", 8000))
+    # Training is not deterministic where counts tie (huggingface/tokenizers#1794), so
+    # under `--nproc` every process takes rank 0's tokenizer: the same ids everywhere.
+    trained = distributed.text_from_main(
+        lambda: text.train_tokenizer(args[0], option(args, op, "vocab", 8000)).to_str())
+    return text.Tokenizer.from_str(trained)
 
 
 @handles(data.TokenizeOp)

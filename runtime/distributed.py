@@ -235,6 +235,16 @@ def from_main(value: float) -> float:
     return float(tensor.item())
 
 
+def text_from_main(text: Callable[[], str]) -> str:
+    """Rank 0's `text()` on every rank; the others do not compute it."""
+    if world_size() == 1:
+        return text()
+    box = [text() if is_main() else None]
+    dist.broadcast_object_list(box, src=0)
+    assert isinstance(box[0], str)  # rank 0 sent a string
+    return box[0]
+
+
 # ------------------------------------------------------------- evaluate and predict
 
 

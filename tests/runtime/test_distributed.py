@@ -169,3 +169,22 @@ def test_two_processes_with_validation_log_and_checkpoints(tmp_path: Path) -> No
     assert proc.returncode == 0, proc.stderr
     for name, tensor in weights(folder).items():
         torch.testing.assert_close(tensor, two[name], rtol=1e-5, atol=1e-6)
+
+
+def _share_text(rank: int, store: str, out: str) -> None:
+    """One rank of a gloo group over a file store: what `text_from_main` gives it, where
+    each rank would compute its own text (as train_tokenizer may)."""
+    torch.distributed.init_process_group(
+        "gloo", init_method=f"file://{store}", rank=rank, world_size=2)
+    try:
+        Path(out, f"rank{rank}").write_text(distributed.text_from_main(lambda: f"rank {rank}"))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+def test_every_rank_takes_rank_0s_text(tmp_path: Path) -> None:
+    """`text_from_main` (how `train_tokenizer` gives every process rank 0's tokenizer)
+    hands rank 0's string to both real processes."""
+    torch.multiprocessing.spawn(_share_text, args=(str(tmp_path / "store"), str(tmp_path)),
+                                nprocs=2)
+    assert [(tmp_path / f"rank{r}").read_text() for r in (0, 1)] == ["rank 0", "rank 0"]
