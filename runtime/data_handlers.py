@@ -4,6 +4,8 @@ classes, standardize)."""
 from __future__ import annotations
 
 from mlang.dialects.model import data
+from tokenizers import Tokenizer
+
 from mlang.runtime import distributed, text
 from mlang.runtime.datasets import Column, Dataset, standardize
 from mlang.runtime.interpreter import Args, Interpreter, handles, option
@@ -21,7 +23,7 @@ def _train_tokenizer(it: Interpreter, op: data.TrainTokenizerOp, args: Args) -> 
     # under `--nproc` every process takes rank 0's tokenizer: the same ids everywhere.
     trained = distributed.text_from_main(
         lambda: text.train_tokenizer(args[0], option(args, op, "vocab", 8000)).to_str())
-    return text.Tokenizer.from_str(trained)
+    return Tokenizer.from_str(trained)
 
 
 @handles(data.TokenizeOp)
