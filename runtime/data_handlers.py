@@ -3,9 +3,9 @@ classes, standardize)."""
 
 from __future__ import annotations
 
-from mlang.dialects.model import data
 from tokenizers import Tokenizer
 
+from mlang.dialects.model import data
 from mlang.runtime import distributed, text
 from mlang.runtime.datasets import Column, Dataset, standardize
 from mlang.runtime.interpreter import Args, Interpreter, handles, option
