@@ -274,8 +274,17 @@ def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: Args) -> obje
 
 @handles(host.IndexOp)
 def _index(it: Interpreter, op: Operation, args: Args) -> object:
-    value, i = args
+    value, index = args
     n = len(value)
+    if isinstance(index, torch.Tensor):  # a list's element for each index (0-d: one)
+        indices = index.tolist()
+        return [_index_one(value, i, n) for i in indices] if index.ndim else \
+            _index_one(value, indices, n)
+    return _index_one(value, index, n)
+
+
+def _index_one(value: Any, i: int, n: int) -> object:
+    """`value[i]`, located when out of range."""
     if not -n <= i < n:
         raise UserError(f"index {i} is out of range for length {n}")
     return value[i]
@@ -451,7 +460,9 @@ def _quantize(it: Interpreter, op: host.QuantizeOp, args: Args) -> object:
 
 @handles(host.SaveOp)
 def _save(it: Interpreter, op: Operation, args: Args) -> object:
-    distributed.once(lambda: model_io.save_model(model_value(args[0]), args[1]))
+    tokenizer, classes = option(args, op, "tokenizer", None), option(args, op, "classes", None)
+    distributed.once(lambda: model_io.save_model(model_value(args[0]), args[1], tokenizer,
+                                                 classes))
     return None
 
 
