@@ -217,7 +217,9 @@ class ExpressionGen(IRGenBase):
         if isinstance(value.type, ListT) and is_index_tensor(index.type):
             # `data.classes[argmax(p, 1)]`: the name of each index.
             assert isinstance(index.type, TensorT)  # what is_index_tensor accepts
-            elem = ListT(elem) if index.type.shape else elem
+            # A tensor of unknown rank (a loaded model's argmax) is taken as 1-d, and
+            # checked to be so when the program runs.
+            elem = elem if index.type.shape == () else ListT(elem)
         else:
             index = self.int_value(index, item.loc, frame)
         op = host.IndexOp.create(operands=[value.ssa, index.ssa], result_types=[ir_type(elem)])
@@ -262,9 +264,10 @@ def static_item(item: ast.Expr | ast.Slice, v: SubscriptValue) -> int | slice | 
 
 
 def is_index_tensor(t: MType) -> bool:
-    """Whether `t` is a tensor of integers of rank 0 or 1, which indexes a host list."""
-    return isinstance(t, TensorT) and t.dtype in INT_DTYPES and t.shape is not None and \
-        len(t.shape) <= 1
+    """Whether `t` is a tensor of integers of rank 0 or 1 (or unknown), which indexes a
+    host list."""
+    return isinstance(t, TensorT) and t.dtype in INT_DTYPES and \
+        (t.shape is None or len(t.shape) <= 1)
 
 
 def element_type(t: MType, loc: Loc) -> MType:

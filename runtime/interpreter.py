@@ -276,11 +276,16 @@ def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: Args) -> obje
 def _index(it: Interpreter, op: Operation, args: Args) -> object:
     value, index = args
     n = len(value)
-    if isinstance(index, torch.Tensor):  # a list's element for each index (0-d: one)
-        indices = index.tolist()
-        return [_index_one(value, i, n) for i in indices] if index.ndim else \
-            _index_one(value, indices, n)
-    return _index_one(value, index, n)
+    if not isinstance(index, torch.Tensor):
+        return _index_one(value, index, n)
+    # A list's element for each index; the IR's result type says whether a list is wanted
+    # (a 1-d index, or one of unknown rank) or one element (0-d).
+    rank = 1 if op.results[0].type == op.operands[0].type else 0
+    if index.ndim != rank:
+        raise UserError(f"a list is indexed by a tensor of rank {rank}, not "
+                        f"{m_dtype(index.dtype)}{list(index.shape)}")
+    indices = index.tolist()
+    return [_index_one(value, i, n) for i in indices] if rank else _index_one(value, indices, n)
 
 
 def _index_one(value: Any, i: int, n: int) -> object:

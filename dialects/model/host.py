@@ -98,13 +98,13 @@ class IndexOp(IRDLOperation):
 
     name = "model.index"
     value = operand_def()
-    index = operand_def(base(IntegerType) | base(TensorType))
+    index = operand_def(base(IntegerType) | base(TensorType) | base(UnrankedTensorType))
     result = result_def()
     assembly_format = "$value `[` $index `]` attr-dict `:` functional-type(operands, results)"
 
     def verify_(self) -> None:
         t, result, index = self.value.type, self.result.type, self.index.type
-        if isinstance(index, TensorType):
+        if isinstance(index, (TensorType, UnrankedTensorType)):
             _verify_gather(t, index, result)
             return
         if index != i64:
@@ -133,13 +133,16 @@ class IndexOp(IRDLOperation):
             raise VerifyException(f"model.index: an element of {t} is {expected}, not {result}")
 
 
-def _verify_gather(t: Attribute, index: TensorType[Attribute], result: Attribute) -> None:
-    """A list indexed by a 0-d or 1-d integer tensor: its element, or a list of them."""
+def _verify_gather(t: Attribute, index: TensorType[Attribute] | UnrankedTensorType[Attribute],
+                   result: Attribute) -> None:
+    """A list indexed by an integer tensor of rank 0 (its element) or 1 (a list of them;
+    also for a tensor of unknown rank, whose rank is checked when the program runs)."""
+    rank = index.get_num_dims() if isinstance(index, TensorType) else 1
     if not isinstance(t, ListType) or not isinstance(index.element_type, IntegerType) or \
-            index.get_num_dims() > 1:
+            rank > 1:
         raise VerifyException("model.index: only a list takes a tensor index, one of integers "
                               "of rank 0 or 1")
-    expected = ListType(t.element_type) if index.get_num_dims() else t.element_type
+    expected = ListType(t.element_type) if rank else t.element_type
     if result != expected:
         raise VerifyException(f"model.index: {t} indexed by {index} is {expected}, not {result}")
 
