@@ -10,6 +10,8 @@ from the host program is a `model.call`; creating a model is the models part's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, StringAttr, i64
 from xdsl.ir import Block, SSAValue
 
@@ -251,8 +253,10 @@ class CallGen(IRGenBase):
             return Seq(tuple(Dyn(r, rt) for r, rt in zip(op.results, results)), True)
         return Dyn(op.results[0], t)
 
-    def method_result(self, model: ModelT, method: str, args: list[MType], loc: Loc) -> MType:
-        """The result type of a method called with arguments of the given types."""
+    def method_result(self, model: ModelT, method: str, args: list[MType], loc: Loc,
+                      labels: Sequence[str] = ()) -> MType:
+        """The result type of a method called with arguments of the given types; `labels`
+        name the arguments in messages (a record's fields), else their positions."""
         if model.definition is None:
             return TensorT("f32", None)
         info = self.by_symbol[model.definition]
@@ -264,8 +268,20 @@ class CallGen(IRGenBase):
         for i, (p, a) in enumerate(zip(params, args)):
             if p is not None:
                 unify(p, stand_in(a), subst, info.scope, loc,
-                      f"argument {i + 1} of {info.decl.name}.{method}")
+                      labels[i] if labels else f"argument {i + 1} of {info.decl.name}.{method}")
         return substitute(info.results[method], subst)
+
+    def param_names(self, model: ModelT, method: str, loc: Loc) -> tuple[str, ...] | None:
+        """The names of a method's parameters, or None where the model is known only at
+        run time (a sequential model's forward takes `x`)."""
+        if model.definition is None:
+            return None
+        info = self.by_symbol[model.definition]
+        method_params(info, method, loc)  # the error for a method the model lacks
+        decl = next((m for m in info.decl.methods if m.name == method), None)
+        if decl is not None:
+            return tuple(p.name for p in decl.params)
+        return ("x",) if info.decl.stages is not None and method == "forward" else None
 
     def input_dtype(self, model: ModelT, loc: Loc) -> str | None:
         """The dtype of the tensor that forward takes first, or None where it is unknown."""

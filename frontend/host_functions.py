@@ -7,7 +7,7 @@ before anything runs. What only the data can tell is checked by the runtime.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, StringAttr, UnitAttr, i32
@@ -19,8 +19,8 @@ from mlang.frontend.builtin_args import Args, Locs, required
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import (
-    BOOL, FLOAT, FLOAT_DTYPES, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, ScalarT,
-    TensorT, TokenizerT, TupleT, ir_type,
+    BOOL, FLOAT, FLOAT_DTYPES, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, RecordT,
+    ScalarT, TensorT, TokenizerT, TupleT, ir_type,
 )
 from mlang.frontend.values import Dyn, FieldPath, Seq, Static, StaticValue, Value, describe
 from mlang.frontend.weight_options import WEIGHT_OPTIONS, weight_options
@@ -29,13 +29,20 @@ from mlang.support.language_options import (
     BUILTIN_DATASETS, BUILTIN_FEATURES, EXPORT_FORMATS, LOSSES, METRICS, OPTIMIZERS, PRECISIONS,
     QUANT_MODES, SCHEDULES, calibrate_unread,
 )
+from mlang.support.records import field_mismatch
 
 
 class HostContext(Protocol):
     """What host emitters need from the IR generator."""
 
-    def method_result(self, model: ModelT, method: str, args: list[MType], loc: Loc) -> MType:
-        """The result type of calling `method` of `model` with arguments of these types."""
+    def method_result(self, model: ModelT, method: str, args: list[MType], loc: Loc,
+                      labels: Sequence[str] = ()) -> MType:
+        """The result type of calling `method` of `model` with arguments of these types
+        (`labels` name them in messages)."""
+        ...
+
+    def param_names(self, model: ModelT, method: str, loc: Loc) -> tuple[str, ...] | None:
+        """The names of a method's parameters, or None where they are unknown."""
         ...
 
     def input_dtype(self, model: ModelT, loc: Loc) -> str | None:
@@ -260,10 +267,38 @@ def emit_fit(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Va
         raise CompileError(locs["model"], "a quantized model cannot be trained")
     operands = {
         "model": m.ssa,
-        "data": arg(em, a["data"], DatasetT(), locs["data"], "data").ssa,
+        "data": data_arg(ctx, em, m, a["data"], locs["data"], "data").ssa,
         **{name: optional(em, a[name], t, locs[name], name) for name, t in _FIT_OPTIONS.items()},
     }
+    if _given(a["val"]):
+        data_arg(ctx, em, m, a["val"], locs["val"], "val")
     return _call(em, host.FitOp, operands, FLOAT, loc)
+
+
+def data_arg(ctx: HostContext, em: Emitter, m: Dyn[ModelT], v: Value | None, loc: Loc,
+             what: str) -> Dyn[MType]:
+    """A data set that `m`'s forward runs on; when its features are a record, each field
+    checked against the forward parameter of its name."""
+    d = arg(em, v, DatasetT(), loc, what)
+    assert isinstance(d.type, DatasetT)  # what `arg` accepts for a data set
+    if d.type.record is not None:
+        record_result(ctx, m, d.type.record, loc)
+    return d
+
+
+def record_result(ctx: HostContext, m: Dyn[ModelT], record: RecordT, loc: Loc) -> MType:
+    """The type of `m`'s forward on a record's fields, each passed to the parameter of
+    its name (checked here where the model's parameters and the record's fields are
+    known at compile time, else when the program runs)."""
+    params = ctx.param_names(m.type, "forward", loc)
+    if params is None or record.fields is None:
+        return TensorT("f32", None)
+    fields = dict(record.fields)
+    why = field_mismatch(list(fields), params, "forward")
+    if why is not None:
+        raise CompileError(loc, why)
+    labels = [f"the record's field '{p}' (forward's parameter '{p}')" for p in params]
+    return ctx.method_result(m.type, "forward", [fields[p] for p in params], loc, labels)
 
 
 def _check_fit_options(a: Args, locs: Locs) -> None:
@@ -290,9 +325,10 @@ def _given(v: Value | None) -> bool:
 def emit_evaluate(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Scores a model."""
     choice(a["metric"], METRICS, locs["metric"], "metric")
+    m = model_arg(em, a["model"], locs["model"])
     operands = {
-        "model": model_arg(em, a["model"], locs["model"]).ssa,
-        "data": arg(em, a["data"], DatasetT(), locs["data"], "data").ssa,
+        "model": m.ssa,
+        "data": data_arg(ctx, em, m, a["data"], locs["data"], "data").ssa,
         "metric": optional(em, a["metric"], STR, locs["metric"], "metric"),
     }
     return _call(em, host.EvaluateOp, operands, FLOAT, loc)
@@ -305,6 +341,10 @@ def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -
     x = em.value(required(a, "x"), locs["x"])
     # Features are f32; whole numbers become the ids of a forward that takes integers.
     ids = ctx.input_dtype(m.type, loc)
+    record = x.type.record if isinstance(x.type, DatasetT) else x.type
+    if isinstance(record, RecordT):
+        out = record_result(ctx, m, record, locs["x"])
+        return _call(em, host.PredictOp, {"model": m.ssa, "input": x.ssa}, out, loc)
     if isinstance(x.type, DatasetT):
         x_type: MType = TensorT(ids if ids in INT_DTYPES else "f32", (None, None))
     elif isinstance(x.type, TensorT):
@@ -312,7 +352,8 @@ def emit_predict(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -
         if ids is not None and ids in INT_DTYPES and x.type.dtype in FLOAT_DTYPES:
             x_type = TensorT(ids, x.type.shape)
     else:
-        raise CompileError(locs["x"], f"predict needs a tensor or a data set, got {x.type}")
+        raise CompileError(locs["x"], f"predict needs a tensor, a record or a data set, "
+                                      f"got {x.type}")
     out = ctx.method_result(m.type, "forward", [x_type], loc)
     return _call(em, host.PredictOp, {"model": m.ssa, "input": x.ssa}, out, loc)
 
@@ -337,7 +378,8 @@ def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) 
         "model": m.ssa,
         "dtype": arg(em, a["dtype"], STR, locs["dtype"], "the dtype").ssa,
         "mode": optional(em, mode, STR, locs["mode"], "mode"),
-        "calibrate": optional(em, calib, DatasetT(), locs["calibrate"], "calibrate"),
+        "calibrate": None if no_calib else
+        data_arg(ctx, em, m, calib, locs["calibrate"], "calibrate").ssa,
     }
     return _call(em, host.QuantizeOp, operands, ModelT(m.type.definition, quantized=True), loc)
 

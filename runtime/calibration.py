@@ -81,9 +81,10 @@ def instrumented(definition: DefOp, method: str) -> tuple[DefOp, list[str]]:
 
 
 def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
-                      batches: Iterable[torch.Tensor], backend: Backend,
+                      batches: Iterable[torch.Tensor | list[torch.Tensor]], backend: Backend,
                       percentile: float = 100.0, method: str = "forward") -> dict[str, float]:
-    """The range of the activations at each site of `method`, by site key."""
+    """The range of the activations at each site of `method`, by site key, over batches
+    of its one input (a tensor) or of its inputs (a list)."""
     import numpy as np
     import torch
 
@@ -95,7 +96,8 @@ def activation_ranges(definition: DefOp, params: Mapping[str, torch.Tensor],
     seen: dict[str, list[torch.Tensor]] = {key: [] for key in keys}
     with torch.no_grad():
         for xb in batches:
-            results = compiled.run(method, params, [xb], RunOptions())
+            args = [xb] if isinstance(xb, torch.Tensor) else xb
+            results = compiled.run(method, params, args, RunOptions())
             for key, value in zip(keys, results[outputs:]):
                 assert isinstance(value, torch.Tensor)
                 magnitudes = value.detach().abs().reshape(-1).float().cpu()
@@ -114,15 +116,19 @@ def model_ranges(model: ModelInstance, definition: DefOp, data: Dataset,
                  backend: Backend) -> dict[str, float]:
     """The ranges of `model`'s activations over `data`, running `definition` (the model's,
     lowered) with the model's float weights."""
+    from mlang.runtime.datasets import take_rows
     from mlang.runtime.model import check_inputs
+    from mlang.runtime.training import check_features
 
     # Data sets live on the CPU; the batches go where the parameters are (as in `fit`).
     device = next((p.device for p in model.params.values()), data.x.device)
+    check_features(model, data.inputs)
     batches = []
     for lo in range(0, len(data), MODEL_BATCH):
-        xb = model.as_ids(data.x[lo:lo + MODEL_BATCH].to(device))
-        check_inputs(model, "forward", [xb])
-        batches.append(xb)
+        xb = take_rows(data.inputs, slice(lo, lo + MODEL_BATCH))
+        args = [a.to(device) for a in model.forward_arguments(xb)]
+        check_inputs(model, "forward", args)
+        batches.append(args)
     return activation_ranges(definition, model.params, batches, backend)
 
 

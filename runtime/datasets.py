@@ -12,7 +12,7 @@ import csv
 import dataclasses
 import io
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -25,6 +25,7 @@ import torch
 from mlang.runtime.notes import note
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import BUILTIN_DATASETS
+from mlang.support.records import field_mismatch
 
 # The largest magnitude an f32 holds; a value beyond it would become infinity.
 _F32_MAX = float(np.finfo(np.float32).max)
@@ -35,8 +36,31 @@ _EXACT_INTEGERS = 2.0**53
 
 Record = dict[str, torch.Tensor]
 """A record: named tensors (`input_ids`, `attention_mask`, ...) of equal row counts."""
+Features = torch.Tensor | Record
+"""A data set's features, or a batch of them: one tensor, or a record."""
 Rows = slice | torch.Tensor
 """Which rows to take: a slice, or a tensor of row indices."""
+
+
+def take_rows(features: Features, index: Rows) -> Features:
+    """Some rows of features, every field of a record at the same rows."""
+    if isinstance(features, torch.Tensor):
+        return features[index]
+    return {name: t[index] for name, t in features.items()}
+
+
+def row_count(features: Features) -> int:
+    """The number of rows of features (of a record's first field; a 0-d tensor has 0)."""
+    first = features if isinstance(features, torch.Tensor) else next(iter(features.values()))
+    return first.shape[0] if first.dim() else 0
+
+
+def record_arguments(record: Record, params: Sequence[str], method: str) -> list[torch.Tensor]:
+    """The fields of a record that `method` takes, in the order of its `params`."""
+    why = field_mismatch(list(record), params, method)
+    if why is not None:
+        raise UserError(why)
+    return [record[name] for name in params]
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,12 +125,12 @@ class Dataset:
         return self.x.shape[1]
 
     @property
-    def inputs(self) -> torch.Tensor | Record:
+    def inputs(self) -> Features:
         """The features: the record, or the tensor `x`."""
         return self.x if self.record is None else self.record
 
     def rows(self, index: Rows) -> Dataset:
-        """The data set restricted to some rows, in that order."""
+        """The data set restricted to some rows, in that order (a record's fields alike)."""
         record = None if self.record is None else {k: v[index] for k, v in self.record.items()}
         columns = {name: c.rows(index) for name, c in self.columns.items()}
         return dataclasses.replace(self, x=self.x[index], y=self.y[index], record=record,

@@ -36,6 +36,7 @@ from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
 if TYPE_CHECKING:
+    from mlang.runtime.datasets import Features
     from mlang.runtime.model import ModelInstance
 
 Output = torch.Tensor | tuple[torch.Tensor, ...]
@@ -130,7 +131,7 @@ class _Parameters(nn.Module):
             if isinstance(p, nn.Parameter):  # dotted names are no attribute names
                 self.register_parameter(f"p{number}", p)
 
-    def forward(self, x: torch.Tensor, training: bool) -> Output:
+    def forward(self, x: Features, training: bool) -> Output:
         """The model's forward (which reads the same parameter objects)."""
         return self.model.forward(x, training)
 
@@ -166,7 +167,7 @@ class Replica:
         """Parameters and buffers, as the model's own `state` (checkpoints hold both)."""
         return self.model.state()
 
-    def forward(self, x: torch.Tensor, training: bool) -> Output:
+    def forward(self, x: Features, training: bool) -> Output:
         """The forward through DDP."""
         output: Output = self._wrapped()(x, training)
         return output

@@ -209,9 +209,7 @@ def option(args: Args, op: Operation, name: str, default: object) -> Any:
 
 
 def trainable(data: Dataset, what: str) -> None:
-    """Refuses what training cannot use yet: record features, or rows with no labels."""
-    if data.record is not None:
-        raise UserError(f"records in {what} are not supported yet (a data set from tokenize)")
+    """Refuses what training cannot use: rows with no labels."""
     if not data.labelled:
         raise UserError(f"{what} needs labels; this data set was loaded with target=none")
 
@@ -449,8 +447,6 @@ def _evaluate(it: Interpreter, op: host.EvaluateOp, args: Args) -> object:
 
 @handles(host.PredictOp)
 def _predict(it: Interpreter, op: Operation, args: Args) -> object:
-    if isinstance(args[1], Dataset) and args[1].record is not None:
-        raise UserError("records in predict are not supported yet (a data set from tokenize)")
     return training.predict(model_value(args[0]), args[1])
 
 

@@ -21,6 +21,7 @@ from mlang.backends import CompiledModel, RunOptions
 from mlang.backends.reference.init import init_parameter
 from mlang.dialects.model.structure import SCALE_SUFFIX, ZERO_ROW_ATTR, DefOp
 from mlang.dialects.model.types import dtype_name, shape_of
+from mlang.runtime.datasets import Features, record_arguments
 from mlang.support.diagnostics import UserError
 from mlang.support.shapes import Dim, fmt_shape
 
@@ -123,13 +124,28 @@ class ModelInstance:
                         "load_model cannot be called from the host")
         return message
 
-    def forward(self, x: torch.Tensor, training: bool) -> torch.Tensor | tuple[torch.Tensor, ...]:
-        """The forward method on one batch: its result, or a tuple of its results."""
-        results = self.call("forward", [self.as_ids(x)], training)
+    @cached_property
+    def input_names(self) -> tuple[str, ...]:
+        """The names of forward's parameters, as the M source writes them: a record's
+        fields go to the parameters of their names."""
+        args = self.definition.methods["forward"].body.block.args
+        return tuple(a.name_hint or f"input{i}" for i, a in enumerate(args))
+
+    def forward(self, x: Features, training: bool) -> torch.Tensor | tuple[torch.Tensor, ...]:
+        """The forward method on one batch (a tensor, or a record whose fields go to the
+        parameters of their names): its result, or a tuple of its results."""
+        results = self.call("forward", self.forward_arguments(x), training)
         tensors = tuple(r for r in results if isinstance(r, torch.Tensor))
         if len(tensors) != len(results):
             raise UserError(f"{self.name}.forward must return tensors")
         return tensors[0] if len(tensors) == 1 else tensors
+
+    def forward_arguments(self, x: Features) -> list[torch.Tensor]:
+        """A batch as forward's arguments: a tensor as its one input (`as_ids`), a
+        record's fields in the order of the parameters they go to."""
+        if isinstance(x, torch.Tensor):
+            return [self.as_ids(x)]
+        return record_arguments(x, self.input_names, f"{self.name}.forward")
 
     def as_ids(self, x: torch.Tensor) -> torch.Tensor:
         """A batch of features as forward takes it (see `features_as_input`)."""

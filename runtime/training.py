@@ -23,14 +23,18 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 from tqdm import tqdm
+from xdsl.dialects.builtin import TensorType
 
 from mlang.backends.reference import functional
+from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.runtime import distributed
 from mlang.runtime.checkpoints import Checkpoint, load_newest, save_checkpoint
-from mlang.runtime.datasets import Dataset
+from mlang.runtime.datasets import Dataset, Features, record_arguments, row_count, take_rows
+from mlang.runtime.model import ModelInstance, m_dtype, sizes_fit
 from mlang.runtime.notes import note
 from mlang.runtime.schedules import SCHEDULES
 from mlang.support.diagnostics import UserError
+from mlang.support.shapes import fmt_shape
 from mlang.support.language_options import LOSSES, METRICS, OPTIMIZERS, PRECISIONS
 
 LOSS_GROWTH_NOTE = 100.0
@@ -70,9 +74,9 @@ class Trainable(Protocol):
         """Leaf tensors by PyTorch-style dotted name ("fc1.weight"), in declaration order."""
         ...
 
-    def forward(self, x: torch.Tensor, training: bool) -> Output:
-        """The model's output for a batch `x` (a tuple for several results); `training`
-        enables dropout."""
+    def forward(self, x: Features, training: bool) -> Output:
+        """The model's output for a batch `x`, a tensor or a record (a tuple for several
+        results); `training` enables dropout."""
         ...
 
 
@@ -130,6 +134,9 @@ def fit(model: Trainable, data: Dataset, **options: Any) -> float:
     opts = FitOptions(**options)
     _check_options(opts)
     _check_data(data)
+    check_features(model, data.inputs)
+    if opts.val is not None:
+        check_features(model, opts.val.inputs)
     # In several processes the replica's parameters share storage with the model's: the
     # optimizer steps the model, whose kept optimizer state stays keyed by the model.
     replica = distributed.replica(model)
@@ -160,26 +167,31 @@ def evaluate(model: Trainable, data: Dataset, metric: str = "accuracy", batch: i
     _check_choice("metric", metric, METRICS)
     _check_count("batch", batch)
     _check_data(data)
+    check_features(model, data.inputs)
     rows = distributed.block(len(data))
     mine = data.slice(rows.start, rows.stop)
     with torch.no_grad():
         # A rank whose block is empty still runs one (empty) batch, for the output's shape.
-        batches = list(_batches(mine, batch)) or [(mine.x, mine.y)]
+        batches = list(_batches(mine, batch)) or [(mine.inputs, mine.y)]
         outputs = torch.cat([_forward(model, xb, False).cpu() for xb, _ in batches])
     outputs = distributed.gather(outputs)
     return _METRIC_FUNCTIONS[metric](model, outputs, data.y)
 
 
-def predict(model: Trainable, x: torch.Tensor | Dataset) -> Output:
-    """The model's output for a tensor or a data set's features, without training
-    behaviour: a tuple when forward returns several values."""
+def predict(model: Trainable, x: Features | Dataset) -> Output:
+    """The model's output for a tensor, a record or a data set's features, without
+    training behaviour: a tuple when forward returns several values."""
     if isinstance(x, Dataset):
-        x = x.x
-    if not isinstance(x, torch.Tensor):
-        raise UserError(f"predict expects a tensor or a data set, got {type(x).__name__}")
+        x = x.inputs
+    if not isinstance(x, (torch.Tensor, dict)):
+        raise UserError(f"predict expects a tensor, a record or a data set, got "
+                        f"{type(x).__name__}")
+    check_features(model, x)
+    whole = isinstance(x, torch.Tensor) and not x.dim()
     with torch.no_grad():
-        out = _outputs(model, x[distributed.block(len(x))] if x.dim() else x, False)
-    if not x.dim():
+        out = _outputs(model, x if whole else take_rows(x, distributed.block(row_count(x))),
+                       False)
+    if whole:
         return out
     if isinstance(out, tuple):
         return tuple(map(distributed.gather, out))
@@ -308,8 +320,8 @@ class _Run:
     def _shard_loss(self, rows: torch.Tensor) -> torch.Tensor:
         """The mean loss of data `rows`, forward in bfloat16 autocast when asked; zero (with
         gradients) for the empty slice a rank gets of a batch smaller than the processes."""
-        xb = self.data.x[rows]
-        device = next((p.device for p in self.params), xb.device)
+        xb = take_rows(self.data.inputs, rows)
+        device = next((p.device for p in self.params), torch.device("cpu"))
         with torch.autocast(device.type, dtype=torch.bfloat16,
                             enabled=self.opts.precision == "bf16"):
             out = _forward(self.replica, xb, True)
@@ -534,13 +546,14 @@ def _keep_optimizer_state(model: Trainable, data: Dataset, trainable: set[str],
     _KEPT[key] = (opts.optimizer, frozenset(trainable), optim.state_dict())
 
 
-def _batches(data: Dataset, batch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-    """`(x, y)` batches of at most `batch` rows, in stored order."""
+def _batches(data: Dataset, batch: int) -> Iterator[tuple[Features, torch.Tensor]]:
+    """`(features, labels)` batches of at most `batch` rows, in stored order."""
     for start in range(0, len(data), batch):
-        yield data.x[start : start + batch], data.y[start : start + batch]
+        rows = slice(start, start + batch)
+        yield take_rows(data.inputs, rows), data.y[rows]
 
 
-def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:
+def _forward(model: Trainable, x: Features, training: bool) -> torch.Tensor:
     """The model's one output for `x`: a loss or a metric needs a forward with one result."""
     out = _outputs(model, x, training)
     if isinstance(out, tuple):
@@ -549,10 +562,41 @@ def _forward(model: Trainable, x: torch.Tensor, training: bool) -> torch.Tensor:
     return out
 
 
-def _outputs(model: Trainable, x: torch.Tensor, training: bool) -> Output:
+def _outputs(model: Trainable, x: Features, training: bool) -> Output:
     """Runs the model on `x`, moved to the device that holds the model's parameters."""
-    device = next((p.device for p in model.parameters().values()), x.device)
-    return model.forward(x if x.device == device else x.to(device), training)
+    device = next((p.device for p in model.parameters().values()), None)
+    return model.forward(x if device is None else _moved(x, device), training)
+
+
+def _moved(x: Features, device: torch.device) -> Features:
+    """Features on `device` (each field of a record)."""
+    if isinstance(x, torch.Tensor):
+        return _moved_tensor(x, device)
+    return {name: _moved_tensor(t, device) for name, t in x.items()}
+
+
+def _moved_tensor(t: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A tensor on `device`."""
+    return t if t.device == device else t.to(device)
+
+
+def check_features(model: Trainable, features: Features) -> None:
+    """Checks a record's fields against the parameters of a compiled model's forward
+    before any batch runs, naming the field at fault (a tensor is checked at its first
+    call, as every method's inputs are)."""
+    if isinstance(features, torch.Tensor) or not isinstance(model, ModelInstance):
+        return
+    method = f"{model.name}.forward"
+    args = record_arguments(features, model.input_names, method)
+    for name, value, t in zip(model.input_names, args, model.inputs["forward"]):
+        want = shape_of(t) if isinstance(t, TensorType) else ()
+        dtype = dtype_name(t.element_type) if isinstance(t, TensorType) else str(t)
+        # Rows are the batch's: only the other sizes must be the declared ones.
+        if want and sizes_fit(value[:0], [0, *want[1:]]) and m_dtype(value.dtype) == dtype:
+            continue
+        raise UserError(f"the record's field '{name}' is {m_dtype(value.dtype)}"
+                        f"{list(value.shape)}, but {method} takes {dtype}{fmt_shape(want)} "
+                        f"for its parameter '{name}'")
 
 
 def _trainable_names(params: dict[str, torch.Tensor], freeze: Sequence[str]) -> set[str]:

@@ -68,7 +68,7 @@ def test_located_errors(folder: Path, program: str, message: str) -> None:
     assert message in failure(folder, program, "prog.m")
 
 
-def test_records_in_fit_are_not_supported_yet(folder: Path) -> None:
+def test_a_forward_parameter_without_a_field_is_a_located_error(folder: Path) -> None:
     out = failure(folder, """\
 model Net() {
     fc = Linear(4, 2)
@@ -78,4 +78,5 @@ let data = load("t.csv", target="label")
 let t = tokenize(train_tokenizer(data.text, vocab=20), data, column="text", max_len=4)
 fit(Net(), t)
 """, "prog.m")
-    assert "prog.m:7:1: error: records in fit are not supported yet" in out
+    assert ("prog.m:7:12: error: forward's parameter 'x' has no field of that name in the "
+            "record; its fields are input_ids, attention_mask, token_type_ids") in out

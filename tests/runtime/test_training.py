@@ -233,5 +233,6 @@ def test_predict_on_tensors_and_data_sets() -> None:
     assert out.shape == (5, 2) and not out.requires_grad
     assert predict(net, data.x).equal(out)
     assert net.modes == [False, False]
-    with pytest.raises(UserError, match="predict expects a tensor or a data set, got list"):
+    with pytest.raises(UserError,
+                       match="predict expects a tensor, a record or a data set, got list"):
         predict(net, [1, 2])  # type: ignore[arg-type]
