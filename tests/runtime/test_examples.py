@@ -1,4 +1,5 @@
-"""End-to-end runs of every program in examples/ through `mrun --backend reference`.
+"""End-to-end runs of every program in examples/ through `mrun --backend reference`
+(sentiment.m, a BERT, shrunk and through the torch backend).
 
 Each example runs in a fresh subprocess whose working directory is a temporary folder
 (examples write `.mpk` packages), and the test checks what it prints. torch is limited to
@@ -148,5 +149,31 @@ def test_quantize(tmp_path: Path) -> None:
         assert float(printed[2]) == pytest.approx(sizes[mode] / sizes["f32"], rel=1e-5)
 
 
+def test_sentiment(tmp_path: Path) -> None:
+    """The BERT example end to end, shrunk to stay fast in CI: 300 tweets, one epoch, the
+    torch backend (its full run, about a minute on 2 idle cores, is measured by hand; see
+    the README). What it prints and saves is checked, not its accuracy."""
+    source = (EXAMPLES / "sentiment.m").read_text()
+    shrunk = re.sub(r"epochs=\d+", "epochs=1", source.replace(
+        'dataset("tweets")', 'dataset("tweets")[0:300]'))
+    assert shrunk.count("[0:300]") == 1 and "epochs=1" in shrunk
+    program = tmp_path / "sentiment.m"
+    program.write_text(shrunk)
+    proc = subprocess.run([*MRUN, "--backend", "torch", str(program)], check=False,
+                          cwd=tmp_path, capture_output=True, text=True,
+                          timeout=HANG_LIMIT_S, env=mrun_env())
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    accuracy = value(out, "accuracy:").split()
+    assert 0.0 <= float(accuracy[0]) <= 1.0 and accuracy[1] == "share of positives:"
+    assert 0.0 <= number(out, "int8 accuracy:") <= 1.0
+    names = out.splitlines()[-1]
+    assert re.fullmatch(r"\[(negative|positive), (negative|positive)\]", names), out
+    _, tensors, metadata = load_package(tmp_path / "sentiment.mpk")
+    assert metadata["quantization"] == "weight" and "tokenizer" in metadata
+    assert metadata["classes"] == '["negative", "positive"]'
+    assert tensors["classifier.weight"].dtype == torch.int8
+
+
 COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "finetune_schedule",
-           "quantize")
+           "quantize", "sentiment")
