@@ -14,7 +14,8 @@ from mlang.frontend.host_functions import (
 )
 from mlang.frontend.signatures import Signature
 from mlang.frontend.types import (
-    INT, STR, ColumnT, DatasetT, ListT, ModelT, MType, RecordT, TensorT, TokenizerT, TupleT, ir_type,
+    INT, STR, ColumnT, DatasetT, ListT, ModelT, MType, RecordT, TensorT, TokenizerT, TupleT,
+    ir_type,
 )
 from mlang.frontend.values import Dyn, Static, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
@@ -131,9 +132,9 @@ def data_member(em: Emitter, owner: Dyn[MType], name: str, loc: Loc) -> Value | 
     if isinstance(t, ModelT) and t.definition is None and name in PACKAGE_MEMBERS:
         if name == "classes":
             return _classes(em, owner, loc)
-        op = data.ModelTokenizerOp.create(operands=[owner.ssa],
-                                          result_types=[ir_type(TokenizerT())])
-        return em.result(op, TokenizerT(), loc)
+        tok = data.ModelTokenizerOp.create(operands=[owner.ssa],
+                                           result_types=[ir_type(TokenizerT())])
+        return em.result(tok, TokenizerT(), loc)
     if isinstance(t, DatasetT) and name not in ("x", "y"):
         if name == "classes":
             return _classes(em, owner, loc)

@@ -282,8 +282,9 @@ def _index(it: Interpreter, op: Operation, args: Args) -> object:
     if index.ndim != rank:
         raise UserError(f"a list is indexed by a tensor of rank {rank}, not "
                         f"{m_dtype(index.dtype)}{list(index.shape)}")
-    indices = index.tolist()
-    return [_index_one(value, i, n) for i in indices] if rank else _index_one(value, indices, n)
+    if rank == 0:
+        return _index_one(value, int(index.item()), n)
+    return [_index_one(value, i, n) for i in index.tolist()]
 
 
 def _index_one(value: Any, i: int, n: int) -> object:

@@ -64,7 +64,8 @@ def save_package(
     if not Path(path).name or str(path).endswith(("/", os.sep)):
         raise UserError(f"cannot write model package '{path}': it is not a file name")
     cpu = {name: t.detach().to("cpu", copy=True).contiguous() for name, t in tensors.items()}
-    header = {**metadata, "format": PACKAGE_FORMAT, "version": VERSION, "ir": compress_text(ir_text)}
+    header = {**metadata, "format": PACKAGE_FORMAT, "version": VERSION,
+              "ir": compress_text(ir_text)}
     header["sha256"] = _digest(header, cpu)
     _write_atomically(Path(path), _serialize(cpu, header))
 

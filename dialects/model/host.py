@@ -103,12 +103,13 @@ class IndexOp(IRDLOperation):
     assembly_format = "$value `[` $index `]` attr-dict `:` functional-type(operands, results)"
 
     def verify_(self) -> None:
-        t, result, index = self.value.type, self.result.type, self.index.type
-        if isinstance(index, (TensorType, UnrankedTensorType)):
-            _verify_gather(t, index, result)
+        t, result, index_type = self.value.type, self.result.type, self.index.type
+        if isinstance(index_type, (TensorType, UnrankedTensorType)):
+            _verify_gather(t, index_type, result)
             return
-        if index != i64:
-            raise VerifyException(f"model.index: the index must be i64 or a tensor, got {index}")
+        if index_type != i64:
+            raise VerifyException(f"model.index: the index must be i64 or a tensor, got "
+                                  f"{index_type}")
         if isinstance(t, ListType):
             expected = t.element_type
         elif isinstance(t, TupleType):
