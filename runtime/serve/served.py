@@ -57,8 +57,10 @@ class ServedModel:
                 not all(isinstance(t, str) for t in texts):
             raise BadInput("text: expected a non-empty list of strings")
         fields = self._text_fields()
-        length = self._text_length()
-        record = tokenize(self.tokenizer, texts, length)
+        try:
+            record = tokenize(self.tokenizer, texts, self._text_length())
+        except UserError as err:  # a tokenizer that cannot pad, say: never a 500
+            raise BadInput(f"text: {err}") from None
         return [spec.tensor(record[f].numpy(), f"text ({spec.name})", False)
                 for spec, f in zip(self.signature.inputs, fields)]
 
