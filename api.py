@@ -25,6 +25,8 @@ from mlang.dialects.model.types import dtype_name, shape_of
 from mlang.support.diagnostics import CompileError, SourceManager, UserError, render
 
 if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
     from mlang.frontend import ast
     from mlang.runtime.export import TorchModule
     from mlang.runtime.model import ModelInstance
@@ -243,6 +245,17 @@ class Model:
         """The names of the methods that can be called."""
         return sorted(m for m in self._instance.inputs if "." not in m)
 
+    @property
+    def tokenizer(self) -> Tokenizer | None:
+        """The `tokenizers.Tokenizer` a package was saved with (`save(..., tokenizer=)`),
+        else None."""
+        return self._instance.tokenizer
+
+    @property
+    def classes(self) -> list[str] | None:
+        """The class names a package was saved with (`save(..., classes=)`), else None."""
+        return self._instance.classes
+
     def __repr__(self) -> str:
         return f"<mlang model {self.name} ({self._instance.parameter_count()} parameters)>"
 
@@ -295,12 +308,14 @@ class Model:
         with _errors():
             return TorchModule(self._instance)
 
-    def save(self, path: str | Path) -> None:
-        """Writes the model as a package, as `save(model, PATH)` does."""
+    def save(self, path: str | Path, tokenizer: Tokenizer | None = None,
+             classes: Sequence[str] | None = None) -> None:
+        """Writes the model as a package, as `save(model, PATH, tokenizer=, classes=)` does
+        (by default with the tokenizer and classes it was read with)."""
         from mlang.runtime.model_io import save_model
 
         with _errors():
-            save_model(self._instance, str(path))
+            save_model(self._instance, str(path), tokenizer, classes)
 
     def load_weights(self, path: str | Path) -> None:
         """Fills the model from a `.safetensors` or `.pt` state dict, as `load_weights`."""

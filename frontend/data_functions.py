@@ -14,13 +14,16 @@ from mlang.frontend.host_functions import (
 )
 from mlang.frontend.signatures import Signature
 from mlang.frontend.types import (
-    INT, STR, ColumnT, DatasetT, ListT, MType, RecordT, TensorT, TokenizerT, TupleT, ir_type,
+    INT, STR, ColumnT, DatasetT, ListT, ModelT, MType, RecordT, TensorT, TokenizerT, TupleT,
+    ir_type,
 )
 from mlang.frontend.values import Dyn, Static, Value, describe
 from mlang.support.diagnostics import CompileError, Loc
 
 STR_LIST = ListT(STR)
 TOKENIZER_FIELDS = ("input_ids", "attention_mask", "token_type_ids")
+PACKAGE_MEMBERS = ("tokenizer", "classes")
+"""What a model read by `load_model` holds besides its methods (`save`'s keywords)."""
 
 
 def tokenizer_record(max_len: int | None) -> RecordT:
@@ -123,8 +126,15 @@ def emit_standardize(em: Emitter, call: ast.Call, args: list[Value],
 
 
 def data_member(em: Emitter, owner: Dyn[MType], name: str, loc: Loc) -> Value | None:
-    """`data.classes`, `data.COLUMN`, `column.classes`, `record.FIELD`; None for others."""
+    """`data.classes`, `data.COLUMN`, `column.classes`, `record.FIELD`, and a loaded
+    package's `m.tokenizer` and `m.classes`; None for others."""
     t = owner.type
+    if isinstance(t, ModelT) and t.definition is None and name in PACKAGE_MEMBERS:
+        if name == "classes":
+            return _classes(em, owner, loc)
+        tok = data.ModelTokenizerOp.create(operands=[owner.ssa],
+                                           result_types=[ir_type(TokenizerT())])
+        return em.result(tok, TokenizerT(), loc)
     if isinstance(t, DatasetT) and name not in ("x", "y"):
         if name == "classes":
             return _classes(em, owner, loc)

@@ -24,7 +24,7 @@ from mlang.frontend.scopes import Frame, unknown_name
 from mlang.frontend.tensor_functions import matmul, slice_items
 from mlang.frontend.tensor_fields import read_field, read_member
 from mlang.frontend.types import (
-    INT, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
+    INT, INT_DTYPES, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
 )
 from mlang.frontend.values import (
     Dyn, FieldPath, LayerList, MethodRef, Seq, Static, SubModel, Value, describe, is_tensor,
@@ -182,7 +182,11 @@ class ExpressionGen(IRGenBase):
         """Indexing a compile-time sequence (a layer list, a literal) of items `seq`."""
         if len(e.items) != 1:
             raise CompileError(e.loc, f"{describe(value)} takes one index")
-        item = self.subscript_item(e.items[0], frame)
+        evaluated = self.eval_item(e.items[0], frame)
+        item = static_item(e.items[0], evaluated)
+        if item is None and isinstance(value, Static) and not frame.em.in_model:
+            # A literal list (of class names, say) indexed when the program runs.
+            return self.host_index(frame.em.value(value, e.loc), e, [evaluated], frame)
         if item is None:
             raise CompileError(e.items[0].loc, "this index must be known at compile time")
         if isinstance(item, slice):
@@ -215,8 +219,16 @@ class ExpressionGen(IRGenBase):
                 properties=segment_sizes([1] + [int(b is not None) for b in bounds]))
             return em.result(rows, t, e.loc)
         assert not isinstance(v, tuple)  # a slice's parts are a tuple, an index is a value
-        index = self.int_value(v, item.loc, frame)
         elem = element_type(value.type, e.loc)
+        index = frame.em.value(v, item.loc)
+        if isinstance(value.type, ListT) and is_index_tensor(index.type):
+            # `data.classes[argmax(p, 1)]`: the name of each index.
+            assert isinstance(index.type, TensorT)  # what is_index_tensor accepts
+            # A tensor of unknown rank (a loaded model's argmax) is taken as 1-d, and
+            # checked to be so when the program runs.
+            elem = elem if index.type.shape == () else ListT(elem)
+        else:
+            index = self.int_value(index, item.loc, frame)
         op = host.IndexOp.create(operands=[value.ssa, index.ssa], result_types=[ir_type(elem)])
         return em.result(op, elem, e.loc)
 
@@ -256,6 +268,13 @@ def static_item(item: ast.Expr | ast.Slice, v: SubscriptValue) -> int | slice | 
     if isinstance(v, Static):
         return static_int(v, item.loc, "an index")
     return None
+
+
+def is_index_tensor(t: MType) -> bool:
+    """Whether `t` is a tensor of integers of rank 0 or 1 (or unknown), which indexes a
+    host list."""
+    return isinstance(t, TensorT) and t.dtype in INT_DTYPES and \
+        (t.shape is None or len(t.shape) <= 1)
 
 
 def element_type(t: MType, loc: Loc) -> MType:

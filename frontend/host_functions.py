@@ -20,7 +20,7 @@ from mlang.frontend.emitter import Emitter
 from mlang.frontend.signatures import Signature, bind
 from mlang.frontend.types import (
     BOOL, FLOAT, FLOAT_DTYPES, INT, INT_DTYPES, STR, DatasetT, ListT, ModelT, MType, RecordT,
-    ScalarT, TensorT, TupleT, ir_type,
+    ScalarT, TensorT, TokenizerT, TupleT, ir_type,
 )
 from mlang.frontend.values import Dyn, FieldPath, Seq, Static, StaticValue, Value, describe
 from mlang.frontend.weight_options import WEIGHT_OPTIONS, weight_options
@@ -384,11 +384,14 @@ def emit_quantize(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) 
     return _call(em, host.QuantizeOp, operands, ModelT(m.type.definition, quantized=True), loc)
 
 
-@host_function(Signature.of("save", "model", "path"))
+@host_function(Signature.of("save", "model", "path", ("tokenizer", None), ("classes", None)))
 def emit_save(ctx: HostContext, em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
-    """Writes a model package."""
+    """Writes a model package, with the tokenizer and class names given."""
     operands = {"model": model_arg(em, a["model"], locs["model"]).ssa,
-                "path": arg(em, a["path"], STR, locs["path"], "the path").ssa}
+                "path": arg(em, a["path"], STR, locs["path"], "the path").ssa,
+                "tokenizer": optional(em, a["tokenizer"], TokenizerT(), locs["tokenizer"],
+                                      "tokenizer"),
+                "classes": optional(em, a["classes"], ListT(STR), locs["classes"], "classes")}
     return _call(em, host.SaveOp, operands, None, loc)
 
 

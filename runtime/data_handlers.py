@@ -3,13 +3,18 @@ classes, standardize)."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from tokenizers import Tokenizer
 
 from mlang.dialects.model import data
 from mlang.runtime import distributed, text
 from mlang.runtime.datasets import Column, Dataset, standardize
 from mlang.runtime.interpreter import Args, Interpreter, handles, option
+from mlang.runtime.model import ModelInstance
 from mlang.support.diagnostics import UserError
+
+T = TypeVar("T")
 
 
 @handles(data.TokenizerOp)
@@ -51,7 +56,24 @@ def _classes(it: Interpreter, op: data.ClassesOp, args: Args) -> object:
         raise UserError(f"column '{value.name}' holds numbers, which have no classes")
     if isinstance(value, Dataset) and not value.classes:
         raise UserError("this data set's labels were not strings, so it has no classes")
+    if isinstance(value, ModelInstance):
+        return list(_packed(value, value.classes, "classes", "classes=data.classes"))
     return list(value.classes)
+
+
+@handles(data.ModelTokenizerOp)
+def _model_tokenizer(it: Interpreter, op: data.ModelTokenizerOp, args: Args) -> object:
+    model = args[0]
+    return _packed(model, model.tokenizer, "tokenizer", "tokenizer=tok")
+
+
+def _packed(model: ModelInstance, value: T | None, what: str, keyword: str) -> T:
+    """A model's packed tokenizer or classes; a model without them is an error saying
+    how to save them."""
+    if value is None:
+        raise UserError(f"model {model.name} has no {what}: it was not saved with one "
+                        f"(save(model, PATH, {keyword}))")
+    return value
 
 
 @handles(data.FieldOp)

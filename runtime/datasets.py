@@ -151,13 +151,22 @@ class Dataset:
                         + ", ".join(self.columns))
 
 
+TEXT_DATASETS = ("tweets",)
+"""The bundled data sets with a text column, read as `load` reads a table."""
+
+
 def builtin_dataset(name: str) -> Dataset:
     """One of the data sets bundled with mlang, by name (`"digits"`, `"iris"`, ...)."""
     if name not in BUILTIN_DATASETS:
         known = ", ".join(f'"{n}"' for n in BUILTIN_DATASETS)
         raise UserError(f'unknown data set "{name}"; the bundled ones are {known}')
-    text = resources.files("mlang.runtime").joinpath("data", f"{name}.csv").read_text()
-    return _parse_csv(text, f"{name}.csv", target=None)
+    file = resources.files("mlang.runtime").joinpath("data", f"{name}.csv")
+    if name in TEXT_DATASETS:
+        from mlang.runtime.tables import load_table  # tables builds on this module
+
+        with resources.as_file(file) as path:
+            return load_table(path, None, True, False)
+    return _parse_csv(file.read_text(), f"{name}.csv", target=None)
 
 
 def load_npz(path: Path, target: str | None) -> Dataset:

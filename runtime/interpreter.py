@@ -274,8 +274,23 @@ def _expect_shapes(it: Interpreter, op: host.ExpectShapesOp, args: Args) -> obje
 
 @handles(host.IndexOp)
 def _index(it: Interpreter, op: Operation, args: Args) -> object:
-    value, i = args
+    value, index = args
     n = len(value)
+    if not isinstance(index, torch.Tensor):
+        return _index_one(value, index, n)
+    # A list's element for each index; the IR's result type says whether a list is wanted
+    # (a 1-d index, or one of unknown rank) or one element (0-d).
+    rank = 1 if op.results[0].type == op.operands[0].type else 0
+    if index.ndim != rank:
+        raise UserError(f"a list is indexed by a tensor of rank {rank}, not "
+                        f"{m_dtype(index.dtype)}{list(index.shape)}")
+    if rank == 0:
+        return _index_one(value, int(index.item()), n)
+    return [_index_one(value, i, n) for i in index.tolist()]
+
+
+def _index_one(value: Any, i: int, n: int) -> object:
+    """`value[i]`, located when out of range."""
     if not -n <= i < n:
         raise UserError(f"index {i} is out of range for length {n}")
     return value[i]
@@ -450,7 +465,9 @@ def _quantize(it: Interpreter, op: host.QuantizeOp, args: Args) -> object:
 
 @handles(host.SaveOp)
 def _save(it: Interpreter, op: Operation, args: Args) -> object:
-    distributed.once(lambda: model_io.save_model(model_value(args[0]), args[1]))
+    tokenizer, classes = option(args, op, "tokenizer", None), option(args, op, "classes", None)
+    distributed.once(lambda: model_io.save_model(model_value(args[0]), args[1], tokenizer,
+                                                 classes))
     return None
 
 

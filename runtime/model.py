@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import torch
+from tokenizers import Tokenizer
 from xdsl.dialects.builtin import IntegerAttr, StringAttr, TensorType, i8
 from xdsl.ir import Attribute
 
@@ -45,6 +46,10 @@ class ModelInstance:
     compiled: CompiledModel
     params: dict[str, torch.Tensor]
     loss_name: str = "cross_entropy"
+    tokenizer: Tokenizer | None = None
+    """The tokenizer a package was saved with (`save(..., tokenizer=)`), else None."""
+    classes: list[str] | None = None
+    """The class names a package was saved with (`save(..., classes=)`), else None."""
 
     @staticmethod
     def create(definition: DefOp, compiled: CompiledModel, device: str,

@@ -4,12 +4,17 @@ A package is one safetensors file (see `packages`): the model's `model.def` as I
 and its parameters. For a quantized model that definition is the tensor-level one that
 the `quantize` pass made (its IR declares the int8 weights `NAME`, their scales
 `NAME.scale`, and holds the activation quantization), the tensors are those int8 weights
-and scales, and the metadata names the mode.
+and scales, and the metadata names the mode. A package may also hold the tokenizer its
+model reads text with and the names of its classes (see `save_model`).
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
+
 import torch
+from tokenizers import Tokenizer
 from xdsl.dialects.builtin import ModuleOp, StringAttr, SymbolRefAttr
 from xdsl.ir import Attribute
 from xdsl.parser import Parser
@@ -22,15 +27,24 @@ from mlang.dialects.model.host import LoadWeightsOp
 from mlang.dialects.model.structure import DefOp, symbol_name
 from mlang.dialects.model.types import dtype_name
 from mlang.runtime.model import ModelInstance, m_dtype, tie_parameters
-from mlang.runtime.packages import load_package, save_package
 from mlang.runtime.notes import note
+from mlang.runtime.packages import compress_text, decompress_text, load_package, save_package
 from mlang.runtime.precision import declared_parameters
+from mlang.runtime.text import tokenizer_from_json
 from mlang.runtime.weights import NameMap, assign_state_dict, read_state_dict
 from mlang.support.diagnostics import UserError
 from mlang.support.language_options import LOSSES
 
-def save_model(model: ModelInstance, path: str) -> None:
-    """Writes `model` as a package at `path`, atomically."""
+TOKENIZER_KEY = "tokenizer"
+"""The package metadata key of the tokenizer.json (`save(..., tokenizer=)`)."""
+CLASSES_KEY = "classes"
+"""The package metadata key of the class names (`save(..., classes=)`)."""
+
+
+def save_model(model: ModelInstance, path: str, tokenizer: Tokenizer | None = None,
+               classes: Sequence[str] | None = None) -> None:
+    """Writes `model` as a package at `path`, atomically, with the tokenizer and class
+    names given (by default the model's own, those of a package it was read from)."""
     # A tied name is the same tensor as its source: written once, tied again on reading.
     tensors = {n: t for n, t in declared_parameters(model.definition, model.params).items()
                if n not in model.definition.ties}
@@ -39,6 +53,8 @@ def save_model(model: ModelInstance, path: str) -> None:
     metadata = {"model": model.name, "loss": model.loss_name}
     if model.quantization is not None:
         metadata["quantization"] = model.quantization
+    metadata.update(_text_metadata(tokenizer or model.tokenizer,
+                                   model.classes if classes is None else classes))
     ir_text = str(ModuleOp([model.definition.clone()]))
     save_package(path, ir_text, tensors, metadata)
 
@@ -57,7 +73,44 @@ def load_model(path: str, backend: Backend, device: str) -> ModelInstance:
     params = {p.sym_name.data: tensors[p.sym_name.data].to(device) for p in definition.params
               if p.sym_name.data not in definition.ties}
     params = tie_parameters(definition, params)
-    return ModelInstance(definition, backend.compile(definition), params, loss)
+    return ModelInstance(definition, backend.compile(definition), params, loss,
+                         _read_tokenizer(metadata, path), _read_classes(metadata, path))
+
+
+def _text_metadata(tokenizer: Tokenizer | None,
+                   classes: Sequence[str] | None) -> dict[str, str]:
+    """The metadata entries of a package's tokenizer (its tokenizer.json, compressed) and
+    class names (a JSON list): data, never code, so that reading them runs nothing."""
+    entries = {}
+    if tokenizer is not None:
+        entries[TOKENIZER_KEY] = compress_text(tokenizer.to_str())
+    if classes is not None:
+        entries[CLASSES_KEY] = json.dumps(list(classes), ensure_ascii=False)
+    return entries
+
+
+def _read_tokenizer(metadata: dict[str, str], path: str) -> Tokenizer | None:
+    """The tokenizer a package holds, or None."""
+    stored = metadata.get(TOKENIZER_KEY)
+    if stored is None:
+        return None
+    text = decompress_text(stored, path, "tokenizer")
+    return tokenizer_from_json(text, f"the tokenizer.json in model package '{path}'")
+
+
+def _read_classes(metadata: dict[str, str], path: str) -> list[str] | None:
+    """The class names a package holds, or None."""
+    stored = metadata.get(CLASSES_KEY)
+    if stored is None:
+        return None
+    try:
+        classes = json.loads(stored)
+    except json.JSONDecodeError:
+        classes = None
+    if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+        raise UserError(f"model package '{path}' is damaged: its classes are not a JSON "
+                        "list of strings")
+    return classes
 
 
 def parse_definition(ir_text: str, path: str) -> DefOp:

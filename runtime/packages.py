@@ -11,6 +11,8 @@ by the next save to that folder. The bytes depend only on the contents (keys in 
 order), so the same model saves to the same file. Reading goes through safetensors only
 and never runs code, and the IR may expand to at most `IR_EXPANSION` times the file's
 size (with a floor of `MIN_IR_LIMIT`), so that a small file cannot claim gigabytes.
+Other long texts of the metadata (a tokenizer.json) use the same compressed form and
+limit (`compress_text`, `decompress_text`).
 """
 
 from __future__ import annotations
@@ -62,7 +64,8 @@ def save_package(
     if not Path(path).name or str(path).endswith(("/", os.sep)):
         raise UserError(f"cannot write model package '{path}': it is not a file name")
     cpu = {name: t.detach().to("cpu", copy=True).contiguous() for name, t in tensors.items()}
-    header = {**metadata, "format": PACKAGE_FORMAT, "version": VERSION, "ir": _compress(ir_text)}
+    header = {**metadata, "format": PACKAGE_FORMAT, "version": VERSION,
+              "ir": compress_text(ir_text)}
     header["sha256"] = _digest(header, cpu)
     _write_atomically(Path(path), _serialize(cpu, header))
 
@@ -88,32 +91,35 @@ def load_package(path: str | Path) -> tuple[str, dict[str, torch.Tensor], dict[s
     metadata = {k: v for k, v in header.items() if k not in _RESERVED_KEYS}
     if header["version"] == "1":
         return header["ir"], tensors, metadata
-    limit = max(MIN_IR_LIMIT, IR_EXPANSION * path.stat().st_size)
-    return _decompress(header["ir"], path, limit), tensors, metadata
+    return decompress_text(header["ir"], path, "IR"), tensors, metadata
 
 
-def _compress(text: str) -> str:
-    """The header form of the IR in version 2: zlib, then base64."""
+def compress_text(text: str) -> str:
+    """The header form of a long text (the IR in version 2, a tokenizer.json): zlib, then
+    base64, since the header holds strings."""
     return base64.b64encode(zlib.compress(text.encode(), 9)).decode("ascii")
 
 
-def _decompress(stored: str, path: Path, limit: int) -> str:
-    """The inverse of `_compress`, refusing IR text over `limit` bytes; a string it cannot
-    undo is damage."""
+def decompress_text(stored: str, path: str | Path, what: str) -> str:
+    """The inverse of `compress_text` for a text of the package at `path` (`what` names it
+    in errors), refusing text over `IR_EXPANSION` times the file's size (at least
+    `MIN_IR_LIMIT`); a string it cannot undo is damage."""
+    limit = max(MIN_IR_LIMIT, IR_EXPANSION * Path(path).stat().st_size)
     inflater = zlib.decompressobj()
     try:
         # Streaming with a cap: a bomb stops after `limit` bytes, not when memory runs out.
         data = inflater.decompress(base64.b64decode(stored, validate=True), limit)
         if inflater.unconsumed_tail:
             raise UserError(
-                f"model package '{path}' is damaged: its IR expands to more than {limit} "
+                f"model package '{path}' is damaged: its {what} expands to more than {limit} "
                 f"bytes, the limit for a file of its size ({IR_EXPANSION} times its size)"
             )
         if not inflater.eof or inflater.unused_data:
             raise zlib.error("incomplete stream or trailing data")
         return data.decode()
     except (binascii.Error, zlib.error, UnicodeDecodeError):
-        raise UserError(f"model package '{path}' is damaged: its IR cannot be read") from None
+        raise UserError(f"model package '{path}' is damaged: its {what} cannot be read") \
+            from None
 
 
 def _check_metadata(metadata: Mapping[str, str]) -> None:

@@ -54,7 +54,8 @@ def quantize_model(model: ModelInstance, dtype: str, mode: str, calibrate: Datas
     run_pipeline(module, f"quantize{{mode={mode}}},cse")
     module.body.block.detach_op(definition)
     params = tie_parameters(definition, quantized_params(model, definition))
-    return ModelInstance(definition, backend.compile(definition), params, model.loss_name)
+    return ModelInstance(definition, backend.compile(definition), params, model.loss_name,
+                         model.tokenizer, model.classes)
 
 
 def _check_calibration(calibrate: Dataset | None) -> None:

@@ -35,15 +35,21 @@ def load_tokenizer(path: str) -> Tokenizer:
                         "folder holding one")
     try:
         text = file.read_text(encoding="utf-8")
-        json.loads(text)  # its error names the line and column of a truncated file
-        return Tokenizer.from_str(text)
     except (OSError, UnicodeDecodeError) as err:
         raise UserError(f"cannot read '{file}': {err}") from None
+    return tokenizer_from_json(text, f"'{file}'")
+
+
+def tokenizer_from_json(text: str, where: str) -> Tokenizer:
+    """The tokenizer of a tokenizer.json's text; `where` names its source in errors."""
+    try:
+        json.loads(text)  # its error names the line and column of a truncated file
+        return Tokenizer.from_str(text)
     except json.JSONDecodeError as err:
-        raise UserError(f"'{file}' line {err.lineno}, column {err.colno}: not valid JSON "
+        raise UserError(f"{where} line {err.lineno}, column {err.colno}: not valid JSON "
                         f"({err.msg}); is the file cut short?") from None
     except Exception as err:  # noqa: BLE001 - tokenizers raises bare Exceptions
-        raise UserError(f"'{file}' is not a tokenizer.json that the tokenizers library "
+        raise UserError(f"{where} is not a tokenizer.json that the tokenizers library "
                         f"reads: {err}") from None
 
 

@@ -2,7 +2,7 @@
 metrics and quantization modes. The checker (`frontend/`) and the runtime share them, so
 they sit below both."""
 
-BUILTIN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes")
+BUILTIN_DATASETS = ("digits", "iris", "wine", "breast_cancer", "diabetes", "tweets")
 # Feature counts of the bundled data sets; all their labels are integral (i64).
 BUILTIN_FEATURES = {"digits": 64, "iris": 4, "wine": 13, "breast_cancer": 30, "diabetes": 10}
 LOSSES = ("cross_entropy", "mse")

@@ -12,7 +12,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from mlang.dialects.model.host import ANY, SEGMENTS, host_format
 from mlang.dialects.model.types import (
-    ColumnType, DatasetType, ListType, RecordType, StrType, TokenizerType,
+    ColumnType, DatasetType, ListType, ModelType, RecordType, StrType, TokenizerType,
 )
 
 STR_LIST = ListType(StrType())
@@ -103,12 +103,23 @@ class ColumnOp(IRDLOperation):
 
 @irdl_op_definition
 class ClassesOp(IRDLOperation):
-    """The class names, in sorted order, of a data set's labels or of a column."""
+    """The class names, in sorted order, of a data set's labels or of a column; or those a
+    model package was saved with."""
 
     name = "model.classes"
-    value = operand_def(base(DatasetType) | base(ColumnType))
+    value = operand_def(base(DatasetType) | base(ColumnType) | base(ModelType))
     result = result_def(STR_LIST)
     assembly_format = host_format(["value"], [])
+
+
+@irdl_op_definition
+class ModelTokenizerOp(IRDLOperation):
+    """The tokenizer a model package was saved with (`m.tokenizer`)."""
+
+    name = "model.model_tokenizer"
+    model = operand_def(ModelType)
+    result = result_def(TokenizerType)
+    assembly_format = host_format(["model"], [])
 
 
 @irdl_op_definition
@@ -141,6 +152,6 @@ class StandardizeOp(IRDLOperation):
 
 
 DATA_OPS: list[type[IRDLOperation]] = [
-    TokenizerOp, TrainTokenizerOp, TokenizeOp, DecodeOp, ColumnOp, ClassesOp, FieldOp,
-    StandardizeOp,
+    TokenizerOp, TrainTokenizerOp, TokenizeOp, DecodeOp, ColumnOp, ClassesOp, ModelTokenizerOp,
+    FieldOp, StandardizeOp,
 ]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import (
-    DYNAMIC_INDEX, ArrayAttr, DictionaryAttr, IntegerAttr, StringAttr, TensorType, TupleType,
-    UnitAttr, UnrankedTensorType, f64, i1, i64,
+    DYNAMIC_INDEX, ArrayAttr, DictionaryAttr, IntegerAttr, IntegerType, StringAttr, TensorType,
+    TupleType, UnitAttr, UnrankedTensorType, f64, i1, i64,
 )
-from xdsl.ir import SSAValue
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     AnyAttr, AttrSizedOperandSegments, IRDLOperation, base, irdl_op_definition, operand_def,
     opt_operand_def, opt_prop_def, prop_def, region_def, result_def, traits_def, var_operand_def,
@@ -21,7 +21,9 @@ from xdsl.irdl import (
 from xdsl.traits import IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from mlang.dialects.model.types import DatasetType, ListType, ModelType, RecordType, StrType
+from mlang.dialects.model.types import (
+    DatasetType, ListType, ModelType, RecordType, StrType, TokenizerType,
+)
 
 SEGMENTS = (AttrSizedOperandSegments(as_property=True),)
 
@@ -90,16 +92,24 @@ class TupleOp(IRDLOperation):
 
 @irdl_op_definition
 class IndexOp(IRDLOperation):
-    """`v[i]` on a host list, tuple, tensor (first dimension) or data set row range."""
+    """`v[i]` on a host list, tuple, tensor (first dimension) or data set row range; a list
+    indexed by an integer tensor (`data.classes[argmax(p, 1)]`) gives the element of each
+    index (a list, for a 1-d tensor)."""
 
     name = "model.index"
     value = operand_def()
-    index = operand_def(i64)
+    index = operand_def(base(IntegerType) | base(TensorType) | base(UnrankedTensorType))
     result = result_def()
     assembly_format = "$value `[` $index `]` attr-dict `:` functional-type(operands, results)"
 
     def verify_(self) -> None:
-        t, result = self.value.type, self.result.type
+        t, result, index_type = self.value.type, self.result.type, self.index.type
+        if isinstance(index_type, (TensorType, UnrankedTensorType)):
+            _verify_gather(t, index_type, result)
+            return
+        if index_type != i64:
+            raise VerifyException(f"model.index: the index must be i64 or a tensor, got "
+                                  f"{index_type}")
         if isinstance(t, ListType):
             expected = t.element_type
         elif isinstance(t, TupleType):
@@ -122,6 +132,20 @@ class IndexOp(IRDLOperation):
             return  # a tensor of unknown rank: its rows are checked when the program runs
         if result != expected:
             raise VerifyException(f"model.index: an element of {t} is {expected}, not {result}")
+
+
+def _verify_gather(t: Attribute, index: TensorType[Attribute] | UnrankedTensorType[Attribute],
+                   result: Attribute) -> None:
+    """A list indexed by an integer tensor of rank 0 (its element) or 1 (a list of them;
+    also for a tensor of unknown rank, whose rank is checked when the program runs)."""
+    rank = index.get_num_dims() if isinstance(index, TensorType) else 1
+    if not isinstance(t, ListType) or not isinstance(index.element_type, IntegerType) or \
+            rank > 1:
+        raise VerifyException("model.index: only a list takes a tensor index, one of integers "
+                              "of rank 0 or 1")
+    expected = ListType(t.element_type) if rank else t.element_type
+    if result != expected:
+        raise VerifyException(f"model.index: {t} indexed by {index} is {expected}, not {result}")
 
 
 def _constant_int(value: SSAValue) -> int | None:
@@ -472,12 +496,15 @@ class QuantizeOp(IRDLOperation):
 
 @irdl_op_definition
 class SaveOp(IRDLOperation):
-    """Writes a model package."""
+    """Writes a model package, with the tokenizer and class names given."""
 
     name = "model.save"
     model = operand_def(ModelType)
     path = operand_def(StrType)
-    assembly_format = host_format(["model", "path"], [], result=False)
+    tokenizer = opt_operand_def(TokenizerType)
+    classes = opt_operand_def(ListType(StrType()))
+    irdl_options = SEGMENTS
+    assembly_format = host_format(["model", "path"], ["tokenizer", "classes"], result=False)
 
 
 @irdl_op_definition

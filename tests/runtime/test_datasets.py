@@ -43,9 +43,17 @@ def test_diabetes_regression_targets() -> None:
 
 
 def test_builtin_names_are_listed() -> None:
-    assert set(BUILTIN_DATASETS) == {*SHAPES, "diabetes"}
+    assert set(BUILTIN_DATASETS) == {*SHAPES, "diabetes", "tweets"}
     with pytest.raises(UserError, match='unknown data set "mnist".*"digits", "iris"'):
         builtin_dataset("mnist")
+
+
+def test_tweets_keep_their_text_and_class_names() -> None:
+    """The bundled text set: a text column and string labels, as `load` reads a CSV."""
+    data = builtin_dataset("tweets")
+    assert len(data) == 3432 and data.classes == ("negative", "positive")
+    assert data.column("text").strings[3] == "LMAO, AMAZING!"
+    assert data.y.sum().item() == 2345
 
 
 def test_first_digit_row_matches_the_file() -> None:

@@ -1,4 +1,5 @@
-"""End-to-end runs of every program in examples/ through `mrun --backend reference`.
+"""End-to-end runs of every program in examples/ through `mrun --backend reference`
+(sentiment.m, a BERT, shrunk and through the torch backend).
 
 Each example runs in a fresh subprocess whose working directory is a temporary folder
 (examples write `.mpk` packages), and the test checks what it prints. torch is limited to
@@ -148,5 +149,57 @@ def test_quantize(tmp_path: Path) -> None:
         assert float(printed[2]) == pytest.approx(sizes[mode] / sizes["f32"], rel=1e-5)
 
 
+def shrunk_sentiment(tmp_path: Path, source: str) -> str:
+    """Runs sentiment.m's `source` shrunk to stay fast in CI (300 tweets, one epoch, the
+    torch backend) in `tmp_path`, checks what it prints and saves (not its accuracy: its
+    full run is measured by hand, see the README) and returns its output."""
+    shrunk = re.sub(r"epochs=\d+", "epochs=1", source.replace(
+        'split(dataset("tweets"),', 'split(dataset("tweets")[0:300],'))
+    assert shrunk.count("[0:300]") == 1 and "epochs=1" in shrunk
+    program = tmp_path / "sentiment.m"
+    program.write_text(shrunk)
+    proc = subprocess.run([*MRUN, "--backend", "torch", str(program)], check=False,
+                          cwd=tmp_path, capture_output=True, text=True,
+                          timeout=HANG_LIMIT_S, env=mrun_env())
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    accuracy, share = value(out, "accuracy:").split(" share of positives: ")
+    assert 0.0 <= float(accuracy) <= 1.0 and 0.0 < float(share) < 1.0
+    assert 0.0 <= number(out, "int8 accuracy:") <= 1.0
+    names = out.splitlines()[-1]
+    assert re.fullmatch(r"\[(negative|positive), (negative|positive)\]", names), out
+    _, tensors, metadata = load_package(tmp_path / "sentiment.mpk")
+    assert metadata["quantization"] == "weight" and "tokenizer" in metadata
+    assert metadata["classes"] == '["negative", "positive"]'
+    assert tensors["classifier.weight"].dtype == torch.int8
+    return out
+
+
+def test_sentiment(tmp_path: Path) -> None:
+    shrunk_sentiment(tmp_path, (EXAMPLES / "sentiment.m").read_text())
+
+
+def test_sentiment_with_a_checkpoint_folder(tmp_path: Path) -> None:
+    """The swap that sentiment.m's header describes: its two "scratch" lines replaced by
+    the header's, with the path of a (tiny, random) Hugging Face BERT checkpoint folder
+    that holds a tokenizer.json."""
+    from mlang.runtime.datasets import builtin_dataset
+    from mlang.runtime.text import train_tokenizer
+    from test_pretrained import save, tiny_bert
+
+    folder = save(tiny_bert("BertModel", vocab_size=300, max_position_embeddings=64),
+                  tmp_path / "bert")
+    tok = train_tokenizer(builtin_dataset("tweets").column("text"), vocab=300)
+    (folder / "tokenizer.json").write_text(tok.to_str())
+    source = (EXAMPLES / "sentiment.m").read_text()
+    swaps = [line.removeprefix("#").strip().replace("path/to/bert", str(folder))
+             for line in source.splitlines() if line.startswith("#     let ")]
+    scratch = [line for line in source.splitlines() if line.endswith("# scratch")]
+    assert len(swaps) == len(scratch) == 2
+    for old, new in zip(scratch, swaps):
+        source = source.replace(old, new)
+    shrunk_sentiment(tmp_path, source)
+
+
 COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "finetune_schedule",
-           "quantize")
+           "quantize", "sentiment")

@@ -2,8 +2,8 @@
 answers against `predict`, batching under concurrency, refusals of bad input (each a 4xx
 that names the field, the server healthy afterwards), and a SIGTERM under load.
 
-Packages do not hold tokenizers or class names yet, so `{"text": ...}` is tested only
-for its refusal."""
+Here `{"text": ...}` is tested for its refusal by a package without a tokenizer;
+test_serve_text.py serves packages that hold one."""
 
 from __future__ import annotations
 

@@ -367,8 +367,14 @@ def _labelled(stdout: str, label: str) -> str:
     return match.group(1).strip()
 
 
+NOT_COMPARED = {"sentiment": "a BERT trained for 8 epochs, minutes on the reference backend; "
+                             "tests/runtime/test_examples.py runs it shrunk on this backend"}
+"""Examples too slow to run twice here, and where they run instead."""
+
+
 def test_every_example_is_compared() -> None:
-    assert sorted(p.stem for p in EXAMPLES.glob("*.m")) == sorted(ACCURACY_LABELS)
+    assert sorted(p.stem for p in EXAMPLES.glob("*.m")) == \
+        sorted([*ACCURACY_LABELS, *NOT_COMPARED])
 
 
 @pytest.mark.parametrize("name", sorted(ACCURACY_LABELS))

@@ -76,8 +76,13 @@ def test_example_models_match_the_reference(example: str) -> None:
         check_forward(definition, torch.randn(*INPUTS[example]) * 4)
 
 
+NOT_COVERED = {"sentiment": "its BERT's forward takes three tensors of token ids, not one "
+                            "input; tests/runtime/test_examples.py runs it"}
+"""Examples whose models `check_forward` cannot drive, and why."""
+
+
 def test_every_example_is_covered() -> None:
-    assert sorted(p.stem for p in EXAMPLES.glob("*.m")) == sorted(INPUTS)
+    assert sorted(p.stem for p in EXAMPLES.glob("*.m")) == sorted([*INPUTS, *NOT_COVERED])
 
 
 # ------------------------------------------------------- the torch backend's programs
