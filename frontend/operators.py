@@ -15,22 +15,24 @@ from collections.abc import Callable
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import host
+from mlang.frontend import run_sizes
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import (
     BOOL, FLOAT, INT, STR, MType, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
     scalar_dtype,
 )
-from mlang.frontend.values import Dyn, Static, StaticValue, Value, describe
+from mlang.frontend.values import Dyn, RunSize, Static, StaticValue, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
 BINARY_NAMES = {
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "==": "eq", "!=": "ne",
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "**": "pow", "==": "eq", "!=": "ne",
     "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
 }
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 FOLD_BINARY: dict[str, Callable[[float, float], StaticValue]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+    "floordiv": operator.floordiv,
     "pow": operator.pow, "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
     "le": operator.le, "gt": operator.gt, "ge": operator.ge, "maximum": max, "minimum": min,
     "and": lambda a, b: a and b, "or": lambda a, b: a or b,
@@ -92,8 +94,13 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
         return compare_strings(em, name, lhs, rhs, loc)
     if name == "add" and (is_string(lhs) or is_string(rhs)):
         return join_strings(em, lhs, rhs, loc)
+    if isinstance(lhs, RunSize) or isinstance(rhs, RunSize):
+        return run_sizes.size_arithmetic(name, lhs, rhs, loc)
     if isinstance(lhs, Static) and isinstance(rhs, Static):
         return fold_binary(name, lhs.value, rhs.value, loc)
+    if name == "floordiv":
+        raise CompileError(loc, "'//' applies to integers known at compile time and to sizes "
+                                f"known only at run time, got {describe(lhs)} and {describe(rhs)}")
     da, wa, sa = operand_info(lhs, loc)
     db, wb, sb = operand_info(rhs, loc)
     if name in ("and", "or") and (da != "bool" or db != "bool"):

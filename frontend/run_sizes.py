@@ -1,6 +1,7 @@
 """Sizes known only at run time (M 0.2): inside a method, `shape(x)[i]` of a symbolic
-dimension is a `RunSize`, and `arange`, `reshape`, `zeros`, `ones`, `full` and slices
-accept it where they take a size.
+dimension is a `RunSize`; `+ - * //` with integers known at compile time make others
+(`t - 1`, `t // 2`), and `arange`, `reshape`, `zeros`, `ones`, `full`, `expand`, slices and
+indices accept them where they take a size.
 
 A run-time size stays a reference to a dimension of a tensor (`tensorops.iota`,
 `tensorops.reshape_dynamic`, `tensorops.full_dynamic` read it from that tensor's shape
@@ -11,6 +12,7 @@ known, the functions emit their static ops as before.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from xdsl.dialects.builtin import i64
 
@@ -20,7 +22,7 @@ from mlang.frontend import ast
 from mlang.frontend.builtin_args import ranked, static_int
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import DTYPES, TensorT
-from mlang.frontend.values import Dyn, RunSize, Seq, Static, Value
+from mlang.frontend.values import Dyn, RunSize, Seq, Static, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -35,6 +37,46 @@ def shape_sizes(x: Dyn[TensorT], loc: Loc) -> Seq:
     items = [Static(d) if isinstance(d, int) else RunSize(x.ssa, i, d)
              for i, d in enumerate(x.type.shape)]
     return Seq(tuple(items), False)
+
+
+def size_arithmetic(name: str, lhs: Value, rhs: Value, loc: Loc) -> RunSize:
+    """`t + k`, `k + t`, `t - k`, `k - t`, `t * k`, `k * t` or `t // k` of a run-time size
+    `t` and an integer `k` known at compile time: a run-time size again, kept as
+    `(d * mul + add) // div` of its dimension `d` (so `(t - 1) // 2 * 2` is refused)."""
+    if isinstance(lhs, RunSize) and isinstance(rhs, RunSize):
+        raise CompileError(loc, f"'{_OPERATOR[name]}' of two sizes known only at run time: "
+                                "one operand must be an integer known at compile time (reshape takes -1 "
+                                "for one size)")
+    size, k, flipped = (lhs, rhs, False) if isinstance(lhs, RunSize) else (rhs, lhs, True)
+    assert isinstance(size, RunSize)
+    if name not in _OPERATOR:
+        hint = "; divide with '//'" if name == "div" else ""
+        raise CompileError(loc, f"only + - * // apply to {describe(size)}{hint}")
+    n = static_int(k, loc, f"the other operand of '{_OPERATOR[name]}'")
+    if name == "add":
+        return _affine(size, 1, n, loc)
+    if name == "sub":
+        return _affine(size, -1, n, loc) if flipped else _affine(size, 1, -n, loc)
+    if name == "mul":
+        return _affine(size, n, 0, loc)
+    if flipped or n <= 0:
+        raise CompileError(loc, "'//' divides a size known only at run time by a positive "
+                                "integer known at compile time")
+    return replace(size, symbol=None, div=size.div * n)
+
+
+_OPERATOR = {"add": "+", "sub": "-", "mul": "*", "floordiv": "//"}
+
+
+def _affine(size: RunSize, mul: int, add: int, loc: Loc) -> RunSize:
+    """`size * mul + add`; after a division only an addition keeps the form."""
+    if mul == 1:  # (a // d) + k == (a + k * d) // d
+        symbol = size.symbol if add == 0 else None
+        return replace(size, symbol=symbol, add=size.add + add * size.div)
+    if size.div != 1:
+        raise CompileError(loc, f"{describe(size)} was divided: multiply before dividing "
+                                "(t * 2 // 4, not t // 4 * 2)")
+    return replace(size, symbol=None, mul=size.mul * mul, add=size.add * mul + add)
 
 
 def sizes_in(v: Value | None, loc: Loc) -> list[Size] | None:
@@ -52,9 +94,14 @@ def symbolic(sizes: Sequence[Size]) -> shapes.Shape:
     return tuple(s.symbol if isinstance(s, RunSize) else None if s < 0 else s for s in sizes)
 
 
+def ir_size(size: RunSize) -> IRSize:
+    """A run-time size as the tensorops builders take it."""
+    return IRSize(size.source, size.axis, size.mul, size.add, size.div)
+
+
 def ir_sizes(sizes: Sequence[Size]) -> list[int | IRSize]:
     """`sizes` as the tensorops builders take them."""
-    return [(s.source, s.axis) if isinstance(s, RunSize) else s for s in sizes]
+    return [ir_size(s) if isinstance(s, RunSize) else s for s in sizes]
 
 
 def emit_reshape(em: Emitter, x: Dyn[TensorT], sizes: Sequence[Size], loc: Loc) -> Value:
@@ -79,10 +126,35 @@ def emit_full(em: Emitter, name: str, sizes: Sequence[Size], value: float, dtype
 
 
 def emit_arange(em: Emitter, n: RunSize, loc: Loc) -> Value:
-    """`arange(n)` of a run-time size: the indices along that dimension of its tensor."""
-    iota = em.insert(T.IotaOp(n.source, n.axis, i64), loc).results[0]
+    """`arange(n)` of a run-time size: the indices along that dimension of its tensor, or
+    along a tensor of `n` zeros built for it where `n` is computed (`arange(t + 1)`)."""
+    source, axis = n.source, n.axis
+    if (n.mul, n.add, n.div) != (1, 0, 1):
+        source, axis = em.insert(T.FullDynamicOp([ir_size(n)], 0.0, i64), loc).results[0], 0
+    iota = em.insert(T.IotaOp(source, axis, i64), loc).results[0]
     t = TensorT("i64", (n.symbol,))
     return em.result(T.ReshapeOp(iota, [-1]), t, loc)
+
+
+def emit_expand(em: Emitter, x: Dyn[TensorT], sizes: Sequence[Size], loc: Loc) -> Value:
+    """`expand(x, sizes)` with run-time sizes; -1 keeps an input size."""
+    shape = ranked(x.type, loc, "expand")
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise CompileError(loc, f"expand: cannot expand rank {len(shape)} to the lower rank "
+                                f"{len(sizes)}")
+    if any(s == -1 for s in sizes[:lead]):
+        raise CompileError(loc, "expand: new leading sizes must be given, not -1")
+    out = list(symbolic(sizes[:lead]))
+    for d, s in zip(shape, sizes[lead:]):
+        if isinstance(s, int) and s < -1:
+            raise CompileError(loc, f"expand: invalid size {s}")
+        target = d if s == -1 else symbolic([s])[0]
+        if shapes.dims_conflict(d, target) and d != 1:
+            raise CompileError(loc, f"expand: size {d} is neither 1 nor {target}")
+        out.append(target if d in (1, None) else shapes.merge_dim(d, target))
+    t = TensorT(x.type.dtype, tuple(out))
+    return em.result(T.BroadcastDynamicOp(x.ssa, ir_sizes(sizes)), t, loc)
 
 
 Bound = int | RunSize | None
@@ -98,7 +170,8 @@ def has_run_size(items: Sequence[Subscript]) -> bool:
 
 def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slice],
                values: Sequence[Subscript], loc: Loc) -> Value:
-    """`x[...]` with run-time slice bounds (`x[:, :t]`); indices stay static."""
+    """`x[...]` with run-time slice bounds or indices (`x[:, :t]`, `x[:, t - 1]`; a
+    run-time index counts from the start, never from the end)."""
     shape = ranked(x.type, loc, "index")
     if len(items) > len(shape):
         raise CompileError(loc, f"too many indices ({len(items)}) for a tensor of rank "
@@ -116,8 +189,8 @@ def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slic
             continue
         assert not isinstance(v, tuple)  # an index is one value
         if isinstance(v, RunSize):
-            raise CompileError(item.loc, "an index must be known at compile time; slice "
-                                         "with a run-time size instead (x[:, :t])")
+            ranges.append((ir_size(v), ir_size(replace(v, add=v.add + v.div)), 1))
+            continue
         i = static_int(v, item.loc, "an index")
         try:
             shapes.index_dim(size, i)
@@ -158,4 +231,4 @@ def _ir_bound(b: Bound, default: int) -> int | IRSize:
     """A slice bound as `SliceDynamicOp` takes it."""
     if b is None:
         return default
-    return (b.source, b.axis) if isinstance(b, RunSize) else b
+    return ir_size(b) if isinstance(b, RunSize) else b

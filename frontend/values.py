@@ -63,13 +63,18 @@ class Seq:
 
 @dataclass(frozen=True)
 class RunSize:
-    """A size known only at run time: dimension `axis` of the tensor `source`, which
-    `shape(x)[i]` of a symbolic dimension gives inside a method. `symbol` is that
-    dimension's name (`T`), so that a tensor built with the size has it in its type."""
+    """A size known only at run time: `(d * mul + add) // div` of dimension `axis` of
+    the tensor `source`, which `shape(x)[i]` of a symbolic dimension gives inside a method
+    (then `d` itself), and arithmetic on it (`t - 1`, `t // 2`) changes. `symbol` is that
+    dimension's name (`T`) where the size is the dimension itself, so that a tensor built
+    with the size has it in its type."""
 
     source: SSAValue
     axis: int
     symbol: str | None
+    mul: int = 1
+    add: int = 0
+    div: int = 1
 
     @property
     def type(self) -> MType:
