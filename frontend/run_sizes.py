@@ -11,6 +11,7 @@ known, the functions emit their static ops as before.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -62,7 +63,7 @@ def size_arithmetic(name: str, lhs: Value, rhs: Value, loc: Loc) -> RunSize:
     if flipped or n <= 0:
         raise CompileError(loc, "'//' divides a size known only at run time by a positive "
                                 "integer known at compile time")
-    return replace(size, symbol=None, div=size.div * n)
+    return replace(size, div=size.div * n)
 
 
 _OPERATOR = {"add": "+", "sub": "-", "mul": "*", "floordiv": "//"}
@@ -71,12 +72,11 @@ _OPERATOR = {"add": "+", "sub": "-", "mul": "*", "floordiv": "//"}
 def _affine(size: RunSize, mul: int, add: int, loc: Loc) -> RunSize:
     """`size * mul + add`; after a division only an addition keeps the form."""
     if mul == 1:  # (a // d) + k == (a + k * d) // d
-        symbol = size.symbol if add == 0 else None
-        return replace(size, symbol=symbol, add=size.add + add * size.div)
+        return replace(size, add=size.add + add * size.div)
     if size.div != 1:
         raise CompileError(loc, f"{describe(size)} was divided: multiply before dividing "
                                 "(t * 2 // 4, not t // 4 * 2)")
-    return replace(size, symbol=None, mul=size.mul * mul, add=size.add * mul + add)
+    return replace(size, mul=size.mul * mul, add=size.add * mul + add)
 
 
 def sizes_in(v: Value | None, loc: Loc) -> list[Size] | None:
@@ -108,9 +108,28 @@ def emit_reshape(em: Emitter, x: Dyn[TensorT], sizes: Sequence[Size], loc: Loc) 
     """`reshape(x, sizes)` with run-time sizes."""
     if sum(1 for s in sizes if isinstance(s, int) and s == -1) > 1:
         raise CompileError(loc, "reshape: at most one size may be -1")
-    t = TensorT(x.type.dtype, symbolic(sizes))
+    t = TensorT(x.type.dtype, _inferred(x.type.shape, symbolic(sizes), sizes))
     op = T.ReshapeDynamicOp(x.ssa, ir_sizes(sizes))
     return em.result(op, t, loc)
+
+
+def _inferred(input: shapes.Shape | None, shape: shapes.Shape,
+              sizes: Sequence[Size]) -> shapes.Shape:
+    """`shape` with the size of a -1 where the input's and the other sizes' symbols cancel
+    (`[N, T, 8]` to `[n, t, 2, -1]` makes the -1 a 4), else left unknown."""
+    if -1 not in sizes or input is None:
+        return shape
+    rest = [d for d, s in zip(shape, sizes) if s != -1]
+    if None in input or None in rest:
+        return shape
+    symbols = sorted(str(d) for d in input if isinstance(d, str))
+    if symbols != sorted(str(d) for d in rest if isinstance(d, str)):
+        return shape
+    total = math.prod(d for d in input if isinstance(d, int))
+    known = math.prod(d for d in rest if isinstance(d, int))
+    if known == 0 or total % known:
+        return shape
+    return tuple(total // known if s == -1 else d for d, s in zip(shape, sizes))
 
 
 def emit_full(em: Emitter, name: str, sizes: Sequence[Size], value: float, dtype: str,
@@ -219,7 +238,11 @@ def _slice_size(size: shapes.Dim, lo: Bound, hi: Bound, step: int) -> shapes.Dim
     """The M size of one sliced dimension: the run-time size of `[:t]`, the size of `:`,
     the length of a static slice of a static size, else unknown."""
     if isinstance(hi, RunSize):
-        return hi.symbol if lo in (None, 0) and step == 1 else None
+        start = lo or 0
+        # [k:t + k] of a dimension t is t long (t >= 0 and k >= 0, as bounds count from 0)
+        exact = isinstance(start, int) and start >= 0 and step == 1 and \
+            (hi.mul, hi.div, hi.add) == (1, 1, start)
+        return hi.name if exact else None
     if lo in (None, 0) and hi is None and step == 1:
         return size
     if isinstance(size, int) and not isinstance(lo, RunSize):

@@ -101,3 +101,30 @@ def test_floor_division_folds_integers_known_at_compile_time() -> None:
     assert "model.zeros" in text
     located = located_error(PROGRAM.format(body="return x // x"))
     assert "'//' applies to integers known at compile time and to sizes" in located.message
+
+
+def test_minus_one_and_offset_slices_keep_sizes_known() -> None:
+    # [N, T, dim] to [n, t, 2, -1] makes the -1 dim / 2 = 2; x[:, 1:t + 1] of
+    # concat([x[:, :1], x]) is T long; both sums check against f32[N, T, dim].
+    text = ir_of("let h = reshape(x, [shape(x)[0], t, 2, -1])\n"
+                 "        let g = concat([x[:, :1], x], axis=1)[:, 1:t + 1]\n"
+                 "        return g + reshape(h + zeros([1, 1, 1, 2]), [shape(x)[0], t, dim])")
+    assert "tensorops.slice_dynamic" in text
+
+
+def test_rope_needs_a_head_size_known_at_compile_time() -> None:
+    located = located_error("""model R() {
+    fn forward(x: f32[N, H, T, D]) -> f32[N, H, T, D] {
+        return rope(x, arange(shape(x)[2]))
+    }
+}
+let r = R()
+""")
+    assert "rope: the head size D must be known at compile time" in located.message
+
+
+def test_a_same_padded_convolution_keeps_a_symbolic_length() -> None:
+    source = PROGRAM.replace("fc = Linear(dim, dim)",
+                             'conv = Conv1d(dim, dim, 3, padding="same", dilation=2)')
+    compile_source(source.format(
+        body="return permute(conv(permute(x, [0, 2, 1])), [0, 2, 1])"), "t.m")
