@@ -1,6 +1,7 @@
 """IR generation for M's operators and elementwise functions (spec sections 5 and 7):
-`+ - * / ** == != < <= > >= and or`, `-x`, `not x`, and the functions of one or two
-operands that apply elementwise (`exp`, `maximum`, ...).
+`+ - * / // ** == != < <= > >= and or` (`//` on integers and run-time sizes only), `-x`,
+`not x`, and the functions of one or two operands that apply elementwise (`exp`,
+`maximum`, ...).
 
 Dtypes promote and shapes broadcast as in PyTorch, with symbolic sizes; a mismatch is
 reported at the operator. An operator or elementwise function whose operands are all
@@ -26,8 +27,8 @@ from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
 BINARY_NAMES = {
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "**": "pow", "==": "eq", "!=": "ne",
-    "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "**": "pow", "==": "eq",
+    "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
 }
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 FOLD_BINARY: dict[str, Callable[[float, float], StaticValue]] = {

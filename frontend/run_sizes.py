@@ -44,15 +44,15 @@ def size_arithmetic(name: str, lhs: Value, rhs: Value, loc: Loc) -> RunSize:
     """`t + k`, `k + t`, `t - k`, `k - t`, `t * k`, `k * t` or `t // k` of a run-time size
     `t` and an integer `k` known at compile time: a run-time size again, kept as
     `(d * mul + add) // div` of its dimension `d` (so `(t - 1) // 2 * 2` is refused)."""
-    if isinstance(lhs, RunSize) and isinstance(rhs, RunSize):
-        raise CompileError(loc, f"'{_OPERATOR[name]}' of two sizes known only at run time: "
-                                "one operand must be an integer known at compile time (reshape takes -1 "
-                                "for one size)")
     size, k, flipped = (lhs, rhs, False) if isinstance(lhs, RunSize) else (rhs, lhs, True)
     assert isinstance(size, RunSize)
     if name not in _OPERATOR:
         hint = "; divide with '//'" if name == "div" else ""
         raise CompileError(loc, f"only + - * // apply to {describe(size)}{hint}")
+    if isinstance(k, RunSize):
+        raise CompileError(loc, f"'{_OPERATOR[name]}' of two sizes known only at run time: "
+                                "one operand must be an integer known at compile time "
+                                "(reshape takes -1 for one size)")
     n = static_int(k, loc, f"the other operand of '{_OPERATOR[name]}'")
     if name == "add":
         return _affine(size, 1, n, loc)

@@ -62,6 +62,7 @@ def test_expand_to_a_run_time_size_keeps_its_name() -> None:
     ("return x + one_hot(arange(t), t)",
      "n must be an integer known at compile time, got a size known only at run time (T)"),
     ("return x + zeros([t * t])", "'*' of two sizes known only at run time"),
+    ("return x + zeros([t < t])", "only + - * // apply to a size known only at run time (T)"),
     ("return x + zeros([t / 2])", "only + - * // apply to a size known only at run time (T); "
                                   "divide with '//'"),
     ("return x + zeros([t // 2 * 2])", "was divided: multiply before dividing"),
