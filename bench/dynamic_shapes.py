@@ -2,18 +2,26 @@
 once with `shape(ids)[i]` (one compiled model for every length) and once with the
 sequence length as a hyper-parameter (one compiled model per length), the same weights.
 
-For each sequence length it times a forward call of each (the least time of REPEATS
-rounds that call both, after a warm-up: the least disturbed by other processes) and prints the ratio run-time / static; a ratio above 1.05
-misses the M 0.2 budget.
+For each sequence length it times forward calls of both in paired rounds: each round
+calls the two models back to back, in an order that alternates from round to round (so
+that neither always runs second, in a warmer cache), after a warm-up. A round's ratio
+run-time / static compares two calls under the same load, so the median of the
+per-round ratios, with its interquartile range, is the figure; the medians and minima of
+each model's times are printed beside it. On the CPU, torch runs on one thread (set
+before any work), which other load on a shared machine disturbs far less. A median ratio
+above 1.05 misses the M 0.2 budget.
 
-Run: `python bench/dynamic_shapes.py [--backend torch|triton] [--device cpu|cuda]`.
+Run: `python bench/dynamic_shapes.py [--backend torch|triton] [--device cpu|cuda]
+[--repeats N]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 
 import mlang
@@ -21,7 +29,8 @@ import torch
 
 BATCH, VOCAB, DIM, HEADS, CTX = 8, 512, 128, 4, 256
 LENGTHS = (16, 64, 128)
-REPEATS = 50
+REPEATS = 300
+WARMUP = 10
 
 FIELDS = """
     wte = Embedding(vocab, dim)
@@ -57,18 +66,40 @@ model StaticLM(vocab: int, dim: int, heads: int, ctx: int, t: int) {{{FIELDS}
 """
 
 
-def seconds(calls: Sequence[Callable[[], object]], sync: Callable[[], None]) -> list[float]:
-    """The least time of each of `calls` over REPEATS rounds after three warm-up ones;
-    a round runs each call once, so that both see the same load on a shared machine."""
-    times: list[list[float]] = [[] for _ in calls]
-    for round in range(3 + REPEATS):
-        for call, spent in zip(calls, times):
+@dataclass(frozen=True)
+class Paired:
+    """Times of two calls measured in paired rounds (seconds), and the per-round ratios
+    second / first."""
+
+    first: list[float]
+    second: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        """Each round's ratio of the second call's time to the first's."""
+        return [b / a for a, b in zip(self.first, self.second)]
+
+
+def paired_seconds(first: Callable[[], object], second: Callable[[], object], repeats: int,
+                   sync: Callable[[], None]) -> Paired:
+    """`repeats` rounds after WARMUP ones, each timing both calls back to back, the first
+    of them alternating between rounds."""
+    times: tuple[list[float], list[float]] = ([], [])
+    calls = (first, second)
+    for round in range(WARMUP + repeats):
+        for which in ((0, 1) if round % 2 else (1, 0)):
             start = time.perf_counter()
-            call()
+            calls[which]()
             sync()
-            if round >= 3:
-                spent.append(time.perf_counter() - start)
-    return [min(spent) for spent in times]
+            if round >= WARMUP:
+                times[which].append(time.perf_counter() - start)
+    return Paired(*times)
+
+
+def quartiles(values: Sequence[float]) -> tuple[float, float, float]:
+    """The first quartile, the median and the third quartile."""
+    q1, median, q3 = statistics.quantiles(values, n=4)
+    return q1, median, q3
 
 
 def main() -> None:
@@ -76,24 +107,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", default="torch")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=REPEATS)
     options = parser.parse_args()
     sync = torch.cuda.synchronize if options.device == "cuda" else (lambda: None)
     if options.device == "cpu":
         torch.set_num_threads(1)  # steadier times on a shared machine
+        torch.set_num_interop_threads(1)
     program = mlang.compile(SOURCE, backend=options.backend, device=options.device)
     torch.manual_seed(0)
     dynamic = program.RunTimeLM(VOCAB, DIM, HEADS, CTX)
-    print(f"backend {options.backend} on {options.device}; batch {BATCH}, dim {DIM}, "
-          f"least of {REPEATS}")
-    print(f"{'length':>8}{'static ms':>12}{'run-time ms':>14}{'ratio':>8}")
+    print(f"backend {options.backend} on {options.device}, {torch.get_num_threads()} "
+          f"thread(s); batch {BATCH}, dim {DIM}; {options.repeats} paired rounds")
+    print(f"{'length':>6}{'static ms':>19}{'run-time ms':>19}{'ratio':>8}{'IQR':>16}"
+          f"{'ratio':>8}")
+    print(f"{'':>6}{'median (min)':>19}{'median (min)':>19}{'median':>8}{'q1 .. q3':>16}"
+          f"{'of mins':>8}")
     for length in LENGTHS:
         static = program.StaticLM(VOCAB, DIM, HEADS, CTX, length)
         for name, tensor in static.parameters().items():
             tensor.data.copy_(dynamic.parameters()[name])
         ids = torch.randint(0, VOCAB, (BATCH, length), device=options.device)
         torch.testing.assert_close(dynamic(ids), static(ids), rtol=1e-4, atol=1e-4)
-        fixed, runtime = seconds([partial(static, ids), partial(dynamic, ids)], sync)
-        print(f"{length:>8}{1000 * fixed:>12.3f}{1000 * runtime:>14.3f}{runtime / fixed:>8.3f}")
+        paired = paired_seconds(partial(static, ids), partial(dynamic, ids), options.repeats,
+                                sync)
+        q1, ratio, q3 = quartiles(paired.ratios)
+        fixed, runtime = (f"{1000 * statistics.median(t):.3f} ({1000 * min(t):.3f})"
+                          for t in (paired.first, paired.second))
+        least = min(paired.second) / min(paired.first)
+        print(f"{length:>6}{fixed:>19}{runtime:>19}{ratio:>8.3f}{q1:>8.3f} .. {q3:<5.3f}"
+              f"{least:>8.3f}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from mlang.frontend import ast
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.host_functions import emit_host_function
 from mlang.frontend.layers import SIGNATURES as LAYER_SIGNATURES
-from mlang.frontend.layers import emit_layer
+from mlang.frontend.layers import call_mask, emit_layer
 from mlang.frontend.methods import method_params
 from mlang.frontend.models import no_method
 from mlang.frontend.generator import IRGenBase
@@ -57,7 +57,9 @@ class CallGen(IRGenBase):
         if isinstance(callee, MethodRef):
             return self.method_call(callee, e, args, kwargs, frame)
         if isinstance(callee, LayerSpec):
-            return emit_layer(em, callee, self.single_arg(e, args, kwargs, callee.kind), e.loc)
+            mask = call_mask(callee, e, kwargs)
+            x = self.single_arg(e, args, kwargs, callee.kind)
+            return emit_layer(em, callee, x, e.loc, mask)
         if isinstance(callee, SubModel):
             return self.inline_method(MethodRef(callee, "forward"), e, args, kwargs, frame)
         if isinstance(callee, FnRef):

@@ -18,6 +18,7 @@ from mlang.dialects.model import functions as fn
 from mlang.dialects.model import indexing as ix
 from mlang.dialects.model import layers as L
 from mlang.dialects.model.base import bool_attr
+from mlang.frontend import run_sizes
 from mlang.frontend.builtin_args import (
     Args, Locs, derived_shape, ranked, required, shape_rule, static_int, static_number,
     static_shape, tensor_arg,
@@ -138,6 +139,9 @@ _reshaping("squeeze", ix.SqueezeOp, rules.squeeze_shape)
 def emit_expand(em: Emitter, a: Args, locs: Locs, loc: Loc) -> Value:
     """Broadcasts to a shape, -1 keeping a size (`Tensor.expand`)."""
     x = tensor_arg(em, a["x"], locs["x"])
+    sizes = run_sizes.sizes_in(a["shape"], locs["shape"])
+    if sizes is not None:
+        return run_sizes.emit_expand(em, x, sizes, loc)
     target = static_shape(a["shape"], locs["shape"])
     shape = shape_rule(locs["shape"], "expand",
                        lambda: rules.expand_shape(ranked(x.type, locs["x"], "expand"), target))

@@ -239,10 +239,25 @@ def kaiming_bound(fan_in: int) -> float:
 # ------------------------------------------------------------------------ calls
 
 LayerEmit = Callable[[Emitter, LayerSpec, Dyn[TensorT], Loc], Dyn[TensorT]]
+Mask = tuple[Value, Loc]
+"""An `Attention` call's `mask=` argument and where it is written."""
 
 
-def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn[TensorT]:
-    """Emits a call of a layer on `x`, checking the input's dtype and shape."""
+def call_mask(spec: LayerSpec, call: ast.Call, kwargs: dict[str, Value]) -> Mask | None:
+    """The `mask=` of an `Attention` call, taken out of `kwargs` (which other layers, and
+    other names, leave for the one-input check); `mask=none` is no mask."""
+    if spec.kind != "Attention" or "mask" not in kwargs:
+        return None
+    value = kwargs.pop("mask")
+    if isinstance(value, Static) and value.value is None:
+        return None
+    return value, next(k.value.loc for k in call.kwargs if k.name == "mask")
+
+
+def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc,
+               mask: Mask | None = None) -> Dyn[TensorT]:
+    """Emits a call of a layer on `x` (an `Attention` with an optional mask), checking the
+    input's dtype and shape."""
     inp = em.tensor(x, loc)
     dtype = inp.type.dtype
     if spec.kind not in ("Embedding", "Flatten", "MaxPool2d", "Identity") \
@@ -252,7 +267,10 @@ def emit_layer(em: Emitter, spec: LayerSpec, x: Value, loc: Loc) -> Dyn[TensorT]
     if layer_params(spec) and spec.kind != "Embedding" and dtype != "f32":
         raise CompileError(loc, f"{spec.kind} at '{spec.path}' computes in f32, as its "
                                 f"parameters are: cast its input, got {inp.type}")
-    out = EMITTERS[spec.kind](em, spec, inp, loc)
+    if mask is not None:
+        out = _attention_call(em, spec, inp, loc, mask)
+    else:
+        out = EMITTERS[spec.kind](em, spec, inp, loc)
     # Identity, and a Flatten with nothing to flatten, give their input back: no op to name.
     if isinstance(out.ssa, OpResult) and out.ssa is not inp.ssa:
         out.ssa.op.attributes["layer"] = StringAttr(spec.path)
@@ -369,14 +387,34 @@ def _channel_norm_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT],
     return _emit(em, op, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)
 
 
-def _attention_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:
+def _attention_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc,
+                    mask: Mask | None = None) -> Dyn[TensorT]:
     shape = ranked(x.type, loc, "Attention")
     if len(shape) != 3:
         raise ShapeMismatch(loc, f"Attention at '{spec.path}' expects [N, T, dim], got {x.type}")
     _check_last_dim(loc, spec, shape, "Attention")
-    props: dict[str, Attribute] = {"heads": IntegerAttr(spec.int_arg("heads"), i64),
+    heads = spec.int_arg("heads")
+    props: dict[str, Attribute] = {"heads": IntegerAttr(heads, i64),
                                    "causal": bool_attr(bool(spec.args["causal"]))}
-    return _emit(em, L.AttentionOp, spec, [x.ssa, *_params(em, spec, loc)], x.type, props, loc)
+    operands = [x.ssa, *_params(em, spec, loc)]
+    if mask is not None:
+        scores = (shape[0], heads, shape[1], shape[1])
+        operands.append(_attention_mask(em, spec, x.type.dtype, scores, mask).ssa)
+    return _emit(em, L.AttentionOp, spec, operands, x.type, props, loc)
+
+
+def _attention_mask(em: Emitter, spec: LayerSpec, dtype: str, scores: shapes.Shape,
+                    mask: Mask) -> Dyn[TensorT]:
+    """An `Attention` call's mask, checked to broadcast to its `scores`: boolean as given,
+    any other kind cast to the input's dtype (it is added to the scores)."""
+    value, loc = mask
+    m = em.tensor(value, loc)
+    shape = ranked(m.type, loc, "Attention")
+    aligned = zip(reversed(shape), reversed(scores))
+    if len(shape) > 4 or any(d != 1 and shapes.dims_conflict(d, s) for d, s in aligned):
+        raise ShapeMismatch(loc, f"Attention at '{spec.path}': the mask {m.type} does not "
+                                 f"broadcast to the scores {shapes.fmt_shape(scores)}")
+    return m if m.type.dtype in ("bool", dtype) else em.tensor(m, loc, dtype)
 
 
 def _dropout_call(em: Emitter, spec: LayerSpec, x: Dyn[TensorT], loc: Loc) -> Dyn[TensorT]:

@@ -26,10 +26,10 @@ KEYWORDS = frozenset(
     "model fn let return for in if else true false and or not import break continue".split())
 
 # Longest first, so that `**` is never read as two `*` nor `..` as two `.`.
-OPERATORS = tuple("|> ** == != <= >= .. -> @ + - * / < > = ( ) [ ] { } , : ; . ?".split())
+OPERATORS = tuple("|> ** // == != <= >= .. -> @ + - * / < > = ( ) [ ] { } , : ; . ?".split())
 
 # A newline after one of these continues the statement on the next line.
-_CONTINUES_LINE = frozenset("|> , = + - * / @ ** == != < <= > >= and or ..".split())
+_CONTINUES_LINE = frozenset("|> , = + - * / // @ ** == != < <= > >= and or ..".split())
 
 _CLOSER_OF = {"(": ")", "[": "]", "{": "}"}
 

@@ -1,6 +1,7 @@
 """IR generation for M's operators and elementwise functions (spec sections 5 and 7):
-`+ - * / ** == != < <= > >= and or`, `-x`, `not x`, and the functions of one or two
-operands that apply elementwise (`exp`, `maximum`, ...).
+`+ - * / // ** == != < <= > >= and or` (`//` on integers and run-time sizes only), `-x`,
+`not x`, and the functions of one or two operands that apply elementwise (`exp`,
+`maximum`, ...).
 
 Dtypes promote and shapes broadcast as in PyTorch, with symbolic sizes; a mismatch is
 reported at the operator. An operator or elementwise function whose operands are all
@@ -15,22 +16,24 @@ from collections.abc import Callable
 
 from mlang.dialects.model import functions as fn
 from mlang.dialects.model import host
+from mlang.frontend import run_sizes
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import (
     BOOL, FLOAT, INT, STR, MType, ScalarT, TensorT, category, ir_type, is_float_dtype, promote,
     scalar_dtype,
 )
-from mlang.frontend.values import Dyn, Seq, Static, StaticValue, Value, describe
+from mlang.frontend.values import Dyn, RunSize, Seq, Static, StaticValue, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc, ShapeMismatch
 
 BINARY_NAMES = {
-    "+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "==": "eq", "!=": "ne",
-    "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
+    "+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "**": "pow", "==": "eq",
+    "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge", "and": "and", "or": "or",
 }
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")
 FOLD_BINARY: dict[str, Callable[[float, float], StaticValue]] = {
     "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+    "floordiv": operator.floordiv,
     "pow": operator.pow, "eq": operator.eq, "ne": operator.ne, "lt": operator.lt,
     "le": operator.le, "gt": operator.gt, "ge": operator.ge, "maximum": max, "minimum": min,
     "and": lambda a, b: a and b, "or": lambda a, b: a or b,
@@ -92,11 +95,16 @@ def emit_binary(em: Emitter, name: str, lhs: Value, rhs: Value, loc: Loc) -> Val
         return compare_strings(em, name, lhs, rhs, loc)
     if name == "add" and (is_string(lhs) or is_string(rhs)):
         return join_strings(em, lhs, rhs, loc)
+    if isinstance(lhs, RunSize) or isinstance(rhs, RunSize):
+        return run_sizes.size_arithmetic(name, lhs, rhs, loc)
     if name == "add" and (isinstance(lhs, Seq) or isinstance(rhs, Seq)) and is_list(lhs) \
             and is_list(rhs):
         return Seq(list_items(lhs) + list_items(rhs), False)
     if isinstance(lhs, Static) and isinstance(rhs, Static):
         return fold_binary(name, lhs.value, rhs.value, loc)
+    if name == "floordiv":
+        raise CompileError(loc, "'//' applies to integers known at compile time and to sizes "
+                                f"known only at run time, got {describe(lhs)} and {describe(rhs)}")
     da, wa, sa = operand_info(lhs, loc)
     db, wb, sb = operand_info(rhs, loc)
     if name in ("and", "or") and (da != "bool" or db != "bool"):

@@ -41,6 +41,7 @@ _BINARY_PRECEDENCE = {
     "-": _SUM,
     "*": _PRODUCT,
     "/": _PRODUCT,
+    "//": _PRODUCT,
     "@": _PRODUCT,
 }
 

@@ -1,6 +1,7 @@
 """Sizes known only at run time (M 0.2): inside a method, `shape(x)[i]` of a symbolic
-dimension is a `RunSize`, and `arange`, `reshape`, `zeros`, `ones`, `full` and slices
-accept it where they take a size.
+dimension is a `RunSize`; `+ - * //` with integers known at compile time make others
+(`t - 1`, `t // 2`), and `arange`, `reshape`, `zeros`, `ones`, `full`, `expand`, slices and
+indices accept them where they take a size.
 
 A run-time size stays a reference to a dimension of a tensor (`tensorops.iota`,
 `tensorops.reshape_dynamic`, `tensorops.full_dynamic` read it from that tensor's shape
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 from xdsl.dialects.builtin import i64
 
@@ -21,7 +23,7 @@ from mlang.frontend import ast
 from mlang.frontend.builtin_args import ranked, static_int
 from mlang.frontend.emitter import Emitter
 from mlang.frontend.types import DTYPES, TensorT
-from mlang.frontend.values import Dyn, RunSize, Seq, Static, Value
+from mlang.frontend.values import Dyn, RunSize, Seq, Static, Value, describe
 from mlang.support import shapes
 from mlang.support.diagnostics import CompileError, Loc
 
@@ -36,6 +38,45 @@ def shape_sizes(x: Dyn[TensorT], loc: Loc) -> Seq:
     items = [Static(d) if isinstance(d, int) else RunSize(x.ssa, i, d)
              for i, d in enumerate(x.type.shape)]
     return Seq(tuple(items), False)
+
+
+def size_arithmetic(name: str, lhs: Value, rhs: Value, loc: Loc) -> RunSize:
+    """`t + k`, `k + t`, `t - k`, `k - t`, `t * k`, `k * t` or `t // k` of a run-time size
+    `t` and an integer `k` known at compile time: a run-time size again, kept as
+    `(d * mul + add) // div` of its dimension `d` (so `(t - 1) // 2 * 2` is refused)."""
+    size, k, flipped = (lhs, rhs, False) if isinstance(lhs, RunSize) else (rhs, lhs, True)
+    assert isinstance(size, RunSize)
+    if name not in _OPERATOR:
+        hint = "; divide with '//'" if name == "div" else ""
+        raise CompileError(loc, f"only + - * // apply to {describe(size)}{hint}")
+    if isinstance(k, RunSize):
+        raise CompileError(loc, f"'{_OPERATOR[name]}' of two sizes known only at run time: "
+                                "one operand must be an integer known at compile time "
+                                "(reshape takes -1 for one size)")
+    n = static_int(k, loc, f"the other operand of '{_OPERATOR[name]}'")
+    if name == "add":
+        return _affine(size, 1, n, loc)
+    if name == "sub":
+        return _affine(size, -1, n, loc) if flipped else _affine(size, 1, -n, loc)
+    if name == "mul":
+        return _affine(size, n, 0, loc)
+    if flipped or n <= 0:
+        raise CompileError(loc, "'//' divides a size known only at run time by a positive "
+                                "integer known at compile time")
+    return replace(size, div=size.div * n)
+
+
+_OPERATOR = {"add": "+", "sub": "-", "mul": "*", "floordiv": "//"}
+
+
+def _affine(size: RunSize, mul: int, add: int, loc: Loc) -> RunSize:
+    """`size * mul + add`; after a division only an addition keeps the form."""
+    if mul == 1:  # (a // d) + k == (a + k * d) // d
+        return replace(size, add=size.add + add * size.div)
+    if size.div != 1:
+        raise CompileError(loc, f"{describe(size)} was divided: multiply before dividing "
+                                "(t * 2 // 4, not t // 4 * 2)")
+    return replace(size, mul=size.mul * mul, add=size.add * mul + add)
 
 
 def sizes_in(v: Value | None, loc: Loc) -> list[Size] | None:
@@ -53,36 +94,42 @@ def symbolic(sizes: Sequence[Size]) -> shapes.Shape:
     return tuple(s.symbol if isinstance(s, RunSize) else None if s < 0 else s for s in sizes)
 
 
+def ir_size(size: RunSize) -> IRSize:
+    """A run-time size as the tensorops builders take it."""
+    return IRSize(size.source, size.axis, size.mul, size.add, size.div)
+
+
 def ir_sizes(sizes: Sequence[Size]) -> list[int | IRSize]:
     """`sizes` as the tensorops builders take them."""
-    return [(s.source, s.axis) if isinstance(s, RunSize) else s for s in sizes]
+    return [ir_size(s) if isinstance(s, RunSize) else s for s in sizes]
 
 
 def emit_reshape(em: Emitter, x: Dyn[TensorT], sizes: Sequence[Size], loc: Loc) -> Value:
     """`reshape(x, sizes)` with run-time sizes."""
     if sum(1 for s in sizes if isinstance(s, int) and s == -1) > 1:
         raise CompileError(loc, "reshape: at most one size may be -1")
-    shape = symbolic(sizes)
-    rest = inferred_rest(x.type.shape, sizes)
-    if rest is not None:
-        shape = tuple(rest if isinstance(s, int) and s == -1 else d
-                      for s, d in zip(sizes, shape))
+    t = TensorT(x.type.dtype, _inferred(x.type.shape, symbolic(sizes), sizes))
     op = T.ReshapeDynamicOp(x.ssa, ir_sizes(sizes))
-    return em.result(op, TensorT(x.type.dtype, shape), loc)
+    return em.result(op, t, loc)
 
 
-def inferred_rest(shape: shapes.Shape | None, sizes: Sequence[Size]) -> int | None:
-    """The size a -1 among `sizes` stands for, where it is known at compile time: the
-    run-time sizes are the input's own symbolic dimensions, so -1 is the quotient of its
-    known sizes (`reshape(x, [n, t, heads, -1])` of `f32[N, T, dim]` is `dim / heads`)."""
-    if shape is None or -1 not in sizes or None in shape:
-        return None
-    kept = [s.symbol for s in sizes if isinstance(s, RunSize)]
-    if None in kept or sorted(map(str, kept)) != sorted(d for d in shape if isinstance(d, str)):
-        return None
-    known = math.prod(d for d in shape if isinstance(d, int))
-    given = math.prod(s for s in sizes if isinstance(s, int) and s != -1)
-    return known // given if given > 0 and known % given == 0 else None
+def _inferred(input: shapes.Shape | None, shape: shapes.Shape,
+              sizes: Sequence[Size]) -> shapes.Shape:
+    """`shape` with the size of a -1 where the input's and the other sizes' symbols cancel
+    (`[N, T, 8]` to `[n, t, 2, -1]` makes the -1 a 4), else left unknown."""
+    if -1 not in sizes or input is None:
+        return shape
+    rest = [d for d, s in zip(shape, sizes) if s != -1]
+    if None in input or None in rest:
+        return shape
+    symbols = sorted(str(d) for d in input if isinstance(d, str))
+    if symbols != sorted(str(d) for d in rest if isinstance(d, str)):
+        return shape
+    total = math.prod(d for d in input if isinstance(d, int))
+    known = math.prod(d for d in rest if isinstance(d, int))
+    if known == 0 or total % known:
+        return shape
+    return tuple(total // known if s == -1 else d for d, s in zip(shape, sizes))
 
 
 def emit_full(em: Emitter, name: str, sizes: Sequence[Size], value: float, dtype: str,
@@ -98,10 +145,35 @@ def emit_full(em: Emitter, name: str, sizes: Sequence[Size], value: float, dtype
 
 
 def emit_arange(em: Emitter, n: RunSize, loc: Loc) -> Value:
-    """`arange(n)` of a run-time size: the indices along that dimension of its tensor."""
-    iota = em.insert(T.IotaOp(n.source, n.axis, i64), loc).results[0]
+    """`arange(n)` of a run-time size: the indices along that dimension of its tensor, or
+    along a tensor of `n` zeros built for it where `n` is computed (`arange(t + 1)`)."""
+    source, axis = n.source, n.axis
+    if (n.mul, n.add, n.div) != (1, 0, 1):
+        source, axis = em.insert(T.FullDynamicOp([ir_size(n)], 0.0, i64), loc).results[0], 0
+    iota = em.insert(T.IotaOp(source, axis, i64), loc).results[0]
     t = TensorT("i64", (n.symbol,))
     return em.result(T.ReshapeOp(iota, [-1]), t, loc)
+
+
+def emit_expand(em: Emitter, x: Dyn[TensorT], sizes: Sequence[Size], loc: Loc) -> Value:
+    """`expand(x, sizes)` with run-time sizes; -1 keeps an input size."""
+    shape = ranked(x.type, loc, "expand")
+    lead = len(sizes) - len(shape)
+    if lead < 0:
+        raise CompileError(loc, f"expand: cannot expand rank {len(shape)} to the lower rank "
+                                f"{len(sizes)}")
+    if any(s == -1 for s in sizes[:lead]):
+        raise CompileError(loc, "expand: new leading sizes must be given, not -1")
+    out = list(symbolic(sizes[:lead]))
+    for d, s in zip(shape, sizes[lead:]):
+        if isinstance(s, int) and s < -1:
+            raise CompileError(loc, f"expand: invalid size {s}")
+        target = d if s == -1 else symbolic([s])[0]
+        if shapes.dims_conflict(d, target) and d != 1:
+            raise CompileError(loc, f"expand: size {d} is neither 1 nor {target}")
+        out.append(target if d in (1, None) else shapes.merge_dim(d, target))
+    t = TensorT(x.type.dtype, tuple(out))
+    return em.result(T.BroadcastDynamicOp(x.ssa, ir_sizes(sizes)), t, loc)
 
 
 Bound = int | RunSize | None
@@ -117,7 +189,8 @@ def has_run_size(items: Sequence[Subscript]) -> bool:
 
 def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slice],
                values: Sequence[Subscript], loc: Loc) -> Value:
-    """`x[...]` with run-time slice bounds (`x[:, :t]`); indices stay static."""
+    """`x[...]` with run-time slice bounds or indices (`x[:, :t]`, `x[:, t - 1]`; a
+    run-time index counts from the start, never from the end)."""
     shape = ranked(x.type, loc, "index")
     if len(items) > len(shape):
         raise CompileError(loc, f"too many indices ({len(items)}) for a tensor of rank "
@@ -135,8 +208,8 @@ def emit_slice(em: Emitter, x: Dyn[TensorT], items: Sequence[ast.Expr | ast.Slic
             continue
         assert not isinstance(v, tuple)  # an index is one value
         if isinstance(v, RunSize):
-            raise CompileError(item.loc, "an index must be known at compile time; slice "
-                                         "with a run-time size instead (x[:, :t])")
+            ranges.append((ir_size(v), ir_size(replace(v, add=v.add + v.div)), 1))
+            continue
         i = static_int(v, item.loc, "an index")
         try:
             shapes.index_dim(size, i)
@@ -165,7 +238,11 @@ def _slice_size(size: shapes.Dim, lo: Bound, hi: Bound, step: int) -> shapes.Dim
     """The M size of one sliced dimension: the run-time size of `[:t]`, the size of `:`,
     the length of a static slice of a static size, else unknown."""
     if isinstance(hi, RunSize):
-        return hi.symbol if lo in (None, 0) and step == 1 else None
+        start = lo or 0
+        # [k:t + k] of a dimension t is t long (t >= 0 and k >= 0, as bounds count from 0)
+        exact = isinstance(start, int) and start >= 0 and step == 1 and \
+            (hi.mul, hi.div, hi.add) == (1, 1, start)
+        return hi.name if exact else None
     if lo in (None, 0) and hi is None and step == 1:
         return size
     if isinstance(size, int) and not isinstance(lo, RunSize):
@@ -177,4 +254,4 @@ def _ir_bound(b: Bound, default: int) -> int | IRSize:
     """A slice bound as `SliceDynamicOp` takes it."""
     if b is None:
         return default
-    return (b.source, b.axis) if isinstance(b, RunSize) else b
+    return ir_size(b) if isinstance(b, RunSize) else b

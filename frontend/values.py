@@ -63,13 +63,23 @@ class Seq:
 
 @dataclass(frozen=True)
 class RunSize:
-    """A size known only at run time: dimension `axis` of the tensor `source`, which
-    `shape(x)[i]` of a symbolic dimension gives inside a method. `symbol` is that
-    dimension's name (`T`), so that a tensor built with the size has it in its type."""
+    """A size known only at run time: `(d * mul + add) // div` of dimension `axis` of
+    the tensor `source`, which `shape(x)[i]` of a symbolic dimension gives inside a method
+    (then `d` itself), and arithmetic on it (`t - 1`, `t // 2`) changes. `name` is that
+    dimension's name (`T`)."""
 
     source: SSAValue
     axis: int
-    symbol: str | None
+    name: str | None
+    mul: int = 1
+    add: int = 0
+    div: int = 1
+
+    @property
+    def symbol(self) -> str | None:
+        """The dimension's name where the size is the dimension itself, so that a tensor
+        built with the size has it in its type; else None (`t - 1`)."""
+        return self.name if (self.mul, self.add, self.div) == (1, 0, 1) else None
 
     @property
     def type(self) -> MType:

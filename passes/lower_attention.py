@@ -119,6 +119,8 @@ class LowerAttention(ModelOpLowering[layers.AttentionOp]):
         scores = b(MulOp(products, b.constant(1 / math.sqrt(size), element(x))))
         if op.is_causal:
             scores = mask_future(b, scores)
+        if op.mask is not None:
+            scores = apply_mask(b, scores, op.mask)
         mixed = b(TransposeOp(b(MatmulOp(emit_softmax(b, scores, KEY_AXIS), vh)), [0, 2, 1, 3]))
         merged = b(ReshapeTailOp(mixed, 2, [dim]))
         return emit_linear(b, merged, op.out_weight, op.out_bias)

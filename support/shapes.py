@@ -223,6 +223,9 @@ def conv_shape(x: Shape, weight: Shape, geometry: ConvGeometry) -> Shape:
     for size, k in zip(x[2:], weight[2:]):
         assert isinstance(k, int)
         span = g.dilation * (k - 1) + 1
+        if g.stride == 1 and g.padding + g.pad_end == span - 1:  # "same": a symbol stays
+            spatial.append(size)
+            continue
         padded = size + g.padding + g.pad_end if isinstance(size, int) else None
         spatial.append(window_out(padded, span, g.stride, 0))
     return (x[0], weight[0], *spatial)

@@ -190,9 +190,10 @@ def _rms_norm(op: L.RmsNormOp, args: Args, ctx: EvalContext) -> object:
 
 @impl(L.AttentionOp)
 def _attention(op: L.AttentionOp, args: Args, ctx: EvalContext) -> object:
-    x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b = args
+    x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b, *mask = args
     return F.attention(x, q_w, q_b, k_w, k_b, v_w, v_b, out_w, out_b,
-                       heads=op.heads.value.data, causal=op.is_causal)
+                       heads=op.heads.value.data, causal=op.is_causal,
+                       mask=mask[0] if mask else None)
 
 
 @impl(A.SdpaOp)

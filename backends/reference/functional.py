@@ -130,8 +130,11 @@ def attention(
     out_b: torch.Tensor | None,
     heads: int,
     causal: bool = False,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    """Multi-head self-attention on `[N, T, dim]`, as `nn.MultiheadAttention(batch_first=True)`."""
+    """Multi-head self-attention on `[N, T, dim]`, as `nn.MultiheadAttention(batch_first=True)`;
+    a `mask` broadcasting to the scores `[N, heads, T, T]` keeps them where a boolean one is
+    true, and is added to them otherwise."""
     if x.dim() != 3:
         raise UserError(f"Attention expects an input of shape [N, T, dim], got {_shape(x)}")
     n, t, dim = x.shape
@@ -145,6 +148,10 @@ def attention(
         # Position i may look at positions 0..i only: mask everything above the diagonal.
         future = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
         scores = scores.masked_fill(future, float("-inf"))
+    if mask is not None and mask.dtype == torch.bool:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    elif mask is not None:
+        scores = scores + mask
     mixed = torch.softmax(scores, dim=-1) @ v
     return linear(mixed.transpose(1, 2).reshape(n, t, dim), out_w, out_b)
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import torch
 from xdsl.dialects.builtin import DYNAMIC_INDEX, TensorType
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 
 from mlang.backends.reference import functional as F
 from mlang.backends.reference import quantization as Q
@@ -24,6 +24,7 @@ from mlang.backends.reference.evaluator import (
     Args, EvalContext, impl, static_shape, torch_dtype,
 )
 from mlang.dialects import tensorops as T
+from mlang.dialects.tensorops.sizes import RunSize
 from mlang.dialects.model.base import int_prop
 
 
@@ -220,28 +221,36 @@ def _iota(op: T.IotaOp, args: Args, ctx: EvalContext) -> object:
     return indices.reshape(sizes)
 
 
-def _run_sizes(op: T.SizedOp | T.SliceDynamicOp, static: Sequence[int],
-               sources: list[torch.Tensor]) -> list[int]:
-    """`static` with each `?` read from the shape of its tensor in `sources`."""
-    runtime = iter(int(v.shape[a]) for v, a in zip(sources, op.source_axes.get_values()))
-    return [next(runtime) if s == DYNAMIC_INDEX else s for s in static]
+def _run_sizes(sizes: Sequence[int | RunSize], args: Sequence[torch.Tensor],
+               sources: Sequence[SSAValue]) -> list[int]:
+    """`sizes` with each run-time size computed from the shape of its source in `args`
+    (the op's operands `sources`, in order)."""
+    shapes = {id(v): tuple(a.shape) for v, a in zip(sources, args)}
+    return [s if isinstance(s, int) else s.apply(int(shapes[id(s.source)][s.axis]))
+            for s in sizes]
 
 
 @impl(T.ReshapeDynamicOp)
 def _reshape_dynamic(op: T.ReshapeDynamicOp, args: Args, ctx: EvalContext) -> object:
-    return args[0].reshape(_run_sizes(op, op.static_sizes.get_values(), list(args[1:])))
+    return args[0].reshape(_run_sizes(op.run_sizes(), args[1:], op.sources))
+
+
+@impl(T.BroadcastDynamicOp)
+def _broadcast_dynamic(op: T.BroadcastDynamicOp, args: Args, ctx: EvalContext) -> object:
+    return args[0].expand(_run_sizes(op.run_sizes(), args[1:], op.sources))
 
 
 @impl(T.FullDynamicOp)
 def _full_dynamic(op: T.FullDynamicOp, args: Args, ctx: EvalContext) -> object:
-    sizes = _run_sizes(op, op.static_sizes.get_values(), list(args))
+    sizes = _run_sizes(op.run_sizes(), args, op.sources)
     return torch.full(sizes, op.value.value.data, dtype=torch_dtype(op.result.type),
                       device=args[0].device)
 
 
 @impl(T.SliceDynamicOp)
 def _slice_dynamic(op: T.SliceDynamicOp, args: Args, ctx: EvalContext) -> object:
-    starts, stops = op.starts.get_values(), op.stops.get_values()
-    bounds = _run_sizes(op, [*starts, *stops], list(args[1:]))
-    ranges = zip(bounds[:len(starts)], bounds[len(starts):], op.steps.get_values())
-    return args[0][tuple(slice(lo, hi, step) for lo, hi, step in ranges)]
+    ranges = op.bounds()
+    starts = _run_sizes([r[0] for r in ranges], args[1:], op.sources)
+    stops = _run_sizes([r[1] for r in ranges], args[1:], op.sources)
+    steps = [r[2] for r in ranges]
+    return args[0][tuple(slice(*r) for r in zip(starts, stops, steps))]

@@ -40,7 +40,7 @@ from mlang.dialects.tensorops.base import tensor_type_of
 from mlang.dialects.tensorops.indexing import CumsumOp, PadOp, TakeAlongOp, TopkOp
 from mlang.dialects.tensorops.layout import format_slice
 from mlang.dialects.tensorops.sizes import (
-    FullDynamicOp, ReshapeDynamicOp, RunSize, SizedOp, SliceDynamicOp,
+    BroadcastDynamicOp, FullDynamicOp, ReshapeDynamicOp, RunSize, SizedOp, SliceDynamicOp,
 )
 
 TORCH_DTYPES = {
@@ -134,8 +134,16 @@ def _tensor_literal(value: DenseIntOrFPElementsAttr) -> str:
 
 
 def _size(size: int | RunSize, ctx: FunctionContext) -> str:
-    """A size: a static one as a literal, a run-time one read from its tensor's shape."""
-    return str(size) if isinstance(size, int) else f"{ctx.use(size[0])}.shape[{size[1]}]"
+    """A size: a static one as a literal, a run-time one computed from its tensor's shape
+    (`ids.shape[1]`, `(ids.shape[1] - 1)`, `(ids.shape[1] * 2) // 4`)."""
+    if isinstance(size, int):
+        return str(size)
+    dim = f"{ctx.use(size.source)}.shape[{size.axis}]"
+    terms = dim + (f" * {size.mul}" if size.mul != 1 else "") + (
+        f" {'-' if size.add < 0 else '+'} {abs(size.add)}" if size.add else "")
+    if size.div != 1:
+        return f"({terms}) // {size.div}"
+    return dim if terms == dim else f"({terms})"
 
 
 def _run_sizes(op: SizedOp, ctx: FunctionContext) -> str:
@@ -309,6 +317,10 @@ class TorchEmitter:
     @emit.register
     def _reshape_dynamic(self, op: ReshapeDynamicOp, ctx: FunctionContext) -> None:
         ctx.define(op.result, f"torch.reshape({ctx.use(op.input)}, {_run_sizes(op, ctx)})")
+
+    @emit.register
+    def _broadcast_dynamic(self, op: BroadcastDynamicOp, ctx: FunctionContext) -> None:
+        ctx.define(op.result, f"{ctx.use(op.input)}.expand({_run_sizes(op, ctx)})")
 
     @emit.register
     def _full_dynamic(self, op: FullDynamicOp, ctx: FunctionContext) -> None:

@@ -74,6 +74,8 @@ FALLBACKS: tuple[Fallback, ...] = (
              "a view with bounds read at run time: no data moves"),
     Fallback("tensorops.full_dynamic", ALWAYS, True,
              "a constant fill with sizes read at run time: one PyTorch call"),
+    Fallback("tensorops.broadcast_dynamic", ALWAYS, True,
+             "an expand with sizes read at run time: a view, no data moves"),
     Fallback("tensorops.random", ALWAYS, True,
              "PyTorch's generator keeps seed() streams identical to the torch backend's"),
     Fallback("tensorops.constant", "when no kernel reads it", True,

@@ -62,7 +62,9 @@ def rope_shape(x: Shape, positions: Shape) -> Shape:
     if len(x) != 4:
         raise ShapeError(f"x must be [N, H, T, D], got {fmt_shape(x)}")
     size = x[3]
-    if isinstance(size, int) and size % 2:
+    if not isinstance(size, int):  # its frequencies are constants of size / 2 numbers
+        raise ShapeError(f"the head size {size or '?'} must be known at compile time")
+    if size % 2:
         raise ShapeError(f"the head size {size} must be even")
     if len(positions) not in (1, 2) or shapes.dims_conflict(positions[-1], x[2]):
         raise ShapeError(f"positions must be [T] or [N, T] with T = {x[2]}, "

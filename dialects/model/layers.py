@@ -197,7 +197,9 @@ class AttentionOp(ShapedResult):
     """Multi-head self-attention on `[N, T, dim]` with q, k, v and out projections.
 
     Heads split the last dimension contiguously; scores are scaled by
-    `1/sqrt(dim/heads)`; with `causal` position i attends to positions <= i.
+    `1/sqrt(dim/heads)`; with `causal` position i attends to positions <= i. An optional
+    `mask` broadcasting to the scores `[N, heads, T, T]` applies after that: a boolean one
+    keeps the scores where it is true, any other is added to them.
     """
 
     name = "model.attention"
@@ -210,6 +212,7 @@ class AttentionOp(ShapedResult):
     v_bias = operand_def(TensorType)
     out_weight = operand_def(TensorType)
     out_bias = operand_def(TensorType)
+    mask = opt_operand_def(TensorType)
     heads = prop_def(IntegerAttr[I64])
     causal = prop_def(IntegerAttr)
     result = result_def(TensorType)
@@ -233,6 +236,9 @@ class AttentionOp(ShapedResult):
         for b in (self.q_bias, self.k_bias, self.v_bias, self.out_bias):
             if shape_of(b.type) != (dim,):
                 raise VerifyException(f"model.attention: projection biases must be [{dim}]")
+        if self.mask is not None and len(shape_of(self.mask.type)) > 4:
+            raise VerifyException("model.attention: the mask must broadcast to the scores "
+                                  "[N, heads, T, T]")
         super().verify_()
 
     def result_shape(self) -> shapes.Shape:

@@ -32,7 +32,7 @@ from mlang.dialects.tensorops.reduction import (
     ReduceSumOp, ReductionOp,
 )
 from mlang.dialects.tensorops.sizes import (
-    SIZED_OPS, FullDynamicOp, ReshapeDynamicOp, SizedOp, SliceDynamicOp,
+    SIZED_OPS, BroadcastDynamicOp, FullDynamicOp, ReshapeDynamicOp, SizedOp, SliceDynamicOp,
 )
 
 UNARY_OPS = (
@@ -53,7 +53,8 @@ EFFECT_OPS = (*RANDOM_OPS, BatchNormOp)
 
 __all__ = [
     "ALL_OPS", "EFFECT_OPS", "QMAX", "RANDOM_OPS", "SIZED_OPS", "SLICE_END", "AbsOp", "AddOp",
-    "AndOp", "ArgmaxOp", "AvgPool2dOp", "BatchNormOp", "BinaryOp", "BroadcastToOp", "CastOp",
+    "AndOp", "ArgmaxOp", "AvgPool2dOp", "BatchNormOp", "BinaryOp", "BroadcastDynamicOp",
+    "BroadcastToOp", "CastOp",
     "CompareOp", "ConcatOp", "ConstantOp", "Conv2dOp", "CosOp", "CumsumOp", "DequantizeOp", "DivOp",
     "DropoutOp", "EqOp", "ErfOp", "ExpOp", "FullDynamicOp", "GatherOp", "GeOp", "GtOp", "IotaOp",
     "LeOp", "LogOp", "LtOp", "MatmulOp", "MaxPool2dOp", "MaximumOp", "MinimumOp", "MulOp", "NeOp",
