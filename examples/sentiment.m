@@ -12,7 +12,7 @@ let tok = train_tokenizer(train.text, vocab=2000)                               
 let bert = BertForSequenceClassification(2000, 64, 2, 2, 128, 64, 2, 1e-12, 2)    # scratch
 let (t, v) = (tokenize(tok, train, column="text", max_len=48),
               tokenize(tok, test, column="text", max_len=48))
-fit(bert, t, epochs=8, batch=32, lr=0.001)
+fit(bert, t, epochs=20, batch=32, lr=0.001)
 print("accuracy:", evaluate(bert, v), "share of positives:", mean(cast(v.y, f32)))
 save(quantize(bert, "int8"), "sentiment.mpk", tokenizer=tok, classes=train.classes)
 let m = load_model("sentiment.mpk")
