@@ -166,13 +166,15 @@ model GPT2Model(vocab_size: int, n_positions: int, n_embd: int, n_layer: int, n_
 }
 
 # GPT2Model and a language-model head tied to the token embedding (the checkpoint holds
-# `wte` only): logits [N, T, vocab_size] for the next token at every position.
+# `wte` only; a config with tie_word_embeddings false has a head of its own): logits
+# [N, T, vocab_size] for the next token at every position.
 model GPT2LMHeadModel(vocab_size: int, n_positions: int, n_embd: int, n_layer: int,
-                      n_head: int, n_inner: int, layer_norm_epsilon: float) {
+                      n_head: int, n_inner: int, layer_norm_epsilon: float,
+                      tie_word_embeddings: bool = true) {
     transformer = GPT2Model(vocab_size, n_positions, n_embd, n_layer, n_head, n_inner,
                             layer_norm_epsilon)
     lm_head = Linear(n_embd, vocab_size, bias=false)
-    tie lm_head.weight = transformer.wte.weight
+    tie lm_head.weight = transformer.wte.weight if tie_word_embeddings
 
     fn forward(input_ids: i64[N, T]) -> f32[N, T, vocab_size] {
         return lm_head(transformer(input_ids))

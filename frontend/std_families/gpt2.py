@@ -8,6 +8,7 @@ from mlang.frontend.std_families.base import (
     Architecture,
     Config,
     Family,
+    bool_field,
     choice_field,
     float_field,
     int_field,
@@ -19,7 +20,7 @@ from mlang.support.diagnostics import CompileError, Loc
 _TANH_GELU = ("gelu_new", "gelu_pytorch_tanh")
 
 # Settings std.gpt2 implements one way of, and that way (also what an absent one means).
-_FIXED = (("tie_word_embeddings", True), ("scale_attn_weights", True),
+_FIXED = (("scale_attn_weights", True),
           ("scale_attn_by_inverse_layer_idx", False), ("reorder_and_upcast_attn", False),
           ("add_cross_attention", False))
 
@@ -39,6 +40,7 @@ def gpt2_hparams(config: Config, loc: Loc) -> dict[str, StaticValue]:
                         else int_field(config, "n_inner", loc))
     out: dict[str, StaticValue] = dict(sizes)
     out["layer_norm_epsilon"] = float_field(config, "layer_norm_epsilon", loc, 1e-5)
+    out["tie_word_embeddings"] = bool_field(config, "tie_word_embeddings", loc, True)
     return out
 
 

@@ -201,8 +201,8 @@ def config_edited(folder: Path, tmp_path: Path, **changes: object) -> Path:
     ({"activation_function": "relu"},
      ("config.json: std.gpt2 implements activation_function 'gelu_new' or "
       "'gelu_pytorch_tanh', not 'relu'")),
-    ({"tie_word_embeddings": False},
-     "config.json: std.gpt2 implements tie_word_embeddings true, not false"),
+    ({"tie_word_embeddings": "no"},
+     "config.json: 'tie_word_embeddings' must be true or false, got 'no'"),
     ({"n_head": 5}, "config.json: n_embd 32 is not a multiple of n_head 5"),
     ({"n_inner": "wide"}, "config.json: 'n_inner' must be an int, got 'wide'"),
 ])
@@ -212,6 +212,15 @@ def test_a_config_std_gpt2_does_not_implement_is_a_located_error(
     folder = config_edited(checkpoints["GPT2LMHeadModel"], tmp_path, **changes)
     out = failure(tmp_path, f'let m = pretrained("{folder}")\n', "p.m")
     assert f"p.m:1:20: error: {message}" in out
+
+
+def test_an_untied_head_loads_its_own_weights(tmp_path: Path) -> None:
+    """tie_word_embeddings false: lm_head is a tensor of the file, not wte."""
+    model = tiny_gpt2("GPT2LMHeadModel", tie_word_embeddings=False)
+    with torch.no_grad():
+        model.lm_head.weight.normal_()  # unlike wte, so that a tie would show
+    model.save_pretrained(tmp_path / "untied")
+    check_output(tmp_path, tmp_path / "untied", reference(model), "reference")
 
 
 def test_labels_on_gpt2_is_a_located_error(tmp_path: Path,
