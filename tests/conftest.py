@@ -9,9 +9,31 @@ process, rather than in `tests/backends/triton/`.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import checkout_shim
+import pytest
 
 os.environ.setdefault("TRITON_INTERPRET", "1")
 # Every test, and every mopt/mrun subprocess it starts, runs this checkout's code.
 checkout_shim.activate()
+
+
+@pytest.fixture
+def generated_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Empty compile caches, on disk and in memory, as in a new process; the list records
+    each generation of a model definition's code by the torch and Triton backends (a test
+    that one compiled model serves every length asserts its length)."""
+    from mlang.backends.torch import backend as torch_backend
+    from mlang.backends.triton import backend as triton_backend
+    from mlang.backends.triton import cache as triton_cache
+
+    monkeypatch.setenv("MLANG_CACHE_DIR", str(tmp_path / "cache"))
+    torch_backend.forget_compiled()
+    triton_cache.forget_loaded()
+    made: list[str] = []
+    for module in (torch_backend, triton_backend):
+        real = module.generate_definition
+        monkeypatch.setattr(module, "generate_definition",
+                            lambda *a, real=real, **k: made.append("x") or real(*a, **k))
+    return made

@@ -14,9 +14,6 @@ import pytest
 import torch
 import transformers  # a test dependency (the dev extra), never skipped
 from click.testing import CliRunner
-from mlang.backends.torch import backend as torch_backend
-from mlang.backends.triton import backend as triton_backend
-from mlang.backends.triton import cache as triton_cache
 from mlang.tools.mrun import main as mrun_main
 from safetensors.torch import load_file
 
@@ -53,21 +50,6 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, torch.nn
     return folder / "model.safetensors", hf
 
 
-@pytest.fixture
-def fresh_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Empty compile caches, as in a new process; the list records each generation of a
-    definition's code."""
-    monkeypatch.setenv("MLANG_CACHE_DIR", str(tmp_path / "cache"))
-    torch_backend.forget_compiled()
-    triton_cache.forget_loaded()
-    generated: list[str] = []
-    for module in (torch_backend, triton_backend):
-        real = module.generate_definition
-        monkeypatch.setattr(module, "generate_definition",
-                            lambda *a, real=real, **k: generated.append("x") or real(*a, **k))
-    return generated
-
-
 def run(folder: Path, program: str, backend: str) -> str:
     """Runs `program` in `folder` with `mrun --backend BACKEND`; its standard output."""
     (folder / "gpt2.m").write_text(program)
@@ -84,7 +66,7 @@ def run(folder: Path, program: str, backend: str) -> str:
 @pytest.mark.parametrize("backend", ["reference", "torch", "triton"])
 def test_hand_written_gpt2_equals_transformers(checkpoint: tuple[Path, torch.nn.Module],
                                               backend: str, tmp_path: Path,
-                                              fresh_caches: list[str]) -> None:
+                                              generated_code: list[str]) -> None:
     weights, hf = checkpoint
     program = PROGRAM.format(source=SOURCE, weights=weights, prompt=PROMPT, new=NEW_TOKENS)
     printed = run(tmp_path, program, backend)
@@ -100,4 +82,4 @@ def test_hand_written_gpt2_equals_transformers(checkpoint: tuple[Path, torch.nn.
     assert len(set(greedy[0, 3:].tolist())) > 2  # a varied continuation, not one token
     # One model instance for every length: its code is generated once (the reference
     # backend generates none).
-    assert len(fresh_caches) == (0 if backend == "reference" else 1)
+    assert len(generated_code) == (0 if backend == "reference" else 1)

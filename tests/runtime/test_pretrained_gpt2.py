@@ -17,9 +17,6 @@ import numpy as np
 import pytest
 import torch
 import transformers  # a test dependency (the dev extra), never skipped
-from mlang.backends.torch import backend as torch_backend
-from mlang.backends.triton import backend as triton_backend
-from mlang.backends.triton import cache as triton_cache
 from safetensors.numpy import load_file
 from safetensors.torch import save_file
 from test_host_programs import failure, mrun
@@ -111,29 +108,14 @@ def test_the_hubs_layout_loads_into_the_language_model(tmp_path: Path,
     check_output(tmp_path, folder, reference(want), "torch")
 
 
-@pytest.fixture
-def generated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Empty compile caches, as in a new process; the list records each generation of a
-    definition's code."""
-    monkeypatch.setenv("MLANG_CACHE_DIR", str(tmp_path / "cache"))
-    torch_backend.forget_compiled()
-    triton_cache.forget_loaded()
-    made: list[str] = []
-    for module in (torch_backend, triton_backend):
-        real = module.generate_definition
-        monkeypatch.setattr(module, "generate_definition",
-                            lambda *a, real=real, **k: made.append("x") or real(*a, **k))
-    return made
-
-
 @pytest.mark.parametrize("backend", ["reference", "torch", "triton"])
 def test_prefill_and_decode_give_forwards_logits(checkpoints: dict[str, Path], backend: str,
-                                                 generated: list[str]) -> None:
+                                                 generated_code: list[str]) -> None:
     """`prefill` of 3 tokens (the last one's logits), then `decode` of one token a step,
     give the logits of `forward` on the whole sequence from position 2 (and of `transformers`), the cache growing by one
     position a step; one compiled model serves every step."""
     model = mlang.pretrained(checkpoints["GPT2LMHeadModel"], backend=backend)
-    made = len(generated)
+    made = len(generated_code)
     ids = torch.tensor(IDS)
     whole = model(ids)
     torch.testing.assert_close(whole, torch.from_numpy(reference(tiny_gpt2("GPT2LMHeadModel"))),
@@ -147,7 +129,7 @@ def test_prefill_and_decode_give_forwards_logits(checkpoints: dict[str, Path], b
         assert keys.shape == values.shape == (2, 2, 4, p + 1, 8)
         steps.append(logits)
     torch.testing.assert_close(torch.cat(steps, dim=1), whole[:, 2:], rtol=1e-4, atol=1e-4)
-    assert len(generated) == made == (0 if backend == "reference" else 1)
+    assert len(generated_code) == made == (0 if backend == "reference" else 1)
 
 
 GREEDY = """\
@@ -170,7 +152,7 @@ print(ids)
 @pytest.mark.parametrize("backend", ["reference", "torch"])
 def test_greedy_decoding_with_the_cache_in_a_host_loop(tmp_path: Path, backend: str,
                                                        checkpoints: dict[str, Path],
-                                                       generated: list[str]) -> None:
+                                                       generated_code: list[str]) -> None:
     """An M program decodes greedily with `prefill` and `decode` (the cache passed back
     each step, growing): the tokens of `transformers`' `generate(do_sample=False)`, from
     one model whose code is generated once."""
@@ -184,7 +166,7 @@ def test_greedy_decoding_with_the_cache_in_a_host_loop(tmp_path: Path, backend: 
             prompt, attention_mask=torch.ones_like(prompt), do_sample=False, max_new_tokens=8)
     assert rows == want.tolist()
     assert len(set(want[0, 3:].tolist())) > 2  # a varied continuation, not one token
-    assert len(generated) == (0 if backend == "reference" else 1)
+    assert len(generated_code) == (0 if backend == "reference" else 1)
 
 
 def config_edited(folder: Path, tmp_path: Path, **changes: object) -> Path:
