@@ -180,9 +180,8 @@ def test_sentiment(tmp_path: Path) -> None:
 
 
 def test_sentiment_with_a_checkpoint_folder(tmp_path: Path) -> None:
-    """The swap that sentiment.m's header describes: its two "scratch" lines replaced by
-    the header's, with the path of a (tiny, random) Hugging Face BERT checkpoint folder
-    that holds a tokenizer.json."""
+    """The one change sentiment.m's header describes: `checkpoint` set to the path of a
+    (tiny, random) Hugging Face BERT checkpoint folder that holds a tokenizer.json."""
     from mlang.runtime.datasets import builtin_dataset
     from mlang.runtime.text import train_tokenizer
     from test_pretrained import save, tiny_bert
@@ -192,13 +191,9 @@ def test_sentiment_with_a_checkpoint_folder(tmp_path: Path) -> None:
     tok = train_tokenizer(builtin_dataset("tweets").column("text"), vocab=300)
     (folder / "tokenizer.json").write_text(tok.to_str())
     source = (EXAMPLES / "sentiment.m").read_text()
-    swaps = [line.removeprefix("#").strip().replace("path/to/bert", str(folder))
-             for line in source.splitlines() if line.startswith("#     let ")]
-    scratch = [line for line in source.splitlines() if line.endswith("# scratch")]
-    assert len(swaps) == len(scratch) == 2
-    for old, new in zip(scratch, swaps):
-        source = source.replace(old, new)
-    shrunk_sentiment(tmp_path, source)
+    assert source.count('let checkpoint = ""\n') == 1
+    shrunk_sentiment(tmp_path, source.replace('let checkpoint = ""',
+                                              f'let checkpoint = "{folder}"'))
 
 
 COVERED = ("digits", "iris", "diabetes", "transformer", "finetune", "finetune_schedule",
