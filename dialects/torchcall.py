@@ -19,7 +19,7 @@ from typing import ClassVar
 from xdsl.dialects.builtin import (
     I64, FloatAttr, IntegerAttr, StringAttr, TensorType, UnitAttr, i8,
 )
-from xdsl.ir import Attribute, Dialect
+from xdsl.ir import Attribute, Dialect, SSAValue
 from xdsl.irdl import (
     EqAttrConstraint, IRDLOperation, ParsePropInAttrDict, VarConstraint, irdl_op_definition,
     operand_def, opt_operand_def, opt_prop_def, prop_def, result_def, traits_def,
@@ -165,11 +165,40 @@ class LayerNormOp(IRDLOperation):
     )
 
     def verify_(self) -> None:
-        assert isinstance(self.input.type, TensorType)
-        size = self.input.type.get_shape()[-1]
-        if size < 0 or not all(_is_vector(v.type, size) for v in (self.weight, self.bias)):
-            raise VerifyException(f"'{self.name}': weight and bias must be of shape [n], n "
-                                  "the static size of the input's last axis")
+        _check_norm(self, self.input, (self.weight, self.bias), "weight and bias")
+
+
+@irdl_op_definition
+class RmsNormOp(IRDLOperation):
+    """`torch.nn.functional.rms_norm(x, (n,), w, eps)` over the last axis, of size `n`
+    (static), with `w` of shape `[n]`.
+
+        %y = torchcall.rms_norm %x, %w eps 1.000000e-05 : f32 : tensor<?x8xf32>, tensor<8xf32>
+    """
+
+    name = "torchcall.rms_norm"
+    T: ClassVar = VarConstraint("T", FloatTensor)
+    input = operand_def(T)
+    weight = operand_def(FloatTensor)
+    eps = prop_def(FloatAttr)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$input `,` $weight `eps` $eps attr-dict `:` type($input) `,` type($weight)"
+    )
+
+    def verify_(self) -> None:
+        _check_norm(self, self.input, (self.weight,), "the weight")
+
+
+def _check_norm(op: IRDLOperation, x: SSAValue, vectors: tuple[SSAValue, ...], what: str) -> None:
+    """Raises unless each of `vectors` has shape `[n]`, `n` the static size of the last axis
+    of `x`; `what` names them in the message."""
+    assert isinstance(x.type, TensorType)
+    size = x.type.get_shape()[-1]
+    if size < 0 or not all(_is_vector(v.type, size) for v in vectors):
+        raise VerifyException(f"'{op.name}': {what} must be of shape [n], n the static size "
+                              "of the input's last axis")
 
 
 @irdl_op_definition
@@ -316,8 +345,8 @@ class Int8LinearOp(Int8MatmulFamilyOp):
 
 
 FLOAT_OPS = (
-    GeluOp, SiluOp, ReluOp, SoftmaxOp, LogSoftmaxOp, LinearOp, LayerNormOp, TensorScalarOp,
-    ScalarTensorOp, SdpaOp,
+    GeluOp, SiluOp, ReluOp, SoftmaxOp, LogSoftmaxOp, LinearOp, LayerNormOp, RmsNormOp,
+    TensorScalarOp, ScalarTensorOp, SdpaOp,
 )
 INT8_OPS = (Int8RowScaleOp, Int8QuantizeRowsOp, Int8ScaledMatmulOp, Int8LinearOp)
 

@@ -9,6 +9,7 @@ over memory and an allocation. This pass is the torch backend's instruction sele
     div(exp(x - max(x)), sum(exp(x - max(x))))             torchcall.softmax
     (x - max(x)) - log(sum(exp(x - max(x))))               torchcall.log_softmax
     the nine ops of `lower-norms`' layer norm              torchcall.layer_norm
+    x * rsqrt(mean(x * x) + eps) * w                       torchcall.rms_norm
     (x * 0.5) * (1 + erf(x * sqrt(1/2)))                   torchcall.gelu
     x * sigmoid(x)                                         torchcall.silu
     maximum(x, 0)                                          torchcall.relu
@@ -346,6 +347,33 @@ class SelectLayerNorm(SelectionPattern):
         return Selection((mean[0], centred, square, var, plus_eps, r, normed, mul_w), call)
 
 
+class SelectRmsNorm(SelectionPattern):
+    """`lower-norms`' RMS norm over the last axis, `x * rsqrt(mean(x * x) + eps) * w` ->
+    `torchcall.rms_norm x, w eps e`."""
+
+    def match(self, op: Operation) -> Selection | None:
+        if not isinstance(op, MulOp) or not _is_float(op.result):
+            return None
+        normed = _op(op.lhs, MulOp)
+        r = None if normed is None else _op(normed.rhs, RsqrtOp)
+        plus_eps = None if r is None else _op(r.input, AddOp)
+        mean = None if plus_eps is None else _op(plus_eps.lhs, ReduceMeanOp)
+        square = None if mean is None else _op(mean.input, MulOp)
+        if normed is None or r is None or plus_eps is None or mean is None or square is None:
+            return None
+        x, eps, weight = normed.lhs, _splat(plus_eps.rhs), op.rhs
+        size = _shape(x)[-1]
+        if (eps is None or list(square.operands) != [x, x]
+                or _axis(mean) != len(_shape(x)) - 1 or size < 0
+                or _shape(weight) != (size,) or _shape(x) != _shape(op.result)):
+            return None
+        call = tc.RmsNormOp(
+            operands=[x, weight], result_types=[op.result.type],
+            properties={"eps": _float(eps, plus_eps.rhs)},
+        )
+        return Selection((square, mean, plus_eps, r, normed), call)
+
+
 class SelectGelu(SelectionPattern):
     """`(x * 0.5) * (1 + erf(x * sqrt(1/2)))` -> `torchcall.gelu x`."""
 
@@ -644,9 +672,9 @@ class SelectAttention(SelectionPattern):
 
 
 PATTERNS: tuple[type[SelectionPattern], ...] = (
-    SelectAttention, SelectLayerNorm, SelectGelu, SelectSoftmax, SelectLogSoftmax, SelectInt8Linear,
-    SelectLinear, SelectSilu, SelectRelu, SelectScalarArith, SelectInt8QuantizeRows,
-    SelectInt8RowScale,
+    SelectAttention, SelectLayerNorm, SelectRmsNorm, SelectGelu, SelectSoftmax, SelectLogSoftmax,
+    SelectInt8Linear, SelectLinear, SelectSilu, SelectRelu, SelectScalarArith,
+    SelectInt8QuantizeRows, SelectInt8RowScale,
 )
 """The patterns, tried in order at each op: the wider before those they contain."""
 

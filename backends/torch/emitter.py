@@ -75,6 +75,11 @@ CALL_FUNCTIONS: dict[type[Operation], str] = {
 }
 """The function that each `torchcall` op of the simple forms (its operands, then `dim`)
 calls."""
+NORM_FUNCTIONS: dict[type[Operation], str] = {
+    tc.LayerNormOp: "torch.nn.functional.layer_norm",
+    tc.RmsNormOp: "torch.nn.functional.rms_norm",
+}
+"""The function that each norm calls: `(x, (n,), weight(, bias), eps)`."""
 
 
 def _tuple(values: Iterable[object]) -> str:
@@ -398,13 +403,14 @@ class TorchEmitter:
                         else dim.value.data)
         ctx.define_all(op.results, _call(CALL_FUNCTIONS[type(op)], *args))
 
-    @emit.register
-    def _layer_norm(self, op: tc.LayerNormOp, ctx: FunctionContext) -> None:
-        x, w, b = (ctx.use(v) for v in op.operands)
+    @emit.register(tc.LayerNormOp)
+    @emit.register(tc.RmsNormOp)
+    def _norm(self, op: tc.LayerNormOp | tc.RmsNormOp, ctx: FunctionContext) -> None:
+        x, *vectors = (ctx.use(v) for v in op.operands)
         assert isinstance(op.weight.type, TensorType)
         eps = _literal(op.eps.value.data, op.eps.type)
         size = _tuple(op.weight.type.get_shape())
-        ctx.define(op.result, _call("torch.nn.functional.layer_norm", x, size, w, b, eps))
+        ctx.define(op.result, _call(NORM_FUNCTIONS[type(op)], x, size, *vectors, eps))
 
     @emit.register
     def _sdpa(self, op: tc.SdpaOp, ctx: FunctionContext) -> None:

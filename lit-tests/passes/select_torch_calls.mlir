@@ -115,6 +115,50 @@ func.func @norm_gelu(%x: tensor<?x8xf32>, %w: tensor<8xf32>, %b: tensor<8xf32>) 
 
 // -----
 
+// SelectRmsNorm: the five ops of `lower-norms`' RMS norm.
+func.func @rms_norm(%x: tensor<?x8xf32>, %w: tensor<8xf32>) -> tensor<?x8xf32> {
+  %sq = tensorops.mul %x, %x : tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>
+  %ms = tensorops.reduce_mean %sq axes [1] keepdim : tensor<?x8xf32> -> tensor<?x1xf32>
+  %eps = tensorops.constant dense<1.000000e-06> : tensor<f32>
+  %me = tensorops.add %ms, %eps : tensor<?x1xf32>, tensor<f32> -> tensor<?x1xf32>
+  %r = tensorops.rsqrt %me : tensor<?x1xf32>
+  %n = tensorops.mul %x, %r : tensor<?x8xf32>, tensor<?x1xf32> -> tensor<?x8xf32>
+  %y = tensorops.mul %n, %w : tensor<?x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  func.return %y : tensor<?x8xf32>
+}
+
+// CHECK-LABEL: func.func @rms_norm
+// CHECK-NEXT:    %y = torchcall.rms_norm %x, %w eps 1.000000e-06 : f32 : tensor<?x8xf32>, tensor<8xf32>
+// CHECK-NEXT:    func.return %y
+
+// -----
+
+// Not an RMS norm: the mean over the first axis, and the norm before the weight read
+// elsewhere.
+func.func @not_rms_norm(%x: tensor<8x8xf32>, %w: tensor<8xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>) {
+  %sq = tensorops.mul %x, %x : tensor<8x8xf32>, tensor<8x8xf32> -> tensor<8x8xf32>
+  %ms = tensorops.reduce_mean %sq axes [0] keepdim : tensor<8x8xf32> -> tensor<1x8xf32>
+  %eps = tensorops.constant dense<1.000000e-06> : tensor<f32>
+  %me = tensorops.add %ms, %eps : tensor<1x8xf32>, tensor<f32> -> tensor<1x8xf32>
+  %r = tensorops.rsqrt %me : tensor<1x8xf32>
+  %n = tensorops.mul %x, %r : tensor<8x8xf32>, tensor<1x8xf32> -> tensor<8x8xf32>
+  %y = tensorops.mul %n, %w : tensor<8x8xf32>, tensor<8xf32> -> tensor<8x8xf32>
+  %sq2 = tensorops.mul %x, %x : tensor<8x8xf32>, tensor<8x8xf32> -> tensor<8x8xf32>
+  %ms2 = tensorops.reduce_mean %sq2 axes [1] keepdim : tensor<8x8xf32> -> tensor<8x1xf32>
+  %me2 = tensorops.add %ms2, %eps : tensor<8x1xf32>, tensor<f32> -> tensor<8x1xf32>
+  %r2 = tensorops.rsqrt %me2 : tensor<8x1xf32>
+  %n2 = tensorops.mul %x, %r2 : tensor<8x8xf32>, tensor<8x1xf32> -> tensor<8x8xf32>
+  %y2 = tensorops.mul %n2, %w : tensor<8x8xf32>, tensor<8xf32> -> tensor<8x8xf32>
+  %z = tensorops.add %y, %n2 : tensor<8x8xf32>, tensor<8x8xf32> -> tensor<8x8xf32>
+  func.return %z, %y2 : tensor<8x8xf32>, tensor<8x8xf32>
+}
+
+// CHECK-LABEL: func.func @not_rms_norm
+// CHECK-NOT:     torchcall.rms_norm
+// CHECK:         func.return
+
+// -----
+
 // SelectSilu and SelectRelu; SelectScalarArith for arithmetic with a 0-d constant.
 func.func @pointwise(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) {
   %s = tensorops.sigmoid %x : tensor<4xf32>

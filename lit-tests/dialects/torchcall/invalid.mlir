@@ -27,6 +27,23 @@ func.func @f(%x: tensor<2x3xf32>, %w: tensor<4xf32>) {
 
 // -----
 
+// An RMS norm's weight has the size of the input's last axis, which is static.
+func.func @f(%x: tensor<2x3xf32>, %w: tensor<4xf32>) {
+  // expected-error@+1 {{'torchcall.rms_norm': the weight must be of shape [n], n the static size of the input's last axis}}
+  %0 = torchcall.rms_norm %x, %w eps 1.000000e-05 : f32 : tensor<2x3xf32>, tensor<4xf32>
+  func.return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x?xf32>, %w: tensor<4xf32>) {
+  // expected-error@+1 {{'torchcall.rms_norm': the weight must be of shape [n], n the static size of the input's last axis}}
+  %0 = torchcall.rms_norm %x, %w eps 1.000000e-05 : f32 : tensor<2x?xf32>, tensor<4xf32>
+  func.return
+}
+
+// -----
+
 // The scalar has the tensor's element type.
 func.func @f(%x: tensor<3xf32>) {
   // expected-error@+1 {{'torchcall.tensor_scalar': the scalar must be an f32 or f64 of the input's element type}}

@@ -9,6 +9,7 @@ func.func @float_calls(%x: tensor<?x4xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf3
   %l = torchcall.linear %x, %w, %b : tensor<?x4xf32>, tensor<8x4xf32>, tensor<8xf32> -> tensor<?x8xf32>
   %n = torchcall.linear %x, %w : tensor<?x4xf32>, tensor<8x4xf32> -> tensor<?x8xf32>
   %ln = torchcall.layer_norm %x, %g, %g eps 1.000000e-05 : f32 : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
+  %rn = torchcall.rms_norm %x, %g eps 1.000000e-06 : f32 : tensor<?x4xf32>, tensor<4xf32>
   %s = torchcall.softmax %l dim 1 : tensor<?x8xf32>
   %ls = torchcall.log_softmax %n dim 1 : tensor<?x8xf32>
   %ge = torchcall.gelu %s : tensor<?x8xf32>
@@ -23,6 +24,7 @@ func.func @float_calls(%x: tensor<?x4xf32>, %w: tensor<8x4xf32>, %b: tensor<8xf3
 // CHECK:       torchcall.linear %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<8x4xf32>, tensor<8xf32> -> tensor<?x8xf32>
 // CHECK-NEXT:  torchcall.linear %{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<8x4xf32> -> tensor<?x8xf32>
 // CHECK-NEXT:  torchcall.layer_norm %{{.*}}, %{{.*}}, %{{.*}} eps 1.000000e-05 : f32 : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
+// CHECK-NEXT:  torchcall.rms_norm %{{.*}}, %{{.*}} eps 1.000000e-06 : f32 : tensor<?x4xf32>, tensor<4xf32>
 // CHECK-NEXT:  torchcall.softmax %{{.*}} dim 1 : tensor<?x8xf32>
 // CHECK-NEXT:  torchcall.log_softmax %{{.*}} dim 1 : tensor<?x8xf32>
 // CHECK-NEXT:  torchcall.gelu %{{.*}} : tensor<?x8xf32>

@@ -108,6 +108,29 @@ def test_training_through_selected_calls_matches_reference() -> None:
         torch.testing.assert_close(grads[k], v.grad, rtol=1e-4, atol=1e-5, msg=k)
 
 
+RMS_PROGRAM = textwrap.dedent("""
+    model Block() {
+        fc = Linear(6, 8)
+        norm = RMSNorm(8)
+        fn forward(x: f32[N, 6]) -> f32[N, 8] {
+            return silu(norm(fc(x)))
+        }
+    }
+    let b = Block()
+""")
+
+
+def test_an_rms_norm_is_one_call_that_matches_reference() -> None:
+    definition = _definition(RMS_PROGRAM)
+    python = codegen.generate_module(backend.functions_in(definition))
+    assert python.count("torch.nn.functional.rms_norm(") == 1, python
+    assert "torch.rsqrt" not in python and "torch.mean" not in python, python
+    params, x = _params(definition), torch.randn(5, 6)
+    out = get_backend("torch").compile(definition).run("forward", params, [x], RunOptions())[0]
+    want = get_backend("reference").compile(definition).run("forward", params, [x], RunOptions())[0]
+    torch.testing.assert_close(out, want, rtol=1e-5, atol=1e-5)
+
+
 SHARED_EXP = """
 func.func @f(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
   %m = tensorops.reduce_max %x axes [1] keepdim : tensor<?x8xf32> -> tensor<?x1xf32>
