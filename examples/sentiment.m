@@ -19,6 +19,6 @@ print("accuracy:", evaluate(bert, v), "share of positives:", mean(cast(v.y, f32)
 save(quantize(bert, "int8"), "sentiment.mpk", tokenizer=tok, classes=train.classes)
 let m = load_model("sentiment.mpk")
 print("int8 accuracy:", evaluate(m, v))
-let new = tokenize(m.tokenizer, ["What a lovely day!", "This is the worst service ever."],
-                   max_len=48)
+let new = tokenize(m.tokenizer, ["What a lovely day, I love it :)",
+                                 "This is awful, I hate it :("], max_len=48)
 print(m.classes[argmax(predict(m, new), 1)])
