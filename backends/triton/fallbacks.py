@@ -51,10 +51,9 @@ FALLBACKS: tuple[Fallback, ...] = (
     Fallback("tensorops.conv2d", ALWAYS, True,
              "cuDNN convolutions (through PyTorch) beat a generic Triton template; "
              "convolutions are outside the transformer workloads the kernels target"),
-    Fallback("tensorops.max_pool2d", ALWAYS, True,
-             "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile"),
-    Fallback("tensorops.avg_pool2d", ALWAYS, True,
-             "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile"),
+    *(Fallback(op, ALWAYS, True,
+               "cuDNN pooling through PyTorch; a windowed op the kernel kinds do not tile")
+      for op in ("tensorops.max_pool2d", "tensorops.avg_pool2d")),
     Fallback("tensorops.batch_norm", ALWAYS, True,
              "cuDNN batch norm through PyTorch, which also updates the running statistics "
              "in place while training; a CNN op outside the transformer kernels' scope"),
@@ -80,14 +79,10 @@ FALLBACKS: tuple[Fallback, ...] = (
              "PyTorch's generator keeps seed() streams identical to the torch backend's"),
     Fallback("tensorops.constant", "when no kernel reads it", True,
              "a host tensor made once; kernels inline the constants they read"),
-    Fallback("tensorops.reshape", "when no kernel absorbs it as a view", True,
-             "a PyTorch view costs no copy and no launch"),
-    Fallback("tensorops.reshape_tail", "when no kernel absorbs it as a view", True,
-             "a PyTorch view costs no copy and no launch"),
-    Fallback("tensorops.transpose", "when no kernel absorbs it as a view", True,
-             "a PyTorch view costs no copy and no launch"),
-    Fallback("tensorops.slice", "when no kernel absorbs it as a view", True,
-             "a PyTorch view costs no copy and no launch"),
+    *(Fallback(op, "when no kernel absorbs it as a view", True,
+               "a PyTorch view costs no copy and no launch")
+      for op in ("tensorops.reshape", "tensorops.reshape_tail", "tensorops.transpose",
+                 "tensorops.slice")),
     Fallback("tensorops.concat", "when no kernel absorbs it", True,
              "a pure copy, already at memory bandwidth in PyTorch"),
     Fallback("tensorops.gather", ALWAYS, True,
@@ -98,10 +93,8 @@ FALLBACKS: tuple[Fallback, ...] = (
     Fallback("tensorops.argmax", "over an axis other than the last", True,
              "kernel.reduction computes argmax over the last axis (class picks); another "
              "axis would cost a transposed copy first, which PyTorch's strided argmax avoids"),
-    Fallback("tensorops.reduce_sum", REDUCTION_WHEN, True, REDUCTION_REASON),
-    Fallback("tensorops.reduce_mean", REDUCTION_WHEN, True, REDUCTION_REASON),
-    Fallback("tensorops.reduce_max", REDUCTION_WHEN, True, REDUCTION_REASON),
-    Fallback("tensorops.reduce_min", REDUCTION_WHEN, True, REDUCTION_REASON),
+    *(Fallback(f"tensorops.reduce_{kind}", REDUCTION_WHEN, True, REDUCTION_REASON)
+      for kind in ("sum", "mean", "max", "min")),
     Fallback("tensorops.matmul", "integer operands other than int8", True,
              "only int8 products have a quantized kernel; other integer products are rare"),
 )

@@ -159,8 +159,30 @@ def sized_properties(static: Sequence[int], runtime: Sequence[RunSize]) -> dict[
     return {"static_sizes": int_array(static), **run_properties(runtime)}
 
 
+class SizedInputOp(SizedOp):
+    """A `SizedOp` of one input whose result type its sizes and the input's give
+    (`infer_result_type`): `reshape_dynamic` and `broadcast_dynamic`, whose first operand
+    is the input."""
+
+    def __init__(self, input: SSAValue, sizes: Sequence[SizeLike]):
+        """`input` to `sizes`, each an int (-1: see the op) or a run-time size."""
+        static, runtime = split_sizes(sizes)
+        result = checked(self.name, self.infer_result_type, tensor_type_of(input),
+                         result_sizes(static, runtime))
+        super().__init__(operands=[input, [r.source for r in runtime]], result_types=[result],
+                         properties=sized_properties(static, runtime))
+
+    @classmethod
+    def infer_result_type(cls, input: TensorType, sizes: Sequence[int | None]) -> TensorType:
+        """The result type of `input` to `sizes` (None: known only at run time)."""
+        raise NotImplementedError
+
+    def inferred_type(self) -> TensorType:
+        return self.infer_result_type(tensor_type_of(self.operands[0]), self.sizes())
+
+
 @irdl_op_definition
-class ReshapeDynamicOp(SizedOp):
+class ReshapeDynamicOp(SizedInputOp):
     """`reshape` to sizes of which some are known only at run time; one static size may
     be -1 (the rest, as in `tensorops.reshape`)."""
 
@@ -172,14 +194,6 @@ class ReshapeDynamicOp(SizedOp):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = f"$input {SIZES_FORMAT} `:` type($input) `->` type($result)"
 
-    def __init__(self, input: SSAValue, sizes: Sequence[SizeLike]):
-        """Reshapes `input` to `sizes`, each an int or a run-time size."""
-        static, runtime = split_sizes(sizes)
-        result = checked(self.name, self.infer_result_type, tensor_type_of(input),
-                         result_sizes(static, runtime))
-        super().__init__(operands=[input, [r.source for r in runtime]], result_types=[result],
-                         properties=sized_properties(static, runtime))
-
     @classmethod
     def infer_result_type(cls, input: TensorType, sizes: Sequence[int | None]) -> TensorType:
         """The sizes, -1 resolved when every other size and the input's are known."""
@@ -188,8 +202,6 @@ class ReshapeDynamicOp(SizedOp):
             return tensor_of(input.element_type, [None if d == -1 else d for d in target])
         return tensor_of(input.element_type, reshape_shape(sizes_of(input), target))
 
-    def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type_of(self.input), self.sizes())
 
 
 @irdl_op_definition
@@ -218,7 +230,7 @@ class FullDynamicOp(SizedOp):
 
 
 @irdl_op_definition
-class BroadcastDynamicOp(SizedOp):
+class BroadcastDynamicOp(SizedInputOp):
     """`broadcast_to` sizes of which some are known only at run time; a static -1 keeps
     the aligned input size (`Tensor.expand`)."""
 
@@ -229,14 +241,6 @@ class BroadcastDynamicOp(SizedOp):
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = f"$input {SIZES_FORMAT} `:` type($input) `->` type($result)"
-
-    def __init__(self, input: SSAValue, sizes: Sequence[SizeLike]):
-        """Broadcasts `input` to `sizes`, each an int (-1 keeps a size) or a run-time size."""
-        static, runtime = split_sizes(sizes)
-        result = checked(self.name, self.infer_result_type, tensor_type_of(input),
-                         result_sizes(static, runtime))
-        super().__init__(operands=[input, [r.source for r in runtime]], result_types=[result],
-                         properties=sized_properties(static, runtime))
 
     @classmethod
     def infer_result_type(cls, input: TensorType, sizes: Sequence[int | None]) -> TensorType:
@@ -255,8 +259,6 @@ class BroadcastDynamicOp(SizedOp):
             raise ShapeError("-1 may only keep a size of the input, not a new leading one")
         return tensor_of(input.element_type, out)
 
-    def inferred_type(self) -> TensorType:
-        return self.infer_result_type(tensor_type_of(self.input), self.sizes())
 
 
 Bound = int | RunSize
