@@ -127,7 +127,7 @@ def with_labels(arch: Architecture, labels: int | None, loc: Loc) -> Architectur
     and gets a new head; a base model becomes the family's sequence classifier."""
     if labels is None or arch.head:
         return arch
-    if arch.model == arch.family.base_model and arch.family.classifier in ARCHITECTURES:
+    if arch.model == arch.family.base_model and arch.family.classifier:
         return ARCHITECTURES[arch.family.classifier]
     raise CompileError(loc, f"pretrained: labels= gives a classification model a new head; "
                             f"{arch.model} does not classify")

@@ -24,11 +24,14 @@ def _tokenizer(it: Interpreter, op: data.TokenizerOp, args: Args) -> object:
 
 @handles(data.TrainTokenizerOp)
 def _train_tokenizer(it: Interpreter, op: data.TrainTokenizerOp, args: Args) -> object:
+    def train() -> Tokenizer:
+        return text.train_tokenizer(args[0], option(args, op, "vocab", 8000))
+
+    if distributed.world_size() == 1:
+        return train()
     # Training is not deterministic where counts tie (huggingface/tokenizers#1794), so
     # under `--nproc` every process takes rank 0's tokenizer: the same ids everywhere.
-    trained = distributed.text_from_main(
-        lambda: text.train_tokenizer(args[0], option(args, op, "vocab", 8000)).to_str())
-    return Tokenizer.from_str(trained)
+    return Tokenizer.from_str(distributed.text_from_main(lambda: train().to_str()))
 
 
 @handles(data.TokenizeOp)

@@ -19,8 +19,8 @@ class Family:
     """A family of the standard library: its module (`bert`), the field that holds the
     base model in its task models (`bert`, as Hugging Face's `base_model_prefix`), the
     model (`BertModel`), the architecture `labels=K` builds from a checkpoint of the base
-    model (empty where the family has none: `labels=` is then refused), and how a config becomes hyper-parameters (every one any model of the family
-    takes)."""
+    model (empty where the family has none: `labels=` is then refused), and how a config
+    becomes hyper-parameters (every one any model of the family takes)."""
 
     module: str
     base: str

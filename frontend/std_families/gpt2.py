@@ -52,10 +52,8 @@ def fixed_field(config: Config, name: str, implemented: bool, loc: Loc) -> None:
                                 f"{json.dumps(implemented)}, not {json.dumps(value)}")
 
 
-# GPT-2 has no classifier in the standard library: `labels=` is an error (the table has
-# no GPT2ForSequenceClassification).
-GPT2 = Family("gpt2", "transformer", "GPT2Model", "GPT2ForSequenceClassification",
-              gpt2_hparams)
+# GPT-2 has no classifier in the standard library (empty): `labels=` is an error.
+GPT2 = Family("gpt2", "transformer", "GPT2Model", "", gpt2_hparams)
 
 GPT2_ARCHITECTURES: dict[str, Architecture] = {
     "GPT2Model": Architecture(GPT2, "GPT2Model"),
