@@ -10,13 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from xdsl.dialects.builtin import StringAttr
-
-from mlang.backends import get_backend
-from mlang.dialects.model.structure import DefOp
-from mlang.frontend import compile_source
-from mlang.runtime import model_io
-from mlang.runtime.model import ModelInstance
+from hand_written import load_hand_written
 
 import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
 
@@ -43,13 +37,8 @@ def test_tiny_llama_equals_transformers(checkpoint: tuple[Path, torch.nn.Module]
                                         backend: str) -> None:
     path, hf = checkpoint
     hparams = ", ".join(map(str, (VOCAB, DIM, LAYERS, HEADS, KV_HEADS, HIDDEN)))
-    module = compile_source(SOURCE.read_text() + f"let m = TinyLlama({hparams})\n",
-                            str(SOURCE))
-    d = next(op for op in module.ops
-             if isinstance(op, DefOp) and op.attributes.get("source") == StringAttr("TinyLlama"))
-    model = ModelInstance.create(d, get_backend(backend).compile(d), "cpu")
+    model = load_hand_written(SOURCE, f"TinyLlama({hparams})", backend, path)
     assert list(model.params) == list(hf.state_dict())
-    model_io.load_weights(model, str(path))
     ids = torch.randint(0, VOCAB, (2, 7), generator=torch.Generator().manual_seed(1))
     (got,) = model.call("forward", [ids])
     with torch.no_grad():

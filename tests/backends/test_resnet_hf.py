@@ -10,13 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from xdsl.dialects.builtin import StringAttr
-
-from mlang.backends import get_backend
-from mlang.dialects.model.structure import DefOp
-from mlang.frontend import compile_source
-from mlang.runtime import model_io
-from mlang.runtime.model import ModelInstance
+from hand_written import load_hand_written
 
 import transformers  # noqa: E402 - a test dependency (the dev extra), never skipped
 
@@ -48,14 +42,8 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, torch.nn
 def test_tiny_resnet_equals_transformers(checkpoint: tuple[Path, torch.nn.Module],
                                          backend: str) -> None:
     path, hf = checkpoint
-    module = compile_source(SOURCE.read_text() + "let m = ResNetForImageClassification()\n",
-                            str(SOURCE))
-    top = StringAttr("ResNetForImageClassification")
-    d = next(op for op in module.ops
-             if isinstance(op, DefOp) and op.attributes.get("source") == top)
-    model = ModelInstance.create(d, get_backend(backend).compile(d), "cpu")
+    model = load_hand_written(SOURCE, "ResNetForImageClassification()", backend, path)
     assert list(model.params) == list(hf.state_dict())
-    model_io.load_weights(model, str(path))
     pixels = torch.randn(2, 3, 32, 32, generator=torch.Generator().manual_seed(2))
     (got,) = model.call("forward", [pixels])
     with torch.no_grad():
