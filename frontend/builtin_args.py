@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mlang.frontend.emitter import Emitter
+from mlang.frontend.lexer import INT64_MAX
 from mlang.frontend.types import TensorT
 from mlang.frontend.values import Dyn, Static, Value, describe
 from mlang.support import shapes
@@ -23,10 +24,13 @@ def static_int(v: Value | None, loc: Loc, what: str) -> int:
     """A compile-time integer argument (an integral float is accepted, as `dim / heads`)."""
     if v is None or (isinstance(v, Static) and v.value is None):
         raise CompileError(loc, f"{what} must be an integer known at compile time")
-    if isinstance(v, Static) and isinstance(v.value, float) and v.value.is_integer():
-        return int(v.value)
-    if isinstance(v, Static) and isinstance(v.value, int) and not isinstance(v.value, bool):
-        return v.value
+    value = v.value if isinstance(v, Static) else None
+    if isinstance(value, float) and value.is_integer() or (
+            isinstance(value, int) and not isinstance(value, bool)):
+        # IR attributes are 64-bit: a larger value (`1e300`) is refused here, not by xDSL.
+        if not -INT64_MAX - 1 <= value <= INT64_MAX:
+            raise CompileError(loc, f"{what} must fit in 64 bits, got {value:g}")
+        return int(value)
     raise CompileError(loc, f"{what} must be an integer known at compile time, got {describe(v)}")
 
 

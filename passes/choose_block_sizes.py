@@ -7,7 +7,7 @@ matmul and attention kernel with `block_sizes` set (existing ones are kept):
 - reduction `[BLOCK_R, BLOCK_C]`: a whole row in `BLOCK_C` (the row length rounded up
   to a power of two), and about 4096 elements per program;
 - matmul `[BLOCK_M, BLOCK_N, BLOCK_K]`: 64 x 64 x 32 tiles, shrunk (to at least 16,
-  what `tl.dot` needs) for small static sizes;
+  what `tl.dot` needs; BLOCK_K to at least 32 for int8) for small static sizes;
 - attention `[BLOCK_M, BLOCK_N, BLOCK_Z]`: 64 queries by 64 keys, shrunk for short
   sequences, of one batch entry (head) per program.
 
@@ -68,7 +68,7 @@ def heuristic_block_sizes(op: TiledKernelOp, interpreter: bool = False) -> list[
         rows = prod(_size(d) for d in lhs[:-1]) if len(rhs) <= 2 else _size(lhs[-2])
         tile = 64 * (4 if interpreter else 1)
         return [_pow2(rows, 16, tile), _pow2(_size(rhs[-1]), 16, tile),
-                _pow2(_size(lhs[-1]), 16, 32 * scale)]
+                _pow2(_size(lhs[-1]), op.min_block_k(), 32 * scale)]
     if isinstance(op, AttentionKernelOp):
         pattern = op.pattern()
         queries, keys = pattern.sizes()

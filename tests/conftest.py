@@ -13,10 +13,17 @@ from pathlib import Path
 
 import checkout_shim
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("TRITON_INTERPRET", "1")
 # Every test, and every mopt/mrun subprocess it starts, runs this checkout's code.
 checkout_shim.activate()
+
+# Property tests draw the same examples on every run, so CI on a clean checkout sees what a
+# run here saw; `pytest --hypothesis-profile=explore` draws new ones each run, to hunt bugs.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("ci")
 
 
 @pytest.fixture

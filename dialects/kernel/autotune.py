@@ -18,10 +18,13 @@ def autotune_candidates(op: TiledKernelOp, chosen: list[int]) -> list[list[int]]
     then each tuned size halved and doubled (within what the kernel allows; a reduction
     is given its BLOCK_R only, since whole rows fix BLOCK_C)."""
     low = 16 if isinstance(op, (MatmulKernelOp, AttentionKernelOp)) else 1
+    lows = [low] * len(chosen)
+    if isinstance(op, MatmulKernelOp):
+        lows[2] = op.min_block_k()
     tunable = 2 if isinstance(op, AttentionKernelOp) else len(chosen)  # not BLOCK_Z
     out = [list(chosen)]
     for i, size in enumerate(chosen[:tunable]):
         for other in (size // 2, size * 2):
-            if low <= other <= MAX_BLOCK:
+            if lows[i] <= other <= MAX_BLOCK:
                 out.append([*chosen[:i], other, *chosen[i + 1:]])
     return out

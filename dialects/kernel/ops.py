@@ -301,6 +301,13 @@ class MatmulKernelOp(TiledKernelOp):
         """The body's one matmul and the device ops before and after it."""
         return matmul_parts(self, body or self.split())
 
+    def min_block_k(self) -> int:
+        """The smallest BLOCK_K a GPU's `tl.dot` takes for these operands: 32 for int8
+        (Hopper's integer wgmma needs K >= 32), else 16."""
+        mm = self.product().matmul
+        types = [v.type.element_type for v in (mm.lhs, mm.rhs) if isinstance(v.type, TensorType)]
+        return 32 if any(isinstance(t, IntegerType) for t in types) else 16
+
     def verify_body(self, body: Body) -> None:
         self._check_device_ops(body.device, (*POINTWISE_DEVICE_OPS, MatmulOp))
         parts = matmul_parts(self, body)

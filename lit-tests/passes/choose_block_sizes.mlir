@@ -54,3 +54,25 @@ func.func @kept(%x: tensor<4xf32>) -> tensor<4xf32> {
   }
   func.return %a : tensor<4xf32>
 }
+
+// -----
+
+// An int8 product's BLOCK_K is at least 32 (Hopper's integer wgmma needs K >= 32), a
+// float one's at least 16; autotuning never halves it below that.
+
+// CHECK-LABEL: func.func @int8_k
+// CHECK:         kernel.matmul(%q, %w) block_sizes [16, 16, 32] :
+// CHECK:         kernel.matmul(%x, %v) block_sizes [16, 16, 16] :
+func.func @int8_k(%q: tensor<5x8xi8>, %w: tensor<8x3xi8>, %x: tensor<5x8xf32>, %v: tensor<8x3xf32>) -> (tensor<5x3xi32>, tensor<5x3xf32>) {
+  %a = kernel.matmul(%q, %w) : (tensor<5x8xi8>, tensor<8x3xi8>) -> tensor<5x3xi32> {
+  ^bb0(%0: tensor<5x8xi8>, %1: tensor<8x3xi8>):
+    %2 = tensorops.matmul %0, %1 : tensor<5x8xi8>, tensor<8x3xi8> -> tensor<5x3xi32>
+    kernel.yield %2 : tensor<5x3xi32>
+  }
+  %b = kernel.matmul(%x, %v) : (tensor<5x8xf32>, tensor<8x3xf32>) -> tensor<5x3xf32> {
+  ^bb0(%0: tensor<5x8xf32>, %1: tensor<8x3xf32>):
+    %2 = tensorops.matmul %0, %1 : tensor<5x8xf32>, tensor<8x3xf32> -> tensor<5x3xf32>
+    kernel.yield %2 : tensor<5x3xf32>
+  }
+  func.return %a, %b : tensor<5x3xi32>, tensor<5x3xf32>
+}

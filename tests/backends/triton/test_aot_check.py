@@ -3,11 +3,16 @@ of the tests launch, run with a GPU's block sizes under the interpreter (against
 reference backend) and compiled with Triton's real compiler for sm_80 and sm_90; a kernel
 the interpreter accepts and the compiler rejects is caught (on sm_75 too); on sm_75 an
 int8 product, which a declared rule sends to PyTorch there, is a fallback; and `mrun
---aot-check`. Swept: the examples, `BLOCKS` and `TRAINING`, the module-level IR programs
-of `test_triton_kernels.py` and the int8 linear modes: 40 distinct kernels an architecture.
-Not the differential test's model-op `CASES`: at GPU block sizes they launch 96 distinct
-kernels, 94 of them not among these (after `Launch.key`'s name-blind dedup), so 188 more
-compiles of about 8 s each on two loaded cores, far past the CI budget."""
+--aot-check`.
+
+Swept: the examples, `BLOCKS` and `TRAINING`, the module-level IR programs of
+`test_triton_kernels.py`, the int8 linear modes, and every program of the differential
+test (`test_triton_differential.py`): its model-op `CASES`, the torch backend's
+`PROGRAMS` and its random programs, plain and quantized. Those run here at a GPU's block
+sizes, so the differential check holds for the kernels a GPU runs too. About 230 distinct
+kernels an architecture; a compile takes 0.1-0.5 s on this machine, and the disk cache
+compiles a kernel that several programs share once.
+"""
 
 from __future__ import annotations
 
@@ -15,22 +20,29 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from test_int8_kernels import LINEAR, linear_ir
+import test_triton_differential as differential
 from test_triton_backend import BLOCKS, TRAINING
 from test_triton_kernels import ARGMAX, NORMS, POINTWISE
 from test_triton_kernels import LINEAR as GELU_LINEAR
-from triton_testing import EXAMPLES, INPUTS, check_forward, definitions
-from triton_testing import assert_close, run_both
+from triton_testing import EXAMPLES, INPUTS, check_forward, definitions, load_test_module
+from triton_testing import assert_close, random_params, run_both
 
 from xdsl.dialects.builtin import TensorType
 from xdsl.parser import Parser
 
+from mlang.backends import RunOptions, get_backend
 from mlang.backends.triton.aot import AotCheck, aot_check, gpu_blocks, parse_archs
 from mlang.backends.triton.backend import INTERPRETER_PIPELINE, PIPELINE, pipeline
 from mlang.dialects import make_context
+from mlang.dialects.model.structure import DefOp
+from mlang.runtime.precision import (
+    TOLERANCE, HalfPrecisionBackend, convert_parameters, torch_dtype,
+)
 from mlang.support.diagnostics import UserError
 
 ARCHS = (80, 90)
@@ -141,6 +153,100 @@ def test_kernel_test_programs_compile_for_gpus(name: str) -> None:
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5, equal_nan=True)
     assert check.compiled and not check.fallbacks
+
+
+CASE_CHUNKS = 4
+"""The model-op cases are swept in this many tests, which xdist spreads over its workers."""
+
+
+@pytest.mark.parametrize("chunk", range(CASE_CHUNKS))
+def test_model_op_case_kernels_compile_for_gpus(chunk: int) -> None:
+    with aot_check(ARCHS) as check:
+        for case in differential.LOWERING.CASES[chunk::CASE_CHUNKS]:
+            differential.test_model_op_matches_reference(case)
+    assert check.compiled and not check.fallbacks
+
+
+def test_program_kernels_compile_for_gpus() -> None:
+    with aot_check(ARCHS) as check:
+        for name in sorted(differential.TORCH_PROGRAMS.PROGRAMS):
+            differential.test_program_matches_reference(name)
+    assert kinds(check) >= {"pointwise", "reduction", "matmul"} and not check.fallbacks
+
+
+@pytest.mark.parametrize("test", [differential.test_random_program_matches_reference,
+                                  differential.test_random_quantized_program_matches_reference],
+                         ids=["plain", "quantized"])
+def test_random_program_kernels_compile_for_gpus(test: Any) -> None:
+    """The differential test's random programs: the same draws (its fixed seed)."""
+    with aot_check(ARCHS) as check:
+        test()
+    assert check.compiled and not check.fallbacks
+
+
+PRECISION = load_test_module("runtime/test_precision.py")
+BENCH = Path(__file__).resolve().parents[3] / "bench"
+
+
+def check_half(definition: DefOp, x: torch.Tensor, dtype: str) -> None:
+    """`definition` on the Triton backend in half precision `dtype` is within the documented
+    tolerance of float32 on the reference backend."""
+    torch.manual_seed(0)
+    params = random_params(definition)
+    want = get_backend("reference").compile(definition).run("forward", params, [x],
+                                                             RunOptions())[0]
+    half = HalfPrecisionBackend(get_backend("triton"), dtype).compile(definition)
+    got = half.run("forward", convert_parameters(params, torch_dtype(dtype)), [x],
+                   RunOptions())[0]
+    assert isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
+    assert 0 < PRECISION.relative_error(got, want) <= TOLERANCE[dtype]
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "f16"])
+def test_half_precision_kernels_compile_for_gpus(dtype: str, tmp_path: Path) -> None:
+    """`test_precision.py`'s models on the Triton backend in half precision."""
+    path = tmp_path / "models.m"
+    path.write_text(PRECISION.PROGRAM)
+    torch.manual_seed(3)
+    with aot_check(ARCHS) as check:
+        for definition in definitions(path):
+            shape = PRECISION.INPUTS[definition.sym_name.data.split("_")[0]]
+            check_half(definition, torch.randn(*shape), dtype)
+    assert kinds(check) >= {"pointwise", "reduction", "matmul", "attention"}
+    assert not check.fallbacks
+
+
+def gpu_benchmark_programs() -> dict[str, tuple[str, tuple[int, ...]]]:
+    """`bench/gpu.py`'s M programs, each with a short input."""
+    sys.path.insert(0, str(BENCH))
+    try:
+        import encoder  # type: ignore[import-not-found]  # bench/, put on the path above
+        import gpu  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(BENCH))
+    kernels = gpu.kernel_sources()
+    return {"encoder": (encoder.m_program(2), (1, 5, encoder.HIDDEN)),
+            "softmax": (kernels["softmax"], (3, gpu.SEQ)),
+            "layer norm": (kernels["layer norm"], (3, encoder.HIDDEN)),
+            "matmul": (kernels["matmul"], (3, encoder.HIDDEN)),
+            "attention": (kernels["attention"], (1, gpu.SEQ, encoder.HIDDEN))}
+
+
+@pytest.mark.parametrize("dtype", ["bf16", "f16"])
+def test_gpu_benchmark_kernels_compile_for_gpus(dtype: str, tmp_path: Path) -> None:
+    """`bench/gpu.py`'s programs. Their sizes are static but for batch and sequence, which
+    count as large when blocks are chosen, so short inputs launch the kernels that a GPU
+    runs at batch 8 and sequence 128. Two encoder layers have every kernel of twelve (the
+    layers print the same kernels; two also have the seam between layers)."""
+    torch.manual_seed(5)
+    with aot_check(ARCHS) as check:
+        for name, (source, shape) in gpu_benchmark_programs().items():
+            path = tmp_path / f"{name.replace(' ', '_')}.m"
+            path.write_text(source)
+            (definition,) = definitions(path)
+            check_half(definition, torch.randn(*shape), dtype)
+    assert kinds(check) >= {"reduction", "matmul", "attention"}
+    assert not check.fallbacks
 
 
 @pytest.mark.parametrize("mode", sorted(LINEAR))

@@ -19,12 +19,8 @@ programs to 1e-4 of the magnitude. The test also checks that the declared fallba
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -32,7 +28,8 @@ import torch
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from triton_testing import (
-    EXAMPLES, INPUTS, assert_close, check_forward, definitions, kernels, run_both,
+    EXAMPLES, INPUTS, assert_close, check_forward, definitions, kernels, load_test_module,
+    run_both,
 )
 
 from mlang.backends import RunOptions, get_backend
@@ -42,28 +39,14 @@ from mlang.dialects.kernel import ExternKernelOp
 from mlang.frontend import compile_source
 from mlang.passes.wrap_kernels import kernel_kinds
 
-TESTS = Path(__file__).resolve().parents[2]
 RANDOM_PROGRAMS = int(os.environ.get("MLANG_TRITON_RANDOM_PROGRAMS", "100"))
 SEED = 20
 """The seed the random programs are drawn from (the same programs on every run)."""
 
 
-def _test_module(relative: str) -> ModuleType:
-    """A test module of another folder, loaded by path (test folders are not packages)."""
-    name = f"_differential_{Path(relative).stem}"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, TESTS / relative)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-LOWERING = _test_module("passes/test_lowering_differential.py")
-TORCH_PROGRAMS = _test_module("backends/torch/test_torch_backend.py")
-RANDOM = _test_module("backends/torch/test_random_programs.py")
+LOWERING = load_test_module("passes/test_lowering_differential.py")
+TORCH_PROGRAMS = load_test_module("backends/torch/test_torch_backend.py")
+RANDOM = load_test_module("backends/torch/test_random_programs.py")
 
 
 # ------------------------------------------------------------------------- examples

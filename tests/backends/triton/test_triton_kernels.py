@@ -11,7 +11,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from triton_testing import assert_close, kernels, run_both
+from triton_testing import assert_close, kernels, lower, run_both
 
 FEW = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 
@@ -380,6 +380,30 @@ def test_autotuned_kernels_use_the_heuristic_choice_when_interpreted() -> None:
     tiled = [op for op in module.walk() if hasattr(op, "autotune")]
     assert tiled and all(op.autotune is not None for op in tiled)
     assert_close(got, want)
+
+
+INT8_PRODUCT = """
+func.func @f(%q: tensor<5x64xi8>, %w: tensor<64x3xi8>) -> tensor<5x3xi32> {
+  %a = kernel.matmul(%q, %w) : (tensor<5x64xi8>, tensor<64x3xi8>) -> tensor<5x3xi32> {
+  ^bb0(%0: tensor<5x64xi8>, %1: tensor<64x3xi8>):
+    %2 = tensorops.matmul %0, %1 : tensor<5x64xi8>, tensor<64x3xi8> -> tensor<5x3xi32>
+    kernel.yield %2 : tensor<5x3xi32>
+  }
+  func.return %a : tensor<5x3xi32>
+}
+"""
+
+
+def test_autotuning_keeps_an_int8_block_k_at_32_or_more() -> None:
+    from mlang.dialects.kernel.autotune import autotune_candidates
+    from mlang.dialects.kernel.ops import MatmulKernelOp
+
+    module = lower(INT8_PRODUCT, "choose-block-sizes")
+    (op,) = [op for op in module.walk() if isinstance(op, MatmulKernelOp)]
+    chosen = list(op.block_sizes.get_values()) if op.block_sizes else []
+    assert chosen == [16, 16, 32]
+    candidates = autotune_candidates(op, chosen)
+    assert [16, 16, 64] in candidates and min(k for _, _, k in candidates) == 32
 
 
 def test_indices_of_device_values_and_of_inputs() -> None:

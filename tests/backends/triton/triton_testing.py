@@ -4,8 +4,11 @@ definitions through the Triton backend against the reference backend."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import torch
@@ -94,6 +97,23 @@ def assert_close(got: Sequence[torch.Tensor], want: Sequence[torch.Tensor],
             torch.testing.assert_close(g, w, rtol=rtol, atol=atol, equal_nan=True)
         else:
             assert torch.equal(g, w)
+
+
+TESTS = Path(__file__).resolve().parents[2]
+
+
+def load_test_module(relative: str) -> ModuleType:
+    """A test module of another folder (`tests/RELATIVE`), loaded by path once (test
+    folders are not packages)."""
+    name = f"_loaded_{Path(relative).stem}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, TESTS / relative)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def definitions(path: Path) -> list[DefOp]:
