@@ -9,6 +9,7 @@ process, rather than in `tests/backends/triton/`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import checkout_shim
@@ -44,3 +45,25 @@ def generated_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]
         monkeypatch.setattr(module, "generate_definition",
                             lambda *a, real=real, **k: made.append("x") or real(*a, **k))
     return made
+
+
+AOT_ARCHS = (80, 90)
+"""The GPU architectures that every kernel of the Triton-backend tests compiles for: Ampere
+and Hopper."""
+
+
+@pytest.fixture(autouse=True)
+def gpu_kernels_for_triton(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test parametrized with `backend="triton"` runs the kernels a GPU runs (its block
+    sizes), interpreted, and each is also compiled for `AOT_ARCHS` by Triton's real compiler
+    (the AOT check, `backends/triton/aot.py`): what the test checks is what a GPU runs, and
+    a kernel the compiler rejects fails it. The interpreter's own block sizes are tested by
+    `tests/backends/triton/`."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is None or callspec.params.get("backend") != "triton":
+        yield
+        return
+    from mlang.backends.triton.aot import aot_check
+
+    with aot_check(AOT_ARCHS):
+        yield

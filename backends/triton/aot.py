@@ -8,9 +8,9 @@ and every distinct kernel it launches (its function, the Triton types of its arg
 its constexprs and warps) is compiled to cubin for each named architecture with Triton's
 real compiler, which needs no GPU (its ptxas is bundled).
 
-Compilation runs in one worker process per check (`python -m mlang.backends.triton.aot`)
-that imports the generated modules with the interpreter off, so `@triton.jit` gives real
-`JITFunction`s. Results are kept on disk (`cache_dir("triton-aot")`), keyed by the
+Compilation runs in one worker process (`python -m mlang.backends.triton.aot`), started by
+the first check and kept for the later ones of the same process, which imports the
+generated modules with the interpreter off, so `@triton.jit` gives real `JITFunction`s. Results are kept on disk (`cache_dir("triton-aot")`), keyed by the
 kernel's source (its name left out) with the device functions, its signature, constexprs,
 warps, the architecture and the Triton version, so identical kernels (the layers of a
 `repeat` stack, the same layer in two programs) are compiled once.
@@ -27,6 +27,7 @@ catch it on such a GPU.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -112,7 +113,6 @@ class AotCheck:
     compiled: dict[str, Launch] = field(default_factory=dict[str, Launch])
     """The launches compiled (or found compiled), by key."""
     fallbacks: list[Fallback] = field(default_factory=list[Fallback])
-    _worker: _Worker | None = None
 
     def launched(self, function: Any, args: Sequence[object],
                  kwargs: Mapping[str, object]) -> None:
@@ -141,10 +141,9 @@ class AotCheck:
             return None if cached is None else str(cached)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # not compiled yet, or an unreadable entry: compile again
-        if self._worker is None or not self._worker.alive():
-            self._worker = _Worker()
-        error = self._worker.compile(launch, arch)
-        if not self._worker.alive():
+        worker = _worker()
+        error = worker.compile(launch, arch)
+        if not worker.alive():
             return error  # a timeout, which a less busy machine may not repeat: not cached
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
@@ -153,11 +152,6 @@ class AotCheck:
             pass  # an unwritable cache only costs time
         return error
 
-    def close(self) -> None:
-        """Stops the worker process, if one was started."""
-        if self._worker is not None:
-            self._worker.close()
-            self._worker = None
 
 
 _active: AotCheck | None = None
@@ -191,7 +185,6 @@ def aot_check(archs: Sequence[int]) -> Iterator[AotCheck]:
     finally:
         InterpretedFunction.run = run
         _active = None
-        check.close()
 
 
 def describe(function: Any, args: Sequence[object], kwargs: Mapping[str, object]) -> Launch:
@@ -244,14 +237,34 @@ def _scalar_type(value: object) -> str:
     raise TypeError(f"unexpected kernel argument {value!r}")
 
 
+_live_worker: _Worker | None = None
+
+
+def _worker() -> _Worker:
+    """The compiler process, started on first use and kept for later checks in this
+    process (starting one, which imports Triton and PyTorch, costs about a second)."""
+    global _live_worker
+    cache = cache_dir("triton-aot")
+    # A new one where the last was killed (a hang), or where MLANG_CACHE_DIR changed (Triton's
+    # own cache follows it).
+    if _live_worker is None or not _live_worker.alive() or _live_worker.cache != cache:
+        if _live_worker is not None:
+            _live_worker.close()
+        _live_worker = _Worker(cache)
+        atexit.register(_live_worker.close)
+    return _live_worker
+
+
 class _Worker:
     """The compiler process: one JSON request a line in, one JSON answer a line out."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: Path) -> None:
+        self.cache = cache
+        """The folder of compile results; Triton's own cache is under it."""
         env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
         env.setdefault("TRITON_DEFAULT_FP_FUSION", "1")  # the default; set to be quiet
-        env["TRITON_CACHE_DIR"] = str(cache_dir("triton-aot") / "triton")
+        env["TRITON_CACHE_DIR"] = str(cache / "triton")
         self._process = subprocess.Popen(
             [sys.executable, "-m", "mlang.backends.triton.aot"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
@@ -280,8 +293,9 @@ class _Worker:
 
     def close(self) -> None:
         """Ends the worker: end of input, then wait."""
-        if self._process.stdin is not None:
-            self._process.stdin.close()
+        for pipe in (self._process.stdin, self._process.stdout):
+            if pipe is not None:
+                pipe.close()
         self._process.wait()
 
 
