@@ -40,12 +40,15 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def invoke(cwd: Path, program: str, backend: str, name: str = "prog.m") -> Result:
-    """Runs `program`, written to `cwd/name`, in `cwd` with `mrun --backend BACKEND`."""
+    """Runs `program`, written to `cwd/name`, in `cwd` with `mrun --backend BACKEND`; on
+    the Triton backend with `--aot-check sm_80,sm_90`, as `tests/conftest.py` checks every
+    Triton-backend test (the kernels a GPU runs, each compiled for Ampere and Hopper)."""
     (cwd / name).write_text(program)
+    aot = ["--aot-check", "sm_80,sm_90"] if backend == "triton" else []
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(main, ["--backend", backend, name])
+        return CliRunner().invoke(main, ["--backend", backend, *aot, name])
     finally:
         os.chdir(old)
 

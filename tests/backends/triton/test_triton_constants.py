@@ -29,6 +29,8 @@ from mlang.dialects.tensorops import ConstantOp
 from mlang.frontend import compile_file
 from mlang.support.diagnostics import SourceManager
 
+pytestmark = pytest.mark.gpu_kernels  # every kernel here also compiled for sm_80 and sm_90
+
 ELEMENTS: dict[str, Attribute] = {
     "f16": Float16Type(), "bf16": BFloat16Type(), "f32": f32, "f64": f64, "i1": i1,
     "i8": IntegerType(8), "i32": i32, "i64": i64,

@@ -23,6 +23,8 @@ from mlang.support.diagnostics import SourceManager
 
 from triton_testing import kernels, lower
 
+pytestmark = pytest.mark.gpu_kernels  # every kernel here also compiled for sm_80 and sm_90
+
 PROGRAM = """
 model Pointwise() {
     fn forward(x: f32[N, 4, 6]) -> f32[N, 4, 6] {
