@@ -65,7 +65,7 @@ CACHED = f"model CachedLM(vocab: int, dim: int, heads: int, ctx: int) {{{LAYERS}
 PLAIN = f"model PlainLM(vocab: int, dim: int, heads: int, ctx: int) {{{LAYERS}{FORWARD}}}\n"
 """The same model without decode: forward on the whole sequence each step."""
 MAKE = "seed(0)\nlet net = CachedLM(16, 8, 2, 64)\nlet ids = tensor([[1, 2, 3], [4, 5, 6]])\n"
-BACKENDS = ("reference", "torch")
+BACKENDS = ("reference", "torch", "triton")
 PROMPT = torch.tensor([[1, 2, 3], [4, 5, 6]])
 
 

@@ -1,16 +1,15 @@
-"""The AOT check (`backends/triton/aot.py`): every kernel that the Triton-backend programs
-of the tests launch, run with a GPU's block sizes under the interpreter (against the
-reference backend) and compiled with Triton's real compiler for sm_80 and sm_90; a kernel
-the interpreter accepts and the compiler rejects is caught (on sm_75 too); on sm_75 an
-int8 product, which a declared rule sends to PyTorch there, is a fallback; and `mrun
---aot-check`.
+"""The AOT check (`backends/triton/aot.py`): kernels run with a GPU's block sizes under the
+interpreter (against the reference backend) and compiled with Triton's real compiler for
+sm_80 and sm_90; a kernel the interpreter accepts and the compiler rejects is caught (on
+sm_75 too); on sm_75 an int8 product, which a declared rule sends to PyTorch there, is a
+fallback; and `mrun --aot-check`.
 
-Swept: the examples, `BLOCKS` and `TRAINING`, the module-level IR programs of
-`test_triton_kernels.py`, the int8 linear modes, and every program of the differential
-test (`test_triton_differential.py`): its model-op `CASES`, the torch backend's
-`PROGRAMS` and its random programs, plain and quantized. Those run here at a GPU's block
-sizes, so the differential check holds for the kernels a GPU runs too. About 230 distinct
-kernels an architecture; a compile takes 0.1-0.5 s on this machine, and the disk cache
+Every Triton-backend test parametrized with `backend="triton"` or marked `gpu_kernels` runs
+under the check (`tests/conftest.py`): among them the whole differential test (the
+examples, the model-op cases, the torch backend's programs and the random programs).
+Swept here besides: `BLOCKS` and `TRAINING` of `test_triton_backend.py`, the module-level
+IR programs of `test_triton_kernels.py`, the int8 linear modes, half precision and
+`bench/gpu.py`'s programs. A compile takes 0.1-0.5 s on this machine, and the disk cache
 compiles a kernel that several programs share once.
 """
 
@@ -20,16 +19,14 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
 from test_int8_kernels import LINEAR, linear_ir
-import test_triton_differential as differential
 from test_triton_backend import BLOCKS, TRAINING
 from test_triton_kernels import ARGMAX, NORMS, POINTWISE
 from test_triton_kernels import LINEAR as GELU_LINEAR
-from triton_testing import EXAMPLES, INPUTS, check_forward, definitions, load_test_module
+from triton_testing import check_forward, definitions, load_test_module
 from triton_testing import assert_close, random_params, run_both
 
 from xdsl.dialects.builtin import TensorType
@@ -75,17 +72,6 @@ def kinds(check: AotCheck) -> set[str]:
     """The kinds of the kernels a check compiled (`forward_matmul3_kernel`: matmul)."""
     return {launch.name.rsplit("_", 2)[-2].rstrip("0123456789")
             for launch in check.compiled.values()}
-
-
-@pytest.mark.parametrize("example", sorted(INPUTS))
-def test_example_kernels_compile_for_gpus(example: str) -> None:
-    torch.manual_seed(0)
-    with aot_check(ARCHS) as check:
-        for definition in definitions(EXAMPLES / f"{example}.m"):
-            check_forward(definition, torch.randn(*INPUTS[example]) * 4)
-    assert "matmul" in kinds(check) and not check.fallbacks
-    if example == "transformer":
-        assert kinds(check) == {"pointwise", "reduction", "matmul", "attention"}
 
 
 @pytest.mark.parametrize("program, shape, expected", [
@@ -152,35 +138,6 @@ def test_kernel_test_programs_compile_for_gpus(name: str) -> None:
         got, want, _ = run_both(text, "f", signature_inputs(text))
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-4, atol=1e-5, equal_nan=True)
-    assert check.compiled and not check.fallbacks
-
-
-CASE_CHUNKS = 4
-"""The model-op cases are swept in this many tests, which xdist spreads over its workers."""
-
-
-@pytest.mark.parametrize("chunk", range(CASE_CHUNKS))
-def test_model_op_case_kernels_compile_for_gpus(chunk: int) -> None:
-    with aot_check(ARCHS) as check:
-        for case in differential.LOWERING.CASES[chunk::CASE_CHUNKS]:
-            differential.test_model_op_matches_reference(case)
-    assert check.compiled and not check.fallbacks
-
-
-def test_program_kernels_compile_for_gpus() -> None:
-    with aot_check(ARCHS) as check:
-        for name in sorted(differential.TORCH_PROGRAMS.PROGRAMS):
-            differential.test_program_matches_reference(name)
-    assert kinds(check) >= {"pointwise", "reduction", "matmul"} and not check.fallbacks
-
-
-@pytest.mark.parametrize("test", [differential.test_random_program_matches_reference,
-                                  differential.test_random_quantized_program_matches_reference],
-                         ids=["plain", "quantized"])
-def test_random_program_kernels_compile_for_gpus(test: Any) -> None:
-    """The differential test's random programs: the same draws (its fixed seed)."""
-    with aot_check(ARCHS) as check:
-        test()
     assert check.compiled and not check.fallbacks
 
 

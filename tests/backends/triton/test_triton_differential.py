@@ -1,7 +1,9 @@
 """The differential test of the Triton backend: it runs every program the torch backend
 runs, and agrees with the reference backend.
 
-Programs, all under Triton's interpreter on tiny shapes:
+Programs, on tiny shapes, run with the block sizes a GPU run picks (under Triton's
+interpreter) and each kernel also compiled for sm_80 and sm_90 by Triton's real compiler
+(the `gpu_kernels` mark, `tests/conftest.py`):
 - every example: the `forward` of each of its models (`INPUTS` gives a small input);
 - every model-op program of `tests/passes/test_lowering_differential.py` (its `CASES`);
 - every small program of `tests/backends/torch/test_torch_backend.py` (`PROGRAMS`), run
@@ -52,6 +54,7 @@ RANDOM = load_test_module("backends/torch/test_random_programs.py")
 # ------------------------------------------------------------------------- examples
 
 
+@pytest.mark.gpu_kernels
 @pytest.mark.parametrize("example", sorted(INPUTS))
 def test_example_models_match_the_reference(example: str) -> None:
     torch.manual_seed(0)
@@ -71,6 +74,7 @@ def test_every_example_is_covered() -> None:
 # ------------------------------------------------------- the torch backend's programs
 
 
+@pytest.mark.gpu_kernels
 @pytest.mark.parametrize("case", LOWERING.CASES, ids=lambda c: c.id)
 def test_model_op_matches_reference(case: Any) -> None:
     module = compile_source(case.source(), f"{case.id}.m")
@@ -83,6 +87,7 @@ def test_model_op_matches_reference(case: Any) -> None:
     LOWERING.check_same(got, want)
 
 
+@pytest.mark.gpu_kernels
 @pytest.mark.parametrize("name", sorted(TORCH_PROGRAMS.PROGRAMS))
 def test_program_matches_reference(name: str) -> None:
     source = TORCH_PROGRAMS.PROGRAMS[name]
@@ -101,6 +106,7 @@ def _assert_close(got: torch.Tensor, want: torch.Tensor, floor: float, what: str
                                msg=lambda m: f"{m}\n{what}")
 
 
+@pytest.mark.gpu_kernels
 @seed(SEED)
 @settings(max_examples=RANDOM_PROGRAMS, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
@@ -115,6 +121,7 @@ def test_random_program_matches_reference(program: Any) -> None:
     _assert_close(outputs[0], outputs[1], 1e-5, program.source)
 
 
+@pytest.mark.gpu_kernels
 @seed(SEED)
 @settings(max_examples=RANDOM_PROGRAMS // 2, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow])
