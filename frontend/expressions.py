@@ -24,7 +24,7 @@ from mlang.frontend.scopes import Frame, unknown_name
 from mlang.frontend.tensor_functions import matmul, slice_items
 from mlang.frontend.tensor_fields import read_field, read_member
 from mlang.frontend.types import (
-    INT, INT_DTYPES, DatasetT, ListT, ModelT, MType, TensorT, TupleT, ir_type,
+    INT, INT_DTYPES, DatasetT, ListT, ModelT, MType, TensorT, TupleT, from_ir_type, ir_type,
 )
 from mlang.frontend.values import (
     Dyn, FieldPath, LayerList, MethodRef, Seq, Static, SubModel, Value, describe, is_tensor,
@@ -105,12 +105,17 @@ class ExpressionGen(IRGenBase):
                 (member := data_member(frame.em, owner, e.name, e.loc)) is not None:
             return member
         if isinstance(owner, Dyn) and isinstance(owner.type, ModelT):
+            if (param := self.host_parameter(owner, e.name, e.loc, frame)) is not None:
+                return param
             if owner.type.definition is not None:
                 fields = self.by_symbol[owner.type.definition].fields
                 if e.name in fields:
                     return FieldPath(owner, e.name, fields[e.name])
             self.check_method(owner.type, e.name, e.loc)
             return MethodRef(owner, e.name)
+        if isinstance(owner, FieldPath) and (param := self.host_parameter(
+                owner.owner, f"{owner.path}.{e.name}", e.loc, frame)) is not None:
+            return param
         if isinstance(owner, FieldPath) and isinstance(owner.field, SubModel):
             sub = owner.field
             if e.name in sub.fields:
@@ -131,6 +136,23 @@ class ExpressionGen(IRGenBase):
                                       "is called through its methods, not its fields")
         raise CompileError(e.loc, f"{describe(owner)} has no attribute '{e.name}'")
 
+    def host_parameter(self, model: Dyn[MType], path: str, loc: Loc,
+                       frame: Frame) -> Value | None:
+        """`net.fc.bias` in the host program: a copy of the parameter at `path` of a model
+        instance as it is now; None where `path` names no parameter of its definition."""
+        t = model.type
+        assert isinstance(t, ModelT)
+        params = {} if t.definition is None else self.by_symbol[t.definition].params
+        if path not in params:
+            return None
+        if t.quantized:
+            raise CompileError(loc, f"'{path}' of an int8 model cannot be read: its weights "
+                                    "are stored quantized; read it before quantize")
+        ir = params[path][1]
+        op = host.ParameterOp.create(operands=[model.ssa], properties={"path": StringAttr(path)},
+                                     result_types=[ir])
+        return frame.em.result(op, from_ir_type(ir), loc)
+
     def check_method(self, t: ModelT, name: str, loc: Loc) -> None:
         """Checks that a model instance has a method."""
         if t.definition is None:
@@ -145,6 +167,8 @@ class ExpressionGen(IRGenBase):
         seq = static_items(value)
         if seq is not None:
             return self.static_index(value, seq, e, frame)
+        if isinstance(value, FieldPath) and isinstance(value.field, LayerList):
+            return self.field_item(value, value.field, e, frame)
         if not isinstance(value, Dyn):
             raise CompileError(e.loc, f"cannot index {describe(value)}")
         # Each subscript is evaluated once: its ops are emitted once, whatever it becomes.
@@ -164,6 +188,19 @@ class ExpressionGen(IRGenBase):
         if frame.em.in_model:
             raise CompileError(e.loc, "indices in a model must be known at compile time")
         return self.host_index(value, e, evaluated, frame)
+
+    def field_item(self, value: FieldPath, layers: LayerList, e: ast.Subscript,
+                   frame: Frame) -> FieldPath:
+        """`net.blocks[1]` in the host program: one layer of a `repeat` field."""
+        index = self.subscript_item(e.items[0], frame) if len(e.items) == 1 else None
+        if not isinstance(index, int):
+            raise CompileError(e.loc, f"field {value.path} is indexed by one integer known at "
+                                      "compile time")
+        count = len(layers.items)
+        if not -count <= index < count:
+            raise CompileError(e.items[0].loc,
+                               f"index {index} is out of range for {count} layers")
+        return FieldPath(value.owner, f"{value.path}.{index % count}", layers.items[index % count])
 
     def eval_item(self, item: ast.Expr | ast.Slice, frame: Frame) -> SubscriptValue:
         """The value of one subscript: a value, or a slice's (lo, hi, step) values."""

@@ -517,6 +517,15 @@ def _params(it: Interpreter, op: Operation, args: Args) -> object:
     return model_value(args[0]).parameter_count()
 
 
+@handles(host.ParameterOp)
+def _parameter(it: Interpreter, op: Operation, args: Args) -> object:
+    # A copy, in the declared float32 when the model runs in half precision: what the host
+    # computes with it never changes the model.
+    assert isinstance(op, host.ParameterOp)
+    tensor = model_value(args[0]).params[op.path.data].detach()
+    return tensor.float().clone() if tensor.is_floating_point() else tensor.clone()
+
+
 @handles(host.SummaryOp)
 def _summary(it: Interpreter, op: Operation, args: Args) -> object:
     print(summary_table(model_value(args[0])), file=it.out, flush=True)

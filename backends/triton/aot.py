@@ -179,12 +179,12 @@ def aot_check(archs: Sequence[int]) -> Iterator[AotCheck]:
         return run(self, *args, grid=grid, warmup=warmup, **kwargs)
 
     InterpretedFunction.run = checked_run  # the launch hook
-    _active = check
+    outer, _active = _active, check
     try:
         yield check
     finally:
         InterpretedFunction.run = run
-        _active = None
+        _active = outer  # a check within another (a test's, and mrun's) leaves it on
 
 
 def describe(function: Any, args: Sequence[object], kwargs: Mapping[str, object]) -> Launch:

@@ -619,6 +619,28 @@ class ParamsOp(IRDLOperation):
 
 
 @irdl_op_definition
+class ParameterOp(IRDLOperation):
+    """A parameter of a model instance read by the host program (`net.fc.bias`): the
+    tensor at `path` (its `state_dict` name), as it is now."""
+
+    name = "model.parameter"
+    model = operand_def(ModelType)
+    path = prop_def(StringAttr)
+    result = result_def(TensorType)
+    assembly_format = "$model $path attr-dict `:` type($model) `->` type($result)"
+
+    def verify_(self) -> None:
+        names = self.path.data.split(".")
+        if not all(n.isidentifier() or n.isdigit() for n in names):
+            raise VerifyException(f"model.parameter: '{self.path.data}' is no parameter name "
+                                  "(dotted field names, as in a state dict)")
+        model = self.model.type
+        if isinstance(model, ModelType) and model.is_dynamic:
+            raise VerifyException("model.parameter: the model's definition must be known at "
+                                  "compile time")
+
+
+@irdl_op_definition
 class SummaryOp(IRDLOperation):
     """Prints each layer, its output shape and parameter count."""
 
@@ -723,6 +745,6 @@ HOST_OPS: list[type[IRDLOperation]] = [
     StrOp, ListOp, TupleOp, IndexOp, UnpackOp, ExpectShapesOp, SliceRowsOp, RangeOp, SetVarOp,
     GetVarOp, YieldOp, BreakOp, ContinueOp, ForOp, IfOp, SeedOp, DatasetOp, LoadOp, SplitOp,
     DataXOp, DataYOp, LenOp, FitOp, EvaluateOp, PredictOp, QuantizeOp, SaveOp, LoadModelOp, LoadWeightsOp, FileSizeOp,
-    PlotOp, ParamsOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
+    PlotOp, ParamsOp, ParameterOp, SummaryOp, PrintOp, WriteOp, ToStrOp, StrConcatOp, StrEqOp, HostFloatOp,
     ExportOp, LoadPretrainedOp,
 ]

@@ -819,3 +819,21 @@ model.def @Net attributes {source = "Net", hparams = {}} {
   // expected-error@+1 {{'model.def' op Redefinition of symbol "w"}}
   model.param @w : tensor<4xf32> init "zeros"(0.0 : f64)
 }
+
+// -----
+
+// Parameter read by the host: a path that is no dotted field name.
+func.func @f(%m: !model.model<"Net">) {
+  // expected-error@+1 {{model.parameter: 'fc..bias' is no parameter name (dotted field names, as in a state dict)}}
+  %0 = model.parameter %m "fc..bias" : !model.model<"Net"> -> tensor<3xf32>
+  func.return
+}
+
+// -----
+
+// Parameter read by the host: of a model whose definition is known only at run time.
+func.func @f(%m: !model.model<"?">) {
+  // expected-error@+1 {{model.parameter: the model's definition must be known at compile time}}
+  %0 = model.parameter %m "fc.bias" : !model.model<"?"> -> tensor<3xf32>
+  func.return
+}

@@ -511,6 +511,8 @@ func.func @host_calls(%x: tensor<?x64xf32>) {
   model.load_pretrained %net, %weights base "vit" dtype "bf16" : !model.model<"Classifier_64_128_10">, !model.str
 // CHECK-NEXT: [[COUNT:%[a-z0-9_]+]] = model.params [[NET]] : !model.model<"Classifier_64_128_10"> -> i64
   %count = model.params %net : !model.model<"Classifier_64_128_10"> -> i64
+// CHECK-NEXT: [[BIAS:%[a-z0-9_]+]] = model.parameter [[NET]] "blocks.0.fc.bias" : !model.model<"Classifier_64_128_10"> -> tensor<128xf32>
+  %bias = model.parameter %net "blocks.0.fc.bias" : !model.model<"Classifier_64_128_10"> -> tensor<128xf32>
 // CHECK-NEXT: model.summary [[NET]] : !model.model<"Classifier_64_128_10">
   model.summary %net : !model.model<"Classifier_64_128_10">
 // CHECK-NEXT: model.print [[NAME]], [[ACC]], [[COUNT]], [[OUT]] : !model.str, f64, i64, tensor<?x128xf32>
