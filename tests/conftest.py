@@ -55,10 +55,11 @@ and Hopper."""
 @pytest.fixture(autouse=True)
 def gpu_kernels_for_triton(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test parametrized with `backend="triton"`, or marked `gpu_kernels`, runs the kernels
-    a GPU runs (its block sizes; block sizes the test sets are kept), interpreted, and each is also compiled for `AOT_ARCHS` by Triton's real compiler
-    (the AOT check, `backends/triton/aot.py`): what the test checks is what a GPU runs, and
-    a kernel the compiler rejects fails it. The interpreter's own block sizes are tested by
-    `tests/backends/triton/`."""
+    a GPU runs (its block sizes; block sizes the test sets are kept), interpreted, and each
+    is also compiled for `AOT_ARCHS` by Triton's real compiler (the AOT check,
+    `backends/triton/aot.py`): what the test checks is what a GPU runs, and a kernel the
+    compiler rejects fails it. The interpreter's own block sizes are tested by
+    `test_triton_backend.py`, `test_triton_kernels.py` and `test_int8_kernels.py`."""
     callspec = getattr(request.node, "callspec", None)
     triton = callspec is not None and callspec.params.get("backend") == "triton"
     if not (triton or request.node.get_closest_marker("gpu_kernels")):

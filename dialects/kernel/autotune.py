@@ -15,12 +15,11 @@ MAX_BLOCK = 256
 
 def autotune_candidates(op: TiledKernelOp, chosen: list[int]) -> list[list[int]]:
     """The configurations a kernel marked `autotune` tries: the chosen block sizes first,
-    then each tuned size halved and doubled (within what the kernel allows; a reduction
-    is given its BLOCK_R only, since whole rows fix BLOCK_C)."""
+    then each tuned size halved and doubled (within what the kernel allows: a matmul's
+    BLOCK_K stays at or above `min_block_k`; a reduction is given its BLOCK_R only, since
+    whole rows fix BLOCK_C)."""
     low = 16 if isinstance(op, (MatmulKernelOp, AttentionKernelOp)) else 1
-    lows = [low] * len(chosen)
-    if isinstance(op, MatmulKernelOp):
-        lows[2] = op.min_block_k()
+    lows = [low, low, op.min_block_k()] if isinstance(op, MatmulKernelOp) else [low] * len(chosen)
     tunable = 2 if isinstance(op, AttentionKernelOp) else len(chosen)  # not BLOCK_Z
     out = [list(chosen)]
     for i, size in enumerate(chosen[:tunable]):
