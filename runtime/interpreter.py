@@ -523,7 +523,7 @@ def _parameter(it: Interpreter, op: Operation, args: Args) -> object:
     # computes with it never changes the model.
     assert isinstance(op, host.ParameterOp)
     tensor = model_value(args[0]).params[op.path.data].detach()
-    return tensor.float().clone() if tensor.is_floating_point() else tensor.clone()
+    return tensor.to(torch.float32 if tensor.is_floating_point() else tensor.dtype, copy=True)
 
 
 @handles(host.SummaryOp)

@@ -164,6 +164,13 @@ class SizedInputOp(SizedOp):
     (`infer_result_type`): `reshape_dynamic` and `broadcast_dynamic`, whose first operand
     is the input."""
 
+    T: ClassVar = VarConstraint("T", AnyElement)
+    input = operand_def(TensorType.constr(T))
+    result = result_def(TensorType.constr(T))
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = f"$input {SIZES_FORMAT} `:` type($input) `->` type($result)"
+
     def __init__(self, input: SSAValue, sizes: Sequence[SizeLike]):
         """`input` to `sizes`, each an int (-1: see the op) or a run-time size."""
         static, runtime = split_sizes(sizes)
@@ -187,12 +194,6 @@ class ReshapeDynamicOp(SizedInputOp):
     be -1 (the rest, as in `tensorops.reshape`)."""
 
     name = "tensorops.reshape_dynamic"
-    T: ClassVar = VarConstraint("T", AnyElement)
-    input = operand_def(TensorType.constr(T))
-    result = result_def(TensorType.constr(T))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = f"$input {SIZES_FORMAT} `:` type($input) `->` type($result)"
 
     @classmethod
     def infer_result_type(cls, input: TensorType, sizes: Sequence[int | None]) -> TensorType:
@@ -235,12 +236,6 @@ class BroadcastDynamicOp(SizedInputOp):
     the aligned input size (`Tensor.expand`)."""
 
     name = "tensorops.broadcast_dynamic"
-    T: ClassVar = VarConstraint("T", AnyElement)
-    input = operand_def(TensorType.constr(T))
-    result = result_def(TensorType.constr(T))
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = f"$input {SIZES_FORMAT} `:` type($input) `->` type($result)"
 
     @classmethod
     def infer_result_type(cls, input: TensorType, sizes: Sequence[int | None]) -> TensorType:

@@ -94,6 +94,20 @@ def relative_error(got: torch.Tensor, want: torch.Tensor) -> float:
     return float((got - want).abs().max() / want.abs().max())
 
 
+def half_error(definition: DefOp, params: dict[str, torch.Tensor], x: torch.Tensor,
+               backend: str, dtype: str) -> float:
+    """The relative error of `definition` on `backend` in half precision `dtype` against
+    float32 on the reference backend (the result checked to be float32 of the same shape)."""
+    want = get_backend("reference").compile(definition).run("forward", params, [x],
+                                                             RunOptions())[0]
+    half = HalfPrecisionBackend(get_backend(backend), dtype).compile(definition)
+    stored = convert_parameters(params, torch_dtype(dtype))
+    got = half.run("forward", stored, [x], RunOptions())[0]
+    assert isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
+    assert got.dtype == torch.float32 and got.shape == want.shape
+    return relative_error(got, want)
+
+
 @pytest.mark.parametrize("dtype", ["bf16", "f16"])
 @pytest.mark.parametrize("backend", ["torch", "triton"])
 @pytest.mark.parametrize("model", sorted(INPUTS))
@@ -102,14 +116,7 @@ def test_half_precision_is_within_tolerance_of_f32(
     definition = definitions[model]
     torch.manual_seed(0)
     params, x = random_params(definition), torch.randn(*INPUTS[model])
-    want = get_backend("reference").compile(definition).run("forward", params, [x],
-                                                             RunOptions())[0]
-    half = HalfPrecisionBackend(get_backend(backend), dtype).compile(definition)
-    stored = convert_parameters(params, torch_dtype(dtype))
-    got = half.run("forward", stored, [x], RunOptions())[0]
-    assert isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
-    assert got.dtype == torch.float32 and got.shape == want.shape
-    error = relative_error(got, want)
+    error = half_error(definition, params, x, backend, dtype)
     print(f"{model} {backend} {dtype}: max relative error {error:.2e}")
     assert 0 < error <= TOLERANCE[dtype]  # 0 would mean the model ran in float32
 

@@ -93,14 +93,18 @@ def start(directory: Path, *args: str) -> Server:
     raise AssertionError("mrun serve did not start")
 
 
-@pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("serve")
-    (directory / "make.m").write_text(PROGRAM)
+def make_packages(directory: Path, program: str) -> Path:
+    """`directory`, where `mrun` has run `program` (which saves the packages to serve)."""
+    (directory / "make.m").write_text(program)
     proc = subprocess.run([*MRUN, "make.m"], cwd=directory, env=ENV, capture_output=True,
                           text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     return directory
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_packages(tmp_path_factory.mktemp("serve"), PROGRAM)
 
 
 @pytest.fixture(scope="module")

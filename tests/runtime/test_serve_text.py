@@ -14,7 +14,7 @@ import torch
 from mlang.backends import get_backend
 from mlang.runtime.model_io import load_model
 from mlang.runtime.text import tokenize
-from test_serve import ENV, MRUN, Server, start
+from test_serve import ENV, MRUN, Server, make_packages, start
 
 PROGRAM = """\
 model Bag(v: int, k: int) {
@@ -40,12 +40,7 @@ TEXTS = ["a good film", "bad", "", "Ünïcode and punctuation!"]
 
 @pytest.fixture(scope="module")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("serve-text")
-    (directory / "make.m").write_text(PROGRAM)
-    proc = subprocess.run([*MRUN, "make.m"], cwd=directory, env=ENV, capture_output=True,
-                          text=True, timeout=120, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return directory
+    return make_packages(tmp_path_factory.mktemp("serve-text"), PROGRAM)
 
 
 @pytest.fixture(scope="module")

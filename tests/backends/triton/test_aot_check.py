@@ -27,19 +27,16 @@ from test_triton_backend import BLOCKS, TRAINING
 from test_triton_kernels import ARGMAX, NORMS, POINTWISE
 from test_triton_kernels import LINEAR as GELU_LINEAR
 from triton_testing import check_forward, definitions, load_test_module
-from triton_testing import assert_close, random_params, run_both
+from triton_testing import assert_close, run_both
 
 from xdsl.dialects.builtin import TensorType
 from xdsl.parser import Parser
 
-from mlang.backends import RunOptions, get_backend
 from mlang.backends.triton.aot import AotCheck, aot_check, gpu_blocks, parse_archs
 from mlang.backends.triton.backend import INTERPRETER_PIPELINE, PIPELINE, pipeline
 from mlang.dialects import make_context
 from mlang.dialects.model.structure import DefOp
-from mlang.runtime.precision import (
-    TOLERANCE, HalfPrecisionBackend, convert_parameters, torch_dtype,
-)
+from mlang.runtime.precision import TOLERANCE
 from mlang.support.diagnostics import UserError
 
 ARCHS = (80, 90)
@@ -149,14 +146,8 @@ def check_half(definition: DefOp, x: torch.Tensor, dtype: str) -> None:
     """`definition` on the Triton backend in half precision `dtype` is within the documented
     tolerance of float32 on the reference backend."""
     torch.manual_seed(0)
-    params = random_params(definition)
-    want = get_backend("reference").compile(definition).run("forward", params, [x],
-                                                             RunOptions())[0]
-    half = HalfPrecisionBackend(get_backend("triton"), dtype).compile(definition)
-    got = half.run("forward", convert_parameters(params, torch_dtype(dtype)), [x],
-                   RunOptions())[0]
-    assert isinstance(got, torch.Tensor) and isinstance(want, torch.Tensor)
-    assert 0 < PRECISION.relative_error(got, want) <= TOLERANCE[dtype]
+    params = PRECISION.random_params(definition)
+    assert 0 < PRECISION.half_error(definition, params, x, "triton", dtype) <= TOLERANCE[dtype]
 
 
 @pytest.mark.parametrize("dtype", ["bf16", "f16"])
